@@ -8,7 +8,9 @@ use std::fmt;
 use std::path::Path;
 
 /// Short id of a public key: the first 16 hex digits of its sha256.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct KeyId(pub String);
 
@@ -113,10 +115,11 @@ impl TrustedKeys {
 
     /// Add a key given as 64 hex digits.
     pub fn add_hex(&mut self, text: &str) -> Result<KeyId, PackageError> {
-        let raw = hex::decode(text.trim()).map_err(|e| PackageError::SignatureFormat(e.to_string()))?;
-        let bytes: [u8; 32] = raw
-            .try_into()
-            .map_err(|_| PackageError::SignatureFormat("clé publique: longueur incorrecte".into()))?;
+        let raw =
+            hex::decode(text.trim()).map_err(|e| PackageError::SignatureFormat(e.to_string()))?;
+        let bytes: [u8; 32] = raw.try_into().map_err(|_| {
+            PackageError::SignatureFormat("clé publique: longueur incorrecte".into())
+        })?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|e| PackageError::SignatureFormat(e.to_string()))?;
         Ok(self.add(key))

@@ -17,7 +17,7 @@ mod keys;
 mod manifest;
 
 pub use keys::{KeyId, SigningKey, TrustedKeys};
-pub use manifest::{Capability, Limits, Manifest, ManifestError, World};
+pub use manifest::{Capability, CrateMetadata, Limits, Manifest, ManifestError, World};
 
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -44,7 +44,9 @@ pub enum PackageError {
     UntrustedKey(KeyId),
     #[error("signature invalide: le manifeste a été modifié ou la signature forgée (clé {0})")]
     BadSignature(KeyId),
-    #[error("empreinte sha256 du composant différente du manifeste (attendue {expected}, trouvée {found}): composant modifié")]
+    #[error(
+        "empreinte sha256 du composant différente du manifeste (attendue {expected}, trouvée {found}): composant modifié"
+    )]
     HashMismatch { expected: String, found: String },
     #[error("entrée/sortie: {0}")]
     Io(#[from] std::io::Error),

@@ -35,7 +35,9 @@ impl fmt::Display for World {
 
 /// A host interface a plugin may call. Unknown names are kept (so that the
 /// host can refuse them by name) rather than failing the parse.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(from = "String", into = "String")]
 pub enum Capability {
     Log,
@@ -150,5 +152,52 @@ impl Manifest {
             return Err(ManifestError::BadSha256(self.sha256.clone()));
         }
         Ok(())
+    }
+}
+
+/// The `[package.metadata.esculape]` table of a plugin crate, as
+/// `cargo metadata` gives it. The version comes from the crate itself.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CrateMetadata {
+    pub id: String,
+    pub world: World,
+    pub api: semver::VersionReq,
+    #[serde(default)]
+    pub capabilities: BTreeSet<Capability>,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Test plugins are built and tested but never installed by `run`.
+    #[serde(default)]
+    pub testing: bool,
+}
+
+impl CrateMetadata {
+    /// Read it from the `metadata` value of a `cargo metadata` package;
+    /// `None` when the crate is not a plugin.
+    pub fn from_package_metadata(
+        metadata: &serde_json::Value,
+    ) -> Option<Result<Self, ManifestError>> {
+        let table = metadata.get("esculape")?;
+        Some(serde_json::from_value(table.clone()).map_err(ManifestError::Json))
+    }
+
+    /// The manifest of this crate at this version (sha256 still empty: the
+    /// package builder fills it).
+    pub fn manifest(&self, version: semver::Version) -> Manifest {
+        Manifest {
+            id: self.id.clone(),
+            version,
+            description: self.description.clone(),
+            world: self.world,
+            api: self.api.clone(),
+            capabilities: self.capabilities.clone(),
+            profiles: self.profiles.clone(),
+            limits: self.limits.clone(),
+            sha256: String::new(),
+        }
     }
 }

@@ -9,7 +9,9 @@ fn manifest() -> Manifest {
         description: "test".into(),
         world: World::Identity,
         api: "^0.1".parse().unwrap(),
-        capabilities: [Capability::Log, Capability::RecordRead].into_iter().collect(),
+        capabilities: [Capability::Log, Capability::RecordRead]
+            .into_iter()
+            .collect(),
         profiles: vec!["MDV-LGC-Va2".into()],
         limits: Limits::default(),
         sha256: String::new(),
@@ -78,8 +80,12 @@ fn forged_signature_is_refused() {
     let pkg = Package::build(manifest(), vec![1, 2, 3], &key).unwrap();
     let mut sig = pkg.signature().clone();
     sig.signature = "00".repeat(64);
-    let forged = Package::from_parts(pkg.manifest_bytes().to_vec(), sig, pkg.component().to_vec()).unwrap();
-    assert!(matches!(forged.verify(&trusted(&key)), Err(PackageError::BadSignature(_))));
+    let forged =
+        Package::from_parts(pkg.manifest_bytes().to_vec(), sig, pkg.component().to_vec()).unwrap();
+    assert!(matches!(
+        forged.verify(&trusted(&key)),
+        Err(PackageError::BadSignature(_))
+    ));
 }
 
 #[test]
@@ -87,7 +93,10 @@ fn truncated_or_garbage_files_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.escpkg");
     std::fs::write(&path, b"PK\x03\x04 not a zip").unwrap();
-    assert!(matches!(Package::read(&path), Err(PackageError::Unreadable(_))));
+    assert!(matches!(
+        Package::read(&path),
+        Err(PackageError::Unreadable(_))
+    ));
 }
 
 #[test]
@@ -98,7 +107,10 @@ fn bad_ids_and_unknown_capabilities() {
     assert!(matches!(m.validate(), Err(ManifestError::BadId(_))));
     let json = br#"{"id":"a.b","version":"1.0.0","world":"document","api":"^0.1","capabilities":["network"],"sha256":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
     let m = Manifest::from_json(json).unwrap();
-    assert!(m.capabilities.contains(&Capability::Unknown("network".into())));
+    assert!(
+        m.capabilities
+            .contains(&Capability::Unknown("network".into()))
+    );
 }
 
 #[test]

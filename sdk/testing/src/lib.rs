@@ -1,1 +1,216 @@
+//! Run a plugin in the real Esculape runtime from a plain `cargo test`.
+//!
+//! ```ignore
+//! let h = esculape_sdk_testing::Harness::new();
+//! h.install_crate("esculape-plugin-ins").unwrap();
+//! let ins = h.runtime.identity("fr.esculape.ins").unwrap();
+//! assert!(ins.check_matricule("297022A02077878").unwrap().key_valid);
+//! ```
+//!
+//! The harness builds the plugin crate for `wasm32-wasip2` (profile
+//! `plugin`, as `cargo xtask build-plugins` does), packages it with its
+//! manifest from `[package.metadata.esculape]`, signs it with a throwaway key
+//! that only this harness trusts and installs it into a runtime living in a
+//! temporary folder.
 
+use esculape_registry::{CrateMetadata, Manifest, Package, SigningKey, TrustedKeys};
+use esculape_runtime::{HostServices, InstallError, PluginInfo, Policy, Runtime, RuntimeConfig};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The wasm target plugins are built for.
+pub const TARGET: &str = "wasm32-wasip2";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("cargo: {0}")]
+    Cargo(String),
+    #[error("{0} n'est pas un module Esculape (pas de [package.metadata.esculape])")]
+    NotAPlugin(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What `cargo metadata` says of the workspace.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    packages: Vec<serde_json::Value>,
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+impl Workspace {
+    /// The workspace of the crate under test (or of the current folder).
+    pub fn current() -> Result<&'static Workspace, HarnessError> {
+        static WS: OnceLock<Result<Workspace, String>> = OnceLock::new();
+        WS.get_or_init(|| Self::load().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| HarnessError::Cargo(e.clone()))
+    }
+
+    fn load() -> Result<Workspace, HarnessError> {
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+        let out = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| HarnessError::Cargo(e.to_string()))?;
+        if !out.status.success() {
+            return Err(HarnessError::Cargo(
+                String::from_utf8_lossy(&out.stderr).into(),
+            ));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).map_err(|e| HarnessError::Cargo(e.to_string()))?;
+        let s = |k: &str| PathBuf::from(v[k].as_str().unwrap_or_default());
+        Ok(Workspace {
+            root: s("workspace_root"),
+            target_dir: s("target_directory"),
+            packages: v["packages"].as_array().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// Every plugin crate: (crate name, version, metadata).
+    pub fn plugins(&self) -> Vec<(String, semver::Version, CrateMetadata)> {
+        self.packages
+            .iter()
+            .filter_map(|p| {
+                let meta = CrateMetadata::from_package_metadata(&p["metadata"])?.ok()?;
+                let version = p["version"].as_str()?.parse().ok()?;
+                Some((p["name"].as_str()?.to_string(), version, meta))
+            })
+            .collect()
+    }
+
+    pub fn plugin(
+        &self,
+        crate_name: &str,
+    ) -> Result<(semver::Version, CrateMetadata), HarnessError> {
+        self.plugins()
+            .into_iter()
+            .find(|(n, _, _)| n == crate_name)
+            .map(|(_, v, m)| (v, m))
+            .ok_or_else(|| HarnessError::NotAPlugin(crate_name.into()))
+    }
+
+    /// Where `cargo build --profile plugin --target wasm32-wasip2` puts it.
+    pub fn wasm_path(&self, crate_name: &str) -> PathBuf {
+        self.target_dir
+            .join(TARGET)
+            .join("plugin")
+            .join(format!("{}.wasm", crate_name.replace('-', "_")))
+    }
+
+    /// Build one plugin crate into a component.
+    pub fn build_plugin(&self, crate_name: &str) -> Result<PathBuf, HarnessError> {
+        let out = cargo()
+            .args([
+                "build",
+                "--profile",
+                "plugin",
+                "--target",
+                TARGET,
+                "-p",
+                crate_name,
+            ])
+            .current_dir(&self.root)
+            .output()
+            .map_err(|e| HarnessError::Cargo(e.to_string()))?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let hint = if stderr.contains("target may not be installed") {
+                "\n(la cible wasm32-wasip2 manque: `cargo xtask setup` l'installe)"
+            } else {
+                ""
+            };
+            return Err(HarnessError::Cargo(format!("{stderr}{hint}")));
+        }
+        Ok(self.wasm_path(crate_name))
+    }
+}
+
+/// The component bytes of a plugin crate, built once per test process.
+pub fn plugin_wasm(crate_name: &str) -> Result<Vec<u8>, HarnessError> {
+    static BUILT: OnceLock<Mutex<HashMap<String, Vec<u8>>>> = OnceLock::new();
+    let map = BUILT.get_or_init(Default::default);
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(bytes) = map.get(crate_name) {
+        return Ok(bytes.clone());
+    }
+    let ws = Workspace::current()?;
+    let path = ws.build_plugin(crate_name)?;
+    let bytes = std::fs::read(&path).map_err(|e| HarnessError::Other(format!("{path:?}: {e}")))?;
+    map.insert(crate_name.to_string(), bytes.clone());
+    Ok(bytes)
+}
+
+/// The manifest a plugin crate declares (sha256 not yet set).
+pub fn plugin_manifest(crate_name: &str) -> Result<Manifest, HarnessError> {
+    let (version, meta) = Workspace::current()?.plugin(crate_name)?;
+    Ok(meta.manifest(version))
+}
+
+/// A runtime in a temporary folder that trusts one throwaway key.
+pub struct Harness {
+    pub runtime: Runtime,
+    pub key: SigningKey,
+    home: tempfile::TempDir,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(Policy::default(), HostServices::default())
+    }
+
+    pub fn with(policy: Policy, services: HostServices) -> Self {
+        Self::try_with(policy, services).unwrap_or_else(|e| panic!("harness: {e}"))
+    }
+
+    fn try_with(policy: Policy, services: HostServices) -> Result<Self, HarnessError> {
+        let home = tempfile::tempdir().map_err(|e| HarnessError::Other(e.to_string()))?;
+        let key = SigningKey::generate().map_err(|e| HarnessError::Other(e.to_string()))?;
+        let mut trusted = TrustedKeys::new();
+        trusted.add(key.verifying_key());
+        let runtime = Runtime::new(RuntimeConfig {
+            home: home.path().to_path_buf(),
+            policy,
+            trusted,
+            services,
+        })
+        .map_err(|e| HarnessError::Other(e.to_string()))?;
+        Ok(Self { runtime, key, home })
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// A signed package of a plugin crate, with its declared manifest
+    /// (changed by `edit` first, e.g. to test refusals).
+    pub fn package(&self, crate_name: &str, edit: impl FnOnce(&mut Manifest)) -> Package {
+        let wasm = plugin_wasm(crate_name).unwrap_or_else(|e| panic!("build of {crate_name}: {e}"));
+        let mut manifest =
+            plugin_manifest(crate_name).unwrap_or_else(|e| panic!("manifest of {crate_name}: {e}"));
+        edit(&mut manifest);
+        Package::build(manifest, wasm, &self.key).unwrap_or_else(|e| panic!("package: {e}"))
+    }
+
+    /// Build, sign and install a plugin crate as it declares itself.
+    pub fn install_crate(&self, crate_name: &str) -> Result<PluginInfo, InstallError> {
+        self.runtime
+            .install_package(self.package(crate_name, |_| {}))
+    }
+}
+
+pub mod fixtures;
