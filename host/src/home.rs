@@ -1,0 +1,97 @@
+//! The host's home folder: installed plugins, compiled cache, trusted
+//! publisher keys and policy.
+//!
+//! ```text
+//! $ESCULAPE_HOME/
+//!   plugins/<id>/package.escpkg   installed packages (re-verified at start)
+//!   cache/<engine>/<sha256>.cwasm precompiled components
+//!   trusted-keys/*.pub            publisher keys (hex ed25519)
+//!   policy.json                   host policy (optional; defaults apply)
+//! ```
+
+use esculape_registry::TrustedKeys;
+use esculape_runtime::terminology::ValueSets;
+use esculape_runtime::{HostServices, Policy, Runtime, RuntimeConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{0}")]
+    Runtime(String),
+}
+
+/// The default home: `$ESCULAPE_HOME`, else `$XDG_DATA_HOME/esculape`, else
+/// `~/.local/share/esculape`.
+pub fn default_home() -> PathBuf {
+    if let Some(h) = std::env::var_os("ESCULAPE_HOME") {
+        return PathBuf::from(h);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(x).join("esculape");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| ".".into());
+    home.join(".local/share/esculape")
+}
+
+pub fn load_policy(home: &Path) -> Result<Policy, HomeError> {
+    let path = home.join("policy.json");
+    if !path.exists() {
+        return Ok(Policy::default());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| HomeError::File {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| HomeError::File {
+        path,
+        message: format!("politique illisible: {e}"),
+    })
+}
+
+pub fn load_trusted(home: &Path) -> Result<TrustedKeys, HomeError> {
+    let dir = home.join("trusted-keys");
+    TrustedKeys::load_dir(&dir).map_err(|e| HomeError::File {
+        path: dir,
+        message: e.to_string(),
+    })
+}
+
+/// Value sets: `$ESCULAPE_VALUE_SETS` or `<home>/value-sets`, when present.
+pub fn load_value_sets(home: &Path) -> ValueSets {
+    let dir = std::env::var_os("ESCULAPE_VALUE_SETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("value-sets"));
+    if !dir.is_dir() {
+        return ValueSets::default();
+    }
+    match ValueSets::load_dir(&dir) {
+        Ok((sets, skipped)) => {
+            for s in skipped {
+                tracing::warn!("jeu de valeurs ignoré: {s}");
+            }
+            sets
+        }
+        Err(e) => {
+            tracing::warn!("jeux de valeurs non chargés ({}): {e}", dir.display());
+            ValueSets::default()
+        }
+    }
+}
+
+/// A runtime on this home, without loading the installed plugins.
+pub fn runtime(home: &Path) -> Result<Runtime, HomeError> {
+    let services = HostServices {
+        terminology: Arc::new(load_value_sets(home)),
+        ..HostServices::default()
+    };
+    Runtime::new(RuntimeConfig {
+        home: home.to_path_buf(),
+        policy: load_policy(home)?,
+        trusted: load_trusted(home)?,
+        services,
+    })
+    .map_err(|e| HomeError::Runtime(e.to_string()))
+}

@@ -1,0 +1,4 @@
+//! The Esculape host: configuration, plugin runtime set-up, HTTP API.
+
+pub mod api;
+pub mod home;

@@ -1,0 +1,86 @@
+//! `esculape plugins install|list` as an administrator uses them.
+
+use esculape_registry::SigningKey;
+use esculape_sdk_testing::Harness;
+use std::process::Command;
+
+fn esculape(home: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_esculape"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn install_then_list_and_refusals_with_reason() {
+    let home = tempfile::tempdir().unwrap();
+    // A publisher key the host trusts.
+    let builder = Harness::new();
+    std::fs::create_dir_all(home.path().join("trusted-keys")).unwrap();
+    std::fs::write(home.path().join("trusted-keys/dev.pub"), builder.key.public_hex()).unwrap();
+
+    let pkgs = tempfile::tempdir().unwrap();
+    let good = pkgs.path().join("ins.escpkg");
+    builder.package("esculape-plugin-ins", |_| {}).write(&good).unwrap();
+    let (ok, out, err) = esculape(home.path(), &["plugins", "install", good.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("fr.esculape.ins"), "{out}");
+
+    let (ok, out, _) = esculape(home.path(), &["plugins", "list"]);
+    assert!(ok);
+    let line = out.lines().find(|l| l.starts_with("fr.esculape.ins")).unwrap();
+    assert!(line.contains("0.1.0") && line.contains("identity") && line.contains("log"));
+    assert!(line.ends_with("actif"), "{line}");
+
+    // Tampered byte.
+    let mut pkg = builder.package("esculape-plugin-sonde", |_| {});
+    pkg.component_mut()[100] ^= 0x20;
+    let bad = pkgs.path().join("tampered.escpkg");
+    pkg.write(&bad).unwrap();
+    let (ok, _, err) = esculape(home.path(), &["plugins", "install", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("composant modifié"), "{err}");
+
+    // Unknown publisher.
+    let stranger = SigningKey::generate().unwrap();
+    let pkg = esculape_registry::Package::build(
+        builder.package("esculape-plugin-sonde", |_| {}).manifest().clone(),
+        esculape_sdk_testing::plugin_wasm("esculape-plugin-sonde").unwrap(),
+        &stranger,
+    )
+    .unwrap();
+    let unknown = pkgs.path().join("unknown.escpkg");
+    pkg.write(&unknown).unwrap();
+    let (ok, _, err) = esculape(home.path(), &["plugins", "install", unknown.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("clé non reconnue"), "{err}");
+
+    // Unsupported API.
+    let api = pkgs.path().join("api.escpkg");
+    builder
+        .package("esculape-plugin-sonde", |m| m.api = ">=1.0".parse().unwrap())
+        .write(&api)
+        .unwrap();
+    let (ok, _, err) = esculape(home.path(), &["plugins", "install", api.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("version d'API >=1.0 non acceptée"), "{err}");
+
+    // Not a package at all.
+    let junk = pkgs.path().join("junk.escpkg");
+    std::fs::write(&junk, b"junk").unwrap();
+    let (ok, _, err) = esculape(home.path(), &["plugins", "install", junk.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("paquet illisible"), "{err}");
+
+    // Only the good one is installed.
+    let (_, out, _) = esculape(home.path(), &["plugins", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
