@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "esculape", version, about = "Esculape, logiciel de gestion de cabinet")]
+#[command(
+    name = "esculape",
+    version,
+    about = "Esculape, logiciel de gestion de cabinet"
+)]
 struct Cli {
     /// Home folder (plugins, cache, keys); default $ESCULAPE_HOME.
     #[arg(long, global = true)]
@@ -77,7 +81,10 @@ fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
             if list.is_empty() {
                 println!("aucun module installé dans {}", home.display());
             }
-            println!("{:<28} {:<8} {:<9} {:<5} {:<44} STATUT", "ID", "VERSION", "MONDE", "API", "CAPACITÉS");
+            println!(
+                "{:<28} {:<8} {:<9} {:<5} {:<44} STATUT",
+                "ID", "VERSION", "MONDE", "API", "CAPACITÉS"
+            );
             for p in list {
                 println!(
                     "{:<28} {:<8} {:<9} {:<5} {:<44} {}",

@@ -18,7 +18,9 @@ async fn health_and_plugin_list() {
     std::fs::write(home.join("trusted-keys/k.pub"), key).unwrap();
     let rt = esculape_host::home::runtime(&home).unwrap();
     rt.load_installed();
-    let app = router(AppState { runtime: Arc::new(rt) });
+    let app = router(AppState {
+        runtime: Arc::new(rt),
+    });
 
     let res = app
         .clone()
@@ -26,7 +28,9 @@ async fn health_and_plugin_list() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["api"][0], "0.1.0");
 
@@ -34,7 +38,9 @@ async fn health_and_plugin_list() {
         .oneshot(Request::get("/api/plugins").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v[0]["id"], "fr.esculape.ins");
     assert_eq!(v[0]["status"], "actif");

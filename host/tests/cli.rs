@@ -24,18 +24,28 @@ fn install_then_list_and_refusals_with_reason() {
     // A publisher key the host trusts.
     let builder = Harness::new();
     std::fs::create_dir_all(home.path().join("trusted-keys")).unwrap();
-    std::fs::write(home.path().join("trusted-keys/dev.pub"), builder.key.public_hex()).unwrap();
+    std::fs::write(
+        home.path().join("trusted-keys/dev.pub"),
+        builder.key.public_hex(),
+    )
+    .unwrap();
 
     let pkgs = tempfile::tempdir().unwrap();
     let good = pkgs.path().join("ins.escpkg");
-    builder.package("esculape-plugin-ins", |_| {}).write(&good).unwrap();
+    builder
+        .package("esculape-plugin-ins", |_| {})
+        .write(&good)
+        .unwrap();
     let (ok, out, err) = esculape(home.path(), &["plugins", "install", good.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("fr.esculape.ins"), "{out}");
 
     let (ok, out, _) = esculape(home.path(), &["plugins", "list"]);
     assert!(ok);
-    let line = out.lines().find(|l| l.starts_with("fr.esculape.ins")).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("fr.esculape.ins"))
+        .unwrap();
     assert!(line.contains("0.1.0") && line.contains("identity") && line.contains("log"));
     assert!(line.ends_with("actif"), "{line}");
 
@@ -51,21 +61,29 @@ fn install_then_list_and_refusals_with_reason() {
     // Unknown publisher.
     let stranger = SigningKey::generate().unwrap();
     let pkg = esculape_registry::Package::build(
-        builder.package("esculape-plugin-sonde", |_| {}).manifest().clone(),
+        builder
+            .package("esculape-plugin-sonde", |_| {})
+            .manifest()
+            .clone(),
         esculape_sdk_testing::plugin_wasm("esculape-plugin-sonde").unwrap(),
         &stranger,
     )
     .unwrap();
     let unknown = pkgs.path().join("unknown.escpkg");
     pkg.write(&unknown).unwrap();
-    let (ok, _, err) = esculape(home.path(), &["plugins", "install", unknown.to_str().unwrap()]);
+    let (ok, _, err) = esculape(
+        home.path(),
+        &["plugins", "install", unknown.to_str().unwrap()],
+    );
     assert!(!ok);
     assert!(err.contains("clé non reconnue"), "{err}");
 
     // Unsupported API.
     let api = pkgs.path().join("api.escpkg");
     builder
-        .package("esculape-plugin-sonde", |m| m.api = ">=1.0".parse().unwrap())
+        .package("esculape-plugin-sonde", |m| {
+            m.api = ">=1.0".parse().unwrap()
+        })
         .write(&api)
         .unwrap();
     let (ok, _, err) = esculape(home.path(), &["plugins", "install", api.to_str().unwrap()]);

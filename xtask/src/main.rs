@@ -1,1 +1,336 @@
-fn main() {}
+//! `cargo xtask`: how Esculape is built, run and tested.
+//!
+//! | command | what it does |
+//! |---|---|
+//! | `setup` | installs what the build and tests need (wasm target) |
+//! | `build-plugins [--all]` | builds plugins to wasm32-wasip2 components, packages and signs them with the development key |
+//! | `run [--addr A]` | the product: builds, installs the plugins in `.esculape/`, serves the host (headless) |
+//! | `test` | every test: setup, plugin packages, `cargo test --workspace`, traceability check, scaffold check, mutation check |
+//! | `new-plugin NAME [--world document|identity]` | scaffolds `plugins/NAME` |
+//! | `requirements [--check]` | requirements coverage from `docs/traceability.tsv` |
+//! | `mutants` | breaks runtime checks one at a time and expects the tests to go red |
+//! | `bench` | plugin runtime benchmarks |
+
+mod mutants;
+mod requirements;
+mod scaffold;
+
+use anyhow::{Context, bail};
+use esculape_registry::{CrateMetadata, Package, SigningKey};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("build-plugins") => build_plugins(&root, flag("--all")).map(|_| ()),
+        Some("run") => run(
+            &root,
+            arg("--addr").unwrap_or_else(|| "127.0.0.1:8080".into()),
+        ),
+        Some("test") => test(&root, flag("--quick")),
+        Some("new-plugin") => {
+            let Some(name) = args.get(1) else {
+                bail!("usage: cargo xtask new-plugin NAME [--world document|identity]")
+            };
+            let world = arg("--world").unwrap_or_else(|| "document".into());
+            let dir = scaffold::new_plugin(&root, name, &world)?;
+            println!("module créé dans {}", dir.display());
+            println!("essayez: cargo test -p esculape-plugin-{name}");
+            Ok(())
+        }
+        Some("requirements") => requirements::command(&root, flag("--check")),
+        Some("mutants") => mutants::run(&root).map(|n| println!("{n} mutants tués")),
+        Some("bench") => cargo(
+            &root,
+            &["bench", "-p", "esculape-runtime", "--bench", "plugin_calls"],
+        ),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|new-plugin NAME|requirements [--check]|mutants|bench>"
+            );
+            std::process::exit(2)
+        }
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ".".into())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Run cargo in the workspace, failing on a non-zero exit.
+pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} a échoué ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Install the wasm target when missing.
+fn setup() -> anyhow::Result<()> {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).exists() {
+        return Ok(());
+    }
+    println!("installation de la cible {WASM_TARGET}…");
+    let status = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status()
+        .context("rustup introuvable: installez la cible wasm32-wasip2 de votre chaîne Rust")?;
+    if !status.success() {
+        bail!("rustup target add {WASM_TARGET} a échoué");
+    }
+    Ok(())
+}
+
+/// The workspace's plugin crates, from `cargo metadata`.
+pub fn plugin_crates(root: &Path) -> anyhow::Result<Vec<(String, semver::Version, CrateMetadata)>> {
+    let out = Command::new(cargo_bin())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()?;
+    if !out.status.success() {
+        bail!("cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let mut plugins = Vec::new();
+    for p in v["packages"].as_array().into_iter().flatten() {
+        let Some(meta) = CrateMetadata::from_package_metadata(&p["metadata"]) else {
+            continue;
+        };
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        let meta = meta.with_context(|| format!("[package.metadata.esculape] de {name}"))?;
+        let version = p["version"].as_str().unwrap_or_default().parse()?;
+        plugins.push((name, version, meta));
+    }
+    plugins.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(plugins)
+}
+
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// The development signing key: generated on first use, never committed.
+fn dev_key(root: &Path) -> anyhow::Result<SigningKey> {
+    let path = std::env::var_os("ESCULAPE_DEV_KEY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".esculape/keys/dev.key"));
+    Ok(SigningKey::load_or_create(&path)?)
+}
+
+/// Build, package and sign the plugins; returns the package paths.
+/// Each plugin builds in its own cargo invocation: the SDK's world features
+/// must not be unified across plugins.
+fn build_plugins(root: &Path, with_testing: bool) -> anyhow::Result<Vec<PathBuf>> {
+    setup()?;
+    let key = dev_key(root)?;
+    let out_dir = target_dir(root).join("plugins");
+    std::fs::create_dir_all(&out_dir)?;
+    let mut packages = Vec::new();
+    for (name, version, meta) in plugin_crates(root)? {
+        if meta.testing && !with_testing {
+            continue;
+        }
+        cargo(
+            root,
+            &[
+                "build",
+                "--profile",
+                "plugin",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                &name,
+            ],
+        )?;
+        let wasm_path = target_dir(root)
+            .join(WASM_TARGET)
+            .join("plugin")
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        let wasm = std::fs::read(&wasm_path).with_context(|| wasm_path.display().to_string())?;
+        let manifest = meta.manifest(version.clone());
+        let pkg = Package::build(manifest, wasm, &key)?;
+        let path = out_dir.join(format!("{}-{}.escpkg", meta.id, version));
+        pkg.write(&path)?;
+        println!(
+            "paquet {} ({} octets)",
+            path.display(),
+            pkg.component().len()
+        );
+        packages.push(path);
+    }
+    Ok(packages)
+}
+
+fn esculape_bin(root: &Path) -> PathBuf {
+    target_dir(root).join("debug").join("esculape")
+}
+
+/// The product: plugins installed into `.esculape/` (trusting the dev key),
+/// then the host serving its API. No desktop client exists yet: the host
+/// runs headless.
+fn run(root: &Path, addr: String) -> anyhow::Result<()> {
+    let packages = build_plugins(root, false)?;
+    cargo(root, &["build", "-p", "esculape-host"])?;
+    let home = std::env::var_os("ESCULAPE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".esculape"));
+    let trusted = home.join("trusted-keys");
+    std::fs::create_dir_all(&trusted)?;
+    std::fs::write(trusted.join("dev.pub"), dev_key(root)?.public_hex())?;
+    for pkg in &packages {
+        let status = Command::new(esculape_bin(root))
+            .arg("--home")
+            .arg(&home)
+            .args(["plugins", "install"])
+            .arg(pkg)
+            .status()?;
+        if !status.success() {
+            bail!("installation de {} refusée", pkg.display());
+        }
+    }
+    println!("Esculape: API sur http://{addr} (pas encore de client de bureau: mode serveur)");
+    let status = Command::new(esculape_bin(root))
+        .arg("--home")
+        .arg(&home)
+        .args(["serve", "--addr", &addr])
+        .status()?;
+    if !status.success() {
+        bail!("le serveur s'est arrêté ({status})");
+    }
+    Ok(())
+}
+
+/// Test counts read from cargo test's "test result:" lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+impl Counts {
+    /// Add one "test result: ok. 3 passed; 1 failed; ..." line.
+    pub fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let n = words
+                .iter()
+                .rev()
+                .nth(1)
+                .and_then(|w| w.parse::<u64>().ok());
+            match (n, words.last()) {
+                (Some(n), Some(&"passed")) => self.passed += n,
+                (Some(n), Some(&"failed")) => self.failed += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Run cargo test, echoing its output and counting its results.
+pub fn cargo_test(root: &Path, args: &[&str]) -> anyhow::Result<(Counts, bool)> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cargo {}", args.join(" ")))?;
+    let mut counts = Counts::default();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line?;
+            counts.add_line(&line);
+            println!("{line}");
+        }
+    }
+    Ok((counts, child.wait()?.success()))
+}
+
+/// Every test, in the order that fails fastest on a broken tree.
+fn test(root: &Path, quick: bool) -> anyhow::Result<()> {
+    setup()?;
+    requirements::command(root, true)?;
+    build_plugins(root, true)?;
+    let (mut total, mut ok) = cargo_test(
+        root,
+        &["test", "--workspace", "--all-targets", "--no-fail-fast"],
+    )?;
+    if !quick {
+        match scaffold::check(root) {
+            Ok(c) => {
+                total.passed += c.passed;
+                total.failed += c.failed;
+            }
+            Err(e) => {
+                eprintln!("gabarit de module: {e:#}");
+                total.failed += 1;
+                ok = false;
+            }
+        }
+        match mutants::run(root) {
+            Ok(killed) => total.passed += killed,
+            Err(e) => {
+                eprintln!("mutants: {e:#}");
+                total.failed += 1;
+                ok = false;
+            }
+        }
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if !ok || total.failed > 0 {
+        bail!("des tests ont échoué");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counts;
+
+    #[test]
+    fn counts_cargo_test_lines() {
+        let mut c = Counts::default();
+        c.add_line("test result: ok. 15 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 7.24s");
+        c.add_line("test result: FAILED. 12 passed; 3 failed; 0 ignored");
+        c.add_line("running 3 tests");
+        assert_eq!(
+            c,
+            Counts {
+                passed: 27,
+                failed: 3
+            }
+        );
+    }
+}

@@ -13,12 +13,19 @@ const SONDE: &str = "esculape-plugin-sonde";
 const SONDE_ID: &str = "fr.esculape.test.sonde";
 
 fn shared_testdata() -> PathBuf {
-    Workspace::current().unwrap().root.join("../shared/testdata")
+    Workspace::current()
+        .unwrap()
+        .root
+        .join("../shared/testdata")
 }
 
 fn ans_value_sets() -> Arc<ValueSets> {
-    let (sets, _skipped) = ValueSets::load_dir(&shared_testdata().join("ans/jeuxDeValeurs")).unwrap();
-    assert!(sets.len() > 400, "the ANS test kit holds some 500 value sets");
+    let (sets, _skipped) =
+        ValueSets::load_dir(&shared_testdata().join("ans/jeuxDeValeurs")).unwrap();
+    assert!(
+        sets.len() > 400,
+        "the ANS test kit holds some 500 value sets"
+    );
     Arc::new(sets)
 }
 
@@ -43,7 +50,10 @@ fn prefill_reads_the_record_of_the_call_only() {
     assert_eq!(get("problems").as_deref(), Some("2"));
     // The next call has no patient: the record is not retained.
     let err = doc.prefill(CallContext::default()).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::NotFound(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::NotFound(_))),
+        "{err}"
+    );
 }
 
 #[test]
@@ -79,7 +89,10 @@ fn produce_uses_clock_terminology_and_record() {
         .unwrap();
     let cda = String::from_utf8(produced.cda).unwrap();
     assert!(cda.contains("<title>Sonde ADRTROIS</title>"), "{cda}");
-    assert!(cda.contains("root=\"1.2.3&lt;&amp;&gt;\""), "escaped: {cda}");
+    assert!(
+        cda.contains("root=\"1.2.3&lt;&amp;&gt;\""),
+        "escaped: {cda}"
+    );
     // The host clock, not the frozen WASI one.
     let millis: i64 = cda
         .split("effectiveTime value=\"")
@@ -94,10 +107,21 @@ fn produce_uses_clock_terminology_and_record() {
 fn terminology_lookups_in_the_ans_value_sets() {
     use esculape_runtime::Terminology;
     let sets = ans_value_sets();
-    let c = sets.lookup("JDV_J07_XdsTypeCode_CISIS", "60591-5").unwrap().unwrap();
+    let c = sets
+        .lookup("JDV_J07_XdsTypeCode_CISIS", "60591-5")
+        .unwrap()
+        .unwrap();
     assert_eq!(c.code_system, "2.16.840.1.113883.6.1");
-    assert!(sets.lookup("1.2.250.1.213.1.1.5.471", "60591-5").unwrap().is_some());
-    assert!(sets.lookup("JDV_J07_XdsTypeCode_CISIS", "nope").unwrap().is_none());
+    assert!(
+        sets.lookup("1.2.250.1.213.1.1.5.471", "60591-5")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        sets.lookup("JDV_J07_XdsTypeCode_CISIS", "nope")
+            .unwrap()
+            .is_none()
+    );
     assert!(sets.lookup("JDV_inexistant", "x").is_err());
 }
 
@@ -108,11 +132,19 @@ fn reads_an_official_cda_example() {
     let xml = std::fs::read(shared_testdata().join("ans/cda-examples/IPS-FR_2024.01.xml")).unwrap();
     let read = doc.read(&xml).unwrap();
     assert_eq!(read.title, "SYNTHESE MEDICALE");
-    assert_eq!(read.document_id.as_deref(), Some("1.2.250.1.213.1.1.1.51.2024.1.1"));
+    assert_eq!(
+        read.document_id.as_deref(),
+        Some("1.2.250.1.213.1.1.1.51.2024.1.1")
+    );
     assert!(read.sections.iter().any(|(t, _)| t == "Problèmes actifs"));
     // Garbage is an error value, not a trap.
-    let err = doc.read(b"<ClinicalDocument><title>x</ClinicalDocument>").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::InvalidInput(_))), "{err}");
+    let err = doc
+        .read(b"<ClinicalDocument><title>x</ClinicalDocument>")
+        .unwrap_err();
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::InvalidInput(_))),
+        "{err}"
+    );
 }
 
 #[test]

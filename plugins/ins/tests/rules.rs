@@ -1,6 +1,8 @@
 //! The INS rules, called through the real runtime as the host calls them.
 
-use esculape_runtime::api::types::{Date, IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Sex};
+use esculape_runtime::api::types::{
+    Date, IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Sex,
+};
 use esculape_sdk_testing::Harness;
 
 const ID: &str = "fr.esculape.ins";
@@ -18,7 +20,11 @@ fn traits(birth_name: &str, first: &[&str], sex: Sex, y: u16, m: u8, d: u8) -> I
         birth_first_names: first.iter().map(|s| s.to_string()).collect(),
         used_first_name: None,
         sex,
-        birth_date: Date { year: y, month: m, day: d },
+        birth_date: Date {
+            year: y,
+            month: m,
+            day: d,
+        },
         birth_place_cog: None,
     }
 }
@@ -41,15 +47,31 @@ fn status_from_the_two_facts_and_attributes() {
     let h = harness();
     let ins = h.runtime.identity(ID).unwrap();
     let none = IdentityAttributes::empty();
-    assert_eq!(ins.compute_status(true, true, none).unwrap(), IdentityStatus::Qualifiee);
-    assert_eq!(ins.compute_status(false, true, none).unwrap(), IdentityStatus::Recuperee);
-    assert_eq!(ins.compute_status(true, false, none).unwrap(), IdentityStatus::Validee);
-    assert_eq!(ins.compute_status(false, false, none).unwrap(), IdentityStatus::Provisoire);
+    assert_eq!(
+        ins.compute_status(true, true, none).unwrap(),
+        IdentityStatus::Qualifiee
+    );
+    assert_eq!(
+        ins.compute_status(false, true, none).unwrap(),
+        IdentityStatus::Recuperee
+    );
+    assert_eq!(
+        ins.compute_status(true, false, none).unwrap(),
+        IdentityStatus::Validee
+    );
+    assert_eq!(
+        ins.compute_status(false, false, none).unwrap(),
+        IdentityStatus::Provisoire
+    );
     for attr in [IdentityAttributes::DOUTEUSE, IdentityAttributes::FICTIVE] {
-        assert_eq!(ins.compute_status(true, true, attr).unwrap(), IdentityStatus::Provisoire);
+        assert_eq!(
+            ins.compute_status(true, true, attr).unwrap(),
+            IdentityStatus::Provisoire
+        );
     }
     assert_eq!(
-        ins.compute_status(true, true, IdentityAttributes::HOMONYME).unwrap(),
+        ins.compute_status(true, true, IdentityAttributes::HOMONYME)
+            .unwrap(),
         IdentityStatus::Qualifiee
     );
 }
@@ -87,14 +109,30 @@ fn verification_every_four_years_and_each_time_for_a_nia() {
         matricule: "297022A02077878".into(),
         oid: "1.2.250.1.213.1.4.8".into(),
     };
-    let d = |y, m, d| Date { year: y, month: m, day: d };
+    let d = |y, m, d| Date {
+        year: y,
+        month: m,
+        day: d,
+    };
     let q = IdentityStatus::Qualifiee;
-    assert!(!ins.verification_due(q, Some(&nir), Some(d(2023, 1, 1)), d(2026, 12, 31)).unwrap());
-    assert!(ins.verification_due(q, Some(&nir), Some(d(2022, 11, 26)), d(2026, 11, 26)).unwrap());
+    assert!(
+        !ins.verification_due(q, Some(&nir), Some(d(2023, 1, 1)), d(2026, 12, 31))
+            .unwrap()
+    );
+    assert!(
+        ins.verification_due(q, Some(&nir), Some(d(2022, 11, 26)), d(2026, 11, 26))
+            .unwrap()
+    );
     let nia = Ins {
         oid: "1.2.250.1.213.1.4.9".into(),
         ..nir.clone()
     };
-    assert!(ins.verification_due(q, Some(&nia), Some(d(2026, 11, 25)), d(2026, 11, 26)).unwrap());
-    assert!(!ins.verification_due(IdentityStatus::Provisoire, None, None, d(2026, 1, 1)).unwrap());
+    assert!(
+        ins.verification_due(q, Some(&nia), Some(d(2026, 11, 25)), d(2026, 11, 26))
+            .unwrap()
+    );
+    assert!(
+        !ins.verification_due(IdentityStatus::Provisoire, None, None, d(2026, 1, 1))
+            .unwrap()
+    );
 }

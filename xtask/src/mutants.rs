@@ -1,0 +1,230 @@
+//! Mutation check: each runtime safeguard is broken in turn, in a copy of
+//! the tree, and the test that guards it must then fail. A safeguard whose
+//! test stays green is not really tested.
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Mutant {
+    what: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    package: &'static str,
+    test_target: &'static str,
+    filter: &'static str,
+}
+
+const MUTANTS: &[Mutant] = &[
+    Mutant {
+        what: "capacités: contrôle de l'autorisation supprimé",
+        file: "host/runtime/src/state.rs",
+        from: "if self.plugin.grants.contains(&cap) {",
+        to: "if true {",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "undeclared_capability_is_denied_with_a_typed_error",
+    },
+    Mutant {
+        what: "mémoire: plafond ignoré",
+        file: "host/runtime/src/state.rs",
+        from: "if desired > self.max_bytes {",
+        to: "if false {",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "memory_bomb_hits_the_cap",
+    },
+    Mutant {
+        what: "délai: échéance d'appel repoussée à l'infini",
+        file: "host/runtime/src/plugin.rs",
+        from: "live.store.set_epoch_deadline(self.deadline_ticks());",
+        to: "live.store.set_epoch_deadline(u64::MAX / 2);",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "infinite_loop_is_stopped_at_the_deadline",
+    },
+    Mutant {
+        what: "paquet: empreinte sha256 non vérifiée",
+        file: "registry/src/lib.rs",
+        from: "if !found.eq_ignore_ascii_case(&self.manifest.sha256) {",
+        to: "if false {",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "tampered_byte_is_refused",
+    },
+    Mutant {
+        what: "paquet: signature non vérifiée",
+        file: "registry/src/lib.rs",
+        from: "key.verify_strict(&self.manifest_bytes, &sig)",
+        to: "Ok::<(), ed25519_dalek::SignatureError>(())",
+        package: "esculape-registry",
+        test_target: "packages",
+        filter: "altered_manifest_is_refused",
+    },
+    Mutant {
+        what: "installation: politique de capacités ignorée",
+        file: "host/runtime/src/lib.rs",
+        from: "if let Some(capability) = self.policy.refused_capability(m) {",
+        to: "if let Some(capability) = None::<esculape_registry::Capability> {",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "capability_not_granted_by_policy_is_refused",
+    },
+    Mutant {
+        what: "installation: version d'API non vérifiée",
+        file: "host/runtime/src/lib.rs",
+        from: "let api = bindings::select(&m.api).ok_or_else(",
+        to: "let api = bindings::SUPPORTED.first().ok_or_else(",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "unsupported_api_version_is_refused",
+    },
+    Mutant {
+        what: "WASI: environnement de l'hôte transmis",
+        file: "host/runtime/src/state.rs",
+        from: ".wall_clock(FrozenWallClock)",
+        to: ".wall_clock(FrozenWallClock).inherit_env()",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "no_filesystem_environment_or_network",
+    },
+    Mutant {
+        what: "résultat: taille non plafonnée",
+        file: "host/runtime/src/plugin.rs",
+        from: "if bytes > limit {",
+        to: "if false {",
+        package: "esculape-runtime",
+        test_target: "containment",
+        filter: "huge_output_is_refused",
+    },
+];
+
+/// Copy the tracked (and new, not ignored) files of the tree.
+fn copy_tree(root: &Path, dest: &Path) -> anyhow::Result<()> {
+    let out = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root)
+        .output()
+        .context("git ls-files")?;
+    if !out.status.success() {
+        bail!("git ls-files: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let _ = std::fs::remove_dir_all(dest);
+    for rel in out.stdout.split(|b| *b == 0).filter(|s| !s.is_empty()) {
+        let rel = PathBuf::from(String::from_utf8_lossy(rel).into_owned());
+        // Scaffold checks or other tools may leave files around: skip them.
+        let src = root.join(&rel);
+        if !src.is_file() {
+            continue;
+        }
+        let to = dest.join(&rel);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(&src, &to)?;
+    }
+    // The copy sits beside the real tree's shared/ only through this link.
+    let shared = root.join("../shared");
+    if shared.exists() {
+        let link = dest.parent().map(|p| p.join("shared"));
+        if let Some(link) = link
+            && !link.exists()
+        {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(shared.canonicalize()?, &link)?;
+        }
+    }
+    Ok(())
+}
+
+/// Run a command in its own process group; kill the whole group on timeout.
+/// Returns Some(success) or None on timeout.
+fn run_with_timeout(mut cmd: Command, limit: Duration) -> anyhow::Result<Option<bool>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status.success()));
+        }
+        if start.elapsed() > limit {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Returns the number of mutants killed (all of them, or an error).
+pub fn run(root: &Path) -> anyhow::Result<u64> {
+    let base = crate::target_dir(root).join("mutants");
+    let tree = base.join("tree");
+    copy_tree(root, &tree)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut survivors = Vec::new();
+    for m in MUTANTS {
+        let path = tree.join(m.file);
+        let original = std::fs::read_to_string(&path)?;
+        if original.matches(m.from).count() != 1 {
+            bail!(
+                "mutant «{}»: motif introuvable ou ambigu dans {}",
+                m.what,
+                m.file
+            );
+        }
+        std::fs::write(&path, original.replacen(m.from, m.to, 1))?;
+        let test_args = ["test", "-p", m.package, "--test", m.test_target];
+        // Compile first, without a time limit, so that only the test run is timed.
+        let built = Command::new(&cargo)
+            .args(test_args)
+            .arg("--no-run")
+            .current_dir(&tree)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        let verdict = if !built.success() {
+            Some(false)
+        } else {
+            let mut cmd = Command::new(&cargo);
+            cmd.args(test_args)
+                .args(["--", "--exact", m.filter])
+                .current_dir(&tree);
+            run_with_timeout(cmd, Duration::from_secs(120))?
+        };
+        std::fs::write(&path, original)?;
+        match verdict {
+            Some(true) => {
+                println!("mutant SURVIVANT: {} ({})", m.what, m.filter);
+                survivors.push(m.what);
+            }
+            Some(false) => println!("mutant tué: {} ({})", m.what, m.filter),
+            None => println!(
+                "mutant tué (délai de test dépassé): {} ({})",
+                m.what, m.filter
+            ),
+        }
+    }
+    if !survivors.is_empty() {
+        bail!(
+            "{} mutant(s) survivant(s): {}",
+            survivors.len(),
+            survivors.join("; ")
+        );
+    }
+    Ok(MUTANTS.len() as u64)
+}
