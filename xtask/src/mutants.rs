@@ -12,7 +12,6 @@ struct Mutant {
     file: &'static str,
     from: &'static str,
     to: &'static str,
-    package: &'static str,
     test_target: &'static str,
     filter: &'static str,
 }
@@ -23,7 +22,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/state.rs",
         from: "if self.plugin.grants.contains(&cap) {",
         to: "if true {",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "undeclared_capability_is_denied_with_a_typed_error",
     },
@@ -32,7 +30,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/state.rs",
         from: "if desired > self.max_bytes {",
         to: "if false {",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "memory_bomb_hits_the_cap",
     },
@@ -41,7 +38,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/plugin.rs",
         from: "live.store.set_epoch_deadline(self.deadline_ticks());",
         to: "live.store.set_epoch_deadline(u64::MAX / 2);",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "infinite_loop_is_stopped_at_the_deadline",
     },
@@ -50,7 +46,6 @@ const MUTANTS: &[Mutant] = &[
         file: "registry/src/lib.rs",
         from: "if !found.eq_ignore_ascii_case(&self.manifest.sha256) {",
         to: "if false {",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "tampered_byte_is_refused",
     },
@@ -59,7 +54,6 @@ const MUTANTS: &[Mutant] = &[
         file: "registry/src/lib.rs",
         from: "key.verify_strict(&self.manifest_bytes, &sig)",
         to: "Ok::<(), ed25519_dalek::SignatureError>(())",
-        package: "esculape-registry",
         test_target: "packages",
         filter: "altered_manifest_is_refused",
     },
@@ -68,7 +62,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/lib.rs",
         from: "if let Some(capability) = self.policy.refused_capability(m) {",
         to: "if let Some(capability) = None::<esculape_registry::Capability> {",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "capability_not_granted_by_policy_is_refused",
     },
@@ -77,7 +70,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/lib.rs",
         from: "let api = bindings::select(&m.api).ok_or_else(",
         to: "let api = bindings::SUPPORTED.first().ok_or_else(",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "unsupported_api_version_is_refused",
     },
@@ -86,7 +78,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/state.rs",
         from: ".wall_clock(FrozenWallClock)",
         to: ".wall_clock(FrozenWallClock).inherit_env()",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "no_filesystem_environment_or_network",
     },
@@ -95,7 +86,6 @@ const MUTANTS: &[Mutant] = &[
         file: "host/runtime/src/plugin.rs",
         from: "if bytes > limit {",
         to: "if false {",
-        package: "esculape-runtime",
         test_target: "containment",
         filter: "huge_output_is_refused",
     },
@@ -188,7 +178,9 @@ pub fn run(root: &Path) -> anyhow::Result<u64> {
             );
         }
         std::fs::write(&path, original.replacen(m.from, m.to, 1))?;
-        let test_args = ["test", "-p", m.package, "--test", m.test_target];
+        // `--workspace` keeps the feature resolution of the main test run,
+        // so that heavy dependencies are not rebuilt for a narrower set.
+        let test_args = ["test", "--workspace", "--test", m.test_target];
         // Compile first, without a time limit, so that only the test run is timed.
         let built = Command::new(&cargo)
             .args(test_args)
@@ -204,7 +196,7 @@ pub fn run(root: &Path) -> anyhow::Result<u64> {
             cmd.args(test_args)
                 .args(["--", "--exact", m.filter])
                 .current_dir(&tree);
-            run_with_timeout(cmd, Duration::from_secs(120))?
+            run_with_timeout(cmd, Duration::from_secs(45))?
         };
         std::fs::write(&path, original)?;
         match verdict {

@@ -67,8 +67,9 @@ pub fn check(root: &Path) -> anyhow::Result<crate::Counts> {
             lock,
         };
         new_plugin(root, &name, world)?;
-        let krate = format!("esculape-plugin-{name}");
-        let (counts, ok) = crate::cargo_test(root, &["test", "-p", &krate])
+        // Only the scaffold has a `plugin` test target; `--workspace` keeps
+        // the main run's feature resolution (no heavy rebuild).
+        let (counts, ok) = crate::cargo_test(root, &["test", "--workspace", "--test", "plugin"])
             .with_context(|| format!("tests du gabarit {world}"))?;
         if !ok || counts.failed > 0 || counts.passed == 0 {
             bail!("le module généré ({world}) ne passe pas ses tests");
