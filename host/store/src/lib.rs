@@ -1,0 +1,77 @@
+//! Storage of the practice through sqlx, on an embedded SQLite file (the
+//! one-doctor default) or PostgreSQL (maisons and centres de santé, hosted
+//! deployments), chosen by the URL.
+//!
+//! Every read or write of patient data goes through a method that takes the
+//! [`Actor`] and appends to the hash-chained audit trail in the same
+//! transaction: no access without its trace.
+
+pub mod audit;
+mod db;
+pub mod patients;
+
+pub use audit::{AuditEvent, AuditReport};
+pub use db::{Backend, Store};
+pub use patients::{PatientRecord, PatientSummary};
+
+/// Who acts: a user of the practice (or the system, for jobs).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Actor {
+    pub user_id: String,
+}
+
+impl Actor {
+    pub fn user(id: impl Into<String>) -> Self {
+        Self { user_id: id.into() }
+    }
+    pub fn system() -> Self {
+        Self {
+            user_id: "système".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base de données: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("adresse de base de données non prise en charge «{0}» (sqlite: ou postgres:)")]
+    UnsupportedUrl(String),
+    #[error("{0}")]
+    Invalid(#[from] esculape_domain::IdentityError),
+    #[error("introuvable: {0}")]
+    NotFound(String),
+    #[error(
+        "modification concurrente: le dossier a changé depuis sa lecture (version {expected} attendue, {found} trouvée)"
+    )]
+    Conflict { expected: i64, found: i64 },
+    #[error("doublon: {0}")]
+    Duplicate(String),
+    #[error("donnée stockée illisible: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A random identifier (128 bits, hex).
+pub fn new_id() -> String {
+    let mut b = [0u8; 16];
+    // getrandom only fails without an OS source of randomness; the time
+    // then still gives distinct ids in one process.
+    if getrandom::fill(&mut b).is_err() {
+        b[..8].copy_from_slice(&now_millis().to_le_bytes());
+    }
+    hex::encode(b)
+}
+
+pub mod testing;
