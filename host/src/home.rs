@@ -7,6 +7,7 @@
 //!   cache/<engine>/<sha256>.cwasm precompiled components
 //!   trusted-keys/*.pub            publisher keys (hex ed25519)
 //!   policy.json                   host policy (optional; defaults apply)
+//!   esculape.db                   embedded SQLite (unless $ESCULAPE_DATABASE_URL)
 //! ```
 
 use esculape_registry::TrustedKeys;
@@ -81,6 +82,23 @@ pub fn load_value_sets(home: &Path) -> ValueSets {
             ValueSets::default()
         }
     }
+}
+
+/// The database: `$ESCULAPE_DATABASE_URL` (PostgreSQL or SQLite), else the
+/// embedded SQLite file `<home>/esculape.db`.
+pub fn database_url(home: &Path) -> String {
+    std::env::var("ESCULAPE_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite:{}", home.join("esculape.db").display()))
+}
+
+pub async fn store(home: &Path) -> Result<esculape_store::Store, HomeError> {
+    std::fs::create_dir_all(home).map_err(|e| HomeError::File {
+        path: home.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    esculape_store::Store::connect(&database_url(home))
+        .await
+        .map_err(|e| HomeError::Runtime(e.to_string()))
 }
 
 /// A runtime on this home, without loading the installed plugins.

@@ -32,6 +32,17 @@ enum Command {
         #[command(subcommand)]
         command: PluginsCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole trail; non-zero exit if broken.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -58,6 +69,9 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { addr } => serve(home, addr),
         Command::Plugins { command } => plugins(home, command),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(home),
     }
 }
 
@@ -101,6 +115,26 @@ fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
     }
 }
 
+fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
+    let tokio = tokio::runtime::Runtime::new()?;
+    let report = tokio.block_on(async {
+        let store = home::store(&home).await?;
+        anyhow::Ok(store.verify_audit().await?)
+    })?;
+    match report.broken {
+        None => {
+            println!(
+                "journal d'audit intact: {} événements, empreinte de tête {}",
+                report.events, report.head
+            );
+            Ok(())
+        }
+        Some((seq, what)) => {
+            anyhow::bail!("journal d'audit altéré à l'événement {seq}: {what}")
+        }
+    }
+}
+
 fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
     let rt = home::runtime(&home)?;
     for (id, result) in rt.load_installed() {
@@ -109,11 +143,13 @@ fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
             Err(e) => tracing::error!("module {id} non chargé: {e}"),
         }
     }
-    let state = api::AppState {
-        runtime: Arc::new(rt),
-    };
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(async move {
+        let store = home::store(&home).await?;
+        let state = api::AppState {
+            runtime: Arc::new(rt),
+            store: Arc::new(store),
+        };
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("écoute sur {addr}"))?;

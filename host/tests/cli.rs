@@ -102,3 +102,48 @@ fn install_then_list_and_refusals_with_reason() {
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn audit_verify_detects_a_modified_line() {
+    use esculape_domain::{BirthDate, Identity, NewIdentity, Sex};
+    let home = tempfile::tempdir().unwrap();
+    let store = esculape_host::home::store(home.path()).await.unwrap();
+    let new = NewIdentity {
+        birth_name: "Verif".into(),
+        used_name: None,
+        birth_first_names: vec!["Audit".into()],
+        used_first_name: None,
+        sex: Sex::Male,
+        birth_date: BirthDate::parse("1970-01-01").unwrap(),
+        birth_place_cog: None,
+        ins: None,
+        high_trust_document: false,
+        from_insi: false,
+        attributes: Default::default(),
+    };
+    let id = Identity::validate(new, BirthDate::parse("2026-01-01").unwrap()).unwrap();
+    let p = store
+        .create_patient(&esculape_store::Actor::user("dr"), id)
+        .await
+        .unwrap();
+    store
+        .patient(&esculape_store::Actor::user("dr"), &p.id)
+        .await
+        .unwrap();
+
+    let (ok, out, err) = esculape(home.path(), &["audit", "verify"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("intact: 2 événements"), "{out}");
+
+    sqlx::query("DROP TRIGGER audit_event_no_update")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_event SET detail = 'rien' WHERE seq = 1")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let (ok, _, err) = esculape(home.path(), &["audit", "verify"]);
+    assert!(!ok);
+    assert!(err.contains("altéré à l'événement 1"), "{err}");
+}
