@@ -86,6 +86,29 @@ fn b(v: bool) -> i64 {
 
 const COLUMNS: &str = "id, birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status, version, created_at, updated_at";
 
+/// The identity columns, in the order [`bind_identity`] binds them ($1–$15).
+const IDENTITY_COLUMNS: &str = "birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_identity<'q>(q: AnyQuery<'q>, identity: &Identity) -> AnyQuery<'q> {
+    q.bind(identity.birth_name.clone())
+        .bind(identity.used_name.clone())
+        .bind(serde_json::to_string(&identity.birth_first_names).unwrap_or_default())
+        .bind(identity.used_first_name.clone())
+        .bind(identity.sex.code())
+        .bind(identity.birth_date.to_string())
+        .bind(identity.birth_place_cog.clone())
+        .bind(identity.ins.as_ref().map(|i| i.matricule.clone()))
+        .bind(identity.ins.as_ref().map(|i| i.oid.oid().to_string()))
+        .bind(b(identity.high_trust_document))
+        .bind(b(identity.from_insi))
+        .bind(b(identity.attributes.homonyme))
+        .bind(b(identity.attributes.douteuse))
+        .bind(b(identity.attributes.fictive))
+        .bind(identity.status.code())
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
@@ -160,30 +183,20 @@ impl Store {
         let mut tx = self.begin().await?;
         let id = new_id();
         let now = now_millis();
-        let r = sqlx::query(&format!(
-            "INSERT INTO patient ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-        ))
-        .bind(id.clone())
-        .bind(identity.birth_name.clone())
-        .bind(identity.used_name.clone())
-        .bind(serde_json::to_string(&identity.birth_first_names).unwrap_or_default())
-        .bind(identity.used_first_name.clone())
-        .bind(identity.sex.code())
-        .bind(identity.birth_date.to_string())
-        .bind(identity.birth_place_cog.clone())
-        .bind(identity.ins.as_ref().map(|i| i.matricule.clone()))
-        .bind(identity.ins.as_ref().map(|i| i.oid.oid().to_string()))
-        .bind(b(identity.high_trust_document))
-        .bind(b(identity.from_insi))
-        .bind(b(identity.attributes.homonyme))
-        .bind(b(identity.attributes.douteuse))
-        .bind(b(identity.attributes.fictive))
-        .bind(identity.status.code())
-        .bind(1i64)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
+        let sql = format!(
+            "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES ({}, $16, $17, $18, $19)",
+            (1..=15)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let r = bind_identity(sqlx::query(&sql), &identity)
+            .bind(id.clone())
+            .bind(1i64)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
         if let Err(e) = r {
             return Err(if unique_violation(&e) {
                 StoreError::Duplicate("une autre identité porte déjà cette INS".into())
@@ -251,29 +264,21 @@ impl Store {
             });
         }
         let now = now_millis();
-        let r = sqlx::query(
-            "UPDATE patient SET birth_name = $1, used_name = $2, birth_first_names = $3, used_first_name = $4, sex = $5, birth_date = $6, birth_place_cog = $7, ins_matricule = $8, ins_oid = $9, high_trust_document = $10, from_insi = $11, homonyme = $12, douteuse = $13, fictive = $14, status = $15, version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
-        )
-        .bind(identity.birth_name.clone())
-        .bind(identity.used_name.clone())
-        .bind(serde_json::to_string(&identity.birth_first_names).unwrap_or_default())
-        .bind(identity.used_first_name.clone())
-        .bind(identity.sex.code())
-        .bind(identity.birth_date.to_string())
-        .bind(identity.birth_place_cog.clone())
-        .bind(identity.ins.as_ref().map(|i| i.matricule.clone()))
-        .bind(identity.ins.as_ref().map(|i| i.oid.oid().to_string()))
-        .bind(b(identity.high_trust_document))
-        .bind(b(identity.from_insi))
-        .bind(b(identity.attributes.homonyme))
-        .bind(b(identity.attributes.douteuse))
-        .bind(b(identity.attributes.fictive))
-        .bind(identity.status.code())
-        .bind(now)
-        .bind(id.to_string())
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await;
+        let sets: Vec<String> = IDENTITY_COLUMNS
+            .split(", ")
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE patient SET {}, version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
+            sets.join(", ")
+        );
+        let r = bind_identity(sqlx::query(&sql), &identity)
+            .bind(now)
+            .bind(id.to_string())
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await;
         match r {
             Err(e) if unique_violation(&e) => {
                 return Err(StoreError::Duplicate(
