@@ -6,11 +6,13 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use esculape_domain::{BirthDate, Identity, NewIdentity};
+use esculape_domain::{BirthDate, DmpDecision, Identity, NewIdentity};
 use esculape_runtime::{PluginInfo, Runtime};
-use esculape_store::{Actor, AuditReport, PatientRecord, PatientSummary, Store, StoreError};
+use esculape_store::{
+    Actor, AuditReport, Episode, PatientRecord, PatientSummary, Store, StoreError,
+};
 use std::sync::Arc;
 
 /// Largest request body accepted (identity and form payloads are small;
@@ -134,6 +136,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plugins", get(plugins))
         .route("/api/patients", get(search_patients).post(create_patient))
         .route("/api/patients/{id}", get(get_patient).put(update_patient))
+        .route("/api/patients/{id}/episodes", post(open_episode))
+        .route("/api/episodes/{id}", get(get_episode))
+        .route("/api/episodes/{id}/dmp-decisions", post(record_decision))
         .route("/api/audit/verify", get(verify_audit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .fallback(|| async {
@@ -219,4 +224,48 @@ async fn update_patient(
 
 async fn verify_audit(State(state): State<AppState>) -> Result<Json<AuditReport>, ApiError> {
     Ok(Json(state.store.verify_audit().await?))
+}
+
+#[derive(serde::Deserialize)]
+struct NewEpisode {
+    label: String,
+}
+
+async fn open_episode(
+    State(state): State<AppState>,
+    Path(patient_id): Path<String>,
+    body: Result<Json<NewEpisode>, JsonRejection>,
+) -> Result<(StatusCode, Json<Episode>), ApiError> {
+    let Json(e) = body?;
+    if e.label.trim().is_empty() || e.label.len() > 200 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalide",
+            "le libellé de l'épisode est obligatoire (200 caractères au plus)",
+        ));
+    }
+    let ep = state
+        .store
+        .open_episode(&actor(), &patient_id, &e.label)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ep)))
+}
+
+async fn get_episode(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Episode>, ApiError> {
+    Ok(Json(state.store.episode(&actor(), &id).await?))
+}
+
+/// Body: `{"kind": "alimentation"|"consultation", "value": "..."}`.
+async fn record_decision(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<DmpDecision>, JsonRejection>,
+) -> Result<Json<Episode>, ApiError> {
+    let Json(d) = body?;
+    Ok(Json(
+        state.store.record_dmp_decision(&actor(), &id, d).await?,
+    ))
 }

@@ -133,6 +133,47 @@ async fn patients_crud_errors_write_nothing() {
         let (status, err) = call(&app, "PUT", &format!("/api/patients/{id}"), Some(&upd)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{err}");
 
+        // Episode and DMP decisions, changeable at any time.
+        let (status, ep) = call(
+            &app,
+            "POST",
+            &format!("/api/patients/{id}/episodes"),
+            Some(r#"{"label":"Grossesse"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{ep}");
+        assert_eq!(ep["feeding"], "autorisee");
+        assert_eq!(ep["consultation"], "non-autorisee");
+        let ep_id = ep["id"].as_str().unwrap().to_string();
+        let uri = format!("/api/episodes/{ep_id}/dmp-decisions");
+        let (status, ep) = call(
+            &app,
+            "POST",
+            &uri,
+            Some(r#"{"kind":"alimentation","value":"opposition"}"#),
+        )
+        .await;
+        assert_eq!(status, 200, "{ep}");
+        assert_eq!(ep["feeding"], "opposition");
+        let (status, _) = call(
+            &app,
+            "POST",
+            &uri,
+            Some(r#"{"kind":"alimentation","value":"peut-etre"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/patients/nope/episodes",
+            Some(r#"{"label":"x"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, ep) = call(&app, "GET", &format!("/api/episodes/{ep_id}"), None).await;
+        assert_eq!(ep["history"].as_array().unwrap().len(), 1);
+
         let (status, report) = call(&app, "GET", "/api/audit/verify", None).await;
         assert_eq!(status, 200);
         assert_eq!(report["broken"], serde_json::Value::Null);

@@ -8,10 +8,12 @@
 
 pub mod audit;
 mod db;
+pub mod episodes;
 pub mod patients;
 
 pub use audit::{AuditEvent, AuditReport};
 pub use db::{Backend, Store};
+pub use episodes::{DecisionEntry, Episode};
 pub use patients::{PatientRecord, PatientSummary};
 
 /// Who acts: a user of the practice (or the system, for jobs).
