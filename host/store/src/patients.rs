@@ -157,6 +157,18 @@ fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+async fn fetch_record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+) -> Result<PatientRecord> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM patient WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))?;
+    row_record(&row)
+}
+
 async fn write_tokens(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     patient_id: &str,
@@ -229,12 +241,7 @@ impl Store {
     pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM patient WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))?;
-        let rec = row_record(&row)?;
+        let rec = fetch_record(&mut tx, id).await?;
         audit::append(&mut tx, self.backend, actor, "patient.read", Some(id), "").await?;
         tx.commit().await?;
         Ok(rec)
@@ -251,12 +258,7 @@ impl Store {
     ) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM patient WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))?;
-        let before = row_record(&row)?;
+        let before = fetch_record(&mut tx, id).await?;
         if before.version != expected_version {
             return Err(StoreError::Conflict {
                 expected: expected_version,
