@@ -228,7 +228,8 @@ impl BirthDate {
             return Err(bad());
         }
         if month != 0 && day != 0 {
-            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            let leap =
+                year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
             let max = match month {
                 2 if leap => 29,
                 2 => 28,

@@ -13,6 +13,8 @@
 //! that only this harness trusts and installs it into a runtime living in a
 //! temporary folder.
 
+#![allow(clippy::result_large_err)] // mirrors the runtime's install errors
+
 use esculape_registry::{CrateMetadata, Manifest, Package, SigningKey, TrustedKeys};
 use esculape_runtime::{HostServices, InstallError, PluginInfo, Policy, Runtime, RuntimeConfig};
 use std::collections::HashMap;
