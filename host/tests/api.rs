@@ -1,33 +1,12 @@
 //! The HTTP API as a client sees it, on both databases.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+mod common;
+
+use axum::http::StatusCode;
+use common::{HELENE, TestApp, call};
 use esculape_host::api::{AppState, router};
 use esculape_sdk_testing::Harness;
 use std::sync::Arc;
-use tower::ServiceExt;
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    uri: &str,
-    body: Option<&str>,
-) -> (StatusCode, serde_json::Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req
-        .body(Body::from(body.unwrap_or("").to_string()))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (status, json)
-}
 
 #[tokio::test]
 async fn health_and_plugin_list() {
@@ -39,39 +18,57 @@ async fn health_and_plugin_list() {
     let rt = esculape_host::home::runtime(&home).unwrap();
     rt.load_installed();
     let store = esculape_store::testing::sqlite().await.unwrap();
+    esculape_store::testing::practice(&store.store)
+        .await
+        .unwrap();
+    let token = store
+        .store
+        .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
+        .await
+        .unwrap()
+        .token;
     let app = router(AppState {
         runtime: Arc::new(rt),
         store: Arc::new(store.store),
     });
 
-    let (status, v) = call(&app, "GET", "/api/health", None).await;
+    let (status, v) = call(&app, "GET", "/api/health", None, None).await;
     assert_eq!(status, 200);
     assert_eq!(v["api"][0], "0.1.0");
-    let (_, v) = call(&app, "GET", "/api/plugins", None).await;
+    let (status, _) = call(&app, "GET", "/api/plugins", None, None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the plugin list needs a session"
+    );
+    let (_, v) = call(&app, "GET", "/api/plugins", None, Some(&token)).await;
     assert_eq!(v[0]["id"], "fr.esculape.ins");
     assert_eq!(v[0]["status"], "actif");
 }
 
-const HELENE: &str = r#"{"birth_name":"Dupont","birth_first_names":["Hélène","Marie"],"sex":"F","birth_date":"1980-03-15","birth_place_cog":"75056"}"#;
-
 #[tokio::test]
 async fn patients_crud_errors_write_nothing() {
     for t in esculape_store::testing::both().await {
-        let h = Harness::new();
-        let rt = esculape_host::home::runtime(h.home()).unwrap();
-        let store = Arc::new(t.store);
-        let app = router(AppState {
-            runtime: Arc::new(rt),
-            store: store.clone(),
-        });
+        let a = TestApp::new(t).await;
+        let store = a.store.clone();
+        let tok = a.medecin.clone();
+        let app = a.app.clone();
+        let t = &a;
 
-        let (status, p) = call(&app, "POST", "/api/patients", Some(HELENE)).await;
+        let (status, p) = call(&app, "POST", "/api/patients", Some(HELENE), Some(&tok)).await;
         assert_eq!(status, StatusCode::CREATED, "{}: {p}", t.name);
         assert_eq!(p["identity"]["birth_first_names"][0], "HELENE");
         assert_eq!(p["identity"]["status"], "provisoire");
         let id = p["id"].as_str().unwrap().to_string();
 
-        let (status, found) = call(&app, "GET", "/api/patients?q=dup%20hel%201980", None).await;
+        let (status, found) = call(
+            &app,
+            "GET",
+            "/api/patients?q=dup%20hel%201980",
+            None,
+            Some(&tok),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(found.as_array().unwrap().len(), 1, "{}", t.name);
 
@@ -95,7 +92,7 @@ async fn patients_crud_errors_write_nothing() {
             ),
         ];
         for (body, expected) in bad {
-            let (status, err) = call(&app, "POST", "/api/patients", Some(body)).await;
+            let (status, err) = call(&app, "POST", "/api/patients", Some(body), Some(&tok)).await;
             assert_eq!(status, expected, "{}: {body} -> {err}", t.name);
             assert!(
                 err["erreur"].as_str().is_some_and(|m| !m.is_empty()),
@@ -106,14 +103,14 @@ async fn patients_crud_errors_write_nothing() {
             r#"{{"birth_name":"{}","birth_first_names":["Y"],"sex":"F","birth_date":"1980-02-03"}}"#,
             "A".repeat(300_000)
         );
-        let (status, err) = call(&app, "POST", "/api/patients", Some(&huge)).await;
+        let (status, err) = call(&app, "POST", "/api/patients", Some(&huge), Some(&tok)).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{err}");
         assert!(err["erreur"].as_str().unwrap().contains("trop volumineuse"));
-        let (status, _) = call(&app, "GET", "/api/patients/nope", None).await;
+        let (status, _) = call(&app, "GET", "/api/patients/nope", None, Some(&tok)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = call(&app, "GET", "/api/patients?limit=3", None).await;
+        let (status, _) = call(&app, "GET", "/api/patients?limit=3", None, Some(&tok)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        let (status, _) = call(&app, "GET", "/api/nowhere", None).await;
+        let (status, _) = call(&app, "GET", "/api/nowhere", None, Some(&tok)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(
             store.verify_audit().await.unwrap().events,
@@ -127,10 +124,24 @@ async fn patients_crud_errors_write_nothing() {
             r#"{{"version":1,"identity":{}}}"#,
             HELENE.replace("Dupont", "Dupond")
         );
-        let (status, p2) = call(&app, "PUT", &format!("/api/patients/{id}"), Some(&upd)).await;
+        let (status, p2) = call(
+            &app,
+            "PUT",
+            &format!("/api/patients/{id}"),
+            Some(&upd),
+            Some(&tok),
+        )
+        .await;
         assert_eq!(status, 200, "{p2}");
         assert_eq!(p2["identity"]["birth_name"], "DUPOND");
-        let (status, err) = call(&app, "PUT", &format!("/api/patients/{id}"), Some(&upd)).await;
+        let (status, err) = call(
+            &app,
+            "PUT",
+            &format!("/api/patients/{id}"),
+            Some(&upd),
+            Some(&tok),
+        )
+        .await;
         assert_eq!(status, StatusCode::CONFLICT, "{err}");
 
         // Episode and DMP decisions, changeable at any time.
@@ -139,6 +150,7 @@ async fn patients_crud_errors_write_nothing() {
             "POST",
             &format!("/api/patients/{id}/episodes"),
             Some(r#"{"label":"Grossesse"}"#),
+            Some(&tok),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{ep}");
@@ -151,6 +163,7 @@ async fn patients_crud_errors_write_nothing() {
             "POST",
             &uri,
             Some(r#"{"kind":"alimentation","value":"opposition"}"#),
+            Some(&tok),
         )
         .await;
         assert_eq!(status, 200, "{ep}");
@@ -160,6 +173,7 @@ async fn patients_crud_errors_write_nothing() {
             "POST",
             &uri,
             Some(r#"{"kind":"alimentation","value":"peut-etre"}"#),
+            Some(&tok),
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -168,13 +182,21 @@ async fn patients_crud_errors_write_nothing() {
             "POST",
             "/api/patients/nope/episodes",
             Some(r#"{"label":"x"}"#),
+            Some(&tok),
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (_, ep) = call(&app, "GET", &format!("/api/episodes/{ep_id}"), None).await;
+        let (_, ep) = call(
+            &app,
+            "GET",
+            &format!("/api/episodes/{ep_id}"),
+            None,
+            Some(&tok),
+        )
+        .await;
         assert_eq!(ep["history"].as_array().unwrap().len(), 1);
 
-        let (status, report) = call(&app, "GET", "/api/audit/verify", None).await;
+        let (status, report) = call(&app, "GET", "/api/audit/verify", None, Some(&a.admin)).await;
         assert_eq!(status, 200);
         assert_eq!(report["broken"], serde_json::Value::Null);
     }

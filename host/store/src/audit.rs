@@ -142,6 +142,22 @@ const SELECT: &str =
     "SELECT seq, at, actor, action, patient_id, detail, prev_hash, hash FROM audit_event";
 
 impl Store {
+    /// Append one event on its own (an access decided outside the store:
+    /// a refusal, a listing).
+    pub async fn trace(
+        &self,
+        actor: &Actor,
+        action: &str,
+        patient_id: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        append(&mut tx, self.backend, actor, action, patient_id, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Walk the whole chain.
     pub async fn verify_audit(&self) -> Result<AuditReport> {
         use futures_util::TryStreamExt as _;
@@ -189,6 +205,15 @@ impl Store {
             head: prev,
             broken: None,
         })
+    }
+
+    /// The events after `seq`, oldest first.
+    pub async fn audit_since(&self, seq: i64) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq"))
+            .bind(seq)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row_event).collect()
     }
 
     /// The events about one patient, newest first (who accessed the file).

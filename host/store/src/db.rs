@@ -19,7 +19,12 @@ pub struct Store {
     /// Serialises audit appends within this process (SQLite has one
     /// writer anyway; PostgreSQL also takes a table lock, for other hosts).
     pub(crate) audit_lock: tokio::sync::Mutex<()>,
+    /// Wall clock in Unix milliseconds (tests move it to expire passwords,
+    /// sessions and lockouts).
+    pub(crate) clock: Clock,
 }
+
+pub type Clock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
 
 impl Store {
     /// Connect and bring the schema up to date. `sqlite:PATH` (created if
@@ -65,7 +70,17 @@ impl Store {
             pool,
             backend,
             audit_lock: tokio::sync::Mutex::new(()),
+            clock: std::sync::Arc::new(crate::now_millis),
         })
+    }
+
+    /// Replace the clock (tests).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
     }
 
     pub fn backend(&self) -> Backend {

@@ -6,14 +6,14 @@ use crate::{Actor, Result, StoreError, new_id, now_millis};
 use esculape_domain::{DmpConsultation, DmpDecision, DmpFeeding};
 use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionEntry {
     pub decision: DmpDecision,
     pub at: i64,
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Episode {
     pub id: String,
     pub patient_id: String,
@@ -67,6 +67,26 @@ async fn load(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: &str) -> Resul
         });
     }
     Ok(ep)
+}
+
+/// Every episode of a patient with its decisions, newest first.
+pub(crate) async fn of_patient(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    patient_id: &str,
+) -> Result<Vec<Episode>> {
+    let ids: Vec<String> =
+        sqlx::query("SELECT id FROM episode WHERE patient_id = $1 ORDER BY opened_at DESC, id")
+            .bind(patient_id.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(load(tx, &id).await?);
+    }
+    Ok(out)
 }
 
 impl Store {

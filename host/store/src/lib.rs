@@ -6,11 +6,18 @@
 //! [`Actor`] and appends to the hash-chained audit trail in the same
 //! transaction: no access without its trace.
 
+pub mod accounts;
+pub mod agenda;
 pub mod audit;
-mod db;
-pub mod episodes;
-pub mod patients;
 
+mod db;
+pub mod documents;
+pub mod episodes;
+pub mod outbox;
+pub mod patients;
+pub mod record;
+
+pub use accounts::{AuthError, Caller, NewUser, Session, User};
 pub use audit::{AuditEvent, AuditReport};
 pub use db::{Backend, Store};
 pub use episodes::{DecisionEntry, Episode};
@@ -53,7 +60,33 @@ pub enum StoreError {
     Duplicate(String),
     #[error("donnée stockée illisible: {0}")]
     Corrupt(String),
+    /// A rule of the domain (record, agenda, documents, accounts).
+    #[error("{0}")]
+    Rule(String),
+    #[error("{0}")]
+    Auth(#[from] accounts::AuthError),
+    /// The practitioner's time is already taken.
+    #[error("créneau déjà occupé: {0}")]
+    Busy(String),
+    #[error("sauvegarde: {0}")]
+    Backup(String),
 }
+
+macro_rules! rule_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Rule(e.to_string())
+            }
+        }
+    )*};
+}
+rule_errors!(
+    esculape_domain::record::RecordError,
+    esculape_domain::agenda::AgendaError,
+    esculape_domain::document::DocumentError,
+    esculape_domain::AccountError
+);
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -74,6 +107,14 @@ pub fn new_id() -> String {
         b[..8].copy_from_slice(&now_millis().to_le_bytes());
     }
     hex::encode(b)
+}
+
+/// `n` random bytes from the OS (secrets: session tokens, salts, keys).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b)
+        .map_err(|e| StoreError::Backup(format!("aléa du système indisponible: {e}")))?;
+    Ok(b)
 }
 
 pub mod testing;

@@ -9,7 +9,7 @@ use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// A stored patient.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PatientRecord {
     pub id: String,
     pub identity: Identity,
@@ -157,7 +157,7 @@ fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-async fn fetch_record(
+pub(crate) async fn fetch_record(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: &str,
 ) -> Result<PatientRecord> {

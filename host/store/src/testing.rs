@@ -10,7 +10,19 @@ use crate::{Result, Store};
 pub struct TestStore {
     pub name: &'static str,
     pub store: Store,
+    /// To open more connections (a second host on the same database).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Keeps a test store's files alive.
+pub struct KeepAlive(#[allow(dead_code)] Option<tempfile::TempDir>);
+
+impl TestStore {
+    /// The store, and what must live as long as it.
+    pub fn split(self) -> (Store, KeepAlive) {
+        (self.store, KeepAlive(self._dir))
+    }
 }
 
 pub async fn sqlite() -> Result<TestStore> {
@@ -19,6 +31,7 @@ pub async fn sqlite() -> Result<TestStore> {
     Ok(TestStore {
         name: "sqlite",
         store: Store::connect(&url).await?,
+        url,
         _dir: Some(dir),
     })
 }
@@ -56,9 +69,11 @@ pub async fn postgres() -> Result<TestStore> {
         .await?;
     conn.close().await?;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let url = format!("{base}/{name}");
     Ok(TestStore {
         name: "postgres",
-        store: Store::connect(&format!("{base}/{name}")).await?,
+        store: Store::connect(&url).await?,
+        url,
         _dir: None,
     })
 }
@@ -74,4 +89,94 @@ pub async fn both() -> Vec<TestStore> {
         );
     }
     out
+}
+
+/// Passwords of the accounts [`practice`] creates.
+pub const MEDECIN_PASSWORD: &str = "Stethoscope-2026!";
+pub const SECRETAIRE_PASSWORD: &str = "Rendez-Vous-2026";
+pub const ADMIN_PASSWORD: &str = "Gestion-Comptes-2026!";
+
+/// A small practice: one structure, one site, a médecin, a secrétaire and
+/// an administrator.
+pub struct Practice {
+    pub structure: crate::accounts::StructureRec,
+    pub site: crate::accounts::SiteRec,
+    pub medecin: crate::User,
+    pub secretaire: crate::User,
+    pub admin: crate::User,
+}
+
+pub async fn practice(store: &Store) -> Result<Practice> {
+    use esculape_domain::{Role, StructureKind};
+    let system = crate::Actor::system();
+    let structure = store
+        .create_structure(
+            &system,
+            "Cabinet du Parc",
+            StructureKind::Cabinet,
+            Some("750000001"),
+        )
+        .await?;
+    let site = store
+        .create_site(
+            &system,
+            &structure.id,
+            "Site principal",
+            Some("1 rue du Parc, 75011 Paris"),
+            None,
+        )
+        .await?;
+    let user =
+        |login: &str, name: &str, role: Role, rpps: Option<&str>, password: &str| crate::NewUser {
+            login: login.into(),
+            display_name: name.into(),
+            rpps: rpps.map(Into::into),
+            profession: (role == Role::Medecin).then(|| "médecin généraliste".into()),
+            role,
+            structure_id: Some(structure.id.clone()),
+            password: password.into(),
+        };
+    let medecin = store
+        .create_user(
+            &system,
+            user(
+                "dr.martin",
+                "Dr Claire Martin",
+                Role::Medecin,
+                Some("10001234567"),
+                MEDECIN_PASSWORD,
+            ),
+        )
+        .await?;
+    let secretaire = store
+        .create_user(
+            &system,
+            user(
+                "accueil",
+                "Sophie Accueil",
+                Role::Secretaire,
+                None,
+                SECRETAIRE_PASSWORD,
+            ),
+        )
+        .await?;
+    let admin = store
+        .create_user(
+            &system,
+            user(
+                "admin",
+                "Administrateur",
+                Role::Administrateur,
+                None,
+                ADMIN_PASSWORD,
+            ),
+        )
+        .await?;
+    Ok(Practice {
+        structure,
+        site,
+        medecin,
+        secretaire,
+        admin,
+    })
 }

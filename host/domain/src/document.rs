@@ -1,0 +1,178 @@
+//! Documents of the record: stored bytes with their CDA identity (id,
+//! setId, versionNumber), provenance, sending states and visibility.
+
+use crate::calendar::Day;
+use serde::{Deserialize, Serialize};
+
+/// Where a document comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// Produced in this practice.
+    Produit,
+    /// Retrieved from the DMP / Mon espace santé.
+    Dmp,
+    /// Received by MSSanté.
+    Mssante,
+    /// Imported (scan, file, another software).
+    Importe,
+}
+
+/// Sending state of a document on one channel (DMP or MSSanté).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SendingState {
+    #[default]
+    NonEnvoye,
+    EnAttente,
+    Envoye,
+    Echec,
+    /// Not to be sent (patient opposition, document not shareable).
+    NonConcerne,
+}
+
+/// The document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentFormat {
+    /// CDA R2 level 1 (PDF body).
+    CdaN1,
+    /// CDA R2 level 3 (structured body).
+    CdaN3,
+    Pdf,
+    Texte,
+    Image,
+}
+
+impl DocumentFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            DocumentFormat::CdaN1 | DocumentFormat::CdaN3 => "text/xml",
+            DocumentFormat::Pdf => "application/pdf",
+            DocumentFormat::Texte => "text/plain",
+            DocumentFormat::Image => "image/jpeg",
+        }
+    }
+}
+
+/// Document status in the record (a superseded or deleted document is
+/// kept, marked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentStatus {
+    Actif,
+    Remplace,
+    Supprime,
+}
+
+/// Visibility flags as the DMP knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Visibility {
+    /// Hidden from other professionals.
+    #[serde(default)]
+    pub masque_aux_professionnels: bool,
+    /// Not visible to the patient (until an announcement consultation).
+    #[serde(default)]
+    pub invisible_au_patient: bool,
+    /// Not visible to the legal representatives of a minor.
+    #[serde(default)]
+    pub invisible_aux_representants: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("{0} est obligatoire")]
+    Missing(&'static str),
+    #[error("document vide")]
+    Empty,
+    #[error("document trop volumineux: {size} octets (maximum {max})")]
+    TooLarge { size: usize, max: usize },
+    #[error("le contenu ne correspond pas au format {0:?}")]
+    WrongFormat(DocumentFormat),
+}
+
+/// Largest document stored (a scanned multi-page PDF fits).
+pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// A document to store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDocument {
+    pub title: String,
+    /// LOINC type code and its display ("11488-4", "Note de consultation").
+    pub type_code: String,
+    #[serde(default)]
+    pub type_display: Option<String>,
+    pub format: DocumentFormat,
+    /// The date of the act the document is about.
+    pub act_date: Day,
+    pub provenance: Provenance,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// For a CDA: its id root; else generated.
+    #[serde(default)]
+    pub cda_id: Option<String>,
+}
+
+impl NewDocument {
+    pub fn validate(self, content: &[u8]) -> Result<Self, DocumentError> {
+        if self.title.trim().is_empty() {
+            return Err(DocumentError::Missing("le titre"));
+        }
+        if self.type_code.trim().is_empty() {
+            return Err(DocumentError::Missing("le type"));
+        }
+        if content.is_empty() {
+            return Err(DocumentError::Empty);
+        }
+        if content.len() > MAX_DOCUMENT_BYTES {
+            return Err(DocumentError::TooLarge {
+                size: content.len(),
+                max: MAX_DOCUMENT_BYTES,
+            });
+        }
+        let ok = match self.format {
+            DocumentFormat::CdaN1 | DocumentFormat::CdaN3 => {
+                let head = String::from_utf8_lossy(&content[..content.len().min(4096)]);
+                head.contains("ClinicalDocument")
+            }
+            DocumentFormat::Pdf => content.starts_with(b"%PDF-"),
+            DocumentFormat::Texte => std::str::from_utf8(content).is_ok(),
+            DocumentFormat::Image => {
+                content.starts_with(&[0xFF, 0xD8]) || content.starts_with(b"\x89PNG")
+            }
+        };
+        if !ok {
+            return Err(DocumentError::WrongFormat(self.format));
+        }
+        Ok(NewDocument {
+            title: self.title.trim().to_string(),
+            type_code: self.type_code.trim().to_string(),
+            ..self
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_must_match_format() {
+        let d = NewDocument {
+            title: "Courrier".into(),
+            type_code: "11490-0".into(),
+            type_display: None,
+            format: DocumentFormat::Pdf,
+            act_date: Day::parse("2026-11-26").unwrap(),
+            provenance: Provenance::Produit,
+            visibility: Visibility::default(),
+            cda_id: None,
+        };
+        assert!(d.clone().validate(b"%PDF-1.4 ...").is_ok());
+        assert_eq!(
+            d.clone().validate(b"<html>"),
+            Err(DocumentError::WrongFormat(DocumentFormat::Pdf))
+        );
+        assert_eq!(d.validate(b""), Err(DocumentError::Empty));
+    }
+}

@@ -1,0 +1,223 @@
+//! Session, accounts, structure and administration routes.
+
+use super::{ApiError, AppState, Me};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use esculape_domain::{Role, StructureKind};
+use esculape_runtime::PluginInfo;
+use esculape_store::accounts::{SiteRec, StructureRec, UserChanges};
+use esculape_store::{AuditReport, Caller, NewUser, Session, User};
+
+#[derive(serde::Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+    pub api: Vec<String>,
+}
+
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        api: esculape_runtime::bindings::SUPPORTED
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Login {
+    login: String,
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    body: Result<Json<Login>, JsonRejection>,
+) -> Result<Json<Session>, ApiError> {
+    let Json(l) = body?;
+    Ok(Json(s.store.login(&l.login, &l.password).await?))
+}
+
+pub(crate) async fn me(me: Me) -> Json<Caller> {
+    Json(me.0)
+}
+
+pub(crate) async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    s.store.logout(token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct PasswordChange {
+    old: String,
+    new: String,
+}
+
+pub(crate) async fn change_password(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<Json<User>, ApiError> {
+    let Json(p) = body?;
+    Ok(Json(
+        s.store
+            .change_password(&me.0.user.id, &p.old, &p.new)
+            .await?,
+    ))
+}
+
+pub(crate) async fn plugins(State(s): State<AppState>) -> Json<Vec<PluginInfo>> {
+    Json(s.runtime.list())
+}
+
+pub(crate) async fn sites(State(s): State<AppState>) -> Result<Json<Vec<SiteRec>>, ApiError> {
+    Ok(Json(s.store.sites().await?))
+}
+
+/// What the agenda needs to know of a practitioner.
+#[derive(serde::Serialize)]
+pub(crate) struct Practitioner {
+    id: String,
+    display_name: String,
+    rpps: Option<String>,
+    profession: Option<String>,
+}
+
+pub(crate) async fn practitioners(
+    State(s): State<AppState>,
+) -> Result<Json<Vec<Practitioner>>, ApiError> {
+    Ok(Json(
+        s.store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role == Role::Medecin && u.active)
+            .map(|u| Practitioner {
+                id: u.id,
+                display_name: u.display_name,
+                rpps: u.rpps,
+                profession: u.profession,
+            })
+            .collect(),
+    ))
+}
+
+pub(crate) async fn users(State(s): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(s.store.users().await?))
+}
+
+pub(crate) async fn create_user(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<NewUser>, JsonRejection>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let Json(u) = body?;
+    let user = s.store.create_user(&me.0.actor(), u).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+pub(crate) async fn update_user(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<UserChanges>, JsonRejection>,
+) -> Result<Json<User>, ApiError> {
+    let Json(c) = body?;
+    if id == me.0.user.id && c.role.is_some_and(|r| r != Role::Administrateur) {
+        return Err(ApiError::invalid(
+            "un administrateur ne peut pas retirer ses propres droits",
+        ));
+    }
+    Ok(Json(s.store.update_user(&me.0.actor(), &id, c).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct NewPassword {
+    password: String,
+}
+
+pub(crate) async fn reset_password(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<NewPassword>, JsonRejection>,
+) -> Result<Json<User>, ApiError> {
+    let Json(p) = body?;
+    Ok(Json(
+        s.store
+            .reset_password(&me.0.actor(), &id, &p.password)
+            .await?,
+    ))
+}
+
+pub(crate) async fn structures(
+    State(s): State<AppState>,
+) -> Result<Json<Vec<StructureRec>>, ApiError> {
+    Ok(Json(s.store.structures().await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct NewStructure {
+    name: String,
+    kind: StructureKind,
+    #[serde(default)]
+    finess: Option<String>,
+}
+
+pub(crate) async fn create_structure(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<NewStructure>, JsonRejection>,
+) -> Result<(StatusCode, Json<StructureRec>), ApiError> {
+    let Json(n) = body?;
+    let r = s
+        .store
+        .create_structure(&me.0.actor(), &n.name, n.kind, n.finess.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct NewSite {
+    structure_id: String,
+    name: String,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    finess: Option<String>,
+}
+
+pub(crate) async fn create_site(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<NewSite>, JsonRejection>,
+) -> Result<(StatusCode, Json<SiteRec>), ApiError> {
+    let Json(n) = body?;
+    let r = s
+        .store
+        .create_site(
+            &me.0.actor(),
+            &n.structure_id,
+            &n.name,
+            n.address.as_deref(),
+            n.finess.as_deref(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+pub(crate) async fn verify_audit(State(s): State<AppState>) -> Result<Json<AuditReport>, ApiError> {
+    Ok(Json(s.store.verify_audit().await?))
+}

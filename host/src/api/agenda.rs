@@ -1,0 +1,151 @@
+//! Agenda routes: availability, appointments, waiting room.
+
+use super::{ApiError, AppState, Me, today};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use esculape_domain::agenda::{AppointmentStatus, Availability, NewAppointment};
+use esculape_domain::{Day, LocalDateTime};
+use esculape_store::agenda::{Appointment, AvailabilityRec, Slot};
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Period {
+    from: Day,
+    to: Day,
+    #[serde(default)]
+    practitioner: Option<String>,
+    #[serde(default)]
+    site: Option<String>,
+}
+
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    me: Me,
+    q: Result<Query<Period>, QueryRejection>,
+) -> Result<Json<Vec<Appointment>>, ApiError> {
+    let Query(p) = q?;
+    if p.to < p.from || p.to.days() - p.from.days() > 62 {
+        return Err(ApiError::invalid(
+            "période invalide: «to» suit «from», deux mois au plus",
+        ));
+    }
+    let list = s
+        .store
+        .appointments(p.practitioner.as_deref(), p.site.as_deref(), p.from, p.to)
+        .await?;
+    let detail = format!("{} → {}, {} rendez-vous", p.from, p.to, list.len());
+    s.store
+        .trace(&me.0.actor(), "agenda.lecture", None, &detail)
+        .await?;
+    Ok(Json(list))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct SlotQuery {
+    practitioner: String,
+    day: Day,
+}
+
+pub(crate) async fn free_slots(
+    State(s): State<AppState>,
+    q: Result<Query<SlotQuery>, QueryRejection>,
+) -> Result<Json<Vec<Slot>>, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(s.store.free_slots(&q.practitioner, q.day).await?))
+}
+
+pub(crate) async fn add_availability(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<Availability>, JsonRejection>,
+) -> Result<(StatusCode, Json<AvailabilityRec>), ApiError> {
+    let Json(a) = body?;
+    let r = s.store.add_availability(&me.0.actor(), a).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+pub(crate) async fn book(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<NewAppointment>, JsonRejection>,
+) -> Result<(StatusCode, Json<Appointment>), ApiError> {
+    let Json(a) = body?;
+    let r = s.store.book(&me.0.actor(), a).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Move {
+    version: i64,
+    start: LocalDateTime,
+    end: LocalDateTime,
+    #[serde(default)]
+    practitioner_id: Option<String>,
+}
+
+pub(crate) async fn move_appointment(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Move>, JsonRejection>,
+) -> Result<Json<Appointment>, ApiError> {
+    let Json(m) = body?;
+    Ok(Json(
+        s.store
+            .move_appointment(
+                &me.0.actor(),
+                &id,
+                m.version,
+                m.start,
+                m.end,
+                m.practitioner_id.as_deref(),
+            )
+            .await?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct StatusChange {
+    status: AppointmentStatus,
+}
+
+pub(crate) async fn set_status(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<StatusChange>, JsonRejection>,
+) -> Result<Json<Appointment>, ApiError> {
+    let Json(c) = body?;
+    Ok(Json(
+        s.store
+            .set_appointment_status(&me.0.actor(), &id, c.status)
+            .await?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct RoomQuery {
+    site: String,
+    #[serde(default)]
+    day: Option<Day>,
+}
+
+pub(crate) async fn waiting_room(
+    State(s): State<AppState>,
+    me: Me,
+    q: Result<Query<RoomQuery>, QueryRejection>,
+) -> Result<Json<Vec<Appointment>>, ApiError> {
+    let Query(q) = q?;
+    let day = q.day.unwrap_or_else(|| today(&s.store));
+    let list = s.store.waiting_room(&q.site, day).await?;
+    s.store
+        .trace(
+            &me.0.actor(),
+            "agenda.salle-attente",
+            None,
+            &format!("{} {day}", q.site),
+        )
+        .await?;
+    Ok(Json(list))
+}

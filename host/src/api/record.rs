@@ -1,0 +1,299 @@
+//! Medical record and document routes (médecins).
+
+use super::{ApiError, AppState, Me};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use esculape_domain::DmpDecision;
+use esculape_domain::document::{NewDocument, SendingState, Visibility};
+use esculape_domain::record::{EntryData, NewEncounter};
+use esculape_store::documents::{Channel, DocumentMeta};
+use esculape_store::record::{Chart, Encounter, Entry};
+use esculape_store::{AuditEvent, Episode};
+
+pub(crate) async fn chart(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Chart>, ApiError> {
+    Ok(Json(s.store.chart(&me.0.actor(), &id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Limit {
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub(crate) async fn access_log(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<Limit>, QueryRejection>,
+) -> Result<Json<Vec<AuditEvent>>, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(
+        s.store
+            .audit_of_patient(&id, q.limit.unwrap_or(100).clamp(1, 1000))
+            .await?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct NewEpisode {
+    label: String,
+}
+
+pub(crate) async fn open_episode(
+    State(s): State<AppState>,
+    me: Me,
+    Path(patient_id): Path<String>,
+    body: Result<Json<NewEpisode>, JsonRejection>,
+) -> Result<(StatusCode, Json<Episode>), ApiError> {
+    let Json(e) = body?;
+    if e.label.trim().is_empty() || e.label.len() > 200 {
+        return Err(ApiError::invalid(
+            "le libellé de l'épisode est obligatoire (200 caractères au plus)",
+        ));
+    }
+    let ep = s
+        .store
+        .open_episode(&me.0.actor(), &patient_id, &e.label)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ep)))
+}
+
+pub(crate) async fn episode(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Episode>, ApiError> {
+    Ok(Json(s.store.episode(&me.0.actor(), &id).await?))
+}
+
+/// Body: `{"kind": "alimentation"|"consultation", "value": "..."}`.
+pub(crate) async fn record_decision(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DmpDecision>, JsonRejection>,
+) -> Result<Json<Episode>, ApiError> {
+    let Json(d) = body?;
+    Ok(Json(
+        s.store.record_dmp_decision(&me.0.actor(), &id, d).await?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct EncounterBody {
+    #[serde(default)]
+    episode_id: Option<String>,
+    #[serde(flatten)]
+    encounter: NewEncounter,
+}
+
+pub(crate) async fn create_encounter(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<EncounterBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Encounter>), ApiError> {
+    let Json(b) = body?;
+    let e = s
+        .store
+        .create_encounter(&me.0.actor(), &id, b.episode_id.as_deref(), b.encounter)
+        .await?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct EncounterUpdate {
+    version: i64,
+    #[serde(flatten)]
+    encounter: NewEncounter,
+}
+
+pub(crate) async fn update_encounter(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<EncounterUpdate>, JsonRejection>,
+) -> Result<Json<Encounter>, ApiError> {
+    let Json(b) = body?;
+    Ok(Json(
+        s.store
+            .update_encounter(&me.0.actor(), &id, b.version, b.encounter)
+            .await?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct EntryBody {
+    #[serde(default)]
+    encounter_id: Option<String>,
+    #[serde(flatten)]
+    data: EntryData,
+}
+
+pub(crate) async fn add_entry(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<EntryBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Entry>), ApiError> {
+    let Json(b) = body?;
+    let e = s
+        .store
+        .add_entry(&me.0.actor(), &id, b.encounter_id.as_deref(), b.data)
+        .await?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct EntryUpdate {
+    version: i64,
+    data: EntryData,
+}
+
+pub(crate) async fn update_entry(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<EntryUpdate>, JsonRejection>,
+) -> Result<Json<Entry>, ApiError> {
+    let Json(b) = body?;
+    Ok(Json(
+        s.store
+            .update_entry(&me.0.actor(), &id, b.version, b.data)
+            .await?,
+    ))
+}
+
+pub(crate) async fn delete_entry(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.store.delete_entry(&me.0.actor(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn documents(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<DocumentMeta>>, ApiError> {
+    Ok(Json(s.store.documents(&me.0.actor(), &id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct DocumentBody {
+    #[serde(flatten)]
+    meta: NewDocument,
+    /// The bytes, base64.
+    content: String,
+}
+
+fn decode(content: &str) -> Result<Vec<u8>, ApiError> {
+    B64.decode(content.trim())
+        .map_err(|e| ApiError::invalid(format!("contenu base64 invalide: {e}")))
+}
+
+pub(crate) async fn add_document(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DocumentBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<DocumentMeta>), ApiError> {
+    let Json(b) = body?;
+    let bytes = decode(&b.content)?;
+    let m = s
+        .store
+        .add_document(&me.0.actor(), &id, b.meta, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+pub(crate) async fn replace_document(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DocumentBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<DocumentMeta>), ApiError> {
+    let Json(b) = body?;
+    let bytes = decode(&b.content)?;
+    let m = s
+        .store
+        .replace_document(&me.0.actor(), &id, b.meta, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct DocumentWithContent {
+    #[serde(flatten)]
+    meta: DocumentMeta,
+    content: String,
+}
+
+pub(crate) async fn document(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentWithContent>, ApiError> {
+    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
+    Ok(Json(DocumentWithContent {
+        meta,
+        content: B64.encode(bytes),
+    }))
+}
+
+pub(crate) async fn document_content(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
+    Ok(([(header::CONTENT_TYPE, meta.format.mime())], bytes))
+}
+
+pub(crate) async fn delete_document(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentMeta>, ApiError> {
+    Ok(Json(s.store.delete_document(&me.0.actor(), &id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Sending {
+    channel: Channel,
+    state: SendingState,
+}
+
+pub(crate) async fn set_sending(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Sending>, JsonRejection>,
+) -> Result<Json<DocumentMeta>, ApiError> {
+    let Json(b) = body?;
+    Ok(Json(
+        s.store
+            .set_sending_state(&me.0.actor(), &id, b.channel, b.state)
+            .await?,
+    ))
+}
+
+pub(crate) async fn set_visibility(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Visibility>, JsonRejection>,
+) -> Result<Json<DocumentMeta>, ApiError> {
+    let Json(v) = body?;
+    Ok(Json(s.store.set_visibility(&me.0.actor(), &id, v).await?))
+}

@@ -1,0 +1,119 @@
+//! Every route of the API, once: path, method, who may call it, what it
+//! does. The router, the guard and the OpenAPI document all come from here.
+
+use super::{Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, patients, record};
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+#[derive(Debug, Clone)]
+pub struct RouteDoc {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    /// Query parameters (name, required).
+    pub query: &'static [(&'static str, bool)],
+    /// Name of the JSON body, if any.
+    pub body: Option<&'static str>,
+    pub body_limit: Option<usize>,
+}
+
+pub struct Route {
+    pub doc: RouteDoc,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        doc: RouteDoc {
+            method,
+            path,
+            access,
+            summary,
+            query: &[],
+            body: None,
+            body_limit: None,
+        },
+        handler,
+    }
+}
+
+impl Route {
+    fn body(mut self, name: &'static str) -> Self {
+        self.doc.body = Some(name);
+        self
+    }
+    fn query(mut self, q: &'static [(&'static str, bool)]) -> Self {
+        self.doc.query = q;
+        self
+    }
+    fn limit(mut self, bytes: usize) -> Self {
+        self.doc.body_limit = Some(bytes);
+        self
+    }
+}
+
+pub fn table() -> Vec<Route> {
+    use Access::*;
+    vec![
+        route("GET", "/api/health", Public, "État du serveur, version et versions d'API des modules", get(accounts::health)),
+        route("GET", "/api/openapi.json", Public, "Ce document OpenAPI", get(super::openapi::serve)),
+        route("POST", "/api/session", Public, "Connexion (identifiant, mot de passe): ouvre une session", post(accounts::login)).body("Connexion"),
+        route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)),
+        route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),
+        route("POST", "/api/session/password", Session, "Changer son mot de passe", post(accounts::change_password)).body("ChangementMotDePasse"),
+        route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)),
+        route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)),
+        route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)),
+        // Administration
+        route("GET", "/api/users", Admin, "Comptes", get(accounts::users)),
+        route("POST", "/api/users", Admin, "Créer un compte", post(accounts::create_user)).body("NouveauCompte"),
+        route("PUT", "/api/users/{id}", Admin, "Modifier les attributs ou les droits d'un compte", put(accounts::update_user)).body("ModificationCompte"),
+        route("POST", "/api/users/{id}/password", Admin, "Réinitialiser le mot de passe (à changer à la connexion)", post(accounts::reset_password)).body("NouveauMotDePasse"),
+        route("GET", "/api/structures", Admin, "Structures", get(accounts::structures)),
+        route("POST", "/api/structures", Admin, "Créer une structure", post(accounts::create_structure)).body("NouvelleStructure"),
+        route("POST", "/api/sites", Admin, "Créer un site", post(accounts::create_site)).body("NouveauSite"),
+        route("GET", "/api/audit/verify", Admin, "Vérifier le chaînage du journal d'audit", get(accounts::verify_audit)),
+        // Accueil: identity, contacts, care team, agenda
+        route("GET", "/api/patients", Accueil, "Recherche de patients à la frappe", get(patients::search)).query(&[("q", true), ("limit", false)]),
+        route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body("NouvelleIdentite"),
+        route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)),
+        route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
+        route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)),
+        route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body("Coordonnees"),
+        route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)),
+        route("POST", "/api/patients/{id}/care-team", Accueil, "Ajouter un professionnel à l'équipe de soins", post(patients::add_care_team_member)).body("MembreEquipe"),
+        route("DELETE", "/api/patients/{id}/care-team/{member}", Accueil, "Retirer un professionnel de l'équipe de soins", delete(patients::remove_care_team_member)),
+        route("GET", "/api/agenda", Accueil, "Rendez-vous d'une période, par praticien ou site", get(agenda::list)).query(&[("from", true), ("to", true), ("practitioner", false), ("site", false)]),
+        route("GET", "/api/agenda/free-slots", Accueil, "Créneaux libres d'un praticien un jour", get(agenda::free_slots)).query(&[("practitioner", true), ("day", true)]),
+        route("POST", "/api/availability", Accueil, "Ajouter une disponibilité hebdomadaire", post(agenda::add_availability)).body("Disponibilite"),
+        route("POST", "/api/appointments", Accueil, "Prendre un rendez-vous (pas de double réservation)", post(agenda::book)).body("NouveauRendezVous"),
+        route("PUT", "/api/appointments/{id}", Accueil, "Déplacer un rendez-vous", put(agenda::move_appointment)).body("DeplacementRendezVous"),
+        route("POST", "/api/appointments/{id}/status", Accueil, "Arrivée, consultation, fin, annulation, absence", post(agenda::set_status)).body("StatutRendezVous"),
+        route("GET", "/api/waiting-room", Accueil, "Salle d'attente d'un site", get(agenda::waiting_room)).query(&[("site", true), ("day", false)]),
+        // Medical record and documents: médecins
+        route("GET", "/api/patients/{id}/chart", Medical, "Dossier complet (identité, dossier médical, documents)", get(record::chart)),
+        route("GET", "/api/patients/{id}/access-log", Medical, "Qui a accédé au dossier", get(record::access_log)),
+        route("POST", "/api/patients/{id}/episodes", Medical, "Ouvrir un épisode de soins", post(record::open_episode)).body("NouvelEpisode"),
+        route("GET", "/api/episodes/{id}", Medical, "Épisode et décisions DMP", get(record::episode)),
+        route("POST", "/api/episodes/{id}/dmp-decisions", Medical, "Décision du patient sur le DMP (alimentation, consultation)", post(record::record_decision)).body("DecisionDmp"),
+        route("POST", "/api/patients/{id}/encounters", Medical, "Nouvelle consultation", post(record::create_encounter)).body("NouvelleConsultation"),
+        route("PUT", "/api/encounters/{id}", Medical, "Modifier une consultation", put(record::update_encounter)).body("ModificationConsultation"),
+        route("POST", "/api/patients/{id}/entries", Medical, "Ajouter au dossier (problème, antécédent, allergie, traitement, vaccination, mesure, observation)", post(record::add_entry)).body("EntreeDossier"),
+        route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier", put(record::update_entry)).body("ModificationEntree"),
+        route("DELETE", "/api/entries/{id}", Medical, "Supprimer une entrée (conservée, marquée)", delete(record::delete_entry)),
+        route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient", get(record::documents)),
+        route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
+        route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),
+        route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)),
+        route("POST", "/api/documents/{id}/versions", Medical, "Nouvelle version d'un document (remplace la précédente)", post(record::replace_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
+        route("DELETE", "/api/documents/{id}", Medical, "Supprimer un document (conservé, marqué)", delete(record::delete_document)),
+        route("PUT", "/api/documents/{id}/sending", Medical, "État d'envoi DMP ou MSSanté", put(record::set_sending)).body("EtatEnvoi"),
+        route("PUT", "/api/documents/{id}/visibility", Medical, "Visibilité du document", put(record::set_visibility)).body("Visibilite"),
+    ]
+}

@@ -1,0 +1,403 @@
+//! Documents of the record: bytes apart from their metadata (listing a
+//! chart never reads contents), versions chained by setId, provenance,
+//! sending states and visibility. Nothing is erased: a corrected document
+//! supersedes the previous version, a deleted one is marked.
+
+use crate::audit;
+use crate::db::Store;
+use crate::{Actor, Result, StoreError, new_id};
+use esculape_domain::Day;
+use esculape_domain::document::{
+    DocumentFormat, DocumentStatus, NewDocument, Provenance, SendingState, Visibility,
+};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DocumentMeta {
+    pub id: String,
+    pub patient_id: String,
+    pub set_id: String,
+    pub version_number: i64,
+    pub title: String,
+    pub type_code: String,
+    pub type_display: Option<String>,
+    pub format: DocumentFormat,
+    pub act_date: Day,
+    pub provenance: Provenance,
+    pub author: String,
+    pub created_at: i64,
+    pub status: DocumentStatus,
+    pub superseded_by: Option<String>,
+    pub dmp_state: SendingState,
+    pub mssante_state: SendingState,
+    pub visibility: Visibility,
+    /// Lower-case hex.
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// A sending channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Dmp,
+    Mssante,
+}
+
+const COLUMNS: &str = "id, patient_id, set_id, version_number, title, type_code, type_display, format, act_date, provenance, author, created_at, status, superseded_by, dmp_state, mssante_state, masque_aux_professionnels, invisible_au_patient, invisible_aux_representants, sha256, size";
+
+/// Enum ↔ its serde code (the codes are the schema's CHECK values).
+fn code<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, s: String) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.clone()))
+        .map_err(|_| StoreError::Corrupt(format!("{what} «{s}»")))
+}
+
+fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
+    let act: String = r.try_get(8)?;
+    Ok(DocumentMeta {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        set_id: r.try_get(2)?,
+        version_number: r.try_get(3)?,
+        title: r.try_get(4)?,
+        type_code: r.try_get(5)?,
+        type_display: r.try_get(6)?,
+        format: decode("format", r.try_get(7)?)?,
+        act_date: Day::parse(&act).map_err(|_| StoreError::Corrupt(format!("date {act}")))?,
+        provenance: decode("provenance", r.try_get(9)?)?,
+        author: r.try_get(10)?,
+        created_at: r.try_get(11)?,
+        status: decode("statut", r.try_get(12)?)?,
+        superseded_by: r.try_get(13)?,
+        dmp_state: decode("état DMP", r.try_get(14)?)?,
+        mssante_state: decode("état MSSanté", r.try_get(15)?)?,
+        visibility: Visibility {
+            masque_aux_professionnels: r.try_get::<i64, _>(16)? != 0,
+            invisible_au_patient: r.try_get::<i64, _>(17)? != 0,
+            invisible_aux_representants: r.try_get::<i64, _>(18)? != 0,
+        },
+        sha256: r.try_get(19)?,
+        size: r.try_get(20)?,
+    })
+}
+
+pub(crate) async fn of_patient(tx: &mut Tx, patient_id: &str) -> Result<Vec<DocumentMeta>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC"
+    ))
+    .bind(patient_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(row_meta)
+    .collect()
+}
+
+async fn fetch_meta(tx: &mut Tx, id: &str) -> Result<DocumentMeta> {
+    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM document WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("document {id}")))?;
+    row_meta(&r)
+}
+
+/// Insert a document row and its bytes (import and restore keep ids).
+pub(crate) async fn insert(tx: &mut Tx, m: &DocumentMeta, content: &[u8]) -> Result<()> {
+    let r = sqlx::query(&format!(
+        "INSERT INTO document ({COLUMNS}) VALUES ({})",
+        (1..=21)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(m.id.clone())
+    .bind(m.patient_id.clone())
+    .bind(m.set_id.clone())
+    .bind(m.version_number)
+    .bind(m.title.clone())
+    .bind(m.type_code.clone())
+    .bind(m.type_display.clone())
+    .bind(code(&m.format))
+    .bind(m.act_date.to_string())
+    .bind(code(&m.provenance))
+    .bind(m.author.clone())
+    .bind(m.created_at)
+    .bind(code(&m.status))
+    .bind(m.superseded_by.clone())
+    .bind(code(&m.dmp_state))
+    .bind(code(&m.mssante_state))
+    .bind(m.visibility.masque_aux_professionnels as i64)
+    .bind(m.visibility.invisible_au_patient as i64)
+    .bind(m.visibility.invisible_aux_representants as i64)
+    .bind(m.sha256.clone())
+    .bind(m.size)
+    .execute(&mut **tx)
+    .await;
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            return Err(StoreError::Duplicate(format!(
+                "document {} déjà présent",
+                m.id
+            )));
+        }
+        r => {
+            r?;
+        }
+    }
+    sqlx::query("INSERT INTO document_content (document_id, bytes) VALUES ($1, $2)")
+        .bind(m.id.clone())
+        .bind(content.to_vec())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Store a new document (version 1 of a new set); traced as
+    /// `document.ajout`.
+    pub async fn add_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        doc: NewDocument,
+        content: Vec<u8>,
+    ) -> Result<DocumentMeta> {
+        let doc = doc.validate(&content)?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        crate::record::patient_exists(&mut tx, patient_id).await?;
+        let id = doc.cda_id.clone().unwrap_or_else(new_id);
+        let m = self.new_meta(actor, patient_id, &id, new_id(), 1, &doc, &content);
+        insert(&mut tx, &m, &content).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.ajout",
+            Some(patient_id),
+            &id,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// A corrected version: new id, same setId, versionNumber + 1; the
+    /// previous version is marked superseded. Traced as `document.version`.
+    pub async fn replace_document(
+        &self,
+        actor: &Actor,
+        previous_id: &str,
+        doc: NewDocument,
+        content: Vec<u8>,
+    ) -> Result<DocumentMeta> {
+        let doc = doc.validate(&content)?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let prev = fetch_meta(&mut tx, previous_id).await?;
+        if prev.status != DocumentStatus::Actif {
+            return Err(StoreError::Rule(format!(
+                "le document {previous_id} n'est plus la version en vigueur"
+            )));
+        }
+        let id = doc.cda_id.clone().unwrap_or_else(new_id);
+        let m = self.new_meta(
+            actor,
+            &prev.patient_id,
+            &id,
+            prev.set_id.clone(),
+            prev.version_number + 1,
+            &doc,
+            &content,
+        );
+        insert(&mut tx, &m, &content).await?;
+        sqlx::query("UPDATE document SET status = 'remplace', superseded_by = $1 WHERE id = $2")
+            .bind(id.clone())
+            .bind(previous_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.version",
+            Some(&prev.patient_id),
+            &format!("{previous_id}→{id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_meta(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        id: &str,
+        set_id: String,
+        version_number: i64,
+        doc: &NewDocument,
+        content: &[u8],
+    ) -> DocumentMeta {
+        DocumentMeta {
+            id: id.to_string(),
+            patient_id: patient_id.to_string(),
+            set_id,
+            version_number,
+            title: doc.title.clone(),
+            type_code: doc.type_code.clone(),
+            type_display: doc.type_display.clone(),
+            format: doc.format,
+            act_date: doc.act_date,
+            provenance: doc.provenance,
+            author: actor.user_id.clone(),
+            created_at: self.now(),
+            status: DocumentStatus::Actif,
+            superseded_by: None,
+            dmp_state: SendingState::default(),
+            mssante_state: SendingState::default(),
+            visibility: doc.visibility,
+            sha256: hex::encode(Sha256::digest(content)),
+            size: content.len() as i64,
+        }
+    }
+
+    /// Mark a document deleted (kept, hidden from the current list).
+    pub async fn delete_document(&self, actor: &Actor, id: &str) -> Result<DocumentMeta> {
+        self.change_document(
+            actor,
+            id,
+            "document.suppression",
+            "status = 'supprime'",
+            None,
+        )
+        .await
+    }
+
+    pub async fn set_sending_state(
+        &self,
+        actor: &Actor,
+        id: &str,
+        channel: Channel,
+        state: SendingState,
+    ) -> Result<DocumentMeta> {
+        let col = match channel {
+            Channel::Dmp => "dmp_state",
+            Channel::Mssante => "mssante_state",
+        };
+        self.change_document(
+            actor,
+            id,
+            "document.envoi",
+            &format!("{col} = $2"),
+            Some(code(&state)),
+        )
+        .await
+    }
+
+    pub async fn set_visibility(
+        &self,
+        actor: &Actor,
+        id: &str,
+        v: Visibility,
+    ) -> Result<DocumentMeta> {
+        let set = format!(
+            "masque_aux_professionnels = {}, invisible_au_patient = {}, invisible_aux_representants = {}",
+            v.masque_aux_professionnels as i64,
+            v.invisible_au_patient as i64,
+            v.invisible_aux_representants as i64
+        );
+        self.change_document(actor, id, "document.visibilite", &set, None)
+            .await
+    }
+
+    async fn change_document(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: &str,
+        set: &str,
+        value: Option<String>,
+    ) -> Result<DocumentMeta> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let before = fetch_meta(&mut tx, id).await?;
+        let sql = format!("UPDATE document SET {set} WHERE id = $1");
+        let mut q = sqlx::query(&sql).bind(id.to_string());
+        if let Some(v) = value.clone() {
+            q = q.bind(v);
+        }
+        q.execute(&mut *tx).await?;
+        let detail = match value {
+            Some(v) => format!("{id} {v}"),
+            None => id.to_string(),
+        };
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            action,
+            Some(&before.patient_id),
+            &detail,
+        )
+        .await?;
+        let m = fetch_meta(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// The documents of a patient (metadata); traced as `documents.liste`.
+    pub async fn documents(&self, actor: &Actor, patient_id: &str) -> Result<Vec<DocumentMeta>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        crate::record::patient_exists(&mut tx, patient_id).await?;
+        let list = of_patient(&mut tx, patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "documents.liste",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    /// One document with its bytes; traced as `document.lecture`.
+    pub async fn document(&self, actor: &Actor, id: &str) -> Result<(DocumentMeta, Vec<u8>)> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let m = fetch_meta(&mut tx, id).await?;
+        let bytes: Vec<u8> =
+            sqlx::query("SELECT bytes FROM document_content WHERE document_id = $1")
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.lecture",
+            Some(&m.patient_id),
+            id,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((m, bytes))
+    }
+}

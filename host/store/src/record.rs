@@ -1,0 +1,642 @@
+//! The medical record: contact details, care team, encounters and clinical
+//! entries, and the chart (everything the client needs to draw a patient's
+//! file, in one audited read).
+
+use crate::audit;
+use crate::db::Store;
+use crate::documents::DocumentMeta;
+use crate::episodes::Episode;
+use crate::patients::PatientRecord;
+use crate::{Actor, Result, StoreError, new_id};
+use esculape_domain::record::{
+    Bmi, CareTeamMember, Contact, EntryData, MeasureKind, NewEncounter, bmi_series,
+};
+use esculape_domain::{Day, Identity};
+use sqlx::Row;
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CareTeamEntry {
+    pub id: String,
+    #[serde(flatten)]
+    pub member: CareTeamMember,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Encounter {
+    pub id: String,
+    pub patient_id: String,
+    pub episode_id: Option<String>,
+    pub author: String,
+    pub date: Day,
+    pub reason: Option<String>,
+    pub note: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub patient_id: String,
+    pub encounter_id: Option<String>,
+    pub data: EntryData,
+    pub author: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// The patient's file as the client draws it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Chart {
+    pub patient: PatientRecord,
+    pub contact: Contact,
+    pub care_team: Vec<CareTeamEntry>,
+    pub episodes: Vec<Episode>,
+    /// Newest first.
+    pub encounters: Vec<Encounter>,
+    /// Every live entry, by kind then date.
+    pub entries: Vec<Entry>,
+    /// Computed from the measures.
+    pub bmi: Vec<Bmi>,
+    /// Newest act first, superseded and deleted ones included (marked).
+    pub documents: Vec<DocumentMeta>,
+}
+
+pub(crate) async fn patient_exists(tx: &mut Tx, id: &str) -> Result<()> {
+    sqlx::query("SELECT 1 FROM patient WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))
+}
+
+async fn contact_of(tx: &mut Tx, patient_id: &str) -> Result<Contact> {
+    let row = sqlx::query(
+        "SELECT address, postal_code, city, phone, mobile, email FROM patient_contact WHERE patient_id = $1",
+    )
+    .bind(patient_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        None => Contact::default(),
+        Some(r) => Contact {
+            address: r.try_get(0)?,
+            postal_code: r.try_get(1)?,
+            city: r.try_get(2)?,
+            phone: r.try_get(3)?,
+            mobile: r.try_get(4)?,
+            email: r.try_get(5)?,
+        },
+    })
+}
+
+async fn care_team_of(tx: &mut Tx, patient_id: &str) -> Result<Vec<CareTeamEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, name, profession, rpps, mssante, relation, created_at FROM care_team_member WHERE patient_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
+    )
+    .bind(patient_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CareTeamEntry {
+                id: r.try_get(0)?,
+                member: CareTeamMember {
+                    name: r.try_get(1)?,
+                    profession: r.try_get(2)?,
+                    rpps: r.try_get(3)?,
+                    mssante: r.try_get(4)?,
+                    relation: r.try_get(5)?,
+                },
+                created_at: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+const ENCOUNTER_COLUMNS: &str =
+    "id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version";
+
+fn row_encounter(r: &sqlx::any::AnyRow) -> Result<Encounter> {
+    let date: String = r.try_get(4)?;
+    Ok(Encounter {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        episode_id: r.try_get(2)?,
+        author: r.try_get(3)?,
+        date: Day::parse(&date).map_err(|_| StoreError::Corrupt(format!("date {date}")))?,
+        reason: r.try_get(5)?,
+        note: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+        updated_at: r.try_get(8)?,
+        version: r.try_get(9)?,
+    })
+}
+
+const ENTRY_COLUMNS: &str =
+    "id, patient_id, encounter_id, data, author, created_at, updated_at, version";
+
+fn row_entry(r: &sqlx::any::AnyRow) -> Result<Entry> {
+    let data: String = r.try_get(3)?;
+    Ok(Entry {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        encounter_id: r.try_get(2)?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("entrée du dossier: {e}")))?,
+        author: r.try_get(4)?,
+        created_at: r.try_get(5)?,
+        updated_at: r.try_get(6)?,
+        version: r.try_get(7)?,
+    })
+}
+
+async fn fetch_entry(tx: &mut Tx, id: &str) -> Result<Entry> {
+    let r = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE id = $1 AND deleted_at IS NULL"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("entrée {id}")))?;
+    row_entry(&r)
+}
+
+async fn fetch_encounter(tx: &mut Tx, id: &str) -> Result<Encounter> {
+    let r = sqlx::query(&format!(
+        "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("consultation {id}")))?;
+    row_encounter(&r)
+}
+
+/// The measures of entries, for BMI.
+fn measures(entries: &[Entry]) -> Vec<(MeasureKind, f64, Day)> {
+    entries
+        .iter()
+        .filter_map(|e| match e.data {
+            EntryData::Mesure {
+                measure,
+                value,
+                date,
+            } => Some((measure, value, date)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn birth_day(identity: &Identity) -> Option<Day> {
+    let b = identity.birth_date;
+    (b.month != 0 && b.day != 0).then_some(Day {
+        year: b.year as i32,
+        month: b.month as u32,
+        day: b.day as u32,
+    })
+}
+
+impl Store {
+    /// Contact details; traced as `contact.read`.
+    pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Contact> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        let c = contact_of(&mut tx, patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "contact.read",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Replace the contact details; traced as `contact.update`.
+    pub async fn set_contact(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        contact: Contact,
+    ) -> Result<Contact> {
+        let c = contact.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        sqlx::query("DELETE FROM patient_contact WHERE patient_id = $1")
+            .bind(patient_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(patient_id.to_string())
+            .bind(c.address.clone())
+            .bind(c.postal_code.clone())
+            .bind(c.city.clone())
+            .bind(c.phone.clone())
+            .bind(c.mobile.clone())
+            .bind(c.email.clone())
+            .bind(self.now())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "contact.update",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// The care team; traced as `equipe.read`.
+    pub async fn care_team(&self, actor: &Actor, patient_id: &str) -> Result<Vec<CareTeamEntry>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        let t = care_team_of(&mut tx, patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "equipe.read",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    pub async fn add_care_team_member(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        member: CareTeamMember,
+    ) -> Result<CareTeamEntry> {
+        let m = member.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        let id = new_id();
+        let now = self.now();
+        sqlx::query("INSERT INTO care_team_member (id, patient_id, name, profession, rpps, mssante, relation, created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)")
+            .bind(id.clone())
+            .bind(patient_id.to_string())
+            .bind(m.name.clone())
+            .bind(m.profession.clone())
+            .bind(m.rpps.clone())
+            .bind(m.mssante.clone())
+            .bind(m.relation.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "equipe.ajout",
+            Some(patient_id),
+            &m.name,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CareTeamEntry {
+            id,
+            member: m,
+            created_at: now,
+        })
+    }
+
+    pub async fn remove_care_team_member(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        member_id: &str,
+    ) -> Result<()> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE care_team_member SET removed_at = $1 WHERE id = $2 AND patient_id = $3 AND removed_at IS NULL")
+            .bind(self.now())
+            .bind(member_id.to_string())
+            .bind(patient_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound(format!(
+                "membre de l'équipe {member_id}"
+            )));
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "equipe.retrait",
+            Some(patient_id),
+            member_id,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A new encounter; traced as `consultation.creation`.
+    pub async fn create_encounter(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        episode_id: Option<&str>,
+        enc: NewEncounter,
+    ) -> Result<Encounter> {
+        let e = enc.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        if let Some(ep) = episode_id {
+            let owner = sqlx::query("SELECT patient_id FROM episode WHERE id = $1")
+                .bind(ep.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            match owner {
+                Some(r) if r.try_get::<String, _>(0)? == patient_id => {}
+                _ => return Err(StoreError::NotFound(format!("épisode {ep} de ce patient"))),
+            }
+        }
+        let id = new_id();
+        let now = self.now();
+        sqlx::query(&format!("INSERT INTO encounter ({ENCOUNTER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)"))
+            .bind(id.clone())
+            .bind(patient_id.to_string())
+            .bind(episode_id.map(str::to_string))
+            .bind(actor.user_id.clone())
+            .bind(e.date.to_string())
+            .bind(e.reason.clone())
+            .bind(e.note.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "consultation.creation",
+            Some(patient_id),
+            &id,
+        )
+        .await?;
+        let out = fetch_encounter(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Edit an encounter read at `version`; traced as `consultation.modification`.
+    pub async fn update_encounter(
+        &self,
+        actor: &Actor,
+        id: &str,
+        version: i64,
+        enc: NewEncounter,
+    ) -> Result<Encounter> {
+        let e = enc.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let before = fetch_encounter(&mut tx, id).await?;
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                found: before.version,
+            });
+        }
+        sqlx::query("UPDATE encounter SET date = $1, reason = $2, note = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6")
+            .bind(e.date.to_string())
+            .bind(e.reason.clone())
+            .bind(e.note.clone())
+            .bind(self.now())
+            .bind(id.to_string())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "consultation.modification",
+            Some(&before.patient_id),
+            id,
+        )
+        .await?;
+        let out = fetch_encounter(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Add a clinical entry, optionally tied to an encounter; traced as
+    /// `dossier.ajout`.
+    pub async fn add_entry(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        encounter_id: Option<&str>,
+        data: EntryData,
+    ) -> Result<Entry> {
+        let data = data.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        if let Some(enc) = encounter_id {
+            let e = fetch_encounter(&mut tx, enc).await?;
+            if e.patient_id != patient_id {
+                return Err(StoreError::NotFound(format!(
+                    "consultation {enc} de ce patient"
+                )));
+            }
+        }
+        let id = new_id();
+        insert_entry(
+            &mut tx,
+            &id,
+            patient_id,
+            encounter_id,
+            &data,
+            &actor.user_id,
+            self.now(),
+            1,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "dossier.ajout",
+            Some(patient_id),
+            &format!("{} {id}", data.kind()),
+        )
+        .await?;
+        let out = fetch_entry(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Replace an entry read at `version` (same kind); traced as `dossier.modification`.
+    pub async fn update_entry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        version: i64,
+        data: EntryData,
+    ) -> Result<Entry> {
+        let data = data.validate()?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let before = fetch_entry(&mut tx, id).await?;
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                found: before.version,
+            });
+        }
+        if before.data.kind() != data.kind() {
+            return Err(StoreError::Rule(format!(
+                "une entrée «{}» ne peut pas devenir «{}»",
+                before.data.kind(),
+                data.kind()
+            )));
+        }
+        let json = serde_json::to_string(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE clinical_entry SET data = $1, label = $2, date = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6")
+            .bind(json)
+            .bind(data.label())
+            .bind(data.date().map(|d| d.to_string()))
+            .bind(self.now())
+            .bind(id.to_string())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "dossier.modification",
+            Some(&before.patient_id),
+            &format!("{} {id}", data.kind()),
+        )
+        .await?;
+        let out = fetch_entry(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Mark an entry deleted (kept for the record); traced as `dossier.suppression`.
+    pub async fn delete_entry(&self, actor: &Actor, id: &str) -> Result<()> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let before = fetch_entry(&mut tx, id).await?;
+        sqlx::query("UPDATE clinical_entry SET deleted_at = $1 WHERE id = $2")
+            .bind(self.now())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "dossier.suppression",
+            Some(&before.patient_id),
+            &format!("{} {id}", before.data.kind()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The whole chart in one transaction; traced as `dossier.read`.
+    pub async fn chart(&self, actor: &Actor, patient_id: &str) -> Result<Chart> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
+        let contact = contact_of(&mut tx, patient_id).await?;
+        let care_team = care_team_of(&mut tx, patient_id).await?;
+        let episodes = crate::episodes::of_patient(&mut tx, patient_id).await?;
+        let encounters = sqlx::query(&format!(
+            "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC"
+        ))
+        .bind(patient_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(row_encounter)
+        .collect::<Result<Vec<_>>>()?;
+        let entries = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at"
+        ))
+        .bind(patient_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(row_entry)
+        .collect::<Result<Vec<_>>>()?;
+        let documents = crate::documents::of_patient(&mut tx, patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "dossier.read",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        let bmi = bmi_series(&measures(&entries), birth_day(&patient.identity));
+        Ok(Chart {
+            patient,
+            contact,
+            care_team,
+            episodes,
+            encounters,
+            entries,
+            bmi,
+            documents,
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_entry(
+    tx: &mut Tx,
+    id: &str,
+    patient_id: &str,
+    encounter_id: Option<&str>,
+    data: &EntryData,
+    author: &str,
+    now: i64,
+    version: i64,
+) -> Result<()> {
+    let json = serde_json::to_string(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query("INSERT INTO clinical_entry (id, patient_id, encounter_id, kind, label, date, data, author, created_at, updated_at, version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, NULL)")
+        .bind(id.to_string())
+        .bind(patient_id.to_string())
+        .bind(encounter_id.map(str::to_string))
+        .bind(data.kind())
+        .bind(data.label())
+        .bind(data.date().map(|d| d.to_string()))
+        .bind(json)
+        .bind(author.to_string())
+        .bind(now)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

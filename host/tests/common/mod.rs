@@ -1,0 +1,107 @@
+//! An API on a test store with a seeded practice and signed-in users.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use esculape_host::api::{AppState, router};
+use esculape_store::testing::{self, Practice, TestStore};
+use esculape_store::{Store, User};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub name: &'static str,
+    pub app: axum::Router,
+    pub store: Arc<Store>,
+    pub practice: Practice,
+    pub medecin: String,
+    pub secretaire: String,
+    pub admin: String,
+    _keep: testing::KeepAlive,
+    _home: tempfile::TempDir,
+}
+
+pub async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = req
+        .body(Body::from(body.unwrap_or("").to_string()))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+impl TestApp {
+    pub async fn new(t: TestStore) -> Self {
+        Self::with(t, |_| {}).await
+    }
+
+    /// `edit` may change the store before it is shared (its clock).
+    pub async fn with(mut t: TestStore, edit: impl FnOnce(&mut Store)) -> Self {
+        edit(&mut t.store);
+        let practice = testing::practice(&t.store).await.unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let rt = esculape_host::home::runtime(home.path()).unwrap();
+        let name = t.name;
+        let (store, keep) = t.split();
+        let store = Arc::new(store);
+        let app = router(AppState {
+            runtime: Arc::new(rt),
+            store: store.clone(),
+        });
+        let login = |u: &User, p: &str| format!(r#"{{"login":"{}","password":"{p}"}}"#, u.login);
+        let mut tokens = vec![];
+        for (u, p) in [
+            (&practice.medecin, testing::MEDECIN_PASSWORD),
+            (&practice.secretaire, testing::SECRETAIRE_PASSWORD),
+            (&practice.admin, testing::ADMIN_PASSWORD),
+        ] {
+            let (status, s) = call(&app, "POST", "/api/session", Some(&login(u, p)), None).await;
+            assert_eq!(status, 200, "{name}: login {}: {s}", u.login);
+            tokens.push(s["token"].as_str().unwrap().to_string());
+        }
+        TestApp {
+            name,
+            app,
+            store,
+            medecin: tokens[0].clone(),
+            secretaire: tokens[1].clone(),
+            admin: tokens[2].clone(),
+            practice,
+            _keep: keep,
+            _home: home,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+        token: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        call(&self.app, method, uri, body, Some(token)).await
+    }
+
+    pub async fn events(&self) -> i64 {
+        self.store.verify_audit().await.unwrap().events
+    }
+}
+
+pub const HELENE: &str = r#"{"birth_name":"Dupont","birth_first_names":["Hélène","Marie"],"sex":"F","birth_date":"1980-03-15","birth_place_cog":"75056"}"#;

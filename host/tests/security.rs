@@ -1,0 +1,440 @@
+//! DSR §3.2.7 on the API: roles enforced server-side on every route (walked
+//! from the OpenAPI document), account life cycle and password policy, all
+//! traced in the audit trail. On SQLite and PostgreSQL.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{HELENE, TestApp, call};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Ids of one of each thing, to fill path parameters.
+struct Ids {
+    patient: String,
+    episode: String,
+    encounter: String,
+    entry: String,
+    document: String,
+    appointment: String,
+    member: String,
+}
+
+async fn populate(a: &TestApp) -> Ids {
+    let m = &a.medecin;
+    let (_, p) = a.call("POST", "/api/patients", Some(HELENE), m).await;
+    let patient = p["id"].as_str().unwrap().to_string();
+    let (_, ep) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/episodes"),
+            Some(r#"{"label":"Suivi"}"#),
+            m,
+        )
+        .await;
+    let (_, enc) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/encounters"),
+            Some(r#"{"date":"2026-11-20","note":"RAS"}"#),
+            m,
+        )
+        .await;
+    let (_, entry) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/entries"),
+            Some(r#"{"kind":"allergie","label":"Pénicilline"}"#),
+            m,
+        )
+        .await;
+    let (s, doc) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/documents"),
+            Some(r#"{"title":"Courrier","type_code":"11490-0","format":"texte","act_date":"2026-11-20","provenance":"produit","content":"Q2hlciBjb25mcsOocmU="}"#),
+            m,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{doc}");
+    let (_, member) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/care-team"),
+            Some(r#"{"name":"Dr Paul Cardio","rpps":"10009876543"}"#),
+            m,
+        )
+        .await;
+    let body = format!(
+        r#"{{"practitioner_id":"{}","site_id":"{}","patient_id":"{patient}","start":"2026-11-27T09:00","end":"2026-11-27T09:20"}}"#,
+        a.practice.medecin.id, a.practice.site.id
+    );
+    let (s, rdv) = a.call("POST", "/api/appointments", Some(&body), m).await;
+    assert_eq!(s, StatusCode::CREATED, "{rdv}");
+    let id = |v: &serde_json::Value| {
+        v["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{v}"))
+            .to_string()
+    };
+    Ids {
+        patient,
+        episode: id(&ep),
+        encounter: id(&enc),
+        entry: id(&entry),
+        document: id(&doc),
+        appointment: id(&rdv),
+        member: id(&member),
+    }
+}
+
+fn concrete(a: &TestApp, ids: &Ids, path: &str, op: &serde_json::Value) -> String {
+    let id = if path.starts_with("/api/patients/") {
+        &ids.patient
+    } else if path.starts_with("/api/episodes/") {
+        &ids.episode
+    } else if path.starts_with("/api/encounters/") {
+        &ids.encounter
+    } else if path.starts_with("/api/entries/") {
+        &ids.entry
+    } else if path.starts_with("/api/documents/") {
+        &ids.document
+    } else if path.starts_with("/api/appointments/") {
+        &ids.appointment
+    } else {
+        &a.practice.secretaire.id
+    };
+    let mut uri = path.replace("{id}", id).replace("{member}", &ids.member);
+    let query: Vec<String> = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query" && p["required"] == true)
+        .map(|p| {
+            let name = p["name"].as_str().unwrap();
+            let v = match name {
+                "q" => "dup".to_string(),
+                "from" | "to" | "day" => "2026-11-27".to_string(),
+                "practitioner" => a.practice.medecin.id.clone(),
+                "site" => a.practice.site.id.clone(),
+                other => panic!("paramètre de requête inconnu du test: {other}"),
+            };
+            format!("{name}={v}")
+        })
+        .collect();
+    if !query.is_empty() {
+        uri = format!("{uri}?{}", query.join("&"));
+    }
+    uri
+}
+
+#[tokio::test]
+async fn every_route_enforces_its_roles() {
+    for t in esculape_store::testing::both().await {
+        let a = TestApp::new(t).await;
+        let ids = populate(&a).await;
+        let (status, doc) = call(&a.app, "GET", "/api/openapi.json", None, None).await;
+        assert_eq!(status, 200);
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 30, "{} chemins", paths.len());
+        let mut walked = 0;
+        for (who, token, role) in [
+            ("secrétaire", a.secretaire.clone(), "secretaire"),
+            ("administrateur", a.admin.clone(), "administrateur"),
+            ("anonyme", String::new(), ""),
+        ] {
+            for (path, ops) in paths {
+                for (method, op) in ops.as_object().unwrap() {
+                    let method = method.to_uppercase();
+                    if path == "/api/session" && method == "DELETE" {
+                        continue; // would end the walker's own session
+                    }
+                    let roles: Vec<&str> = op["x-esculape-roles"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.as_str().unwrap())
+                        .collect();
+                    let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+                    let uri = concrete(&a, &ids, path, op);
+                    let body = op.get("requestBody").map(|_| "{}");
+                    let before = a.store.verify_audit().await.unwrap().events;
+                    let tok = (!token.is_empty()).then_some(token.as_str());
+                    let (status, v) = call(&a.app, &method, &uri, body, tok).await;
+                    walked += 1;
+                    let ctx = format!("{}: {who} {method} {uri} → {status} {v}", a.name);
+                    let new = a.store.audit_since(before).await.unwrap();
+                    if public {
+                        assert_ne!(status, StatusCode::FORBIDDEN, "{ctx}");
+                        continue;
+                    }
+                    if token.is_empty() {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "{ctx}");
+                        assert!(new.is_empty(), "{ctx}: {new:?}");
+                    } else if roles.contains(&role) {
+                        assert!(
+                            status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                            "{ctx}"
+                        );
+                    } else {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{ctx}");
+                        assert_eq!(v["code"], "interdit", "{ctx}");
+                        // The refusal is traced, and nothing else: no
+                        // patient data was read or written.
+                        assert_eq!(new.len(), 1, "{ctx}: {new:?}");
+                        assert_eq!(new[0].action, "acces.refuse", "{ctx}");
+                        assert_eq!(new[0].patient_id, None, "{ctx}");
+                    }
+                }
+            }
+        }
+        assert!(walked > 100, "{walked}");
+        // The secrétaire never reached the record nor documents.
+        let medical = [
+            "/api/patients/{id}/chart",
+            "/api/patients/{id}/documents",
+            "/api/documents/{id}",
+            "/api/patients/{id}/entries",
+            "/api/patients/{id}/encounters",
+        ];
+        for p in medical {
+            let op = paths[p].as_object().unwrap().values().next().unwrap();
+            assert_eq!(
+                op["x-esculape-roles"],
+                serde_json::json!(["medecin"]),
+                "{p}"
+            );
+        }
+        let report = a.store.verify_audit().await.unwrap();
+        assert!(report.is_intact());
+    }
+}
+
+async fn admin_session(a: &TestApp) -> String {
+    let body = format!(
+        r#"{{"login":"admin","password":"{}"}}"#,
+        esculape_store::testing::ADMIN_PASSWORD
+    );
+    let (_, sess) = call(&a.app, "POST", "/api/session", Some(&body), None).await;
+    sess["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn account_life_cycle_is_policed_and_traced() {
+    for t in esculape_store::testing::both().await {
+        let offset = Arc::new(AtomicI64::new(0));
+        let o = offset.clone();
+        let a = TestApp::with(t, move |s| {
+            s.set_clock(Arc::new(move || {
+                esculape_store::now_millis() + o.load(Ordering::SeqCst)
+            }))
+        })
+        .await;
+        let advance = |minutes: i64| offset.fetch_add(minutes * 60_000, Ordering::SeqCst);
+        let start = a.events().await;
+        let n = a.name;
+
+        // Creation follows the password policy of the role.
+        let weak = r#"{"login":"dr.weak","display_name":"Dr Faible","role":"medecin","rpps":"10001111111","password":"court"}"#;
+        let (s, e) = a.call("POST", "/api/users", Some(weak), &a.admin).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {e}");
+        assert!(e["erreur"].as_str().unwrap().contains("trop court"), "{e}");
+        let good = r#"{"login":"dr.durand","display_name":"Dr Luc Durand","role":"medecin","rpps":"10001111111","password":"Pomme-Verte-Soleil-7"}"#;
+        let (s, u) = a.call("POST", "/api/users", Some(good), &a.admin).await;
+        assert_eq!(s, StatusCode::CREATED, "{n}: {u}");
+        let uid = u["id"].as_str().unwrap().to_string();
+        let (s, _) = a.call("POST", "/api/users", Some(good), &a.admin).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{n}: same login twice");
+        let login = |p: &str| format!(r#"{{"login":"dr.durand","password":"{p}"}}"#);
+
+        // Lockout after 5 failures, even with the right password, until
+        // the lockout ends.
+        for i in 1..=5 {
+            let (s, e) = call(
+                &a.app,
+                "POST",
+                "/api/session",
+                Some(&login("mauvais")),
+                None,
+            )
+            .await;
+            let expected = if i < 5 {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(s, expected, "{n}: échec {i}: {e}");
+        }
+        let (s, e) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(&login("Pomme-Verte-Soleil-7")),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{n}: {e}");
+        assert_eq!(e["code"], "verrouille");
+        advance(16);
+        let (s, sess) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(&login("Pomme-Verte-Soleil-7")),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{n}: {sess}");
+        let tok = sess["token"].as_str().unwrap().to_string();
+        assert_eq!(sess["password_expired"], false);
+        // An unknown login answers like a wrong password.
+        let (s, e) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(r#"{"login":"personne","password":"x"}"#),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_eq!(e["erreur"], "identifiant ou mot de passe incorrect");
+
+        // Sessions expire after 30 minutes idle.
+        let (s, _) = a.call("GET", "/api/session", None, &tok).await;
+        assert_eq!(s, 200);
+        advance(31);
+        let (s, e) = a.call("GET", "/api/session", None, &tok).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{n}: {e}");
+
+        // An administrator's reset makes the password expire: the user must
+        // change it before anything else.
+        let (s, _) = a
+            .call(
+                "POST",
+                &format!("/api/users/{uid}/password"),
+                Some(r#"{"password":"Remis-A-Zero-2026"}"#),
+                &admin_session(&a).await,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}");
+        let (_, sess) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(&login("Remis-A-Zero-2026")),
+            None,
+        )
+        .await;
+        assert_eq!(sess["password_expired"], true, "{n}: {sess}");
+        let tok = sess["token"].as_str().unwrap().to_string();
+        let (s, e) = a.call("GET", "/api/patients?q=x", None, &tok).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{n}: {e}");
+        assert_eq!(e["code"], "mot_de_passe_expire");
+        let (s, _) = a
+            .call(
+                "POST",
+                "/api/session/password",
+                Some(r#"{"old":"mauvais","new":"Nouveau-Secret-2026"}"#),
+                &tok,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{n}");
+        let (s, e) = a
+            .call(
+                "POST",
+                "/api/session/password",
+                Some(r#"{"old":"Remis-A-Zero-2026","new":"simple"}"#),
+                &tok,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {e}");
+        let (s, e) = a
+            .call(
+                "POST",
+                "/api/session/password",
+                Some(r#"{"old":"Remis-A-Zero-2026","new":"Nouveau-Secret-2026"}"#),
+                &tok,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {e}");
+        let (s, _) = a.call("GET", "/api/patients?q=x", None, &tok).await;
+        assert_eq!(s, 200, "{n}");
+        // Rights change: effective at once (sessions end), traced.
+        let admin = admin_session(&a).await;
+        let (s, u) = a
+            .call(
+                "PUT",
+                &format!("/api/users/{uid}"),
+                Some(r#"{"role":"secretaire","display_name":"Luc Durand"}"#),
+                &admin,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {u}");
+        assert_eq!(u["role"], "secretaire");
+        let (s, _) = a.call("GET", "/api/session", None, &tok).await;
+        assert_eq!(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "{n}: the old session ended with the rights change"
+        );
+        let (_, sess) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(&login("Nouveau-Secret-2026")),
+            None,
+        )
+        .await;
+        let tok = sess["token"].as_str().unwrap().to_string();
+        let (s, _) = a.call("DELETE", "/api/session", None, &tok).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = a.call("GET", "/api/session", None, &tok).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        // A year later a privileged password has expired; a secrétaire's
+        // does not.
+        advance(366 * 24 * 60);
+        let body = format!(
+            r#"{{"login":"admin","password":"{}"}}"#,
+            esculape_store::testing::ADMIN_PASSWORD
+        );
+        let (_, sess) = call(&a.app, "POST", "/api/session", Some(&body), None).await;
+        assert_eq!(sess["password_expired"], true, "{n}: {sess}");
+        let (_, sess) = call(
+            &a.app,
+            "POST",
+            "/api/session",
+            Some(&login("Nouveau-Secret-2026")),
+            None,
+        )
+        .await;
+        assert_eq!(sess["password_expired"], false, "{n}: {sess}");
+
+        // Every account event is in the hash-chained trail.
+        let events = a.store.audit_since(start).await.unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        for expected in [
+            "compte.creation",
+            "connexion.echec",
+            "compte.verrouillage",
+            "connexion.succes",
+            "mot_de_passe.reinitialisation",
+            "mot_de_passe.echec",
+            "mot_de_passe.changement",
+            "compte.modification",
+            "compte.droits",
+            "deconnexion",
+        ] {
+            assert!(
+                actions.contains(&expected),
+                "{n}: {expected} absent de {actions:?}"
+            );
+        }
+        assert_eq!(
+            actions.iter().filter(|a| **a == "connexion.echec").count(),
+            7,
+            "{n}: 5 wrong passwords, 1 while locked, 1 unknown login: {actions:?}"
+        );
+        assert!(a.store.verify_audit().await.unwrap().is_intact());
+    }
+}
