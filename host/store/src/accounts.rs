@@ -428,6 +428,15 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        if after.role != before.role || after.active != before.active {
+            // New rights take effect at once: open sessions end. (Row
+            // writes before the audit table lock, as everywhere, so that
+            // two hosts cannot deadlock.)
+            sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut changed = vec![];
         if after.display_name != before.display_name {
             changed.push("nom");
@@ -460,11 +469,6 @@ impl Store {
                 after.active
             );
             audit::append(&mut tx, self.backend, actor, "compte.droits", None, &detail).await?;
-            // New rights take effect at once: open sessions end.
-            sqlx::query("DELETE FROM user_session WHERE user_id = $1")
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
         }
         let user = fetch_user(&mut tx, id).await?;
         tx.commit().await?;

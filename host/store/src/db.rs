@@ -91,10 +91,18 @@ impl Store {
         &self.pool
     }
 
-    /// Start a write transaction. On SQLite it takes the write lock at once
-    /// (BEGIN IMMEDIATE semantics through the in-process audit lock), so that
-    /// two writers never deadlock upgrading a read lock.
+    /// Start a write transaction. On SQLite it takes the write lock at
+    /// once (BEGIN IMMEDIATE semantics: a write statement first), so that a
+    /// transaction that reads then writes never fails to upgrade its lock
+    /// when another process wrote in between; the busy timeout makes
+    /// writers queue instead.
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.pool.begin().await?)
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE structure SET id = id WHERE 0 = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 }

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod audit;
+pub mod backup;
 
 mod db;
 pub mod documents;

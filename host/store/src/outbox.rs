@@ -45,14 +45,9 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET claimed_by = $3, claimed_until = $4, attempts = attempts + 1 WHERE id IN ({pick}) RETURNING id, kind, payload, attempts"
         );
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Sqlite {
-            // Take the write lock before reading so that two claimers
-            // cannot read the same ready items.
-            sqlx::query("UPDATE outbox SET id = id WHERE 0 = 1")
-                .execute(&mut *tx)
-                .await?;
-        }
+        // On SQLite, `begin` takes the write lock first: two claimers
+        // cannot read the same ready items.
+        let mut tx = self.begin().await?;
         let rows = sqlx::query(&sql)
             .bind(now)
             .bind(limit)

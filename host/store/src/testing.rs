@@ -180,3 +180,35 @@ pub async fn practice(store: &Store) -> Result<Practice> {
         admin,
     })
 }
+
+/// A valid provisional identity born in Paris.
+pub fn identity(
+    birth_name: &str,
+    first_names: &[&str],
+    birth_date: &str,
+    sex: esculape_domain::Sex,
+) -> esculape_domain::Identity {
+    use esculape_domain::{BirthDate, Identity, IdentityAttributes, NewIdentity};
+    let today = BirthDate {
+        year: 2026,
+        month: 11,
+        day: 26,
+    };
+    Identity::validate(
+        NewIdentity {
+            birth_name: birth_name.into(),
+            used_name: None,
+            birth_first_names: first_names.iter().map(|s| s.to_string()).collect(),
+            used_first_name: None,
+            sex,
+            birth_date: BirthDate::parse(birth_date).expect("date de naissance de test"),
+            birth_place_cog: Some("75056".into()),
+            ins: None,
+            high_trust_document: false,
+            from_insi: false,
+            attributes: IdentityAttributes::default(),
+        },
+        today,
+    )
+    .expect("identité de test")
+}

@@ -1,0 +1,704 @@
+//! Backup and restore (SC.SSI/GEN.21 BIS).
+//!
+//! `backup` reads every table of the practice in one snapshot (SQLite read
+//! transaction in WAL mode; PostgreSQL REPEATABLE READ, READ ONLY), so the
+//! host keeps serving and writing meanwhile and the copy is consistent. The
+//! rows go out as JSON lines, ending with the row counts and a content hash,
+//! encrypted with ChaCha20-Poly1305 in the STREAM construction (64 KiB
+//! chunks, each authenticated; truncation is detected) under a key derived
+//! from a passphrase with argon2id.
+//!
+//! `restore` refuses a database that already holds data, inserts everything
+//! in one transaction, and checks the content hash of what it wrote against
+//! the one in the file. A backup restores on either backend.
+
+use crate::db::{Backend, Store};
+use crate::{Result, StoreError};
+use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
+use chacha20poly1305::{ChaCha20Poly1305, KeyInit};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+const MAGIC: &[u8; 22] = b"ESCULAPE-SAUVEGARDE-1\n";
+const CHUNK: usize = 64 * 1024;
+pub const MIN_PASSPHRASE: usize = 12;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Text,
+    Int,
+    Blob,
+}
+
+struct Table {
+    name: &'static str,
+    key: &'static str,
+    columns: &'static [(&'static str, Ty)],
+}
+
+use Ty::*;
+
+/// Every table of the practice, parents before children. Sessions are not
+/// kept: after a restore everyone signs in again.
+const TABLES: &[Table] = &[
+    Table {
+        name: "structure",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("finess", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "site",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("structure_id", Text),
+            ("name", Text),
+            ("address", Text),
+            ("finess", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "app_user",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("login", Text),
+            ("display_name", Text),
+            ("rpps", Text),
+            ("profession", Text),
+            ("role", Text),
+            ("structure_id", Text),
+            ("password_hash", Text),
+            ("password_changed_at", Int),
+            ("failed_logins", Int),
+            ("locked_until", Int),
+            ("active", Int),
+            ("created_at", Int),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "patient",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("birth_name", Text),
+            ("used_name", Text),
+            ("birth_first_names", Text),
+            ("used_first_name", Text),
+            ("sex", Text),
+            ("birth_date", Text),
+            ("birth_place_cog", Text),
+            ("ins_matricule", Text),
+            ("ins_oid", Text),
+            ("high_trust_document", Int),
+            ("from_insi", Int),
+            ("homonyme", Int),
+            ("douteuse", Int),
+            ("fictive", Int),
+            ("status", Text),
+            ("version", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "patient_token",
+        key: "token, patient_id",
+        columns: &[("token", Text), ("patient_id", Text)],
+    },
+    Table {
+        name: "audit_event",
+        key: "seq",
+        columns: &[
+            ("seq", Int),
+            ("at", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("patient_id", Text),
+            ("detail", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+    },
+    Table {
+        name: "episode",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("label", Text),
+            ("opened_at", Int),
+            ("closed_at", Int),
+        ],
+    },
+    Table {
+        name: "dmp_decision",
+        key: "episode_id, seq",
+        columns: &[
+            ("episode_id", Text),
+            ("seq", Int),
+            ("kind", Text),
+            ("value", Text),
+            ("at", Int),
+            ("actor", Text),
+        ],
+    },
+    Table {
+        name: "patient_contact",
+        key: "patient_id",
+        columns: &[
+            ("patient_id", Text),
+            ("address", Text),
+            ("postal_code", Text),
+            ("city", Text),
+            ("phone", Text),
+            ("mobile", Text),
+            ("email", Text),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "care_team_member",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("name", Text),
+            ("profession", Text),
+            ("rpps", Text),
+            ("mssante", Text),
+            ("relation", Text),
+            ("created_at", Int),
+            ("removed_at", Int),
+        ],
+    },
+    Table {
+        name: "encounter",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("episode_id", Text),
+            ("author", Text),
+            ("date", Text),
+            ("reason", Text),
+            ("note", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "clinical_entry",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("encounter_id", Text),
+            ("kind", Text),
+            ("label", Text),
+            ("date", Text),
+            ("data", Text),
+            ("author", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("version", Int),
+            ("deleted_at", Int),
+        ],
+    },
+    Table {
+        name: "document",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("set_id", Text),
+            ("version_number", Int),
+            ("title", Text),
+            ("type_code", Text),
+            ("type_display", Text),
+            ("format", Text),
+            ("act_date", Text),
+            ("provenance", Text),
+            ("author", Text),
+            ("created_at", Int),
+            ("status", Text),
+            ("superseded_by", Text),
+            ("dmp_state", Text),
+            ("mssante_state", Text),
+            ("masque_aux_professionnels", Int),
+            ("invisible_au_patient", Int),
+            ("invisible_aux_representants", Int),
+            ("sha256", Text),
+            ("size", Int),
+        ],
+    },
+    Table {
+        name: "document_content",
+        key: "document_id",
+        columns: &[("document_id", Text), ("bytes", Blob)],
+    },
+    Table {
+        name: "availability",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("practitioner_id", Text),
+            ("site_id", Text),
+            ("weekday", Int),
+            ("start_time", Text),
+            ("end_time", Text),
+            ("slot_minutes", Int),
+            ("valid_from", Text),
+            ("valid_until", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "appointment",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("practitioner_id", Text),
+            ("site_id", Text),
+            ("patient_id", Text),
+            ("start_min", Int),
+            ("end_min", Int),
+            ("reason", Text),
+            ("status", Text),
+            ("arrived_at", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "outbox",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("created_at", Int),
+            ("kind", Text),
+            ("payload", Text),
+            ("available_at", Int),
+            ("attempts", Int),
+            ("claimed_by", Text),
+            ("claimed_until", Int),
+            ("done_at", Int),
+            ("last_error", Text),
+        ],
+    },
+];
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+fn read_row(row: &sqlx::any::AnyRow, t: &Table) -> Result<Vec<Value>> {
+    use base64::Engine as _;
+    let mut out = Vec::with_capacity(t.columns.len());
+    for (i, (_, ty)) in t.columns.iter().enumerate() {
+        out.push(match ty {
+            Text => row
+                .try_get::<Option<String>, _>(i)?
+                .map_or(Value::Null, Value::Text),
+            Int => row
+                .try_get::<Option<i64>, _>(i)?
+                .map_or(Value::Null, Value::Int),
+            // Blobs travel as base64 text (their type comes from the table).
+            Blob => row
+                .try_get::<Option<Vec<u8>>, _>(i)?
+                .map_or(Value::Null, |b| {
+                    Value::Text(base64::engine::general_purpose::STANDARD.encode(b))
+                }),
+        });
+    }
+    Ok(out)
+}
+
+/// What a backup holds, as its last line says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub counts: BTreeMap<String, i64>,
+    /// sha256 over every row of every table, in key order.
+    pub content_hash: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    created_at: i64,
+    source: String,
+    tables: Vec<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Line {
+    Row { t: String, r: Vec<Value> },
+    End { end: Summary },
+}
+
+/// Hashes rows the same way for backup, restore and [`Store::content_hash`].
+struct Hasher {
+    h: Sha256,
+    counts: BTreeMap<String, i64>,
+}
+
+impl Hasher {
+    fn new() -> Self {
+        Self {
+            h: Sha256::new(),
+            counts: TABLES.iter().map(|t| (t.name.to_string(), 0)).collect(),
+        }
+    }
+    fn row(&mut self, table: &str, json: &[u8]) {
+        self.h.update((table.len() as u64).to_le_bytes());
+        self.h.update(table.as_bytes());
+        self.h.update((json.len() as u64).to_le_bytes());
+        self.h.update(json);
+        *self.counts.entry(table.to_string()).or_default() += 1;
+    }
+    fn finish(self) -> Summary {
+        Summary {
+            counts: self.counts,
+            content_hash: hex::encode(self.h.finalize()),
+        }
+    }
+}
+
+fn derive_key(passphrase: &str, salt: &[u8]) -> Result<chacha20poly1305::Key> {
+    if passphrase.chars().count() < MIN_PASSPHRASE {
+        return Err(StoreError::Backup(format!(
+            "phrase de passe trop courte ({MIN_PASSPHRASE} caractères au moins)"
+        )));
+    }
+    let mut key = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|e| StoreError::Backup(format!("dérivation de clé: {e}")))?;
+    Ok(key.into())
+}
+
+/// Plaintext in, encrypted chunks out: `[last: u8][len: u32 BE][ciphertext]`.
+struct EncryptWriter<W: Write> {
+    out: W,
+    enc: Option<EncryptorBE32<ChaCha20Poly1305>>,
+    buf: Vec<u8>,
+}
+
+fn io_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backup(e.to_string())
+}
+
+impl<W: Write> EncryptWriter<W> {
+    fn new(mut out: W, passphrase: &str) -> Result<Self> {
+        let salt: [u8; 16] = crate::random_bytes()?;
+        let nonce: [u8; 7] = crate::random_bytes()?;
+        let key = derive_key(passphrase, &salt)?;
+        out.write_all(MAGIC).map_err(io_err)?;
+        out.write_all(&salt).map_err(io_err)?;
+        out.write_all(&nonce).map_err(io_err)?;
+        let cipher = ChaCha20Poly1305::new(&key);
+        Ok(Self {
+            out,
+            enc: Some(EncryptorBE32::from_aead(cipher, (&nonce).into())),
+            buf: Vec::with_capacity(CHUNK),
+        })
+    }
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.buf.extend_from_slice(data);
+        while self.buf.len() > CHUNK {
+            let rest = self.buf.split_off(CHUNK);
+            let chunk = std::mem::replace(&mut self.buf, rest);
+            let enc = self.enc.as_mut().ok_or_else(|| io_err("flux clos"))?;
+            let ct = enc
+                .encrypt_next(chunk.as_slice())
+                .map_err(|_| io_err("chiffrement"))?;
+            self.frame(0, &ct)?;
+        }
+        Ok(())
+    }
+    fn frame(&mut self, last: u8, ct: &[u8]) -> Result<()> {
+        self.out.write_all(&[last]).map_err(io_err)?;
+        self.out
+            .write_all(&(ct.len() as u32).to_be_bytes())
+            .map_err(io_err)?;
+        self.out.write_all(ct).map_err(io_err)
+    }
+    fn finish(mut self) -> Result<W> {
+        let enc = self.enc.take().ok_or_else(|| io_err("flux clos"))?;
+        let last = std::mem::take(&mut self.buf);
+        let ct = enc
+            .encrypt_last(last.as_slice())
+            .map_err(|_| io_err("chiffrement"))?;
+        self.frame(1, &ct)?;
+        self.out.flush().map_err(io_err)?;
+        Ok(self.out)
+    }
+}
+
+/// Decrypt a whole backup stream into lines, chunk by chunk.
+struct DecryptReader<R: Read> {
+    input: R,
+    dec: Option<DecryptorBE32<ChaCha20Poly1305>>,
+    done: bool,
+}
+
+fn bad_file() -> StoreError {
+    StoreError::Backup("phrase de passe incorrecte, ou fichier altéré ou tronqué".into())
+}
+
+impl<R: Read> DecryptReader<R> {
+    fn new(mut input: R, passphrase: &str) -> Result<Self> {
+        let mut magic = [0u8; 22];
+        input.read_exact(&mut magic).map_err(|_| {
+            StoreError::Backup("ce fichier n'est pas une sauvegarde Esculape".into())
+        })?;
+        if &magic != MAGIC {
+            return Err(StoreError::Backup(
+                "ce fichier n'est pas une sauvegarde Esculape (version 1)".into(),
+            ));
+        }
+        let mut salt = [0u8; 16];
+        let mut nonce = [0u8; 7];
+        input.read_exact(&mut salt).map_err(|_| bad_file())?;
+        input.read_exact(&mut nonce).map_err(|_| bad_file())?;
+        let key = derive_key(passphrase, &salt)?;
+        let cipher = ChaCha20Poly1305::new(&key);
+        Ok(Self {
+            input,
+            dec: Some(DecryptorBE32::from_aead(cipher, (&nonce).into())),
+            done: false,
+        })
+    }
+    /// The next plaintext chunk, or None after the authenticated last one.
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut head = [0u8; 5];
+        self.input.read_exact(&mut head).map_err(|_| bad_file())?;
+        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        if len > CHUNK + 16 {
+            return Err(bad_file());
+        }
+        let mut ct = vec![0u8; len];
+        self.input.read_exact(&mut ct).map_err(|_| bad_file())?;
+        if head[0] == 1 {
+            self.done = true;
+            let dec = self.dec.take().ok_or_else(bad_file)?;
+            dec.decrypt_last(ct.as_slice())
+                .map(Some)
+                .map_err(|_| bad_file())
+        } else {
+            let dec = self.dec.as_mut().ok_or_else(bad_file)?;
+            dec.decrypt_next(ct.as_slice())
+                .map(Some)
+                .map_err(|_| bad_file())
+        }
+    }
+}
+
+impl Store {
+    /// Start a read-only snapshot transaction.
+    async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Walk every row of the practice in one snapshot.
+    async fn each_row(&self, mut f: impl FnMut(&Table, Vec<Value>) -> Result<()>) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        let mut tx = self.snapshot().await?;
+        for t in TABLES {
+            let cols: Vec<&str> = t.columns.iter().map(|c| c.0).collect();
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols.join(", "),
+                t.name,
+                t.key
+            );
+            let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                f(t, read_row(&row, t)?)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts and hash of everything, as a backup of this instant would
+    /// record them.
+    pub async fn content_summary(&self) -> Result<Summary> {
+        let mut h = Hasher::new();
+        self.each_row(|t, row| {
+            let json = serde_json::to_vec(&row).map_err(io_err)?;
+            h.row(t.name, &json);
+            Ok(())
+        })
+        .await?;
+        Ok(h.finish())
+    }
+
+    /// Write an encrypted, consistent backup to `out`; returns its summary.
+    pub async fn backup<W: Write>(&self, out: W, passphrase: &str) -> Result<(W, Summary)> {
+        let mut w = EncryptWriter::new(out, passphrase)?;
+        let header = Header {
+            format: "esculape-sauvegarde".into(),
+            version: 1,
+            created_at: self.now(),
+            source: format!("{:?}", self.backend).to_lowercase(),
+            tables: TABLES.iter().map(|t| t.name.to_string()).collect(),
+        };
+        let mut line = serde_json::to_vec(&header).map_err(io_err)?;
+        line.push(b'\n');
+        w.write(&line)?;
+        let mut h = Hasher::new();
+        self.each_row(|t, row| {
+            let json = serde_json::to_vec(&row).map_err(io_err)?;
+            h.row(t.name, &json);
+            let line = serde_json::to_vec(&Line::Row {
+                t: t.name.to_string(),
+                r: row,
+            })
+            .map_err(io_err)?;
+            w.write(&line)?;
+            w.write(b"\n")
+        })
+        .await?;
+        let summary = h.finish();
+        let mut end = serde_json::to_vec(&Line::End {
+            end: summary.clone(),
+        })
+        .map_err(io_err)?;
+        end.push(b'\n');
+        w.write(&end)?;
+        Ok((w.finish()?, summary))
+    }
+
+    /// Restore a backup into this (empty) database.
+    pub async fn restore<R: Read>(&self, input: R, passphrase: &str) -> Result<Summary> {
+        let mut reader = DecryptReader::new(input, passphrase)?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        for t in ["patient", "app_user", "audit_event", "structure"] {
+            let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t}"))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            if n > 0 {
+                return Err(StoreError::Backup(format!(
+                    "la base de destination n'est pas vide ({n} lignes dans {t}): restaurez dans une base neuve"
+                )));
+            }
+        }
+        let tables: BTreeMap<&str, &Table> = TABLES.iter().map(|t| (t.name, t)).collect();
+        let mut h = Hasher::new();
+        let mut pending: Vec<u8> = vec![];
+        let mut header_seen = false;
+        let mut summary = None;
+        while let Some(chunk) = reader.next_chunk()? {
+            pending.extend_from_slice(&chunk);
+            while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=pos).collect();
+                let line = &line[..line.len() - 1];
+                if !header_seen {
+                    let head: Header = serde_json::from_slice(line)
+                        .map_err(|e| StoreError::Backup(format!("en-tête illisible: {e}")))?;
+                    if head.format != "esculape-sauvegarde" || head.version != 1 {
+                        return Err(StoreError::Backup(format!(
+                            "format {} v{} non pris en charge",
+                            head.format, head.version
+                        )));
+                    }
+                    header_seen = true;
+                    continue;
+                }
+                match serde_json::from_slice::<Line>(line)
+                    .map_err(|e| StoreError::Backup(format!("ligne illisible: {e}")))?
+                {
+                    Line::Row { t, r } => {
+                        let table = tables
+                            .get(t.as_str())
+                            .ok_or_else(|| StoreError::Backup(format!("table inconnue {t}")))?;
+                        if r.len() != table.columns.len() {
+                            return Err(StoreError::Backup(format!("ligne de {t} mal formée")));
+                        }
+                        let json = serde_json::to_vec(&r).map_err(io_err)?;
+                        h.row(table.name, &json);
+                        insert_row(&mut tx, table, r).await?;
+                    }
+                    Line::End { end } => summary = Some(end),
+                }
+            }
+        }
+        let expected = summary.ok_or_else(bad_file)?;
+        let got = h.finish();
+        if got != expected {
+            return Err(StoreError::Backup(
+                "contenu différent de l'empreinte de la sauvegarde: rien n'a été restauré".into(),
+            ));
+        }
+        tx.commit().await?;
+        Ok(got)
+    }
+}
+
+async fn insert_row(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    t: &Table,
+    row: Vec<Value>,
+) -> Result<()> {
+    use base64::Engine as _;
+    let cols: Vec<&str> = t.columns.iter().map(|c| c.0).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        t.name,
+        cols.join(", "),
+        (1..=cols.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for ((name, ty), v) in t.columns.iter().zip(row) {
+        let bad = || StoreError::Backup(format!("valeur de {}.{name} mal typée", t.name));
+        q = match (ty, v) {
+            (Text, Value::Text(s)) => q.bind(Some(s)),
+            (Text, Value::Null) => q.bind(None::<String>),
+            (Int, Value::Int(i)) => q.bind(Some(i)),
+            (Int, Value::Null) => q.bind(None::<i64>),
+            (Blob, Value::Text(s)) => q.bind(Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map_err(|_| bad())?,
+            )),
+            (Blob, Value::Null) => q.bind(None::<Vec<u8>>),
+            _ => return Err(bad()),
+        };
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}

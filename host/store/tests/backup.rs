@@ -1,0 +1,207 @@
+//! Backup while the practice keeps writing, restore into an empty database:
+//! identical counts and content hash, on SQLite and PostgreSQL and across
+//! them. A wrong passphrase, a changed byte or a cut file restore nothing.
+
+use esculape_domain::document::{DocumentFormat, NewDocument, Provenance, Visibility};
+use esculape_domain::record::{EntryData, MeasureKind, NewEncounter};
+use esculape_domain::{Day, Sex};
+use esculape_store::{Actor, Store, testing};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const PASS: &str = "cheval agrafe correct 2026";
+
+fn identity(i: usize) -> esculape_domain::Identity {
+    testing::identity(&format!("PATIENT{i}"), &["JEAN"], "1970-01-01", Sex::Male)
+}
+
+async fn fill(store: &Store) {
+    let practice = testing::practice(store).await.unwrap();
+    let dr = practice.medecin.actor();
+    for i in 0..20 {
+        let p = store.create_patient(&dr, identity(i)).await.unwrap();
+        let e = store
+            .create_encounter(
+                &dr,
+                &p.id,
+                None,
+                NewEncounter {
+                    date: Day::parse("2026-11-20").unwrap(),
+                    reason: Some("Suivi".into()),
+                    note: "Note libre — accents é à ü".into(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .add_entry(
+                &dr,
+                &p.id,
+                Some(&e.id),
+                EntryData::Mesure {
+                    measure: MeasureKind::Poids,
+                    value: 70.5 + i as f64,
+                    date: Day::parse("2026-11-20").unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .add_document(
+                &dr,
+                &p.id,
+                NewDocument {
+                    title: "Scan".into(),
+                    type_code: "11490-0".into(),
+                    type_display: None,
+                    format: DocumentFormat::Image,
+                    act_date: Day::parse("2026-11-20").unwrap(),
+                    provenance: Provenance::Importe,
+                    visibility: Visibility::default(),
+                    cda_id: None,
+                },
+                // Binary content with every byte value.
+                [0xFFu8, 0xD8]
+                    .into_iter()
+                    .chain((0..=255u8).cycle().take(5000))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .add_availability(
+            &dr,
+            esculape_domain::agenda::Availability {
+                practitioner_id: practice.medecin.id.clone(),
+                site_id: practice.site.id.clone(),
+                weekday: 1,
+                start: "08:00".into(),
+                end: "12:00".into(),
+                slot_minutes: 15,
+                valid_from: None,
+                valid_until: None,
+            },
+        )
+        .await
+        .unwrap();
+    store.enqueue("dmp.envoi", "{}").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn backup_under_load_restores_identically() {
+    let sources = testing::both().await;
+    for src in sources {
+        let n = src.name;
+        let (store, _keep) = src.split();
+        let store = Arc::new(store);
+        fill(&store).await;
+
+        // Quiet backup: the restored database equals the source.
+        let before = store.content_summary().await.unwrap();
+        let (bytes, summary) = store.backup(Vec::new(), PASS).await.unwrap();
+        assert_eq!(summary, before, "{n}");
+        assert!(
+            summary.counts["document_content"] == 20 && summary.counts["audit_event"] > 60,
+            "{n}: {:?}",
+            summary.counts
+        );
+        // Not readable in clear.
+        assert!(
+            !bytes.windows(8).any(|w| w == b"PATIENT1"),
+            "{n}: encrypted"
+        );
+
+        for target in testing::both().await {
+            let restored = target.store.restore(bytes.as_slice(), PASS).await.unwrap();
+            assert_eq!(restored, summary, "{n} → {}", target.name);
+            assert_eq!(
+                target.store.content_summary().await.unwrap(),
+                summary,
+                "{n} → {}",
+                target.name
+            );
+            assert!(target.store.verify_audit().await.unwrap().is_intact());
+            // Accounts survive: the médecin signs in on the restored base.
+            target
+                .store
+                .login("dr.martin", testing::MEDECIN_PASSWORD)
+                .await
+                .unwrap();
+            // Not twice into the same base.
+            let again = target.store.restore(bytes.as_slice(), PASS).await;
+            assert!(again.unwrap_err().to_string().contains("pas vide"), "{n}");
+        }
+
+        // Under load: writers keep creating patients and reading charts
+        // while the backup runs; the snapshot is consistent.
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut writers = vec![];
+        for w in 0..3 {
+            let s = store.clone();
+            let stop = stop.clone();
+            writers.push(tokio::spawn(async move {
+                let actor = Actor::user("dr.martin");
+                let mut i = 1000 * (w + 1);
+                let mut written = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let p = s.create_patient(&actor, identity(i)).await.unwrap();
+                    s.chart(&actor, &p.id).await.unwrap();
+                    i += 1;
+                    written += 1;
+                }
+                written
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (bytes, summary) = store.backup(Vec::new(), PASS).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        stop.store(true, Ordering::SeqCst);
+        let mut written = 0;
+        for w in writers {
+            written += w.await.unwrap();
+        }
+        assert!(written > 0, "{n}: the writers wrote during the backup");
+        let after = store.content_summary().await.unwrap();
+        assert!(
+            after.counts["patient"] > summary.counts["patient"],
+            "{n}: writes went on after the snapshot"
+        );
+        let target = testing::sqlite().await.unwrap();
+        let restored = target.store.restore(bytes.as_slice(), PASS).await.unwrap();
+        assert_eq!(restored, summary, "{n}: under load");
+        assert_eq!(target.store.content_summary().await.unwrap(), summary);
+        let report = target.store.verify_audit().await.unwrap();
+        assert!(
+            report.is_intact(),
+            "{n}: the snapshot holds a whole audit chain: {report:?}"
+        );
+
+        // Wrong passphrase, changed byte, cut file: refused, nothing written.
+        for (what, data, pass) in [
+            ("passphrase", bytes.clone(), "une autre phrase de passe"),
+            (
+                "octet modifié",
+                {
+                    let mut b = bytes.clone();
+                    let i = b.len() / 2;
+                    b[i] ^= 1;
+                    b
+                },
+                PASS,
+            ),
+            ("fichier tronqué", bytes[..bytes.len() - 100].to_vec(), PASS),
+        ] {
+            let t = testing::sqlite().await.unwrap();
+            let err = t.store.restore(data.as_slice(), pass).await.unwrap_err();
+            assert!(err.to_string().contains("altéré"), "{n}: {what}: {err}");
+            assert_eq!(
+                t.store.content_summary().await.unwrap().counts["patient"],
+                0,
+                "{what}"
+            );
+        }
+        let short = store.backup(Vec::new(), "court").await;
+        assert!(short.is_err());
+    }
+}
