@@ -1,4 +1,6 @@
 //! The Esculape host: configuration, plugin runtime set-up, HTTP API.
 
 pub mod api;
+pub mod demo;
+pub mod export;
 pub mod home;

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod episodes;
 pub mod outbox;
 pub mod patients;
+pub mod portability;
 pub mod record;
 
 pub use accounts::{AuthError, Caller, NewUser, Session, User};

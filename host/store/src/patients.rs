@@ -188,53 +188,72 @@ async fn write_tokens(
     Ok(())
 }
 
+/// Insert a patient row and its search tokens (creation, import).
+pub(crate) async fn insert_record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rec: &PatientRecord,
+) -> Result<()> {
+    if sqlx::query("SELECT 1 FROM patient WHERE id = $1")
+        .bind(rec.id.clone())
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Duplicate(format!(
+            "patient {} déjà présent",
+            rec.id
+        )));
+    }
+    let sql = format!(
+        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES ({}, $16, $17, $18, $19)",
+        (1..=15)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let r = bind_identity(sqlx::query(&sql), &rec.identity)
+        .bind(rec.id.clone())
+        .bind(rec.version)
+        .bind(rec.created_at)
+        .bind(rec.updated_at)
+        .execute(&mut **tx)
+        .await;
+    if let Err(e) = r {
+        return Err(if unique_violation(&e) {
+            StoreError::Duplicate("une autre identité porte déjà cette INS".into())
+        } else {
+            e.into()
+        });
+    }
+    write_tokens(tx, &rec.id, &rec.identity).await
+}
+
 impl Store {
     /// Create a patient; traced as `patient.create`.
     pub async fn create_patient(&self, actor: &Actor, identity: Identity) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
-        let id = new_id();
         let now = now_millis();
-        let sql = format!(
-            "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES ({}, $16, $17, $18, $19)",
-            (1..=15)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let r = bind_identity(sqlx::query(&sql), &identity)
-            .bind(id.clone())
-            .bind(1i64)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await;
-        if let Err(e) = r {
-            return Err(if unique_violation(&e) {
-                StoreError::Duplicate("une autre identité porte déjà cette INS".into())
-            } else {
-                e.into()
-            });
-        }
-        write_tokens(&mut tx, &id, &identity).await?;
-        let detail = format!("statut={}", identity.status.code());
+        let rec = PatientRecord {
+            id: new_id(),
+            identity,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        insert_record(&mut tx, &rec).await?;
+        let detail = format!("statut={}", rec.identity.status.code());
         audit::append(
             &mut tx,
             self.backend,
             actor,
             "patient.create",
-            Some(&id),
+            Some(&rec.id),
             &detail,
         )
         .await?;
         tx.commit().await?;
-        Ok(PatientRecord {
-            id,
-            identity,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        })
+        Ok(rec)
     }
 
     /// Read a patient; traced as `patient.read`.

@@ -472,7 +472,7 @@ impl Store {
             encounter_id,
             &data,
             &actor.user_id,
-            self.now(),
+            (self.now(), self.now()),
             1,
         )
         .await?;
@@ -621,11 +621,11 @@ pub(crate) async fn insert_entry(
     encounter_id: Option<&str>,
     data: &EntryData,
     author: &str,
-    now: i64,
+    (created_at, updated_at): (i64, i64),
     version: i64,
 ) -> Result<()> {
     let json = serde_json::to_string(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query("INSERT INTO clinical_entry (id, patient_id, encounter_id, kind, label, date, data, author, created_at, updated_at, version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, NULL)")
+    sqlx::query("INSERT INTO clinical_entry (id, patient_id, encounter_id, kind, label, date, data, author, created_at, updated_at, version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)")
         .bind(id.to_string())
         .bind(patient_id.to_string())
         .bind(encounter_id.map(str::to_string))
@@ -634,7 +634,8 @@ pub(crate) async fn insert_entry(
         .bind(data.date().map(|d| d.to_string()))
         .bind(json)
         .bind(author.to_string())
-        .bind(now)
+        .bind(created_at)
+        .bind(updated_at)
         .bind(version)
         .execute(&mut **tx)
         .await?;

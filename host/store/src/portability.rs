@@ -1,0 +1,167 @@
+//! Data portability (PORT/va1.01): a patient's whole file out, as open JSON
+//! plus the original document bytes, and back in without loss (same ids,
+//! versions and dates). The file format is described in
+//! `docs/export-format.md`; the host CLI packs it in a zip.
+
+use crate::audit;
+use crate::db::Store;
+use crate::documents::DocumentMeta;
+use crate::record::Chart;
+use crate::{Actor, Result, StoreError};
+use std::collections::BTreeMap;
+
+/// One patient as exported: the chart and the bytes of its documents.
+pub struct PatientExport {
+    pub chart: Chart,
+    /// Document id → original bytes.
+    pub contents: BTreeMap<String, Vec<u8>>,
+}
+
+impl Store {
+    /// Ids of every patient, in a stable order.
+    pub async fn patient_ids(&self) -> Result<Vec<String>> {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM patient ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Export one patient; traced as `dossier.read` and `export`.
+    pub async fn export_patient(&self, actor: &Actor, id: &str) -> Result<PatientExport> {
+        let chart = self.chart(actor, id).await?;
+        let mut contents = BTreeMap::new();
+        for d in &chart.documents {
+            let (_, bytes) = self.document(actor, &d.id).await?;
+            contents.insert(d.id.clone(), bytes);
+        }
+        self.trace(
+            actor,
+            "export",
+            Some(id),
+            &format!("{} documents", contents.len()),
+        )
+        .await?;
+        Ok(PatientExport { chart, contents })
+    }
+
+    /// Import one exported patient into this database, keeping its ids;
+    /// refused if the patient is already here. Traced as `import`.
+    pub async fn import_patient(&self, actor: &Actor, export: &PatientExport) -> Result<()> {
+        let c = &export.chart;
+        let p = &c.patient;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        crate::patients::insert_record(&mut tx, p).await?;
+        if c.contact != Default::default() {
+            sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(p.id.clone())
+                .bind(c.contact.address.clone())
+                .bind(c.contact.postal_code.clone())
+                .bind(c.contact.city.clone())
+                .bind(c.contact.phone.clone())
+                .bind(c.contact.mobile.clone())
+                .bind(c.contact.email.clone())
+                .bind(p.updated_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for m in &c.care_team {
+            sqlx::query("INSERT INTO care_team_member (id, patient_id, name, profession, rpps, mssante, relation, created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)")
+                .bind(m.id.clone())
+                .bind(p.id.clone())
+                .bind(m.member.name.clone())
+                .bind(m.member.profession.clone())
+                .bind(m.member.rpps.clone())
+                .bind(m.member.mssante.clone())
+                .bind(m.member.relation.clone())
+                .bind(m.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for e in &c.episodes {
+            sqlx::query("INSERT INTO episode (id, patient_id, label, opened_at, closed_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(e.id.clone())
+                .bind(p.id.clone())
+                .bind(e.label.clone())
+                .bind(e.opened_at)
+                .bind(e.closed_at)
+                .execute(&mut *tx)
+                .await?;
+            for (i, d) in e.history.iter().enumerate() {
+                sqlx::query("INSERT INTO dmp_decision (episode_id, seq, kind, value, at, actor) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(e.id.clone())
+                    .bind(i as i64 + 1)
+                    .bind(d.decision.kind())
+                    .bind(d.decision.value())
+                    .bind(d.at)
+                    .bind(d.actor.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for e in &c.encounters {
+            sqlx::query("INSERT INTO encounter (id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                .bind(e.id.clone())
+                .bind(p.id.clone())
+                .bind(e.episode_id.clone())
+                .bind(e.author.clone())
+                .bind(e.date.to_string())
+                .bind(e.reason.clone())
+                .bind(e.note.clone())
+                .bind(e.created_at)
+                .bind(e.updated_at)
+                .bind(e.version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for e in &c.entries {
+            let data = e.data.clone().validate()?;
+            crate::record::insert_entry(
+                &mut tx,
+                &e.id,
+                &p.id,
+                e.encounter_id.as_deref(),
+                &data,
+                &e.author,
+                (e.created_at, e.updated_at),
+                e.version,
+            )
+            .await?;
+        }
+        // Superseded versions point at their successors: insert the
+        // documents first, then their links.
+        for d in &c.documents {
+            let bytes = export.contents.get(&d.id).ok_or_else(|| {
+                StoreError::Rule(format!("contenu du document {} absent de l'export", d.id))
+            })?;
+            check_content(d, bytes)?;
+            crate::documents::insert(&mut tx, d, bytes).await?;
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "import",
+            Some(&p.id),
+            &format!("{} documents", c.documents.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn check_content(d: &DocumentMeta, bytes: &[u8]) -> Result<()> {
+    use sha2::Digest;
+    let h = hex::encode(sha2::Sha256::digest(bytes));
+    if h != d.sha256 || bytes.len() as i64 != d.size {
+        return Err(StoreError::Rule(format!(
+            "le contenu du document {} ne correspond pas à son empreinte",
+            d.id
+        )));
+    }
+    Ok(())
+}
