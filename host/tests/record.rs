@@ -195,7 +195,7 @@ async fn record_documents_and_chart() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{n}: html is not a PDF: {e}"
         );
-        let (s, _) = a
+        let (s, note) = a
             .call(
                 "POST",
                 &uri("documents"),
@@ -204,6 +204,50 @@ async fn record_documents_and_chart() {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED);
+        let (s, _) = a
+            .call(
+                "DELETE",
+                &format!("/api/documents/{}", note["id"].as_str().unwrap()),
+                None,
+                &m,
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, scan) = a
+            .call("POST", &uri("documents"), Some(r#"{"title":"Ancien compte rendu","type_code":"11526-1","format":"pdf","act_date":"2019-03-01","provenance":"dmp","content":"JVBERi0xLjQK"}"#), &m)
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{scan}");
+
+        // The list: filter by type and act date, sort, page (SC.CDA/INT.04);
+        // deleted documents only on request.
+        let list = |q: &str| {
+            let uri = format!("/api/patients/{pid}/documents?{q}");
+            let (a, m) = (&a, m.clone());
+            async move { a.call("GET", &uri, None, &m).await }
+        };
+        let (s, l) = list("").await;
+        assert_eq!(s, 200, "{l}");
+        assert_eq!(
+            l["total"], 3,
+            "{n}: 2 versions of the letter and the report; the deleted note is hidden"
+        );
+        assert_eq!(
+            l["items"][2]["title"], "Ancien compte rendu",
+            "{n}: newest act first"
+        );
+        let (_, l) = list("include_deleted=true").await;
+        assert_eq!(l["total"], 4);
+        let (_, l) = list("type=11526-1").await;
+        assert_eq!(l["total"], 1);
+        assert_eq!(l["items"][0]["provenance"], "dmp");
+        let (_, l) = list("from=2026-01-01&to=2026-12-31").await;
+        assert_eq!(l["total"], 2);
+        let (_, l) = list("sort=title&ascending=true&limit=1&offset=1").await;
+        assert_eq!(l["total"], 3);
+        assert_eq!(l["items"].as_array().unwrap().len(), 1);
+        assert_eq!(l["items"][0]["title"], "Courrier");
+        let (s, _) = list("from=hier").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
 
         // The chart: everything the client draws, in one read.
         let (s, chart) = a.call("GET", &uri("chart"), None, &m).await;
@@ -223,7 +267,9 @@ async fn record_documents_and_chart() {
         assert_eq!(kinds.len(), 8, "{n}: the deleted entry is gone: {kinds:?}");
         assert_eq!(chart["bmi"][0]["value"], 25.2, "{n}: 68.5 kg, 1.65 m");
         let docs = chart["documents"].as_array().unwrap();
-        assert_eq!(docs.len(), 3);
+        assert_eq!(docs.len(), 4);
+        assert_eq!(chart["documents_total"], 4);
+        assert_eq!(chart["encounters_total"], 1);
         let superseded = docs.iter().find(|d| d["id"] == d1["id"]).unwrap();
         assert_eq!(superseded["status"], "remplace");
         assert_eq!(superseded["superseded_by"], d2["id"]);

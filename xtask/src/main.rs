@@ -217,7 +217,20 @@ fn run(root: &Path, addr: String) -> anyhow::Result<()> {
             bail!("installation de {} refusée", pkg.display());
         }
     }
-    println!("Esculape: API sur http://{addr} (pas encore de client de bureau: mode serveur)");
+    // A first run gets a demo practice to look at (accounts printed).
+    if !home.join("esculape.db").exists() && std::env::var_os("ESCULAPE_DATABASE_URL").is_none() {
+        let status = Command::new(esculape_bin(root))
+            .arg("--home")
+            .arg(&home)
+            .args(["demo-data", "--patients", "200"])
+            .status()?;
+        if !status.success() {
+            bail!("données de démonstration non créées ({status})");
+        }
+    }
+    println!(
+        "Esculape: API sur http://{addr} (description: http://{addr}/api/openapi.json; pas encore de client de bureau: mode serveur)"
+    );
     let status = Command::new(esculape_bin(root))
         .arg("--home")
         .arg(&home)

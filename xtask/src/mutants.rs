@@ -1,4 +1,4 @@
-//! Mutation check: each runtime safeguard is broken in turn, in a copy of
+//! Mutation check: each safeguard (runtime, accounts, roles, agenda) is broken in turn, in a copy of
 //! the tree, and the test that guards it must then fail. A safeguard whose
 //! test stays green is not really tested.
 
@@ -88,6 +88,46 @@ const MUTANTS: &[Mutant] = &[
         to: "if false {",
         test_target: "containment",
         filter: "huge_output_is_refused",
+    },
+    Mutant {
+        what: "rôles: contrôle du rôle par route supprimé",
+        file: "host/src/api/mod.rs",
+        from: "if !g.access.roles().contains(&caller.user.role) {",
+        to: "if false {",
+        test_target: "security",
+        filter: "every_route_enforces_its_roles",
+    },
+    Mutant {
+        what: "comptes: verrouillage après échecs supprimé",
+        file: "host/store/src/accounts.rs",
+        from: "let lock = failed >= policy.max_failures as i64;",
+        to: "let lock = false;",
+        test_target: "security",
+        filter: "account_life_cycle_is_policed_and_traced",
+    },
+    Mutant {
+        what: "sessions: expiration ignorée",
+        file: "host/store/src/accounts.rs",
+        from: "if expires <= now || !user.active {",
+        to: "if !user.active {",
+        test_target: "security",
+        filter: "account_life_cycle_is_policed_and_traced",
+    },
+    Mutant {
+        what: "mots de passe: politique non appliquée à la création",
+        file: "host/store/src/accounts.rs",
+        from: "PasswordPolicy::for_role(new.role).check(&new.login, &new.password)?;",
+        to: "",
+        test_target: "security",
+        filter: "account_life_cycle_is_policed_and_traced",
+    },
+    Mutant {
+        what: "agenda: double réservation acceptée",
+        file: "host/store/src/agenda.rs",
+        from: "if Some(a.id.as_str()) != except {",
+        to: "if false {",
+        test_target: "record",
+        filter: "agenda_without_double_booking_and_waiting_room",
     },
 ];
 

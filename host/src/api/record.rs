@@ -11,8 +11,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use esculape_domain::DmpDecision;
 use esculape_domain::document::{NewDocument, SendingState, Visibility};
 use esculape_domain::record::{EntryData, NewEncounter};
-use esculape_store::documents::{Channel, DocumentMeta};
-use esculape_store::record::{Chart, Encounter, Entry};
+use esculape_store::documents::{Channel, DocumentMeta, DocumentQuery};
+use esculape_store::record::{Chart, Encounter, Entry, Page};
 use esculape_store::{AuditEvent, Episode};
 
 pub(crate) async fn chart(
@@ -185,8 +185,36 @@ pub(crate) async fn documents(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-) -> Result<Json<Vec<DocumentMeta>>, ApiError> {
-    Ok(Json(s.store.documents(&me.0.actor(), &id).await?))
+    q: Result<Query<DocumentQuery>, QueryRejection>,
+) -> Result<Json<Page<DocumentMeta>>, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(s.store.documents(&me.0.actor(), &id, &q).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct PageQuery {
+    #[serde(default)]
+    offset: i64,
+    #[serde(default = "default_page")]
+    limit: i64,
+}
+
+fn default_page() -> i64 {
+    50
+}
+
+pub(crate) async fn encounters(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Page<Encounter>>, ApiError> {
+    let Query(q) = q?;
+    Ok(Json(
+        s.store
+            .encounters_page(&me.0.actor(), &id, q.offset, q.limit)
+            .await?,
+    ))
 }
 
 #[derive(serde::Deserialize)]

@@ -97,7 +97,7 @@ pub fn table() -> Vec<Route> {
         route("POST", "/api/appointments/{id}/status", Accueil, "Arrivée, consultation, fin, annulation, absence", post(agenda::set_status)).body("StatutRendezVous"),
         route("GET", "/api/waiting-room", Accueil, "Salle d'attente d'un site", get(agenda::waiting_room)).query(&[("site", true), ("day", false)]),
         // Medical record and documents: médecins
-        route("GET", "/api/patients/{id}/chart", Medical, "Dossier complet (identité, dossier médical, documents)", get(record::chart)),
+        route("GET", "/api/patients/{id}/chart", Medical, "Dossier à l'ouverture: identité, coordonnées, équipe, épisodes, dossier médical, 50 dernières consultations et 100 derniers documents (et leurs totaux)", get(record::chart)),
         route("GET", "/api/patients/{id}/access-log", Medical, "Qui a accédé au dossier", get(record::access_log)),
         route("POST", "/api/patients/{id}/episodes", Medical, "Ouvrir un épisode de soins", post(record::open_episode)).body("NouvelEpisode"),
         route("GET", "/api/episodes/{id}", Medical, "Épisode et décisions DMP", get(record::episode)),
@@ -107,7 +107,8 @@ pub fn table() -> Vec<Route> {
         route("POST", "/api/patients/{id}/entries", Medical, "Ajouter au dossier (problème, antécédent, allergie, traitement, vaccination, mesure, observation)", post(record::add_entry)).body("EntreeDossier"),
         route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier", put(record::update_entry)).body("ModificationEntree"),
         route("DELETE", "/api/entries/{id}", Medical, "Supprimer une entrée (conservée, marquée)", delete(record::delete_entry)),
-        route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient", get(record::documents)),
+        route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient: filtre par type et date d'acte, tri, pages", get(record::documents)).query(&[("type", false), ("from", false), ("to", false), ("sort", false), ("ascending", false), ("include_deleted", false), ("offset", false), ("limit", false)]),
+        route("GET", "/api/patients/{id}/encounters", Medical, "Consultations, les plus récentes d'abord, par pages", get(record::encounters)).query(&[("offset", false), ("limit", false)]),
         route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
         route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),
         route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)),

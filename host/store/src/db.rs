@@ -66,12 +66,14 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Self {
+        let store = Self {
             pool,
             backend,
             audit_lock: tokio::sync::Mutex::new(()),
             clock: std::sync::Arc::new(crate::now_millis),
-        })
+        };
+        store.reindex_if_stale().await?;
+        Ok(store)
     }
 
     /// Replace the clock (tests).

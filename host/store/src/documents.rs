@@ -39,6 +39,73 @@ pub struct DocumentMeta {
     pub size: i64,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Bind $1–$5 of the document list filter.
+fn bind_filter<'q>(sql: &'q str, patient_id: &str, q: &DocumentQuery) -> AnyQuery<'q> {
+    sqlx::query(sql)
+        .bind(patient_id.to_string())
+        .bind(q.type_code.clone().unwrap_or_default())
+        .bind(q.from.map(|d| d.to_string()).unwrap_or_default())
+        .bind(q.to.map(|d| d.to_string()).unwrap_or_default())
+        .bind(q.include_deleted as i64)
+}
+
+/// Sort key of a document list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentSort {
+    #[default]
+    ActDate,
+    Type,
+    Title,
+    Created,
+}
+
+/// Filter, sort and page of a document list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DocumentQuery {
+    /// LOINC type code.
+    #[serde(default, rename = "type")]
+    pub type_code: Option<String>,
+    /// Act date from (inclusive).
+    #[serde(default)]
+    pub from: Option<Day>,
+    /// Act date to (inclusive).
+    #[serde(default)]
+    pub to: Option<Day>,
+    #[serde(default)]
+    pub sort: DocumentSort,
+    /// Oldest first (default: newest first).
+    #[serde(default)]
+    pub ascending: bool,
+    #[serde(default)]
+    pub include_deleted: bool,
+    #[serde(default)]
+    pub offset: i64,
+    #[serde(default = "default_page")]
+    pub limit: i64,
+}
+
+fn default_page() -> i64 {
+    100
+}
+
+impl Default for DocumentQuery {
+    fn default() -> Self {
+        Self {
+            type_code: None,
+            from: None,
+            to: None,
+            sort: DocumentSort::default(),
+            ascending: false,
+            include_deleted: false,
+            offset: 0,
+            limit: default_page(),
+        }
+    }
+}
+
 /// A sending channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -91,11 +158,16 @@ fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
     })
 }
 
-pub(crate) async fn of_patient(tx: &mut Tx, patient_id: &str) -> Result<Vec<DocumentMeta>> {
+pub(crate) async fn of_patient(
+    tx: &mut Tx,
+    patient_id: &str,
+    limit: i64,
+) -> Result<Vec<DocumentMeta>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC"
+        "SELECT {COLUMNS} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC LIMIT $2"
     ))
     .bind(patient_id.to_string())
+    .bind(limit)
     .fetch_all(&mut **tx)
     .await?
     .iter()
@@ -358,12 +430,41 @@ impl Store {
         Ok(m)
     }
 
-    /// The documents of a patient (metadata); traced as `documents.liste`.
-    pub async fn documents(&self, actor: &Actor, patient_id: &str) -> Result<Vec<DocumentMeta>> {
+    /// The documents of a patient (metadata), filtered, sorted and paged
+    /// (SC.CDA/INT.04); traced as `documents.liste`.
+    pub async fn documents(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        q: &DocumentQuery,
+    ) -> Result<crate::record::Page<DocumentMeta>> {
+        let order = match q.sort {
+            DocumentSort::ActDate => "act_date",
+            DocumentSort::Type => "type_code",
+            DocumentSort::Title => "title",
+            DocumentSort::Created => "created_at",
+        };
+        let dir = if q.ascending { "ASC" } else { "DESC" };
+        let filter = "patient_id = $1 AND ($2 = '' OR type_code = $2) AND ($3 = '' OR act_date >= $3) AND ($4 = '' OR act_date <= $4) AND ($5 = 1 OR status <> 'supprime')";
+        let sql = format!(
+            "SELECT {COLUMNS} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7"
+        );
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         crate::record::patient_exists(&mut tx, patient_id).await?;
-        let list = of_patient(&mut tx, patient_id).await?;
+        let items = bind_filter(&sql, patient_id, q)
+            .bind(q.limit.clamp(1, 500))
+            .bind(q.offset.max(0))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(row_meta)
+            .collect::<Result<Vec<_>>>()?;
+        let count_sql = format!("SELECT COUNT(*) FROM document WHERE {filter}");
+        let total: i64 = bind_filter(&count_sql, patient_id, q)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         audit::append(
             &mut tx,
             self.backend,
@@ -374,7 +475,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(list)
+        Ok(crate::record::Page { total, items })
     }
 
     /// One document with its bytes; traced as `document.lecture`.

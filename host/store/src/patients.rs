@@ -31,18 +31,41 @@ pub struct PatientSummary {
     pub status: IdentityStatus,
 }
 
+/// Version of the token scheme below; a database holding older tokens is
+/// re-indexed when the store opens.
+pub const TOKENS_VERSION: &str = "3";
+
 /// The search tokens of an identity: each name part, each first name, the
-/// birth date (AAAAMMJJ, so that "1980" finds the year) and the INS.
+/// birth date (AAAAMMJJ, so that "1980" finds the year), the INS, and each
+/// name part prefixed by the birth year (`1980|DUPONT`), so that a query
+/// with a year and a short name prefix reads a narrow range, and for each
+/// two distinct name parts the first two letters of one before the other
+/// (`JE~DUPONT`, `DU~JEAN`), so that two name words read a narrow range.
 pub fn tokens(id: &Identity) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut names = vec![id.birth_name.clone()];
     names.extend(id.used_name.clone());
     names.extend(id.birth_first_names.iter().cloned());
     names.extend(id.used_first_name.clone());
+    let year = id.birth_date.year;
     for n in names {
         out.insert(n.clone());
+        out.insert(format!("{year:04}|{n}"));
         for part in n.split([' ', '-', '\'']).filter(|p| !p.is_empty()) {
             out.insert(part.to_string());
+            out.insert(format!("{year:04}|{part}"));
+        }
+    }
+    let parts: BTreeSet<String> = out
+        .iter()
+        .filter(|t| !t.contains(['|', ' ', '-', '\'']))
+        .cloned()
+        .collect();
+    for a in &parts {
+        for b in &parts {
+            if a != b {
+                out.insert(format!("{}~{b}", a.chars().take(2).collect::<String>()));
+            }
         }
     }
     let d = id.birth_date;
@@ -53,9 +76,52 @@ pub fn tokens(id: &Identity) -> BTreeSet<String> {
     out
 }
 
+fn is_year(w: &str) -> bool {
+    w.len() == 4
+        && w.chars().all(|c| c.is_ascii_digit())
+        && w.parse::<u16>().is_ok_and(|y| (1850..=2200).contains(&y))
+}
+
+fn is_name(w: &str) -> bool {
+    w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
 /// Query words to token prefixes: names normalised like the stored names;
-/// dates typed JJ/MM/AAAA become AAAAMMJJ.
+/// dates typed JJ/MM/AAAA become AAAAMMJJ; a year typed with names narrows
+/// each name to that year (`1980 dup` → `1980|DUP`); two name words add
+/// their pair (`isa bert` → `IS~BERT`), unless one word could match the
+/// same name part as the other.
 pub fn query_prefixes(query: &str) -> Vec<String> {
+    let mut words = raw_prefixes(query);
+    if !words.iter().any(|w| is_year(w)) {
+        let mut names: Vec<&String> = words
+            .iter()
+            .filter(|w| is_name(w) && w.chars().count() >= 2)
+            .collect();
+        names.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        if let [long, other, ..] = names[..]
+            && !long.starts_with(other.as_str())
+            && !other.starts_with(long.as_str())
+        {
+            let pair = format!("{}~{long}", other.chars().take(2).collect::<String>());
+            words.push(pair);
+        }
+    }
+    match words.iter().position(|w| is_year(w)) {
+        Some(i) if words.iter().any(|w| is_name(w)) => {
+            let y = words[i].clone();
+            words
+                .into_iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, w)| if is_name(&w) { format!("{y}|{w}") } else { w })
+                .collect()
+        }
+        _ => words,
+    }
+}
+
+fn raw_prefixes(query: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in query.split_whitespace() {
         let date: Vec<&str> = word.split(['/', '.']).collect();
@@ -228,7 +294,229 @@ pub(crate) async fn insert_record(
     write_tokens(tx, &rec.id, &rec.identity).await
 }
 
+/// How narrow a prefix's range is likely to be: a full date or an INS
+/// prefix first, then a year-qualified name, then longer prefixes.
+fn selectivity(p: &str) -> usize {
+    if p.chars().all(|c| c.is_ascii_digit()) {
+        if p.len() >= 6 {
+            1000 + p.len()
+        } else {
+            p.len()
+        }
+    } else if p.contains('~') {
+        800 + p.len()
+    } else if p.contains('|') {
+        500 + p.len()
+    } else {
+        p.len()
+    }
+}
+
+/// Multi-row insert of (token, patient) pairs.
+async fn insert_tokens(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pairs: &[(String, String)],
+) -> Result<()> {
+    for tc in pairs.chunks(5000) {
+        let rows: Vec<String> = (0..tc.len())
+            .map(|r| format!("(${}, ${})", r * 2 + 1, r * 2 + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO patient_token (token, patient_id) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (t, id) in tc {
+            q = q.bind(t.clone()).bind(id.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Upper bound of a prefix range: the prefix followed by the highest
+/// character.
+fn upper(p: &str) -> String {
+    format!("{p}\u{10FFFF}")
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Store {
+    /// Re-index every patient when the stored tokens predate
+    /// [`TOKENS_VERSION`] (run when the store opens).
+    pub(crate) async fn reindex_if_stale(&self) -> Result<()> {
+        let current: Option<String> =
+            sqlx::query("SELECT value FROM store_meta WHERE key = 'search_tokens'")
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        if current.as_deref() == Some(TOKENS_VERSION) {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM patient"))
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM patient_token")
+            .execute(&mut *tx)
+            .await?;
+        let mut pairs = Vec::new();
+        for r in &rows {
+            let rec = row_record(r)?;
+            for t in tokens(&rec.identity) {
+                pairs.push((t, rec.id.clone()));
+            }
+        }
+        insert_tokens(&mut tx, &pairs).await?;
+        sqlx::query("DELETE FROM store_meta WHERE key = 'search_tokens'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('search_tokens', $1)")
+            .bind(TOKENS_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if !rows.is_empty() {
+            tracing::info!(
+                "index de recherche reconstruit pour {} patients",
+                rows.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// Patients matching every prefix, in one statement: the most
+    /// selective word's range is read in index order, each entry checked
+    /// against the other words by an index probe, until enough are found.
+    async fn matching(&self, prefixes: &[String], limit: usize) -> Result<Vec<PatientSummary>> {
+        let driver = prefixes
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (selectivity(p), usize::MAX - i))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        let mut sql = String::from(
+            "SELECT p.id, p.birth_name, p.used_name, p.birth_first_names, p.birth_date, p.sex, p.status FROM patient_token t JOIN patient p ON p.id = t.patient_id WHERE t.token >= $1 AND t.token < $2",
+        );
+        let mut n = 2;
+        for i in 0..prefixes.len() {
+            if i == driver {
+                continue;
+            }
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM patient_token o WHERE o.patient_id = t.patient_id AND o.token >= ${} AND o.token < ${})",
+                n + 1,
+                n + 2
+            ));
+            n += 2;
+        }
+        // Twice the limit: a patient may match the driving word twice
+        // (JEAN and JEANNE for "jea").
+        sql.push_str(&format!(" ORDER BY t.token, t.patient_id LIMIT ${}", n + 1));
+        let p = &prefixes[driver];
+        let mut q = sqlx::query(&sql).bind(p.clone()).bind(upper(p));
+        for (i, p) in prefixes.iter().enumerate() {
+            if i != driver {
+                q = q.bind(p.clone()).bind(upper(p));
+            }
+        }
+        let rows = q.bind((limit * 2) as i64).fetch_all(&self.pool).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(limit);
+        for row in &rows {
+            let id: String = row.try_get(0)?;
+            if !seen.insert(id.clone()) || out.len() == limit {
+                continue;
+            }
+            let names: Vec<String> = serde_json::from_str(&row.try_get::<String, _>(3)?)
+                .map_err(|_| corrupt("prénoms"))?;
+            out.push(PatientSummary {
+                id,
+                birth_name: row.try_get(1)?,
+                used_name: row.try_get(2)?,
+                first_names: names.join(" "),
+                birth_date: row.try_get(4)?,
+                sex: row.try_get(5)?,
+                status: IdentityStatus::from_code(&row.try_get::<String, _>(6)?)
+                    .ok_or_else(|| corrupt("statut"))?,
+            });
+        }
+        out.sort_by(|a, b| {
+            (&a.birth_name, &a.first_names, &a.birth_date, &a.id).cmp(&(
+                &b.birth_name,
+                &b.first_names,
+                &b.birth_date,
+                &b.id,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// Create many patients in one transaction (migration from another
+    /// software, benchmarks), traced as one `patient.import` event naming
+    /// how many. Multi-row inserts: a million identities load in about a
+    /// minute.
+    pub async fn import_identities(
+        &self,
+        actor: &Actor,
+        identities: Vec<Identity>,
+    ) -> Result<Vec<String>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let now = now_millis();
+        let mut ids = Vec::with_capacity(identities.len());
+        // 19 columns × 500 rows stays under SQLite's 32 766 bound values.
+        for chunk in identities.chunks(500) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| format!("({})", placeholders(r * 19 + 1, 19)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            let mut tokens = Vec::new();
+            for identity in chunk {
+                let id = new_id();
+                q = bind_identity(q, identity)
+                    .bind(id.clone())
+                    .bind(1i64)
+                    .bind(now)
+                    .bind(now);
+                for t in self::tokens(identity) {
+                    tokens.push((t, id.clone()));
+                }
+                ids.push(id);
+            }
+            q.execute(&mut *tx).await.map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Duplicate("une autre identité porte déjà cette INS".into())
+                } else {
+                    e.into()
+                }
+            })?;
+            insert_tokens(&mut tx, &tokens).await?;
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "patient.import",
+            None,
+            &format!("{} identités", ids.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Create a patient; traced as `patient.create`.
     pub async fn create_patient(&self, actor: &Actor, identity: Identity) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
@@ -347,6 +635,12 @@ impl Store {
     /// Prefix search over names, first names, birth date and INS, every
     /// word of the query matching (in any order); traced as
     /// `patient.search` (the query text, not the results).
+    ///
+    /// Each word is a range of the token index; the most selective one
+    /// (a date, a year-qualified name, the longest) is read in index order
+    /// and each entry is checked against the other words with a probe of
+    /// the (patient, token) index, inside the database, until `limit`
+    /// patients are found.
     pub async fn search_patients(
         &self,
         actor: &Actor,
@@ -357,44 +651,8 @@ impl Store {
         if prefixes.is_empty() {
             return Ok(vec![]);
         }
-        // One range condition per word: token >= prefix AND token < next.
-        let mut sql = String::from(
-            "SELECT id, birth_name, used_name, birth_first_names, birth_date, sex, status FROM patient WHERE 1 = 1",
-        );
-        let mut n = 0;
-        for _ in &prefixes {
-            sql.push_str(&format!(
-                " AND id IN (SELECT patient_id FROM patient_token WHERE token >= ${} AND token < ${})",
-                n + 1,
-                n + 2
-            ));
-            n += 2;
-        }
-        sql.push_str(&format!(
-            " ORDER BY birth_name, birth_first_names LIMIT ${}",
-            n + 1
-        ));
-        let mut q = sqlx::query(&sql);
-        for p in &prefixes {
-            // The upper bound: the prefix followed by the highest character.
-            q = q.bind(p.clone()).bind(format!("{p}\u{10FFFF}"));
-        }
-        let rows = q.bind(limit.clamp(1, 200)).fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let names: Vec<String> = serde_json::from_str(&row.try_get::<String, _>(3)?)
-                .map_err(|_| corrupt("prénoms"))?;
-            out.push(PatientSummary {
-                id: row.try_get(0)?,
-                birth_name: row.try_get(1)?,
-                used_name: row.try_get(2)?,
-                first_names: names.join(" "),
-                birth_date: row.try_get(4)?,
-                sex: row.try_get(5)?,
-                status: IdentityStatus::from_code(&row.try_get::<String, _>(6)?)
-                    .ok_or_else(|| corrupt("statut"))?,
-            });
-        }
+        let limit = limit.clamp(1, 200) as usize;
+        let out = self.matching(&prefixes, limit).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let detail = format!("requête «{}», {} résultat(s)", query.trim(), out.len());

@@ -31,7 +31,7 @@ impl Store {
 
     /// Export one patient; traced as `dossier.read` and `export`.
     pub async fn export_patient(&self, actor: &Actor, id: &str) -> Result<PatientExport> {
-        let chart = self.chart(actor, id).await?;
+        let chart = self.full_chart(actor, id).await?;
         let mut contents = BTreeMap::new();
         for d in &chart.documents {
             let (_, bytes) = self.document(actor, &d.id).await?;

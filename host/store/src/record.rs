@@ -57,14 +57,17 @@ pub struct Chart {
     pub contact: Contact,
     pub care_team: Vec<CareTeamEntry>,
     pub episodes: Vec<Episode>,
-    /// Newest first.
+    /// Newest first (the newest [`CHART_ENCOUNTERS`] in a chart as opened).
     pub encounters: Vec<Encounter>,
+    pub encounters_total: i64,
     /// Every live entry, by kind then date.
     pub entries: Vec<Entry>,
     /// Computed from the measures.
     pub bmi: Vec<Bmi>,
-    /// Newest act first, superseded and deleted ones included (marked).
+    /// Newest act first, superseded and deleted ones included (marked);
+    /// the newest [`CHART_DOCUMENTS`] in a chart as opened.
     pub documents: Vec<DocumentMeta>,
+    pub documents_total: i64,
 }
 
 pub(crate) async fn patient_exists(tx: &mut Tx, id: &str) -> Result<()> {
@@ -562,23 +565,34 @@ impl Store {
         Ok(())
     }
 
-    /// The whole chart in one transaction; traced as `dossier.read`.
+    /// The chart, as the client draws it on opening: everything but the
+    /// older encounters and documents (the newest [`CHART_ENCOUNTERS`] and
+    /// [`CHART_DOCUMENTS`], with the totals; the rest pages through
+    /// `encounters_page` and `documents_page`). Traced as `dossier.read`.
     pub async fn chart(&self, actor: &Actor, patient_id: &str) -> Result<Chart> {
+        self.load_chart(actor, patient_id, Some((CHART_ENCOUNTERS, CHART_DOCUMENTS)))
+            .await
+    }
+
+    /// The whole chart (export).
+    pub(crate) async fn full_chart(&self, actor: &Actor, patient_id: &str) -> Result<Chart> {
+        self.load_chart(actor, patient_id, None).await
+    }
+
+    async fn load_chart(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        limits: Option<(i64, i64)>,
+    ) -> Result<Chart> {
+        let (enc_limit, doc_limit) = limits.unwrap_or((i64::MAX, i64::MAX));
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
         let contact = contact_of(&mut tx, patient_id).await?;
         let care_team = care_team_of(&mut tx, patient_id).await?;
         let episodes = crate::episodes::of_patient(&mut tx, patient_id).await?;
-        let encounters = sqlx::query(&format!(
-            "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC"
-        ))
-        .bind(patient_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(row_encounter)
-        .collect::<Result<Vec<_>>>()?;
+        let encounters = encounters_of(&mut tx, patient_id, 0, enc_limit).await?;
         let entries = sqlx::query(&format!(
             "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at"
         ))
@@ -588,7 +602,9 @@ impl Store {
         .iter()
         .map(row_entry)
         .collect::<Result<Vec<_>>>()?;
-        let documents = crate::documents::of_patient(&mut tx, patient_id).await?;
+        let documents = crate::documents::of_patient(&mut tx, patient_id, doc_limit).await?;
+        let encounters_total = count(&mut tx, "encounter", patient_id).await?;
+        let documents_total = count(&mut tx, "document", patient_id).await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -606,11 +622,81 @@ impl Store {
             care_team,
             episodes,
             encounters,
+            encounters_total,
             entries,
             bmi,
             documents,
+            documents_total,
         })
     }
+
+    /// Encounters, newest first, by page; traced as `consultations.liste`.
+    pub async fn encounters_page(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<Encounter>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        patient_exists(&mut tx, patient_id).await?;
+        let items = encounters_of(&mut tx, patient_id, offset.max(0), limit.clamp(1, 500)).await?;
+        let total = count(&mut tx, "encounter", patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "consultations.liste",
+            Some(patient_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Page { total, items })
+    }
+}
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Page<T> {
+    pub total: i64,
+    pub items: Vec<T>,
+}
+
+/// Encounters shown when a chart opens; older ones page.
+pub const CHART_ENCOUNTERS: i64 = 50;
+/// Documents listed when a chart opens; older ones page.
+pub const CHART_DOCUMENTS: i64 = 100;
+
+async fn encounters_of(
+    tx: &mut Tx,
+    patient_id: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Encounter>> {
+    sqlx::query(&format!(
+        "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(patient_id.to_string())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(row_encounter)
+    .collect()
+}
+
+/// Rows of a patient in a table (the table name is ours, never input).
+pub(crate) async fn count(tx: &mut Tx, table: &'static str, patient_id: &str) -> Result<i64> {
+    Ok(sqlx::query(&format!(
+        "SELECT COUNT(*) FROM {table} WHERE patient_id = $1"
+    ))
+    .bind(patient_id.to_string())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?)
 }
 
 #[allow(clippy::too_many_arguments)]

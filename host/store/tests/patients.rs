@@ -190,6 +190,37 @@ async fn prefix_search_in_any_order_case_and_accent_insensitive() {
             ["MARTIN-DUPUIS LUC"]
         );
         assert_eq!(s.search_patients(&doc, "dup", 20).await.unwrap().len(), 3);
+        // Two words on one name part, two parts of a compound name, a
+        // first name before the name.
+        assert_eq!(
+            s.search_patients(&doc, "dup dupon", 20)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            ids(s.search_patients(&doc, "dupuis martin", 20).await.unwrap()),
+            ["MARTIN-DUPUIS LUC"]
+        );
+        assert_eq!(
+            ids(s.search_patients(&doc, "pierre dupont", 20).await.unwrap()),
+            ["DUPONT JEAN PIERRE"]
+        );
+        assert_eq!(
+            ids(s.search_patients(&doc, "jean pierre", 20).await.unwrap()),
+            ["DUPONT JEAN PIERRE"]
+        );
+        assert_eq!(
+            ids(s.search_patients(&doc, "1975 jeanne", 20).await.unwrap()),
+            ["DUPONT JEANNE"]
+        );
+        assert!(
+            s.search_patients(&doc, "1976 jeanne", 20)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert!(s.search_patients(&doc, "zzz", 20).await.unwrap().is_empty());
         assert!(s.search_patients(&doc, "   ", 20).await.unwrap().is_empty());
         // Renaming updates the search.
@@ -268,5 +299,31 @@ async fn tampering_with_the_audit_trail_is_detected() {
         }
         let report = s.verify_audit().await.unwrap();
         assert!(report.broken.is_some(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn an_older_search_index_is_rebuilt_on_start() {
+    let doc = Actor::user("sec");
+    for t in both().await {
+        t.store
+            .create_patient(&doc, identity("Dupont", &["Jean"], "1980-05-02"))
+            .await
+            .unwrap();
+        // As a database of an older version would be.
+        sqlx::query("DELETE FROM patient_token")
+            .execute(t.store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE store_meta SET value = '1' WHERE key = 'search_tokens'")
+            .execute(t.store.pool())
+            .await
+            .unwrap();
+        let reopened = esculape_store::Store::connect(&t.url).await.unwrap();
+        let found = reopened
+            .search_patients(&doc, "jea dup 1980", 20)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{}", t.name);
     }
 }
