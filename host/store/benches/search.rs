@@ -3,7 +3,9 @@
 //!
 //! `cargo bench -p esculape-store --bench search -- [--patients N]
 //! [--queries Q] [--sqlite|--postgres]` measures (default 1,000,000
-//! patients, 1,000 queries). Without `--bench` (as `cargo test` runs it) it
+//! patients, 1,000 queries); `--reuse` keeps the loaded databases between
+//! runs (`$CARGO_TARGET_DIR/bench-search-N.db`, PostgreSQL database
+//! `esculape_bench_N`). Without `--bench` (as `cargo test` runs it) it
 //! checks on 3,000 patients that the measured queries find what they look
 //! for, and measures nothing.
 
@@ -126,17 +128,20 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
-    /// Skewed toward small indexes, as real name frequencies are.
+    /// Skewed toward small indexes, as first-name frequencies are (the
+    /// most common about 8 %).
     fn skewed(&mut self, n: usize) -> usize {
         let u = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        ((u * u * u) * n as f64) as usize
+        (u.powf(1.5) * n as f64) as usize
     }
 }
 
 fn identity(rng: &mut Rng) -> Identity {
     let mut name = String::new();
+    // Uniform syllables: a three-letter name prefix then covers about 2 %
+    // of the patients, as MAR or BER do among French surnames.
     for _ in 0..2 + rng.below(2) {
-        name.push_str(SYLLABLES[rng.skewed(SYLLABLES.len())]);
+        name.push_str(SYLLABLES[rng.below(SYLLABLES.len())]);
     }
     let sex = if rng.below(2) == 0 {
         Sex::Female
@@ -176,20 +181,22 @@ fn identity(rng: &mut Rng) -> Identity {
     .expect("identité générée valide")
 }
 
-/// A query as a user types it, for a patient that exists.
-fn query(rng: &mut Rng, id: &Identity) -> String {
+/// A query as a user types it, for a patient that exists, and its form.
+fn query(rng: &mut Rng, id: &Identity) -> (usize, String) {
     let name = id.birth_name.to_lowercase();
     let first = id.birth_first_names[0].to_lowercase();
     let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
     let d = id.birth_date;
-    match rng.below(6) {
+    let form = rng.below(6);
+    let q = match form {
         0 => format!("{} {} {}", cut(&name, 3), cut(&first, 3), d.year),
         1 => format!("{} {}", cut(&first, 4), cut(&name, 4)),
         2 => format!("{} {}", cut(&name, 5), cut(&first, 2)),
         3 => format!("{:02}/{:02}/{}", d.day, d.month, d.year),
         4 => format!("{} {} {}", d.year, cut(&first, 3), cut(&name, 2)),
         _ => name.clone(),
-    }
+    };
+    (form, q)
 }
 
 /// The naive baseline: `LIKE` on two fields per word.
@@ -229,6 +236,10 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
     let t0 = Instant::now();
     let mut sample = Vec::new();
     let actor = Actor::user("bench");
+    // A kept database (--reuse) already holds these patients: the same
+    // seed regenerates them, only the sample is kept.
+    let present = store.patient_ids().await.map(|v| v.len()).unwrap_or(0);
+    let reuse = present >= patients;
     let mut loaded = 0;
     while loaded < patients {
         let n = (patients - loaded).min(50_000);
@@ -238,10 +249,12 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
                 sample.push(id.clone());
             }
         }
-        store
-            .import_identities(&actor, batch)
-            .await
-            .expect("chargement");
+        if !reuse {
+            store
+                .import_identities(&actor, batch)
+                .await
+                .expect("chargement");
+        }
         loaded += n;
         if measure {
             eprint!(
@@ -260,19 +273,66 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
                 .ok();
         }
     }
+    if measure {
+        // The fixed cost every search pays: one audit event.
+        let mut t = Vec::new();
+        for _ in 0..300 {
+            let t0 = Instant::now();
+            store.trace(&actor, "bench", None, "").await.expect("trace");
+            t.push(t0.elapsed());
+        }
+        let mut q = Vec::new();
+        for _ in 0..300 {
+            let t0 = Instant::now();
+            sqlx::query("SELECT 1")
+                .fetch_one(store.pool())
+                .await
+                .expect("select");
+            q.push(t0.elapsed());
+        }
+        println!(
+            "{name}: «SELECT 1» seul: p50 {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&mut q, 0.5)),
+            ms(percentile(&mut q, 0.99))
+        );
+        let mut r = Vec::new();
+        let d = sample[0].birth_date;
+        let dq = format!("{:02}/{:02}/{}", d.day, d.month, d.year);
+        for _ in 0..300 {
+            let t0 = Instant::now();
+            store
+                .search_patients(&actor, &dq, 20)
+                .await
+                .expect("recherche");
+            r.push(t0.elapsed());
+        }
+        println!(
+            "{name}: même recherche «{dq}» 300 fois: p50 {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&mut r, 0.5)),
+            ms(percentile(&mut r, 0.99))
+        );
+        println!(
+            "{name}: un événement d'audit seul: p50 {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&mut t, 0.5)),
+            ms(percentile(&mut t, 0.99))
+        );
+    }
     // Search: every query must find the patient it was made from.
     let mut times = Vec::with_capacity(queries);
     let mut naive_times = Vec::new();
+    let mut by_form: Vec<Vec<Duration>> = vec![vec![]; 6];
+    let mut naive_queries = Vec::new();
     let mut failures = 0;
     for k in 0..queries {
         let target = &sample[rng.below(sample.len())];
-        let q = query(&mut rng, target);
+        let (form, q) = query(&mut rng, target);
         let t = Instant::now();
         let found = store
             .search_patients(&actor, &q, 20)
             .await
             .expect("recherche");
         times.push(t.elapsed());
+        by_form[form].push(t.elapsed());
         let hit = found.iter().any(|p| {
             p.birth_name == target.birth_name && p.birth_date == target.birth_date.to_string()
         });
@@ -285,10 +345,14 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
             );
         }
         if measure && k < 200 {
-            let t = Instant::now();
-            naive(&store, &q).await;
-            naive_times.push(t.elapsed());
+            naive_queries.push(q.clone());
         }
+    }
+    // The baseline, on the first 200 queries, after (not between) ours.
+    for q in &naive_queries {
+        let t = Instant::now();
+        naive(&store, q).await;
+        naive_times.push(t.elapsed());
     }
     if measure {
         let p50 = percentile(&mut times, 0.5);
@@ -303,6 +367,24 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
             ms(n99),
             ms(n99) / ms(p99).max(1e-6)
         );
+        let forms = [
+            "nom3 prénom3 année",
+            "prénom4 nom4",
+            "nom5 prénom2",
+            "JJ/MM/AAAA",
+            "année prénom3 nom2",
+            "nom entier",
+        ];
+        for (f, t) in forms.iter().zip(by_form.iter_mut()) {
+            if !t.is_empty() {
+                println!(
+                    "{name}:   «{f}»: p50 {:.3} ms, p99 {:.3} ms ({} requêtes)",
+                    ms(percentile(t, 0.5)),
+                    ms(percentile(t, 0.99)),
+                    t.len()
+                );
+            }
+        }
     }
     // Chart: 500 encounters and 2,000 documents.
     let chart_patient = store
@@ -404,17 +486,48 @@ async fn main() {
     let queries = if measure { arg("--queries", 1000) } else { 200 };
     let only_sqlite = args.iter().any(|a| a == "--sqlite");
     let only_pg = args.iter().any(|a| a == "--postgres");
+    let reuse = measure && args.iter().any(|a| a == "--reuse");
     let mut failures = 0;
     let mut passed = 0;
     if !only_pg {
-        let t = testing::sqlite().await.expect("sqlite");
-        let (store, _keep) = t.split();
+        let (store, _keep) = if reuse {
+            // Kept between runs: measuring again needs no reload.
+            let dir = std::path::PathBuf::from(
+                std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
+            );
+            let url = format!(
+                "sqlite:{}",
+                dir.join(format!("bench-search-{patients}.db")).display()
+            );
+            (Store::connect(&url).await.expect("sqlite"), None)
+        } else {
+            let (s, k) = testing::sqlite().await.expect("sqlite").split();
+            (s, Some(k))
+        };
         failures += run("sqlite", store, patients, queries, measure).await;
         passed += 1;
     }
     if !only_sqlite && std::env::var_os("ESCULAPE_SKIP_POSTGRES").is_none() {
-        let t = testing::postgres().await.expect("postgres");
-        let (store, _keep) = t.split();
+        let store = if reuse {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let base = std::env::var("ESCULAPE_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let name = format!("esculape_bench_{patients}");
+            let mut c = sqlx::AnyConnection::connect(&base).await.expect("postgres");
+            let _ = sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await;
+            let root = base
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(base);
+            Store::connect(&format!("{root}/{name}"))
+                .await
+                .expect("postgres")
+        } else {
+            testing::postgres().await.expect("postgres").split().0
+        };
         failures += run("postgres", store, patients, queries, measure).await;
         passed += 1;
     }

@@ -19,12 +19,22 @@ pub struct Store {
     /// Serialises audit appends within this process (SQLite has one
     /// writer anyway; PostgreSQL also takes a table lock, for other hosts).
     pub(crate) audit_lock: tokio::sync::Mutex<()>,
+    /// The SQLite checkpoint task, stopped with the store.
+    checkpointer: Option<tokio::task::AbortHandle>,
     /// Wall clock in Unix milliseconds (tests move it to expire passwords,
     /// sessions and lockouts).
     pub(crate) clock: Clock,
 }
 
 pub type Clock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(h) = &self.checkpointer {
+            h.abort();
+        }
+    }
+}
 
 impl Store {
     /// Connect and bring the schema up to date. `sqlite:PATH` (created if
@@ -45,17 +55,26 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let mut opts = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 4,
-            Backend::Postgres => 10,
-        });
+        let mut opts = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            })
+            // A local file needs no health check before each use (a round
+            // trip to the connection's thread); a server connection does.
+            .test_before_acquire(backend == Backend::Postgres);
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
                     // WAL: readers never wait for the writer; a busy writer
-                    // is waited for rather than failing at once.
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                    // is waited for rather than failing at once. Index pages
+                    // are read through a memory map and a 32 MiB cache per
+                    // connection, not one system call per page: search
+                    // probes touch many pages. The WAL is checkpointed by a
+                    // background task, not by whichever request commits
+                    // the thousandth page.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 4294967296; PRAGMA wal_autocheckpoint = 0;")
                         .await?;
                     Ok(())
                 })
@@ -66,10 +85,26 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
+        let checkpointer = (backend == Backend::Sqlite).then(|| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&pool)
+                        .await
+                    {
+                        tracing::warn!("point de contrôle du journal SQLite: {e}");
+                    }
+                }
+            })
+            .abort_handle()
+        });
         let store = Self {
             pool,
             backend,
             audit_lock: tokio::sync::Mutex::new(()),
+            checkpointer,
             clock: std::sync::Arc::new(crate::now_millis),
         };
         store.reindex_if_stale().await?;
@@ -94,17 +129,14 @@ impl Store {
     }
 
     /// Start a write transaction. On SQLite it takes the write lock at
-    /// once (BEGIN IMMEDIATE semantics: a write statement first), so that a
+    /// once (BEGIN IMMEDIATE), so that a
     /// transaction that reads then writes never fails to upgrade its lock
     /// when another process wrote in between; the busy timeout makes
     /// writers queue instead.
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query("UPDATE structure SET id = id WHERE 0 = 1")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 }
