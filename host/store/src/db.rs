@@ -85,6 +85,14 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
+        if backend == Backend::Sqlite {
+            // Start from an empty WAL: reads consult an index of every WAL
+            // frame, and a bulk write left by a previous run can hold
+            // millions.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await?;
+        }
         let checkpointer = (backend == Backend::Sqlite).then(|| {
             let pool = pool.clone();
             tokio::spawn(async move {

@@ -417,8 +417,8 @@ impl Store {
             ));
             n += 2;
         }
-        // Twice the limit: a patient may match the driving word twice
-        // (JEAN and JEANNE for "jea").
+        // A little over the limit: a patient may match the driving word
+        // twice (JEAN and JEANNE for "jea"); every row returned costs.
         sql.push_str(&format!(" ORDER BY t.token, t.patient_id LIMIT ${}", n + 1));
         let p = &prefixes[driver];
         let mut q = sqlx::query(&sql).bind(p.clone()).bind(upper(p));
@@ -427,7 +427,7 @@ impl Store {
                 q = q.bind(p.clone()).bind(upper(p));
             }
         }
-        let rows = q.bind((limit * 2) as i64).fetch_all(&self.pool).await?;
+        let rows = q.bind((limit + 4) as i64).fetch_all(&self.pool).await?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(limit);
         for row in &rows {
@@ -514,6 +514,12 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        if self.backend == crate::Backend::Sqlite {
+            // A bulk load leaves a large WAL; fold it back at once.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(ids)
     }
 
