@@ -675,3 +675,22 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::query_prefixes;
+
+    #[test]
+    fn query_words_become_token_ranges() {
+        // A year qualifies the names typed with it.
+        assert_eq!(query_prefixes("dup jea 1980"), ["1980|DUP", "1980|JEA"]);
+        // Two names add their pair (the longer word whole).
+        assert_eq!(query_prefixes("isa dupon"), ["ISA", "DUPON", "IS~DUPON"]);
+        // Not when one word could match the same name part as the other.
+        assert_eq!(query_prefixes("dup dupon"), ["DUP", "DUPON"]);
+        // Dates typed JJ/MM/AAAA, accents and case.
+        assert_eq!(query_prefixes("02/05/1980"), ["19800502"]);
+        assert_eq!(query_prefixes("Hélène"), ["HELENE"]);
+        assert!(query_prefixes("   ").is_empty());
+    }
+}
