@@ -311,6 +311,44 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
             ms(percentile(&mut r, 0.5)),
             ms(percentile(&mut r, 0.99))
         );
+        let tok = format!("{:04}{:02}{:02}", d.year, d.month, d.day);
+        let sql = "SELECT p.id, p.birth_name, p.used_name, p.birth_first_names, p.birth_date, p.sex, p.status FROM patient_token t JOIN patient p ON p.id = t.patient_id WHERE t.token >= $1 AND t.token < $2 ORDER BY t.token, t.patient_id LIMIT $3";
+        let mut raw = Vec::new();
+        let mut n = 0;
+        for _ in 0..300 {
+            let t0 = Instant::now();
+            n = sqlx::query(sql)
+                .bind(tok.clone())
+                .bind(format!("{tok}\u{10FFFF}"))
+                .bind(24i64)
+                .fetch_all(store.pool())
+                .await
+                .expect("brut")
+                .len();
+            raw.push(t0.elapsed());
+        }
+        println!(
+            "{name}: la requête seule par sqlx Any ({n} lignes): p50 {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&mut raw, 0.5)),
+            ms(percentile(&mut raw, 0.99))
+        );
+        let mut raw2 = Vec::new();
+        for _ in 0..300 {
+            let t0 = Instant::now();
+            sqlx::query(sql)
+                .bind(tok.clone())
+                .bind(format!("{tok}\u{10FFFF}"))
+                .bind(1i64)
+                .fetch_all(store.pool())
+                .await
+                .expect("brut");
+            raw2.push(t0.elapsed());
+        }
+        println!(
+            "{name}: la même, une ligne: p50 {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&mut raw2, 0.5)),
+            ms(percentile(&mut raw2, 0.99))
+        );
         println!(
             "{name}: un événement d'audit seul: p50 {:.3} ms, p99 {:.3} ms",
             ms(percentile(&mut t, 0.5)),
