@@ -64,7 +64,21 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The checkout `cargo xtask` was run in: found from the current folder at
+/// run time, because a target folder shared by several checkouts (CI's) may
+/// hand `cargo run` an xtask binary linked in another one; the build-time
+/// path is only the fallback.
 pub fn workspace_root() -> PathBuf {
+    if let Ok(mut dir) = std::env::current_dir() {
+        loop {
+            if dir.join("xtask/Cargo.toml").is_file() && dir.join("Cargo.toml").is_file() {
+                return dir;
+            }
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
