@@ -157,7 +157,12 @@ fn main() -> anyhow::Result<()> {
                 let tmp = file.with_extension("partiel");
                 let out = std::fs::File::create(&tmp)
                     .with_context(|| format!("création de {}", tmp.display()))?;
-                let (out, summary) = store.backup(std::io::BufWriter::new(out), &pass).await?;
+                let (out, summary) = store
+                    .backup_with_progress(std::io::BufWriter::new(out), &pass, |n| {
+                        eprint!("\r{n} lignes sauvegardées")
+                    })
+                    .await?;
+                eprintln!();
                 out.into_inner()
                     .map_err(|e| anyhow::anyhow!("écriture: {e}"))?
                     .sync_all()?;
@@ -179,7 +184,12 @@ fn main() -> anyhow::Result<()> {
             with_store(&home, |store| async move {
                 let input = std::fs::File::open(&file)
                     .with_context(|| format!("ouverture de {}", file.display()))?;
-                let summary = store.restore(std::io::BufReader::new(input), &pass).await?;
+                let summary = store
+                    .restore_with_progress(std::io::BufReader::new(input), &pass, |n| {
+                        eprint!("\r{n} lignes restaurées")
+                    })
+                    .await?;
+                eprintln!();
                 println!(
                     "restauration terminée: {} patients, {} documents, empreinte {} vérifiée",
                     summary.counts["patient"], summary.counts["document"], summary.content_hash

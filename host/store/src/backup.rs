@@ -24,6 +24,8 @@ use std::io::{Read, Write};
 const MAGIC: &[u8; 22] = b"ESCULAPE-SAUVEGARDE-1\n";
 const CHUNK: usize = 64 * 1024;
 pub const MIN_PASSPHRASE: usize = 12;
+/// Backup and restore report their progress every this many rows.
+pub const PROGRESS_EVERY: u64 = 10_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ty {
@@ -564,6 +566,18 @@ impl Store {
 
     /// Write an encrypted, consistent backup to `out`; returns its summary.
     pub async fn backup<W: Write>(&self, out: W, passphrase: &str) -> Result<(W, Summary)> {
+        self.backup_with_progress(out, passphrase, |_| {}).await
+    }
+
+    /// [`Store::backup`], calling `progress` with the rows written so far
+    /// every [`PROGRESS_EVERY`] rows.
+    pub async fn backup_with_progress<W: Write>(
+        &self,
+        out: W,
+        passphrase: &str,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(W, Summary)> {
+        let mut rows = 0u64;
         let mut w = EncryptWriter::new(out, passphrase)?;
         let header = Header {
             format: "esculape-sauvegarde".into(),
@@ -585,6 +599,10 @@ impl Store {
             })
             .map_err(io_err)?;
             w.write(&line)?;
+            rows += 1;
+            if rows.is_multiple_of(PROGRESS_EVERY) {
+                progress(rows);
+            }
             w.write(b"\n")
         })
         .await?;
@@ -600,6 +618,18 @@ impl Store {
 
     /// Restore a backup into this (empty) database.
     pub async fn restore<R: Read>(&self, input: R, passphrase: &str) -> Result<Summary> {
+        self.restore_with_progress(input, passphrase, |_| {}).await
+    }
+
+    /// [`Store::restore`], calling `progress` with the rows inserted so far
+    /// every [`PROGRESS_EVERY`] rows.
+    pub async fn restore_with_progress<R: Read>(
+        &self,
+        input: R,
+        passphrase: &str,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Summary> {
+        let mut rows = 0u64;
         let mut reader = DecryptReader::new(input, passphrase)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -649,6 +679,10 @@ impl Store {
                         let json = serde_json::to_vec(&r).map_err(io_err)?;
                         h.row(table.name, &json);
                         insert_row(&mut tx, table, r).await?;
+                        rows += 1;
+                        if rows.is_multiple_of(PROGRESS_EVERY) {
+                            progress(rows);
+                        }
                     }
                     Line::End { end } => summary = Some(end),
                 }
