@@ -372,9 +372,22 @@ fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(async move {
         let store = home::store(&home).await?;
+        let store = Arc::new(store);
+        // Load the search index while the first user logs in.
+        let warming = store.clone();
+        tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            match warming.warm_search().await {
+                Ok(n) => tracing::info!(
+                    "index de recherche: {n} patients en {:.1} s",
+                    t.elapsed().as_secs_f64()
+                ),
+                Err(e) => tracing::error!("index de recherche non chargé: {e}"),
+            }
+        });
         let state = api::AppState {
             runtime: Arc::new(rt),
-            store: Arc::new(store),
+            store,
         };
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

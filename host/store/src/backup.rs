@@ -111,12 +111,8 @@ const TABLES: &[Table] = &[
             ("version", Int),
             ("created_at", Int),
             ("updated_at", Int),
+            ("changed_seq", Int),
         ],
-    },
-    Table {
-        name: "patient_token",
-        key: "token, patient_id",
-        columns: &[("token", Text), ("patient_id", Text)],
     },
     Table {
         name: "audit_event",
@@ -340,6 +336,10 @@ pub struct Summary {
     /// sha256 over every row of every table, in key order.
     pub content_hash: String,
 }
+
+/// Version of the backup format written; restore also reads version 1
+/// (before the search index left the database).
+const FORMAT_VERSION: u32 = 2;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -581,7 +581,7 @@ impl Store {
         let mut w = EncryptWriter::new(out, passphrase)?;
         let header = Header {
             format: "esculape-sauvegarde".into(),
-            version: 1,
+            version: FORMAT_VERSION,
             created_at: self.now(),
             source: format!("{:?}", self.backend).to_lowercase(),
             tables: TABLES.iter().map(|t| t.name.to_string()).collect(),
@@ -647,32 +647,50 @@ impl Store {
         let tables: BTreeMap<&str, &Table> = TABLES.iter().map(|t| (t.name, t)).collect();
         let mut h = Hasher::new();
         let mut pending: Vec<u8> = vec![];
-        let mut header_seen = false;
+        let mut version = None;
         let mut summary = None;
         while let Some(chunk) = reader.next_chunk()? {
             pending.extend_from_slice(&chunk);
             while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = pending.drain(..=pos).collect();
                 let line = &line[..line.len() - 1];
-                if !header_seen {
+                let Some(version) = version else {
                     let head: Header = serde_json::from_slice(line)
                         .map_err(|e| StoreError::Backup(format!("en-tête illisible: {e}")))?;
-                    if head.format != "esculape-sauvegarde" || head.version != 1 {
+                    if head.format != "esculape-sauvegarde"
+                        || !(1..=FORMAT_VERSION).contains(&head.version)
+                    {
                         return Err(StoreError::Backup(format!(
                             "format {} v{} non pris en charge",
                             head.format, head.version
                         )));
                     }
-                    header_seen = true;
+                    version = Some(head.version);
                     continue;
-                }
+                };
                 match serde_json::from_slice::<Line>(line)
                     .map_err(|e| StoreError::Backup(format!("ligne illisible: {e}")))?
                 {
-                    Line::Row { t, r } => {
+                    Line::Row { t, mut r } => {
+                        if version == 1 && t == "patient_token" {
+                            // Format 1 carried the search index's table.
+                            let json = serde_json::to_vec(&r).map_err(io_err)?;
+                            h.row("patient_token", &json);
+                            continue;
+                        }
                         let table = tables
                             .get(t.as_str())
                             .ok_or_else(|| StoreError::Backup(format!("table inconnue {t}")))?;
+                        if version == 1 && t == "patient" && r.len() + 1 == table.columns.len() {
+                            // Format 1 predates `changed_seq`: hashed as
+                            // written, then inserted as never changed.
+                            let json = serde_json::to_vec(&r).map_err(io_err)?;
+                            h.row(table.name, &json);
+                            r.push(Value::Int(0));
+                            insert_row(&mut tx, table, r).await?;
+                            rows += 1;
+                            continue;
+                        }
                         if r.len() != table.columns.len() {
                             return Err(StoreError::Backup(format!("ligne de {t} mal formée")));
                         }
@@ -735,4 +753,78 @@ async fn insert_row(
     }
     q.execute(&mut **tx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Value::{Int, Null, Text};
+
+    /// A backup written before the search index left the database (format
+    /// 1: a `patient_token` table, patients without `changed_seq`).
+    #[tokio::test]
+    async fn a_format_1_backup_still_restores() {
+        let pass = "phrase de passe de test";
+        let id = "0123456789abcdef0123456789abcdef";
+        let patient = vec![
+            Text("DUPONT".into()),
+            Null,
+            Text("[\"JEAN\"]".into()),
+            Null,
+            Text("M".into()),
+            Text("1980-05-02".into()),
+            Text("75056".into()),
+            Null,
+            Null,
+            Int(0),
+            Int(0),
+            Int(0),
+            Int(0),
+            Int(0),
+            Text("provisoire".into()),
+            Int(1),
+            Int(0),
+            Int(0),
+        ];
+        let mut patient_row = vec![Text(id.into())];
+        patient_row.extend(patient);
+        let rows = [
+            ("patient", patient_row),
+            (
+                "patient_token",
+                vec![Text("DUPONT".into()), Text(id.into())],
+            ),
+        ];
+        let mut w = EncryptWriter::new(Vec::new(), pass).unwrap();
+        let head = Header {
+            format: "esculape-sauvegarde".into(),
+            version: 1,
+            created_at: 0,
+            source: "sqlite".into(),
+            tables: vec!["patient".into(), "patient_token".into()],
+        };
+        let mut h = Hasher::new();
+        let mut out = serde_json::to_vec(&head).unwrap();
+        out.push(b'\n');
+        for (t, r) in rows {
+            h.row(t, &serde_json::to_vec(&r).unwrap());
+            out.extend(serde_json::to_vec(&Line::Row { t: t.into(), r }).unwrap());
+            out.push(b'\n');
+        }
+        out.extend(serde_json::to_vec(&Line::End { end: h.finish() }).unwrap());
+        out.push(b'\n');
+        w.write(&out).unwrap();
+        let bytes = w.finish().unwrap();
+
+        let t = crate::testing::sqlite().await.unwrap();
+        let summary = t.store.restore(&bytes[..], pass).await.unwrap();
+        assert_eq!(summary.counts["patient_token"], 1);
+        let found = t
+            .store
+            .search_patients(&crate::Actor::user("t"), "dupont jean", 20)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, id);
+    }
 }

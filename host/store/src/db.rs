@@ -24,6 +24,10 @@ pub struct Store {
     /// Wall clock in Unix milliseconds (tests move it to expire passwords,
     /// sessions and lockouts).
     pub(crate) clock: Clock,
+    /// The patient search index, loaded at the first search.
+    pub(crate) search: std::sync::RwLock<Option<crate::search::SearchIndex>>,
+    /// One refresh of the index at a time (the first is a full load).
+    pub(crate) search_refresh: tokio::sync::Mutex<()>,
 }
 
 pub type Clock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -127,8 +131,9 @@ impl Store {
             audit_lock: tokio::sync::Mutex::new(()),
             checkpointer,
             clock: std::sync::Arc::new(crate::now_millis),
+            search: Default::default(),
+            search_refresh: Default::default(),
         };
-        store.reindex_if_stale().await?;
         Ok(store)
     }
 
@@ -159,5 +164,36 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+}
+
+/// A `SELECT` list giving a row's columns as one JSON array text. The `Any`
+/// driver costs about a microsecond per value read, so lists of wide rows
+/// (documents, encounters: a chart reads thousands of values) are read as
+/// one value per row and decoded by [`JsonRow`].
+pub(crate) fn json_row(conn: &sqlx::AnyConnection, columns: &str) -> String {
+    if conn.backend_name() == "PostgreSQL" {
+        format!("json_build_array({columns})::text")
+    } else {
+        format!("json_array({columns})")
+    }
+}
+
+/// A row read through [`json_row`]: columns by position, typed by serde
+/// (integers, text, null; the schema keeps booleans as 0/1).
+pub(crate) struct JsonRow(Vec<serde_json::Value>);
+
+impl JsonRow {
+    pub(crate) fn of(row: &sqlx::any::AnyRow) -> Result<Self> {
+        use sqlx::Row;
+        let text: String = row.try_get(0)?;
+        serde_json::from_str(&text)
+            .map(Self)
+            .map_err(|e| StoreError::Corrupt(format!("ligne illisible: {e}")))
+    }
+
+    pub(crate) fn get<T: serde::de::DeserializeOwned>(&mut self, i: usize) -> Result<T> {
+        let v = self.0.get_mut(i).map(std::mem::take).unwrap_or_default();
+        serde_json::from_value(v).map_err(|e| StoreError::Corrupt(format!("colonne {i}: {e}")))
     }
 }

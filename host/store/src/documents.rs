@@ -4,7 +4,7 @@
 //! supersedes the previous version, a deleted one is marked.
 
 use crate::audit;
-use crate::db::Store;
+use crate::db::{JsonRow, Store, json_row};
 use crate::{Actor, Result, StoreError, new_id};
 use esculape_domain::Day;
 use esculape_domain::document::{
@@ -130,32 +130,38 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, s: String) -> Result<T> {
 }
 
 fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
-    let act: String = r.try_get(8)?;
+    let mut r = JsonRow::of(r)?;
+    let act: String = r.get(8)?;
     Ok(DocumentMeta {
-        id: r.try_get(0)?,
-        patient_id: r.try_get(1)?,
-        set_id: r.try_get(2)?,
-        version_number: r.try_get(3)?,
-        title: r.try_get(4)?,
-        type_code: r.try_get(5)?,
-        type_display: r.try_get(6)?,
-        format: decode("format", r.try_get(7)?)?,
+        id: r.get(0)?,
+        patient_id: r.get(1)?,
+        set_id: r.get(2)?,
+        version_number: r.get(3)?,
+        title: r.get(4)?,
+        type_code: r.get(5)?,
+        type_display: r.get(6)?,
+        format: decode("format", r.get(7)?)?,
         act_date: Day::parse(&act).map_err(|_| StoreError::Corrupt(format!("date {act}")))?,
-        provenance: decode("provenance", r.try_get(9)?)?,
-        author: r.try_get(10)?,
-        created_at: r.try_get(11)?,
-        status: decode("statut", r.try_get(12)?)?,
-        superseded_by: r.try_get(13)?,
-        dmp_state: decode("état DMP", r.try_get(14)?)?,
-        mssante_state: decode("état MSSanté", r.try_get(15)?)?,
+        provenance: decode("provenance", r.get(9)?)?,
+        author: r.get(10)?,
+        created_at: r.get(11)?,
+        status: decode("statut", r.get(12)?)?,
+        superseded_by: r.get(13)?,
+        dmp_state: decode("état DMP", r.get(14)?)?,
+        mssante_state: decode("état MSSanté", r.get(15)?)?,
         visibility: Visibility {
-            masque_aux_professionnels: r.try_get::<i64, _>(16)? != 0,
-            invisible_au_patient: r.try_get::<i64, _>(17)? != 0,
-            invisible_aux_representants: r.try_get::<i64, _>(18)? != 0,
+            masque_aux_professionnels: r.get::<i64>(16)? != 0,
+            invisible_au_patient: r.get::<i64>(17)? != 0,
+            invisible_aux_representants: r.get::<i64>(18)? != 0,
         },
-        sha256: r.try_get(19)?,
-        size: r.try_get(20)?,
+        sha256: r.get(19)?,
+        size: r.get(20)?,
     })
+}
+
+/// The document columns as one value per row ([`row_meta`] reads it).
+fn meta_select(tx: &Tx) -> String {
+    json_row(tx, COLUMNS)
 }
 
 pub(crate) async fn of_patient(
@@ -164,7 +170,8 @@ pub(crate) async fn of_patient(
     limit: i64,
 ) -> Result<Vec<DocumentMeta>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC LIMIT $2"
+        "SELECT {} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC LIMIT $2",
+        meta_select(tx)
     ))
     .bind(patient_id.to_string())
     .bind(limit)
@@ -176,11 +183,14 @@ pub(crate) async fn of_patient(
 }
 
 async fn fetch_meta(tx: &mut Tx, id: &str) -> Result<DocumentMeta> {
-    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM document WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("document {id}")))?;
+    let r = sqlx::query(&format!(
+        "SELECT {} FROM document WHERE id = $1",
+        meta_select(tx)
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("document {id}")))?;
     row_meta(&r)
 }
 
@@ -446,11 +456,12 @@ impl Store {
         };
         let dir = if q.ascending { "ASC" } else { "DESC" };
         let filter = "patient_id = $1 AND ($2 = '' OR type_code = $2) AND ($3 = '' OR act_date >= $3) AND ($4 = '' OR act_date <= $4) AND ($5 = 1 OR status <> 'supprime')";
-        let sql = format!(
-            "SELECT {COLUMNS} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7"
-        );
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let sql = format!(
+            "SELECT {} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7",
+            meta_select(&tx)
+        );
         crate::record::patient_exists(&mut tx, patient_id).await?;
         let items = bind_filter(&sql, patient_id, q)
             .bind(q.limit.clamp(1, 500))

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod patients;
 pub mod portability;
 pub mod record;
+pub mod search;
 
 pub use accounts::{AuthError, Caller, NewUser, Session, User};
 pub use audit::{AuditEvent, AuditReport};

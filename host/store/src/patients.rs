@@ -2,11 +2,10 @@
 
 use crate::audit;
 use crate::db::Store;
+use crate::search::{Item, SearchIndex};
 use crate::{Actor, Result, StoreError, new_id, now_millis};
-use esculape_domain::identity::normalize_name;
 use esculape_domain::{BirthDate, Identity, IdentityAttributes, IdentityStatus, Ins, InsOid, Sex};
 use sqlx::Row;
-use std::collections::BTreeSet;
 
 /// A stored patient.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -29,121 +28,6 @@ pub struct PatientSummary {
     pub birth_date: String,
     pub sex: String,
     pub status: IdentityStatus,
-}
-
-/// Version of the token scheme below; a database holding older tokens is
-/// re-indexed when the store opens.
-pub const TOKENS_VERSION: &str = "3";
-
-/// The search tokens of an identity: each name part, each first name, the
-/// birth date (AAAAMMJJ, so that "1980" finds the year), the INS, and each
-/// name part prefixed by the birth year (`1980|DUPONT`), so that a query
-/// with a year and a short name prefix reads a narrow range, and for each
-/// two distinct name parts the first two letters of one before the other
-/// (`JE~DUPONT`, `DU~JEAN`), so that two name words read a narrow range.
-pub fn tokens(id: &Identity) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut names = vec![id.birth_name.clone()];
-    names.extend(id.used_name.clone());
-    names.extend(id.birth_first_names.iter().cloned());
-    names.extend(id.used_first_name.clone());
-    let year = id.birth_date.year;
-    for n in names {
-        out.insert(n.clone());
-        out.insert(format!("{year:04}|{n}"));
-        for part in n.split([' ', '-', '\'']).filter(|p| !p.is_empty()) {
-            out.insert(part.to_string());
-            out.insert(format!("{year:04}|{part}"));
-        }
-    }
-    let parts: BTreeSet<String> = out
-        .iter()
-        .filter(|t| !t.contains(['|', ' ', '-', '\'']))
-        .cloned()
-        .collect();
-    for a in &parts {
-        for b in &parts {
-            if a != b {
-                out.insert(format!("{}~{b}", a.chars().take(2).collect::<String>()));
-            }
-        }
-    }
-    let d = id.birth_date;
-    out.insert(format!("{:04}{:02}{:02}", d.year, d.month, d.day));
-    if let Some(ins) = &id.ins {
-        out.insert(ins.matricule.clone());
-    }
-    out
-}
-
-fn is_year(w: &str) -> bool {
-    w.len() == 4
-        && w.chars().all(|c| c.is_ascii_digit())
-        && w.parse::<u16>().is_ok_and(|y| (1850..=2200).contains(&y))
-}
-
-fn is_name(w: &str) -> bool {
-    w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-}
-
-/// Query words to token prefixes: names normalised like the stored names;
-/// dates typed JJ/MM/AAAA become AAAAMMJJ; a year typed with names narrows
-/// each name to that year (`1980 dup` → `1980|DUP`); two name words add
-/// their pair (`isa bert` → `IS~BERT`), unless one word could match the
-/// same name part as the other.
-pub fn query_prefixes(query: &str) -> Vec<String> {
-    let mut words = raw_prefixes(query);
-    if !words.iter().any(|w| is_year(w)) {
-        let mut names: Vec<&String> = words
-            .iter()
-            .filter(|w| is_name(w) && w.chars().count() >= 2)
-            .collect();
-        names.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-        if let [long, other, ..] = names[..]
-            && !long.starts_with(other.as_str())
-            && !other.starts_with(long.as_str())
-        {
-            let pair = format!("{}~{long}", other.chars().take(2).collect::<String>());
-            words.push(pair);
-        }
-    }
-    match words.iter().position(|w| is_year(w)) {
-        Some(i) if words.iter().any(|w| is_name(w)) => {
-            let y = words[i].clone();
-            words
-                .into_iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, w)| if is_name(&w) { format!("{y}|{w}") } else { w })
-                .collect()
-        }
-        _ => words,
-    }
-}
-
-fn raw_prefixes(query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for word in query.split_whitespace() {
-        let date: Vec<&str> = word.split(['/', '.']).collect();
-        if date.len() == 3 && date.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
-            out.push(format!("{:0>4}{:0>2}{:0>2}", date[2], date[1], date[0]));
-            continue;
-        }
-        if word.chars().all(|c| c.is_ascii_alphanumeric())
-            && word.chars().any(|c| c.is_ascii_digit())
-        {
-            out.push(word.to_ascii_uppercase());
-            continue;
-        }
-        let n = normalize_name(word);
-        out.extend(
-            n.split([' ', '-', '\''])
-                .filter(|p| !p.is_empty())
-                .map(String::from),
-        );
-    }
-    out.truncate(6);
-    out
 }
 
 fn b(v: bool) -> i64 {
@@ -235,29 +119,12 @@ pub(crate) async fn fetch_record(
     row_record(&row)
 }
 
-async fn write_tokens(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    patient_id: &str,
-    identity: &Identity,
-) -> Result<()> {
-    sqlx::query("DELETE FROM patient_token WHERE patient_id = $1")
-        .bind(patient_id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    for t in tokens(identity) {
-        sqlx::query("INSERT INTO patient_token (token, patient_id) VALUES ($1, $2)")
-            .bind(t)
-            .bind(patient_id.to_string())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Insert a patient row and its search tokens (creation, import).
+/// Insert a patient row (creation, import); `changed_seq` is the audit
+/// event of the transaction, appended before (see [`crate::search`]).
 pub(crate) async fn insert_record(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     rec: &PatientRecord,
+    changed_seq: i64,
 ) -> Result<()> {
     if sqlx::query("SELECT 1 FROM patient WHERE id = $1")
         .bind(rec.id.clone())
@@ -271,7 +138,7 @@ pub(crate) async fn insert_record(
         )));
     }
     let sql = format!(
-        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES ({}, $16, $17, $18, $19)",
+        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq) VALUES ({}, $16, $17, $18, $19, $20)",
         (1..=15)
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
@@ -282,62 +149,16 @@ pub(crate) async fn insert_record(
         .bind(rec.version)
         .bind(rec.created_at)
         .bind(rec.updated_at)
+        .bind(changed_seq)
         .execute(&mut **tx)
         .await;
-    if let Err(e) = r {
-        return Err(if unique_violation(&e) {
-            StoreError::Duplicate("une autre identité porte déjà cette INS".into())
-        } else {
-            e.into()
-        });
+    match r {
+        Err(e) if unique_violation(&e) => Err(StoreError::Duplicate(
+            "une autre identité porte déjà cette INS".into(),
+        )),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
     }
-    write_tokens(tx, &rec.id, &rec.identity).await
-}
-
-/// How narrow a prefix's range is likely to be: a full date or an INS
-/// prefix first, then a year-qualified name, then longer prefixes.
-fn selectivity(p: &str) -> usize {
-    if p.chars().all(|c| c.is_ascii_digit()) {
-        if p.len() >= 6 {
-            1000 + p.len()
-        } else {
-            p.len()
-        }
-    } else if p.contains('~') {
-        800 + p.len()
-    } else if p.contains('|') {
-        500 + p.len()
-    } else {
-        p.len()
-    }
-}
-
-/// Multi-row insert of (token, patient) pairs.
-async fn insert_tokens(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    pairs: &[(String, String)],
-) -> Result<()> {
-    for tc in pairs.chunks(5000) {
-        let rows: Vec<String> = (0..tc.len())
-            .map(|r| format!("(${}, ${})", r * 2 + 1, r * 2 + 2))
-            .collect();
-        let sql = format!(
-            "INSERT INTO patient_token (token, patient_id) VALUES {}",
-            rows.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for (t, id) in tc {
-            q = q.bind(t.clone()).bind(id.clone());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// Upper bound of a prefix range: the prefix followed by the highest
-/// character.
-fn upper(p: &str) -> String {
-    format!("{p}\u{10FFFF}")
 }
 
 fn placeholders(from: usize, n: usize) -> String {
@@ -348,117 +169,6 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 impl Store {
-    /// Re-index every patient when the stored tokens predate
-    /// [`TOKENS_VERSION`] (run when the store opens).
-    pub(crate) async fn reindex_if_stale(&self) -> Result<()> {
-        let current: Option<String> =
-            sqlx::query("SELECT value FROM store_meta WHERE key = 'search_tokens'")
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-        if current.as_deref() == Some(TOKENS_VERSION) {
-            return Ok(());
-        }
-        let mut tx = self.begin().await?;
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM patient"))
-            .fetch_all(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM patient_token")
-            .execute(&mut *tx)
-            .await?;
-        let mut pairs = Vec::new();
-        for r in &rows {
-            let rec = row_record(r)?;
-            for t in tokens(&rec.identity) {
-                pairs.push((t, rec.id.clone()));
-            }
-        }
-        insert_tokens(&mut tx, &pairs).await?;
-        sqlx::query("DELETE FROM store_meta WHERE key = 'search_tokens'")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('search_tokens', $1)")
-            .bind(TOKENS_VERSION)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        if !rows.is_empty() {
-            tracing::info!(
-                "index de recherche reconstruit pour {} patients",
-                rows.len()
-            );
-        }
-        Ok(())
-    }
-
-    /// Patients matching every prefix, in one statement: the most
-    /// selective word's range is read in index order, each entry checked
-    /// against the other words by an index probe, until enough are found.
-    async fn matching(&self, prefixes: &[String], limit: usize) -> Result<Vec<PatientSummary>> {
-        let driver = prefixes
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, p)| (selectivity(p), usize::MAX - i))
-            .map(|(i, _)| i)
-            .unwrap_or(0);
-        let mut sql = String::from(
-            "SELECT p.id, p.birth_name, p.used_name, p.birth_first_names, p.birth_date, p.sex, p.status FROM patient_token t JOIN patient p ON p.id = t.patient_id WHERE t.token >= $1 AND t.token < $2",
-        );
-        let mut n = 2;
-        for i in 0..prefixes.len() {
-            if i == driver {
-                continue;
-            }
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM patient_token o WHERE o.patient_id = t.patient_id AND o.token >= ${} AND o.token < ${})",
-                n + 1,
-                n + 2
-            ));
-            n += 2;
-        }
-        // A little over the limit: a patient may match the driving word
-        // twice (JEAN and JEANNE for "jea"); every row returned costs.
-        sql.push_str(&format!(" ORDER BY t.token, t.patient_id LIMIT ${}", n + 1));
-        let p = &prefixes[driver];
-        let mut q = sqlx::query(&sql).bind(p.clone()).bind(upper(p));
-        for (i, p) in prefixes.iter().enumerate() {
-            if i != driver {
-                q = q.bind(p.clone()).bind(upper(p));
-            }
-        }
-        let rows = q.bind((limit + 4) as i64).fetch_all(&self.pool).await?;
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::with_capacity(limit);
-        for row in &rows {
-            let id: String = row.try_get(0)?;
-            if !seen.insert(id.clone()) || out.len() == limit {
-                continue;
-            }
-            let names: Vec<String> = serde_json::from_str(&row.try_get::<String, _>(3)?)
-                .map_err(|_| corrupt("prénoms"))?;
-            out.push(PatientSummary {
-                id,
-                birth_name: row.try_get(1)?,
-                used_name: row.try_get(2)?,
-                first_names: names.join(" "),
-                birth_date: row.try_get(4)?,
-                sex: row.try_get(5)?,
-                status: IdentityStatus::from_code(&row.try_get::<String, _>(6)?)
-                    .ok_or_else(|| corrupt("statut"))?,
-            });
-        }
-        out.sort_by(|a, b| {
-            (&a.birth_name, &a.first_names, &a.birth_date, &a.id).cmp(&(
-                &b.birth_name,
-                &b.first_names,
-                &b.birth_date,
-                &b.id,
-            ))
-        });
-        Ok(out)
-    }
-
     /// Create many patients in one transaction (migration from another
     /// software, benchmarks), traced as one `patient.import` event naming
     /// how many. Multi-row inserts: a million identities load in about a
@@ -470,29 +180,35 @@ impl Store {
     ) -> Result<Vec<String>> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let event = audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "patient.import",
+            None,
+            &format!("{} identités", identities.len()),
+        )
+        .await?;
         let now = now_millis();
         let mut ids = Vec::with_capacity(identities.len());
-        // 19 columns × 500 rows stays under SQLite's 32 766 bound values.
+        // 20 columns × 500 rows stays under SQLite's 32 766 bound values.
         for chunk in identities.chunks(500) {
             let rows: Vec<String> = (0..chunk.len())
-                .map(|r| format!("({})", placeholders(r * 19 + 1, 19)))
+                .map(|r| format!("({})", placeholders(r * 20 + 1, 20)))
                 .collect();
             let sql = format!(
-                "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at) VALUES {}",
+                "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq) VALUES {}",
                 rows.join(", ")
             );
             let mut q = sqlx::query(&sql);
-            let mut tokens = Vec::new();
             for identity in chunk {
                 let id = new_id();
                 q = bind_identity(q, identity)
                     .bind(id.clone())
                     .bind(1i64)
                     .bind(now)
-                    .bind(now);
-                for t in self::tokens(identity) {
-                    tokens.push((t, id.clone()));
-                }
+                    .bind(now)
+                    .bind(event.seq);
                 ids.push(id);
             }
             q.execute(&mut *tx).await.map_err(|e| {
@@ -502,17 +218,7 @@ impl Store {
                     e.into()
                 }
             })?;
-            insert_tokens(&mut tx, &tokens).await?;
         }
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "patient.import",
-            None,
-            &format!("{} identités", ids.len()),
-        )
-        .await?;
         tx.commit().await?;
         if self.backend == crate::Backend::Sqlite {
             // A bulk load leaves a large WAL; fold it back at once.
@@ -535,9 +241,8 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        insert_record(&mut tx, &rec).await?;
         let detail = format!("statut={}", rec.identity.status.code());
-        audit::append(
+        let event = audit::append(
             &mut tx,
             self.backend,
             actor,
@@ -546,6 +251,7 @@ impl Store {
             &detail,
         )
         .await?;
+        insert_record(&mut tx, &rec, event.seq).await?;
         tx.commit().await?;
         Ok(rec)
     }
@@ -578,6 +284,24 @@ impl Store {
                 found: before.version,
             });
         }
+        let detail = if before.identity.status != identity.status {
+            format!(
+                "statut {}→{}",
+                before.identity.status.code(),
+                identity.status.code()
+            )
+        } else {
+            String::new()
+        };
+        let event = audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "patient.update",
+            Some(id),
+            &detail,
+        )
+        .await?;
         let now = now_millis();
         let sets: Vec<String> = IDENTITY_COLUMNS
             .split(", ")
@@ -585,11 +309,12 @@ impl Store {
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE patient SET {}, version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
+            "UPDATE patient SET {}, version = version + 1, updated_at = $16, changed_seq = $17 WHERE id = $18 AND version = $19",
             sets.join(", ")
         );
         let r = bind_identity(sqlx::query(&sql), &identity)
             .bind(now)
+            .bind(event.seq)
             .bind(id.to_string())
             .bind(expected_version)
             .execute(&mut *tx)
@@ -609,25 +334,6 @@ impl Store {
             }
             Ok(_) => {}
         }
-        write_tokens(&mut tx, id, &identity).await?;
-        let detail = if before.identity.status != identity.status {
-            format!(
-                "statut {}→{}",
-                before.identity.status.code(),
-                identity.status.code()
-            )
-        } else {
-            String::new()
-        };
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "patient.update",
-            Some(id),
-            &detail,
-        )
-        .await?;
         tx.commit().await?;
         Ok(PatientRecord {
             id: id.to_string(),
@@ -640,27 +346,49 @@ impl Store {
 
     /// Prefix search over names, first names, birth date and INS, every
     /// word of the query matching (in any order); traced as
-    /// `patient.search` (the query text, not the results).
+    /// `patient.search` (the query text and the number of results).
     ///
-    /// Each word is a range of the token index; the most selective one
-    /// (a date, a year-qualified name, the longest) is read in index order
-    /// and each entry is checked against the other words with a probe of
-    /// the (patient, token) index, inside the database, until `limit`
-    /// patients are found.
+    /// Answered from the in-memory index ([`crate::search`]) once it has
+    /// read the patients changed since its last search. On PostgreSQL the
+    /// search's trace commits without waiting for the disk flush
+    /// (`synchronous_commit = off` for that transaction only): a server
+    /// crash may lose the traces of the last fraction of a second of
+    /// searches, never a change of data, and the chain stays whole.
     pub async fn search_patients(
         &self,
         actor: &Actor,
         query: &str,
         limit: i64,
     ) -> Result<Vec<PatientSummary>> {
-        let prefixes = query_prefixes(query);
-        if prefixes.is_empty() {
+        let words = crate::search::query_words(query);
+        if words.is_empty() {
             return Ok(vec![]);
         }
         let limit = limit.clamp(1, 200) as usize;
-        let out = self.matching(&prefixes, limit).await?;
+        self.refresh_search().await?;
+        let rows = self
+            .search
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .map(|ix| ix.search(&words, limit))
+            .unwrap_or_default();
+        let mut out = rows.iter().map(|r| shown(r)).collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (&a.birth_name, &a.first_names, &a.birth_date, &a.id).cmp(&(
+                &b.birth_name,
+                &b.first_names,
+                &b.birth_date,
+                &b.id,
+            ))
+        });
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
         let detail = format!("requête «{}», {} résultat(s)", query.trim(), out.len());
         audit::append(
             &mut tx,
@@ -674,23 +402,131 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+
+    /// Load the search index now rather than at the first search (the
+    /// server calls it at start: a million patients take a few seconds).
+    pub async fn warm_search(&self) -> Result<usize> {
+        self.refresh_search().await?;
+        Ok(self
+            .search
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .map_or(0, |ix| ix.len()))
+    }
+
+    /// Fold into the index the patients changed since its last change (all
+    /// of them the first time). Changes commit in `changed_seq` order (see
+    /// [`crate::search`]), so none is skipped.
+    async fn refresh_search(&self) -> Result<()> {
+        let _loading = self.search_refresh.lock().await;
+        let last = self
+            .search
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .map(|ix| ix.last_seq);
+        let Some(last) = last else {
+            // Streamed: a million rows never sit in memory at once.
+            // One text column per row: the driver's cost is per value.
+            use futures_util::TryStreamExt;
+            let sql = format!("SELECT {INDEX_ROW} FROM patient");
+            let mut rows = sqlx::query(&sql).fetch(&self.pool);
+            let mut items = Vec::new();
+            let mut last = 0;
+            while let Some(row) = rows.try_next().await? {
+                let (item, seq) = index_item(row.try_get::<String, _>(0)?)?;
+                last = last.max(seq);
+                items.push(item);
+            }
+            let ix = tokio::task::spawn_blocking(move || SearchIndex::build(items, last))
+                .await
+                .map_err(|_| poisoned())?;
+            *self.search.write().map_err(|_| poisoned())? = Some(ix);
+            return Ok(());
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {INDEX_ROW} FROM patient WHERE changed_seq > $1 ORDER BY changed_seq"
+        ))
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut changed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            changed.push(index_item(row.try_get::<String, _>(0)?)?);
+        }
+        let mut guard = self.search.write().map_err(|_| poisoned())?;
+        if let Some(ix) = guard.as_mut() {
+            for (item, seq) in changed {
+                ix.upsert(item);
+                ix.last_seq = ix.last_seq.max(seq);
+            }
+        }
+        Ok(())
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::query_prefixes;
+fn poisoned() -> StoreError {
+    StoreError::Corrupt("index de recherche (une recherche a échoué en plein milieu)".into())
+}
 
-    #[test]
-    fn query_words_become_token_ranges() {
-        // A year qualifies the names typed with it.
-        assert_eq!(query_prefixes("dup jea 1980"), ["1980|DUP", "1980|JEA"]);
-        // Two names add their pair (the longer word whole).
-        assert_eq!(query_prefixes("isa dupon"), ["ISA", "DUPON", "IS~DUPON"]);
-        // Not when one word could match the same name part as the other.
-        assert_eq!(query_prefixes("dup dupon"), ["DUP", "DUPON"]);
-        // Dates typed JJ/MM/AAAA, accents and case.
-        assert_eq!(query_prefixes("02/05/1980"), ["19800502"]);
-        assert_eq!(query_prefixes("Hélène"), ["HELENE"]);
-        assert!(query_prefixes("   ").is_empty());
-    }
+/// What the search index reads of a patient, as one text value (fields
+/// separated by U+001F, which no stored name or JSON text holds).
+const INDEX_ROW: &str = "id || '\u{1f}' || birth_name || '\u{1f}' || COALESCE(used_name, '') || '\u{1f}' || birth_first_names || '\u{1f}' || COALESCE(used_first_name, '') || '\u{1f}' || sex || '\u{1f}' || birth_date || '\u{1f}' || COALESCE(ins_matricule, '') || '\u{1f}' || status || '\u{1f}' || CAST(changed_seq AS TEXT)";
+
+/// The fields of an [`INDEX_ROW`] value, and its birth first names.
+fn index_fields(row: &str) -> Result<([&str; 10], Vec<String>)> {
+    let fields: Vec<&str> = row.split('\u{1f}').collect();
+    let fields: [&str; 10] = fields
+        .try_into()
+        .map_err(|_| corrupt("ligne de l'index de recherche"))?;
+    let first = serde_json::from_str(fields[3]).map_err(|_| corrupt("prénoms de naissance"))?;
+    Ok((fields, first))
+}
+
+/// An [`INDEX_ROW`] value as the index takes it, with its `changed_seq`.
+fn index_item(row: String) -> Result<(Item, i64)> {
+    let (
+        [
+            _,
+            birth_name,
+            used_name,
+            _,
+            used_first_name,
+            _,
+            date,
+            ins,
+            _,
+            seq,
+        ],
+        first,
+    ) = index_fields(&row)?;
+    let birth_date = BirthDate::parse(date).map_err(|_| corrupt("date de naissance"))?;
+    let mut names = vec![birth_name, used_name, used_first_name];
+    names.extend(first.iter().map(String::as_str));
+    let terms = crate::search::terms(&names, birth_date, Some(ins).filter(|i| !i.is_empty()));
+    let seq = seq.parse().map_err(|_| corrupt("changed_seq"))?;
+    let item = Item {
+        terms,
+        date: crate::search::yyyymmdd(birth_date),
+        row,
+    };
+    Ok((item, seq))
+}
+
+/// A search result from its [`INDEX_ROW`].
+fn shown(row: &str) -> Result<PatientSummary> {
+    let ([id, birth_name, used_name, _, _, sex, date, _, status, _], first) = index_fields(row)?;
+    Ok(PatientSummary {
+        id: id.to_string(),
+        birth_name: birth_name.to_string(),
+        used_name: Some(used_name.to_string()).filter(|s| !s.is_empty()),
+        first_names: first.join(" "),
+        birth_date: date.to_string(),
+        sex: sex.to_string(),
+        status: IdentityStatus::from_code(status).ok_or_else(|| corrupt("statut"))?,
+    })
 }

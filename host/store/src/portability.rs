@@ -54,7 +54,16 @@ impl Store {
         let p = &c.patient;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
-        crate::patients::insert_record(&mut tx, p).await?;
+        let event = audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "import",
+            Some(&p.id),
+            &format!("{} documents", c.documents.len()),
+        )
+        .await?;
+        crate::patients::insert_record(&mut tx, p, event.seq).await?;
         if c.contact != Default::default() {
             sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(p.id.clone())
@@ -140,15 +149,6 @@ impl Store {
             check_content(d, bytes)?;
             crate::documents::insert(&mut tx, d, bytes).await?;
         }
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "import",
-            Some(&p.id),
-            &format!("{} documents", c.documents.len()),
-        )
-        .await?;
         tx.commit().await?;
         Ok(())
     }

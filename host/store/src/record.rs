@@ -3,7 +3,7 @@
 //! file, in one audited read).
 
 use crate::audit;
-use crate::db::Store;
+use crate::db::{JsonRow, Store, json_row};
 use crate::documents::DocumentMeta;
 use crate::episodes::Episode;
 use crate::patients::PatientRecord;
@@ -127,18 +127,19 @@ const ENCOUNTER_COLUMNS: &str =
     "id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version";
 
 fn row_encounter(r: &sqlx::any::AnyRow) -> Result<Encounter> {
-    let date: String = r.try_get(4)?;
+    let mut r = JsonRow::of(r)?;
+    let date: String = r.get(4)?;
     Ok(Encounter {
-        id: r.try_get(0)?,
-        patient_id: r.try_get(1)?,
-        episode_id: r.try_get(2)?,
-        author: r.try_get(3)?,
+        id: r.get(0)?,
+        patient_id: r.get(1)?,
+        episode_id: r.get(2)?,
+        author: r.get(3)?,
         date: Day::parse(&date).map_err(|_| StoreError::Corrupt(format!("date {date}")))?,
-        reason: r.try_get(5)?,
-        note: r.try_get(6)?,
-        created_at: r.try_get(7)?,
-        updated_at: r.try_get(8)?,
-        version: r.try_get(9)?,
+        reason: r.get(5)?,
+        note: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        version: r.get(9)?,
     })
 }
 
@@ -173,7 +174,8 @@ async fn fetch_entry(tx: &mut Tx, id: &str) -> Result<Entry> {
 
 async fn fetch_encounter(tx: &mut Tx, id: &str) -> Result<Encounter> {
     let r = sqlx::query(&format!(
-        "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE id = $1"
+        "SELECT {} FROM encounter WHERE id = $1",
+        json_row(tx, ENCOUNTER_COLUMNS)
     ))
     .bind(id.to_string())
     .fetch_optional(&mut **tx)
@@ -676,7 +678,8 @@ async fn encounters_of(
     limit: i64,
 ) -> Result<Vec<Encounter>> {
     sqlx::query(&format!(
-        "SELECT {ENCOUNTER_COLUMNS} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC LIMIT $2 OFFSET $3"
+        "SELECT {} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC LIMIT $2 OFFSET $3",
+        json_row(tx, ENCOUNTER_COLUMNS)
     ))
     .bind(patient_id.to_string())
     .bind(limit)

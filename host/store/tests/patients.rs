@@ -303,27 +303,49 @@ async fn tampering_with_the_audit_trail_is_detected() {
 }
 
 #[tokio::test]
-async fn an_older_search_index_is_rebuilt_on_start() {
+async fn search_sees_what_another_host_process_wrote() {
     let doc = Actor::user("sec");
     for t in both().await {
-        t.store
-            .create_patient(&doc, identity("Dupont", &["Jean"], "1980-05-02"))
+        let here = &t.store;
+        here.create_patient(&doc, identity("Dupont", &["Jean"], "1980-05-02"))
             .await
             .unwrap();
-        // As a database of an older version would be.
-        sqlx::query("DELETE FROM patient_token")
-            .execute(t.store.pool())
+        // This process's index is loaded...
+        assert_eq!(
+            here.search_patients(&doc, "dup", 20).await.unwrap().len(),
+            1
+        );
+        // ...then another host process on the same database creates a
+        // patient and renames the first.
+        let there = esculape_store::Store::connect(&t.url).await.unwrap();
+        there
+            .create_patient(&doc, identity("Dupuis", &["Anne"], "1990-01-01"))
             .await
             .unwrap();
-        sqlx::query("UPDATE store_meta SET value = '1' WHERE key = 'search_tokens'")
-            .execute(t.store.pool())
+        let first = there.search_patients(&doc, "dupont", 20).await.unwrap();
+        let mut renamed = identity("Lefevre", &["Jean"], "1980-05-02");
+        renamed.used_name = Some("MARTIN".into());
+        there
+            .update_identity(&doc, &first[0].id, 1, renamed)
             .await
             .unwrap();
-        let reopened = esculape_store::Store::connect(&t.url).await.unwrap();
-        let found = reopened
-            .search_patients(&doc, "jea dup 1980", 20)
-            .await
-            .unwrap();
-        assert_eq!(found.len(), 1, "{}", t.name);
+        let names = |r: Vec<esculape_store::PatientSummary>| {
+            r.into_iter().map(|p| p.birth_name).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(here.search_patients(&doc, "dup", 20).await.unwrap()),
+            ["DUPUIS"],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            names(here.search_patients(&doc, "jean mart", 20).await.unwrap()),
+            ["LEFEVRE"],
+            "{}",
+            t.name
+        );
+        // A fresh process loads everything at its first search.
+        let third = esculape_store::Store::connect(&t.url).await.unwrap();
+        assert_eq!(third.warm_search().await.unwrap(), 2, "{}", t.name);
     }
 }
