@@ -104,6 +104,7 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 
 /// Install the wasm target when missing.
 fn setup() -> anyhow::Result<()> {
+    python_modules()?;
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()?;
@@ -118,6 +119,33 @@ fn setup() -> anyhow::Result<()> {
         .context("rustup introuvable: installez la cible wasm32-wasip2 de votre chaîne Rust")?;
     if !status.success() {
         bail!("rustup target add {WASM_TARGET} a échoué");
+    }
+    Ok(())
+}
+
+/// The Python modules the official validators need: lxml checks INSi
+/// messages against the published XSDs (and, with saxonche, runs the ANS
+/// schematrons through `../shared/tools/cda-validate`).
+const PYTHON_MODULES: &[(&str, &str)] = &[("lxml", "lxml"), ("saxonche", "saxonche")];
+
+fn python_modules() -> anyhow::Result<()> {
+    for (module, package) in PYTHON_MODULES {
+        let present = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("python3 introuvable: il faut Python 3 pour les validateurs officiels")?
+            .success();
+        if present {
+            continue;
+        }
+        println!("installation du module Python {package}…");
+        let status = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", package])
+            .status()?;
+        if !status.success() {
+            bail!("pip install {package} a échoué");
+        }
     }
     Ok(())
 }
@@ -213,7 +241,10 @@ fn esculape_bin(root: &Path) -> PathBuf {
 /// runs headless.
 fn run(root: &Path, addr: String) -> anyhow::Result<()> {
     let packages = build_plugins(root, false)?;
-    cargo(root, &["build", "-p", "esculape-host"])?;
+    cargo(
+        root,
+        &["build", "-p", "esculape-host", "-p", "esculape-sandbox"],
+    )?;
     let home = std::env::var_os("ESCULAPE_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".esculape"));
@@ -242,14 +273,24 @@ fn run(root: &Path, addr: String) -> anyhow::Result<()> {
             bail!("données de démonstration non créées ({status})");
         }
     }
+    // The national services' stand-ins (INSi, carte Vitale reader), for
+    // as long as the host serves.
+    let sandbox_addr =
+        std::env::var("ESCULAPE_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
+    let mut sandbox = Command::new(esculape_bin(root).with_file_name("esculape-sandbox"))
+        .args(["--addr", &sandbox_addr])
+        .spawn()
+        .context("bac à sable des services nationaux")?;
     println!(
-        "Esculape: API sur http://{addr} (description: http://{addr}/api/openapi.json; pas encore de client de bureau: mode serveur)"
+        "Esculape: API sur http://{addr} (description: http://{addr}/api/openapi.json; pas encore de client de bureau: mode serveur); services nationaux simulés sur http://{sandbox_addr}"
     );
     let status = Command::new(esculape_bin(root))
         .arg("--home")
         .arg(&home)
         .args(["serve", "--addr", &addr])
-        .status()?;
+        .status();
+    let _ = sandbox.kill();
+    let status = status?;
     if !status.success() {
         bail!("le serveur s'est arrêté ({status})");
     }
