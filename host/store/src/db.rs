@@ -154,6 +154,23 @@ impl Store {
         &self.pool
     }
 
+    /// Start the transaction of a read that only appends its trace (a
+    /// chart, a list, a search). On PostgreSQL it commits without waiting
+    /// for the WAL flush (`synchronous_commit = off`, this transaction
+    /// only): a server crash may lose the last fraction of a second of such
+    /// traces, never a change of data, and the chain stays whole, as SQLite
+    /// in WAL mode with `synchronous = NORMAL` already does for every
+    /// commit.
+    pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// Start a write transaction. On SQLite it takes the write lock at
     /// once (BEGIN IMMEDIATE), so that a
     /// transaction that reads then writes never fails to upgrade its lock

@@ -457,9 +457,11 @@ impl Store {
         let dir = if q.ascending { "ASC" } else { "DESC" };
         let filter = "patient_id = $1 AND ($2 = '' OR type_code = $2) AND ($3 = '' OR act_date >= $3) AND ($4 = '' OR act_date <= $4) AND ($5 = 1 OR status <> 'supprime')";
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
+        // The page is chosen on the plain columns, then only its rows are
+        // turned into JSON.
         let sql = format!(
-            "SELECT {} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7",
+            "SELECT {} FROM (SELECT {COLUMNS} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7) page ORDER BY {order} {dir}, created_at {dir}, id",
             meta_select(&tx)
         );
         crate::record::patient_exists(&mut tx, patient_id).await?;
@@ -492,7 +494,7 @@ impl Store {
     /// One document with its bytes; traced as `document.lecture`.
     pub async fn document(&self, actor: &Actor, id: &str) -> Result<(DocumentMeta, Vec<u8>)> {
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let m = fetch_meta(&mut tx, id).await?;
         let bytes: Vec<u8> =
             sqlx::query("SELECT bytes FROM document_content WHERE document_id = $1")

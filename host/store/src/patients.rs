@@ -259,7 +259,7 @@ impl Store {
     /// Read a patient; traced as `patient.read`.
     pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let rec = fetch_record(&mut tx, id).await?;
         audit::append(&mut tx, self.backend, actor, "patient.read", Some(id), "").await?;
         tx.commit().await?;
@@ -349,11 +349,8 @@ impl Store {
     /// `patient.search` (the query text and the number of results).
     ///
     /// Answered from the in-memory index ([`crate::search`]) once it has
-    /// read the patients changed since its last search. On PostgreSQL the
-    /// search's trace commits without waiting for the disk flush
-    /// (`synchronous_commit = off` for that transaction only): a server
-    /// crash may lose the traces of the last fraction of a second of
-    /// searches, never a change of data, and the chain stays whole.
+    /// read the patients changed since its last search; the trace commits
+    /// as reads do ([`Store::begin_read`]).
     pub async fn search_patients(
         &self,
         actor: &Actor,
@@ -383,12 +380,7 @@ impl Store {
             ))
         });
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
-        if self.backend == crate::Backend::Postgres {
-            sqlx::query("SET LOCAL synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut tx = self.begin_read().await?;
         let detail = format!("requête «{}», {} résultat(s)", query.trim(), out.len());
         audit::append(
             &mut tx,

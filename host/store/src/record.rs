@@ -589,7 +589,7 @@ impl Store {
     ) -> Result<Chart> {
         let (enc_limit, doc_limit) = limits.unwrap_or((i64::MAX, i64::MAX));
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
         let contact = contact_of(&mut tx, patient_id).await?;
         let care_team = care_team_of(&mut tx, patient_id).await?;
@@ -641,7 +641,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Encounter>> {
         let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         patient_exists(&mut tx, patient_id).await?;
         let items = encounters_of(&mut tx, patient_id, offset.max(0), limit.clamp(1, 500)).await?;
         let total = count(&mut tx, "encounter", patient_id).await?;

@@ -104,6 +104,11 @@ fn packed(s: &str) -> (u64, u64) {
 /// (long compound names) has the rest checked on its term text.
 const INLINE: usize = 6;
 
+/// A date span of at most this many patients is read whole rather than
+/// through the name terms (a birth year among a million patients is about
+/// ten thousand, read in a few tens of microseconds).
+const SPAN_SCAN: usize = 32_768;
+
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A patient as the index holds it: the row a result shows, its terms, and
@@ -154,6 +159,7 @@ impl Entry {
 
 /// One patient for the index: the row a search returns for it (its id
 /// first, up to a U+001F), its terms, its birth date.
+#[derive(Clone)]
 pub(crate) struct Item {
     pub row: String,
     /// Distinct terms separated by spaces ([`terms`]).
@@ -186,6 +192,8 @@ pub(crate) struct SearchIndex {
     dates: Vec<u32>,
     dated: u32,
     moved: Vec<u32>,
+    /// Spans up to this size are read whole ([`SPAN_SCAN`] once built).
+    span_scan: usize,
     /// `changed_seq` of the newest change folded in.
     pub(crate) last_seq: i64,
 }
@@ -226,6 +234,7 @@ impl SearchIndex {
             dates: order.iter().map(|&(d, _)| d).collect(),
             dated: order.len() as u32,
             moved: vec![],
+            span_scan: SPAN_SCAN,
             last_seq,
         }
     }
@@ -314,6 +323,38 @@ impl SearchIndex {
         Some(at(lo)..at(hi))
     }
 
+    /// The word whose terms carry the fewest candidates (narrowed to the
+    /// span's share when there is one).
+    fn driver(&self, words: &[String], span: Option<&std::ops::Range<u32>>) -> usize {
+        if words.len() == 1 {
+            return 0;
+        }
+        let share = |n: usize| match span {
+            Some(r) => n * r.len() / self.dates.len().max(1) + 1,
+            None => n,
+        };
+        // Longest first: usually the narrowest, which then bounds how far
+        // the others' ranges are counted.
+        let mut order: Vec<usize> = (0..words.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(words[i].len()));
+        let mut best = (usize::MAX, order[0]);
+        for i in order {
+            let n = match span {
+                Some(r) if !words[i].starts_with(DATE) => {
+                    // Counted only as far as could still beat the best
+                    // once narrowed to the span.
+                    let widen = self.dates.len() / r.len().max(1);
+                    share(self.count(&words[i], best.0.saturating_mul(widen + 1)))
+                }
+                _ => self.count(&words[i], best.0),
+            };
+            if n < best.0 {
+                best = (n, i);
+            }
+        }
+        best.1
+    }
+
     /// Rows of the patients carrying a term that starts with each word (two
     /// words may match the same term), at most `limit`, in no useful order.
     ///
@@ -328,38 +369,10 @@ impl SearchIndex {
         }
         let span = words
             .iter()
-            .filter_map(|w| self.span(w))
-            .min_by_key(|r| r.len());
-        let fraction = |n: usize| match &span {
-            Some(r) => n * r.len() / self.dates.len().max(1) + 1,
-            None => n,
-        };
-        let driver = if words.len() == 1 {
-            0
-        } else {
-            // Longest first: usually the narrowest, which then bounds how
-            // far the others' ranges are counted.
-            let mut order: Vec<usize> = (0..words.len()).collect();
-            order.sort_by_key(|&i| std::cmp::Reverse(words[i].len()));
-            let mut best = (usize::MAX, order[0]);
-            for i in order {
-                let n = if words[i].starts_with(DATE) || span.is_none() {
-                    self.count(&words[i], best.0)
-                } else {
-                    fraction(self.count(&words[i], usize::MAX))
-                };
-                if n < best.0 {
-                    best = (n, i);
-                }
-            }
-            best.1
-        };
-        let checks: Vec<(&str, (u64, u64))> = words
-            .iter()
             .enumerate()
-            .filter(|(i, _)| *i != driver)
-            .map(|(_, w)| (w.as_str(), packed(w)))
-            .collect();
+            .filter_map(|(i, w)| Some((i, self.span(w)?)))
+            .min_by_key(|(_, r)| r.len());
+        let all: Vec<(&str, (u64, u64))> = words.iter().map(|w| (w.as_str(), packed(w))).collect();
         let mut found: Vec<u32> = Vec::with_capacity(limit);
         let mut take = |slot: u32, checks: &[(&str, (u64, u64))]| {
             let e = &self.entries[slot as usize];
@@ -371,27 +384,43 @@ impl SearchIndex {
             }
             found.len() == limit
         };
-        'terms: for postings in self.range(&words[driver]) {
-            let parts: [&[u32]; 2] = match &span {
-                Some(r) => {
-                    let at = |s: u32| postings.partition_point(|&x| x < s);
-                    [
-                        &postings[at(r.start)..at(r.end)],
-                        &postings[at(self.dated)..],
-                    ]
-                }
-                None => [postings, &[]],
-            };
-            for &slot in parts.into_iter().flatten() {
-                if take(slot, &checks) {
-                    break 'terms;
-                }
+        let full = match &span {
+            // A narrow span's patients lie side by side: reading them all
+            // beats walking thousands of name terms with a few slots each.
+            Some((date_word, r)) if r.len() <= self.span_scan => {
+                r.clone().any(|slot| take(slot, &all))
+                    || self.range(&words[*date_word]).any(|postings| {
+                        // Added since the load: through the date's terms.
+                        let from = postings.partition_point(|&x| x < self.dated);
+                        postings[from..].iter().any(|&slot| take(slot, &all))
+                    })
             }
-        }
-        if span.is_some() {
+            _ => {
+                let span = span.as_ref().map(|(_, r)| r);
+                let driver = self.driver(words, span);
+                let checks: Vec<(&str, (u64, u64))> = all
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != driver)
+                    .map(|(_, c)| *c)
+                    .collect();
+                self.range(&words[driver]).any(|postings| {
+                    let parts: [&[u32]; 2] = match span {
+                        Some(r) => {
+                            let at = |s: u32| postings.partition_point(|&x| x < s);
+                            [
+                                &postings[at(r.start)..at(r.end)],
+                                &postings[at(self.dated)..],
+                            ]
+                        }
+                        None => [postings, &[]],
+                    };
+                    parts.into_iter().flatten().any(|&slot| take(slot, &checks))
+                })
+            }
+        };
+        if !full && span.is_some() {
             // Loaded slots whose birth date changed since: every word.
-            let all: Vec<(&str, (u64, u64))> =
-                words.iter().map(|w| (w.as_str(), packed(w))).collect();
             for &slot in &self.moved {
                 if take(slot, &all) {
                     break;
@@ -483,7 +512,14 @@ mod tests {
             item("c", &["DURAND", "JEANNE"], 19800714),
             item("d", &["DUPONT", "LUC"], 19810101),
         ];
-        let mut ix = SearchIndex::build(items, 7);
+        for span_scan in [SPAN_SCAN, 0] {
+            let mut ix = SearchIndex::build(items.clone(), 7);
+            ix.span_scan = span_scan;
+            dated_searches(&mut ix);
+        }
+    }
+
+    fn dated_searches(ix: &mut SearchIndex) {
         assert_eq!(ix.last_seq, 7);
         assert_eq!(ix.dates, [19750101, 19800502, 19800714, 19810101]);
         let w = |q: &str| q.split(' ').map(String::from).collect::<Vec<_>>();
