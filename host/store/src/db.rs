@@ -67,19 +67,6 @@ impl Store {
             // A local file needs no health check before each use (a round
             // trip to the connection's thread); a server connection does.
             .test_before_acquire(backend == Backend::Postgres);
-        if backend == Backend::Postgres {
-            opts = opts.after_connect(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    // Plan each search with its actual prefixes: a generic
-                    // plan cannot tell a ten-row range from a million-row
-                    // one and may hash-join whole ranges.
-                    conn.execute("SET plan_cache_mode = force_custom_plan")
-                        .await?;
-                    Ok(())
-                })
-            });
-        }
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {

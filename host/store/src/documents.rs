@@ -160,12 +160,12 @@ fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
 }
 
 /// The document columns as one value per row ([`row_meta`] reads it).
-fn meta_select(tx: &Tx) -> String {
+fn meta_select(tx: &sqlx::AnyConnection) -> String {
     json_row(tx, COLUMNS)
 }
 
 pub(crate) async fn of_patient(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     patient_id: &str,
     limit: i64,
 ) -> Result<Vec<DocumentMeta>> {
@@ -175,7 +175,7 @@ pub(crate) async fn of_patient(
     ))
     .bind(patient_id.to_string())
     .bind(limit)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(row_meta)

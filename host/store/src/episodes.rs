@@ -27,19 +27,19 @@ pub struct Episode {
     pub history: Vec<DecisionEntry>,
 }
 
-async fn load(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: &str) -> Result<Episode> {
+async fn load(tx: &mut sqlx::AnyConnection, id: &str) -> Result<Episode> {
     let row = sqlx::query(
         "SELECT id, patient_id, label, opened_at, closed_at FROM episode WHERE id = $1",
     )
     .bind(id.to_string())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| StoreError::NotFound(format!("épisode {id}")))?;
     let rows = sqlx::query(
         "SELECT kind, value, at, actor FROM dmp_decision WHERE episode_id = $1 ORDER BY seq",
     )
     .bind(id.to_string())
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let mut ep = Episode {
         id: row.try_get(0)?,
@@ -71,13 +71,13 @@ async fn load(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: &str) -> Resul
 
 /// Every episode of a patient with its decisions, newest first.
 pub(crate) async fn of_patient(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     patient_id: &str,
 ) -> Result<Vec<Episode>> {
     let ids: Vec<String> =
         sqlx::query("SELECT id FROM episode WHERE patient_id = $1 ORDER BY opened_at DESC, id")
             .bind(patient_id.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?
             .iter()
             .map(|r| r.try_get::<String, _>(0))

@@ -79,12 +79,12 @@ pub(crate) async fn patient_exists(tx: &mut Tx, id: &str) -> Result<()> {
         .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))
 }
 
-async fn contact_of(tx: &mut Tx, patient_id: &str) -> Result<Contact> {
+async fn contact_of(tx: &mut sqlx::AnyConnection, patient_id: &str) -> Result<Contact> {
     let row = sqlx::query(
         "SELECT address, postal_code, city, phone, mobile, email FROM patient_contact WHERE patient_id = $1",
     )
     .bind(patient_id.to_string())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     Ok(match row {
         None => Contact::default(),
@@ -99,12 +99,15 @@ async fn contact_of(tx: &mut Tx, patient_id: &str) -> Result<Contact> {
     })
 }
 
-async fn care_team_of(tx: &mut Tx, patient_id: &str) -> Result<Vec<CareTeamEntry>> {
+async fn care_team_of(
+    tx: &mut sqlx::AnyConnection,
+    patient_id: &str,
+) -> Result<Vec<CareTeamEntry>> {
     let rows = sqlx::query(
         "SELECT id, name, profession, rpps, mssante, relation, created_at FROM care_team_member WHERE patient_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
     )
     .bind(patient_id.to_string())
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     rows.iter()
         .map(|r| {
@@ -588,35 +591,57 @@ impl Store {
         limits: Option<(i64, i64)>,
     ) -> Result<Chart> {
         let (enc_limit, doc_limit) = limits.unwrap_or((i64::MAX, i64::MAX));
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
-        let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
-        let contact = contact_of(&mut tx, patient_id).await?;
-        let care_team = care_team_of(&mut tx, patient_id).await?;
-        let episodes = crate::episodes::of_patient(&mut tx, patient_id).await?;
-        let encounters = encounters_of(&mut tx, patient_id, 0, enc_limit).await?;
-        let entries = sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at"
-        ))
-        .bind(patient_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(row_entry)
-        .collect::<Result<Vec<_>>>()?;
-        let documents = crate::documents::of_patient(&mut tx, patient_id, doc_limit).await?;
-        let encounters_total = count(&mut tx, "encounter", patient_id).await?;
-        let documents_total = count(&mut tx, "document", patient_id).await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "dossier.read",
-            Some(patient_id),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        // The trace is written in its own short transaction while the
+        // parts are read on three other pooled connections: a chart is a
+        // dozen statements, and their round trips overlap instead of adding
+        // up. Nothing is returned unless the trace committed; an unknown
+        // patient is refused untraced. The parts may straddle a concurrent
+        // write; each is whole.
+        let pool = &self.pool;
+        let traced = async {
+            let _g = self.audit_lock.lock().await;
+            let mut tx = self.begin_read().await?;
+            let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
+            audit::append(
+                &mut tx,
+                self.backend,
+                actor,
+                "dossier.read",
+                Some(patient_id),
+                "",
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(patient)
+        };
+        let summary = async {
+            let mut c = pool.acquire().await?;
+            Ok::<_, StoreError>((
+                contact_of(&mut c, patient_id).await?,
+                care_team_of(&mut c, patient_id).await?,
+                crate::episodes::of_patient(&mut c, patient_id).await?,
+                entries_of(&mut c, patient_id).await?,
+            ))
+        };
+        let encounters = async {
+            let mut c = pool.acquire().await?;
+            Ok::<_, StoreError>((
+                encounters_of(&mut c, patient_id, 0, enc_limit).await?,
+                count(&mut c, "encounter", patient_id).await?,
+            ))
+        };
+        let documents = async {
+            let mut c = pool.acquire().await?;
+            Ok::<_, StoreError>((
+                crate::documents::of_patient(&mut c, patient_id, doc_limit).await?,
+                count(&mut c, "document", patient_id).await?,
+            ))
+        };
+        let (patient, (contact, care_team, episodes, entries), encounters, documents) =
+            tokio::try_join!(traced, summary, encounters, documents)?;
+        let ((encounters, encounters_total), (documents, documents_total)) =
+            (encounters, documents);
+
         let bmi = bmi_series(&measures(&entries), birth_day(&patient.identity));
         Ok(Chart {
             patient,
@@ -671,8 +696,21 @@ pub const CHART_ENCOUNTERS: i64 = 50;
 /// Documents listed when a chart opens; older ones page.
 pub const CHART_DOCUMENTS: i64 = 100;
 
+/// The live clinical entries of a patient.
+async fn entries_of(conn: &mut sqlx::AnyConnection, patient_id: &str) -> Result<Vec<Entry>> {
+    sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at"
+    ))
+    .bind(patient_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(row_entry)
+    .collect()
+}
+
 async fn encounters_of(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     patient_id: &str,
     offset: i64,
     limit: i64,
@@ -684,7 +722,7 @@ async fn encounters_of(
     .bind(patient_id.to_string())
     .bind(limit)
     .bind(offset)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(row_encounter)
@@ -692,12 +730,16 @@ async fn encounters_of(
 }
 
 /// Rows of a patient in a table (the table name is ours, never input).
-pub(crate) async fn count(tx: &mut Tx, table: &'static str, patient_id: &str) -> Result<i64> {
+pub(crate) async fn count(
+    tx: &mut sqlx::AnyConnection,
+    table: &'static str,
+    patient_id: &str,
+) -> Result<i64> {
     Ok(sqlx::query(&format!(
         "SELECT COUNT(*) FROM {table} WHERE patient_id = $1"
     ))
     .bind(patient_id.to_string())
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?
     .try_get(0)?)
 }
