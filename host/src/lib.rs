@@ -4,3 +4,4 @@ pub mod api;
 pub mod demo;
 pub mod export;
 pub mod home;
+pub mod insi;

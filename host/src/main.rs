@@ -388,6 +388,9 @@ fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
         let state = api::AppState {
             runtime: Arc::new(rt),
             store,
+            insi: Arc::new(esculape_host::insi::InsiClient::new(
+                esculape_host::insi::InsiConfig::from_env(),
+            )),
         };
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

@@ -8,8 +8,9 @@ use esculape_host::api::{AppState, router};
 use esculape_sdk_testing::Harness;
 use std::sync::Arc;
 
-#[tokio::test]
-async fn health_and_plugin_list() {
+/// A host runtime with the INS plugin installed as `serve` loads it (the
+/// harness keeps its folder alive).
+fn runtime_with_ins() -> (Harness, esculape_runtime::Runtime) {
     let h = Harness::new();
     h.install_crate("esculape-plugin-ins").unwrap();
     let home = h.home().to_path_buf();
@@ -17,6 +18,12 @@ async fn health_and_plugin_list() {
     std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();
     let rt = esculape_host::home::runtime(&home).unwrap();
     rt.load_installed();
+    (h, rt)
+}
+
+#[tokio::test]
+async fn health_and_plugin_list() {
+    let (_h, rt) = runtime_with_ins();
     let store = esculape_store::testing::sqlite().await.unwrap();
     esculape_store::testing::practice(&store.store)
         .await
@@ -30,6 +37,7 @@ async fn health_and_plugin_list() {
     let app = router(AppState {
         runtime: Arc::new(rt),
         store: Arc::new(store.store),
+        insi: common::sandbox_insi().await,
     });
 
     let (status, v) = call(&app, "GET", "/api/health", None, None).await;
@@ -200,4 +208,121 @@ async fn patients_crud_errors_write_nothing() {
         assert_eq!(status, 200);
         assert_eq!(report["broken"], serde_json::Value::Null);
     }
+}
+
+/// The INSi query of a patient through the API, against the sandbox: a
+/// match compared trait by trait by the INS plugin, a 02 retried with the
+/// birth place without the user asking, advice on 01/02, a failing
+/// service reported in French, every query traced.
+#[tokio::test]
+async fn insi_query_compares_and_advises() {
+    let (_h, rt) = runtime_with_ins();
+    let rt = Arc::new(rt);
+    let t = esculape_store::testing::sqlite().await.unwrap();
+    esculape_store::testing::practice(&t.store).await.unwrap();
+    let store = Arc::new(t.store);
+    let token = store
+        .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let app = router(AppState {
+        runtime: rt.clone(),
+        store: store.clone(),
+        insi: common::sandbox_insi().await,
+    });
+    let create = |json: &'static str| {
+        let app = app.clone();
+        let token = token.clone();
+        async move {
+            let (status, p) = call(&app, "POST", "/api/patients", Some(json), Some(&token)).await;
+            assert_eq!(status, StatusCode::CREATED, "{p}");
+            p["id"].as_str().unwrap().to_string()
+        }
+    };
+    let ask = |id: String| {
+        let app = app.clone();
+        let token = token.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                &format!("/api/patients/{id}/insi"),
+                None,
+                Some(&token),
+            )
+            .await
+        }
+    };
+
+    // Typed with accents and lower case: the INSi identity all the same.
+    let id = create(r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020"}"#).await;
+    let (status, v) = ask(id.clone()).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["code"], "00");
+    assert_eq!(v["individu"]["ins"]["numero"], "297022A020778");
+    assert_eq!(v["comparaison"]["recuperation_automatique"], true, "{v}");
+    let traits = v["comparaison"]["traits"].as_array().unwrap();
+    assert!(traits.iter().all(|t| t["identique"] == true), "{v}");
+    let trail = store.audit_of_patient(&id, 10).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "insi.recherche" && e.detail == "code 00"),
+        "{trail:?}"
+    );
+
+    // Homonyms born the same day: 02 without the birth place, then 00
+    // with it, in one call.
+    let id = create(r#"{"birth_name":"Dupont","birth_first_names":["Jean"],"sex":"M","birth_date":"1980-05-02","birth_place_cog":"69123"}"#).await;
+    let (_, v) = ask(id).await;
+    assert_eq!(v["code"], "00", "{v}");
+    assert_eq!(v["avec_lieu_naissance"], true);
+    assert_eq!(v["individu"]["traits"]["lieu_naissance"], "69123");
+
+    // Same person typed with a different first name: a difference shows.
+    let id = create(r#"{"birth_name":"Tchitchi","birth_first_names":["Catarina"],"sex":"F","birth_date":"1936-06-21","birth_place_cog":"63220"}"#).await;
+    let (_, v) = ask(id).await;
+    let names: Vec<_> = v["comparaison"]["traits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["identique"] == false)
+        .map(|t| t["trait"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["birth-first-names"], "{v}");
+
+    // Birth place unknown ("INCONNU" → 99999): the 02 stays, with advice.
+    let id = create(r#"{"birth_name":"Dupont","birth_first_names":["Jean"],"sex":"M","birth_date":"1980-05-02","birth_place_cog":"99999"}"#).await;
+    let (_, v) = ask(id).await;
+    assert_eq!(v["code"], "02");
+    assert_eq!(v["avec_lieu_naissance"], false);
+    assert!(v["conseil"].as_str().unwrap().contains("carte Vitale"));
+    // Nobody: 01 with advice.
+    let id = create(r#"{"birth_name":"Personne","birth_first_names":["Inconnue"],"sex":"F","birth_date":"1990-01-01","birth_place_cog":"75056"}"#).await;
+    let (_, v) = ask(id).await;
+    assert_eq!(v["code"], "01");
+    assert!(v["conseil"].as_str().unwrap().contains("traits"));
+
+    // A service that cannot be reached: a 502 in French, traced.
+    let mut config = esculape_host::insi::InsiConfig::from_env();
+    config.url = "http://127.0.0.1:1/insi".into();
+    let down = router(AppState {
+        runtime: rt.clone(),
+        store: store.clone(),
+        insi: Arc::new(esculape_host::insi::InsiClient::new(config)),
+    });
+    let id2 = create(r#"{"birth_name":"Martin","birth_first_names":["Paul"],"sex":"M","birth_date":"1970-01-01","birth_place_cog":"75056"}"#).await;
+    let (status, v) = call(
+        &down,
+        "POST",
+        &format!("/api/patients/{id2}/insi"),
+        None,
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{v}");
+    assert!(v["erreur"].as_str().unwrap().contains("injoignable"), "{v}");
+    let trail = store.audit_of_patient(&id2, 10).await.unwrap();
+    assert!(trail.iter().any(|e| e.action == "insi.echec"), "{trail:?}");
 }

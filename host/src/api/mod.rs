@@ -36,6 +36,8 @@ pub const MAX_DOCUMENT_BODY_BYTES: usize = 28 * 1024 * 1024;
 pub struct AppState {
     pub runtime: Arc<Runtime>,
     pub store: Arc<Store>,
+    /// The INSi téléservice (the local sandbox by default).
+    pub insi: Arc<crate::insi::InsiClient>,
 }
 
 /// An error as the client sees it.

@@ -62,6 +62,123 @@ pub(crate) async fn read(
     Ok(Json(s.store.patient(&me.0.actor(), &id).await?))
 }
 
+/// The INS plugin the comparison is asked of.
+const INS_PLUGIN: &str = "fr.esculape.ins";
+
+/// Query the INSi for a patient's identity: by traits without the birth
+/// place, then with it on 02. Traced as `insi.recherche` (or `insi.echec`
+/// with the reason). On 00 the answer comes with the INS plugin's
+/// trait-by-trait comparison, for a one-click validation; on 01/02 with
+/// advice. A service that fails or is slow is a 502/504 with a French
+/// message; nothing is changed in the record.
+pub(crate) async fn insi(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let actor = me.0.actor();
+    let rec = s.store.patient(&actor, &id).await?;
+    let answer = s.insi.rechercher_identite(&rec.identity).await;
+    let (r, with_place) = match answer {
+        Ok(x) => x,
+        Err(e) => {
+            s.store
+                .trace(&actor, "insi.echec", Some(&id), &e.to_string())
+                .await?;
+            let status = match e {
+                crate::insi::InsiFailure::Delai(_) => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            return Err(ApiError::new(status, "insi", e.to_string()));
+        }
+    };
+    let detail = format!(
+        "code {}{}",
+        r.code.code(),
+        if with_place {
+            ", avec le lieu de naissance"
+        } else {
+            ""
+        }
+    );
+    s.store
+        .trace(&actor, "insi.recherche", Some(&id), &detail)
+        .await?;
+    let comparison = r.individu.as_ref().map(|i| compare(&s, &rec.identity, i));
+    Ok(Json(serde_json::json!({
+        "code": r.code.code(),
+        "libelle": r.libelle,
+        "conseil": crate::insi::conseil(r.code),
+        "avec_lieu_naissance": with_place,
+        "individu": r.individu,
+        "comparaison": comparison,
+    })))
+}
+
+/// The INS plugin's comparison of the local identity with the INSi's, or
+/// why it could not be made.
+fn compare(s: &AppState, local: &Identity, insi: &esculape_insi::Individu) -> serde_json::Value {
+    use esculape_runtime::api::types as t;
+    let sex = |c: &str| match c {
+        "F" => t::Sex::Female,
+        "M" => t::Sex::Male,
+        _ => t::Sex::Unknown,
+    };
+    let local_traits = t::IdentityTraits {
+        birth_name: local.birth_name.clone(),
+        used_name: local.used_name.clone(),
+        birth_first_names: local.birth_first_names.clone(),
+        used_first_name: local.used_first_name.clone(),
+        sex: sex(local.sex.code()),
+        birth_date: t::Date {
+            year: local.birth_date.year,
+            month: local.birth_date.month,
+            day: local.birth_date.day,
+        },
+        birth_place_cog: local.birth_place_cog.clone(),
+    };
+    let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
+        return serde_json::json!({ "erreur": "date de naissance INSi illisible" });
+    };
+    let insi_traits = t::IdentityTraits {
+        birth_name: insi.traits.nom_naissance.clone(),
+        used_name: None,
+        birth_first_names: insi.traits.prenoms.clone(),
+        used_first_name: None,
+        sex: sex(&insi.traits.sexe),
+        birth_date: t::Date {
+            year: date.year,
+            month: date.month,
+            day: date.day,
+        },
+        birth_place_cog: insi.traits.lieu_naissance.clone(),
+    };
+    let local_ins = local.ins.as_ref().map(|i| t::Ins {
+        matricule: i.matricule.clone(),
+        oid: i.oid.oid().to_string(),
+    });
+    let insi_ins = t::Ins {
+        matricule: insi.ins.matricule(),
+        oid: insi.ins.oid.clone(),
+    };
+    let result = s
+        .runtime
+        .identity(INS_PLUGIN)
+        .and_then(|c| c.compare(&local_traits, local_ins.as_ref(), &insi_traits, &insi_ins));
+    match result {
+        Ok(c) => serde_json::json!({
+            "traits": c.traits.iter().map(|t| serde_json::json!({
+                "trait": t.name,
+                "local": t.local_value,
+                "insi": t.insi_value,
+                "identique": t.matches,
+            })).collect::<Vec<_>>(),
+            "recuperation_automatique": c.automatic_recovery,
+        }),
+        Err(e) => serde_json::json!({ "erreur": format!("comparaison impossible: {e}") }),
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub(crate) struct UpdateIdentity {
     /// The version the client read: a concurrent change is a 409.

@@ -64,6 +64,7 @@ impl TestApp {
         let app = router(AppState {
             runtime: Arc::new(rt),
             store: store.clone(),
+            insi: sandbox_insi().await,
         });
         let login = |u: &User, p: &str| format!(r#"{{"login":"{}","password":"{p}"}}"#, u.login);
         let mut tokens = vec![];
@@ -105,3 +106,19 @@ impl TestApp {
 }
 
 pub const HELENE: &str = r#"{"birth_name":"Dupont","birth_first_names":["Hélène","Marie"],"sex":"F","birth_date":"1980-03-15","birth_place_cog":"75056"}"#;
+
+/// An INSi client talking to a sandbox started in this process.
+pub async fn sandbox_insi() -> Arc<esculape_host::insi::InsiClient> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            esculape_sandbox::router(Arc::new(Default::default())),
+        )
+        .await;
+    });
+    let mut config = esculape_host::insi::InsiConfig::from_env();
+    config.url = format!("http://{addr}/insi");
+    Arc::new(esculape_host::insi::InsiClient::new(config))
+}

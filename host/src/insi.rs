@@ -1,0 +1,176 @@
+//! The INSi téléservice as the host uses it: one HTTP client (the sandbox
+//! by default, `ESCULAPE_INSI_URL` otherwise) and the first step of the
+//! qualification workflow: search by traits without the birth place,
+//! then, on 02, again with it, without bothering the user.
+//!
+//! The live service also wants mutual TLS with the structure's IGC-Santé
+//! certificate and a signed SAML assertion; neither is wired yet (see
+//! `esculape_insi::request`).
+
+use esculape_domain::Identity;
+use esculape_insi::{CodeCr, Contexte, InsiError, Recherche, Resultat, Traits};
+use std::time::Duration;
+
+/// Where the INSi is and who asks.
+#[derive(Debug, Clone)]
+pub struct InsiConfig {
+    pub url: String,
+    pub timeout: Duration,
+    /// Context of every request; its message id and time are renewed.
+    pub contexte: Contexte,
+}
+
+impl InsiConfig {
+    /// The local sandbox unless `ESCULAPE_INSI_URL` names another service.
+    pub fn from_env() -> Self {
+        Self {
+            url: std::env::var("ESCULAPE_INSI_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:8090/insi".into()),
+            timeout: Duration::from_secs(10),
+            contexte: Contexte::exemple(),
+        }
+    }
+}
+
+/// Why a query to the INSi gave no answer, in words for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum InsiFailure {
+    #[error("le téléservice INSi n'a pas répondu à temps ({0} s): réessayez plus tard")]
+    Delai(u64),
+    #[error(
+        "le téléservice INSi est indisponible (HTTP {0}): consultez la météo des services de l'ANS"
+    )]
+    Indisponible(u16),
+    #[error("le téléservice INSi est injoignable: {0}")]
+    Reseau(String),
+    #[error("{0}")]
+    Service(#[from] InsiError),
+}
+
+pub struct InsiClient {
+    http: reqwest::Client,
+    config: InsiConfig,
+}
+
+impl InsiClient {
+    pub fn new(config: InsiConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .build()
+            .unwrap_or_default();
+        Self { http, config }
+    }
+
+    /// One request, one answer.
+    pub async fn rechercher(&self, recherche: &Recherche) -> Result<Resultat, InsiFailure> {
+        let mut ctx = self.config.contexte.clone();
+        ctx.message_id = message_id();
+        ctx.temps = xsd_now();
+        let reply = self
+            .http
+            .post(&self.config.url)
+            .header(
+                "content-type",
+                format!(
+                    "application/soap+xml; charset=utf-8; action=\"{}\"",
+                    recherche.action()
+                ),
+            )
+            .body(esculape_insi::request::envelope(&ctx, recherche))
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = reply.status().as_u16();
+        let text = reply.text().await.map_err(|e| self.transport(e))?;
+        // A SOAP fault comes with 400 or 500 and reads as one.
+        if !(200..300).contains(&status) && !text.contains("Envelope") {
+            return Err(InsiFailure::Indisponible(status));
+        }
+        Ok(esculape_insi::response::parse(&text)?)
+    }
+
+    fn transport(&self, e: reqwest::Error) -> InsiFailure {
+        if e.is_timeout() {
+            InsiFailure::Delai(self.config.timeout.as_secs().max(1))
+        } else {
+            InsiFailure::Reseau(e.to_string())
+        }
+    }
+
+    /// Search by traits without the birth place; on 02, again with it
+    /// when the identity has a known one. Returns the answer and whether
+    /// the birth place was sent.
+    pub async fn rechercher_identite(
+        &self,
+        identity: &Identity,
+    ) -> Result<(Resultat, bool), InsiFailure> {
+        let first = self.rechercher(&traits(identity, false)).await?;
+        let cog = identity
+            .birth_place_cog
+            .as_deref()
+            .filter(|c| *c != "99999" && !c.is_empty());
+        if first.code == CodeCr::Plusieurs && cog.is_some() {
+            return Ok((self.rechercher(&traits(identity, true)).await?, true));
+        }
+        Ok((first, false))
+    }
+}
+
+/// What to tell the user about an answer without a single identity.
+pub fn conseil(code: CodeCr) -> Option<&'static str> {
+    match code {
+        CodeCr::Trouve => None,
+        CodeCr::Aucune => Some(
+            "Aucune identité ne correspond: vérifiez les traits saisis sur la pièce d'identité (nom de naissance, premier prénom, date et lieu de naissance) ou interrogez avec la carte Vitale.",
+        ),
+        CodeCr::Plusieurs => Some(
+            "Plusieurs identités correspondent: précisez le lieu de naissance (code officiel géographique) ou interrogez avec la carte Vitale.",
+        ),
+    }
+}
+
+fn traits(identity: &Identity, with_place: bool) -> Recherche {
+    let d = identity.birth_date;
+    Recherche::Traits(Traits {
+        nom_naissance: identity.birth_name.clone(),
+        prenoms: identity.birth_first_names.iter().take(1).cloned().collect(),
+        sexe: identity.sex.code().to_string(),
+        date_naissance: format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+        lieu_naissance: if with_place {
+            identity.birth_place_cog.clone()
+        } else {
+            None
+        },
+    })
+}
+
+/// A random UUID (version 4).
+fn message_id() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// Now as an `xsd:dateTime` in UTC.
+fn xsd_now() -> String {
+    let ms = esculape_store::now_millis();
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = esculape_domain::calendar::civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
