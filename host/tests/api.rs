@@ -304,6 +304,16 @@ async fn insi_query_compares_and_advises() {
     assert_eq!(v["code"], "01");
     assert!(v["conseil"].as_str().unwrap().contains("traits"));
 
+    // Birth places for the identity form: by name, by former code.
+    let (status, v) = call(&app, "GET", "/api/cog?nom=ajacc", None, Some(&token)).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v[0]["code"], "2A004");
+    let (_, v) = call(&app, "GET", "/api/cog?code=01126", None, Some(&token)).await;
+    assert_eq!(v[0]["nature"], "ancienne");
+    assert_eq!(v[0]["commune_actuelle"], "01033");
+    let (status, _) = call(&app, "GET", "/api/cog", None, Some(&token)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // A service that cannot be reached: a 502 in French, traced.
     let mut config = esculape_host::insi::InsiConfig::from_env();
     config.url = "http://127.0.0.1:1/insi".into();

@@ -11,6 +11,7 @@
 //! | `mutants` | breaks runtime checks one at a time and expects the tests to go red |
 //! | `bench` | plugin runtime benchmarks |
 
+mod cog;
 mod mutants;
 mod requirements;
 mod scaffold;
@@ -50,6 +51,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("requirements") => requirements::command(&root, flag("--check")),
+        Some("cog-default") => cog::rebuild(&root),
         Some("mutants") => mutants::run(&root).map(|n| println!("{n} mutants tués")),
         Some("bench") => cargo(
             &root,

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod agenda;
 pub mod calendar;
+pub mod cog;
 pub mod document;
 pub mod episode;
 pub mod identity;

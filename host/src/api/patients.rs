@@ -62,6 +62,31 @@ pub(crate) async fn read(
     Ok(Json(s.store.patient(&me.0.actor(), &id).await?))
 }
 
+#[derive(serde::Deserialize)]
+pub(crate) struct CogParams {
+    code: Option<String>,
+    nom: Option<String>,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+/// Birth places from the COG referential: what a code designates (a
+/// former code leads to the commune that took it over; 99999 is
+/// "INCONNU"), or the places whose name starts with `nom`.
+pub(crate) async fn cog(
+    params: Result<Query<CogParams>, QueryRejection>,
+) -> Result<Json<Vec<esculape_domain::cog::Lieu>>, ApiError> {
+    let Query(p) = params?;
+    let r = esculape_domain::cog::Referentiel::bundled();
+    match (p.code, p.nom) {
+        (Some(c), _) => Ok(Json(r.code(&c).into_iter().collect())),
+        (None, Some(n)) => Ok(Json(r.nom(&n, p.limit.clamp(1, 100) as usize))),
+        (None, None) => Err(ApiError::invalid(
+            "indiquez un code (?code=) ou un début de nom (?nom=)",
+        )),
+    }
+}
+
 /// The INS plugin the comparison is asked of.
 const INS_PLUGIN: &str = "fr.esculape.ins";
 

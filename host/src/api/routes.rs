@@ -82,6 +82,7 @@ pub fn table() -> Vec<Route> {
         // Accueil: identity, contacts, care team, agenda
         route("GET", "/api/patients", Accueil, "Recherche de patients à la frappe", get(patients::search)).query(&[("q", true), ("limit", false)]),
         route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body("NouvelleIdentite"),
+        route("GET", "/api/cog", Accueil, "Lieux de naissance (code officiel géographique): par code, ancien code compris, ou par début de nom", get(patients::cog)).query(&[("code", false), ("nom", false), ("limit", false)]),
         route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)),
         route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
         route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)),
