@@ -264,6 +264,13 @@ async fn insi_query_compares_and_advises() {
     assert_eq!(v["comparaison"]["recuperation_automatique"], true, "{v}");
     let traits = v["comparaison"]["traits"].as_array().unwrap();
     assert!(traits.iter().all(|t| t["identique"] == true), "{v}");
+    // Every trait matches: the INS is recovered at once.
+    assert_eq!(v["recuperee"], true, "{v}");
+    assert_eq!(v["identite"]["identity"]["status"], "recuperee", "{v}");
+    assert_eq!(
+        v["identite"]["identity"]["ins"]["matricule"],
+        "297022A02077878"
+    );
     let trail = store.audit_of_patient(&id, 10).await.unwrap();
     assert!(
         trail
@@ -291,6 +298,48 @@ async fn insi_query_compares_and_advises() {
         .map(|t| t["trait"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, ["birth-first-names"], "{v}");
+
+    // A local INS (recovered years ago) that INSi has since replaced: no
+    // automatic recovery;
+    // the user validates in one click (INSi asked again), with the version
+    // compared.
+    let id = create(r#"{"birth_name":"Ecetinsi","birth_first_names":["Pierre-Alain"],"sex":"M","birth_date":"2009-07-14","birth_place_cog":"63220","ins":{"matricule":"209076322083439","oid":"1.2.250.1.213.1.4.8"},"from_insi":true}"#).await;
+    let (_, v) = ask(id.clone()).await;
+    assert_eq!(v["code"], "00", "{v}");
+    assert_eq!(v["comparaison"]["recuperation_automatique"], false, "{v}");
+    assert_eq!(v["recuperee"], false);
+    let validate = |version: i64| {
+        let app = app.clone();
+        let token = token.clone();
+        let id = id.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                &format!("/api/patients/{id}/insi/validation"),
+                Some(&format!(r#"{{"version":{version}}}"#)),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let (status, _) = validate(7).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale comparison");
+    let (status, p) = validate(1).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["identity"]["ins"]["matricule"], "109076322083489");
+    assert_eq!(p["identity"]["status"], "recuperee");
+    assert_eq!(
+        p["identity"]["birth_first_names"],
+        serde_json::json!(["PIERRE-ALAIN", "MURIEL", "FLORIANT"])
+    );
+    let trail = store.audit_of_patient(&id, 10).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "insi.recuperation" && e.detail.starts_with("validée")),
+        "{trail:?}"
+    );
 
     // Birth place unknown ("INCONNU" → 99999): the 02 stays, with advice.
     let id = create(r#"{"birth_name":"Dupont","birth_first_names":["Jean"],"sex":"M","birth_date":"1980-05-02","birth_place_cog":"99999"}"#).await;

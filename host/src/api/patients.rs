@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use esculape_domain::record::{CareTeamMember, Contact};
 use esculape_domain::{BirthDate, Identity, NewIdentity};
 use esculape_store::record::CareTeamEntry;
-use esculape_store::{PatientRecord, PatientSummary};
+use esculape_store::{PatientRecord, PatientSummary, StoreError};
 
 #[derive(serde::Deserialize)]
 pub(crate) struct SearchParams {
@@ -130,6 +130,14 @@ pub(crate) async fn insi(
         .trace(&actor, "insi.recherche", Some(&id), &detail)
         .await?;
     let comparison = r.individu.as_ref().map(|i| compare(&s, &rec.identity, i));
+    // Every trait the rules name matches: the INS is recovered at once.
+    let automatic = comparison
+        .as_ref()
+        .is_some_and(|c| c["recuperation_automatique"] == true);
+    let recovered = match (&r.individu, automatic) {
+        (Some(i), true) => Some(recover(&s, &actor, &rec, i, "automatique").await?),
+        _ => None,
+    };
     Ok(Json(serde_json::json!({
         "code": r.code.code(),
         "libelle": r.libelle,
@@ -137,7 +145,105 @@ pub(crate) async fn insi(
         "avec_lieu_naissance": with_place,
         "individu": r.individu,
         "comparaison": comparison,
+        "recuperee": recovered.is_some(),
+        "identite": recovered,
     })))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct InsiValidation {
+    /// The version of the identity the user compared.
+    version: i64,
+}
+
+/// The user's one-click validation of an INSi comparison: the INSi is
+/// asked again (its answer is not taken from the client), and on 00 the
+/// identity takes the INSi traits and INS. Traced as `insi.recuperation`.
+pub(crate) async fn insi_validation(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<InsiValidation>, JsonRejection>,
+) -> Result<Json<PatientRecord>, ApiError> {
+    let Json(v) = body?;
+    let actor = me.0.actor();
+    let rec = s.store.patient(&actor, &id).await?;
+    if rec.version != v.version {
+        return Err(StoreError::Conflict {
+            expected: v.version,
+            found: rec.version,
+        }
+        .into());
+    }
+    let (r, _) = s
+        .insi
+        .rechercher_identite(&rec.identity)
+        .await
+        .map_err(|e| {
+            let status = match e {
+                crate::insi::InsiFailure::Delai(_) => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            ApiError::new(status, "insi", e.to_string())
+        })?;
+    let Some(i) = r.individu else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "insi",
+            format!(
+                "le téléservice INSi ne renvoie plus une seule identité ({}): {}",
+                r.code.code(),
+                crate::insi::conseil(r.code).unwrap_or_default()
+            ),
+        ));
+    };
+    Ok(Json(
+        recover(&s, &actor, &rec, &i, "validée par l'utilisateur").await?,
+    ))
+}
+
+/// Give the identity the INSi's traits and INS (`from_insi`), keeping the
+/// used names, the high-trust document fact and the attributes; the status
+/// follows from the domain rules (récupérée, or qualifiée after a
+/// high-trust document).
+async fn recover(
+    s: &AppState,
+    actor: &esculape_store::Actor,
+    rec: &PatientRecord,
+    i: &esculape_insi::Individu,
+    how: &str,
+) -> Result<PatientRecord, ApiError> {
+    let local = &rec.identity;
+    let bad = |what: &str| ApiError::new(StatusCode::BAD_GATEWAY, "insi", what.to_string());
+    let new = NewIdentity {
+        birth_name: i.traits.nom_naissance.clone(),
+        used_name: local.used_name.clone(),
+        birth_first_names: i.traits.prenoms.clone(),
+        used_first_name: local.used_first_name.clone(),
+        sex: esculape_domain::Sex::from_code(&i.traits.sexe)
+            .ok_or_else(|| bad("sexe INSi illisible"))?,
+        birth_date: BirthDate::parse(&i.traits.date_naissance)
+            .map_err(|_| bad("date de naissance INSi illisible"))?,
+        birth_place_cog: i.traits.lieu_naissance.clone(),
+        ins: Some(esculape_domain::Ins::new(&i.ins.matricule(), &i.ins.oid)?),
+        high_trust_document: local.high_trust_document,
+        from_insi: true,
+        attributes: local.attributes.clone(),
+    };
+    let identity = Identity::validate(new, birth_today(s))?;
+    let updated = s
+        .store
+        .update_identity(actor, &rec.id, rec.version, identity)
+        .await?;
+    s.store
+        .trace(
+            actor,
+            "insi.recuperation",
+            Some(&rec.id),
+            &format!("{how}, statut {}", updated.identity.status.code()),
+        )
+        .await?;
+    Ok(updated)
 }
 
 /// The INS plugin's comparison of the local identity with the INSi's, or

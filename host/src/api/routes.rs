@@ -86,6 +86,7 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)),
         route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
         route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)),
+        route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body("ValidationInsi"),
         route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)),
         route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body("Coordonnees"),
         route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)),
