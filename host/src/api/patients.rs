@@ -110,11 +110,7 @@ pub(crate) async fn insi(
             s.store
                 .trace(&actor, "insi.echec", Some(&id), &e.to_string())
                 .await?;
-            let status = match e {
-                crate::insi::InsiFailure::Delai(_) => StatusCode::GATEWAY_TIMEOUT,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            return Err(ApiError::new(status, "insi", e.to_string()));
+            return Err(insi_error(e));
         }
     };
     let detail = format!(
@@ -150,6 +146,15 @@ pub(crate) async fn insi(
     })))
 }
 
+/// A failing INSi as the client sees it: 504 when slow, 502 otherwise.
+fn insi_error(e: crate::insi::InsiFailure) -> ApiError {
+    let status = match e {
+        crate::insi::InsiFailure::Delai(_) => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    ApiError::new(status, "insi", e.to_string())
+}
+
 #[derive(serde::Deserialize)]
 pub(crate) struct InsiValidation {
     /// The version of the identity the user compared.
@@ -179,13 +184,7 @@ pub(crate) async fn insi_validation(
         .insi
         .rechercher_identite(&rec.identity)
         .await
-        .map_err(|e| {
-            let status = match e {
-                crate::insi::InsiFailure::Delai(_) => StatusCode::GATEWAY_TIMEOUT,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            ApiError::new(status, "insi", e.to_string())
-        })?;
+        .map_err(insi_error)?;
     let Some(i) = r.individu else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -228,7 +227,7 @@ async fn recover(
         ins: Some(esculape_domain::Ins::new(&i.ins.matricule(), &i.ins.oid)?),
         high_trust_document: local.high_trust_document,
         from_insi: true,
-        attributes: local.attributes.clone(),
+        attributes: local.attributes,
     };
     let identity = Identity::validate(new, birth_today(s))?;
     let updated = s
