@@ -8,13 +8,18 @@
 //! `esculape_insi::request`).
 
 use esculape_domain::Identity;
-use esculape_insi::{CodeCr, Contexte, InsiError, Recherche, Resultat, Traits};
+use esculape_insi::{
+    CarteVitale, CodeCr, Contexte, InsiError, Matricule, Recherche, Resultat, Traits,
+};
 use std::time::Duration;
 
 /// Where the INSi is and who asks.
 #[derive(Debug, Clone)]
 pub struct InsiConfig {
     pub url: String,
+    /// The carte Vitale reader (the sandbox's virtual one by default);
+    /// none: traits only.
+    pub lecteur: Option<String>,
     pub timeout: Duration,
     /// Context of every request; its message id and time are renewed.
     pub contexte: Contexte,
@@ -26,6 +31,10 @@ impl InsiConfig {
         Self {
             url: std::env::var("ESCULAPE_INSI_URL")
                 .unwrap_or_else(|_| "http://127.0.0.1:8090/insi".into()),
+            lecteur: Some(
+                std::env::var("ESCULAPE_VITALE_URL")
+                    .unwrap_or_else(|_| "http://127.0.0.1:8090/vitale".into()),
+            ),
             timeout: Duration::from_secs(10),
             contexte: Contexte::exemple(),
         }
@@ -97,23 +106,93 @@ impl InsiClient {
         }
     }
 
-    /// Search by traits without the birth place; on 02, again with it
-    /// when the identity has a known one. Returns the answer and whether
-    /// the birth place was sent.
+    /// The beneficiaries of the card in the reader, if any (a reader that
+    /// does not answer is taken as empty: the traits remain).
+    pub async fn carte(&self) -> Option<Vec<CarteVitale>> {
+        let url = format!("{}/carte", self.config.lecteur.as_deref()?);
+        let reply = self.http.get(url).send().await;
+        let reply = match reply {
+            Ok(r) if r.status().as_u16() == 200 => r,
+            Ok(_) => return None,
+            Err(e) => {
+                tracing::warn!("lecteur de carte Vitale injoignable: {e}");
+                return None;
+            }
+        };
+        let card: serde_json::Value = serde_json::from_str(&reply.text().await.ok()?).ok()?;
+        let matricule = |v: &serde_json::Value| {
+            let m = v.as_str()?;
+            (m.len() == 15).then(|| Matricule {
+                numero: m[..13].to_string(),
+                cle: m[13..].to_string(),
+            })
+        };
+        let text = |v: &serde_json::Value| v.as_str().map(String::from);
+        Some(
+            card["beneficiaires"]
+                .as_array()?
+                .iter()
+                .filter_map(|b| {
+                    Some(CarteVitale {
+                        matricule_individu: matricule(&b["matricule_individu"]),
+                        matricule_ouvrant_droit: matricule(&b["matricule_ouvrant_droit"]),
+                        nom_naissance: text(&b["nom_naissance"]),
+                        date_naissance: text(&b["date_naissance"])?,
+                        rang_naissance: text(&b["rang_naissance"]),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The preferred way first: by the carte Vitale in the reader when one
+    /// of its beneficiaries is this patient (same birth date and name);
+    /// then by traits without the birth place and, on 02, again with it
+    /// when the identity has a known one.
     pub async fn rechercher_identite(
         &self,
         identity: &Identity,
-    ) -> Result<(Resultat, bool), InsiFailure> {
+    ) -> Result<(Resultat, Methode), InsiFailure> {
+        let d = identity.birth_date;
+        let date = format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
+        let beneficiaire = self.carte().await.and_then(|b| {
+            b.into_iter().find(|b| {
+                b.date_naissance == date
+                    && b.nom_naissance
+                        .as_deref()
+                        .is_none_or(|n| n == identity.birth_name)
+            })
+        });
+        if let Some(b) = beneficiaire {
+            let r = self.rechercher(&Recherche::CarteVitale(b)).await?;
+            if r.code == CodeCr::Trouve {
+                return Ok((r, Methode::CarteVitale));
+            }
+        }
         let first = self.rechercher(&traits(identity, false)).await?;
         let cog = identity
             .birth_place_cog
             .as_deref()
             .filter(|c| *c != "99999" && !c.is_empty());
         if first.code == CodeCr::Plusieurs && cog.is_some() {
-            return Ok((self.rechercher(&traits(identity, true)).await?, true));
+            return Ok((
+                self.rechercher(&traits(identity, true)).await?,
+                Methode::TraitsEtLieu,
+            ));
         }
-        Ok((first, false))
+        Ok((first, Methode::Traits))
     }
+}
+
+/// How the INSi was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Methode {
+    #[serde(rename = "carte Vitale")]
+    CarteVitale,
+    #[serde(rename = "traits")]
+    Traits,
+    #[serde(rename = "traits et lieu de naissance")]
+    TraitsEtLieu,
 }
 
 /// What to tell the user about an answer without a single identity.

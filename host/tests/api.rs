@@ -226,10 +226,11 @@ async fn insi_query_compares_and_advises() {
         .await
         .unwrap()
         .token;
+    let (insi, sandbox) = common::sandbox().await;
     let app = router(AppState {
         runtime: rt.clone(),
         store: store.clone(),
-        insi: common::sandbox_insi().await,
+        insi,
     });
     let create = |json: &'static str| {
         let app = app.clone();
@@ -363,9 +364,40 @@ async fn insi_query_compares_and_advises() {
     let (status, _) = call(&app, "GET", "/api/cog", None, Some(&token)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // A carte Vitale in the reader: the preferred query, even for a child
+    // known only by her father's NIR on the family card.
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{sandbox}/vitale/inserer/famille-dupont"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let id = create(r#"{"birth_name":"Dupont","birth_first_names":["Léa"],"sex":"F","birth_date":"2015-03-10","birth_place_cog":"75056"}"#).await;
+    let (_, v) = ask(id.clone()).await;
+    assert_eq!(v["methode"], "carte Vitale", "{v}");
+    assert_eq!(v["code"], "00");
+    assert_eq!(v["recuperee"], true, "{v}");
+    let trail = store.audit_of_patient(&id, 10).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.detail == "code 00, par la carte Vitale"),
+        "{trail:?}"
+    );
+    // A patient who is not on the card in the reader: by traits.
+    let id = create(r#"{"birth_name":"Corse","birth_first_names":["Anthony"],"sex":"M","birth_date":"1980-03-02","birth_place_cog":"2B020"}"#).await;
+    let (_, v) = ask(id).await;
+    assert_eq!(v["methode"], "traits", "{v}");
+    http.post(format!("{sandbox}/vitale/retirer"))
+        .send()
+        .await
+        .unwrap();
+
     // A service that cannot be reached: a 502 in French, traced.
     let mut config = esculape_host::insi::InsiConfig::from_env();
     config.url = "http://127.0.0.1:1/insi".into();
+    config.lecteur = Some("http://127.0.0.1:1/vitale".into());
     let down = router(AppState {
         runtime: rt.clone(),
         store: store.clone(),

@@ -104,7 +104,7 @@ pub(crate) async fn insi(
     let actor = me.0.actor();
     let rec = s.store.patient(&actor, &id).await?;
     let answer = s.insi.rechercher_identite(&rec.identity).await;
-    let (r, with_place) = match answer {
+    let (r, how) = match answer {
         Ok(x) => x,
         Err(e) => {
             s.store
@@ -113,15 +113,15 @@ pub(crate) async fn insi(
             return Err(insi_error(e));
         }
     };
-    let detail = format!(
-        "code {}{}",
-        r.code.code(),
-        if with_place {
-            ", avec le lieu de naissance"
-        } else {
-            ""
+    let detail = match how {
+        crate::insi::Methode::Traits => format!("code {}", r.code.code()),
+        crate::insi::Methode::TraitsEtLieu => {
+            format!("code {}, avec le lieu de naissance", r.code.code())
         }
-    );
+        crate::insi::Methode::CarteVitale => {
+            format!("code {}, par la carte Vitale", r.code.code())
+        }
+    };
     s.store
         .trace(&actor, "insi.recherche", Some(&id), &detail)
         .await?;
@@ -138,7 +138,8 @@ pub(crate) async fn insi(
         "code": r.code.code(),
         "libelle": r.libelle,
         "conseil": crate::insi::conseil(r.code),
-        "avec_lieu_naissance": with_place,
+        "methode": how,
+        "avec_lieu_naissance": how == crate::insi::Methode::TraitsEtLieu,
         "individu": r.individu,
         "comparaison": comparison,
         "recuperee": recovered.is_some(),

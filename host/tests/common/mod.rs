@@ -109,6 +109,11 @@ pub const HELENE: &str = r#"{"birth_name":"Dupont","birth_first_names":["Hélèn
 
 /// An INSi client talking to a sandbox started in this process.
 pub async fn sandbox_insi() -> Arc<esculape_host::insi::InsiClient> {
+    sandbox().await.0
+}
+
+/// The same, with the sandbox's address (to insert cards, set failures).
+pub async fn sandbox() -> (Arc<esculape_host::insi::InsiClient>, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -120,5 +125,9 @@ pub async fn sandbox_insi() -> Arc<esculape_host::insi::InsiClient> {
     });
     let mut config = esculape_host::insi::InsiConfig::from_env();
     config.url = format!("http://{addr}/insi");
-    Arc::new(esculape_host::insi::InsiClient::new(config))
+    config.lecteur = Some(format!("http://{addr}/vitale"));
+    (
+        Arc::new(esculape_host::insi::InsiClient::new(config)),
+        format!("http://{addr}"),
+    )
 }
