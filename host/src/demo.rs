@@ -292,22 +292,14 @@ pub fn identity(rng: &mut Rng, today: Day) -> Identity {
             birth_first_names: first,
             used_first_name: None,
             sex,
-            birth_date: BirthDate {
-                year: birth.year as u16,
-                month: birth.month as u8,
-                day: birth.day as u8,
-            },
+            birth_date: BirthDate::from(birth),
             birth_place_cog: Some(rng.pick(COG).0.to_string()),
             ins: None,
             high_trust_document: rng.chance(40),
             from_insi: false,
             attributes: IdentityAttributes::default(),
         },
-        BirthDate {
-            year: today.year as u16,
-            month: today.month as u8,
-            day: today.day as u8,
-        },
+        BirthDate::from(today),
     )
     .expect("identité de démonstration valide")
 }

@@ -214,6 +214,17 @@ pub struct BirthDate {
     pub day: u8,
 }
 
+impl From<crate::calendar::Day> for BirthDate {
+    /// A known calendar day (years past 65535 do not occur in a practice).
+    fn from(d: crate::calendar::Day) -> Self {
+        Self {
+            year: d.year.clamp(0, u16::MAX as i32) as u16,
+            month: d.month as u8,
+            day: d.day as u8,
+        }
+    }
+}
+
 impl BirthDate {
     pub fn parse(s: &str) -> Result<Self, IdentityError> {
         let bad = || IdentityError::BadBirthDate(s.to_string());

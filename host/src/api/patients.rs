@@ -22,12 +22,7 @@ fn default_limit() -> i64 {
 }
 
 fn birth_today(s: &AppState) -> BirthDate {
-    let d = today(&s.store);
-    BirthDate {
-        year: d.year as u16,
-        month: d.month as u8,
-        day: d.day as u8,
-    }
+    BirthDate::from(today(&s.store))
 }
 
 pub(crate) async fn search(

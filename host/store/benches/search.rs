@@ -161,11 +161,7 @@ fn identity(rng: &mut Rng) -> Identity {
             birth_first_names: first,
             used_first_name: None,
             sex,
-            birth_date: BirthDate {
-                year: birth.year as u16,
-                month: birth.month as u8,
-                day: birth.day as u8,
-            },
+            birth_date: BirthDate::from(birth),
             birth_place_cog: Some("75111".into()),
             ins: None,
             high_trust_document: false,
