@@ -200,11 +200,26 @@ fn run_with_timeout(mut cmd: Command, limit: Duration) -> anyhow::Result<Option<
     }
 }
 
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Returns the number of mutants killed (all of them, or an error).
 pub fn run(root: &Path) -> anyhow::Result<u64> {
     let base = crate::target_dir(root).join("mutants");
     let tree = base.join("tree");
     copy_tree(root, &tree)?;
+    // The copy builds into the shared target folder, where cargo names a
+    // workspace crate's artifacts the same whatever its checkout: its
+    // fingerprints then point at the copy's files. The copy must go when
+    // the check ends, so that the next build of the real tree finds those
+    // files missing and rebuilds, rather than taking the copy's (possibly
+    // older) crates as fresh.
+    let _remove = RemoveOnDrop(tree.clone());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut survivors = Vec::new();
     for m in MUTANTS {
