@@ -296,6 +296,7 @@ pub fn identity(rng: &mut Rng, today: Day) -> Identity {
             birth_place_cog: Some(rng.pick(COG).0.to_string()),
             ins: None,
             high_trust_document: rng.chance(40),
+            justificatif: None,
             from_insi: false,
             attributes: IdentityAttributes::default(),
         },

@@ -8,6 +8,8 @@
 //!   trusted-keys/*.pub            publisher keys (hex ed25519)
 //!   policy.json                   host policy (optional; defaults apply)
 //!   esculape.db                   embedded SQLite (unless $ESCULAPE_DATABASE_URL)
+//!   cog.tsv                       COG referential imported from the INSEE files
+//!                                 (`esculape cog import DIR`; else the bundled one)
 //! ```
 
 use esculape_registry::TrustedKeys;
@@ -99,6 +101,29 @@ pub async fn store(home: &Path) -> Result<esculape_store::Store, HomeError> {
     esculape_store::Store::connect(&database_url(home))
         .await
         .map_err(|e| HomeError::Runtime(e.to_string()))
+}
+
+/// Where `esculape cog import` writes the referential.
+pub fn cog_path(home: &Path) -> PathBuf {
+    home.join("cog.tsv")
+}
+
+/// The COG referential: the one imported from the INSEE files into this
+/// home, else the bundled one. Loaded once per process.
+pub fn cog(home: &Path) -> Result<&'static esculape_domain::cog::Referentiel, HomeError> {
+    let path = cog_path(home);
+    if !path.exists() {
+        return Ok(esculape_domain::cog::Referentiel::bundled());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| HomeError::File {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let r = esculape_domain::cog::Referentiel::parse(&text).map_err(|e| HomeError::File {
+        path,
+        message: e.to_string(),
+    })?;
+    Ok(Box::leak(Box::new(r)))
 }
 
 /// A runtime on this home, without loading the installed plugins.

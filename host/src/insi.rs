@@ -145,6 +145,29 @@ impl InsiClient {
         )
     }
 
+    /// The reader's events after number `depuis` (waiting up to 25 s for
+    /// one): (number, is an insertion). Err when there is no reader or it
+    /// does not answer.
+    pub async fn evenements(&self, depuis: u64) -> Result<Vec<(u64, bool)>, ()> {
+        let base = self.config.lecteur.as_deref().ok_or(())?;
+        let url = format!("{base}/evenements?depuis={depuis}&attente_ms=25000");
+        let reply = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(35))
+            .send()
+            .await
+            .map_err(|_| ())?;
+        let events: serde_json::Value =
+            serde_json::from_str(&reply.text().await.map_err(|_| ())?).map_err(|_| ())?;
+        Ok(events
+            .as_array()
+            .ok_or(())?
+            .iter()
+            .filter_map(|e| Some((e["numero"].as_u64()?, e["nature"] == "insertion")))
+            .collect())
+    }
+
     /// The preferred way first: by the carte Vitale in the reader when one
     /// of its beneficiaries is this patient (same birth date and name);
     /// then by traits without the birth place and, on 02, again with it
@@ -169,6 +192,15 @@ impl InsiClient {
                 return Ok((r, Methode::CarteVitale));
             }
         }
+        self.rechercher_traits(identity).await
+    }
+
+    /// By traits only: without the birth place, then with it on 02 (the
+    /// verification of an INS asks this way).
+    pub async fn rechercher_traits(
+        &self,
+        identity: &Identity,
+    ) -> Result<(Resultat, Methode), InsiFailure> {
         let first = self.rechercher(&traits(identity, false)).await?;
         let cog = identity
             .birth_place_cog

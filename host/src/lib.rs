@@ -5,3 +5,4 @@ pub mod demo;
 pub mod export;
 pub mod home;
 pub mod insi;
+pub mod qualification;

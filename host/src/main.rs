@@ -75,6 +75,76 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// The COG referential of birth places.
+    Cog {
+        #[command(subcommand)]
+        command: CogCommand,
+    },
+    /// INS: NIR/NIA keys, INSi queries.
+    Ins {
+        #[command(subcommand)]
+        command: InsCommand,
+    },
+    /// Dashboards.
+    Indicators {
+        #[command(subcommand)]
+        command: IndicatorsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CogCommand {
+    /// Import the INSEE files of a folder (v_commune_AAAA.csv, and if
+    /// present v_commune_depuis_1943.csv, v_mvt_commune_AAAA.csv,
+    /// v_pays_territoire_AAAA.csv, v_comer_AAAA.csv) as this home's
+    /// referential, used instead of the bundled one from the next start.
+    Import { dir: PathBuf },
+    /// What a code designates (now, or on --date AAAA-MM-JJ).
+    Lieu {
+        code: String,
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InsCommand {
+    /// Check a NIR/NIA (15 characters), or give the key of 13.
+    Check { nir: String },
+    /// Ask the configured INSi (the sandbox by default) by traits.
+    Search {
+        /// Birth name.
+        #[arg(long)]
+        nom: String,
+        /// First birth first name(s).
+        #[arg(long)]
+        prenom: Vec<String>,
+        /// F or M.
+        #[arg(long)]
+        sexe: String,
+        /// Birth date AAAA-MM-JJ.
+        #[arg(long)]
+        naissance: String,
+        /// Birth place COG (used on a 02 answer).
+        #[arg(long)]
+        lieu: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// TBB.INS.02: patients seen and identity statuses of a month.
+    Ins {
+        /// AAAA-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        rpps: Option<String>,
+        #[arg(long)]
+        finess: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -219,6 +289,12 @@ fn main() -> anyhow::Result<()> {
             println!("{n} dossier(s) importé(s)");
             Ok(())
         }),
+        Command::Cog { command } => cog(home, command),
+        Command::Ins {
+            command: InsCommand::Check { nir },
+        } => ins_check(&nir),
+        Command::Ins { command } => ins_search(home, command),
+        Command::Indicators { command } => indicators(home, command),
         Command::Users { command } => with_store(&home, |store| async move {
             match command {
                 UsersCommand::Add {
@@ -271,6 +347,248 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
     }
+}
+
+/// `esculape ins check`: valid or not, and the expected key.
+fn ins_check(nir: &str) -> anyhow::Result<()> {
+    let m: String = nir
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let key = (m.len() == 13 || m.len() == 15)
+        .then(|| esculape_domain::identity::ins_key(&m[..13]))
+        .flatten()
+        .ok_or_else(|| {
+            anyhow::anyhow!("«{nir}»: 13 ou 15 caractères attendus (chiffres, 2A/2B pour la Corse)")
+        })?;
+    if m.len() == 13 {
+        println!("{m}: clé {key:02} ({m}{key:02})");
+        return Ok(());
+    }
+    if m[13..].parse::<u8>().ok() == Some(key) {
+        println!("{m}: valide");
+        Ok(())
+    } else {
+        anyhow::bail!("{m}: invalide, clé attendue {key:02}")
+    }
+}
+
+fn cog(home: PathBuf, command: CogCommand) -> anyhow::Result<()> {
+    match command {
+        CogCommand::Import { dir } => {
+            let mut found: std::collections::BTreeMap<&str, PathBuf> = Default::default();
+            for e in
+                std::fs::read_dir(&dir).with_context(|| format!("lecture de {}", dir.display()))?
+            {
+                let path = e?.path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if !name.ends_with(".csv") {
+                    continue;
+                }
+                let kind = if name.starts_with("v_commune_depuis") {
+                    "historique"
+                } else if name.starts_with("v_commune_") {
+                    "communes"
+                } else if name.starts_with("v_mvt_commune") {
+                    "mouvements"
+                } else if name.starts_with("v_pays") {
+                    "pays"
+                } else if name.starts_with("v_comer") {
+                    "outre_mer"
+                } else {
+                    continue;
+                };
+                // The latest vintage when several are present.
+                if found.get(kind).is_none_or(|p| p < &path) {
+                    found.insert(kind, path);
+                }
+            }
+            let read = |k: &str| -> anyhow::Result<Option<String>> {
+                found
+                    .get(k)
+                    .map(|p| {
+                        std::fs::read_to_string(p)
+                            .with_context(|| format!("lecture de {}", p.display()))
+                    })
+                    .transpose()
+            };
+            let communes = read("communes")?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: fichier v_commune_AAAA.csv de l'INSEE absent",
+                    dir.display()
+                )
+            })?;
+            let (historique, mouvements, pays, outre_mer) = (
+                read("historique")?,
+                read("mouvements")?,
+                read("pays")?,
+                read("outre_mer")?,
+            );
+            let (tsv, bilan) =
+                esculape_domain::cog::insee::importer(&esculape_domain::cog::insee::Fichiers {
+                    communes: &communes,
+                    historique: historique.as_deref(),
+                    mouvements: mouvements.as_deref(),
+                    pays: pays.as_deref(),
+                    outre_mer: outre_mer.as_deref(),
+                })?;
+            // Check it reads back before replacing anything.
+            esculape_domain::cog::Referentiel::parse(&tsv)?;
+            std::fs::create_dir_all(&home)?;
+            let dest = home::cog_path(&home);
+            let tmp = dest.with_extension("tsv.tmp");
+            std::fs::write(&tmp, tsv)?;
+            std::fs::rename(&tmp, &dest)?;
+            println!(
+                "référentiel COG importé dans {}: {} communes, {} communes déléguées, associées et arrondissements, {} codes historiques, {} pays et territoires, {} communes d'outre-mer",
+                dest.display(),
+                bilan.communes,
+                bilan.communes_rattachees,
+                bilan.codes_historiques,
+                bilan.pays_et_territoires,
+                bilan.outre_mer
+            );
+            for missing in ["historique", "mouvements", "pays", "outre_mer"] {
+                if !found.contains_key(missing) {
+                    println!("(fichier {missing} absent: non importé)");
+                }
+            }
+            Ok(())
+        }
+        CogCommand::Lieu { code, date } => {
+            let r = home::cog(&home)?;
+            let lieu = match &date {
+                Some(d) => r.code_le(&code, d),
+                None => r.code(&code),
+            };
+            match lieu {
+                Some(l) => {
+                    println!("{}", serde_json::to_string_pretty(&l)?);
+                    Ok(())
+                }
+                None => anyhow::bail!("{code}: code inconnu du référentiel"),
+            }
+        }
+    }
+}
+
+/// `esculape ins search`: one query by traits, traced.
+fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
+    let InsCommand::Search {
+        nom,
+        prenom,
+        sexe,
+        naissance,
+        lieu,
+    } = command
+    else {
+        return Ok(());
+    };
+    let today = esculape_domain::BirthDate::from(
+        esculape_domain::calendar::paris_local(esculape_store::now_millis()).day(),
+    );
+    let identity = esculape_domain::Identity::validate(
+        esculape_domain::NewIdentity {
+            birth_name: nom,
+            used_name: None,
+            birth_first_names: prenom,
+            used_first_name: None,
+            sex: esculape_domain::Sex::from_code(&sexe.to_ascii_uppercase())
+                .ok_or_else(|| anyhow::anyhow!("sexe «{sexe}»: F ou M"))?,
+            birth_date: esculape_domain::BirthDate::parse(&naissance)?,
+            birth_place_cog: lieu,
+            ins: None,
+            high_trust_document: false,
+            justificatif: None,
+            from_insi: false,
+            attributes: Default::default(),
+        },
+        today,
+    )?;
+    with_store(&home, |store| async move {
+        let client =
+            esculape_host::insi::InsiClient::new(esculape_host::insi::InsiConfig::from_env());
+        let actor = Actor::system();
+        let (r, how) = match client.rechercher_traits(&identity).await {
+            Ok(x) => x,
+            Err(e) => {
+                store
+                    .trace(
+                        &actor,
+                        "insi.echec",
+                        None,
+                        &format!("ligne de commande: {e}"),
+                    )
+                    .await?;
+                anyhow::bail!("{e}");
+            }
+        };
+        store
+            .trace(
+                &actor,
+                "insi.recherche",
+                None,
+                &format!("ligne de commande: code {}", r.code.code()),
+            )
+            .await?;
+        println!("{} {} ({:?})", r.code.code(), r.libelle, how);
+        if let Some(c) = esculape_host::insi::conseil(r.code) {
+            println!("{c}");
+        }
+        if let Some(i) = &r.individu {
+            println!("{}", serde_json::to_string_pretty(i)?);
+        }
+        Ok(())
+    })
+}
+
+fn indicators(home: PathBuf, command: IndicatorsCommand) -> anyhow::Result<()> {
+    let IndicatorsCommand::Ins {
+        month,
+        rpps,
+        finess,
+        json,
+    } = command;
+    with_store(&home, |store| async move {
+        let cols = store
+            .indicateurs_ins(&Actor::system(), &month, rpps.as_deref(), finess.as_deref())
+            .await?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&cols)?);
+            return Ok(());
+        }
+        println!("TBB.INS.02, {month}");
+        for c in cols {
+            let who = if c.tout_le_cabinet {
+                "tout le cabinet".to_string()
+            } else {
+                format!("RPPS {}, FINESS {}", c.rpps, c.finess)
+            };
+            println!("\n{who}");
+            println!(
+                "  Nombre de patients uniques vus dans le mois  {:>6}",
+                c.patients_vus
+            );
+            for (label, n) in [
+                ("Identités au statut provisoire", &c.provisoire),
+                ("Identités au statut récupérée", &c.recuperee),
+                ("Identités au statut validée", &c.validee),
+                ("Identités au statut qualifiée", &c.qualifiee),
+                (
+                    "  dont par procédure spécifique transitoire",
+                    &c.qualifiee_procedure_transitoire,
+                ),
+            ] {
+                println!("  {label:<44} {:>6} {:>6.1} %", n.nombre, n.taux);
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Run `f` on the home's store in a fresh tokio runtime.
@@ -385,13 +703,17 @@ fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
                 Err(e) => tracing::error!("index de recherche non chargé: {e}"),
             }
         });
-        let state = api::AppState {
-            runtime: Arc::new(rt),
+        let mut state = api::AppState::new(
+            Arc::new(rt),
             store,
-            insi: Arc::new(esculape_host::insi::InsiClient::new(
+            Arc::new(esculape_host::insi::InsiClient::new(
                 esculape_host::insi::InsiConfig::from_env(),
             )),
-        };
+        );
+        state.cog = home::cog(&home)?;
+        // The INS workflow in the background: INSi queries and their
+        // retries, verifications, carte Vitale insertions.
+        esculape_host::qualification::demarrer(&state);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("écoute sur {addr}"))?;

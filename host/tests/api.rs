@@ -3,23 +3,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{HELENE, TestApp, call};
+use common::{HELENE, TestApp, call, runtime_with_ins};
 use esculape_host::api::{AppState, router};
-use esculape_sdk_testing::Harness;
 use std::sync::Arc;
-
-/// A host runtime with the INS plugin installed as `serve` loads it (the
-/// harness keeps its folder alive).
-fn runtime_with_ins() -> (Harness, esculape_runtime::Runtime) {
-    let h = Harness::new();
-    h.install_crate("esculape-plugin-ins").unwrap();
-    let home = h.home().to_path_buf();
-    std::fs::create_dir_all(home.join("trusted-keys")).unwrap();
-    std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();
-    let rt = esculape_host::home::runtime(&home).unwrap();
-    rt.load_installed();
-    (h, rt)
-}
 
 #[tokio::test]
 async fn health_and_plugin_list() {
@@ -34,11 +20,11 @@ async fn health_and_plugin_list() {
         .await
         .unwrap()
         .token;
-    let app = router(AppState {
-        runtime: Arc::new(rt),
-        store: Arc::new(store.store),
-        insi: common::sandbox_insi().await,
-    });
+    let app = router(AppState::new(
+        Arc::new(rt),
+        Arc::new(store.store),
+        common::sandbox_insi().await,
+    ));
 
     let (status, v) = call(&app, "GET", "/api/health", None, None).await;
     assert_eq!(status, 200);
@@ -227,11 +213,7 @@ async fn insi_query_compares_and_advises() {
         .unwrap()
         .token;
     let (insi, sandbox) = common::sandbox().await;
-    let app = router(AppState {
-        runtime: rt.clone(),
-        store: store.clone(),
-        insi,
-    });
+    let app = router(AppState::new(rt.clone(), store.clone(), insi));
     let create = |json: &'static str| {
         let app = app.clone();
         let token = token.clone();
@@ -398,11 +380,11 @@ async fn insi_query_compares_and_advises() {
     let mut config = esculape_host::insi::InsiConfig::from_env();
     config.url = "http://127.0.0.1:1/insi".into();
     config.lecteur = Some("http://127.0.0.1:1/vitale".into());
-    let down = router(AppState {
-        runtime: rt.clone(),
-        store: store.clone(),
-        insi: Arc::new(esculape_host::insi::InsiClient::new(config)),
-    });
+    let down = router(AppState::new(
+        rt.clone(),
+        store.clone(),
+        Arc::new(esculape_host::insi::InsiClient::new(config)),
+    ));
     let id2 = create(r#"{"birth_name":"Martin","birth_first_names":["Paul"],"sex":"M","birth_date":"1970-01-01","birth_place_cog":"75056"}"#).await;
     let (status, v) = call(
         &down,

@@ -1,21 +1,12 @@
 //! `esculape plugins install|list` as an administrator uses them.
 
+mod common;
+
 use esculape_registry::SigningKey;
 use esculape_sdk_testing::Harness;
-use std::process::Command;
 
 fn esculape(home: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_esculape"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::esculape_cli(home, &[], args)
 }
 
 #[test]
@@ -118,6 +109,7 @@ async fn audit_verify_detects_a_modified_line() {
         birth_place_cog: None,
         ins: None,
         high_trust_document: false,
+        justificatif: None,
         from_insi: false,
         attributes: Default::default(),
     };

@@ -115,6 +115,7 @@ fn concrete(a: &TestApp, ids: &Ids, path: &str, op: &serde_json::Value) -> Strin
             let v = match name {
                 "q" => "dup".to_string(),
                 "from" | "to" | "day" => "2026-11-27".to_string(),
+                "mois" => "2026-11".to_string(),
                 "practitioner" => a.practice.medecin.id.clone(),
                 "site" => a.practice.site.id.clone(),
                 other => panic!("paramètre de requête inconnu du test: {other}"),

@@ -140,6 +140,13 @@ pub fn personnes() -> Vec<Personne> {
             historique: vec![],
             traits: traits("DUPONT", "LEA", "F", "2015-03-10", "75056"),
         },
+        // Synthetic: born abroad (Spain, 99134): a country code that a
+        // referential of communes alone does not know.
+        Personne {
+            ins: nir("2750899134077"),
+            historique: vec![],
+            traits: traits("MARTINEZ", "ANA", "F", "1975-08-19", "99134"),
+        },
     ]
 }
 

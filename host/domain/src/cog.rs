@@ -4,9 +4,17 @@
 //! package `@etalab/decoupage-administratif` (Etalab / INSEE data under the
 //! Licence Ouverte 2.0): every current commune, delegated and associated
 //! commune and municipal arrondissement, with the former codes of merged
-//! communes. It has no validity dates and no countries or territories
-//! abroad (99xxx): those come from the INSEE files. "INCONNU" is 99999,
-//! only when typed.
+//! communes. It has no validity dates, no countries or territories abroad
+//! (99xxx) and no communes of the overseas collectivities: those come from
+//! the INSEE files ([`insee`], `esculape cog import DIR`), which carry the
+//! history since 1943. "INCONNU" is 99999, only when typed.
+//!
+//! File format (TSV, `#` comments): code, name, nature, the current place
+//! it belongs to or was merged into, former codes (comma-separated), and
+//! optionally the validity dates `AAAA-MM-JJ` (start included, end
+//! excluded, empty when open or unknown).
+
+pub mod insee;
 
 use crate::identity::normalize_name;
 use std::collections::HashMap;
@@ -16,7 +24,7 @@ use std::sync::OnceLock;
 pub const INCONNU: &str = "99999";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Nature {
     Commune,
     /// Commune déléguée of a commune nouvelle.
@@ -29,6 +37,12 @@ pub enum Nature {
     Ancienne,
     /// 99999: a birth place typed as unknown.
     Inconnu,
+    /// A country abroad (99xxx).
+    Pays,
+    /// A territory abroad with its own code (99xxx).
+    Territoire,
+    /// A commune of an overseas collectivity (975, 977, 978, 986–988).
+    OutreMer,
 }
 
 /// What a code designates.
@@ -39,6 +53,12 @@ pub struct Lieu {
     pub nature: Nature,
     /// The current commune this place belongs to or was merged into.
     pub commune_actuelle: Option<String>,
+    /// Validity of the code for this place (`AAAA-MM-JJ`, end excluded),
+    /// when the referential knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debut: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fin: Option<String>,
 }
 
 struct Ligne {
@@ -46,12 +66,32 @@ struct Ligne {
     nom: String,
     nature: Nature,
     parent: Option<String>,
+    debut: Option<String>,
+    fin: Option<String>,
 }
 
-/// A COG referential: lookups by code (current or former) and by name.
+impl Ligne {
+    /// Whether the code designated this place on `date` (`AAAA-MM-JJ`);
+    /// `None` when the referential has no dates for it.
+    fn en_vigueur(&self, date: &str) -> Option<bool> {
+        if self.debut.is_none() && self.fin.is_none() {
+            return None;
+        }
+        Some(
+            self.debut.as_deref().is_none_or(|d| d <= date)
+                && self.fin.as_deref().is_none_or(|f| date < f),
+        )
+    }
+}
+
+/// A COG referential: lookups by code (current or former), by name, and
+/// by date.
 pub struct Referentiel {
     lignes: Vec<Ligne>,
+    /// The current place of each code.
     par_code: HashMap<String, usize>,
+    /// Every line of each code, current or not.
+    historique: HashMap<String, Vec<usize>>,
     /// Former code → the current commune that took it over.
     anciens: HashMap<String, usize>,
     /// Normalised name (as identities store names), sorted, → line.
@@ -66,12 +106,13 @@ pub struct CogError {
 }
 
 impl Referentiel {
-    /// Read the bundled TSV format (`code, name, kind, parent, former
-    /// codes`; `#` lines are comments).
+    /// Read the TSV format (`code, name, kind, parent, former codes[,
+    /// start, end]`; `#` lines are comments).
     pub fn parse(tsv: &str) -> Result<Self, CogError> {
         let mut r = Self {
             lignes: Vec::new(),
             par_code: HashMap::new(),
+            historique: HashMap::new(),
             anciens: HashMap::new(),
             noms: Vec::new(),
         };
@@ -84,23 +125,51 @@ impl Referentiel {
                 ligne: n + 1,
                 raison: raison.into(),
             };
-            let [code, nom, nature, parent, former] = f[..] else {
-                return Err(bad("5 colonnes attendues"));
+            let (code, nom, nature, parent, former, debut, fin) = match f[..] {
+                [c, n, k, p, a] => (c, n, k, p, a, "", ""),
+                [c, n, k, p, a, d, e] => (c, n, k, p, a, d, e),
+                _ => return Err(bad("5 ou 7 colonnes attendues")),
             };
             if code.len() != 5 {
                 return Err(bad("code de 5 caractères attendu"));
             }
+            let date = |d: &str| -> Result<Option<String>, CogError> {
+                if d.is_empty() {
+                    return Ok(None);
+                }
+                let ok = d.len() == 10
+                    && d.bytes().enumerate().all(|(i, b)| {
+                        if i == 4 || i == 7 {
+                            b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    });
+                if ok {
+                    Ok(Some(d.to_string()))
+                } else {
+                    Err(bad("date AAAA-MM-JJ attendue"))
+                }
+            };
+            let (debut, fin) = (date(debut)?, date(fin)?);
             let nature = match nature {
                 "commune" => Nature::Commune,
                 "deleguee" => Nature::Deleguee,
                 "associee" => Nature::Associee,
                 "arrondissement" => Nature::Arrondissement,
+                "ancienne" => Nature::Ancienne,
+                "pays" => Nature::Pays,
+                "territoire" => Nature::Territoire,
+                "outre_mer" => Nature::OutreMer,
                 _ => return Err(bad("nature inconnue")),
             };
             let i = r.lignes.len();
+            r.historique.entry(code.to_string()).or_default().push(i);
             // A delegated commune often keeps the code of its commune
-            // nouvelle: the current commune wins the code.
-            if nature == Nature::Commune || !r.par_code.contains_key(code) {
+            // nouvelle: the current commune wins the code. A code no
+            // longer in use is not current.
+            let current = fin.is_none() && nature != Nature::Ancienne;
+            if current && (nature == Nature::Commune || !r.par_code.contains_key(code)) {
                 r.par_code.insert(code.to_string(), i);
             }
             for a in former.split(',').filter(|a| !a.is_empty()) {
@@ -112,6 +181,8 @@ impl Referentiel {
                 nom: nom.to_string(),
                 nature,
                 parent: Some(parent.to_string()).filter(|p| !p.is_empty() && p != code),
+                debut,
+                fin,
             });
         }
         r.noms.sort();
@@ -134,6 +205,8 @@ impl Referentiel {
             nom: l.nom.clone(),
             nature: l.nature,
             commune_actuelle: l.parent.clone(),
+            debut: l.debut.clone(),
+            fin: l.fin.clone(),
         }
     }
 
@@ -148,10 +221,24 @@ impl Referentiel {
                 nom: "INCONNU".into(),
                 nature: Nature::Inconnu,
                 commune_actuelle: None,
+                debut: None,
+                fin: None,
             });
         }
         if let Some(&i) = self.par_code.get(&code) {
             return Some(self.lieu(i));
+        }
+        // A code no longer in use: its last place, if the history has it.
+        if let Some(&i) = self.historique.get(&code).and_then(|h| h.last()) {
+            let mut l = self.lieu(i);
+            l.nature = Nature::Ancienne;
+            if l.commune_actuelle.is_none() {
+                l.commune_actuelle = self
+                    .anciens
+                    .get(&code)
+                    .map(|&c| self.lignes[c].code.clone());
+            }
+            return Some(l);
         }
         let &i = self.anciens.get(&code)?;
         let now = self.lieu(i);
@@ -160,7 +247,93 @@ impl Referentiel {
             nom: now.nom.clone(),
             nature: Nature::Ancienne,
             commune_actuelle: Some(now.code),
+            debut: None,
+            fin: None,
         })
+    }
+
+    /// What a code designated on `date` (`AAAA-MM-JJ`): the place whose
+    /// validity covers the date; without dates in the referential, what
+    /// the code designates now.
+    pub fn code_le(&self, code: &str, date: &str) -> Option<Lieu> {
+        let code = code.trim().to_ascii_uppercase();
+        let lines = self.historique.get(&code);
+        if let Some(&i) = lines
+            .into_iter()
+            .flatten()
+            .find(|&&i| self.lignes[i].en_vigueur(date) == Some(true))
+        {
+            let mut l = self.lieu(i);
+            if l.fin.is_some() {
+                l.nature = Nature::Ancienne;
+            }
+            return Some(l);
+        }
+        let dated = lines
+            .into_iter()
+            .flatten()
+            .any(|&i| self.lignes[i].en_vigueur(date).is_some());
+        if dated { None } else { self.code(&code) }
+    }
+
+    /// The codes a birth on `date` in the place that is now the commune
+    /// `actuelle` may carry: the commune's own code and those of the
+    /// communes merged into it, each kept when it was in force on that
+    /// date (or when the referential has no dates for it), those known to
+    /// be in force first.
+    pub fn codes_a_la_naissance(&self, actuelle: &str, date: &str) -> Vec<Lieu> {
+        let actuelle = actuelle.trim().to_ascii_uppercase();
+        let mut codes: Vec<String> = vec![actuelle.clone()];
+        let target = self.par_code.get(&actuelle).copied();
+        let mut former: Vec<&String> = self
+            .anciens
+            .iter()
+            .filter(|(_, i)| Some(**i) == target)
+            .map(|(c, _)| c)
+            .collect();
+        former.sort();
+        codes.extend(former.into_iter().cloned());
+        // Communes of the history merged into it, with their dates.
+        let mut merged: Vec<&str> = self
+            .lignes
+            .iter()
+            .filter(|l| l.fin.is_some() && l.parent.as_deref() == Some(actuelle.as_str()))
+            .map(|l| l.code.as_str())
+            .collect();
+        merged.sort();
+        for c in merged {
+            if !codes.iter().any(|x| x == c) {
+                codes.push(c.to_string());
+            }
+        }
+        let mut out: Vec<(bool, Lieu)> = vec![];
+        for c in codes {
+            let lines = self.historique.get(&c);
+            let in_force = lines
+                .into_iter()
+                .flatten()
+                .find(|&&i| self.lignes[i].en_vigueur(date) == Some(true));
+            let dated = lines
+                .into_iter()
+                .flatten()
+                .any(|&i| self.lignes[i].en_vigueur(date).is_some());
+            match in_force {
+                Some(&i) => out.push((true, self.lieu(i))),
+                None if !dated => {
+                    if let Some(l) = self.code(&c) {
+                        out.push((false, l));
+                    }
+                }
+                None => {}
+            }
+        }
+        out.sort_by_key(|(known, _)| !known);
+        out.into_iter().map(|(_, l)| l).collect()
+    }
+
+    /// Number of lines of each nature.
+    pub fn count(&self, nature: Nature) -> usize {
+        self.lignes.iter().filter(|l| l.nature == nature).count()
     }
 
     /// Places whose name starts with `prefix` (case, accents, hyphens and
@@ -177,17 +350,21 @@ impl Referentiel {
             .take_while(|(n, _)| n.starts_with(&p))
             .map(|(_, i)| self.lieu(*i))
             .collect();
-        out.sort_by_key(|l| (l.nature != Nature::Commune, l.nom.len(), l.code.clone()));
+        out.sort_by_key(|l| {
+            (
+                l.nature != Nature::Commune,
+                l.fin.is_some(),
+                l.nom.len(),
+                l.code.clone(),
+            )
+        });
         out.truncate(limit);
         out
     }
 
     /// Current communes in the referential.
     pub fn communes(&self) -> usize {
-        self.lignes
-            .iter()
-            .filter(|l| l.nature == Nature::Commune)
-            .count()
+        self.count(Nature::Commune)
     }
 }
 

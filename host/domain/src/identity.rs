@@ -40,6 +40,10 @@ pub enum IdentityError {
     InsWithoutInsi,
     #[error("le téléservice INSi a répondu: l'identité doit porter son INS")]
     InsiWithoutIns,
+    #[error(
+        "{0}: seule une identité récupérée du téléservice INSi (avec son INS) peut être qualifiée ainsi"
+    )]
+    JustificatifWithoutInsi(&'static str),
     #[error("champ trop long: {0}")]
     TooLong(&'static str),
 }
@@ -115,6 +119,48 @@ impl IdentityStatus {
             IdentityStatus::Recuperee => "Identité récupérée",
             IdentityStatus::Validee => "Identité validée",
             IdentityStatus::Qualifiee => "Identité qualifiée",
+        }
+    }
+}
+
+/// How the identity was checked when it was, i.e. what makes the
+/// "high-trust document" fact true. The RNIV counts the Appli carte Vitale
+/// (ApCV) as a high-trust means, and lets the "procédure spécifique
+/// transitoire" qualify an identity récupérée of a patient the
+/// professional knows; both are recorded as such (indicator TBB.INS.02).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Justificatif {
+    /// A high-trust identity document (passport, ID card, residence permit...).
+    PieceIdentite,
+    /// The Appli carte Vitale (ApCV).
+    Apcv,
+    /// The procédure spécifique transitoire.
+    ProcedureTransitoire,
+}
+
+impl Justificatif {
+    pub fn code(self) -> &'static str {
+        match self {
+            Justificatif::PieceIdentite => "piece_identite",
+            Justificatif::Apcv => "apcv",
+            Justificatif::ProcedureTransitoire => "procedure_transitoire",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Justificatif::PieceIdentite,
+            Justificatif::Apcv,
+            Justificatif::ProcedureTransitoire,
+        ]
+        .into_iter()
+        .find(|j| j.code() == code)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Justificatif::PieceIdentite => "pièce d'identité à haut niveau de confiance",
+            Justificatif::Apcv => "Appli carte Vitale (ApCV)",
+            Justificatif::ProcedureTransitoire => "procédure spécifique transitoire",
         }
     }
 }
@@ -293,6 +339,11 @@ pub struct NewIdentity {
     /// Checked on a high-trust identity document (passport, ID card...).
     #[serde(default)]
     pub high_trust_document: bool,
+    /// How it was checked: a document (the default when
+    /// `high_trust_document`), the ApCV or the procédure transitoire
+    /// (either makes the fact true).
+    #[serde(default)]
+    pub justificatif: Option<Justificatif>,
     /// Created or modified from an INSi answer.
     #[serde(default)]
     pub from_insi: bool,
@@ -312,6 +363,9 @@ pub struct Identity {
     pub birth_place_cog: Option<String>,
     pub ins: Option<Ins>,
     pub high_trust_document: bool,
+    /// Set exactly when `high_trust_document` is.
+    #[serde(default)]
+    pub justificatif: Option<Justificatif>,
     pub from_insi: bool,
     pub attributes: IdentityAttributes,
     pub status: IdentityStatus,
@@ -416,11 +470,22 @@ impl Identity {
         // RNIV: doubtful or fictitious identities stay provisional, without
         // INS, whatever was checked.
         let demoted = attrs.douteuse || attrs.fictive;
-        let (ins, high_trust_document, from_insi) = if demoted {
-            (None, false, false)
+        let (ins, justificatif, from_insi) = if demoted {
+            (None, None, false)
         } else {
-            (n.ins, n.high_trust_document, n.from_insi)
+            let j = n
+                .justificatif
+                .or(n.high_trust_document.then_some(Justificatif::PieceIdentite));
+            (n.ins, j, n.from_insi)
         };
+        let high_trust_document = justificatif.is_some();
+        // The ApCV and the transitional procedure qualify an identity
+        // that the INSi gave.
+        if let Some(j @ (Justificatif::Apcv | Justificatif::ProcedureTransitoire)) = justificatif
+            && !from_insi
+        {
+            return Err(IdentityError::JustificatifWithoutInsi(j.label()));
+        }
         if ins.is_some() && !from_insi {
             return Err(IdentityError::InsWithoutInsi);
         }
@@ -442,6 +507,7 @@ impl Identity {
             status: IdentityStatus::from_facts(high_trust_document, from_insi),
             ins,
             high_trust_document,
+            justificatif,
             from_insi,
             attributes: attrs,
         })
@@ -470,9 +536,68 @@ mod tests {
                 oid: InsOid::NirTest,
             }),
             high_trust_document: true,
+            justificatif: None,
             from_insi: true,
             attributes: IdentityAttributes::default(),
         }
+    }
+
+    #[test]
+    fn apcv_and_transitional_procedure_qualify_an_identity_from_the_insi() {
+        for j in [Justificatif::Apcv, Justificatif::ProcedureTransitoire] {
+            let id = Identity::validate(
+                NewIdentity {
+                    high_trust_document: false,
+                    justificatif: Some(j),
+                    ..base()
+                },
+                today(),
+            )
+            .unwrap();
+            assert_eq!(id.status, IdentityStatus::Qualifiee);
+            assert!(id.high_trust_document);
+            assert_eq!(id.justificatif, Some(j));
+            // Not without the INSi.
+            let local = NewIdentity {
+                ins: None,
+                from_insi: false,
+                justificatif: Some(j),
+                ..base()
+            };
+            assert!(matches!(
+                Identity::validate(local, today()),
+                Err(IdentityError::JustificatifWithoutInsi(_))
+            ));
+            // A doubtful identity loses it with the rest.
+            let doubtful = Identity::validate(
+                NewIdentity {
+                    justificatif: Some(j),
+                    attributes: IdentityAttributes {
+                        douteuse: true,
+                        ..Default::default()
+                    },
+                    ..base()
+                },
+                today(),
+            )
+            .unwrap();
+            assert_eq!(
+                (doubtful.justificatif, doubtful.status),
+                (None, IdentityStatus::Provisoire)
+            );
+        }
+        // A document by default.
+        let id = Identity::validate(base(), today()).unwrap();
+        assert_eq!(id.justificatif, Some(Justificatif::PieceIdentite));
+        let none = Identity::validate(
+            NewIdentity {
+                high_trust_document: false,
+                ..base()
+            },
+            today(),
+        )
+        .unwrap();
+        assert_eq!(none.justificatif, None);
     }
 
     #[test]

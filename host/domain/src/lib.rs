@@ -18,5 +18,5 @@ pub use episode::{DmpConsultation, DmpDecision, DmpFeeding};
 
 pub use identity::{
     BirthDate, Identity, IdentityAttributes, IdentityError, IdentityStatus, Ins, InsOid,
-    NewIdentity, Sex,
+    Justificatif, NewIdentity, Sex,
 };

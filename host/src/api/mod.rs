@@ -38,6 +38,26 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// The INSi téléservice (the local sandbox by default).
     pub insi: Arc<crate::insi::InsiClient>,
+    /// The COG referential of birth places (imported, else bundled).
+    pub cog: &'static esculape_domain::cog::Referentiel,
+    /// Wakes the INSi worker when a query is asked.
+    pub reveil: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        store: Arc<Store>,
+        insi: Arc<crate::insi::InsiClient>,
+    ) -> Self {
+        Self {
+            runtime,
+            store,
+            insi,
+            cog: esculape_domain::cog::Referentiel::bundled(),
+            reveil: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
 }
 
 /// An error as the client sees it.
@@ -147,6 +167,9 @@ pub enum Access {
     Medical,
     /// Accounts, structure, audit trail: administrators.
     Admin,
+    /// Dashboards (aggregates, no patient named): médecins and
+    /// administrators.
+    Pilotage,
 }
 
 impl Access {
@@ -156,6 +179,7 @@ impl Access {
             Access::Accueil => &[Role::Medecin, Role::Secretaire],
             Access::Medical => &[Role::Medecin],
             Access::Admin => &[Role::Administrateur],
+            Access::Pilotage => &[Role::Medecin, Role::Administrateur],
         }
     }
 }

@@ -20,7 +20,10 @@ pub(crate) async fn chart(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<Chart>, ApiError> {
-    Ok(Json(s.store.chart(&me.0.actor(), &id).await?))
+    let actor = me.0.actor();
+    let chart = s.store.chart(&actor, &id).await?;
+    crate::qualification::a_l_ouverture(&s, &actor, &chart.patient);
+    Ok(Json(chart))
 }
 
 #[derive(serde::Deserialize)]

@@ -70,6 +70,8 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)),
         route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)),
         route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)),
+        // Dashboards
+        route("GET", "/api/indicateurs/ins", Pilotage, "Tableau de bord TBB.INS.02 d'un mois: patients uniques vus, nombre et taux par statut d'identité, qualifiées par procédure spécifique transitoire; par RPPS et FINESS et pour tout le cabinet", get(patients::indicateurs_ins)).query(&[("mois", true), ("rpps", false), ("finess", false)]),
         // Administration
         route("GET", "/api/users", Admin, "Comptes", get(accounts::users)),
         route("POST", "/api/users", Admin, "Créer un compte", post(accounts::create_user)).body("NouveauCompte"),
@@ -86,6 +88,7 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)),
         route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
         route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)),
+        route("GET", "/api/patients/{id}/insi", Accueil, "Dernière interrogation INSi du patient (faite en arrière-plan à l'ouverture du dossier ou à l'insertion de la carte Vitale): en attente, terminée avec la comparaison, ou en échec avec le prochain essai", get(patients::insi_suivi)),
         route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body("ValidationInsi"),
         route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)),
         route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body("Coordonnees"),

@@ -165,6 +165,7 @@ fn identity(rng: &mut Rng) -> Identity {
             birth_place_cog: Some("75111".into()),
             ins: None,
             high_trust_document: false,
+            justificatif: None,
             from_insi: false,
             attributes: IdentityAttributes::default(),
         },

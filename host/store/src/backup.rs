@@ -112,6 +112,8 @@ const TABLES: &[Table] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("changed_seq", Int),
+            ("justificatif", Text),
+            ("insi_verifie_le", Int),
         ],
     },
     Table {
@@ -296,6 +298,21 @@ const TABLES: &[Table] = &[
             ("last_error", Text),
         ],
     },
+    Table {
+        name: "insi_resultat",
+        key: "patient_id",
+        columns: &[
+            ("patient_id", Text),
+            ("etat", Text),
+            ("motif", Text),
+            ("version_identite", Int),
+            ("demande_le", Int),
+            ("termine_le", Int),
+            ("prochain_essai", Int),
+            ("reponse", Text),
+            ("erreur", Text),
+        ],
+    },
 ];
 
 /// One value of a row.
@@ -338,8 +355,9 @@ pub struct Summary {
 }
 
 /// Version of the backup format written; restore also reads version 1
-/// (before the search index left the database).
-const FORMAT_VERSION: u32 = 2;
+/// (before the search index left the database) and 2 (before the INS
+/// justificatif and verification date).
+const FORMAT_VERSION: u32 = 3;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -681,12 +699,27 @@ impl Store {
                         let table = tables
                             .get(t.as_str())
                             .ok_or_else(|| StoreError::Backup(format!("table inconnue {t}")))?;
-                        if version == 1 && t == "patient" && r.len() + 1 == table.columns.len() {
-                            // Format 1 predates `changed_seq`: hashed as
-                            // written, then inserted as never changed.
+                        if version < 3 && t == "patient" {
+                            // Format 1 predates `changed_seq`, formats 1
+                            // and 2 `justificatif` and `insi_verifie_le`:
+                            // hashed as written, then completed as the
+                            // migrations complete existing rows.
                             let json = serde_json::to_vec(&r).map_err(io_err)?;
                             h.row(table.name, &json);
-                            r.push(Value::Int(0));
+                            let written = if version == 1 { 19 } else { 20 };
+                            if r.len() != written {
+                                return Err(StoreError::Backup(format!("ligne de {t} mal formée")));
+                            }
+                            if version == 1 {
+                                r.push(Value::Int(0));
+                            }
+                            let document = matches!(r.get(10), Some(Value::Int(1)));
+                            r.push(if document {
+                                Value::Text("piece_identite".into())
+                            } else {
+                                Value::Null
+                            });
+                            r.push(Value::Null);
                             insert_row(&mut tx, table, r).await?;
                             rows += 1;
                             continue;

@@ -14,6 +14,8 @@ pub mod backup;
 mod db;
 pub mod documents;
 pub mod episodes;
+pub mod indicateurs;
+pub mod insi;
 pub mod outbox;
 pub mod patients;
 pub mod portability;

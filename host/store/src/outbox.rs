@@ -33,13 +33,25 @@ impl Store {
 
     /// Claim up to `limit` ready items for `lease_ms`.
     pub async fn claim(&self, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<OutboxItem>> {
+        self.claim_kind(worker, "", limit, lease_ms).await
+    }
+
+    /// [`Store::claim`] of the items whose kind starts with `prefix` (a
+    /// worker takes only the work it knows).
+    pub async fn claim_kind(
+        &self,
+        worker: &str,
+        prefix: &str,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<OutboxItem>> {
         let now = self.now();
         let pick = match self.backend {
             Backend::Postgres => {
-                "SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+                "SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND substr(kind, 1, length($5)) = $5 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
             }
             Backend::Sqlite => {
-                "SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY created_at, id LIMIT $2"
+                "SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND substr(kind, 1, length($5)) = $5 ORDER BY created_at, id LIMIT $2"
             }
         };
         let sql = format!(
@@ -53,6 +65,7 @@ impl Store {
             .bind(limit)
             .bind(worker.to_string())
             .bind(now + lease_ms)
+            .bind(prefix.to_string())
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;

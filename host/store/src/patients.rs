@@ -4,7 +4,9 @@ use crate::audit;
 use crate::db::Store;
 use crate::search::{Item, SearchIndex};
 use crate::{Actor, Result, StoreError, new_id, now_millis};
-use esculape_domain::{BirthDate, Identity, IdentityAttributes, IdentityStatus, Ins, InsOid, Sex};
+use esculape_domain::{
+    BirthDate, Identity, IdentityAttributes, IdentityStatus, Ins, InsOid, Justificatif, Sex,
+};
 use sqlx::Row;
 
 /// A stored patient.
@@ -16,6 +18,10 @@ pub struct PatientRecord {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the INSi last confirmed this identity's INS (recovery or
+    /// verification), Unix ms: the 4-year verification counts from it.
+    #[serde(default)]
+    pub insi_verifie_le: Option<i64>,
 }
 
 /// One search result.
@@ -34,10 +40,11 @@ fn b(v: bool) -> i64 {
     v as i64
 }
 
-const COLUMNS: &str = "id, birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status, version, created_at, updated_at";
+const COLUMNS: &str = "id, birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status, version, created_at, updated_at, justificatif, insi_verifie_le";
 
-/// The identity columns, in the order [`bind_identity`] binds them ($1–$15).
-const IDENTITY_COLUMNS: &str = "birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status";
+/// The identity columns, in the order [`bind_identity`] binds them ($1–$16).
+const IDENTITY_COLUMNS: &str = "birth_name, used_name, birth_first_names, used_first_name, sex, birth_date, birth_place_cog, ins_matricule, ins_oid, high_trust_document, from_insi, homonyme, douteuse, fictive, status, justificatif";
+const N_IDENTITY: usize = 16;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -57,6 +64,7 @@ fn bind_identity<'q>(q: AnyQuery<'q>, identity: &Identity) -> AnyQuery<'q> {
         .bind(b(identity.attributes.douteuse))
         .bind(b(identity.attributes.fictive))
         .bind(identity.status.code())
+        .bind(identity.justificatif.map(|j| j.code()))
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -93,6 +101,10 @@ fn row_record(row: &sqlx::any::AnyRow) -> Result<PatientRecord> {
             fictive: get_b(14)?,
         },
         status: IdentityStatus::from_code(&get_s(15)?).ok_or_else(|| corrupt("statut"))?,
+        justificatif: match get_o(19)? {
+            Some(j) => Some(Justificatif::from_code(&j).ok_or_else(|| corrupt("justificatif"))?),
+            None => None,
+        },
     };
     Ok(PatientRecord {
         id: get_s(0)?,
@@ -100,6 +112,7 @@ fn row_record(row: &sqlx::any::AnyRow) -> Result<PatientRecord> {
         version: row.try_get(16)?,
         created_at: row.try_get(17)?,
         updated_at: row.try_get(18)?,
+        insi_verifie_le: row.try_get(20)?,
     })
 }
 
@@ -138,11 +151,8 @@ pub(crate) async fn insert_record(
         )));
     }
     let sql = format!(
-        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq) VALUES ({}, $16, $17, $18, $19, $20)",
-        (1..=15)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq, insi_verifie_le) VALUES ({})",
+        placeholders(1, N_IDENTITY + 6)
     );
     let r = bind_identity(sqlx::query(&sql), &rec.identity)
         .bind(rec.id.clone())
@@ -150,6 +160,7 @@ pub(crate) async fn insert_record(
         .bind(rec.created_at)
         .bind(rec.updated_at)
         .bind(changed_seq)
+        .bind(rec.insi_verifie_le)
         .execute(&mut **tx)
         .await;
     match r {
@@ -191,10 +202,11 @@ impl Store {
         .await?;
         let now = now_millis();
         let mut ids = Vec::with_capacity(identities.len());
-        // 20 columns × 500 rows stays under SQLite's 32 766 bound values.
+        // 21 columns × 500 rows stays under SQLite's 32 766 bound values.
+        const N: usize = N_IDENTITY + 5;
         for chunk in identities.chunks(500) {
             let rows: Vec<String> = (0..chunk.len())
-                .map(|r| format!("({})", placeholders(r * 20 + 1, 20)))
+                .map(|r| format!("({})", placeholders(r * N + 1, N)))
                 .collect();
             let sql = format!(
                 "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq) VALUES {}",
@@ -240,6 +252,7 @@ impl Store {
             version: 1,
             created_at: now,
             updated_at: now,
+            insi_verifie_le: None,
         };
         let detail = format!("statut={}", rec.identity.status.code());
         let event = audit::append(
@@ -309,8 +322,12 @@ impl Store {
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE patient SET {}, version = version + 1, updated_at = $16, changed_seq = $17 WHERE id = $18 AND version = $19",
-            sets.join(", ")
+            "UPDATE patient SET {}, version = version + 1, updated_at = ${}, changed_seq = ${} WHERE id = ${} AND version = ${}",
+            sets.join(", "),
+            N_IDENTITY + 1,
+            N_IDENTITY + 2,
+            N_IDENTITY + 3,
+            N_IDENTITY + 4,
         );
         let r = bind_identity(sqlx::query(&sql), &identity)
             .bind(now)
@@ -341,6 +358,7 @@ impl Store {
             version: expected_version + 1,
             created_at: before.created_at,
             updated_at: now,
+            insi_verifie_le: before.insi_verifie_le,
         })
     }
 

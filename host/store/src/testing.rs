@@ -205,6 +205,7 @@ pub fn identity(
             birth_place_cog: Some("75056".into()),
             ins: None,
             high_trust_document: false,
+            justificatif: None,
             from_insi: false,
             attributes: IdentityAttributes::default(),
         },

@@ -18,6 +18,7 @@ fn identity() -> Identity {
             birth_place_cog: None,
             ins: None,
             high_trust_document: false,
+            justificatif: None,
             from_insi: false,
             attributes: Default::default(),
         },

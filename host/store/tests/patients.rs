@@ -22,6 +22,7 @@ fn identity(name: &str, first: &[&str], date: &str) -> Identity {
             birth_place_cog: Some("75056".into()),
             ins: None,
             high_trust_document: false,
+            justificatif: None,
             from_insi: false,
             attributes: IdentityAttributes::default(),
         },

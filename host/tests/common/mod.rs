@@ -61,11 +61,11 @@ impl TestApp {
         let name = t.name;
         let (store, keep) = t.split();
         let store = Arc::new(store);
-        let app = router(AppState {
-            runtime: Arc::new(rt),
-            store: store.clone(),
-            insi: sandbox_insi().await,
-        });
+        let app = router(AppState::new(
+            Arc::new(rt),
+            store.clone(),
+            sandbox_insi().await,
+        ));
         let login = |u: &User, p: &str| format!(r#"{{"login":"{}","password":"{p}"}}"#, u.login);
         let mut tokens = vec![];
         for (u, p) in [
@@ -114,6 +114,12 @@ pub async fn sandbox_insi() -> Arc<esculape_host::insi::InsiClient> {
 
 /// The same, with the sandbox's address (to insert cards, set failures).
 pub async fn sandbox() -> (Arc<esculape_host::insi::InsiClient>, String) {
+    sandbox_with(|_| {}).await
+}
+
+/// A sandbox of the national services served in this process: its
+/// address.
+pub async fn start_sandbox() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -123,11 +129,54 @@ pub async fn sandbox() -> (Arc<esculape_host::insi::InsiClient>, String) {
         )
         .await;
     });
+    addr
+}
+
+/// The `esculape` binary on `home` with `env` set: (success, stdout, stderr).
+pub fn esculape_cli(
+    home: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_esculape"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env_remove("ESCULAPE_DATABASE_URL")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`sandbox`], the client's configuration changed by `edit`.
+pub async fn sandbox_with(
+    edit: impl FnOnce(&mut esculape_host::insi::InsiConfig),
+) -> (Arc<esculape_host::insi::InsiClient>, String) {
+    let addr = start_sandbox().await;
     let mut config = esculape_host::insi::InsiConfig::from_env();
     config.url = format!("http://{addr}/insi");
     config.lecteur = Some(format!("http://{addr}/vitale"));
+    edit(&mut config);
     (
         Arc::new(esculape_host::insi::InsiClient::new(config)),
         format!("http://{addr}"),
     )
+}
+
+/// A host runtime with the INS plugin installed as `serve` loads it (the
+/// harness keeps its folder alive).
+pub fn runtime_with_ins() -> (esculape_sdk_testing::Harness, esculape_runtime::Runtime) {
+    let h = esculape_sdk_testing::Harness::new();
+    h.install_crate("esculape-plugin-ins").unwrap();
+    let home = h.home().to_path_buf();
+    std::fs::create_dir_all(home.join("trusted-keys")).unwrap();
+    std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();
+    let rt = esculape_host::home::runtime(&home).unwrap();
+    rt.load_installed();
+    (h, rt)
 }

@@ -1,0 +1,535 @@
+//! The INS qualification workflow (DSR §3.2.1): ask the INSi, compare with
+//! the INS plugin, recover the INS when every trait matches, and keep the
+//! identities' INS verified, in the background so that nobody waits.
+//!
+//! - Opening a patient (identity or chart) whose identity is neither
+//!   récupérée nor qualifiée asks the INSi in the background; an INS-NIA is
+//!   verified at each opening (a new event). A carte Vitale inserted in the
+//!   reader does the same for the patients it carries.
+//! - Work goes through the outbox ([`esculape_store::insi`]): a service
+//!   that fails or is slow leaves the item to be tried again later
+//!   (1 min, doubling up to 1 h); nothing is lost when the host stops.
+//! - A scan every hour asks a verification of the INS the INSi has not
+//!   confirmed for 4 years, and of every INS-NIA.
+//! - The last answer of each patient is kept for the client
+//!   (`GET /api/patients/{id}/insi`): the comparison for a one-click
+//!   validation, or the advice of a 01/02, or why it failed and when it is
+//!   tried again.
+//!
+//! Every INSi call is traced (`insi.recherche`, `insi.verification`,
+//! `insi.echec`), and every status change (`patient.update`,
+//! `insi.recuperation`).
+
+use crate::api::AppState;
+use crate::insi::{InsiFailure, Methode, conseil};
+use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
+use esculape_insi::{CodeCr, Individu, Resultat};
+use esculape_store::insi::{Demande, RECHERCHE, VERIFICATION};
+use esculape_store::{Actor, PatientRecord, StoreError};
+use std::time::Duration;
+
+/// The INS plugin the comparison is asked of.
+pub const INS_PLUGIN: &str = "fr.esculape.ins";
+
+/// Why a query gave nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum Echec {
+    /// The service failed or was slow: try again later.
+    #[error("{0}")]
+    Service(#[from] InsiFailure),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The INSi's answer cannot become an identity (unreadable traits).
+    #[error("réponse INSi inutilisable: {0}")]
+    Reponse(String),
+}
+
+impl From<esculape_domain::IdentityError> for Echec {
+    fn from(e: esculape_domain::IdentityError) -> Self {
+        Echec::Reponse(e.to_string())
+    }
+}
+
+fn detail(r: &Resultat, how: Methode) -> String {
+    match how {
+        Methode::Traits => format!("code {}", r.code.code()),
+        Methode::TraitsEtLieu => format!("code {}, avec le lieu de naissance", r.code.code()),
+        Methode::CarteVitale => format!("code {}, par la carte Vitale", r.code.code()),
+    }
+}
+
+/// Ask the INSi about a patient (carte Vitale first, then traits, then
+/// with the birth place on 02), compare, recover automatically when every
+/// trait matches. The answer as the client shows it.
+pub async fn interroger(
+    s: &AppState,
+    actor: &Actor,
+    rec: &PatientRecord,
+) -> Result<serde_json::Value, Echec> {
+    let answer = s.insi.rechercher_identite(&rec.identity).await;
+    let (r, how) = traced(s, actor, &rec.id, answer).await?;
+    s.store
+        .trace(actor, "insi.recherche", Some(&rec.id), &detail(&r, how))
+        .await?;
+    conclure(s, actor, rec, r, how).await
+}
+
+async fn traced(
+    s: &AppState,
+    actor: &Actor,
+    id: &str,
+    answer: Result<(Resultat, Methode), InsiFailure>,
+) -> Result<(Resultat, Methode), Echec> {
+    match answer {
+        Ok(x) => Ok(x),
+        Err(e) => {
+            s.store
+                .trace(actor, "insi.echec", Some(id), &e.to_string())
+                .await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// The comparison of an answer, and the automatic recovery when the
+/// plugin says every trait matches and the birth place is known locally.
+async fn conclure(
+    s: &AppState,
+    actor: &Actor,
+    rec: &PatientRecord,
+    r: Resultat,
+    how: Methode,
+) -> Result<serde_json::Value, Echec> {
+    let comparison = r.individu.as_ref().map(|i| compare(s, &rec.identity, i));
+    let hors_referentiel = r
+        .individu
+        .as_ref()
+        .and_then(|i| lieu_hors_referentiel(s, &rec.identity, i));
+    let automatic = hors_referentiel.is_none()
+        && comparison
+            .as_ref()
+            .is_some_and(|c| c["recuperation_automatique"] == true);
+    let recovered = match (&r.individu, automatic) {
+        (Some(i), true) => Some(recover(s, actor, rec, i, "automatique").await?),
+        _ => None,
+    };
+    Ok(serde_json::json!({
+        "code": r.code.code(),
+        "libelle": r.libelle,
+        "conseil": conseil(r.code),
+        "methode": how,
+        "avec_lieu_naissance": how == Methode::TraitsEtLieu,
+        "individu": r.individu,
+        "comparaison": comparison,
+        "lieu_naissance_hors_referentiel": hors_referentiel,
+        "recuperee": recovered.is_some(),
+        "identite": recovered,
+    }))
+}
+
+/// The INSi's birth place when the local COG referential does not know it
+/// (an old or foreign code the referential lacks) and the user did not
+/// type it either: the user may accept it.
+pub fn lieu_hors_referentiel(s: &AppState, local: &Identity, i: &Individu) -> Option<String> {
+    let code = i.traits.lieu_naissance.as_deref()?;
+    let typed = local.birth_place_cog.as_deref() == Some(code);
+    (!typed && s.cog.code(code).is_none()).then(|| code.to_string())
+}
+
+/// Verify a recovered INS: the INSi asked by the local traits must give
+/// the same INS. Another INS (an NIA replaced by the NIR, a new INS in the
+/// history) is a recovery with the local traits, automatic when every
+/// trait matches; no single identity keeps the INS as it is and says why.
+pub async fn verifier(
+    s: &AppState,
+    actor: &Actor,
+    rec: &PatientRecord,
+) -> Result<serde_json::Value, Echec> {
+    let Some(ins) = rec.identity.ins.clone() else {
+        return Ok(serde_json::json!({
+            "verification": "sans_objet",
+            "libelle": "Pas d'INS à vérifier",
+        }));
+    };
+    let answer = s.insi.rechercher_traits(&rec.identity).await;
+    let (r, how) = traced(s, actor, &rec.id, answer).await?;
+    let same = r
+        .individu
+        .as_ref()
+        .is_some_and(|i| i.ins.matricule() == ins.matricule);
+    if same {
+        s.store.insi_verifie(&rec.id).await?;
+        s.store
+            .trace(
+                actor,
+                "insi.verification",
+                Some(&rec.id),
+                &format!("{}: INS confirmée", detail(&r, how)),
+            )
+            .await?;
+        let mut v = conclure_sans_recuperation(&r, how);
+        v["verification"] = "confirmee".into();
+        return Ok(v);
+    }
+    let what = if r.code == CodeCr::Trouve {
+        "INS différente: nouvelle récupération avec les traits locaux"
+    } else {
+        "échec: INS conservée, à revoir"
+    };
+    s.store
+        .trace(
+            actor,
+            "insi.verification",
+            Some(&rec.id),
+            &format!("{}: {what}", detail(&r, how)),
+        )
+        .await?;
+    let mut v = conclure(s, actor, rec, r, how).await?;
+    v["verification"] = if v["code"] == "00" {
+        "nouvelle_ins".into()
+    } else {
+        "echouee".into()
+    };
+    Ok(v)
+}
+
+fn conclure_sans_recuperation(r: &Resultat, how: Methode) -> serde_json::Value {
+    serde_json::json!({
+        "code": r.code.code(),
+        "libelle": r.libelle,
+        "conseil": conseil(r.code),
+        "methode": how,
+        "individu": r.individu,
+        "recuperee": false,
+    })
+}
+
+/// Give the identity the INSi's traits and INS (`from_insi`), keeping the
+/// used names, the high-trust check and the attributes; the status follows
+/// from the domain rules (récupérée, or qualifiée after a high-trust
+/// check). Traced as `insi.recuperation`.
+pub async fn recover(
+    s: &AppState,
+    actor: &Actor,
+    rec: &PatientRecord,
+    i: &Individu,
+    how: &str,
+) -> Result<PatientRecord, Echec> {
+    let local = &rec.identity;
+    let new = NewIdentity {
+        birth_name: i.traits.nom_naissance.clone(),
+        used_name: local.used_name.clone(),
+        birth_first_names: i.traits.prenoms.clone(),
+        used_first_name: local.used_first_name.clone(),
+        sex: esculape_domain::Sex::from_code(&i.traits.sexe)
+            .ok_or_else(|| Echec::Reponse("sexe illisible".into()))?,
+        birth_date: BirthDate::parse(&i.traits.date_naissance)?,
+        birth_place_cog: i.traits.lieu_naissance.clone(),
+        ins: Some(esculape_domain::Ins::new(&i.ins.matricule(), &i.ins.oid)?),
+        high_trust_document: local.high_trust_document,
+        justificatif: local.justificatif,
+        from_insi: true,
+        attributes: local.attributes,
+    };
+    let today = BirthDate::from(crate::api::today(&s.store));
+    let identity = Identity::validate(new, today)?;
+    let updated = s
+        .store
+        .update_identity(actor, &rec.id, rec.version, identity)
+        .await?;
+    s.store.insi_verifie(&rec.id).await?;
+    s.store
+        .trace(
+            actor,
+            "insi.recuperation",
+            Some(&rec.id),
+            &format!("{how}, statut {}", updated.identity.status.code()),
+        )
+        .await?;
+    Ok(updated)
+}
+
+/// The INS plugin's comparison of the local identity with the INSi's, or
+/// why it could not be made.
+pub fn compare(s: &AppState, local: &Identity, insi: &Individu) -> serde_json::Value {
+    use esculape_runtime::api::types as t;
+    let sex = |c: &str| match c {
+        "F" => t::Sex::Female,
+        "M" => t::Sex::Male,
+        _ => t::Sex::Unknown,
+    };
+    let local_traits = t::IdentityTraits {
+        birth_name: local.birth_name.clone(),
+        used_name: local.used_name.clone(),
+        birth_first_names: local.birth_first_names.clone(),
+        used_first_name: local.used_first_name.clone(),
+        sex: sex(local.sex.code()),
+        birth_date: t::Date {
+            year: local.birth_date.year,
+            month: local.birth_date.month,
+            day: local.birth_date.day,
+        },
+        birth_place_cog: local.birth_place_cog.clone(),
+    };
+    let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
+        return serde_json::json!({ "erreur": "date de naissance INSi illisible" });
+    };
+    let insi_traits = t::IdentityTraits {
+        birth_name: insi.traits.nom_naissance.clone(),
+        used_name: None,
+        birth_first_names: insi.traits.prenoms.clone(),
+        used_first_name: None,
+        sex: sex(&insi.traits.sexe),
+        birth_date: t::Date {
+            year: date.year,
+            month: date.month,
+            day: date.day,
+        },
+        birth_place_cog: insi.traits.lieu_naissance.clone(),
+    };
+    let local_ins = local.ins.as_ref().map(|i| t::Ins {
+        matricule: i.matricule.clone(),
+        oid: i.oid.oid().to_string(),
+    });
+    let insi_ins = t::Ins {
+        matricule: insi.ins.matricule(),
+        oid: insi.ins.oid.clone(),
+    };
+    let result = s
+        .runtime
+        .identity(INS_PLUGIN)
+        .and_then(|c| c.compare(&local_traits, local_ins.as_ref(), &insi_traits, &insi_ins));
+    match result {
+        Ok(c) => serde_json::json!({
+            "traits": c.traits.iter().map(|t| serde_json::json!({
+                "trait": t.name,
+                "local": t.local_value,
+                "insi": t.insi_value,
+                "identique": t.matches,
+            })).collect::<Vec<_>>(),
+            "recuperation_automatique": c.automatic_recovery,
+        }),
+        Err(e) => serde_json::json!({ "erreur": format!("comparaison impossible: {e}") }),
+    }
+}
+
+fn is_nia(rec: &PatientRecord) -> bool {
+    rec.identity
+        .ins
+        .as_ref()
+        .is_some_and(|i| matches!(i.oid, InsOid::Nia | InsOid::NiaTest))
+}
+
+/// A patient was opened (identity or chart): ask the INSi in the
+/// background when the identity is neither récupérée nor qualifiée (and
+/// not doubtful or fictitious: those stay provisional), verify an INS-NIA.
+/// Never delays the opening: the request is written by a spawned task.
+pub fn a_l_ouverture(s: &AppState, actor: &Actor, rec: &PatientRecord) {
+    let attrs = rec.identity.attributes;
+    let kind = match rec.identity.status {
+        _ if attrs.douteuse || attrs.fictive => return,
+        IdentityStatus::Provisoire | IdentityStatus::Validee => RECHERCHE,
+        _ if is_nia(rec) => VERIFICATION,
+        _ => return,
+    };
+    let motif = if kind == VERIFICATION {
+        "vérification de l'INS-NIA à l'ouverture du dossier"
+    } else {
+        "ouverture du dossier"
+    };
+    demander(s, kind, actor, rec, motif, false);
+}
+
+/// Write the request in the background and wake the worker.
+fn demander(
+    s: &AppState,
+    kind: &'static str,
+    actor: &Actor,
+    rec: &PatientRecord,
+    motif: &str,
+    force: bool,
+) {
+    let s = s.clone();
+    let demande = Demande {
+        patient_id: rec.id.clone(),
+        acteur: actor.user_id.clone(),
+        motif: motif.to_string(),
+    };
+    let version = rec.version;
+    tokio::spawn(async move {
+        match s.store.demander_insi(kind, &demande, version, force).await {
+            Ok(true) => s.reveil.notify_one(),
+            Ok(false) => {}
+            Err(e) => tracing::error!("demande INSi non enregistrée: {e}"),
+        }
+    });
+}
+
+/// How long a claimed item is held before another worker may take it.
+const BAIL_MS: i64 = 60_000;
+
+/// When a failed query is tried again: 1 min, doubling, at most 1 h.
+pub fn delai_nouvel_essai(attempts: i64) -> i64 {
+    let n = attempts.clamp(1, 7) as u32 - 1;
+    (60_000i64 << n).min(3_600_000)
+}
+
+/// Take and do the INSi work that is ready; the number of items done.
+pub async fn une_passe(s: &AppState, worker: &str) -> Result<usize, StoreError> {
+    let items = s.store.claim_kind(worker, "insi.", 4, BAIL_MS).await?;
+    let n = items.len();
+    for item in items {
+        let Ok(d) = serde_json::from_str::<Demande>(&item.payload) else {
+            tracing::error!("demande INSi illisible {}: abandonnée", item.id);
+            s.store.complete(worker, &item.id).await?;
+            continue;
+        };
+        let actor = Actor::user(d.acteur.clone());
+        let rec = match s.store.patient(&actor, &d.patient_id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound(_)) => {
+                s.store.complete(worker, &item.id).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let done = if item.kind == VERIFICATION {
+            verifier(s, &actor, &rec).await
+        } else {
+            interroger(s, &actor, &rec).await
+        };
+        match done {
+            Ok(v) => {
+                s.store.insi_termine(&d.patient_id, &v).await?;
+                s.store.complete(worker, &item.id).await?;
+            }
+            Err(e) => {
+                // Slow or failing service, a concurrent change: later.
+                let retry = delai_nouvel_essai(item.attempts);
+                let message = format!("{e}. Nouvel essai automatique dans {} min.", retry / 60_000);
+                s.store
+                    .insi_echec(&d.patient_id, &message, s.store.now() + retry)
+                    .await?;
+                s.store.fail(worker, &item.id, &message, retry).await?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The identities due for verification go to the outbox.
+pub async fn planifier_verifications(s: &AppState) -> Result<usize, StoreError> {
+    let due = s.store.a_verifier(500).await?;
+    let mut n = 0;
+    for id in due {
+        let demande = Demande {
+            patient_id: id.clone(),
+            acteur: Actor::system().user_id,
+            motif: "vérification périodique de l'INS".into(),
+        };
+        // The version only gates repeated chart openings; any will do.
+        if s.store
+            .demander_insi(VERIFICATION, &demande, 0, true)
+            .await?
+        {
+            n += 1;
+        }
+    }
+    if n > 0 {
+        s.reveil.notify_one();
+    }
+    Ok(n)
+}
+
+/// A card was inserted: ask about the patients it carries (found by INS
+/// or by birth name and date) whose identity is not yet récupérée or
+/// qualifiée.
+pub async fn carte_inseree(s: &AppState) -> Result<usize, StoreError> {
+    let Some(beneficiaires) = s.insi.carte().await else {
+        return Ok(0);
+    };
+    let actor = Actor::system();
+    let mut n = 0;
+    for b in beneficiaires {
+        let Ok(date) = BirthDate::parse(&b.date_naissance) else {
+            continue;
+        };
+        let mut queries = vec![];
+        if let Some(m) = &b.matricule_individu {
+            queries.push(format!("{}{}", m.numero, m.cle));
+        }
+        if let Some(nom) = &b.nom_naissance {
+            queries.push(format!(
+                "{nom} {:02}/{:02}/{:04}",
+                date.day, date.month, date.year
+            ));
+        }
+        for q in queries {
+            for found in s.store.search_patients(&actor, &q, 5).await? {
+                if found.birth_date != date.to_string()
+                    || !matches!(
+                        found.status,
+                        IdentityStatus::Provisoire | IdentityStatus::Validee
+                    )
+                {
+                    continue;
+                }
+                let rec = s.store.patient(&actor, &found.id).await?;
+                demander(s, RECHERCHE, &actor, &rec, "carte Vitale insérée", true);
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Start the background work of a serving host: the worker, the hourly
+/// verification scan and the carte Vitale reader's events.
+pub fn demarrer(s: &AppState) {
+    let worker = format!("insi-{}", std::process::id());
+    let st = s.clone();
+    tokio::spawn(async move {
+        loop {
+            match une_passe(&st, &worker).await {
+                Ok(0) => {
+                    // Woken by a new request, or every few seconds for
+                    // the retries that came due and other hosts' items.
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(5), st.reveil.notified()).await;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!("travail INSi: {e}");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
+    });
+    let st = s.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = planifier_verifications(&st).await {
+                tracing::error!("planification des vérifications INSi: {e}");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+    let st = s.clone();
+    tokio::spawn(async move {
+        let mut depuis = 0;
+        loop {
+            match st.insi.evenements(depuis).await {
+                Ok(events) => {
+                    for (numero, insertion) in events {
+                        depuis = depuis.max(numero);
+                        if insertion && let Err(e) = carte_inseree(&st).await {
+                            tracing::error!("carte Vitale insérée: {e}");
+                        }
+                    }
+                }
+                // No reader, or it does not answer: look again later.
+                Err(()) => tokio::time::sleep(Duration::from_secs(10)).await,
+            }
+        }
+    });
+}
