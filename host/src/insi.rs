@@ -41,6 +41,36 @@ impl InsiConfig {
     }
 }
 
+/// On whose behalf a query goes: the professional (RPPS) and the
+/// structure (FINESS). The `ContexteLPS` emitter is the structure; the
+/// SAML subject is the professional (`8` + RPPS), or the structure (`1` +
+/// FINESS) for a user without RPPS (a secrétaire). What is unknown keeps
+/// the configured context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Appelant {
+    pub rpps: Option<String>,
+    pub finess: Option<String>,
+}
+
+impl Appelant {
+    fn appliquer(&self, ctx: &mut Contexte) {
+        if let Some(f) = &self.finess {
+            ctx.emetteur = f.clone();
+        }
+        match (&self.rpps, &self.finess) {
+            (Some(r), _) => {
+                ctx.professionnel.identifiant = format!("8{r}");
+                ctx.professionnel.qualifiant = "1.2.250.1.71.4.2.1".into();
+            }
+            (None, Some(f)) => {
+                ctx.professionnel.identifiant = format!("1{f}");
+                ctx.professionnel.qualifiant = "1.2.250.1.71.4.2.2".into();
+            }
+            (None, None) => {}
+        }
+    }
+}
+
 /// Why a query to the INSi gave no answer, in words for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum InsiFailure {
@@ -71,8 +101,13 @@ impl InsiClient {
     }
 
     /// One request, one answer.
-    pub async fn rechercher(&self, recherche: &Recherche) -> Result<Resultat, InsiFailure> {
+    pub async fn rechercher(
+        &self,
+        appelant: &Appelant,
+        recherche: &Recherche,
+    ) -> Result<Resultat, InsiFailure> {
         let mut ctx = self.config.contexte.clone();
+        appelant.appliquer(&mut ctx);
         ctx.message_id = message_id();
         ctx.temps = xsd_now();
         let reply = self
@@ -174,6 +209,7 @@ impl InsiClient {
     /// when the identity has a known one.
     pub async fn rechercher_identite(
         &self,
+        appelant: &Appelant,
         identity: &Identity,
     ) -> Result<(Resultat, Methode), InsiFailure> {
         let d = identity.birth_date;
@@ -187,28 +223,31 @@ impl InsiClient {
             })
         });
         if let Some(b) = beneficiaire {
-            let r = self.rechercher(&Recherche::CarteVitale(b)).await?;
+            let r = self
+                .rechercher(appelant, &Recherche::CarteVitale(b))
+                .await?;
             if r.code == CodeCr::Trouve {
                 return Ok((r, Methode::CarteVitale));
             }
         }
-        self.rechercher_traits(identity).await
+        self.rechercher_traits(appelant, identity).await
     }
 
     /// By traits only: without the birth place, then with it on 02 (the
     /// verification of an INS asks this way).
     pub async fn rechercher_traits(
         &self,
+        appelant: &Appelant,
         identity: &Identity,
     ) -> Result<(Resultat, Methode), InsiFailure> {
-        let first = self.rechercher(&traits(identity, false)).await?;
+        let first = self.rechercher(appelant, &traits(identity, false)).await?;
         let cog = identity
             .birth_place_cog
             .as_deref()
             .filter(|c| *c != "99999" && !c.is_empty());
         if first.code == CodeCr::Plusieurs && cog.is_some() {
             return Ok((
-                self.rechercher(&traits(identity, true)).await?,
+                self.rechercher(appelant, &traits(identity, true)).await?,
                 Methode::TraitsEtLieu,
             ));
         }
@@ -284,4 +323,34 @@ fn xsd_now() -> String {
         s % 3600 / 60,
         s % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_names_the_professional_or_else_the_structure() {
+        let mut ctx = Contexte::exemple();
+        Appelant {
+            rpps: Some("10001234567".into()),
+            finess: Some("750000001".into()),
+        }
+        .appliquer(&mut ctx);
+        assert_eq!(ctx.emetteur, "750000001");
+        assert_eq!(ctx.professionnel.identifiant, "810001234567");
+        assert_eq!(ctx.professionnel.qualifiant, "1.2.250.1.71.4.2.1");
+        let mut ctx = Contexte::exemple();
+        Appelant {
+            rpps: None,
+            finess: Some("750000001".into()),
+        }
+        .appliquer(&mut ctx);
+        assert_eq!(ctx.professionnel.identifiant, "1750000001");
+        assert_eq!(ctx.professionnel.qualifiant, "1.2.250.1.71.4.2.2");
+        // Nothing known: the configured context.
+        let mut ctx = Contexte::exemple();
+        Appelant::default().appliquer(&mut ctx);
+        assert_eq!(ctx, Contexte::exemple());
+    }
 }

@@ -514,7 +514,9 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
         let client =
             esculape_host::insi::InsiClient::new(esculape_host::insi::InsiConfig::from_env());
         let actor = Actor::system();
-        let (r, how) = match client.rechercher_traits(&identity).await {
+        let (rpps, finess) = store.appelant(&actor.user_id).await?;
+        let appelant = esculape_host::insi::Appelant { rpps, finess };
+        let (r, how) = match client.rechercher_traits(&appelant, &identity).await {
             Ok(x) => x,
             Err(e) => {
                 store

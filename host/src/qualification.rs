@@ -21,7 +21,7 @@
 //! `insi.recuperation`).
 
 use crate::api::AppState;
-use crate::insi::{InsiFailure, Methode, conseil};
+use crate::insi::{Appelant, InsiFailure, Methode, conseil};
 use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
 use esculape_insi::{CodeCr, Individu, Resultat};
 use esculape_store::insi::{Demande, RECHERCHE, VERIFICATION};
@@ -50,6 +50,13 @@ impl From<esculape_domain::IdentityError> for Echec {
     }
 }
 
+/// The professional and structure an actor acts for (the structure alone
+/// for the system's own jobs).
+pub async fn appelant(s: &AppState, actor: &Actor) -> Result<Appelant, StoreError> {
+    let (rpps, finess) = s.store.appelant(&actor.user_id).await?;
+    Ok(Appelant { rpps, finess })
+}
+
 fn detail(r: &Resultat, how: Methode) -> String {
     match how {
         Methode::Traits => format!("code {}", r.code.code()),
@@ -66,7 +73,10 @@ pub async fn interroger(
     actor: &Actor,
     rec: &PatientRecord,
 ) -> Result<serde_json::Value, Echec> {
-    let answer = s.insi.rechercher_identite(&rec.identity).await;
+    let answer = s
+        .insi
+        .rechercher_identite(&appelant(s, actor).await?, &rec.identity)
+        .await;
     let (r, how) = traced(s, actor, &rec.id, answer).await?;
     s.store
         .trace(actor, "insi.recherche", Some(&rec.id), &detail(&r, how))
@@ -151,7 +161,10 @@ pub async fn verifier(
             "libelle": "Pas d'INS à vérifier",
         }));
     };
-    let answer = s.insi.rechercher_traits(&rec.identity).await;
+    let answer = s
+        .insi
+        .rechercher_traits(&appelant(s, actor).await?, &rec.identity)
+        .await;
     let (r, how) = traced(s, actor, &rec.id, answer).await?;
     let same = r
         .individu
@@ -233,11 +246,11 @@ pub async fn recover(
     };
     let today = BirthDate::from(crate::api::today(&s.store));
     let identity = Identity::validate(new, today)?;
-    let updated = s
+    let mut updated = s
         .store
         .update_identity(actor, &rec.id, rec.version, identity)
         .await?;
-    s.store.insi_verifie(&rec.id).await?;
+    updated.insi_verifie_le = Some(s.store.insi_verifie(&rec.id).await?);
     s.store
         .trace(
             actor,

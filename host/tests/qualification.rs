@@ -143,6 +143,26 @@ async fn opening_a_file_qualifies_in_the_background() {
         assert_eq!(p["identity"]["status"], "recuperee", "{name}");
         assert_eq!(p["identity"]["ins"]["matricule"], "297022A02077878");
         let verified = p["insi_verifie_le"].as_i64().expect("date de vérification");
+        // The request went on behalf of the practice (FINESS of the
+        // secrétaire's structure; she has no RPPS), as the service logs it.
+        let journal: serde_json::Value = serde_json::from_str(
+            &h.http
+                .get(format!("{}/insi/journal", h.sandbox))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let last = journal.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["emetteur"], "750000001", "{name}: {journal}");
+        assert_eq!(last["identifiant"], "1750000001", "{name}: {journal}");
+        assert_eq!(
+            h.state.store.appelant("dr.martin").await.unwrap(),
+            (Some("10001234567".into()), Some("750000001".into()))
+        );
         // Opening it again asks nothing more.
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(
@@ -266,6 +286,7 @@ async fn opening_a_file_qualifies_in_the_background() {
         assert_eq!(status, 200, "{name}: {p}");
         assert_eq!(p["identity"]["status"], "recuperee");
         assert_eq!(p["identity"]["birth_place_cog"], "99134");
+        assert!(p["insi_verifie_le"].is_i64(), "{name}: {p}");
 
         // Four years on, the INS recovered first is verified again.
         h.offset.fetch_add(4 * 366 * DAY_MS, Ordering::SeqCst);

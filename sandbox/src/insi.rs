@@ -2,7 +2,9 @@
 //! SOAP 1.2 requests of `esculape-insi` and answers `RESULTAT` (00 one
 //! identity, 01 none, 02 several) or a SOAP fault. Latency and failures
 //! are set through `PUT /insi/reglages`, for the tests and demos of a slow
-//! or failing national service.
+//! or failing national service. `GET /insi/journal` lists the last
+//! requests received with the context they carried (emitting structure,
+//! professional), as the service's own logs would.
 
 use crate::Sandbox;
 use crate::identites::{Carte, Personne, cartes, personnes};
@@ -43,7 +45,24 @@ pub struct Insi {
     reglages: Mutex<Reglages>,
     personnes: Vec<Personne>,
     cartes: Vec<Carte>,
+    journal: Mutex<Vec<Appel>>,
 }
+
+/// One request received, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Appel {
+    pub message_id: String,
+    pub action: String,
+    /// `ContexteLPS` emitter (the structure).
+    pub emetteur: String,
+    /// The SAML subject's national identifier and its qualifier.
+    pub identifiant: String,
+    pub qualifiant: String,
+    pub code: String,
+}
+
+/// Requests kept in the journal.
+const JOURNAL: usize = 100;
 
 impl Default for Insi {
     fn default() -> Self {
@@ -51,6 +70,7 @@ impl Default for Insi {
             reglages: Mutex::default(),
             personnes: personnes(),
             cartes: cartes(),
+            journal: Mutex::default(),
         }
     }
 }
@@ -63,6 +83,20 @@ impl Insi {
     pub fn regler(&self, r: Reglages) {
         if let Ok(mut g) = self.reglages.lock() {
             *g = r;
+        }
+    }
+
+    /// The last requests received, oldest first.
+    pub fn journal(&self) -> Vec<Appel> {
+        self.journal.lock().map(|j| j.clone()).unwrap_or_default()
+    }
+
+    fn noter(&self, appel: Appel) {
+        if let Ok(mut j) = self.journal.lock() {
+            if j.len() == JOURNAL {
+                j.remove(0);
+            }
+            j.push(appel);
         }
     }
 
@@ -167,6 +201,11 @@ pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/insi", post(soap))
         .route("/insi/reglages", get(lire_reglages).put(ecrire_reglages))
+        .route("/insi/journal", get(journal))
+}
+
+async fn journal(State(s): State<Arc<Sandbox>>) -> Json<Vec<Appel>> {
+    Json(s.insi.journal())
 }
 
 fn soap_reply(status: StatusCode, xml: String) -> Response {
@@ -228,6 +267,14 @@ async fn soap(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -
     }
     let found = s.insi.recherche(&recherche);
     let answer = resultat(&found);
+    s.insi.noter(Appel {
+        message_id: ctx.message_id.clone(),
+        action: recherche.action().to_string(),
+        emetteur: ctx.emetteur.clone(),
+        identifiant: ctx.professionnel.identifiant.clone(),
+        qualifiant: ctx.professionnel.qualifiant.clone(),
+        code: answer.code.code().to_string(),
+    });
     tracing::info!(
         "INSi {} pour {} ({}): {}",
         match recherche {

@@ -137,19 +137,9 @@ impl Referentiel {
                 if d.is_empty() {
                     return Ok(None);
                 }
-                let ok = d.len() == 10
-                    && d.bytes().enumerate().all(|(i, b)| {
-                        if i == 4 || i == 7 {
-                            b == b'-'
-                        } else {
-                            b.is_ascii_digit()
-                        }
-                    });
-                if ok {
-                    Ok(Some(d.to_string()))
-                } else {
-                    Err(bad("date AAAA-MM-JJ attendue"))
-                }
+                crate::calendar::Day::parse(d)
+                    .map(|_| Some(d.to_string()))
+                    .map_err(|_| bad("date AAAA-MM-JJ attendue"))
             };
             let (debut, fin) = (date(debut)?, date(fin)?);
             let nature = match nature {

@@ -172,7 +172,7 @@ pub(crate) async fn insi_validation(
     }
     let (r, _) = s
         .insi
-        .rechercher_identite(&rec.identity)
+        .rechercher_identite(&qualification::appelant(&s, &actor).await?, &rec.identity)
         .await
         .map_err(|e| echec(e.into()))?;
     let Some(i) = r.individu else {

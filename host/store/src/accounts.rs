@@ -768,3 +768,22 @@ async fn fetch_user(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: &str) ->
     .ok_or_else(|| StoreError::NotFound(format!("compte {id}")))?;
     row_user(&row)
 }
+
+impl Store {
+    /// The RPPS of the account `login` and the FINESS of its structure,
+    /// for the INSi's request context. An actor without an account (the
+    /// system's jobs) acts for the practice's first structure.
+    pub async fn appelant(&self, login: &str) -> Result<(Option<String>, Option<String>)> {
+        let row = sqlx::query("SELECT u.rpps, s.finess FROM app_user u LEFT JOIN structure s ON s.id = u.structure_id WHERE u.login = $1")
+            .bind(login.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(r) = row {
+            return Ok((r.try_get(0)?, r.try_get(1)?));
+        }
+        let finess = sqlx::query("SELECT finess FROM structure ORDER BY created_at, id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok((None, finess.map(|r| r.try_get(0)).transpose()?.flatten()))
+    }
+}

@@ -196,14 +196,16 @@ impl Store {
         }))
     }
 
-    /// The INSi confirmed this patient's INS now (recovery or verification).
-    pub async fn insi_verifie(&self, patient_id: &str) -> Result<()> {
+    /// The INSi confirmed this patient's INS now (recovery or
+    /// verification): the time recorded.
+    pub async fn insi_verifie(&self, patient_id: &str) -> Result<i64> {
+        let now = self.now();
         sqlx::query("UPDATE patient SET insi_verifie_le = $1 WHERE id = $2")
-            .bind(self.now())
+            .bind(now)
             .bind(patient_id.to_string())
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(now)
     }
 
     /// Identities due for verification: récupérées or qualifiées whose INS

@@ -109,28 +109,19 @@ fn date(fichier: &'static str, ligne: usize, d: &str) -> Result<String, ImportEr
     if d.is_empty() {
         return Ok(String::new());
     }
-    let iso = if d.len() == 10 && d.as_bytes()[2] == b'/' {
+    // Only ASCII is sliced by position (a stray accent must not panic).
+    let iso = if d.is_ascii() && d.len() == 10 && d.as_bytes()[2] == b'/' {
         format!("{}-{}-{}", &d[6..], &d[3..5], &d[..2])
     } else {
-        d.get(..10).unwrap_or(d).to_string()
+        d.to_string()
     };
-    let ok = iso.len() == 10
-        && iso.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if ok {
-        Ok(iso)
-    } else {
-        Err(ImportError::Ligne {
+    crate::calendar::Day::parse(&iso)
+        .map(|_| iso)
+        .map_err(|_| ImportError::Ligne {
             fichier,
             ligne,
             raison: format!("date illisible «{d}»"),
         })
-    }
 }
 
 fn clean(s: &str) -> String {
@@ -454,11 +445,20 @@ COM,75056,11,75,75C,751,0,PARIS,Paris,Paris,7599,
         assert_eq!(e.to_string(), "v_commune: colonne TYPECOM absente");
         let e = importer(&Fichiers {
             communes: COMMUNES,
-            historique: Some("COM,LIBELLE,DATE_DEBUT,DATE_FIN\n01001,X,hier,\n"),
+            historique: Some("COM,LIBELLE,DATE_DEBUT,DATE_FIN\n01001,X,31/04/é1999,\n"),
             ..Default::default()
         })
         .err()
         .unwrap();
         assert!(e.to_string().contains("ligne 2"), "{e}");
+        // A day that does not exist.
+        assert!(
+            importer(&Fichiers {
+                communes: COMMUNES,
+                historique: Some("COM,LIBELLE,DATE_DEBUT,DATE_FIN\n01001,X,31/04/1999,\n"),
+                ..Default::default()
+            })
+            .is_err()
+        );
     }
 }
