@@ -43,4 +43,5 @@ pub mod document {
     });
 }
 
+pub mod cda;
 pub mod helpers;

@@ -121,3 +121,103 @@ pub fn adult_corsican() -> FixtureRecord {
         }],
     }
 }
+
+/// A boy of 9 months born in Lyon 3e with a qualified INS (test NIR),
+/// weighed and measured at his 9th-month exam, vaccinated.
+pub fn child() -> FixtureRecord {
+    let measure = |code: &str, display: &str, value: f64, unit: &str| Measure {
+        code: Coded {
+            code: code.into(),
+            code_system: "2.16.840.1.113883.6.1".into(),
+            code_system_name: Some("LOINC".into()),
+            display: Some(display.into()),
+        },
+        value,
+        unit: unit.into(),
+        at: Timestamp {
+            unix_millis: 1_795_700_000_000,
+            utc_offset_minutes: 60,
+        },
+    };
+    FixtureRecord {
+        patient: Patient {
+            id: "5f0c2a1e9b7d4c3a8e6f1d2c3b4a5968".into(),
+            traits: IdentityTraits {
+                birth_name: "NGUYEN".into(),
+                used_name: None,
+                birth_first_names: vec!["LUCAS".into(), "MINH".into(), "PIERRE".into()],
+                used_first_name: None,
+                sex: Sex::Male,
+                birth_date: date(2026, 2, 14),
+                birth_place_cog: Some("69383".into()),
+            },
+            ins: Some(Ins {
+                matricule: "126026938312373".into(),
+                oid: "1.2.250.1.213.1.4.10".into(),
+            }),
+            status: IdentityStatus::Qualifiee,
+            attributes: IdentityAttributes::empty(),
+        },
+        problems: vec![],
+        allergies: vec![],
+        treatments: vec![],
+        vaccinations: vec![Vaccination {
+            vaccine: Some(Coded {
+                code: "J07CA09".into(),
+                code_system: "2.16.840.1.113883.6.73".into(),
+                code_system_name: Some("ATC".into()),
+                display: Some(
+                    "Diphtérie-Haemophilus-Coqueluche-Poliomyélite-Tétanos-Hépatite B".into(),
+                ),
+            }),
+            text: "Hexavalent (DTCaP-Hib-HepB)".into(),
+            date: date(2026, 4, 14),
+            lot: Some("A1234".into()),
+        }],
+        measures: vec![
+            measure("29463-7", "Poids", 8.9, "kg"),
+            measure("8302-2", "Taille", 71.0, "cm"),
+            measure("8287-5", "Périmètre crânien", 45.0, "cm"),
+        ],
+    }
+}
+
+/// An adult with three birth first names, a used name and a used first
+/// name, whose identity is still provisoire (no INS travels).
+pub fn adult_provisional() -> FixtureRecord {
+    FixtureRecord {
+        patient: Patient {
+            id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+            traits: IdentityTraits {
+                birth_name: "DE LA FONTAINE".into(),
+                used_name: Some("MARTIN".into()),
+                birth_first_names: vec!["MARIE".into(), "HELENE".into(), "JEANNE".into()],
+                used_first_name: Some("LENA".into()),
+                sex: Sex::Female,
+                birth_date: date(1958, 11, 3),
+                birth_place_cog: Some("99134".into()),
+            },
+            ins: None,
+            status: IdentityStatus::Provisoire,
+            attributes: IdentityAttributes::empty(),
+        },
+        problems: vec![Problem {
+            code: Some(cim10("I10", "Hypertension essentielle (primitive)")),
+            text: "Hypertension artérielle".into(),
+            active: true,
+            onset: Some(date(2015, 3, 1)),
+            end: None,
+        }],
+        allergies: vec![],
+        treatments: vec![Treatment {
+            medication: None,
+            text: "AMLODIPINE 5 mg".into(),
+            posology: Some("1 comprimé le matin".into()),
+            start: Some(date(2015, 3, 1)),
+            end: None,
+            long_term: true,
+        }],
+        vaccinations: vec![],
+        measures: vec![],
+    }
+}

@@ -175,6 +175,16 @@ impl Harness {
         Self::with(Policy::default(), HostServices::default())
     }
 
+    /// A harness whose runtime renders PDF/A-1b (the `pdf` capability), as
+    /// document plugins need.
+    pub fn for_documents() -> Self {
+        let mut services = HostServices::default();
+        let pdf = esculape_pdfa::capability::PdfCapability::new(services.clock.clone())
+            .unwrap_or_else(|e| panic!("harness: {e}"));
+        services.pdf = Some(std::sync::Arc::new(pdf));
+        Self::with(Policy::default(), services)
+    }
+
     pub fn with(policy: Policy, services: HostServices) -> Self {
         Self::try_with(policy, services).unwrap_or_else(|e| panic!("harness: {e}"))
     }
@@ -216,3 +226,70 @@ impl Harness {
 }
 
 pub mod fixtures;
+
+/// A production context as the host builds it: a médecin généraliste of
+/// a cabinet individuel, document ids under 2.25.
+pub fn document_context(
+    n: u32,
+) -> esculape_runtime::api::document::exports::esculape::plugin::document_type::Context {
+    use esculape_runtime::api::document::exports::esculape::plugin::document_type::Context;
+    use esculape_runtime::api::types::{Coded, Timestamp};
+    let coded = |code: &str, system: &str, display: &str| Coded {
+        code: code.into(),
+        code_system: system.into(),
+        code_system_name: None,
+        display: Some(display.into()),
+    };
+    Context {
+        author_rpps: "810001234567".into(),
+        author_given: "Hélène".into(),
+        author_family: "DURAND".into(),
+        author_profession: coded("10", "1.2.250.1.71.1.2.7", "Médecin"),
+        author_specialty: coded(
+            "G15_10/SM54",
+            "1.2.250.1.213.1.1.4.5",
+            "Médecin - Médecine générale (SM)",
+        ),
+        organization_id: "1750012345".into(),
+        organization_name: "Cabinet du Dr Durand".into(),
+        facility_type: coded("SA07", "1.2.250.1.71.4.2.4", "Cabinet individuel"),
+        practice_setting: coded("AMBULATOIRE", "1.2.250.1.213.1.1.4.9", "Ambulatoire"),
+        document_id: format!(
+            "2.25.{}",
+            329_800_735_698_586_629_295_641_978_511_506_172_000u128 + u128::from(n)
+        ),
+        set_id: format!(
+            "2.25.{}",
+            229_800_735_698_586_629_295_641_978_511_506_172_000u128 + u128::from(n)
+        ),
+        version_number: 1,
+        effective_time: Timestamp {
+            unix_millis: 1_795_702_162_000,
+            utc_offset_minutes: 60,
+        },
+    }
+}
+
+/// Run the official ANS validator (`../shared/tools/cda-validate`) on these
+/// files at once. Calls are serialised: the first run compiles and caches
+/// the schematrons, and two first runs at once would race on the cache.
+/// Returns whether every file passed, and the validator's report.
+pub fn cda_validate(files: &[PathBuf]) -> (bool, String) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let tool = match Workspace::current() {
+        Ok(ws) => ws.root.join("../shared/tools/cda-validate"),
+        Err(e) => return (false, format!("workspace: {e}")),
+    };
+    match std::process::Command::new(&tool).args(files).output() {
+        Ok(out) => (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ),
+        Err(e) => (false, format!("{}: {e}", tool.display())),
+    }
+}
