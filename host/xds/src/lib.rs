@@ -1,0 +1,253 @@
+//! XDS metadata of a document, computed from its CDA R2 header (the one
+//! source: nothing is typed twice), and the IHE_XDM.ZIP package that
+//! carries a document and its metadata over MSSanté; the DMP receives the
+//! same ebRIM metadata.
+//!
+//! What the header cannot say (classCode, formatCode: properties of the
+//! document type) comes from the document plugin's description.
+
+mod cda;
+mod xdm;
+
+pub use cda::{CdaHeader, read_header};
+pub use xdm::{Submission, XdmPackage, read_xdm, write_xdm};
+
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum XdsError {
+    #[error("document CDA illisible: {0}")]
+    Cda(String),
+    #[error("en-tête CDA incomplet: {0} manquant")]
+    Missing(&'static str),
+    #[error("paquet IHE_XDM illisible: {0}")]
+    Xdm(String),
+}
+
+/// A coded value of the metadata: code, coding scheme, display name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Code {
+    pub code: String,
+    pub scheme: String,
+    pub display: String,
+}
+
+impl Code {
+    pub fn new(code: &str, scheme: &str, display: &str) -> Self {
+        Self {
+            code: code.into(),
+            scheme: scheme.into(),
+            display: display.into(),
+        }
+    }
+}
+
+/// The values of a document type that its header does not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeValues {
+    pub class_code: Code,
+    pub format_code: Code,
+}
+
+/// The XDS DocumentEntry of one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentEntry {
+    pub unique_id: String,
+    pub title: String,
+    pub mime_type: String,
+    pub type_code: Code,
+    pub class_code: Code,
+    pub format_code: Code,
+    pub confidentiality_code: Code,
+    pub healthcare_facility_type_code: Code,
+    pub practice_setting_code: Code,
+    pub event_codes: Vec<Code>,
+    /// UTC, `AAAAMMJJhhmmss`.
+    pub creation_time: String,
+    pub service_start_time: Option<String>,
+    pub service_stop_time: Option<String>,
+    pub language_code: String,
+    /// The INS (`matricule^^^&OID&ISO^NH`) or, without one, the local id.
+    pub patient_id: String,
+    /// The practice's id of the patient (`id^^^&root&ISO^PI`).
+    pub source_patient_id: String,
+    pub source_patient_info: Vec<String>,
+    pub author_person: String,
+    pub author_institution: String,
+    pub author_specialty: String,
+    pub legal_authenticator: Option<String>,
+    /// SHA-1 of the document, upper-case hex.
+    pub hash: String,
+    pub size: u64,
+}
+
+/// An HL7 TS (`AAAAMMJJhhmmss[.fff][+hhmm]`) as XDS wants it: UTC, no
+/// offset. A date alone stays a date.
+pub fn utc(ts: &str) -> String {
+    let (local, offset) = match ts.find(['+', '-']) {
+        Some(p) => (&ts[..p], Some(&ts[p..])),
+        None => (ts, None),
+    };
+    let local: String = local.split('.').next().unwrap_or("").to_string();
+    let Some(offset) = offset.filter(|_| local.len() >= 12) else {
+        return local;
+    };
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi)) = (
+        num(&local[0..4]),
+        num(&local[4..6]),
+        num(&local[6..8]),
+        num(&local[8..10]),
+        num(&local[10..12]),
+    ) else {
+        return local;
+    };
+    let s = if local.len() >= 14 {
+        num(&local[12..14]).unwrap_or(0)
+    } else {
+        0
+    };
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let oh = num(offset.get(1..3).unwrap_or("0")).unwrap_or(0);
+    let om = num(offset.get(3..5).unwrap_or("0")).unwrap_or(0);
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let r = secs.rem_euclid(86_400);
+    let out = format!(
+        "{y:04}{mo:02}{d:02}{:02}{:02}{:02}",
+        r / 3600,
+        r % 3600 / 60,
+        r % 60
+    );
+    out[..local.len().min(14).max(12)].to_string()
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// SHA-1 (upper-case hex) and size of a document.
+pub fn hash_and_size(document: &[u8]) -> (String, u64) {
+    use sha1::{Digest, Sha1};
+    (
+        hex::encode_upper(Sha1::digest(document)),
+        document.len() as u64,
+    )
+}
+
+/// The DocumentEntry of a CDA document of a type with these values.
+pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEntry, XdsError> {
+    let h = read_header(cda)?;
+    let (hash, size) = hash_and_size(cda);
+    let cx = |id: &str, root: &str, kind: &str| format!("{id}^^^&{root}&ISO^{kind}");
+    let local = h.patient_ids.iter().find(|(root, _)| !is_ins_oid(root));
+    let ins = h.patient_ids.iter().find(|(root, _)| is_ins_oid(root));
+    let (source_patient_id, patient_id) = match (local, ins) {
+        (Some(l), Some(i)) => (cx(&l.1, &l.0, "PI"), cx(&i.1, &i.0, "NH")),
+        (Some(l), None) => (cx(&l.1, &l.0, "PI"), cx(&l.1, &l.0, "PI")),
+        // Documents that carry only the INS use it for both.
+        (None, Some(i)) => (cx(&i.1, &i.0, "NH"), cx(&i.1, &i.0, "NH")),
+        (None, None) => return Err(XdsError::Missing("identifiant du patient")),
+    };
+    let mut info = vec![format!(
+        "PID-5|{}^{}^{}^^^^L",
+        h.birth_name, h.first_birth_first_name, h.birth_first_names
+    )];
+    if h.used_name.is_some() || h.used_first_name.is_some() {
+        info.push(format!(
+            "PID-5|{}^{}^^^^^D",
+            h.used_name.clone().unwrap_or_else(|| h.birth_name.clone()),
+            h.used_first_name
+                .clone()
+                .unwrap_or_else(|| h.first_birth_first_name.clone())
+        ));
+    }
+    info.push(format!("PID-7|{}", h.birth_time));
+    info.push(format!("PID-8|{}", h.sex));
+    if let Some(cog) = &h.birth_place {
+        info.push(format!("PID-11|^^^^^^BDL^^{cog}"));
+    }
+    let person = |id: &str, family: &str, given: &str| {
+        format!("{id}^{family}^{given}^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS")
+    };
+    Ok(DocumentEntry {
+        unique_id: match &h.id.1 {
+            Some(ext) => format!("{}^{ext}", h.id.0),
+            None => h.id.0.clone(),
+        },
+        title: h.title.clone(),
+        mime_type: "text/xml".into(),
+        type_code: h.code.clone(),
+        class_code: type_values.class_code.clone(),
+        format_code: type_values.format_code.clone(),
+        confidentiality_code: h.confidentiality.clone(),
+        healthcare_facility_type_code: h.facility_type.clone(),
+        practice_setting_code: h.practice_setting.clone(),
+        event_codes: h.event_codes.clone(),
+        creation_time: utc(&h.effective_time),
+        service_start_time: h.service_start.as_deref().map(utc),
+        service_stop_time: h.service_stop.as_deref().map(utc),
+        language_code: h.language.clone(),
+        patient_id,
+        source_patient_id,
+        source_patient_info: info,
+        author_person: person(&h.author.0, &h.author.1, &h.author.2),
+        author_institution: format!(
+            "{}^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^{}",
+            h.organization.1, h.organization.0
+        ),
+        author_specialty: format!(
+            "{}^{}^{}",
+            h.author_specialty.code, h.author_specialty.display, h.author_specialty.scheme
+        ),
+        legal_authenticator: h
+            .legal_authenticator
+            .as_ref()
+            .map(|(id, family, given)| person(id, family, given)),
+        hash,
+        size,
+    })
+}
+
+fn is_ins_oid(root: &str) -> bool {
+    matches!(
+        root,
+        "1.2.250.1.213.1.4.8"
+            | "1.2.250.1.213.1.4.9"
+            | "1.2.250.1.213.1.4.10"
+            | "1.2.250.1.213.1.4.11"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn times_to_utc() {
+        assert_eq!(utc("20210401134745+0100"), "20210401124745");
+        assert_eq!(utc("20210101003000+0200"), "20201231223000");
+        assert_eq!(utc("202101040735+0100"), "202101040635");
+        assert_eq!(utc("19790328"), "19790328");
+        assert_eq!(utc("20210401134745"), "20210401134745");
+    }
+}
