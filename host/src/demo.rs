@@ -606,6 +606,7 @@ pub async fn populate(
                         },
                         visibility: Visibility::default(),
                         cda_id: None,
+                        cda_set_id: None,
                     },
                     text.into_bytes(),
                 )

@@ -128,10 +128,13 @@ pub fn cog(home: &Path) -> Result<&'static esculape_domain::cog::Referentiel, Ho
 
 /// A runtime on this home, without loading the installed plugins.
 pub fn runtime(home: &Path) -> Result<Runtime, HomeError> {
-    let services = HostServices {
+    let mut services = HostServices {
         terminology: Arc::new(load_value_sets(home)),
         ..HostServices::default()
     };
+    let pdf = esculape_pdfa::capability::PdfCapability::new(services.clock.clone())
+        .map_err(|e| HomeError::Runtime(e.to_string()))?;
+    services.pdf = Some(Arc::new(pdf));
     Runtime::new(RuntimeConfig {
         home: home.to_path_buf(),
         policy: load_policy(home)?,

@@ -2,7 +2,9 @@
 
 pub mod api;
 pub mod demo;
+pub mod documents;
 pub mod export;
 pub mod home;
 pub mod insi;
 pub mod qualification;
+pub mod wit;

@@ -90,6 +90,43 @@ enum Command {
         #[command(subcommand)]
         command: IndicatorsCommand,
     },
+    /// Documents produced by the document plugins.
+    Doc {
+        #[command(subcommand)]
+        command: DocCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocCommand {
+    /// The document types of the installed plugins.
+    Types,
+    /// Produce and sign a document for a patient: writes the CDA
+    /// (<id>.xml), its PDF (<id>.pdf) and the IHE_XDM.ZIP package
+    /// (<id>-IHE_XDM.ZIP) into --out.
+    Produce {
+        /// The plugin: its id (fr.esculape.doc.generique) or the end of it
+        /// (generique).
+        #[arg(long = "type")]
+        kind: String,
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// The signing médecin's login (default: the only médecin with an
+        /// RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+        /// A form value over the prefilled ones: cle=valeur (JSON, or text).
+        #[arg(long = "set")]
+        set: Vec<String>,
+        /// The document this one corrects (new version, same setId).
+        #[arg(long)]
+        remplace: Option<String>,
+        /// Preview only: write the files, store nothing.
+        #[arg(long)]
+        apercu: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,6 +332,7 @@ fn main() -> anyhow::Result<()> {
         } => ins_check(&nir),
         Command::Ins { command } => ins_search(home, command),
         Command::Indicators { command } => indicators(home, command),
+        Command::Doc { command } => doc(home, command),
         Command::Users { command } => with_store(&home, |store| async move {
             match command {
                 UsersCommand::Add {
@@ -546,6 +584,134 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(i)?);
         }
         Ok(())
+    })
+}
+
+/// The app state the CLI's document commands run on: this home's store
+/// and installed plugins.
+fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
+    let rt = home::runtime(&home)?;
+    for (id, result) in rt.load_installed() {
+        if let Err(e) = result {
+            eprintln!("module {id} non chargé: {e}");
+        }
+    }
+    let rt = Arc::new(rt);
+    with_store(&home, |store| async move {
+        let state = api::AppState::new(
+            rt,
+            store.clone(),
+            Arc::new(esculape_host::insi::InsiClient::new(
+                esculape_host::insi::InsiConfig::from_env(),
+            )),
+        );
+        let types = esculape_host::documents::types(&state);
+        match command {
+            DocCommand::Types => {
+                for t in types {
+                    println!(
+                        "{:<32} {:<3} {:<10} {} ({})",
+                        t.plugin, t.niveau, t.type_code, t.titre, t.volet
+                    );
+                }
+                Ok(())
+            }
+            DocCommand::Produce {
+                kind,
+                patient,
+                out,
+                auteur,
+                set,
+                remplace,
+                apercu,
+            } => {
+                let plugin = types
+                    .iter()
+                    .find(|t| {
+                        t.plugin == kind || t.plugin.rsplit('.').next() == Some(kind.as_str())
+                    })
+                    .map(|t| t.plugin.clone())
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = types.iter().map(|t| t.plugin.as_str()).collect();
+                        anyhow::anyhow!(
+                            "type «{kind}» inconnu; types installés: {}",
+                            known.join(", ")
+                        )
+                    })?;
+                let login = match auteur {
+                    Some(l) => l,
+                    None => {
+                        let medecins: Vec<_> = store
+                            .users()
+                            .await?
+                            .into_iter()
+                            .filter(|u| {
+                                u.active
+                                    && u.rpps.is_some()
+                                    && u.role == esculape_domain::account::Role::Medecin
+                            })
+                            .collect();
+                        match medecins.as_slice() {
+                            [one] => one.login.clone(),
+                            [] => anyhow::bail!(
+                                "aucun médecin avec un RPPS: créez un compte (esculape users) ou donnez --auteur"
+                            ),
+                            many => anyhow::bail!(
+                                "plusieurs médecins peuvent signer: --auteur {}",
+                                many.iter()
+                                    .map(|u| u.login.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(" | ")
+                            ),
+                        }
+                    }
+                };
+                let actor = Actor::user(login);
+                let form =
+                    esculape_host::documents::formulaire(&state, &actor, &patient, &plugin).await?;
+                let mut valeurs = form.valeurs;
+                for kv in set {
+                    let (k, v) = kv
+                        .split_once('=')
+                        .ok_or_else(|| anyhow::anyhow!("--set «{kv}»: attendu cle=valeur"))?;
+                    let v = serde_json::from_str(v)
+                        .unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+                    valeurs.insert(k.to_string(), v);
+                }
+                let demande = esculape_host::documents::Demande {
+                    plugin,
+                    valeurs,
+                    remplace,
+                };
+                let p =
+                    esculape_host::documents::produire(&state, &actor, &patient, demande, !apercu)
+                        .await?;
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("dossier {}", out.display()))?;
+                let id = p.entry.unique_id.clone();
+                let files = [
+                    (format!("{id}.xml"), &p.cda),
+                    (format!("{id}.pdf"), &p.pdf),
+                    (format!("{id}-IHE_XDM.ZIP"), &p.xdm),
+                ];
+                for (name, bytes) in files {
+                    let path = out.join(name);
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+                for n in p.notices {
+                    eprintln!("{n}");
+                }
+                if let Some(m) = p.meta {
+                    eprintln!(
+                        "document {} enregistré (version {}, lot {})",
+                        m.id, m.version_number, m.set_id
+                    );
+                }
+                Ok(())
+            }
+        }
     })
 }
 

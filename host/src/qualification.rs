@@ -266,24 +266,7 @@ pub async fn recover(
 /// why it could not be made.
 pub fn compare(s: &AppState, local: &Identity, insi: &Individu) -> serde_json::Value {
     use esculape_runtime::api::types as t;
-    let sex = |c: &str| match c {
-        "F" => t::Sex::Female,
-        "M" => t::Sex::Male,
-        _ => t::Sex::Unknown,
-    };
-    let local_traits = t::IdentityTraits {
-        birth_name: local.birth_name.clone(),
-        used_name: local.used_name.clone(),
-        birth_first_names: local.birth_first_names.clone(),
-        used_first_name: local.used_first_name.clone(),
-        sex: sex(local.sex.code()),
-        birth_date: t::Date {
-            year: local.birth_date.year,
-            month: local.birth_date.month,
-            day: local.birth_date.day,
-        },
-        birth_place_cog: local.birth_place_cog.clone(),
-    };
+    let local_traits = crate::wit::traits(local);
     let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
         return serde_json::json!({ "erreur": "date de naissance INSi illisible" });
     };
@@ -292,7 +275,7 @@ pub fn compare(s: &AppState, local: &Identity, insi: &Individu) -> serde_json::V
         used_name: None,
         birth_first_names: insi.traits.prenoms.clone(),
         used_first_name: None,
-        sex: sex(&insi.traits.sexe),
+        sex: crate::wit::sex(&insi.traits.sexe),
         birth_date: t::Date {
             year: date.year,
             month: date.month,
@@ -300,10 +283,7 @@ pub fn compare(s: &AppState, local: &Identity, insi: &Individu) -> serde_json::V
         },
         birth_place_cog: insi.traits.lieu_naissance.clone(),
     };
-    let local_ins = local.ins.as_ref().map(|i| t::Ins {
-        matricule: i.matricule.clone(),
-        oid: i.oid.oid().to_string(),
-    });
+    let local_ins = crate::wit::ins(local);
     let insi_ins = t::Ins {
         matricule: insi.ins.matricule(),
         oid: insi.ins.oid.clone(),

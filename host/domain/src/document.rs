@@ -111,6 +111,10 @@ pub struct NewDocument {
     /// For a CDA: its id root; else generated.
     #[serde(default)]
     pub cda_id: Option<String>,
+    /// For a new CDA: its setId root; else generated. (A new version
+    /// takes the setId of the one it replaces.)
+    #[serde(default)]
+    pub cda_set_id: Option<String>,
 }
 
 impl NewDocument {
@@ -167,6 +171,7 @@ mod tests {
             provenance: Provenance::Produit,
             visibility: Visibility::default(),
             cda_id: None,
+            cda_set_id: None,
         };
         assert!(d.clone().validate(b"%PDF-1.4 ...").is_ok());
         assert_eq!(

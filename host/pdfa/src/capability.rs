@@ -25,20 +25,11 @@ pub fn moment(t: types::Timestamp) -> Moment {
     let local = t.unix_millis.div_euclid(1000) + i64::from(t.utc_offset_minutes) * 60;
     let days = local.div_euclid(86_400);
     let secs = local.rem_euclid(86_400);
-    // H. Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    let (year, month, day) = esculape_runtime::clock::civil_from_days(days);
     Moment {
-        year,
-        month,
-        day,
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
         hour: (secs / 3600) as u8,
         minute: (secs % 3600 / 60) as u8,
         second: (secs % 60) as u8,

@@ -344,6 +344,17 @@ impl Runtime {
             .collect()
     }
 
+    /// Render a layout with the host's `pdf` service (the one plugins
+    /// reach through the capability), e.g. an N3 document's PDF.
+    pub fn render_pdf(&self, layout: &api::pdf::Layout) -> Result<Vec<u8>, api::types::Error> {
+        match &self.services.pdf {
+            Some(r) => r.render(layout),
+            None => Err(api::types::Error::Internal(
+                "aucun moteur PDF n'est configuré".into(),
+            )),
+        }
+    }
+
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
     }

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod agenda;
+mod documents;
 pub mod openapi;
 mod patients;
 mod record;

@@ -1,7 +1,9 @@
 //! Every route of the API, once: path, method, who may call it, what it
 //! does. The router, the guard and the OpenAPI document all come from here.
 
-use super::{Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, patients, record};
+use super::{
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, record,
+};
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 #[derive(Debug, Clone)]
@@ -116,6 +118,11 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient: filtre par type et date d'acte, tri, pages", get(record::documents)).query(&[("type", false), ("from", false), ("to", false), ("sort", false), ("ascending", false), ("include_deleted", false), ("offset", false), ("limit", false)]),
         route("GET", "/api/patients/{id}/encounters", Medical, "Consultations, les plus récentes d'abord, par pages", get(record::encounters)).query(&[("offset", false), ("limit", false)]),
         route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
+        route("GET", "/api/document-types", Medical, "Types de documents produits par les modules installés", get(documents::types)),
+        route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)),
+        route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body("DemandeDocument"),
+        route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body("DemandeDocument"),
+        route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1)", get(documents::pdf)),
         route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),
         route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)),
         route("POST", "/api/documents/{id}/versions", Medical, "Nouvelle version d'un document (remplace la précédente)", post(record::replace_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),

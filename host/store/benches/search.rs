@@ -404,6 +404,7 @@ async fn run(name: &str, store: Store, patients: usize, queries: usize, measure:
                     provenance: Provenance::Produit,
                     visibility: Visibility::default(),
                     cda_id: None,
+                    cda_set_id: None,
                 },
                 b"contenu".to_vec(),
             )

@@ -260,7 +260,8 @@ impl Store {
         let mut tx = self.begin().await?;
         crate::record::patient_exists(&mut tx, patient_id).await?;
         let id = doc.cda_id.clone().unwrap_or_else(new_id);
-        let m = self.new_meta(actor, patient_id, &id, new_id(), 1, &doc, &content);
+        let set_id = doc.cda_set_id.clone().unwrap_or_else(new_id);
+        let m = self.new_meta(actor, patient_id, &id, set_id, 1, &doc, &content);
         insert(&mut tx, &m, &content).await?;
         audit::append(
             &mut tx,

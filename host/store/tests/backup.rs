@@ -59,6 +59,7 @@ async fn fill(store: &Store) {
                     provenance: Provenance::Importe,
                     visibility: Visibility::default(),
                     cda_id: None,
+                    cda_set_id: None,
                 },
                 // Binary content with every byte value.
                 [0xFFu8, 0xD8]

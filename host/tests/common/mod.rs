@@ -53,11 +53,26 @@ impl TestApp {
     }
 
     /// `edit` may change the store before it is shared (its clock).
-    pub async fn with(mut t: TestStore, edit: impl FnOnce(&mut Store)) -> Self {
-        edit(&mut t.store);
-        let practice = testing::practice(&t.store).await.unwrap();
+    pub async fn with(t: TestStore, edit: impl FnOnce(&mut Store)) -> Self {
         let home = tempfile::tempdir().unwrap();
         let rt = esculape_host::home::runtime(home.path()).unwrap();
+        Self::build(t, edit, rt, home).await
+    }
+
+    /// On a runtime with plugins installed (see [`runtime_with`]).
+    pub async fn with_runtime(t: TestStore, rt: esculape_runtime::Runtime) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        Self::build(t, |_| {}, rt, home).await
+    }
+
+    async fn build(
+        mut t: TestStore,
+        edit: impl FnOnce(&mut Store),
+        rt: esculape_runtime::Runtime,
+        home: tempfile::TempDir,
+    ) -> Self {
+        edit(&mut t.store);
+        let practice = testing::practice(&t.store).await.unwrap();
         let name = t.name;
         let (store, keep) = t.split();
         let store = Arc::new(store);
@@ -171,8 +186,16 @@ pub async fn sandbox_with(
 /// A host runtime with the INS plugin installed as `serve` loads it (the
 /// harness keeps its folder alive).
 pub fn runtime_with_ins() -> (esculape_sdk_testing::Harness, esculape_runtime::Runtime) {
+    runtime_with(&["esculape-plugin-ins"])
+}
+
+/// A host runtime (as `serve` builds it: PDF service, value sets) with
+/// these plugin crates installed.
+pub fn runtime_with(crates: &[&str]) -> (esculape_sdk_testing::Harness, esculape_runtime::Runtime) {
     let h = esculape_sdk_testing::Harness::new();
-    h.install_crate("esculape-plugin-ins").unwrap();
+    for c in crates {
+        h.install_crate(c).unwrap();
+    }
     let home = h.home().to_path_buf();
     std::fs::create_dir_all(home.join("trusted-keys")).unwrap();
     std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();

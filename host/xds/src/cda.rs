@@ -130,7 +130,7 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
         }
         buf.clear();
     }
-    if !out.first().is_some_and(|n| n.path == "ClinicalDocument") {
+    if out.first().is_none_or(|n| n.path != "ClinicalDocument") {
         return Err(XdsError::Cda(
             "l'élément racine n'est pas ClinicalDocument".into(),
         ));

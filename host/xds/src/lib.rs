@@ -120,7 +120,20 @@ pub fn utc(ts: &str) -> String {
         r % 3600 / 60,
         r % 60
     );
-    out[..local.len().min(14).max(12)].to_string()
+    out[..local.len().clamp(12, 14)].to_string()
+}
+
+/// A Unix time in milliseconds as XDS writes times: UTC `AAAAMMJJhhmmss`.
+pub fn utc_of_millis(unix_millis: i64) -> String {
+    let secs = unix_millis.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let r = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        r / 3600,
+        r % 3600 / 60,
+        r % 60
+    )
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

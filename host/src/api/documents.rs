@@ -1,0 +1,108 @@
+//! Document production over HTTP: the types on offer, a type's form
+//! prefilled from the record, preview (nothing stored), sign-off (stored,
+//! with its XDS metadata and IHE_XDM package), a stored document's PDF.
+
+use super::{ApiError, AppState, Me};
+use crate::documents::{self, Demande, DocError, Formulaire, Produit, TypeDocument};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use esculape_domain::document::DocumentFormat;
+
+impl From<DocError> for ApiError {
+    fn from(e: DocError) -> Self {
+        match e {
+            DocError::Store(s) => s.into(),
+            DocError::Plugin(esculape_runtime::CallError::NotInstalled(id)) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "introuvable",
+                format!("aucun module de document «{id}» n'est installé"),
+            ),
+            DocError::Plugin(esculape_runtime::CallError::Plugin { error, .. }) => {
+                ApiError::invalid(error.to_string())
+            }
+            DocError::Plugin(p) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "module",
+                format!("le module de document a échoué: {p}"),
+            ),
+            DocError::Xds(x) => ApiError::invalid(x.to_string()),
+            DocError::Refuse(m) => ApiError::invalid(m),
+        }
+    }
+}
+
+pub(crate) async fn types(State(s): State<AppState>, _me: Me) -> Json<Vec<TypeDocument>> {
+    Json(documents::types(&s))
+}
+
+pub(crate) async fn formulaire(
+    State(s): State<AppState>,
+    me: Me,
+    Path((id, plugin)): Path<(String, String)>,
+) -> Result<Json<Formulaire>, ApiError> {
+    Ok(Json(
+        documents::formulaire(&s, &me.0.actor(), &id, &plugin).await?,
+    ))
+}
+
+fn response(p: &Produit) -> serde_json::Value {
+    serde_json::json!({
+        "document": p.meta,
+        "format": p.level,
+        "metadonnees": p.entry,
+        "avis": p.notices,
+        "pdf": B64.encode(&p.pdf),
+        "cda": B64.encode(&p.cda),
+        "xdm": B64.encode(&p.xdm),
+    })
+}
+
+pub(crate) async fn apercu(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Demande>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(d) = body?;
+    let p = documents::produire(&s, &me.0.actor(), &id, d, false).await?;
+    Ok(Json(response(&p)))
+}
+
+pub(crate) async fn produire(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Demande>, JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let Json(d) = body?;
+    let p = documents::produire(&s, &me.0.actor(), &id, d, true).await?;
+    Ok((StatusCode::CREATED, Json(response(&p))))
+}
+
+/// The PDF of a stored document: an N1's embedded PDF/A, or a PDF itself.
+pub(crate) async fn pdf(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
+    let pdf = match meta.format {
+        DocumentFormat::Pdf => bytes,
+        DocumentFormat::CdaN1 => documents::embedded_pdf(&bytes).ok_or_else(|| {
+            ApiError::invalid("le document CDA N1 ne contient pas de PDF lisible")
+        })?,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "introuvable",
+                "ce document n'a pas de PDF enregistré",
+            ));
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
+}

@@ -1,0 +1,627 @@
+//! Producing a document with a `document` plugin: the record is read once
+//! (traced), the plugin fills its form and writes the CDA from one model,
+//! the host renders the PDF/A-1b, computes the XDS metadata from the CDA
+//! header and packs the IHE_XDM.ZIP. Preview stores nothing; sign-off
+//! stores the CDA as a new document, or as the next version of the one it
+//! corrects (same setId, versionNumber + 1).
+
+use crate::api::AppState;
+use crate::wit;
+use esculape_domain::document::{DocumentFormat, NewDocument, Provenance};
+use esculape_domain::record::EntryData;
+use esculape_runtime::api::document::exports::esculape::plugin::document_type::{
+    CdaLevel, Context, Description, Field, FormValue,
+};
+use esculape_runtime::api::record_read as rr;
+use esculape_runtime::api::types::{self as t, Coded, Error as WitError};
+use esculape_runtime::{CallContext, RecordSource};
+use esculape_store::documents::DocumentMeta;
+use esculape_store::record::Chart;
+use esculape_store::{Actor, Store, new_id};
+use esculape_xds::{Code, DocumentEntry, Submission, TypeValues};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("{0}")]
+    Store(#[from] esculape_store::StoreError),
+    #[error("module de document: {0}")]
+    Plugin(#[from] esculape_runtime::CallError),
+    #[error("{0}")]
+    Xds(#[from] esculape_xds::XdsError),
+    #[error("{0}")]
+    Refuse(String),
+}
+
+/// The record of one patient, read once, as `record-read` serves it.
+#[derive(Clone)]
+pub struct Dossier {
+    patient: rr::Patient,
+    problems: Vec<rr::Problem>,
+    allergies: Vec<rr::Allergy>,
+    treatments: Vec<rr::Treatment>,
+    vaccinations: Vec<rr::Vaccination>,
+    measures: Vec<rr::Measure>,
+}
+
+fn coded(c: &esculape_domain::record::Code) -> Coded {
+    Coded {
+        code: c.code.clone(),
+        code_system: c.oid().unwrap_or_default().to_string(),
+        code_system_name: Some(c.system.clone()),
+        display: c.display.clone(),
+    }
+}
+
+impl Dossier {
+    pub fn from_chart(chart: &Chart) -> Self {
+        let identity = &chart.patient.identity;
+        let mut d = Dossier {
+            patient: rr::Patient {
+                id: chart.patient.id.clone(),
+                traits: wit::traits(identity),
+                ins: wit::ins(identity),
+                status: wit::status(identity),
+                attributes: wit::attributes(identity),
+            },
+            problems: vec![],
+            allergies: vec![],
+            treatments: vec![],
+            vaccinations: vec![],
+            measures: vec![],
+        };
+        for e in &chart.entries {
+            match &e.data {
+                EntryData::Probleme {
+                    label,
+                    code,
+                    status,
+                    onset,
+                } => d.problems.push(rr::Problem {
+                    code: code.as_ref().map(coded),
+                    text: label.clone(),
+                    active: matches!(status, esculape_domain::record::Activity::Actif),
+                    onset: onset.map(wit::date),
+                    end: None,
+                }),
+                EntryData::Antecedent {
+                    label, code, onset, ..
+                } => d.problems.push(rr::Problem {
+                    code: code.as_ref().map(coded),
+                    text: label.clone(),
+                    active: false,
+                    onset: onset.map(wit::date),
+                    end: None,
+                }),
+                EntryData::Allergie {
+                    label,
+                    code,
+                    reaction,
+                    ..
+                } => d.allergies.push(rr::Allergy {
+                    substance: code.as_ref().map(coded),
+                    text: label.clone(),
+                    reaction: reaction.clone(),
+                }),
+                EntryData::Traitement {
+                    label,
+                    code,
+                    posology,
+                    start,
+                    end,
+                    long_term,
+                } => d.treatments.push(rr::Treatment {
+                    medication: code.as_ref().map(coded),
+                    text: label.clone(),
+                    posology: Some(posology.clone()),
+                    start: Some(wit::date(*start)),
+                    end: end.map(wit::date),
+                    long_term: *long_term,
+                }),
+                EntryData::Vaccination {
+                    label,
+                    code,
+                    date,
+                    lot,
+                    ..
+                } => d.vaccinations.push(rr::Vaccination {
+                    vaccine: code.as_ref().map(coded),
+                    text: label.clone(),
+                    date: wit::date(*date),
+                    lot: lot.clone(),
+                }),
+                EntryData::Mesure {
+                    measure,
+                    value,
+                    date,
+                } => {
+                    let noon = esculape_domain::calendar::LocalDateTime::at(*date, 12 * 60);
+                    d.measures.push(rr::Measure {
+                        code: Coded {
+                            code: measure.loinc().into(),
+                            code_system: "2.16.840.1.113883.6.1".into(),
+                            code_system_name: Some("LOINC".into()),
+                            display: Some(measure.code().into()),
+                        },
+                        value: *value,
+                        unit: measure.unit().into(),
+                        at: t::Timestamp {
+                            unix_millis: noon.0 * 60_000 - 60 * 60_000,
+                            utc_offset_minutes: 60,
+                        },
+                    })
+                }
+                EntryData::Observation { .. } => {}
+            }
+        }
+        // Newest first, as the interface promises.
+        d.measures
+            .sort_by_key(|m| std::cmp::Reverse(m.at.unix_millis));
+        d
+    }
+}
+
+impl RecordSource for Dossier {
+    fn patient(&self) -> Result<rr::Patient, WitError> {
+        Ok(self.patient.clone())
+    }
+    fn problems(&self) -> Result<Vec<rr::Problem>, WitError> {
+        Ok(self.problems.clone())
+    }
+    fn allergies(&self) -> Result<Vec<rr::Allergy>, WitError> {
+        Ok(self.allergies.clone())
+    }
+    fn treatments(&self) -> Result<Vec<rr::Treatment>, WitError> {
+        Ok(self.treatments.clone())
+    }
+    fn vaccinations(&self) -> Result<Vec<rr::Vaccination>, WitError> {
+        Ok(self.vaccinations.clone())
+    }
+    fn measures(&self, limit: u32) -> Result<Vec<rr::Measure>, WitError> {
+        Ok(self.measures.iter().take(limit as usize).cloned().collect())
+    }
+}
+
+/// A document type offered by an installed plugin.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TypeDocument {
+    pub plugin: String,
+    pub titre: String,
+    pub volet: String,
+    pub niveau: &'static str,
+    pub type_code: String,
+}
+
+/// The document types of the installed `document` plugins (test plugins
+/// aside).
+pub fn types(state: &AppState) -> Vec<TypeDocument> {
+    state
+        .runtime
+        .list()
+        .into_iter()
+        .filter(|p| p.world == "document" && !p.profiles.iter().any(|x| x == "test"))
+        .filter_map(|p| {
+            let d = state.runtime.document(&p.id).ok()?.describe().ok()?;
+            Some(TypeDocument {
+                plugin: p.id.clone(),
+                titre: d.title,
+                volet: d.volet,
+                niveau: match d.level {
+                    CdaLevel::N1 => "N1",
+                    CdaLevel::N3 => "N3",
+                },
+                type_code: d.type_code.code,
+            })
+        })
+        .collect()
+}
+
+/// The form of a document type, prefilled from the patient's record.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Formulaire {
+    pub plugin: String,
+    pub titre: String,
+    pub champs: Vec<serde_json::Value>,
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+}
+
+fn field_json(f: &Field) -> serde_json::Value {
+    use esculape_runtime::api::document::exports::esculape::plugin::document_type::FieldKind as K;
+    let (kind, detail) = match &f.kind {
+        K::Text => ("texte", serde_json::Value::Null),
+        K::LongText => ("texte-long", serde_json::Value::Null),
+        K::Date => ("date", serde_json::Value::Null),
+        K::Number => ("nombre", serde_json::Value::Null),
+        K::Boolean => ("booleen", serde_json::Value::Null),
+        K::Coded(vs) => ("code", serde_json::Value::String(vs.clone())),
+        K::Repeated(keys) => ("liste", serde_json::json!(keys)),
+    };
+    serde_json::json!({
+        "cle": f.key, "libelle": f.label, "type": kind, "detail": detail,
+        "obligatoire": f.required, "aide": f.help,
+    })
+}
+
+/// Read the record (traced as a chart read) for a plugin call.
+async fn dossier(store: &Store, actor: &Actor, patient_id: &str) -> Result<Dossier, DocError> {
+    let chart = store.chart(actor, patient_id).await?;
+    Ok(Dossier::from_chart(&chart))
+}
+
+/// Run a plugin call off the async threads (plugins are CPU work).
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, DocError> + Send + 'static,
+) -> Result<R, DocError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DocError::Refuse(format!("tâche interrompue: {e}")))?
+}
+
+pub async fn formulaire(
+    state: &AppState,
+    actor: &Actor,
+    patient_id: &str,
+    plugin: &str,
+) -> Result<Formulaire, DocError> {
+    let d = dossier(&state.store, actor, patient_id).await?;
+    let rt = state.runtime.clone();
+    let plugin = plugin.to_string();
+    blocking(move || {
+        let client = rt.document(&plugin)?;
+        let desc = client.describe()?;
+        let schema = client.form_schema()?;
+        let values = client.prefill(CallContext::for_patient(Arc::new(d)))?;
+        Ok(Formulaire {
+            plugin: plugin.clone(),
+            titre: desc.title,
+            champs: schema.iter().map(field_json).collect(),
+            valeurs: values
+                .into_iter()
+                .map(|v| {
+                    let json = serde_json::from_str(&v.json).unwrap_or(serde_json::Value::Null);
+                    (v.key, json)
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// What the user asks for: a plugin, the (edited) form values, and the
+/// document it corrects, if any.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Demande {
+    pub plugin: String,
+    #[serde(default)]
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+    /// The id of the document this one corrects.
+    #[serde(default)]
+    pub remplace: Option<String>,
+}
+
+/// A produced document: CDA, PDF, metadata, package.
+#[derive(Debug, Clone)]
+pub struct Produit {
+    pub cda: Vec<u8>,
+    pub pdf: Vec<u8>,
+    pub entry: DocumentEntry,
+    pub xdm: Vec<u8>,
+    pub notices: Vec<String>,
+    pub level: DocumentFormat,
+    /// The stored document (sign-off only).
+    pub meta: Option<DocumentMeta>,
+}
+
+/// TRE_A03 class of the document types whose class differs from their
+/// plugin's default (generic plugins write several types).
+fn class_of_type(type_code: &str) -> Option<Code> {
+    let class = |c: &str, d: &str| Some(Code::new(c, "1.2.250.1.213.1.1.4.1", d));
+    match type_code {
+        "89601-9" | "CERT_DECL" | "87273-9" | "11369-6" => class("52", "Certificat, déclaration"),
+        "60591-5" => class("11", "Synthèse"),
+        "57833-6" => class("42", "Prescription"),
+        _ => None,
+    }
+}
+
+fn xds_code(c: &Coded) -> Code {
+    Code::new(&c.code, &c.code_system, c.display.as_deref().unwrap_or(""))
+}
+
+/// Profession and specialty (TRE_G15/R38) of the free-text profession of
+/// an account.
+fn specialite(profession: Option<&str>) -> Coded {
+    let p = profession.unwrap_or("").to_lowercase();
+    let (code, display) = if p.contains("généraliste") || p.contains("generaliste") {
+        ("G15_10/SM54", "Médecin - Médecine Générale (SM)")
+    } else if p.contains("pédiatr") || p.contains("pediatr") {
+        ("G15_10/SM40", "Médecin - Pédiatrie (SM)")
+    } else if p.contains("cardiolog") {
+        (
+            "G15_10/SM04",
+            "Médecin - Cardiologie et maladies vasculaires (SM)",
+        )
+    } else {
+        ("G15_10", "Médecin")
+    };
+    Coded {
+        code: code.into(),
+        code_system: "1.2.250.1.213.1.1.4.5".into(),
+        code_system_name: None,
+        display: Some(display.into()),
+    }
+}
+
+/// "Dr Hélène DURAND" → ("Hélène", "DURAND"): the trailing upper-case
+/// words are the family name, else the last word.
+fn split_name(display: &str) -> (String, String) {
+    let words: Vec<&str> = display
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                w.to_lowercase().trim_end_matches('.'),
+                "dr" | "pr" | "docteur"
+            )
+        })
+        .collect();
+    let upper =
+        |w: &&&str| w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase);
+    let n_family = words.iter().rev().take_while(upper).count();
+    let n_family = if n_family == 0 || n_family == words.len() {
+        1
+    } else {
+        n_family
+    };
+    let split = words.len().saturating_sub(n_family);
+    (words[..split].join(" "), words[split..].join(" "))
+}
+
+/// The production context: the signing médecin and the structure.
+async fn contexte(
+    store: &Store,
+    actor: &Actor,
+    document_id: String,
+    set_id: String,
+    version: u32,
+) -> Result<Context, DocError> {
+    let users = store.users().await?;
+    let user = users
+        .iter()
+        .find(|u| u.login == actor.user_id)
+        .ok_or_else(|| {
+            DocError::Refuse("seul un professionnel avec un compte peut signer un document".into())
+        })?;
+    let rpps = user.rpps.clone().ok_or_else(|| {
+        DocError::Refuse(format!(
+            "le compte {} n'a pas de RPPS: il ne peut pas signer de document",
+            user.login
+        ))
+    })?;
+    let structures = store.structures().await?;
+    let structure = structures
+        .iter()
+        .find(|s| Some(&s.id) == user.structure_id.as_ref())
+        .or_else(|| structures.first())
+        .ok_or_else(|| DocError::Refuse("aucune structure n'est déclarée".into()))?;
+    let finess = structure.finess.clone().ok_or_else(|| {
+        DocError::Refuse(format!(
+            "la structure «{}» n'a pas de FINESS",
+            structure.name
+        ))
+    })?;
+    let (given, family) = split_name(&user.display_name);
+    let facility = match structure.kind {
+        esculape_domain::account::StructureKind::Cabinet => ("SA07", "Cabinet individuel"),
+        esculape_domain::account::StructureKind::MaisonDeSante => {
+            ("SA52", "Maison de santé ou Pôle de santé")
+        }
+        esculape_domain::account::StructureKind::CentreDeSante => ("SA05", "Centre de santé"),
+    };
+    let coded = |c: &str, s: &str, d: &str| Coded {
+        code: c.into(),
+        code_system: s.into(),
+        code_system_name: None,
+        display: Some(d.into()),
+    };
+    let now = esculape_store::now_millis();
+    Ok(Context {
+        author_rpps: format!("8{rpps}"),
+        author_given: given,
+        author_family: family,
+        author_profession: coded("10", "1.2.250.1.71.1.2.7", "Médecin"),
+        author_specialty: specialite(user.profession.as_deref()),
+        organization_id: format!("1{finess}"),
+        organization_name: structure.name.clone(),
+        facility_type: coded(facility.0, "1.2.250.1.71.4.2.4", facility.1),
+        practice_setting: coded("AMBULATOIRE", "1.2.250.1.213.1.1.4.9", "Ambulatoire"),
+        document_id,
+        set_id,
+        version_number: version,
+        effective_time: t::Timestamp {
+            unix_millis: now,
+            utc_offset_minutes: esculape_domain::calendar::paris_offset_minutes(now),
+        },
+    })
+}
+
+/// A new OID: `2.25.` + a random 128-bit id as a decimal integer
+/// (ISO/IEC 9834-8: no registration needed).
+fn oid() -> String {
+    oid_of_hex(&new_id())
+}
+
+fn oid_of_hex(hex: &str) -> String {
+    u128::from_str_radix(hex, 16)
+        .map(|n| format!("2.25.{n}"))
+        .unwrap_or_else(|_| format!("2.25.{}", u128::from_le_bytes([7; 16])))
+}
+
+fn uuid_urn() -> String {
+    let h = new_id();
+    format!(
+        "urn:uuid:{}-{}-4{}-8{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// The PDF of an N1 document: the one its body carries.
+pub fn embedded_pdf(cda: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(cda).ok()?;
+    let start = text.find("representation=\"B64\">")? + 21;
+    let end = start + text[start..].find("</text>")?;
+    let b64: String = text[start..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+fn values(map: &serde_json::Map<String, serde_json::Value>) -> Vec<FormValue> {
+    map.iter()
+        .map(|(k, v)| FormValue {
+            key: k.clone(),
+            json: v.to_string(),
+        })
+        .collect()
+}
+
+/// Produce (and on `signer`, store) a document.
+pub async fn produire(
+    state: &AppState,
+    actor: &Actor,
+    patient_id: &str,
+    demande: Demande,
+    signer: bool,
+) -> Result<Produit, DocError> {
+    // The version chain: a correction keeps the setId and counts on.
+    let (set_id, version) = match &demande.remplace {
+        Some(prev) => {
+            let (meta, _) = state.store.document(actor, prev).await?;
+            if meta.patient_id != patient_id {
+                return Err(DocError::Refuse(format!(
+                    "le document {prev} n'est pas de ce patient"
+                )));
+            }
+            (meta.set_id.clone(), meta.version_number as u32 + 1)
+        }
+        None => (oid(), 1),
+    };
+    let document_id = oid();
+    let ctx = contexte(
+        &state.store,
+        actor,
+        document_id.clone(),
+        set_id.clone(),
+        version,
+    )
+    .await?;
+    let d = dossier(&state.store, actor, patient_id).await?;
+    let rt = state.runtime.clone();
+    let plugin = demande.plugin.clone();
+    let form = values(&demande.valeurs);
+    let (desc, produced, rendered): (Description, _, _) = blocking(move || {
+        let client = rt.document(&plugin)?;
+        let desc = client.describe()?;
+        let produced = client.produce(CallContext::for_patient(Arc::new(d)), &ctx, &form)?;
+        // N1: the PDF is the one in the body; N3: rendered from the layout.
+        let rendered = match desc.level {
+            CdaLevel::N1 => None,
+            CdaLevel::N3 => Some(
+                rt.render_pdf(&produced.layout)
+                    .map_err(|e| DocError::Refuse(format!("PDF: {e:?}")))?,
+            ),
+        };
+        Ok((desc, produced, rendered))
+    })
+    .await?;
+    let (level, pdf) = match desc.level {
+        CdaLevel::N1 => (
+            DocumentFormat::CdaN1,
+            embedded_pdf(&produced.cda)
+                .ok_or_else(|| DocError::Refuse("le document N1 ne contient pas de PDF".into()))?,
+        ),
+        CdaLevel::N3 => (DocumentFormat::CdaN3, rendered.unwrap_or_default()),
+    };
+    let header = esculape_xds::read_header(&produced.cda)?;
+    let type_values = TypeValues {
+        class_code: class_of_type(&header.code.code).unwrap_or_else(|| xds_code(&desc.class_code)),
+        format_code: xds_code(&desc.format_code),
+    };
+    let entry = esculape_xds::document_entry(&produced.cda, &type_values)?;
+    let submission = Submission {
+        unique_id: oid(),
+        source_id: "2.25.1".into(),
+        submission_time: esculape_xds::utc_of_millis(esculape_store::now_millis()),
+        set_uuid: uuid_urn(),
+        entry_uuid: uuid_urn(),
+        association_uuid: uuid_urn(),
+    };
+    let xdm = esculape_xds::write_xdm(&entry, &produced.cda, &submission)?;
+    let meta = if signer {
+        let act = esculape_domain::calendar::paris_local(esculape_store::now_millis()).day();
+        let new = NewDocument {
+            title: header.title.clone(),
+            type_code: header.code.code.clone(),
+            type_display: Some(header.code.display.clone()).filter(|d| !d.is_empty()),
+            format: level,
+            act_date: act,
+            provenance: Provenance::Produit,
+            visibility: Default::default(),
+            cda_id: Some(document_id),
+            cda_set_id: Some(set_id),
+        };
+        Some(match &demande.remplace {
+            Some(prev) => {
+                state
+                    .store
+                    .replace_document(actor, prev, new, produced.cda.clone())
+                    .await?
+            }
+            None => {
+                state
+                    .store
+                    .add_document(actor, patient_id, new, produced.cda.clone())
+                    .await?
+            }
+        })
+    } else {
+        state
+            .store
+            .trace(actor, "document.apercu", Some(patient_id), &demande.plugin)
+            .await?;
+        None
+    };
+    Ok(Produit {
+        cda: produced.cda,
+        pdf,
+        entry,
+        xdm,
+        notices: produced.notices,
+        level,
+        meta,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_name;
+
+    #[test]
+    fn names_of_accounts() {
+        assert_eq!(
+            split_name("Dr Hélène DURAND"),
+            ("Hélène".into(), "DURAND".into())
+        );
+        assert_eq!(
+            split_name("Jean-Marc DE LA TOUR"),
+            ("Jean-Marc".into(), "DE LA TOUR".into())
+        );
+        assert_eq!(
+            split_name("Claire Martin"),
+            ("Claire".into(), "Martin".into())
+        );
+        assert_eq!(split_name("MARTIN"), ("".into(), "MARTIN".into()));
+    }
+}

@@ -1,0 +1,436 @@
+//! Document production end to end, on SQLite and PostgreSQL: the generic
+//! N1 plugin installed in the host, three patients (a qualified adult born
+//! in Corsica, a qualified child with three first names, a provisional
+//! adult born abroad with used names), form prefilled from the record,
+//! preview (nothing stored), sign-off (stored, PDF/A, XDS metadata,
+//! IHE_XDM.ZIP), correction (new version, same setId), roles; the official
+//! ANS validator on every CDA; the CLI `esculape doc produce`.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use common::TestApp;
+use esculape_domain::record::{Activity, EntryData};
+use esculape_domain::{BirthDate, Identity, Ins, Justificatif, NewIdentity, Sex};
+use esculape_store::{Actor, testing};
+
+const PLUGIN: &str = "fr.esculape.doc.generique";
+
+fn identity(
+    birth_name: &str,
+    first: &[&str],
+    used: Option<(&str, &str)>,
+    sex: Sex,
+    born: &str,
+    cog: &str,
+    ins: Option<&str>,
+) -> Identity {
+    let qualified = ins.is_some();
+    Identity::validate(
+        NewIdentity {
+            birth_name: birth_name.into(),
+            used_name: used.map(|u| u.0.into()),
+            birth_first_names: first.iter().map(|s| s.to_string()).collect(),
+            used_first_name: used.map(|u| u.1.into()),
+            sex,
+            birth_date: BirthDate::parse(born).unwrap(),
+            birth_place_cog: Some(cog.into()),
+            ins: ins.map(|m| Ins::new(m, "1.2.250.1.213.1.4.10").unwrap()),
+            high_trust_document: qualified,
+            justificatif: qualified.then_some(Justificatif::PieceIdentite),
+            from_insi: qualified,
+            attributes: Default::default(),
+        },
+        BirthDate::parse("2026-11-26").unwrap(),
+    )
+    .unwrap()
+}
+
+/// The official N1 package's fixed values.
+fn official_n1() -> esculape_xds::XdmPackage {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/ans/xdm/DOC_NON_STRUCTURE_CDA-R2-N1.zip");
+    esculape_xds::read_xdm(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn produce_preview_sign_correct_on_both_databases() {
+    for t in testing::both().await {
+        let (h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let a = TestApp::with_runtime(t, rt).await;
+        let name = a.name;
+        let doctor = Actor::user(a.practice.medecin.login.clone());
+        let patients = [
+            identity(
+                "ADRTROIS",
+                &["DOMINIQUE"],
+                None,
+                Sex::Female,
+                "1997-02-01",
+                "2A004",
+                Some("297022A02077878"),
+            ),
+            identity(
+                "NGUYEN",
+                &["LUCAS", "MINH", "PIERRE"],
+                None,
+                Sex::Male,
+                "2026-02-14",
+                "69383",
+                Some("126026938312373"),
+            ),
+            identity(
+                "DE LA FONTAINE",
+                &["MARIE", "HELENE", "JEANNE"],
+                Some(("MARTIN", "LENA")),
+                Sex::Female,
+                "1958-11-03",
+                "99134",
+                None,
+            ),
+        ];
+        let mut ids = vec![];
+        for p in patients {
+            let rec = a.store.create_patient(&doctor, p).await.unwrap();
+            ids.push(rec.id);
+        }
+        a.store
+            .add_entry(
+                &doctor,
+                &ids[0],
+                None,
+                EntryData::Probleme {
+                    label: "Diabète de type 2".into(),
+                    code: None,
+                    status: Activity::Actif,
+                    onset: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        // The types on offer, the form prefilled from the record.
+        let (s, types) = a.call("GET", "/api/document-types", None, &a.medecin).await;
+        assert_eq!(s, 200, "{name}: {types}");
+        assert!(
+            types
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["plugin"] == PLUGIN),
+            "{types}"
+        );
+        let (s, form) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{}/document-forms/{PLUGIN}", ids[0]),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {form}");
+        assert!(
+            form["valeurs"]["corps"]
+                .as_str()
+                .unwrap()
+                .contains("Diabète de type 2"),
+            "{form}"
+        );
+
+        // Preview: everything, nothing stored.
+        let demande = |titre: &str, remplace: Option<&str>| {
+            serde_json::json!({
+                "plugin": PLUGIN,
+                "valeurs": {"type": "11488-4", "titre": titre, "corps": "Examen clinique normal.\n\nRevoir dans 3 mois."},
+                "remplace": remplace,
+            })
+            .to_string()
+        };
+        let before = a
+            .store
+            .chart(&doctor, &ids[0])
+            .await
+            .unwrap()
+            .documents_total;
+        let (s, preview) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/preview", ids[0]),
+                Some(&demande("Consultation", None)),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {preview}");
+        assert!(preview["document"].is_null());
+        assert_eq!(
+            a.store
+                .chart(&doctor, &ids[0])
+                .await
+                .unwrap()
+                .documents_total,
+            before
+        );
+
+        // Sign-off for each patient; every CDA through the ANS validator.
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = vec![];
+        let mut signed = vec![];
+        for (i, id) in ids.iter().enumerate() {
+            let (s, doc) = a
+                .call(
+                    "POST",
+                    &format!("/api/patients/{id}/documents/sign"),
+                    Some(&demande("Compte rendu de consultation", None)),
+                    &a.medecin,
+                )
+                .await;
+            assert_eq!(s, 201, "{name}: {doc}");
+            let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
+            let file = dir.path().join(format!("{name}-{i}.xml"));
+            std::fs::write(&file, &cda).unwrap();
+            files.push(file);
+            // The XDM package re-reads: hash and size match, the fixed
+            // values are those of the official N1 package.
+            let xdm =
+                esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
+            assert!(xdm.hash_and_size_match(), "{name}");
+            assert_eq!(xdm.document, cda);
+            let official = official_n1();
+            for scheme in [
+                "classCode",
+                "formatCode",
+                "confidentialityCode",
+                "healthcareFacilityTypeCode",
+                "practiceSettingCode",
+            ] {
+                assert_eq!(
+                    xdm.code(scheme).map(|c| (&c.code, &c.scheme)),
+                    official.code(scheme).map(|c| (&c.code, &c.scheme)),
+                    "{name}: {scheme}"
+                );
+            }
+            assert_eq!(xdm.mime_type, official.mime_type);
+            // The INS is the XDS patientId only for qualified identities.
+            let pid = xdm.patient_id.clone().unwrap();
+            assert_eq!(
+                pid.ends_with("&1.2.250.1.213.1.4.10&ISO^NH"),
+                i < 2,
+                "{name}: {pid}"
+            );
+            signed.push(doc["document"]["id"].as_str().unwrap().to_string());
+        }
+        let (ok, report) = esculape_sdk_testing::cda_validate(&files);
+        assert!(ok, "{name}: {report}");
+
+        // The stored document's PDF is a PDF/A-1b.
+        let res = a
+            .app
+            .clone()
+            .oneshot_pdf(&format!("/api/documents/{}/pdf", signed[0]), &a.medecin)
+            .await;
+        let report = esculape_pdfa::check_pdfa1b(&res);
+        assert!(report.passed(), "{name}: {report:?}");
+
+        // Correction: new id, same setId, version 2; the first is superseded.
+        let (s, v2) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&demande(
+                    "Compte rendu de consultation (corrigé)",
+                    Some(&signed[0]),
+                )),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{name}: {v2}");
+        let (_, v1) = a
+            .call(
+                "GET",
+                &format!("/api/documents/{}", signed[0]),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(v2["document"]["set_id"], v1["set_id"]);
+        assert_eq!(v2["document"]["version_number"], 2);
+        assert_eq!(v1["status"], "remplace");
+        let cda2 = String::from_utf8(B64.decode(v2["cda"].as_str().unwrap()).unwrap()).unwrap();
+        assert!(cda2.contains("<versionNumber value=\"2\"/>"), "{cda2}");
+        assert!(cda2.contains(&format!(
+            "<setId root=\"{}\"/>",
+            v1["set_id"].as_str().unwrap()
+        )));
+
+        // Bad input: French message, nothing stored; the secrétaire is refused.
+        let total = a
+            .store
+            .chart(&doctor, &ids[0])
+            .await
+            .unwrap()
+            .documents_total;
+        let bad =
+            serde_json::json!({"plugin": PLUGIN, "valeurs": {"type": "11488-4", "corps": "x"}})
+                .to_string();
+        let (s, e) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&bad),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{name}: {e}");
+        assert!(
+            e["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("titre est obligatoire"),
+            "{e}"
+        );
+        let unknown = serde_json::json!({"plugin": "fr.exemple.absent", "valeurs": {}}).to_string();
+        let (s, _) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&unknown),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 404);
+        let (s, _) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&demande("x", None)),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            a.store
+                .chart(&doctor, &ids[0])
+                .await
+                .unwrap()
+                .documents_total,
+            total
+        );
+        drop(h);
+    }
+}
+
+trait PdfCall {
+    async fn oneshot_pdf(self, uri: &str, token: &str) -> Vec<u8>;
+}
+
+impl PdfCall for axum::Router {
+    async fn oneshot_pdf(self, uri: &str, token: &str) -> Vec<u8> {
+        use tower::ServiceExt;
+        let req = axum::http::Request::builder()
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = self.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        axum::body::to_bytes(res.into_body(), 1 << 26)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+}
+
+#[tokio::test]
+async fn cli_doc_produce_writes_cda_pdf_and_xdm() {
+    let (h, _rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+    let home = h.home().to_path_buf();
+    let run = |args: Vec<String>| {
+        let home = home.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            common::esculape_cli(&home, &[], &args)
+        })
+    };
+    let (ok, out, err) = run(vec!["demo-data".into(), "--patients".into(), "2".into()])
+        .await
+        .unwrap();
+    assert!(ok, "{out}{err}");
+    let patient = {
+        let store = esculape_host::home::store(&home).await.unwrap();
+        let rec = store
+            .create_patient(
+                &Actor::system(),
+                identity(
+                    "ADRTROIS",
+                    &["DOMINIQUE"],
+                    None,
+                    Sex::Female,
+                    "1997-02-01",
+                    "2A004",
+                    Some("297022A02077878"),
+                ),
+            )
+            .await
+            .unwrap();
+        rec.id
+    };
+    let (ok, out, err) = run(vec!["doc".into(), "types".into()]).await.unwrap();
+    assert!(ok && out.contains(PLUGIN), "{out}{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let args = |extra: &[&str]| {
+        let mut v: Vec<String> = [
+            "doc",
+            "produce",
+            "--type",
+            "generique",
+            "--patient",
+            &patient,
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push(dir.path().display().to_string());
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    // Several médecins: the CLI asks which one signs.
+    let (ok, _, err) = run(args(&[])).await.unwrap();
+    assert!(!ok && err.contains("--auteur"), "{err}");
+    let (ok, out, err) = run(args(&[
+        "--auteur",
+        "dr.martin",
+        "--set",
+        "titre=Certificat de non contre-indication au sport",
+        "--set",
+        "type=89601-9",
+        "--set",
+        "corps=Aucune contre-indication.",
+    ]))
+    .await
+    .unwrap();
+    assert!(ok, "{out}{err}");
+    let files: Vec<std::path::PathBuf> = out.lines().map(std::path::PathBuf::from).collect();
+    assert_eq!(files.len(), 3, "{out}");
+    let cda = std::fs::read(&files[0]).unwrap();
+    assert!(String::from_utf8_lossy(&cda).contains("code=\"89601-9\""));
+    assert!(esculape_pdfa::check_pdfa1b(&std::fs::read(&files[1]).unwrap()).passed());
+    let xdm = esculape_xds::read_xdm(&std::fs::read(&files[2]).unwrap()).unwrap();
+    assert!(xdm.hash_and_size_match());
+    assert_eq!(xdm.document, cda);
+    // A certificate is of class 52.
+    assert_eq!(xdm.code("classCode").unwrap().code, "52");
+    let (ok, report) = esculape_sdk_testing::cda_validate(&files[..1]);
+    assert!(ok, "{report}");
+    assert!(err.contains("enregistré"), "{err}");
+    // An unknown type names the installed ones.
+    let mut bad = args(&["--auteur", "dr.martin"]);
+    bad[3] = "ordonnance".into();
+    let (ok, _, err) = run(bad).await.unwrap();
+    assert!(
+        !ok && err.contains("inconnu") && err.contains(PLUGIN),
+        "{err}"
+    );
+}
