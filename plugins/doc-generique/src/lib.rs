@@ -154,47 +154,8 @@ impl Guest for Generique {
     }
 
     fn produce(ctx: Context, values: Vec<FormValue>) -> Result<Produced, Error> {
-        let type_code = text(&values, "type").unwrap_or_else(|| TYPES[0].0.to_string());
-        let (code, display, _, _) = TYPES.iter().find(|t| t.0 == type_code).ok_or_else(|| {
-            invalid(&format!(
-                "type de document {type_code} non pris en charge par ce module"
-            ))
-        })?;
-        let title = text(&values, "titre")
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| invalid("le titre est obligatoire"))?;
-        let corps = text(&values, "corps")
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| invalid("le texte est obligatoire"))?;
         let patient = record_read::current_patient()?;
-        let header = from_host::header(
-            &ctx,
-            &patient,
-            Code::new(code, oid::LOINC, display).named("LOINC"),
-            &title,
-            vec![],
-        );
-        let mut blocks = from_host::identity_blocks(&header);
-        blocks.push(Block::Heading((1, title.clone())));
-        if let Some(dest) = text(&values, "destinataire").filter(|d| !d.trim().is_empty()) {
-            blocks.push(Block::Paragraph(format!("À l'attention de : {dest}")));
-        }
-        for para in corps.split("\n\n") {
-            blocks.push(Block::Paragraph(para.to_string()));
-        }
-        blocks.push(from_host::signature_block(&header));
-        let layout = Layout {
-            title: title.clone(),
-            author: format!("{} {}", ctx.author_given, ctx.author_family),
-            blocks,
-        };
-        let pdf = pdf::render(&layout)?;
-        let cda = cda::document(&header, Body::N1(&pdf));
-        Ok(Produced {
-            cda,
-            layout,
-            notices: vec![],
-        })
+        produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
     fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
@@ -202,6 +163,57 @@ impl Guest for Generique {
             "lecture non prise en charge par ce module".into(),
         ))
     }
+}
+
+/// The document from the context, the patient and the form: the plugin's
+/// whole work, apart from the host calls it is given (so that it also runs
+/// natively, for the benchmark's baseline).
+pub fn produire(
+    ctx: &Context,
+    patient: &record_read::Patient,
+    values: &[FormValue],
+    render: &dyn Fn(&Layout) -> Result<Vec<u8>, Error>,
+) -> Result<Produced, Error> {
+    let type_code = text(values, "type").unwrap_or_else(|| TYPES[0].0.to_string());
+    let (code, display, _, _) = TYPES.iter().find(|t| t.0 == type_code).ok_or_else(|| {
+        invalid(&format!(
+            "type de document {type_code} non pris en charge par ce module"
+        ))
+    })?;
+    let title = text(values, "titre")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| invalid("le titre est obligatoire"))?;
+    let corps = text(values, "corps")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| invalid("le texte est obligatoire"))?;
+    let header = from_host::header(
+        ctx,
+        patient,
+        Code::new(code, oid::LOINC, display).named("LOINC"),
+        &title,
+        vec![],
+    );
+    let mut blocks = from_host::identity_blocks(&header);
+    blocks.push(Block::Heading((1, title.clone())));
+    if let Some(dest) = text(values, "destinataire").filter(|d| !d.trim().is_empty()) {
+        blocks.push(Block::Paragraph(format!("À l'attention de : {dest}")));
+    }
+    for para in corps.split("\n\n") {
+        blocks.push(Block::Paragraph(para.to_string()));
+    }
+    blocks.push(from_host::signature_block(&header));
+    let layout = Layout {
+        title: title.clone(),
+        author: format!("{} {}", ctx.author_given, ctx.author_family),
+        blocks,
+    };
+    let pdf = render(&layout)?;
+    let cda = cda::document(&header, Body::N1(&pdf));
+    Ok(Produced {
+        cda,
+        layout,
+        notices: vec![],
+    })
 }
 
 #[cfg(target_arch = "wasm32")]
