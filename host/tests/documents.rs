@@ -57,7 +57,10 @@ fn official_n1() -> esculape_xds::XdmPackage {
 #[tokio::test]
 async fn produce_preview_sign_correct_on_both_databases() {
     for t in testing::both().await {
-        let (h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let (h, rt) = common::runtime_with(&[
+            "esculape-plugin-doc-generique",
+            "esculape-plugin-doc-cse-mde",
+        ]);
         let a = TestApp::with_runtime(t, rt).await;
         let name = a.name;
         let doctor = Actor::user(a.practice.medecin.login.clone());
@@ -219,6 +222,45 @@ async fn produce_preview_sign_correct_on_both_databases() {
                 "{name}: {pid}"
             );
             signed.push(doc["document"]["id"].as_str().unwrap().to_string());
+        }
+        // An N3: the child's measures; the host renders its PDF.
+        let mde = serde_json::json!({
+            "plugin": "fr.esculape.doc.cse-mde",
+            "valeurs": {"date": "2026-11-20", "poids": 8.9, "taille": "71", "perimetre_cranien": 45},
+        })
+        .to_string();
+        let (s, doc) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[1]),
+                Some(&mde),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{name}: {doc}");
+        assert_eq!(doc["format"], "cda-n3");
+        let pdf = B64.decode(doc["pdf"].as_str().unwrap()).unwrap();
+        assert!(esculape_pdfa::check_pdfa1b(&pdf).passed(), "{name}");
+        let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
+        let file = dir.path().join(format!("{name}-mde.xml"));
+        std::fs::write(&file, &cda).unwrap();
+        files.push(file);
+        let xdm =
+            esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
+        let official = esculape_xds::read_xdm(
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../shared/testdata/ans/xdm/CSE-MDE_2023.01.zip"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        for scheme in ["classCode", "typeCode", "formatCode", "confidentialityCode"] {
+            assert_eq!(
+                xdm.code(scheme).map(|c| (&c.code, &c.scheme)),
+                official.code(scheme).map(|c| (&c.code, &c.scheme)),
+                "{name}: CSE-MDE {scheme}"
+            );
         }
         let (ok, report) = esculape_sdk_testing::cda_validate(&files);
         assert!(ok, "{name}: {report}");

@@ -1,0 +1,341 @@
+//! Mesures de l'enfant (CI-SIS CSE-MDE 2023.01, SC.CDA/DD.22): the weight,
+//! height and head circumference of a child's exam as a CDA R2 N3 (section
+//! FR-Signes-vitaux, one organizer of LOINC-coded observations), prefilled
+//! with the newest measures of the record. The printed layout and the CDA
+//! come from the same values.
+
+use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
+use esculape_sdk::document::esculape::host::pdf::{Block, Layout};
+use esculape_sdk::document::esculape::host::record_read;
+use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::exports::esculape::plugin::document_type::{
+    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+};
+
+pub struct MesuresEnfant;
+
+/// The measures of the volet: form key, LOINC, display, UCUM unit.
+const MESURES: &[(&str, &str, &str, &str)] = &[
+    ("poids", "29463-7", "Poids", "kg"),
+    ("taille", "8302-2", "Taille", "cm"),
+    ("perimetre_cranien", "8287-5", "Périmètre crânien", "cm"),
+];
+
+fn coded(code: &str, system: &str, display: &str) -> Coded {
+    Coded {
+        code: code.into(),
+        code_system: system.into(),
+        code_system_name: None,
+        display: Some(display.into()),
+    }
+}
+
+fn invalid(msg: &str) -> Error {
+    Error::InvalidInput(msg.to_string())
+}
+
+fn value<'a>(values: &'a [FormValue], key: &str) -> Option<&'a str> {
+    values
+        .iter()
+        .find(|v| v.key == key)
+        .map(|v| v.json.as_str())
+        .filter(|j| *j != "null")
+}
+
+/// A measure of the form: a JSON number (or a number in a string, with a
+/// decimal comma allowed).
+fn number(values: &[FormValue], key: &str) -> Result<Option<f64>, Error> {
+    let Some(json) = value(values, key) else {
+        return Ok(None);
+    };
+    let text = json.trim_matches('"').replace(',', ".");
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim()
+        .parse::<f64>()
+        .map(Some)
+        .map_err(|_| invalid(&format!("{key}: «{text}» n'est pas un nombre")))
+}
+
+/// `AAAA-MM-JJ` (a JSON string) as `AAAAMMJJ`.
+fn date(values: &[FormValue]) -> Result<String, Error> {
+    let raw = value(values, "date")
+        .map(|j| j.trim_matches('"').to_string())
+        .ok_or_else(|| invalid("la date des mesures est obligatoire"))?;
+    let bad = || invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ"));
+    let mut parts = raw.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let num = |s: &str, len: usize| (s.len() == len).then(|| s.parse::<u32>().ok()).flatten();
+    match (num(y, 4), num(m, 2), num(d, 2)) {
+        (Some(_), Some(1..=12), Some(1..=31)) => Ok(format!("{y}{m}{d}")),
+        _ => Err(bad()),
+    }
+}
+
+fn plausible(key: &str, v: f64) -> Result<(), Error> {
+    let (lo, hi) = match key {
+        "poids" => (0.3, 150.0),
+        "taille" => (20.0, 200.0),
+        _ => (20.0, 70.0),
+    };
+    if !(lo..=hi).contains(&v) {
+        return Err(invalid(&format!(
+            "{key}: {v} hors des valeurs possibles ({lo} à {hi})"
+        )));
+    }
+    Ok(())
+}
+
+fn fmt(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl Guest for MesuresEnfant {
+    fn describe() -> Description {
+        Description {
+            type_code: coded("29274-8", oid::LOINC, "Mesures de signes vitaux"),
+            class_code: coded("10", "1.2.250.1.213.1.1.4.1", "Compte rendu"),
+            format_code: coded(
+                "urn:ans:ci-sis:cse-mde:2023",
+                "1.2.250.1.213.1.1.4.2.282",
+                "Mesures de l'enfant",
+            ),
+            template_ids: vec![
+                "1.3.6.1.4.1.19376.1.5.3.1.1.1".into(),
+                "1.2.250.1.213.1.1.1.5".into(),
+                "1.2.250.1.213.1.1.1.5.4@2023.01".into(),
+            ],
+            level: CdaLevel::N3,
+            volet: "CSE-MDE 2023.01".into(),
+            title: "Mesures de l'enfant (carnet de santé)".into(),
+        }
+    }
+
+    fn form_schema() -> Vec<Field> {
+        let mut f = vec![Field {
+            key: "date".into(),
+            label: "Date des mesures".into(),
+            kind: FieldKind::Date,
+            required: true,
+            help: None,
+        }];
+        for (key, _, display, unit) in MESURES {
+            f.push(Field {
+                key: (*key).into(),
+                label: format!("{display} ({unit})"),
+                kind: FieldKind::Number,
+                required: false,
+                help: None,
+            });
+        }
+        f
+    }
+
+    fn prefill() -> Result<Vec<FormValue>, Error> {
+        let measures = record_read::measures(200)?;
+        let mut out = vec![];
+        let mut newest: Option<i64> = None;
+        for (key, loinc, _, unit) in MESURES {
+            // Newest first: the first of each code.
+            if let Some(m) = measures.iter().find(|m| m.code.code == *loinc) {
+                let v = if m.unit == "g" && *unit == "kg" {
+                    m.value / 1000.0
+                } else {
+                    m.value
+                };
+                out.push(FormValue {
+                    key: (*key).into(),
+                    json: fmt(v),
+                });
+                newest = Some(newest.map_or(m.at.unix_millis, |n: i64| n.max(m.at.unix_millis)));
+            }
+        }
+        if let Some(ms) = newest {
+            let hl7 = cda::hl7_time(ms, 60);
+            out.push(FormValue {
+                key: "date".into(),
+                json: format!("\"{}-{}-{}\"", &hl7[0..4], &hl7[4..6], &hl7[6..8]),
+            });
+        }
+        Ok(out)
+    }
+
+    fn produce(ctx: Context, values: Vec<FormValue>) -> Result<Produced, Error> {
+        let patient = record_read::current_patient()?;
+        produire(&ctx, &patient, &values)
+    }
+
+    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+        Err(invalid("lecture non prise en charge par ce module"))
+    }
+}
+
+/// The document from the context, the patient and the form.
+pub fn produire(
+    ctx: &Context,
+    patient: &record_read::Patient,
+    values: &[FormValue],
+) -> Result<Produced, Error> {
+    let day = date(values)?;
+    let mut mesures = vec![];
+    for (key, loinc, display, unit) in MESURES {
+        if let Some(v) = number(values, key)? {
+            plausible(key, v)?;
+            mesures.push((*key, *loinc, *display, *unit, v));
+        }
+    }
+    if mesures.is_empty() {
+        return Err(invalid(
+            "au moins une mesure (poids, taille ou périmètre crânien) est obligatoire",
+        ));
+    }
+    let title = "Carnet de santé de l'enfant - Mesures de l'enfant";
+    let mut header = from_host::header(
+        ctx,
+        patient,
+        Code::new("29274-8", oid::LOINC, "Mesures de signes vitaux"),
+        title,
+        vec![
+            ("1.3.6.1.4.1.19376.1.5.3.1.1.1".into(), None),
+            ("1.2.250.1.213.1.1.1.5".into(), None),
+            ("1.2.250.1.213.1.1.1.5.4".into(), Some("2023.01".into())),
+        ],
+    );
+    header.service_event =
+        Some(Code::new("11429006", "2.16.840.1.113883.6.96", "consultation").named("SNOMED CT"));
+    let doc_id = header.id.clone();
+    let rows: Vec<(String, String, String, String, String)> = mesures
+        .iter()
+        .enumerate()
+        .map(|(i, (key, loinc, display, unit, v))| {
+            (
+                format!("{doc_id}.{}", i + 3),
+                key.to_string(),
+                loinc.to_string(),
+                display.to_string(),
+                format!("{}|{unit}", fmt(*v)),
+            )
+        })
+        .collect();
+    let section_id = format!("{doc_id}.1");
+    let organizer_id = format!("{doc_id}.2");
+    let body = |x: &mut Xml| {
+        x.open("component", &[]).open("section", &[]);
+        for root in [
+            "2.16.840.1.113883.10.20.1.16",
+            "1.3.6.1.4.1.19376.1.5.3.1.3.25",
+            "1.3.6.1.4.1.19376.1.5.3.1.1.5.3.2",
+            "1.2.250.1.213.1.1.2.75",
+        ] {
+            x.empty("templateId", &[("root", root)]);
+        }
+        x.empty("id", &[("root", &section_id)]);
+        x.code(
+            "code",
+            &Code::new("8716-3", oid::LOINC, "Signes vitaux").named("LOINC"),
+        );
+        x.text("title", &[], "Signes vitaux");
+        x.open("text", &[]).open("table", &[("border", "0")]);
+        x.open("thead", &[]).open("tr", &[]);
+        x.text("th", &[], "Mesure");
+        x.text("th", &[], "Valeur");
+        x.close("tr").close("thead");
+        x.open("tbody", &[]);
+        for (_, key, _, display, v) in &rows {
+            let (num, unit) = v.split_once('|').unwrap_or((v, ""));
+            x.open("tr", &[]);
+            x.text("td", &[], display);
+            x.open("td", &[]);
+            x.text("content", &[("ID", key)], &format!("{num} {unit}"));
+            x.close("td");
+            x.close("tr");
+        }
+        x.close("tbody").close("table").close("text");
+        x.open("entry", &[]);
+        x.open(
+            "organizer",
+            &[("classCode", "CLUSTER"), ("moodCode", "EVN")],
+        );
+        for root in [
+            "2.16.840.1.113883.10.20.1.32",
+            "2.16.840.1.113883.10.20.1.35",
+            "1.3.6.1.4.1.19376.1.5.3.1.4.13.1",
+            "1.2.250.1.213.1.1.3.49",
+        ] {
+            x.empty("templateId", &[("root", root)]);
+        }
+        x.empty("id", &[("root", &organizer_id)]);
+        x.code(
+            "code",
+            &Code::new("85353-1", oid::LOINC, "Signes vitaux").named("LOINC"),
+        );
+        x.empty("statusCode", &[("code", "completed")]);
+        x.empty("effectiveTime", &[("value", &day)]);
+        for (id, key, loinc, display, v) in &rows {
+            let (num, unit) = v.split_once('|').unwrap_or((v, ""));
+            x.open("component", &[("typeCode", "COMP")]);
+            x.open("observation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+            for root in [
+                "2.16.840.1.113883.10.20.1.31",
+                "1.3.6.1.4.1.19376.1.5.3.1.4.13",
+                "1.3.6.1.4.1.19376.1.5.3.1.4.13.2",
+                "1.2.250.1.213.1.1.3.50",
+            ] {
+                x.empty("templateId", &[("root", root)]);
+            }
+            x.empty("id", &[("root", id)]);
+            x.code(
+                "code",
+                &Code::new(loinc, oid::LOINC, display).named("LOINC"),
+            );
+            x.open("text", &[]);
+            x.empty("reference", &[("value", &format!("#{key}"))]);
+            x.close("text");
+            x.empty("statusCode", &[("code", "completed")]);
+            x.empty("effectiveTime", &[("value", &day)]);
+            x.empty(
+                "value",
+                &[("xsi:type", "PQ"), ("value", num), ("unit", unit)],
+            );
+            x.close("observation");
+            x.close("component");
+        }
+        x.close("organizer");
+        x.close("entry");
+        x.close("section").close("component");
+    };
+    let cda = cda::document(&header, Body::N3(&body));
+    let mut blocks = from_host::identity_blocks(&header);
+    blocks.push(Block::Heading((1, title.to_string())));
+    blocks.push(Block::Paragraph(format!(
+        "Mesures du {}/{}/{}",
+        &day[6..8],
+        &day[4..6],
+        &day[0..4]
+    )));
+    blocks.push(Block::Table((
+        vec!["Mesure".into(), "Valeur".into()],
+        rows.iter()
+            .map(|(_, _, _, display, v)| vec![display.clone(), v.replace('|', " ")])
+            .collect(),
+    )));
+    blocks.push(from_host::signature_block(&header));
+    Ok(Produced {
+        cda,
+        layout: Layout {
+            title: title.into(),
+            author: format!("{} {}", ctx.author_given, ctx.author_family),
+            blocks,
+        },
+        notices: vec![],
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+esculape_sdk::document::export_document!(MesuresEnfant);
