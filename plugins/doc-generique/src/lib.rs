@@ -3,7 +3,7 @@
 //! body is the PDF/A-1 rendered by the host from the same layout the
 //! preview shows (one source, every format: SC.CDA/DD.02/12).
 
-use esculape_sdk::cda::{self, Body, Code, from_host, oid};
+use esculape_sdk::cda::{Code, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::{self, Block, Layout};
 use esculape_sdk::document::esculape::host::record_read;
 use esculape_sdk::document::esculape::host::types::{Coded, Error};
@@ -193,27 +193,20 @@ pub fn produire(
         &title,
         vec![],
     );
-    let mut blocks = from_host::identity_blocks(&header);
-    blocks.push(Block::Heading((1, title.clone())));
+    let mut blocks = vec![Block::Heading((1, title.clone()))];
     if let Some(dest) = text(values, "destinataire").filter(|d| !d.trim().is_empty()) {
         blocks.push(Block::Paragraph(format!("À l'attention de : {dest}")));
     }
     for para in corps.split("\n\n") {
         blocks.push(Block::Paragraph(para.to_string()));
     }
-    blocks.push(from_host::signature_block(&header));
-    let layout = Layout {
-        title: title.clone(),
-        author: format!("{} {}", ctx.author_given, ctx.author_family),
+    from_host::n1(
+        &header,
+        format!("{} {}", ctx.author_given, ctx.author_family),
         blocks,
-    };
-    let pdf = render(&layout)?;
-    let cda = cda::document(&header, Body::N1(&pdf));
-    Ok(Produced {
-        cda,
-        layout,
-        notices: vec![],
-    })
+        render,
+        vec![],
+    )
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -594,10 +594,10 @@ mod tests {
 #[cfg(feature = "document")]
 pub mod from_host {
     use super::{Author, Code, Header, Organization, Patient, Sex, oid_from_hex};
-    use crate::document::esculape::host::pdf::Block;
+    use crate::document::esculape::host::pdf::{Block, Layout};
     use crate::document::esculape::host::record_read;
-    use crate::document::esculape::host::types::{self, Coded, IdentityStatus};
-    use crate::document::exports::esculape::plugin::document_type::Context;
+    use crate::document::esculape::host::types::{self, Coded, Error, IdentityStatus};
+    use crate::document::exports::esculape::plugin::document_type::{Context, FormValue, Produced};
 
     pub fn code(c: &Coded) -> Code {
         Code {
@@ -725,6 +725,63 @@ pub mod from_host {
         }
         blocks.push(Block::Table((vec!["Patient".into(), String::new()], rows)));
         blocks
+    }
+
+    /// An N1 document: the printed layout (identity, then `blocks`, then
+    /// the signature) rendered to PDF/A-1 by `render` (the host's `pdf`
+    /// capability) and embedded in the CDA: one source for both.
+    pub fn n1(
+        header: &Header,
+        author: String,
+        blocks: Vec<Block>,
+        render: &dyn Fn(&Layout) -> Result<Vec<u8>, Error>,
+        notices: Vec<String>,
+    ) -> Result<Produced, Error> {
+        let mut all = identity_blocks(header);
+        all.extend(blocks);
+        all.push(signature_block(header));
+        let layout = Layout {
+            title: header.title.clone(),
+            author,
+            blocks: all,
+        };
+        let pdf = render(&layout)?;
+        let cda = super::document(header, super::Body::N1(&pdf));
+        Ok(Produced {
+            cda,
+            layout,
+            notices,
+        })
+    }
+
+    /// A form value as text (values are JSON; a bare string is taken as
+    /// is).
+    pub fn text_value(values: &[FormValue], key: &str) -> Option<String> {
+        let v = values.iter().find(|v| v.key == key)?;
+        let s = v.json.trim();
+        if s == "null" {
+            return None;
+        }
+        if let Some(inner) = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+            // Unescape the JSON string's common escapes.
+            let mut out = String::with_capacity(inner.len());
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('r') => {}
+                    Some(other) => out.push(other),
+                    None => {}
+                }
+            }
+            return Some(out);
+        }
+        Some(s.to_string())
     }
 
     /// The signature block at the end of a printed document.
