@@ -47,11 +47,25 @@ fn identity(
     .unwrap()
 }
 
-/// The official N1 package's fixed values.
-fn official_n1() -> esculape_xds::XdmPackage {
+/// An official ANS IHE_XDM package.
+fn official(zip: &str) -> esculape_xds::XdmPackage {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/ans/xdm/DOC_NON_STRUCTURE_CDA-R2-N1.zip");
+        .join("../../shared/testdata/ans/xdm")
+        .join(zip);
     esculape_xds::read_xdm(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The fixed metadata of a produced package equal the official one's.
+fn same_fixed_values(name: &str, ours: &esculape_xds::XdmPackage, zip: &str, schemes: &[&str]) {
+    let theirs = official(zip);
+    for scheme in schemes {
+        assert_eq!(
+            ours.code(scheme).map(|c| (&c.code, &c.scheme)),
+            theirs.code(scheme).map(|c| (&c.code, &c.scheme)),
+            "{name}: {zip} {scheme}"
+        );
+    }
+    assert_eq!(ours.mime_type, theirs.mime_type, "{name}: {zip}");
 }
 
 #[tokio::test]
@@ -60,6 +74,7 @@ async fn produce_preview_sign_correct_on_both_databases() {
         let (h, rt) = common::runtime_with(&[
             "esculape-plugin-doc-generique",
             "esculape-plugin-doc-cse-mde",
+            "esculape-plugin-doc-vac-note",
         ]);
         let a = TestApp::with_runtime(t, rt).await;
         let name = a.name;
@@ -199,21 +214,18 @@ async fn produce_preview_sign_correct_on_both_databases() {
                 esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
             assert!(xdm.hash_and_size_match(), "{name}");
             assert_eq!(xdm.document, cda);
-            let official = official_n1();
-            for scheme in [
-                "classCode",
-                "formatCode",
-                "confidentialityCode",
-                "healthcareFacilityTypeCode",
-                "practiceSettingCode",
-            ] {
-                assert_eq!(
-                    xdm.code(scheme).map(|c| (&c.code, &c.scheme)),
-                    official.code(scheme).map(|c| (&c.code, &c.scheme)),
-                    "{name}: {scheme}"
-                );
-            }
-            assert_eq!(xdm.mime_type, official.mime_type);
+            same_fixed_values(
+                name,
+                &xdm,
+                "DOC_NON_STRUCTURE_CDA-R2-N1.zip",
+                &[
+                    "classCode",
+                    "formatCode",
+                    "confidentialityCode",
+                    "healthcareFacilityTypeCode",
+                    "practiceSettingCode",
+                ],
+            );
             // The INS is the XDS patientId only for qualified identities.
             let pid = xdm.patient_id.clone().unwrap();
             assert_eq!(
@@ -247,21 +259,44 @@ async fn produce_preview_sign_correct_on_both_databases() {
         files.push(file);
         let xdm =
             esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
-        let official = esculape_xds::read_xdm(
-            &std::fs::read(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../shared/testdata/ans/xdm/CSE-MDE_2023.01.zip"),
+        same_fixed_values(
+            name,
+            &xdm,
+            "CSE-MDE_2023.01.zip",
+            &["classCode", "typeCode", "formatCode", "confidentialityCode"],
+        );
+        // The vaccination note from a scanned box (no value sets in this
+        // home: the plugin's built-in codes of the JDV).
+        let vac = serde_json::json!({
+            "plugin": "fr.esculape.doc.vac-note",
+            "valeurs": {
+                "datamatrix": "(01)03400932857241(17)281231(10)3A1234",
+                "date": "2026-11-20", "vaccin": "Vaccin tétanique", "atc": "J07AM01",
+                "atc_libelle": "anatoxine tétanique", "voie": "20035000", "rang": 2,
+            },
+        })
+        .to_string();
+        let (s, doc) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&vac),
+                &a.medecin,
             )
-            .unwrap(),
-        )
-        .unwrap();
-        for scheme in ["classCode", "typeCode", "formatCode", "confidentialityCode"] {
-            assert_eq!(
-                xdm.code(scheme).map(|c| (&c.code, &c.scheme)),
-                official.code(scheme).map(|c| (&c.code, &c.scheme)),
-                "{name}: CSE-MDE {scheme}"
-            );
-        }
+            .await;
+        assert_eq!(s, 201, "{name}: {doc}");
+        let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
+        let file = dir.path().join(format!("{name}-vac.xml"));
+        std::fs::write(&file, &cda).unwrap();
+        files.push(file);
+        let xdm =
+            esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
+        same_fixed_values(
+            name,
+            &xdm,
+            "VAC-NOTE_2023.01.zip",
+            &["classCode", "typeCode", "formatCode", "confidentialityCode"],
+        );
         let (ok, report) = esculape_sdk_testing::cda_validate(&files);
         assert!(ok, "{name}: {report}");
 

@@ -200,6 +200,8 @@ pub fn runtime_with(crates: &[&str]) -> (esculape_sdk_testing::Harness, esculape
     std::fs::create_dir_all(home.join("trusted-keys")).unwrap();
     std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();
     let rt = esculape_host::home::runtime(&home).unwrap();
-    rt.load_installed();
+    for (id, r) in rt.load_installed() {
+        assert!(r.is_ok(), "module {id} non chargé: {r:?}");
+    }
     (h, rt)
 }

@@ -159,20 +159,6 @@ pub fn notice(code: &str) -> Option<String> {
     }
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl Guest for ExamenEnfant {
     fn describe() -> Description {
         Description {
@@ -202,13 +188,7 @@ impl Guest for ExamenEnfant {
     }
 
     fn form_schema() -> Vec<Field> {
-        let f = |key: &str, label: &str, kind, required, help: Option<&str>| Field {
-            key: key.into(),
-            label: label.into(),
-            kind,
-            required,
-            help: help.map(str::to_string),
-        };
+        let f = from_host::field;
         vec![
             f(
                 "examen",
@@ -250,7 +230,7 @@ impl Guest for ExamenEnfant {
         let (code, _, _) = exam_due(age);
         let mut out = vec![FormValue {
             key: "examen".into(),
-            json: json_string(code),
+            json: from_host::json_string(code),
         }];
         let measures = record_read::measures(200)?;
         for (key, loinc) in [

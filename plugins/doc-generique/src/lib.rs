@@ -76,13 +76,7 @@ impl Guest for Generique {
     }
 
     fn form_schema() -> Vec<Field> {
-        let field = |key: &str, label: &str, kind, required, help: Option<&str>| Field {
-            key: key.into(),
-            label: label.into(),
-            kind,
-            required,
-            help: help.map(str::to_string),
-        };
+        let field = from_host::field;
         vec![
             field(
                 "type",

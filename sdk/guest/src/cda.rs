@@ -597,7 +597,9 @@ pub mod from_host {
     use crate::document::esculape::host::pdf::{Block, Layout};
     use crate::document::esculape::host::record_read;
     use crate::document::esculape::host::types::{self, Coded, Error, IdentityStatus};
-    use crate::document::exports::esculape::plugin::document_type::{Context, FormValue, Produced};
+    use crate::document::exports::esculape::plugin::document_type::{
+        Context, Field, FieldKind, FormValue, Produced,
+    };
 
     pub fn code(c: &Coded) -> Code {
         Code {
@@ -775,6 +777,13 @@ pub mod from_host {
                     Some('n') => out.push('\n'),
                     Some('t') => out.push('\t'),
                     Some('r') => {}
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
+                        {
+                            out.push(c);
+                        }
+                    }
                     Some(other) => out.push(other),
                     None => {}
                 }
@@ -782,6 +791,39 @@ pub mod from_host {
             return Some(out);
         }
         Some(s.to_string())
+    }
+
+    /// A string as a form value (JSON).
+    pub fn json_string(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// A form field.
+    pub fn field(
+        key: &str,
+        label: &str,
+        kind: FieldKind,
+        required: bool,
+        help: Option<&str>,
+    ) -> Field {
+        Field {
+            key: key.into(),
+            label: label.into(),
+            kind,
+            required,
+            help: help.map(str::to_string),
+        }
     }
 
     /// The signature block at the end of a printed document.

@@ -179,6 +179,13 @@ impl Harness {
     /// document plugins need.
     pub fn for_documents() -> Self {
         let mut services = HostServices::default();
+        // The CI-SIS value sets of the ANS test kit, read in place.
+        if let Ok(ws) = Workspace::current() {
+            let dir = ws.root.join("../shared/testdata/ans/jeuxDeValeurs");
+            if let Ok((sets, _)) = esculape_runtime::terminology::ValueSets::load_dir(&dir) {
+                services.terminology = std::sync::Arc::new(sets);
+            }
+        }
         let pdf = esculape_pdfa::capability::PdfCapability::new(services.clock.clone())
             .unwrap_or_else(|e| panic!("harness: {e}"));
         services.pdf = Some(std::sync::Arc::new(pdf));
