@@ -55,6 +55,42 @@ fn official(zip: &str) -> esculape_xds::XdmPackage {
     esculape_xds::read_xdm(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// Sign a document; its CDA is kept in `dir` for the validator, its
+/// package's fixed values are compared with the official `zip`'s.
+async fn sign(
+    a: &TestApp,
+    patient: &str,
+    body: &str,
+    dir: &std::path::Path,
+    files: &mut Vec<std::path::PathBuf>,
+    zip: &str,
+) -> serde_json::Value {
+    let name = a.name;
+    let (s, doc) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/documents/sign"),
+            Some(body),
+            &a.medecin,
+        )
+        .await;
+    assert_eq!(s, 201, "{name}: {doc}");
+    let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
+    let file = dir.join(format!("{name}-{}.xml", files.len()));
+    std::fs::write(&file, &cda).unwrap();
+    files.push(file);
+    let xdm = esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
+    assert!(xdm.hash_and_size_match(), "{name}");
+    assert_eq!(xdm.document, cda);
+    same_fixed_values(
+        name,
+        &xdm,
+        zip,
+        &["classCode", "typeCode", "formatCode", "confidentialityCode"],
+    );
+    doc
+}
+
 /// The fixed metadata of a produced package equal the official one's.
 fn same_fixed_values(name: &str, ours: &esculape_xds::XdmPackage, zip: &str, schemes: &[&str]) {
     let theirs = official(zip);
@@ -75,6 +111,7 @@ async fn produce_preview_sign_correct_on_both_databases() {
             "esculape-plugin-doc-generique",
             "esculape-plugin-doc-cse-mde",
             "esculape-plugin-doc-vac-note",
+            "esculape-plugin-doc-ips",
         ]);
         let a = TestApp::with_runtime(t, rt).await;
         let name = a.name;
@@ -241,30 +278,18 @@ async fn produce_preview_sign_correct_on_both_databases() {
             "valeurs": {"date": "2026-11-20", "poids": 8.9, "taille": "71", "perimetre_cranien": 45},
         })
         .to_string();
-        let (s, doc) = a
-            .call(
-                "POST",
-                &format!("/api/patients/{}/documents/sign", ids[1]),
-                Some(&mde),
-                &a.medecin,
-            )
-            .await;
-        assert_eq!(s, 201, "{name}: {doc}");
+        let doc = sign(
+            &a,
+            &ids[1],
+            &mde,
+            dir.path(),
+            &mut files,
+            "CSE-MDE_2023.01.zip",
+        )
+        .await;
         assert_eq!(doc["format"], "cda-n3");
         let pdf = B64.decode(doc["pdf"].as_str().unwrap()).unwrap();
         assert!(esculape_pdfa::check_pdfa1b(&pdf).passed(), "{name}");
-        let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
-        let file = dir.path().join(format!("{name}-mde.xml"));
-        std::fs::write(&file, &cda).unwrap();
-        files.push(file);
-        let xdm =
-            esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
-        same_fixed_values(
-            name,
-            &xdm,
-            "CSE-MDE_2023.01.zip",
-            &["classCode", "typeCode", "formatCode", "confidentialityCode"],
-        );
         // The vaccination note from a scanned box (no value sets in this
         // home: the plugin's built-in codes of the JDV).
         let vac = serde_json::json!({
@@ -276,27 +301,52 @@ async fn produce_preview_sign_correct_on_both_databases() {
             },
         })
         .to_string();
-        let (s, doc) = a
+        let doc = sign(
+            &a,
+            &ids[0],
+            &vac,
+            dir.path(),
+            &mut files,
+            "VAC-NOTE_2023.01.zip",
+        )
+        .await;
+        let cda = String::from_utf8(B64.decode(doc["cda"].as_str().unwrap()).unwrap()).unwrap();
+        assert!(
+            cda.contains("<lotNumberText>3A1234</lotNumberText>"),
+            "{name}"
+        );
+        // The synthèse médicale, prefilled from the record then signed.
+        let (s, form) = a
             .call(
-                "POST",
-                &format!("/api/patients/{}/documents/sign", ids[0]),
-                Some(&vac),
+                "GET",
+                &format!(
+                    "/api/patients/{}/document-forms/fr.esculape.doc.ips",
+                    ids[0]
+                ),
+                None,
                 &a.medecin,
             )
             .await;
-        assert_eq!(s, 201, "{name}: {doc}");
-        let cda = B64.decode(doc["cda"].as_str().unwrap()).unwrap();
-        let file = dir.path().join(format!("{name}-vac.xml"));
-        std::fs::write(&file, &cda).unwrap();
-        files.push(file);
-        let xdm =
-            esculape_xds::read_xdm(&B64.decode(doc["xdm"].as_str().unwrap()).unwrap()).unwrap();
-        same_fixed_values(
-            name,
-            &xdm,
-            "VAC-NOTE_2023.01.zip",
-            &["classCode", "typeCode", "formatCode", "confidentialityCode"],
+        assert_eq!(s, 200, "{name}: {form}");
+        assert!(
+            form["valeurs"]["problemes"]
+                .to_string()
+                .contains("Diabète de type 2"),
+            "{form}"
         );
+        let ips = serde_json::json!({"plugin": "fr.esculape.doc.ips", "valeurs": form["valeurs"]})
+            .to_string();
+        let doc = sign(
+            &a,
+            &ids[0],
+            &ips,
+            dir.path(),
+            &mut files,
+            "IPS-FR_2024.01.zip",
+        )
+        .await;
+        assert_eq!(doc["document"]["type_code"], "60591-5", "{name}");
+        assert_eq!(doc["format"], "cda-n3");
         let (ok, report) = esculape_sdk_testing::cda_validate(&files);
         assert!(ok, "{name}: {report}");
 

@@ -1,0 +1,98 @@
+//! The synthèse médicale through the real runtime: prefilled from the
+//! record, edited (a line removed, one added), the CDA R2 N3 passes the
+//! official ANS validator (IPS-FR schematron included) for three patients,
+//! with and without data in each section.
+
+use esculape_runtime::CallContext;
+use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_sdk_testing::fixtures::{self, FixtureRecord};
+use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use std::sync::Arc;
+
+const ID: &str = "fr.esculape.doc.ips";
+
+#[test]
+fn syntheses_of_three_patients_pass_the_ans_validator() {
+    let h = Harness::for_documents();
+    h.install_crate("esculape-plugin-doc-ips").unwrap();
+    let doc = h.runtime.document(ID).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![];
+    let records: Vec<(&str, FixtureRecord)> = vec![
+        ("adulte-corse", fixtures::adult_corsican()),
+        ("enfant", fixtures::child()),
+        ("adulte-provisoire", fixtures::adult_provisional()),
+    ];
+    for (n, (name, record)) in records.into_iter().enumerate() {
+        let ctx = CallContext::for_patient(Arc::new(record));
+        let mut values = doc.prefill(ctx.clone()).unwrap();
+        if name == "adulte-corse" {
+            let p = values.iter().find(|v| v.key == "problemes").unwrap();
+            assert!(
+                p.json.contains("Diabète de type 2") && p.json.contains("E11"),
+                "{}",
+                p.json
+            );
+            assert!(
+                !p.json.contains("Appendicectomie"),
+                "past problems are antecedents"
+            );
+            let a = values.iter().find(|v| v.key == "antecedents").unwrap();
+            assert!(a.json.contains("Appendicectomie"), "{}", a.json);
+            let t = values.iter().find(|v| v.key == "traitements").unwrap();
+            assert!(t.json.contains("METFORMINE"), "{}", t.json);
+            // The doctor edits: adds a procedure and a device, removes
+            // nothing else.
+            values.push(FormValue {
+                key: "actes".into(),
+                json: r#"[{"libelle": "Appendicectomie par cœlioscopie", "debut": "2008-07-12"}]"#
+                    .into(),
+            });
+            values.push(FormValue {
+                key: "dispositifs".into(),
+                json: r#"[{"libelle": "Lecteur de glycémie en continu", "debut": "2024-01-10"}]"#
+                    .into(),
+            });
+        }
+        let produced = doc
+            .produce(ctx, &document_context(n as u32), &values)
+            .unwrap();
+        let pdf = h.runtime.render_pdf(&produced.layout).unwrap();
+        assert!(esculape_pdfa::check_pdfa1b(&pdf).passed());
+        let file = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&file, &produced.cda).unwrap();
+        files.push(file);
+    }
+    let (ok, report) = cda_validate(&files);
+    assert!(ok, "{report}");
+}
+
+#[test]
+fn a_removed_line_is_gone_and_bad_lines_are_refused() {
+    let h = Harness::for_documents();
+    h.install_crate("esculape-plugin-doc-ips").unwrap();
+    let doc = h.runtime.document(ID).unwrap();
+    let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
+    let mut values = doc.prefill(ctx.clone()).unwrap();
+    values.retain(|v| v.key != "allergies");
+    let produced = doc
+        .produce(ctx.clone(), &document_context(1), &values)
+        .unwrap();
+    let text = String::from_utf8_lossy(&produced.cda).to_string();
+    assert!(!text.contains("Pénicilline"));
+    assert!(text.contains("no-allergy-info"));
+    let bad = vec![FormValue {
+        key: "problemes".into(),
+        json: r#"[{"libelle": "HTA", "debut": "03/2015"}]"#.into(),
+    }];
+    let err = doc
+        .produce(ctx.clone(), &document_context(1), &bad)
+        .unwrap_err();
+    assert!(err.to_string().contains("AAAA-MM-JJ"), "{err}");
+    let bad = vec![FormValue {
+        key: "problemes".into(),
+        json: r#"{"libelle": "HTA"}"#.into(),
+    }];
+    let err = doc.produce(ctx, &document_context(1), &bad).unwrap_err();
+    assert!(err.to_string().contains("liste attendue"), "{err}");
+}
