@@ -112,6 +112,7 @@ async fn produce_preview_sign_correct_on_both_databases() {
             "esculape-plugin-doc-cse-mde",
             "esculape-plugin-doc-vac-note",
             "esculape-plugin-doc-ips",
+            "esculape-plugin-doc-ordonnance",
         ]);
         let a = TestApp::with_runtime(t, rt).await;
         let name = a.name;
@@ -347,6 +348,22 @@ async fn produce_preview_sign_correct_on_both_databases() {
         .await;
         assert_eq!(doc["document"]["type_code"], "60591-5", "{name}");
         assert_eq!(doc["format"], "cda-n3");
+        // A prescription with a structured posology.
+        let ordonnance = serde_json::json!({
+            "plugin": "fr.esculape.doc.ordonnance",
+            "valeurs": {"medicaments": [{"libelle": "METFORMINE 1000 mg, comprimé", "dose": 1, "par_jour": 2, "duree_jours": 90, "ald": true}]},
+        })
+        .to_string();
+        let doc = sign(
+            &a,
+            &ids[0],
+            &ordonnance,
+            dir.path(),
+            &mut files,
+            "eP-MED-DM_2024.01_PosoStruct.zip",
+        )
+        .await;
+        assert_eq!(doc["document"]["type_code"], "57833-6", "{name}");
         let (ok, report) = esculape_sdk_testing::cda_validate(&files);
         assert!(ok, "{name}: {report}");
 

@@ -8,7 +8,7 @@
 use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::{Block, Layout};
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::{Coded, Date, Error};
+use esculape_sdk::document::esculape::host::types::{Date, Error};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
     CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
 };
@@ -117,12 +117,7 @@ fn hl7_day(d: &str) -> Option<String> {
 
 impl Guest for SyntheseMedicale {
     fn describe() -> Description {
-        let coded = |code: &str, system: &str, display: &str| Coded {
-            code: code.into(),
-            code_system: system.into(),
-            code_system_name: None,
-            display: Some(display.into()),
-        };
+        let coded = from_host::coded;
         Description {
             type_code: coded("60591-5", oid::LOINC, "Synthèse médicale"),
             class_code: coded("11", "1.2.250.1.213.1.1.4.1", "Synthèse"),

@@ -5,7 +5,7 @@
 
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
-use esculape_sdk_testing::fixtures::{self, FixtureRecord};
+use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, cda_validate, document_context};
 use std::sync::Arc;
 
@@ -18,11 +18,7 @@ fn syntheses_of_three_patients_pass_the_ans_validator() {
     let doc = h.runtime.document(ID).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = vec![];
-    let records: Vec<(&str, FixtureRecord)> = vec![
-        ("adulte-corse", fixtures::adult_corsican()),
-        ("enfant", fixtures::child()),
-        ("adulte-provisoire", fixtures::adult_provisional()),
-    ];
+    let records = fixtures::three_patients();
     for (n, (name, record)) in records.into_iter().enumerate() {
         let ctx = CallContext::for_patient(Arc::new(record));
         let mut values = doc.prefill(ctx.clone()).unwrap();

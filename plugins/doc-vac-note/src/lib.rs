@@ -222,12 +222,7 @@ fn code_of(c: &Coded) -> Code {
 
 impl Guest for NoteDeVaccination {
     fn describe() -> Description {
-        let coded = |code: &str, system: &str, display: &str| Coded {
-            code: code.into(),
-            code_system: system.into(),
-            code_system_name: None,
-            display: Some(display.into()),
-        };
+        let coded = from_host::coded;
         Description {
             type_code: coded("87273-9", oid::LOINC, "Note de vaccination"),
             class_code: coded("52", "1.2.250.1.213.1.1.4.1", "Certificat, déclaration"),

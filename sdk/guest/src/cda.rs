@@ -425,6 +425,10 @@ fn record_target(x: &mut Xml, p: &Patient) {
         "id",
         &[("root", &p.local_id.0), ("extension", &p.local_id.1)],
     );
+    // The record-read interface does not carry the patient's contact
+    // details (API 0.1.0): said so, as some volets require the elements.
+    x.empty("addr", &[("nullFlavor", "NASK")]);
+    x.empty("telecom", &[("nullFlavor", "NASK")]);
     x.open("patient", &[("classCode", "PSN")]);
     x.open("name", &[]);
     x.text("family", &[("qualifier", "BR")], &p.birth_name);
@@ -791,6 +795,16 @@ pub mod from_host {
             return Some(out);
         }
         Some(s.to_string())
+    }
+
+    /// A WIT coded value (for `describe`).
+    pub fn coded(code: &str, system: &str, display: &str) -> Coded {
+        Coded {
+            code: code.into(),
+            code_system: system.into(),
+            code_system_name: None,
+            display: Some(display.into()),
+        }
     }
 
     /// A string as a form value (JSON).

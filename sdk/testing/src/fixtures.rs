@@ -221,3 +221,14 @@ pub fn adult_provisional() -> FixtureRecord {
         measures: vec![],
     }
 }
+
+/// The three patients every document type is produced for in the tests:
+/// a qualified Corsican-born adult, a qualified child with three first
+/// names, a provisional adult born abroad with used names.
+pub fn three_patients() -> Vec<(&'static str, FixtureRecord)> {
+    vec![
+        ("adulte-corse", adult_corsican()),
+        ("enfant", child()),
+        ("adulte-provisoire", adult_provisional()),
+    ]
+}

@@ -1,0 +1,85 @@
+//! The ordonnance through the real runtime: prefilled with the long-term
+//! treatments, structured posology, its PDF copy embedded; the CDA R2 N3
+//! passes the official ANS validator (eP-MED-DM schematron included) for
+//! three patients; incomplete posologies are refused in French.
+
+use esculape_runtime::CallContext;
+use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_sdk_testing::fixtures;
+use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use std::sync::Arc;
+
+const ID: &str = "fr.esculape.doc.ordonnance";
+
+fn meds(json: &str) -> Vec<FormValue> {
+    vec![FormValue {
+        key: "medicaments".into(),
+        json: json.into(),
+    }]
+}
+
+#[test]
+fn prescriptions_for_three_patients_pass_the_ans_validator() {
+    let h = Harness::for_documents();
+    h.install_crate("esculape-plugin-doc-ordonnance").unwrap();
+    let doc = h.runtime.document(ID).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![];
+    let records = fixtures::three_patients();
+    for (n, (name, record)) in records.into_iter().enumerate() {
+        let ctx = CallContext::for_patient(Arc::new(record));
+        let values = match name {
+            "adulte-corse" => {
+                let v = doc.prefill(ctx.clone()).unwrap();
+                assert!(v[0].json.contains("METFORMINE"), "{}", v[0].json);
+                meds(
+                    r#"[{"libelle": "METFORMINE 1000 mg, comprimé", "atc": "A10BA02", "dose": 1, "par_jour": 2, "duree_jours": 90, "renouvellements": 2, "ald": true, "instructions": "au milieu des repas"}]"#,
+                )
+            }
+            "enfant" => meds(
+                r#"[{"libelle": "PARACETAMOL 2,4 % suspension buvable", "dose": 4, "unite": "mL", "par_jour": 4, "duree_jours": 3}]"#,
+            ),
+            _ => meds(
+                r#"[{"libelle": "AMLODIPINE 5 mg, gélule", "cis": "61436727", "dose": 1, "unite": "{capsule}", "par_jour": 1, "duree_jours": 30, "non_substituable": true}, {"libelle": "Vaccin grippal", "dose": 0.5, "unite": "mL", "par_jour": 1, "duree_jours": 1, "voie": "20035000"}]"#,
+            ),
+        };
+        let produced = doc
+            .produce(ctx, &document_context(n as u32), &values)
+            .unwrap();
+        let text = String::from_utf8_lossy(&produced.cda).to_string();
+        assert!(text.contains("application/pdf"), "{name}: the PDF copy");
+        let file = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&file, &produced.cda).unwrap();
+        files.push(file);
+    }
+    let (ok, report) = cda_validate(&files);
+    assert!(ok, "{report}");
+}
+
+#[test]
+fn incomplete_posologies_are_refused_in_french() {
+    let h = Harness::for_documents();
+    h.install_crate("esculape-plugin-doc-ordonnance").unwrap();
+    let doc = h.runtime.document(ID).unwrap();
+    let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
+    let err = |v: Vec<FormValue>| {
+        doc.produce(ctx.clone(), &document_context(1), &v)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(meds("[]")).contains("au moins un médicament"));
+    assert!(err(vec![]).contains("au moins un médicament"));
+    assert!(
+        err(meds(
+            r#"[{"libelle": "X", "dose": 1, "par_jour": 0, "duree_jours": 3}]"#
+        ))
+        .contains("posologie incomplète")
+    );
+    assert!(
+        err(meds(
+            r#"[{"libelle": "X", "dose": 1, "par_jour": 1, "duree_jours": 3, "voie": "1"}]"#
+        ))
+        .contains("voie")
+    );
+    assert!(err(meds(r#"{"libelle": "X"}"#)).contains("liste attendue"));
+}
