@@ -83,6 +83,10 @@ fn every_type_for_three_patients_passes_the_ans_validator() {
                 .iter()
                 .any(|b| matches!(b, Block::Datamatrix((_, c)) if c == "INS à scanner"));
             assert_eq!(has_dm, qualified, "{name}: DataMatrix only when qualified");
+            let signed = produced.layout.blocks.iter().any(|b| {
+                matches!(b, Block::Paragraph(t) if t.contains("Fait le 26/11/2026") && t.contains("RPPS 10001234567") && t.contains("FINESS 750012345"))
+            });
+            assert!(signed, "{name}: signature block");
             let pdf = embedded_pdf(&produced.cda);
             let report = esculape_pdfa::check_pdfa1b(&pdf);
             assert!(report.passed(), "{name} {code}: {report:?}");

@@ -270,7 +270,9 @@ pub fn produire(
     let when = header.effective_time.clone();
     let doc_id = header.id.clone();
     // The printed ordonnance, from the same lines.
-    let mut blocks = from_host::identity_blocks(&header);
+    // The prescriber first, as on any ordonnance, then the patient.
+    let mut blocks = vec![from_host::signature_block(&header)];
+    blocks.extend(from_host::identity_blocks(&header));
     blocks.push(Block::Heading((1, title.into())));
     for (i, l) in meds.iter().enumerate() {
         blocks.push(Block::Heading((3, format!("{}. {}", i + 1, l.libelle))));

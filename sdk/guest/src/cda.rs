@@ -842,13 +842,24 @@ pub mod from_host {
 
     /// The signature block at the end of a printed document.
     pub fn signature_block(h: &Header) -> Block {
+        let t = &h.effective_time;
+        let date = if t.len() >= 8 {
+            format!("{}/{}/{}", &t[6..8], &t[4..6], &t[0..4])
+        } else {
+            t.clone()
+        };
+        // IDNPS "8" + RPPS, IDNST "1" + FINESS: shown as people know them.
+        let rpps = h.author.id.strip_prefix('8').unwrap_or(&h.author.id);
+        let structure = match h.organization.id.strip_prefix('1') {
+            Some(finess) => format!("FINESS {finess}"),
+            None => h.organization.id.clone(),
+        };
         Block::Paragraph(format!(
-            "{} {} — {}\n{} (structure {})",
+            "Fait le {date}\nDr {} {} — {} — RPPS {rpps}\n{} ({structure})",
             h.author.given,
             h.author.family,
             h.author.profession.display.clone().unwrap_or_default(),
             h.organization.name,
-            h.organization.id
         ))
     }
 }
