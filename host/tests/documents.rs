@@ -47,6 +47,19 @@ fn identity(
     .unwrap()
 }
 
+/// The INSi test identity ADRTROIS DOMINIQUE, born in Ajaccio, qualified.
+fn adrtrois() -> Identity {
+    identity(
+        "ADRTROIS",
+        &["DOMINIQUE"],
+        None,
+        Sex::Female,
+        "1997-02-01",
+        "2A004",
+        Some("297022A02077878"),
+    )
+}
+
 /// An official ANS IHE_XDM package.
 fn official(zip: &str) -> esculape_xds::XdmPackage {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -118,15 +131,7 @@ async fn produce_preview_sign_correct_on_both_databases() {
         let name = a.name;
         let doctor = Actor::user(a.practice.medecin.login.clone());
         let patients = [
-            identity(
-                "ADRTROIS",
-                &["DOMINIQUE"],
-                None,
-                Sex::Female,
-                "1997-02-01",
-                "2A004",
-                Some("297022A02077878"),
-            ),
+            adrtrois(),
             identity(
                 "NGUYEN",
                 &["LUCAS", "MINH", "PIERRE"],
@@ -504,18 +509,7 @@ async fn cli_doc_produce_writes_cda_pdf_and_xdm() {
     let patient = {
         let store = esculape_host::home::store(&home).await.unwrap();
         let rec = store
-            .create_patient(
-                &Actor::system(),
-                identity(
-                    "ADRTROIS",
-                    &["DOMINIQUE"],
-                    None,
-                    Sex::Female,
-                    "1997-02-01",
-                    "2A004",
-                    Some("297022A02077878"),
-                ),
-            )
+            .create_patient(&Actor::system(), adrtrois())
             .await
             .unwrap();
         rec.id

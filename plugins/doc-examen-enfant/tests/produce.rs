@@ -6,7 +6,7 @@
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
 use esculape_sdk_testing::fixtures;
-use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.examen-enfant";
@@ -36,8 +36,7 @@ fn every_exam_report_passes_the_ans_validator_with_its_reminders() {
             .any(|v| v.key == "poids" && v.json == "8.9"),
         "{prefilled:?}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut files = vec![];
+    let mut docs = vec![];
     for (n, (code, _, _)) in esculape_plugin_doc_examen_enfant::EXAMENS
         .iter()
         .enumerate()
@@ -72,12 +71,9 @@ fn every_exam_report_passes_the_ans_validator_with_its_reminders() {
                 produced.notices
             ),
         }
-        let file = dir.path().join(format!("{code}.xml"));
-        std::fs::write(&file, &produced.cda).unwrap();
-        files.push(file);
+        docs.push((code.to_string(), produced.cda.clone()));
     }
-    let (ok, report) = cda_validate(&files);
-    assert!(ok, "{report}");
+    assert_cdas_valid(&docs);
     // Bad input: French messages.
     let err = doc
         .produce(

@@ -8,8 +8,8 @@ use base64::Engine;
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
 use esculape_runtime::api::pdf::Block;
-use esculape_sdk_testing::fixtures::{self, FixtureRecord};
-use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use esculape_sdk_testing::fixtures;
+use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.generique";
@@ -33,16 +33,10 @@ fn embedded_pdf(cda: &[u8]) -> Vec<u8> {
 
 #[test]
 fn every_type_for_three_patients_passes_the_ans_validator() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-generique").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-generique");
     let doc = h.runtime.document(ID).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let patients: Vec<(&str, FixtureRecord)> = vec![
-        ("adulte-corse", fixtures::adult_corsican()),
-        ("enfant", fixtures::child()),
-        ("adulte-provisoire", fixtures::adult_provisional()),
-    ];
-    let mut files = vec![];
+    let patients = fixtures::three_patients();
+    let mut docs = vec![];
     let mut n = 0;
     for (name, record) in patients {
         let qualified = record.patient.ins.is_some()
@@ -90,20 +84,16 @@ fn every_type_for_three_patients_passes_the_ans_validator() {
             let pdf = embedded_pdf(&produced.cda);
             let report = esculape_pdfa::check_pdfa1b(&pdf);
             assert!(report.passed(), "{name} {code}: {report:?}");
-            let file = dir.path().join(format!("{name}-{code}.xml"));
-            std::fs::write(&file, &produced.cda).unwrap();
-            files.push(file);
+            docs.push((format!("{name}-{code}"), produced.cda.clone()));
         }
     }
-    let (ok, report) = cda_validate(&files);
-    assert!(ok, "{report}");
-    assert_eq!(files.len(), 9);
+    assert_cdas_valid(&docs);
+    assert_eq!(docs.len(), 9);
 }
 
 #[test]
 fn prefill_draws_on_the_record_and_bad_input_is_refused_in_french() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-generique").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-generique");
     let doc = h.runtime.document(ID).unwrap();
     let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
     let values = doc.prefill(ctx.clone()).unwrap();

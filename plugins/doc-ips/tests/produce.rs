@@ -6,18 +6,16 @@
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
 use esculape_sdk_testing::fixtures;
-use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.ips";
 
 #[test]
 fn syntheses_of_three_patients_pass_the_ans_validator() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-ips").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-ips");
     let doc = h.runtime.document(ID).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut files = vec![];
+    let mut docs = vec![];
     let records = fixtures::three_patients();
     for (n, (name, record)) in records.into_iter().enumerate() {
         let ctx = CallContext::for_patient(Arc::new(record));
@@ -55,18 +53,14 @@ fn syntheses_of_three_patients_pass_the_ans_validator() {
             .unwrap();
         let pdf = h.runtime.render_pdf(&produced.layout).unwrap();
         assert!(esculape_pdfa::check_pdfa1b(&pdf).passed());
-        let file = dir.path().join(format!("{name}.xml"));
-        std::fs::write(&file, &produced.cda).unwrap();
-        files.push(file);
+        docs.push((name.to_string(), produced.cda.clone()));
     }
-    let (ok, report) = cda_validate(&files);
-    assert!(ok, "{report}");
+    assert_cdas_valid(&docs);
 }
 
 #[test]
 fn a_removed_line_is_gone_and_bad_lines_are_refused() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-ips").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-ips");
     let doc = h.runtime.document(ID).unwrap();
     let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
     let mut values = doc.prefill(ctx.clone()).unwrap();

@@ -6,7 +6,7 @@
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
 use esculape_sdk_testing::fixtures;
-use esculape_sdk_testing::{Harness, cda_validate, document_context};
+use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.ordonnance";
@@ -20,11 +20,9 @@ fn meds(json: &str) -> Vec<FormValue> {
 
 #[test]
 fn prescriptions_for_three_patients_pass_the_ans_validator() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-ordonnance").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-ordonnance");
     let doc = h.runtime.document(ID).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut files = vec![];
+    let mut docs = vec![];
     let records = fixtures::three_patients();
     for (n, (name, record)) in records.into_iter().enumerate() {
         let ctx = CallContext::for_patient(Arc::new(record));
@@ -48,18 +46,14 @@ fn prescriptions_for_three_patients_pass_the_ans_validator() {
             .unwrap();
         let text = String::from_utf8_lossy(&produced.cda).to_string();
         assert!(text.contains("application/pdf"), "{name}: the PDF copy");
-        let file = dir.path().join(format!("{name}.xml"));
-        std::fs::write(&file, &produced.cda).unwrap();
-        files.push(file);
+        docs.push((name.to_string(), produced.cda.clone()));
     }
-    let (ok, report) = cda_validate(&files);
-    assert!(ok, "{report}");
+    assert_cdas_valid(&docs);
 }
 
 #[test]
 fn incomplete_posologies_are_refused_in_french() {
-    let h = Harness::for_documents();
-    h.install_crate("esculape-plugin-doc-ordonnance").unwrap();
+    let h = Harness::with_document_plugin("esculape-plugin-doc-ordonnance");
     let doc = h.runtime.document(ID).unwrap();
     let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
     let err = |v: Vec<FormValue>| {

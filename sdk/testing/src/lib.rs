@@ -192,6 +192,14 @@ impl Harness {
         Self::with(Policy::default(), services)
     }
 
+    /// [`Harness::for_documents`] with this document plugin crate installed.
+    pub fn with_document_plugin(crate_name: &str) -> Self {
+        let h = Self::for_documents();
+        h.install_crate(crate_name)
+            .unwrap_or_else(|e| panic!("installation de {crate_name}: {e}"));
+        h
+    }
+
     pub fn with(policy: Policy, services: HostServices) -> Self {
         Self::try_with(policy, services).unwrap_or_else(|e| panic!("harness: {e}"))
     }
@@ -275,6 +283,22 @@ pub fn document_context(
             utc_offset_minutes: 60,
         },
     }
+}
+
+/// Write these CDA documents (name, bytes) to a temporary folder and run
+/// the official ANS validator on them; panics with its report otherwise.
+pub fn assert_cdas_valid(docs: &[(String, Vec<u8>)]) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let files: Vec<PathBuf> = docs
+        .iter()
+        .map(|(name, cda)| {
+            let file = dir.path().join(format!("{name}.xml"));
+            std::fs::write(&file, cda).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            file
+        })
+        .collect();
+    let (ok, report) = cda_validate(&files);
+    assert!(ok, "{report}");
 }
 
 /// Run the official ANS validator (`../shared/tools/cda-validate`) on these
