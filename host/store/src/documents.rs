@@ -170,7 +170,7 @@ pub(crate) async fn of_patient(
     limit: i64,
 ) -> Result<Vec<DocumentMeta>> {
     sqlx::query(&format!(
-        "SELECT {} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC LIMIT $2",
+        "SELECT {} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC, id DESC LIMIT $2",
         meta_select(tx)
     ))
     .bind(patient_id.to_string())

@@ -699,7 +699,7 @@ pub const CHART_DOCUMENTS: i64 = 100;
 /// The live clinical entries of a patient.
 async fn entries_of(conn: &mut sqlx::AnyConnection, patient_id: &str) -> Result<Vec<Entry>> {
     sqlx::query(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at"
+        "SELECT {ENTRY_COLUMNS} FROM clinical_entry WHERE patient_id = $1 AND deleted_at IS NULL ORDER BY kind, date, created_at, id"
     ))
     .bind(patient_id.to_string())
     .fetch_all(&mut *conn)
@@ -716,7 +716,7 @@ async fn encounters_of(
     limit: i64,
 ) -> Result<Vec<Encounter>> {
     sqlx::query(&format!(
-        "SELECT {} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC LIMIT $2 OFFSET $3",
+        "SELECT {} FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC, id DESC LIMIT $2 OFFSET $3",
         json_row(tx, ENCOUNTER_COLUMNS)
     ))
     .bind(patient_id.to_string())
