@@ -496,7 +496,7 @@ pub async fn produire(
     signer: bool,
 ) -> Result<Produit, DocError> {
     // The version chain: a correction keeps the setId and counts on.
-    let (set_id, version) = match &demande.remplace {
+    let (set_id, version, previous_type) = match &demande.remplace {
         Some(prev) => {
             let (meta, _) = state.store.document(actor, prev).await?;
             if meta.patient_id != patient_id {
@@ -504,9 +504,13 @@ pub async fn produire(
                     "le document {prev} n'est pas de ce patient"
                 )));
             }
-            (meta.set_id.clone(), meta.version_number as u32 + 1)
+            (
+                meta.set_id.clone(),
+                meta.version_number as u32 + 1,
+                Some(meta.type_code),
+            )
         }
-        None => (oid(), 1),
+        None => (oid(), 1, None),
     };
     let document_id = oid();
     let ctx = contexte(
@@ -545,6 +549,15 @@ pub async fn produire(
         CdaLevel::N3 => (DocumentFormat::CdaN3, rendered.unwrap_or_default()),
     };
     let header = esculape_xds::read_header(&produced.cda)?;
+    // A new version corrects the same document: same type.
+    if let Some(t) = previous_type
+        && t != header.code.code
+    {
+        return Err(DocError::Refuse(format!(
+            "une nouvelle version garde le type du document ({t}), pas {}",
+            header.code.code
+        )));
+    }
     let type_values = TypeValues {
         class_code: class_of_type(&header.code.code).unwrap_or_else(|| xds_code(&desc.class_code)),
         format_code: xds_code(&desc.format_code),

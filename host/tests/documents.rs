@@ -412,6 +412,26 @@ async fn produce_preview_sign_correct_on_both_databases() {
             v1["set_id"].as_str().unwrap()
         )));
 
+        // A correction keeps the document's type.
+        let other_type = serde_json::json!({
+            "plugin": PLUGIN,
+            "valeurs": {"type": "89601-9", "titre": "Certificat", "corps": "x"},
+            "remplace": v2["document"]["id"],
+        })
+        .to_string();
+        let (s, e) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{}/documents/sign", ids[0]),
+                Some(&other_type),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{name}: {e}");
+        assert!(
+            e["erreur"].as_str().unwrap().contains("garde le type"),
+            "{e}"
+        );
         // Bad input: French message, nothing stored; the secrétaire is refused.
         let total = a
             .store
