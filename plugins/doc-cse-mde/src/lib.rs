@@ -4,8 +4,8 @@
 //! with the newest measures of the record. The printed layout and the CDA
 //! come from the same values.
 
-use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
-use esculape_sdk::document::esculape::host::pdf::{Block, Layout};
+use esculape_sdk::cda::{self, Code, Xml, from_host, oid};
+use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
 use esculape_sdk::document::esculape::host::types::{Coded, Error};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
@@ -63,18 +63,7 @@ fn date(values: &[FormValue]) -> Result<String, Error> {
     let raw = value(values, "date")
         .map(|j| j.trim_matches('"').to_string())
         .ok_or_else(|| invalid("la date des mesures est obligatoire"))?;
-    let bad = || invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ"));
-    let mut parts = raw.split('-');
-    let (Some(y), Some(m), Some(d), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let num = |s: &str, len: usize| (s.len() == len).then(|| s.parse::<u32>().ok()).flatten();
-    match (num(y, 4), num(m, 2), num(d, 2)) {
-        (Some(_), Some(1..=12), Some(1..=31)) => Ok(format!("{y}{m}{d}")),
-        _ => Err(bad()),
-    }
+    from_host::iso_day(&raw).ok_or_else(|| invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ")))
 }
 
 fn plausible(key: &str, v: f64) -> Result<(), Error> {
@@ -310,31 +299,22 @@ pub fn produire(
         x.close("entry");
         x.close("section").close("component");
     };
-    let cda = cda::document(&header, Body::N3(&body));
-    let mut blocks = from_host::identity_blocks(&header);
-    blocks.push(Block::Heading((1, title.to_string())));
-    blocks.push(Block::Paragraph(format!(
-        "Mesures du {}/{}/{}",
-        &day[6..8],
-        &day[4..6],
-        &day[0..4]
-    )));
-    blocks.push(Block::Table((
-        vec!["Mesure".into(), "Valeur".into()],
-        rows.iter()
-            .map(|(_, _, _, display, v)| vec![display.clone(), v.replace('|', " ")])
-            .collect(),
-    )));
-    blocks.push(from_host::signature_block(&header));
-    Ok(Produced {
-        cda,
-        layout: Layout {
-            title: title.into(),
-            author: format!("{} {}", ctx.author_given, ctx.author_family),
-            blocks,
-        },
-        notices: vec![],
-    })
+    let blocks = vec![
+        Block::Heading((1, title.to_string())),
+        Block::Paragraph(format!(
+            "Mesures du {}/{}/{}",
+            &day[6..8],
+            &day[4..6],
+            &day[0..4]
+        )),
+        Block::Table((
+            vec!["Mesure".into(), "Valeur".into()],
+            rows.iter()
+                .map(|(_, _, _, display, v)| vec![display.clone(), v.replace('|', " ")])
+                .collect(),
+        )),
+    ];
+    Ok(from_host::n3(&header, &body, blocks, vec![]))
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -350,13 +350,7 @@ pub fn produire(
         blocks.push(Block::Heading((2, libelle)));
         blocks.push(Block::Paragraph(valeur));
     }
-    from_host::n1(
-        &header,
-        format!("{} {}", ctx.author_given, ctx.author_family),
-        blocks,
-        render,
-        notice(code).into_iter().collect(),
-    )
+    from_host::n1(&header, blocks, render, notice(code).into_iter().collect())
 }
 
 #[cfg(target_arch = "wasm32")]

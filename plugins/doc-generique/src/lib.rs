@@ -194,13 +194,7 @@ pub fn produire(
     for para in corps.split("\n\n") {
         blocks.push(Block::Paragraph(para.to_string()));
     }
-    from_host::n1(
-        &header,
-        format!("{} {}", ctx.author_given, ctx.author_family),
-        blocks,
-        render,
-        vec![],
-    )
+    from_host::n1(&header, blocks, render, vec![])
 }
 
 #[cfg(target_arch = "wasm32")]

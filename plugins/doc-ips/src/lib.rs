@@ -5,8 +5,8 @@
 //! is a line of the form the doctor edits or removes before signing. An
 //! empty section says so with the CI-SIS "absent or unknown" codes.
 
-use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
-use esculape_sdk::document::esculape::host::pdf::{Block, Layout};
+use esculape_sdk::cda::{Code, Xml, from_host, oid};
+use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
 use esculape_sdk::document::esculape::host::types::{Date, Error};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
@@ -95,24 +95,11 @@ fn lines(values: &[FormValue], key: &str) -> Result<Vec<Ligne>, Error> {
             return Err(invalid(&format!("{key}: une ligne sans libellé")));
         }
         if let Some(d) = &l.debut {
-            hl7_day(d).ok_or_else(|| invalid(&format!("{key}: date «{d}»: attendu AAAA-MM-JJ")))?;
+            from_host::iso_day(d)
+                .ok_or_else(|| invalid(&format!("{key}: date «{d}»: attendu AAAA-MM-JJ")))?;
         }
     }
     Ok(lines)
-}
-
-/// `AAAA-MM-JJ` as `AAAAMMJJ`.
-fn hl7_day(d: &str) -> Option<String> {
-    let mut p = d.split('-');
-    let (y, m, dd) = (p.next()?, p.next()?, p.next()?);
-    let ok = p.next().is_none()
-        && y.len() == 4
-        && m.len() == 2
-        && dd.len() == 2
-        && (1..=12).contains(&m.parse::<u32>().ok()?)
-        && (1..=31).contains(&dd.parse::<u32>().ok()?)
-        && y.parse::<u32>().is_ok();
-    ok.then(|| format!("{y}{m}{dd}"))
 }
 
 impl Guest for SyntheseMedicale {
@@ -265,7 +252,10 @@ impl Ecrivain<'_> {
 
     /// `element` with the line's start date as `@value`, or unknown.
     fn date(&mut self, element: &str, line: Option<&Ligne>) {
-        match line.and_then(|l| l.debut.as_deref()).and_then(hl7_day) {
+        match line
+            .and_then(|l| l.debut.as_deref())
+            .and_then(from_host::iso_day)
+        {
             Some(d) => self.x.empty(element, &[("value", &d)]),
             None => self.x.empty(element, &[("nullFlavor", "UNK")]),
         };
@@ -717,9 +707,7 @@ pub fn produire(
         }
         w.section_end();
     };
-    let cda = cda::document(&header, Body::N3(&body));
-    let mut blocks = from_host::identity_blocks(&header);
-    blocks.push(Block::Heading((1, title.into())));
+    let mut blocks = vec![Block::Heading((1, title.into()))];
     for (_, t, _, al, ls) in &data {
         if ls.is_empty() && al.is_empty() {
             continue;
@@ -730,16 +718,7 @@ pub fn produire(
             rows(ls, al),
         )));
     }
-    blocks.push(from_host::signature_block(&header));
-    Ok(Produced {
-        cda,
-        layout: Layout {
-            title: title.into(),
-            author: format!("{} {}", ctx.author_given, ctx.author_family),
-            blocks,
-        },
-        notices: vec![],
-    })
+    Ok(from_host::n3(&header, &body, blocks, vec![]))
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -6,8 +6,8 @@
 //! last vaccination. The printed note links to the official vaccination
 //! schedule (SC.VACC/SCHEMA.01).
 
-use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
-use esculape_sdk::document::esculape::host::pdf::{Block, Layout};
+use esculape_sdk::cda::{Code, Xml, from_host, oid};
+use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::types::{Coded, Error};
 use esculape_sdk::document::esculape::host::{record_read, terminology};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
@@ -401,20 +401,7 @@ impl Guest for NoteDeVaccination {
 }
 
 fn day(raw: &str, what: &str) -> Result<String, Error> {
-    let bad = || invalid(&format!("{what} «{raw}»: attendu AAAA-MM-JJ"));
-    let mut p = raw.split('-');
-    let (Some(y), Some(m), Some(d), None) = (p.next(), p.next(), p.next(), p.next()) else {
-        return Err(bad());
-    };
-    let ok = y.len() == 4
-        && m.len() == 2
-        && d.len() == 2
-        && (y.to_string() + m + d).chars().all(|c| c.is_ascii_digit());
-    let (mm, dd) = (m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
-    if !ok || !(1..=12).contains(&mm) || !(1..=31).contains(&dd) {
-        return Err(bad());
-    }
-    Ok(format!("{y}{m}{d}"))
+    from_host::iso_day(raw).ok_or_else(|| invalid(&format!("{what} «{raw}»: attendu AAAA-MM-JJ")))
 }
 
 /// The document from the context, the patient, the form and a resolver of
@@ -723,9 +710,7 @@ pub fn produire(
         x.close("entry");
         x.close("section").close("component");
     };
-    let cda = cda::document(&header, Body::N3(&body));
-    let mut blocks = from_host::identity_blocks(&header);
-    blocks.push(Block::Heading((1, title.into())));
+    let mut blocks = vec![Block::Heading((1, title.into()))];
     let mut rows = vec![
         vec!["Date".into(), d.clone()],
         vec!["Vaccin".into(), vaccin.clone()],
@@ -757,18 +742,14 @@ pub fn produire(
     blocks.push(Block::Paragraph(format!(
         "Calendrier des vaccinations en vigueur : {CALENDRIER}"
     )));
-    blocks.push(from_host::signature_block(&header));
-    Ok(Produced {
-        cda,
-        layout: Layout {
-            title: title.into(),
-            author: format!("{} {}", ctx.author_given, ctx.author_family),
-            blocks,
-        },
-        notices: vec![format!(
+    Ok(from_host::n3(
+        &header,
+        &body,
+        blocks,
+        vec![format!(
             "Calendrier des vaccinations en vigueur : {CALENDRIER}"
         )],
-    })
+    ))
 }
 
 #[cfg(target_arch = "wasm32")]

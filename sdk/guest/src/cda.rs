@@ -738,19 +738,11 @@ pub mod from_host {
     /// capability) and embedded in the CDA: one source for both.
     pub fn n1(
         header: &Header,
-        author: String,
         blocks: Vec<Block>,
         render: &dyn Fn(&Layout) -> Result<Vec<u8>, Error>,
         notices: Vec<String>,
     ) -> Result<Produced, Error> {
-        let mut all = identity_blocks(header);
-        all.extend(blocks);
-        all.push(signature_block(header));
-        let layout = Layout {
-            title: header.title.clone(),
-            author,
-            blocks: all,
-        };
+        let layout = printed(header, blocks);
         let pdf = render(&layout)?;
         let cda = super::document(header, super::Body::N1(&pdf));
         Ok(Produced {
@@ -758,6 +750,48 @@ pub mod from_host {
             layout,
             notices,
         })
+    }
+
+    /// An N3 document: the structured body written by `body`, and the
+    /// printed layout (identity, then `blocks`, then the signature) the
+    /// host renders to PDF/A-1.
+    pub fn n3(
+        header: &Header,
+        body: &dyn Fn(&mut super::Xml),
+        blocks: Vec<Block>,
+        notices: Vec<String>,
+    ) -> Produced {
+        Produced {
+            cda: super::document(header, super::Body::N3(body)),
+            layout: printed(header, blocks),
+            notices,
+        }
+    }
+
+    /// The printed layout: identity, the document's blocks, the signature.
+    fn printed(header: &Header, blocks: Vec<Block>) -> Layout {
+        let mut all = identity_blocks(header);
+        all.extend(blocks);
+        all.push(signature_block(header));
+        Layout {
+            title: header.title.clone(),
+            author: format!("{} {}", header.author.given, header.author.family),
+            blocks: all,
+        }
+    }
+
+    /// A form date `AAAA-MM-JJ` as HL7 `AAAAMMJJ`; none when it is not one.
+    pub fn iso_day(raw: &str) -> Option<String> {
+        let mut p = raw.trim().split('-');
+        let (y, m, d) = (p.next()?, p.next()?, p.next()?);
+        let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+        let ok = p.next().is_none()
+            && digits(y, 4)
+            && digits(m, 2)
+            && digits(d, 2)
+            && (1..=12).contains(&m.parse::<u32>().ok()?)
+            && (1..=31).contains(&d.parse::<u32>().ok()?);
+        ok.then(|| format!("{y}{m}{d}"))
     }
 
     /// A form value as text (values are JSON; a bare string is taken as
