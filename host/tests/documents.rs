@@ -126,6 +126,7 @@ async fn produce_preview_sign_correct_on_both_databases() {
             "esculape-plugin-doc-vac-note",
             "esculape-plugin-doc-ips",
             "esculape-plugin-doc-ordonnance",
+            "esculape-plugin-doc-cse-cs9",
         ]);
         let a = TestApp::with_runtime(t, rt).await;
         let name = a.name;
@@ -296,6 +297,46 @@ async fn produce_preview_sign_correct_on_both_databases() {
         assert_eq!(doc["format"], "cda-n3");
         let pdf = B64.decode(doc["pdf"].as_str().unwrap()).unwrap();
         assert!(esculape_pdfa::check_pdfa1b(&pdf).passed(), "{name}");
+        // The 9th-month certificate: the form prefilled from the child's
+        // record (the measures just signed are not in the chart: none),
+        // the parents' answers added, signed like the others.
+        let (s, form) = a
+            .call(
+                "GET",
+                &format!(
+                    "/api/patients/{}/document-forms/fr.esculape.doc.cse-cs9",
+                    ids[1]
+                ),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {form}");
+        let mut valeurs = form["valeurs"].as_object().cloned().unwrap_or_default();
+        for (k, v) in serde_json::json!({
+            "date_examen": "2026-11-20", "mere_nom": "NGUYEN", "mere_prenom": "Thi",
+            "mere_naissance": "1990-03-08", "mere_activite": "PAT-043",
+            "garde": true, "type_garde": "PAT-051", "immunisation_vrs": false,
+            "accident_domestique": false, "neurodeveloppement": "860642002",
+            "poids": 8.9, "taille": 71,
+        })
+        .as_object()
+        .unwrap()
+        {
+            valeurs.insert(k.clone(), v.clone());
+        }
+        let cs9 = serde_json::json!({"plugin": "fr.esculape.doc.cse-cs9", "valeurs": valeurs})
+            .to_string();
+        let doc = sign(
+            &a,
+            &ids[1],
+            &cs9,
+            dir.path(),
+            &mut files,
+            "CSE-CS9_2025.01.zip",
+        )
+        .await;
+        assert_eq!(doc["document"]["type_code"], "CERT_DECL", "{name}");
         // The vaccination note from a scanned box (no value sets in this
         // home: the plugin's built-in codes of the JDV).
         let vac = serde_json::json!({

@@ -214,91 +214,21 @@ pub fn produire(
         .collect();
     let section_id = format!("{doc_id}.1");
     let organizer_id = format!("{doc_id}.2");
-    let body = |x: &mut Xml| {
-        x.open("component", &[]).open("section", &[]);
-        for root in [
-            "2.16.840.1.113883.10.20.1.16",
-            "1.3.6.1.4.1.19376.1.5.3.1.3.25",
-            "1.3.6.1.4.1.19376.1.5.3.1.1.5.3.2",
-            "1.2.250.1.213.1.1.2.75",
-        ] {
-            x.empty("templateId", &[("root", root)]);
-        }
-        x.empty("id", &[("root", &section_id)]);
-        x.code(
-            "code",
-            &Code::new("8716-3", oid::LOINC, "Signes vitaux").named("LOINC"),
-        );
-        x.text("title", &[], "Signes vitaux");
-        x.open("text", &[]).open("table", &[("border", "0")]);
-        x.open("thead", &[]).open("tr", &[]);
-        x.text("th", &[], "Mesure");
-        x.text("th", &[], "Valeur");
-        x.close("tr").close("thead");
-        x.open("tbody", &[]);
-        for (_, key, _, display, v) in &rows {
+    let signes: Vec<cda::SigneVital> = rows
+        .iter()
+        .map(|(id, key, loinc, display, v)| {
             let (num, unit) = v.split_once('|').unwrap_or((v, ""));
-            x.open("tr", &[]);
-            x.text("td", &[], display);
-            x.open("td", &[]);
-            x.text("content", &[("ID", key)], &format!("{num} {unit}"));
-            x.close("td");
-            x.close("tr");
-        }
-        x.close("tbody").close("table").close("text");
-        x.open("entry", &[]);
-        x.open(
-            "organizer",
-            &[("classCode", "CLUSTER"), ("moodCode", "EVN")],
-        );
-        for root in [
-            "2.16.840.1.113883.10.20.1.32",
-            "2.16.840.1.113883.10.20.1.35",
-            "1.3.6.1.4.1.19376.1.5.3.1.4.13.1",
-            "1.2.250.1.213.1.1.3.49",
-        ] {
-            x.empty("templateId", &[("root", root)]);
-        }
-        x.empty("id", &[("root", &organizer_id)]);
-        x.code(
-            "code",
-            &Code::new("85353-1", oid::LOINC, "Signes vitaux").named("LOINC"),
-        );
-        x.empty("statusCode", &[("code", "completed")]);
-        x.empty("effectiveTime", &[("value", &day)]);
-        for (id, key, loinc, display, v) in &rows {
-            let (num, unit) = v.split_once('|').unwrap_or((v, ""));
-            x.open("component", &[("typeCode", "COMP")]);
-            x.open("observation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
-            for root in [
-                "2.16.840.1.113883.10.20.1.31",
-                "1.3.6.1.4.1.19376.1.5.3.1.4.13",
-                "1.3.6.1.4.1.19376.1.5.3.1.4.13.2",
-                "1.2.250.1.213.1.1.3.50",
-            ] {
-                x.empty("templateId", &[("root", root)]);
+            cda::SigneVital {
+                id: id.clone(),
+                text_id: key.clone(),
+                loinc,
+                display,
+                value: num.to_string(),
+                unit,
             }
-            x.empty("id", &[("root", id)]);
-            x.code(
-                "code",
-                &Code::new(loinc, oid::LOINC, display).named("LOINC"),
-            );
-            x.open("text", &[]);
-            x.empty("reference", &[("value", &format!("#{key}"))]);
-            x.close("text");
-            x.empty("statusCode", &[("code", "completed")]);
-            x.empty("effectiveTime", &[("value", &day)]);
-            x.empty(
-                "value",
-                &[("xsi:type", "PQ"), ("value", num), ("unit", unit)],
-            );
-            x.close("observation");
-            x.close("component");
-        }
-        x.close("organizer");
-        x.close("entry");
-        x.close("section").close("component");
-    };
+        })
+        .collect();
+    let body = |x: &mut Xml| cda::signes_vitaux(x, &section_id, &organizer_id, &day, &signes);
     let blocks = vec![
         Block::Heading((1, title.to_string())),
         Block::Paragraph(format!(

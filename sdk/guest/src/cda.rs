@@ -170,6 +170,18 @@ pub struct Header {
     pub service_event: Option<Code>,
     pub service_start: String,
     pub service_end: Option<String>,
+    /// The people who gave information (a child's parents: CSE-CS9/CS24),
+    /// written as `informant/relatedEntity` after the author.
+    pub informants: Vec<Informant>,
+}
+
+/// An informant related to the patient: relation (HL7 RoleCode MTH, FTH,
+/// ...) and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Informant {
+    pub relation: Code,
+    pub family: String,
+    pub given: String,
 }
 
 impl Header {
@@ -241,6 +253,14 @@ impl Xml {
         self.empty(name, &code.attrs())
     }
 
+    /// The `templateId`s an element conforms to, in order.
+    pub fn templates(&mut self, roots: &[&str]) -> &mut Self {
+        for root in roots {
+            self.empty("templateId", &[("root", root)]);
+        }
+        self
+    }
+
     pub fn finish(self) -> Vec<u8> {
         let mut v = self.w.into_inner();
         v.push(b'\n');
@@ -254,6 +274,112 @@ pub enum Body<'a> {
     N1(&'a [u8]),
     /// Writes the `structuredBody` content (its `component`s).
     N3(&'a dyn Fn(&mut Xml)),
+}
+
+/// One measure of a FR-Signes-vitaux organizer.
+pub struct SigneVital<'a> {
+    /// `id` of the observation.
+    pub id: String,
+    /// ID of its narrative `content` (referenced from the entry).
+    pub text_id: String,
+    pub loinc: &'a str,
+    pub display: &'a str,
+    /// The value as written (`8.9`).
+    pub value: String,
+    /// UCUM unit.
+    pub unit: &'a str,
+}
+
+/// The FR-Signes-vitaux section (CI-SIS 1.2.250.1.213.1.1.2.75): a table
+/// of the measures and one organizer (FR-Signes-vitaux-entree) of LOINC
+/// observations, all on `day` (HL7 date). Shared by the volets that
+/// carry a child's measures (CSE-MDE, CSE-CS9/CS24).
+pub fn signes_vitaux(
+    x: &mut Xml,
+    section_id: &str,
+    organizer_id: &str,
+    day: &str,
+    mesures: &[SigneVital],
+) {
+    x.open("component", &[]).open("section", &[]);
+    x.templates(&[
+        "2.16.840.1.113883.10.20.1.16",
+        "1.3.6.1.4.1.19376.1.5.3.1.3.25",
+        "1.3.6.1.4.1.19376.1.5.3.1.1.5.3.2",
+        "1.2.250.1.213.1.1.2.75",
+    ]);
+    x.empty("id", &[("root", section_id)]);
+    x.code(
+        "code",
+        &Code::new("8716-3", oid::LOINC, "Signes vitaux").named("LOINC"),
+    );
+    x.text("title", &[], "Signes vitaux");
+    x.open("text", &[]).open("table", &[("border", "0")]);
+    x.open("thead", &[]).open("tr", &[]);
+    x.text("th", &[], "Mesure");
+    x.text("th", &[], "Valeur");
+    x.close("tr").close("thead");
+    x.open("tbody", &[]);
+    for m in mesures {
+        x.open("tr", &[]);
+        x.text("td", &[], m.display);
+        x.open("td", &[]);
+        x.text(
+            "content",
+            &[("ID", &m.text_id)],
+            &format!("{} {}", m.value, m.unit),
+        );
+        x.close("td");
+        x.close("tr");
+    }
+    x.close("tbody").close("table").close("text");
+    x.open("entry", &[]);
+    x.open(
+        "organizer",
+        &[("classCode", "CLUSTER"), ("moodCode", "EVN")],
+    );
+    x.templates(&[
+        "2.16.840.1.113883.10.20.1.32",
+        "2.16.840.1.113883.10.20.1.35",
+        "1.3.6.1.4.1.19376.1.5.3.1.4.13.1",
+        "1.2.250.1.213.1.1.3.49",
+    ]);
+    x.empty("id", &[("root", organizer_id)]);
+    x.code(
+        "code",
+        &Code::new("85353-1", oid::LOINC, "Signes vitaux").named("LOINC"),
+    );
+    x.empty("statusCode", &[("code", "completed")]);
+    x.empty("effectiveTime", &[("value", day)]);
+    for m in mesures {
+        x.open("component", &[("typeCode", "COMP")]);
+        x.open("observation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+        x.templates(&[
+            "2.16.840.1.113883.10.20.1.31",
+            "1.3.6.1.4.1.19376.1.5.3.1.4.13",
+            "1.3.6.1.4.1.19376.1.5.3.1.4.13.2",
+            "1.2.250.1.213.1.1.3.50",
+        ]);
+        x.empty("id", &[("root", &m.id)]);
+        x.code(
+            "code",
+            &Code::new(m.loinc, oid::LOINC, m.display).named("LOINC"),
+        );
+        x.open("text", &[]);
+        x.empty("reference", &[("value", &format!("#{}", m.text_id))]);
+        x.close("text");
+        x.empty("statusCode", &[("code", "completed")]);
+        x.empty("effectiveTime", &[("value", day)]);
+        x.empty(
+            "value",
+            &[("xsi:type", "PQ"), ("value", &m.value), ("unit", m.unit)],
+        );
+        x.close("observation");
+        x.close("component");
+    }
+    x.close("organizer");
+    x.close("entry");
+    x.close("section").close("component");
 }
 
 /// The whole ClinicalDocument.
@@ -333,6 +459,17 @@ fn header(x: &mut Xml, h: &Header, n1: bool) {
     organization(x, "representedOrganization", &h.organization, false);
     x.close("assignedAuthor");
     x.close("author");
+    for i in &h.informants {
+        x.open("informant", &[]);
+        x.open("relatedEntity", &[("classCode", "CON")]);
+        x.code("code", &i.relation);
+        x.open("relatedPerson", &[]).open("name", &[]);
+        x.text("family", &[], &i.family);
+        x.text("given", &[], &i.given);
+        x.close("name").close("relatedPerson");
+        x.close("relatedEntity");
+        x.close("informant");
+    }
     // Custodian: the structure keeps the document.
     x.open("custodian", &[]).open("assignedCustodian", &[]);
     organization(x, "representedCustodianOrganization", &h.organization, true);
@@ -680,6 +817,7 @@ pub mod from_host {
             service_event: None,
             service_start: now,
             service_end: None,
+            informants: vec![],
         }
     }
 

@@ -39,6 +39,7 @@ fn header(patient: Patient) -> Header {
         service_event: None,
         service_start: "20261126143000+0100".into(),
         service_end: Some("20261126150000+0100".into()),
+        informants: vec![],
     }
 }
 

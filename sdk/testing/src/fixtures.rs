@@ -232,3 +232,66 @@ pub fn three_patients() -> Vec<(&'static str, FixtureRecord)> {
         ("adulte-provisoire", adult_provisional()),
     ]
 }
+
+/// Three qualified children for the child health certificates (which
+/// require the INS): the child above (hexavalent on the record, measures);
+/// a girl born in Corsica with two first names and a used first name, two
+/// hexavalent doses and a pneumococcal one; a boy born in Paris with no
+/// vaccination and no measure on the record.
+pub fn three_children() -> Vec<(&'static str, FixtureRecord)> {
+    let atc = |code: &str, display: &str| Coded {
+        code: code.into(),
+        code_system: "2.16.840.1.113883.6.73".into(),
+        code_system_name: Some("ATC".into()),
+        display: Some(display.into()),
+    };
+    let mut corse = child();
+    corse.patient.id = "7a1b2c3d4e5f60718293a4b5c6d7e8f9".into();
+    corse.patient.traits.birth_name = "SANTONI".into();
+    corse.patient.traits.birth_first_names = vec!["MARIE".into(), "LAETITIA".into()];
+    corse.patient.traits.used_first_name = Some("LAETITIA".into());
+    corse.patient.traits.sex = Sex::Female;
+    corse.patient.traits.birth_date = date(2024, 12, 3);
+    corse.patient.traits.birth_place_cog = Some("2A004".into());
+    corse.patient.ins = Some(Ins {
+        matricule: "224122A00412345".into(),
+        oid: "1.2.250.1.213.1.4.10".into(),
+    });
+    corse.vaccinations = vec![
+        Vaccination {
+            vaccine: Some(atc("J07CA09", "hexavalent")),
+            text: "Hexavalent".into(),
+            date: date(2025, 2, 3),
+            lot: None,
+        },
+        Vaccination {
+            vaccine: Some(atc("J07AL02", "pneumococcique conjugué")),
+            text: "Pneumocoque".into(),
+            date: date(2025, 2, 3),
+            lot: None,
+        },
+        Vaccination {
+            vaccine: Some(atc("J07CA09", "hexavalent")),
+            text: "Hexavalent".into(),
+            date: date(2025, 4, 3),
+            lot: None,
+        },
+    ];
+    let mut paris = child();
+    paris.patient.id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0".into();
+    paris.patient.traits.birth_name = "DUPONT".into();
+    paris.patient.traits.birth_first_names = vec!["JULES".into()];
+    paris.patient.traits.birth_date = date(2026, 1, 20);
+    paris.patient.traits.birth_place_cog = Some("75115".into());
+    paris.patient.ins = Some(Ins {
+        matricule: "126017511512345".into(),
+        oid: "1.2.250.1.213.1.4.10".into(),
+    });
+    paris.vaccinations = vec![];
+    paris.measures = vec![];
+    vec![
+        ("enfant-lyon", child()),
+        ("enfant-corse", corse),
+        ("enfant-paris", paris),
+    ]
+}
