@@ -40,6 +40,7 @@ fn main() -> anyhow::Result<()> {
             arg("--addr").unwrap_or_else(|| "127.0.0.1:8080".into()),
         ),
         Some("test") => test(&root, flag("--quick")),
+        Some("screenshots") => screenshots(&root),
         Some("new-plugin") => {
             let Some(name) = args.get(1) else {
                 bail!("usage: cargo xtask new-plugin NAME [--world document|identity]")
@@ -59,7 +60,7 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|new-plugin NAME|requirements [--check]|mutants|bench>"
+                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|new-plugin NAME|requirements [--check]|mutants|bench>"
             );
             std::process::exit(2)
         }
@@ -107,6 +108,7 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 /// Install the wasm target when missing.
 fn setup() -> anyhow::Result<()> {
     python_modules()?;
+    debian_packages()?;
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()?;
@@ -121,6 +123,46 @@ fn setup() -> anyhow::Result<()> {
         .context("rustup introuvable: installez la cible wasm32-wasip2 de votre chaîne Rust")?;
     if !status.success() {
         bail!("rustup target add {WASM_TARGET} a échoué");
+    }
+    Ok(())
+}
+
+/// What the desktop client's window tests need: a virtual X server and
+/// Mesa's software OpenGL (eframe draws with glow on X11).
+const DEBIAN_PACKAGES: &[&str] = &["xvfb", "libgl1-mesa-dri", "libegl1", "libxkbcommon-x11-0"];
+
+fn debian_packages() -> anyhow::Result<()> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg")
+                .args(["-s", p])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("installation des paquets Debian {}…", missing.join(" "));
+    let update = Command::new("apt-get").args(["update", "-qq"]).status();
+    if !update.is_ok_and(|s| s.success()) {
+        bail!(
+            "apt-get update a échoué: installez {} à la main",
+            missing.join(" ")
+        );
+    }
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .context("apt-get introuvable")?;
+    if !status.success() {
+        bail!("apt-get install {} a échoué", missing.join(" "));
     }
     Ok(())
 }
@@ -239,24 +281,165 @@ fn esculape_bin(root: &Path) -> PathBuf {
 }
 
 /// The product: plugins installed into `.esculape/` (trusting the dev key),
-/// then the host serving its API. No desktop client exists yet: the host
-/// runs headless.
+/// the host serving its API, and the desktop client when there is a
+/// display (the host runs headless otherwise).
 fn run(root: &Path, addr: String) -> anyhow::Result<()> {
-    let packages = build_plugins(root, false)?;
-    cargo(
-        root,
-        &["build", "-p", "esculape-host", "-p", "esculape-sandbox"],
-    )?;
     let home = std::env::var_os("ESCULAPE_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".esculape"));
+    let sandbox_addr =
+        std::env::var("ESCULAPE_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
+    let mut product = Product::start(root, &home, &addr, &sandbox_addr, 200)?;
+    let display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if display {
+        println!("Esculape: client de bureau sur le serveur http://{addr}");
+        let status = Command::new(target_dir(root).join("debug").join("esculape-ui"))
+            .env("ESCULAPE_URL", format!("http://{addr}"))
+            .status();
+        product.stop();
+        let status = status?;
+        if !status.success() {
+            bail!("le client s'est arrêté ({status})");
+        }
+        return Ok(());
+    }
+    println!(
+        "Esculape: API sur http://{addr} (description: http://{addr}/api/openapi.json; pas d'écran: mode serveur, sans client de bureau); services nationaux simulés sur http://{sandbox_addr}"
+    );
+    let status = product.host.wait();
+    product.stop();
+    let status = status?;
+    if !status.success() {
+        bail!("le serveur s'est arrêté ({status})");
+    }
+    Ok(())
+}
+
+/// The host and the national services' stand-ins, running.
+struct Product {
+    host: std::process::Child,
+    sandbox: std::process::Child,
+}
+
+impl Product {
+    /// Builds and installs the plugins into `home`, fills a new home with
+    /// demo data (`patients` patients), starts the sandbox and the host.
+    fn start(
+        root: &Path,
+        home: &Path,
+        addr: &str,
+        sandbox_addr: &str,
+        patients: u32,
+    ) -> anyhow::Result<Self> {
+        let packages = build_plugins(root, false)?;
+        cargo(
+            root,
+            &[
+                "build",
+                "-p",
+                "esculape-host",
+                "-p",
+                "esculape-sandbox",
+                "-p",
+                "esculape-ui",
+            ],
+        )?;
+        install_and_seed(root, home, &packages, patients)?;
+        let sandbox = Command::new(esculape_bin(root).with_file_name("esculape-sandbox"))
+            .args(["--addr", sandbox_addr])
+            .spawn()
+            .context("bac à sable des services nationaux")?;
+        let host = Command::new(esculape_bin(root))
+            .arg("--home")
+            .arg(home)
+            .args(["serve", "--addr", addr])
+            .env("ESCULAPE_INSI_URL", format!("http://{sandbox_addr}/insi"))
+            .env(
+                "ESCULAPE_VITALE_URL",
+                format!("http://{sandbox_addr}/vitale"),
+            )
+            .spawn()
+            .context("serveur Esculape")?;
+        // Ready when the API answers.
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(Self { host, sandbox })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.host.kill();
+        let _ = self.sandbox.kill();
+        let _ = self.host.wait();
+        let _ = self.sandbox.wait();
+    }
+}
+
+/// PNGs of the main screens: the real client under Xvfb drives itself
+/// (capture mode) against a host with demo data.
+fn screenshots(root: &Path) -> anyhow::Result<()> {
+    setup()?;
+    let out = target_dir(root).join("screenshots");
+    std::fs::create_dir_all(&out)?;
+    let home = tempfile_dir("esculape-captures")?;
+    let addr = "127.0.0.1:18080";
+    let sandbox_addr = "127.0.0.1:18090";
+    let mut product = Product::start(root, &home, addr, sandbox_addr, 60)?;
+    let display = ":57";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+        .spawn()
+        .context("Xvfb introuvable (cargo xtask setup l'installe)")?;
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = Command::new(target_dir(root).join("debug").join("esculape-ui"))
+        .env("DISPLAY", display)
+        .env("ESCULAPE_URL", format!("http://{addr}"))
+        .env("ESCULAPE_CAPTURE", &out)
+        .env(
+            "ESCULAPE_CAPTURE_LOGIN",
+            format!("dr.martin:{}", DEMO_MEDECIN_PASSWORD),
+        )
+        .status();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    product.stop();
+    let _ = std::fs::remove_dir_all(&home);
+    if !status?.success() {
+        bail!("captures d'écran non faites");
+    }
+    println!("captures d'écran dans {}", out.display());
+    Ok(())
+}
+
+/// The password of the demo médecin (`esculape demo-data`).
+const DEMO_MEDECIN_PASSWORD: &str = "Stethoscope-2026!";
+
+fn tempfile_dir(prefix: &str) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Plugins installed into `home` (trusting the dev key); a new home gets
+/// a demo practice.
+fn install_and_seed(
+    root: &Path,
+    home: &Path,
+    packages: &[PathBuf],
+    patients: u32,
+) -> anyhow::Result<()> {
     let trusted = home.join("trusted-keys");
     std::fs::create_dir_all(&trusted)?;
     std::fs::write(trusted.join("dev.pub"), dev_key(root)?.public_hex())?;
-    for pkg in &packages {
+    for pkg in packages {
         let status = Command::new(esculape_bin(root))
             .arg("--home")
-            .arg(&home)
+            .arg(home)
             .args(["plugins", "install"])
             .arg(pkg)
             .status()?;
@@ -268,33 +451,12 @@ fn run(root: &Path, addr: String) -> anyhow::Result<()> {
     if !home.join("esculape.db").exists() && std::env::var_os("ESCULAPE_DATABASE_URL").is_none() {
         let status = Command::new(esculape_bin(root))
             .arg("--home")
-            .arg(&home)
-            .args(["demo-data", "--patients", "200"])
+            .arg(home)
+            .args(["demo-data", "--patients", &patients.to_string()])
             .status()?;
         if !status.success() {
             bail!("données de démonstration non créées ({status})");
         }
-    }
-    // The national services' stand-ins (INSi, carte Vitale reader), for
-    // as long as the host serves.
-    let sandbox_addr =
-        std::env::var("ESCULAPE_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
-    let mut sandbox = Command::new(esculape_bin(root).with_file_name("esculape-sandbox"))
-        .args(["--addr", &sandbox_addr])
-        .spawn()
-        .context("bac à sable des services nationaux")?;
-    println!(
-        "Esculape: API sur http://{addr} (description: http://{addr}/api/openapi.json; pas encore de client de bureau: mode serveur); services nationaux simulés sur http://{sandbox_addr}"
-    );
-    let status = Command::new(esculape_bin(root))
-        .arg("--home")
-        .arg(&home)
-        .args(["serve", "--addr", &addr])
-        .status();
-    let _ = sandbox.kill();
-    let status = status?;
-    if !status.success() {
-        bail!("le serveur s'est arrêté ({status})");
     }
     Ok(())
 }

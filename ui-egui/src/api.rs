@@ -1,0 +1,450 @@
+//! The host's HTTP API as the client uses it. Every call runs on a
+//! background tokio runtime and comes back through a [`Pending`] that the
+//! UI thread polls once per frame: the window never waits on the network.
+
+use esculape_domain::calendar::Day;
+use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance, SendingState};
+use esculape_domain::episode::{DmpConsultation, DmpFeeding};
+use esculape_domain::identity::{Identity, IdentityStatus};
+use esculape_domain::record::EntryData;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What went wrong with a call, said in French for the user.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ApiError {
+    #[error("serveur Esculape injoignable ({0}) : vérifiez qu'il est démarré")]
+    Injoignable(String),
+    /// The host's own message (`{"erreur": ...}`).
+    #[error("{message}")]
+    Refus { status: u16, message: String },
+    #[error("réponse illisible du serveur ({0})")]
+    Format(String),
+    #[error("requête interrompue")]
+    Interrompue,
+}
+
+/// A call in flight.
+pub struct Pending<T> {
+    rx: mpsc::Receiver<Result<T, ApiError>>,
+    pub started: Instant,
+}
+
+impl<T> Pending<T> {
+    /// The result once it has come, without waiting.
+    pub fn poll(&self) -> Option<Result<T, ApiError>> {
+        match self.rx.try_recv() {
+            Ok(r) => Some(r),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Err(ApiError::Interrompue)),
+        }
+    }
+}
+
+/// A polled call: `take` gives the result once and forgets the call.
+pub struct Slot<T>(Option<Pending<T>>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<T> Slot<T> {
+    pub fn set(&mut self, p: Pending<T>) {
+        self.0 = Some(p);
+    }
+    pub fn busy(&self) -> bool {
+        self.0.is_some()
+    }
+    /// When the call in flight was sent.
+    pub fn started(&self) -> Option<Instant> {
+        self.0.as_ref().map(|p| p.started)
+    }
+    pub fn take(&mut self) -> Option<Result<T, ApiError>> {
+        let r = self.0.as_ref()?.poll()?;
+        self.0 = None;
+        Some(r)
+    }
+}
+
+struct Inner {
+    base: String,
+    http: reqwest::Client,
+    token: Mutex<Option<String>>,
+    repaint: Mutex<Option<egui::Context>>,
+    rt: tokio::runtime::Runtime,
+}
+
+/// The client of one host.
+#[derive(Clone)]
+pub struct Api(Arc<Inner>);
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub user: User,
+    #[serde(default)]
+    pub password_expired: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PatientSummary {
+    pub id: String,
+    pub birth_name: String,
+    pub used_name: Option<String>,
+    pub first_names: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub status: IdentityStatus,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PatientRecord {
+    pub id: String,
+    pub identity: Identity,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Encounter {
+    pub id: String,
+    pub date: Day,
+    pub reason: Option<String>,
+    pub note: String,
+    pub author: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub data: EntryData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DocumentMeta {
+    pub id: String,
+    pub title: String,
+    pub type_code: String,
+    pub type_display: Option<String>,
+    pub format: DocumentFormat,
+    pub act_date: Day,
+    pub provenance: Provenance,
+    pub author: String,
+    pub status: DocumentStatus,
+    pub dmp_state: SendingState,
+    pub mssante_state: SendingState,
+}
+
+/// An episode of care and the patient's current DMP decisions for it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Episode {
+    pub id: String,
+    pub label: String,
+    pub closed_at: Option<i64>,
+    pub feeding: DmpFeeding,
+    pub consultation: DmpConsultation,
+}
+
+/// The patient's file as opened (`GET /api/patients/{id}/chart`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Chart {
+    pub patient: PatientRecord,
+    #[serde(default)]
+    pub episodes: Vec<Episode>,
+    pub encounters: Vec<Encounter>,
+    pub encounters_total: i64,
+    pub entries: Vec<Entry>,
+    pub documents: Vec<DocumentMeta>,
+    pub documents_total: i64,
+}
+
+impl Api {
+    /// A client of the host at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Result<Self, ApiError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("esculape-api")
+            .enable_all()
+            .build()
+            .map_err(|e| ApiError::Injoignable(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| ApiError::Injoignable(e.to_string()))?;
+        Ok(Self(Arc::new(Inner {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+            token: Mutex::new(None),
+            repaint: Mutex::new(None),
+            rt,
+        })))
+    }
+
+    pub fn base(&self) -> &str {
+        &self.0.base
+    }
+
+    /// Results wake this context (a new frame is drawn when one comes).
+    pub fn set_repaint(&self, ctx: &egui::Context) {
+        if let Ok(mut r) = self.0.repaint.lock() {
+            *r = Some(ctx.clone());
+        }
+    }
+
+    fn token(&self) -> Option<String> {
+        self.0.token.lock().ok().and_then(|t| t.clone())
+    }
+
+    fn set_token(&self, token: Option<String>) {
+        if let Ok(mut t) = self.0.token.lock() {
+            *t = token;
+        }
+    }
+
+    /// Sends `method path` with an optional JSON body in the background.
+    fn call<T: DeserializeOwned + Send + 'static>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Pending<T> {
+        self.call_then(method, path, body, |t: T| t)
+    }
+
+    /// [`Self::call`], the answer turned into what the screen needs.
+    fn call_then<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        then: impl FnOnce(T) -> U + Send + 'static,
+    ) -> Pending<U> {
+        let (tx, rx) = mpsc::channel();
+        let inner = self.0.clone();
+        let url = format!("{}{path}", inner.base);
+        let token = self.token();
+        let repaint = inner.repaint.lock().ok().and_then(|r| r.clone());
+        self.0.rt.spawn(async move {
+            let result = send(&inner.http, method, &url, token, body).await.map(then);
+            let _ = tx.send(result);
+            if let Some(ctx) = repaint {
+                ctx.request_repaint();
+            }
+        });
+        Pending {
+            rx,
+            started: Instant::now(),
+        }
+    }
+
+    /// Opens a session; the token is kept for the next calls.
+    pub fn login(&self, login: &str, password: &str) -> Pending<Session> {
+        let (tx, rx) = mpsc::channel();
+        let api = self.clone();
+        let body = serde_json::json!({"login": login, "password": password});
+        let url = format!("{}/api/session", self.0.base);
+        let repaint = self.0.repaint.lock().ok().and_then(|r| r.clone());
+        self.0.rt.spawn(async move {
+            let result: Result<Session, ApiError> =
+                send(&api.0.http, reqwest::Method::POST, &url, None, Some(body)).await;
+            if let Ok(s) = &result {
+                api.set_token(Some(s.token.clone()));
+            }
+            let _ = tx.send(result);
+            if let Some(ctx) = repaint {
+                ctx.request_repaint();
+            }
+        });
+        Pending {
+            rx,
+            started: Instant::now(),
+        }
+    }
+
+    pub fn logout(&self) -> Pending<serde_json::Value> {
+        let p = self.call(reqwest::Method::DELETE, "/api/session", None);
+        self.set_token(None);
+        p
+    }
+
+    pub fn health(&self) -> Pending<serde_json::Value> {
+        self.call(reqwest::Method::GET, "/api/health", None)
+    }
+
+    pub fn search(&self, q: &str) -> Pending<Vec<PatientSummary>> {
+        let q = encode(q);
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients?q={q}&limit=20"),
+            None,
+        )
+    }
+
+    pub fn chart(&self, patient: &str) -> Pending<Chart> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/chart"),
+            None,
+        )
+    }
+
+    /// The identity alone, as a file without its medical part (what the
+    /// secretariat may see).
+    pub fn identity_file(&self, patient: &str) -> Pending<Chart> {
+        self.call_then(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}"),
+            None,
+            |patient: PatientRecord| Chart {
+                patient,
+                episodes: vec![],
+                encounters: vec![],
+                encounters_total: 0,
+                entries: vec![],
+                documents: vec![],
+                documents_total: 0,
+            },
+        )
+    }
+
+    /// Queries the INSi for this patient (the host compares the traits).
+    pub fn insi(&self, patient: &str) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/insi"),
+            Some(serde_json::json!({})),
+        )
+    }
+
+    /// The last INSi query of the patient (run in the background when the
+    /// file opens).
+    pub fn insi_last(&self, patient: &str) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/insi"),
+            None,
+        )
+    }
+
+    pub fn insi_validate(
+        &self,
+        patient: &str,
+        body: serde_json::Value,
+    ) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/insi/validation"),
+            Some(body),
+        )
+    }
+
+    /// Records a DMP decision of the patient (`{"kind": "alimentation"|
+    /// "consultation", "value": ...}`) for the whole care team.
+    pub fn dmp_decision(&self, episode: &str, body: serde_json::Value) -> Pending<Episode> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/episodes/{episode}/dmp-decisions"),
+            Some(body),
+        )
+    }
+
+    pub fn open_episode(&self, patient: &str, label: &str) -> Pending<Episode> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/episodes"),
+            Some(serde_json::json!({ "label": label })),
+        )
+    }
+
+    pub fn add_encounter(
+        &self,
+        patient: &str,
+        body: serde_json::Value,
+    ) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/encounters"),
+            Some(body),
+        )
+    }
+}
+
+/// Percent-encoding of a query value (what a search box may contain).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+async fn send<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<String>,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    let mut req = http.request(method, url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    }
+    let res = req.send().await.map_err(|e| {
+        if e.is_timeout() {
+            ApiError::Injoignable("délai dépassé".into())
+        } else {
+            ApiError::Injoignable(e.without_url().to_string())
+        }
+    })?;
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Injoignable(e.without_url().to_string()))?;
+    if !status.is_success() {
+        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["erreur"].as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("erreur {}", status.as_u16()));
+        return Err(ApiError::Refus {
+            status: status.as_u16(),
+            message,
+        });
+    }
+    let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+    serde_json::from_slice(body).map_err(|e| ApiError::Format(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_encoded() {
+        assert_eq!(encode("dup jea 1980"), "dup%20jea%201980");
+        assert_eq!(encode("hélène&x"), "h%C3%A9l%C3%A8ne%26x");
+    }
+}

@@ -1,0 +1,137 @@
+//! Capture mode (`ESCULAPE_CAPTURE=DIR`): the real window drives itself
+//! through the main screens (login, search, patient file, INSi
+//! comparison, about) and saves each as a PNG in DIR, then closes. It is
+//! what `cargo xtask screenshots` and the Xvfb smoke test run, so that
+//! anyone can look at the screens without clicking through them.
+
+use crate::EsculapeApp;
+use std::path::PathBuf;
+
+pub struct Capture {
+    dir: PathBuf,
+    login: String,
+    password: String,
+    search: String,
+    step: usize,
+    /// Frames drawn in the current step (the screen settles first).
+    frames: u32,
+    /// The screenshot asked for, by file name.
+    asked: Option<String>,
+    pub saved: Vec<PathBuf>,
+    pub error: Option<String>,
+}
+
+const STEPS: &[&str] = &[
+    "1-connexion",
+    "2-recherche",
+    "3-dossier",
+    "4-comparaison-insi",
+    "5-a-propos",
+];
+
+impl Capture {
+    /// From `ESCULAPE_CAPTURE` (the folder), `ESCULAPE_CAPTURE_LOGIN`
+    /// (`login:password`) and `ESCULAPE_CAPTURE_RECHERCHE` (the search).
+    pub fn from_env() -> Option<Self> {
+        let dir = PathBuf::from(std::env::var_os("ESCULAPE_CAPTURE")?);
+        let creds = std::env::var("ESCULAPE_CAPTURE_LOGIN").unwrap_or_default();
+        let (login, password) = creds.split_once(':').unwrap_or(("", ""));
+        Some(Self {
+            dir,
+            login: login.into(),
+            password: password.into(),
+            search: std::env::var("ESCULAPE_CAPTURE_RECHERCHE").unwrap_or_else(|_| "ma".into()),
+            step: 0,
+            frames: 0,
+            asked: None,
+            saved: vec![],
+            error: None,
+        })
+    }
+
+    pub fn done(&self) -> bool {
+        self.step >= STEPS.len() || self.error.is_some()
+    }
+
+    /// After each frame of the app: act, wait for the screen to settle,
+    /// take the screenshot, go on.
+    pub fn frame(&mut self, ctx: &egui::Context, app: &mut EsculapeApp) {
+        ctx.request_repaint();
+        if self.done() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        // A screenshot asked for earlier has come back.
+        let shot = ctx.input(|i| {
+            i.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some(image.clone()),
+                _ => None,
+            })
+        });
+        if let (Some(name), Some(image)) = (self.asked.clone(), shot) {
+            match save_png(&self.dir.join(format!("{name}.png")), &image) {
+                Ok(p) => self.saved.push(p),
+                Err(e) => self.error = Some(e),
+            }
+            self.asked = None;
+            self.step += 1;
+            self.frames = 0;
+            return;
+        }
+        if self.asked.is_some() {
+            return;
+        }
+        self.frames += 1;
+        if self.frames > 600 {
+            self.error = Some(format!("écran « {} » jamais prêt", STEPS[self.step]));
+            return;
+        }
+        let ready = match self.step {
+            0 => self.frames > 5,
+            1 => {
+                if self.frames == 1 {
+                    app.capture_login(&self.login, &self.password);
+                }
+                if app.connected() && !app.searching_started() {
+                    app.capture_search(&self.search);
+                }
+                app.connected() && app.has_results() && !app.busy()
+            }
+            2 => {
+                if self.frames == 1 {
+                    app.capture_open_first();
+                }
+                app.file_open() && !app.busy()
+            }
+            3 => {
+                if self.frames == 1 {
+                    app.capture_compare_insi();
+                }
+                self.frames > 3 && !app.busy()
+            }
+            _ => {
+                if self.frames == 1 {
+                    app.capture_about();
+                }
+                self.frames > 5
+            }
+        };
+        // A few more frames once ready, for layout and fonts.
+        if ready && self.frames > 3 {
+            self.asked = Some(STEPS[self.step].to_string());
+            ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(Default::default()));
+        }
+    }
+}
+
+fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<PathBuf, String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let [w, h] = image.size;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(|e| e.to_string())?;
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    writer.write_image_data(&bytes).map_err(|e| e.to_string())?;
+    Ok(path.to_path_buf())
+}

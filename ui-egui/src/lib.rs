@@ -1,0 +1,12 @@
+//! The Esculape desktop client (egui). It talks to the host only through
+//! its HTTP API ([`api`]); every call runs off the UI thread.
+
+pub mod api;
+pub mod app;
+pub mod capture;
+pub mod libelles;
+
+pub use app::EsculapeApp;
+
+/// The technical version shown in "Aide > À propos".
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,212 @@
+//! What the window says: French labels of the domain's values.
+
+use esculape_domain::document::{DocumentStatus, Provenance, SendingState};
+use esculape_domain::identity::{IdentityAttributes, IdentityStatus, Ins, InsOid, Sex};
+use esculape_domain::record::{Activity, AntecedentKind, EntryData, MeasureKind};
+
+/// `AAAA-MM-JJ` as `JJ/MM/AAAA` (unchanged when it is not one).
+pub fn date_fr(iso: &str) -> String {
+    let p: Vec<&str> = iso.split('-').collect();
+    match p.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => format!("{d}/{m}/{y}"),
+        _ => iso.to_string(),
+    }
+}
+
+pub fn role(role: &str) -> &'static str {
+    match role {
+        "medecin" => "médecin",
+        "secretaire" => "secrétariat",
+        "administrateur" => "administrateur",
+        _ => "utilisateur",
+    }
+}
+
+pub fn sexe(s: &Sex) -> &'static str {
+    match s {
+        Sex::Female => "F",
+        Sex::Male => "M",
+        Sex::Unknown => "inconnu",
+    }
+}
+
+pub fn ins(i: &Ins) -> String {
+    let kind = match i.oid {
+        InsOid::Nir => "NIR",
+        InsOid::Nia => "NIA",
+        InsOid::NirTest => "NIR de test",
+        InsOid::NiaTest => "NIA de test",
+    };
+    format!("{} ({kind})", i.matricule)
+}
+
+/// What to do to reach "qualifiée" (the tooltip of the status badge).
+pub fn vers_qualifiee(s: IdentityStatus) -> &'static str {
+    match s {
+        IdentityStatus::Provisoire => {
+            "Pour qualifier l'identité : contrôler une pièce d'identité à haut niveau de confiance (identité validée) et récupérer l'INS par l'INSi (bouton « Comparer avec l'INSi »)."
+        }
+        IdentityStatus::Recuperee => {
+            "L'INS est récupéré : contrôler une pièce d'identité à haut niveau de confiance pour qualifier l'identité."
+        }
+        IdentityStatus::Validee => {
+            "La pièce d'identité est contrôlée : récupérer l'INS par l'INSi (bouton « Comparer avec l'INSi ») pour qualifier l'identité."
+        }
+        IdentityStatus::Qualifiee => {
+            "Identité qualifiée : l'INS peut être utilisé pour échanger et partager des données de santé."
+        }
+    }
+}
+
+pub fn attributs(a: &IdentityAttributes) -> Vec<&'static str> {
+    let mut v = vec![];
+    if a.homonyme {
+        v.push("homonyme");
+    }
+    if a.douteuse {
+        v.push("identité douteuse");
+    }
+    if a.fictive {
+        v.push("identité fictive");
+    }
+    v
+}
+
+pub fn provenance(p: Provenance) -> &'static str {
+    match p {
+        Provenance::Produit => "Produit ici",
+        Provenance::Dmp => "DMP",
+        Provenance::Mssante => "MSSanté",
+        Provenance::Importe => "Importé",
+    }
+}
+
+pub fn envoi(s: SendingState) -> &'static str {
+    match s {
+        SendingState::NonEnvoye => "non envoyé",
+        SendingState::EnAttente => "en attente",
+        SendingState::Envoye => "envoyé",
+        SendingState::Echec => "échec",
+        SendingState::NonConcerne => "—",
+    }
+}
+
+pub fn statut_document(s: DocumentStatus) -> &'static str {
+    match s {
+        DocumentStatus::Actif => "actif",
+        DocumentStatus::Remplace => "remplacé",
+        DocumentStatus::Supprime => "supprimé",
+    }
+}
+
+fn mesure(m: MeasureKind) -> &'static str {
+    match m {
+        MeasureKind::Poids => "Poids",
+        MeasureKind::Taille => "Taille",
+        MeasureKind::PerimetreCranien => "Périmètre crânien",
+        MeasureKind::PressionSystolique => "Pression systolique",
+        MeasureKind::PressionDiastolique => "Pression diastolique",
+        MeasureKind::FrequenceCardiaque => "Fréquence cardiaque",
+        MeasureKind::Temperature => "Température",
+    }
+}
+
+fn unite(m: MeasureKind) -> &'static str {
+    match m.unit() {
+        "mm[Hg]" => "mmHg",
+        "Cel" => "°C",
+        u => u,
+    }
+}
+
+/// One line of the medical record.
+pub fn entree(e: &EntryData) -> String {
+    match e {
+        EntryData::Probleme {
+            label,
+            status,
+            onset,
+            ..
+        } => format!(
+            "{label}{}{}",
+            if *status == Activity::Passe {
+                " (passé)"
+            } else {
+                ""
+            },
+            onset
+                .map(|d| format!(", depuis le {}", date_fr(&d.to_string())))
+                .unwrap_or_default()
+        ),
+        EntryData::Antecedent {
+            label, antecedent, ..
+        } => format!(
+            "{label} (antécédent {})",
+            match antecedent {
+                AntecedentKind::Personnel => "personnel",
+                AntecedentKind::Familial => "familial",
+                AntecedentKind::Chirurgical => "chirurgical",
+            }
+        ),
+        EntryData::Allergie {
+            label, reaction, ..
+        } => match reaction {
+            Some(r) => format!("{label} : {r}"),
+            None => label.clone(),
+        },
+        EntryData::Traitement {
+            label,
+            posology,
+            long_term,
+            ..
+        } => format!(
+            "{label} — {posology}{}",
+            if *long_term { " (au long cours)" } else { "" }
+        ),
+        EntryData::Vaccination {
+            label, date, lot, ..
+        } => format!(
+            "{} — {label}{}",
+            date_fr(&date.to_string()),
+            lot.as_ref()
+                .map(|l| format!(", lot {l}"))
+                .unwrap_or_default()
+        ),
+        EntryData::Mesure {
+            measure,
+            value,
+            date,
+        } => format!(
+            "{} — {} : {value} {}",
+            date_fr(&date.to_string()),
+            mesure(*measure),
+            unite(*measure)
+        ),
+        EntryData::Observation {
+            label, value, date, ..
+        } => format!("{} — {label} : {value}", date_fr(&date.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_the_french_way() {
+        assert_eq!(date_fr("1980-03-07"), "07/03/1980");
+        assert_eq!(date_fr("1980-00-00"), "00/00/1980");
+        assert_eq!(date_fr("inconnue"), "inconnue");
+    }
+
+    #[test]
+    fn every_status_says_how_to_qualify() {
+        for s in [
+            IdentityStatus::Provisoire,
+            IdentityStatus::Recuperee,
+            IdentityStatus::Validee,
+        ] {
+            assert!(vers_qualifiee(s).contains("qualifier"), "{s:?}");
+        }
+    }
+}

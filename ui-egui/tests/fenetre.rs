@@ -1,0 +1,85 @@
+//! Smoke test of the real window: the `esculape-ui` binary under Xvfb
+//! (Mesa's software OpenGL) against a real host, in capture mode: it logs
+//! in, searches, opens the file, asks the INSi, opens "À propos", saves a
+//! PNG of each screen and closes. The PNGs must be real drawings.
+
+mod hote;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A virtual X server on a free display, stopped on drop.
+struct Xvfb(std::process::Child, String);
+
+impl Xvfb {
+    fn start() -> Self {
+        for n in 0..20 {
+            let display = format!(":{}", 70 + (std::process::id() as usize + n) % 200);
+            let lock = format!("/tmp/.X{}-lock", &display[1..]);
+            if std::path::Path::new(&lock).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([&display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb introuvable : `cargo xtask setup` installe le paquet xvfb");
+            std::thread::sleep(Duration::from_millis(700));
+            return Self(child, display);
+        }
+        panic!("aucun écran X libre");
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_real_window_draws_the_main_screens() {
+    let h = hote::demarrer();
+    let x = Xvfb::start();
+    let out = tempfile::tempdir().unwrap();
+    let (login, password) = hote::MEDECIN;
+    let run = Command::new(env!("CARGO_BIN_EXE_esculape-ui"))
+        .env("DISPLAY", &x.1)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("ESCULAPE_URL", &h.url)
+        .env("ESCULAPE_CAPTURE", out.path())
+        .env("ESCULAPE_CAPTURE_LOGIN", format!("{login}:{password}"))
+        .env("ESCULAPE_CAPTURE_RECHERCHE", "martinez")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for name in [
+        "1-connexion",
+        "2-recherche",
+        "3-dossier",
+        "4-comparaison-insi",
+        "5-a-propos",
+    ] {
+        let path = out.path().join(format!("{name}.png"));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert!(info.width >= 800 && info.height >= 600, "{name}: {info:?}");
+        // A drawn screen, not a blank one: many colours (text is
+        // anti-aliased).
+        let mut colours: Vec<&[u8]> = buf[..info.buffer_size()].chunks(4).collect();
+        colours.sort();
+        colours.dedup();
+        assert!(colours.len() > 20, "{name}: {} couleurs", colours.len());
+    }
+}

@@ -1,0 +1,210 @@
+//! The client against a real host (HTTP on a local port, SQLite, the INS
+//! plugin, the INSi sandbox), driven through its accessibility tree with
+//! egui_kittest: widgets are found by their label, typed into, clicked.
+
+mod hote;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use esculape_ui::EsculapeApp;
+use esculape_ui::api::Api;
+use std::time::{Duration, Instant};
+
+type Client = Harness<'static, EsculapeApp>;
+
+fn client(h: &hote::Hote) -> Client {
+    let api = Api::new(&h.url).unwrap();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut EsculapeApp| app.show(ui),
+            EsculapeApp::new(api),
+        )
+}
+
+/// Frames until `pred` holds: the host answers on other threads. The
+/// bound only stops a broken run; nothing is asserted on time.
+fn jusqua(c: &mut Client, what: &str, pred: impl Fn(&Client) -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        c.step();
+        if pred(c) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    panic!("jamais affiché : {what}");
+}
+
+fn saisir(c: &mut Client, label: &str, text: &str) {
+    c.get_by_label(label).focus();
+    c.step();
+    c.get_by_label(label).type_text(text);
+    c.step();
+}
+
+fn visible(c: &Client, text: &str) -> bool {
+    c.query_by_label_contains(text).is_some()
+}
+
+fn connecter(c: &mut Client, (login, password): (&str, &str)) {
+    jusqua(c, "l'écran de connexion", |c| visible(c, "Identifiant"));
+    saisir(c, "Identifiant", login);
+    saisir(c, "Mot de passe", password);
+    c.get_by_label("Se connecter").click();
+    jusqua(c, "l'écran principal", |c| {
+        c.query_by_label("Rechercher un patient").is_some()
+    });
+}
+
+fn ouvrir_patient(c: &mut Client) {
+    saisir(c, "Rechercher un patient", "mart ana 1975");
+    jusqua(c, "le patient dans les résultats", |c| {
+        visible(c, "MARTINEZ ANA")
+    });
+    c.get_by_label_contains("MARTINEZ ANA").click();
+    jusqua(c, "le dossier", |c| {
+        visible(c, "Nom de naissance : MARTINEZ")
+    });
+}
+
+#[test]
+fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_decisions() {
+    let h = hote::demarrer();
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+
+    // The status is in the header without a click; its advice comes after
+    // a second of hovering.
+    let badge = c.get_by_label("Identité provisoire");
+    badge.hover();
+    c.step();
+    assert!(!visible(&c, "Pour qualifier l'identité"));
+    c.run_steps(90);
+    assert!(visible(&c, "Pour qualifier l'identité"));
+
+    // INSi comparison: the INSi knows her birth place.
+    c.get_by_label("Comparer avec l'INSi").click();
+    jusqua(&mut c, "la comparaison", |c| {
+        visible(c, "Comparaison avec l'INSi")
+    });
+    assert!(
+        c.query_by_label("99134").is_some(),
+        "lieu de naissance de l'INSi"
+    );
+    assert!(c.query_all_by_label("différent").next().is_some());
+    assert!(
+        c.query_all_by_label("identique").count() >= 3,
+        "nom, prénoms, sexe, date identiques"
+    );
+    c.get_by_label("Valider l'identité INSi").click();
+    jusqua(&mut c, "l'identité récupérée", |c| {
+        c.query_by_label("Identité récupérée").is_some()
+    });
+    assert!(visible(&c, "INS : "), "l'INS est affiché");
+
+    // A consultation written in the file.
+    saisir(&mut c, "Motif", "Contrôle tensionnel");
+    saisir(
+        &mut c,
+        "Note de consultation",
+        "TA 13/8, poursuite du traitement.",
+    );
+    c.get_by_label("Enregistrer la consultation").click();
+    jusqua(&mut c, "la consultation enregistrée", |c| {
+        visible(c, "Contrôle tensionnel : TA 13/8")
+    });
+    assert!(visible(&c, "Consultations (1)"));
+
+    // The patient's DMP decisions for the care team: one click each.
+    c.get_by_label("Ouvrir un épisode de soins").click();
+    jusqua(&mut c, "l'épisode", |c| {
+        visible(c, "DMP (Suivi au cabinet)")
+    });
+    let selected = |c: &Client, label: &str| {
+        c.get_by_label(label).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+    };
+    assert!(selected(&c, "autorisée") && selected(&c, "non autorisée"));
+    c.get_by_label("opposition").click();
+    jusqua(&mut c, "l'opposition enregistrée", |c| {
+        selected(c, "opposition")
+    });
+    c.get_by_label("consentie").click();
+    jusqua(&mut c, "le consentement enregistré", |c| {
+        selected(c, "consentie")
+    });
+
+    // Aide > À propos: the technical version.
+    c.get_by_label("Aide").click();
+    c.step();
+    c.get_by_label("À propos").click();
+    jusqua(&mut c, "la version", |c| visible(c, "version technique"));
+}
+
+#[test]
+fn with_a_slow_insi_the_window_keeps_answering() {
+    let h = hote::demarrer();
+    // The ANS scenario LGC.DMP/UX.10.01 runs with 3 s of latency.
+    h.latence_insi(3000);
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+    c.get_by_label("Comparer avec l'INSi").click();
+    jusqua(&mut c, "l'attente de l'INSi", |c| {
+        visible(c, "Interrogation de l'INSi")
+    });
+    // While the INSi is out, the user searches again and gets answers.
+    saisir(&mut c, "Rechercher un patient", " nobody");
+    jusqua(&mut c, "la réponse de la recherche", |c| {
+        visible(c, "Aucun patient trouvé")
+    });
+    assert!(
+        visible(&c, "Interrogation de l'INSi"),
+        "la recherche a répondu pendant l'attente de l'INSi"
+    );
+    let typed = c
+        .get_by_label("Rechercher un patient")
+        .value()
+        .unwrap_or_default();
+    assert!(typed.ends_with("nobody"), "{typed}");
+    jusqua(&mut c, "la comparaison", |c| {
+        visible(c, "Comparaison avec l'INSi")
+    });
+}
+
+#[test]
+fn a_wrong_password_is_refused_the_secretary_sees_no_record_a_failing_insi_is_said() {
+    let h = hote::demarrer();
+    let mut c = client(&h);
+    jusqua(&mut c, "l'écran de connexion", |c| {
+        visible(c, "Identifiant")
+    });
+    saisir(&mut c, "Identifiant", "dr.martin");
+    saisir(&mut c, "Mot de passe", "pas le bon");
+    c.get_by_label("Se connecter").click();
+    jusqua(&mut c, "le refus", |c| visible(c, "Connexion refusée"));
+    // What was typed stays.
+    assert_eq!(
+        c.get_by_label("Identifiant").value().as_deref(),
+        Some("dr.martin")
+    );
+
+    let mut c = client(&h);
+    connecter(&mut c, hote::SECRETAIRE);
+    ouvrir_patient(&mut c);
+    assert!(c.query_by_label("Identité provisoire").is_some());
+    assert!(visible(&c, "réservés aux professionnels de santé"));
+    assert!(c.query_by_label("Enregistrer la consultation").is_none());
+
+    // The INSi is down: said in French, with the link to the ANS météo
+    // des services (SC.STAPP.01); the file stays open.
+    h.panne_insi();
+    c.get_by_label("Comparer avec l'INSi").click();
+    jusqua(&mut c, "la panne", |c| {
+        visible(c, "Service national en difficulté")
+    });
+    assert!(c.query_by_label("Voir la météo des services").is_some());
+    assert!(visible(&c, "Interrogation de l'INSi impossible"));
+    assert!(visible(&c, "Nom de naissance : MARTINEZ"));
+}
