@@ -369,6 +369,40 @@ impl Api {
         )
     }
 
+    pub fn document_types(&self) -> Pending<Vec<crate::document::TypeDocument>> {
+        self.call(reqwest::Method::GET, "/api/document-types", None)
+    }
+
+    /// The form of a document type, prefilled from the patient's record.
+    pub fn document_form(
+        &self,
+        patient: &str,
+        plugin: &str,
+    ) -> Pending<crate::document::Formulaire> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/document-forms/{plugin}"),
+            None,
+        )
+    }
+
+    /// Produces the document: a preview (nothing stored) or the sign-off
+    /// (stored with its PDF and XDS metadata).
+    pub fn document(
+        &self,
+        patient: &str,
+        plugin: &str,
+        valeurs: serde_json::Map<String, serde_json::Value>,
+        signer: bool,
+    ) -> Pending<serde_json::Value> {
+        let action = if signer { "sign" } else { "preview" };
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/documents/{action}"),
+            Some(serde_json::json!({"plugin": plugin, "valeurs": valeurs})),
+        )
+    }
+
     pub fn add_encounter(
         &self,
         patient: &str,

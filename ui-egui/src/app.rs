@@ -60,6 +60,7 @@ struct Dossier {
     message: Option<String>,
     filtre: FiltreDocuments,
     consultation: NouvelleConsultation,
+    editeur: crate::document::Editeur,
 }
 
 /// The desktop client's state.
@@ -125,6 +126,7 @@ impl EsculapeApp {
                     || d.validation.busy()
                     || d.consultation.envoi.busy()
                     || d.episode.busy()
+                    || d.editeur.occupe()
             })
     }
 
@@ -174,6 +176,7 @@ impl EsculapeApp {
                             message: None,
                             filtre: FiltreDocuments::default(),
                             consultation: NouvelleConsultation::default(),
+                            editeur: Default::default(),
                         },
                     });
                     self.erreur = None;
@@ -228,6 +231,11 @@ impl EsculapeApp {
                     }
                     Err(e) => d.episode_erreur = Some(e.to_string()),
                 }
+            }
+            if d.editeur.signe {
+                // A new document: the list shows it.
+                d.editeur.signe = false;
+                rouvrir = Some(d.chart.patient.id.clone());
             }
             if let Some(r) = d.consultation.envoi.take() {
                 match r {
@@ -615,6 +623,8 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
         dossier_medical(ui, api, d);
         ui.separator();
         documents(ui, d);
+        let patient = d.chart.patient.id.clone();
+        d.editeur.show(ui, api, &patient);
     });
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod capture;
+pub mod document;
 pub mod libelles;
 
 pub use app::EsculapeApp;

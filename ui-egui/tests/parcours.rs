@@ -135,6 +135,42 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         selected(c, "consentie")
     });
 
+    // A document: the type chosen, the form prefilled from the record
+    // and completed, the preview, the sign-off; the list shows it.
+    c.get_by_label("Nouveau document").click();
+    jusqua(&mut c, "les types de documents", |c| {
+        visible(c, "Document non structuré")
+    });
+    c.get_by_label_contains("Document non structuré").click();
+    jusqua(&mut c, "le formulaire", |c| {
+        c.query_by_label("Valider et signer").is_some()
+    });
+    // Prefilled by the plugin: a consultation report.
+    assert_eq!(
+        c.get_by_label("Type de document *").value().as_deref(),
+        Some("11488-4")
+    );
+    assert_eq!(
+        c.get_by_label("Titre *").value().as_deref(),
+        Some("Compte rendu de consultation")
+    );
+    saisir(&mut c, "Texte *", "Examen clinique normal.");
+    c.get_by_label("Aperçu").click();
+    jusqua(&mut c, "l'aperçu", |c| {
+        visible(c, "Aperçu prêt") || visible(c, "Refusé")
+    });
+    let refus = c
+        .query_by_label_contains("Refusé")
+        .and_then(|n| n.accesskit_node().value().map(|v| v.to_string()));
+    assert!(refus.is_none(), "{refus:?}");
+    assert!(visible(&c, "Documents (0)"), "rien d'enregistré à l'aperçu");
+    c.get_by_label("Valider et signer").click();
+    jusqua(&mut c, "le document dans la liste", |c| {
+        visible(c, "Documents (1)")
+    });
+    assert!(visible(&c, "Document signé et enregistré"));
+    assert!(c.query_by_label("Produit ici").is_some());
+
     // Aide > À propos: the technical version.
     c.get_by_label("Aide").click();
     c.step();

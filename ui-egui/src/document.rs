@@ -1,0 +1,582 @@
+//! The document editor: the types the installed plugins produce, the
+//! chosen plugin's form prefilled from the record and editable, the
+//! preview (notices, the structured rendering of the CDA, the PDF), then
+//! the sign-off. Everything goes through the host's document API.
+
+use crate::api::{Api, Slot};
+use base64::Engine as _;
+use egui::{Color32, RichText};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A document type on offer (`GET /api/document-types`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TypeDocument {
+    pub plugin: String,
+    pub titre: String,
+    pub volet: String,
+    pub niveau: String,
+}
+
+/// A field of a plugin's form.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Champ {
+    pub cle: String,
+    pub libelle: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: Value,
+    #[serde(default)]
+    pub obligatoire: bool,
+    #[serde(default)]
+    pub aide: Option<String>,
+}
+
+/// The form of a type, prefilled (`GET .../document-forms/{plugin}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Formulaire {
+    pub plugin: String,
+    pub titre: String,
+    pub champs: Vec<Champ>,
+    #[serde(default)]
+    pub valeurs: Map<String, Value>,
+}
+
+/// What the editor holds while the user types: one buffer per field.
+#[derive(Default)]
+struct Saisie {
+    textes: BTreeMap<String, String>,
+    booleens: BTreeMap<String, Option<bool>>,
+    listes: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+}
+
+fn texte_de(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A typed cell as JSON: a number when it reads as one.
+fn valeur_de(s: &str) -> Value {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    if let Ok(f) = t.replace(',', ".").parse::<f64>()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '-')
+    {
+        return Value::from(f);
+    }
+    Value::String(s.to_string())
+}
+
+impl Saisie {
+    fn depuis(f: &Formulaire) -> Self {
+        let mut s = Saisie::default();
+        for c in &f.champs {
+            let v = f.valeurs.get(&c.cle).cloned().unwrap_or(Value::Null);
+            match c.kind.as_str() {
+                "booleen" => {
+                    s.booleens.insert(c.cle.clone(), v.as_bool());
+                }
+                "liste" => {
+                    let rows = v
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|r| {
+                                    r.as_object()
+                                        .map(|o| {
+                                            o.iter()
+                                                .map(|(k, v)| (k.clone(), texte_de(v)))
+                                                .collect()
+                                        })
+                                        .unwrap_or_default()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    s.listes.insert(c.cle.clone(), rows);
+                }
+                _ => {
+                    s.textes.insert(c.cle.clone(), texte_de(&v));
+                }
+            }
+        }
+        s
+    }
+
+    /// The values sent to the host: what was typed, nothing invented.
+    fn valeurs(&self, f: &Formulaire) -> Map<String, Value> {
+        let mut m = Map::new();
+        for c in &f.champs {
+            let v = match c.kind.as_str() {
+                "booleen" => match self.booleens.get(&c.cle).copied().flatten() {
+                    Some(b) => Value::Bool(b),
+                    None => continue,
+                },
+                "liste" => Value::Array(
+                    self.listes
+                        .get(&c.cle)
+                        .map(|rows| {
+                            rows.iter()
+                                .map(|r| {
+                                    Value::Object(
+                                        r.iter()
+                                            .filter(|(_, v)| !v.trim().is_empty())
+                                            .map(|(k, v)| (k.clone(), valeur_de(v)))
+                                            .collect(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                ),
+                "nombre" => match self.textes.get(&c.cle).map(|t| t.trim()) {
+                    None | Some("") => continue,
+                    Some(t) => valeur_de(t),
+                },
+                _ => match self.textes.get(&c.cle) {
+                    Some(t) if !t.trim().is_empty() => Value::String(t.clone()),
+                    _ => continue,
+                },
+            };
+            m.insert(c.cle.clone(), v);
+        }
+        m
+    }
+}
+
+/// A produced document as the editor shows it.
+struct Apercu {
+    avis: Vec<String>,
+    /// (section title, text) of the CDA's structured body, or the
+    /// document title for an N1.
+    rendu: Vec<(String, String)>,
+    pdf: Vec<u8>,
+    signe: bool,
+}
+
+impl Apercu {
+    fn depuis(v: &Value, signe: bool) -> Self {
+        let b64 = |k: &str| {
+            v[k].as_str()
+                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                .unwrap_or_default()
+        };
+        Self {
+            avis: v["avis"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rendu: rendu_cda(&b64("cda")),
+            pdf: b64("pdf"),
+            signe,
+        }
+    }
+}
+
+/// The structured rendering of a CDA (SC.CDA/VISU.03): each section's
+/// title and the text of its narrative block, in order. An N1 has only
+/// its title (its content is the PDF).
+pub fn rendu_cda(cda: &[u8]) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(cda);
+    let mut out: Vec<(String, String)> = vec![];
+    let mut path: Vec<String> = vec![];
+    // Text and character references between two tags, as one run.
+    let mut run = String::new();
+    let mut buf = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf);
+        if !matches!(event, Ok(Event::Text(_)) | Ok(Event::GeneralRef(_))) {
+            flush(&mut out, &path, &mut run);
+        }
+        match event {
+            Ok(Event::Start(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if name == "section" {
+                    out.push((String::new(), String::new()));
+                }
+                if matches!(name.as_str(), "tr" | "paragraph" | "item" | "br")
+                    && path.iter().any(|p| p == "text")
+                    && let Some(last) = out.last_mut()
+                    && !last.1.is_empty()
+                {
+                    last.1.push('\n');
+                }
+                path.push(name);
+            }
+            Ok(Event::End(_)) => {
+                path.pop();
+            }
+            Ok(Event::Text(t)) => {
+                run.push_str(&t.decode().map(|c| c.into_owned()).unwrap_or_default());
+            }
+            Ok(Event::GeneralRef(r)) => {
+                let name = String::from_utf8_lossy(&r).into_owned();
+                let c = match name.as_str() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    n => n
+                        .strip_prefix("#x")
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32),
+                };
+                if let Some(c) = c {
+                    run.push(c);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    out.retain(|(t, x)| !t.is_empty() || !x.is_empty());
+    out
+}
+
+/// Puts a run of text where it belongs: the document title, a section's
+/// title, or a section's narrative.
+fn flush(out: &mut Vec<(String, String)>, path: &[String], run: &mut String) {
+    let text = run.trim().to_string();
+    run.clear();
+    if text.is_empty() {
+        return;
+    }
+    let parent = path.last().map(String::as_str).unwrap_or("");
+    let in_section = path.iter().any(|p| p == "section");
+    if parent == "title" && !in_section && out.is_empty() {
+        out.push((text, String::new()));
+    } else if parent == "title" && in_section {
+        if let Some(last) = out.last_mut() {
+            last.0 = text;
+        }
+    } else if in_section
+        && path.iter().any(|p| p == "text")
+        && let Some(last) = out.last_mut()
+    {
+        if !last.1.is_empty() && !last.1.ends_with('\n') {
+            last.1.push(' ');
+        }
+        last.1.push_str(&text);
+    }
+}
+
+/// The editor of one patient's new document.
+#[derive(Default)]
+pub struct Editeur {
+    ouvert: bool,
+    types: Slot<Vec<TypeDocument>>,
+    liste: Vec<TypeDocument>,
+    chargement: Slot<Formulaire>,
+    formulaire: Option<Formulaire>,
+    saisie: Saisie,
+    envoi: Slot<Value>,
+    envoi_signe: bool,
+    apercu: Option<Apercu>,
+    erreur: Option<String>,
+    /// A document was signed: the file reloads its list.
+    pub signe: bool,
+}
+
+impl Editeur {
+    pub fn occupe(&self) -> bool {
+        self.types.busy() || self.chargement.busy() || self.envoi.busy()
+    }
+
+    fn recevoir(&mut self) {
+        if let Some(r) = self.types.take() {
+            match r {
+                Ok(l) => self.liste = l,
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        if let Some(r) = self.chargement.take() {
+            match r {
+                Ok(f) => {
+                    self.saisie = Saisie::depuis(&f);
+                    self.formulaire = Some(f);
+                    self.apercu = None;
+                    self.erreur = None;
+                }
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        if let Some(r) = self.envoi.take() {
+            match r {
+                Ok(v) => {
+                    self.apercu = Some(Apercu::depuis(&v, self.envoi_signe));
+                    self.erreur = None;
+                    if self.envoi_signe {
+                        self.signe = true;
+                    }
+                }
+                // The form stays as typed: nothing is lost on a refusal.
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+    }
+
+    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, patient: &str) {
+        self.recevoir();
+        if !self.ouvert {
+            if ui.button("Nouveau document").clicked() {
+                self.ouvert = true;
+                self.types.set(api.document_types());
+            }
+            return;
+        }
+        ui.group(|ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Nouveau document").strong());
+                if ui.button("Fermer l'éditeur").clicked() {
+                    *self = Editeur::default();
+                }
+            });
+            if !self.ouvert {
+                return;
+            }
+            ui.horizontal_wrapped(|ui| {
+                for t in self.liste.clone() {
+                    let courant = self
+                        .formulaire
+                        .as_ref()
+                        .is_some_and(|f| f.plugin == t.plugin);
+                    if ui
+                        .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
+                        .clicked()
+                    {
+                        self.chargement.set(api.document_form(patient, &t.plugin));
+                    }
+                }
+                if self.types.busy() || self.chargement.busy() {
+                    ui.spinner();
+                }
+            });
+            let Some(f) = self.formulaire.clone() else {
+                return;
+            };
+            ui.label(RichText::new(&f.titre).strong());
+            egui::Grid::new("formulaire").num_columns(2).show(ui, |ui| {
+                for c in &f.champs {
+                    let libelle = if c.obligatoire {
+                        format!("{} *", c.libelle)
+                    } else {
+                        c.libelle.clone()
+                    };
+                    let l = ui.label(&libelle);
+                    let l = match &c.aide {
+                        Some(a) => l.on_hover_text(a),
+                        None => l,
+                    };
+                    champ(ui, &mut self.saisie, c, l.id);
+                    ui.end_row();
+                }
+            });
+            ui.horizontal(|ui| {
+                let libre = !self.envoi.busy();
+                if ui.add_enabled(libre, egui::Button::new("Aperçu")).clicked() {
+                    self.envoi_signe = false;
+                    self.envoi.set(api.document(
+                        patient,
+                        &f.plugin,
+                        self.saisie.valeurs(&f),
+                        false,
+                    ));
+                }
+                if ui
+                    .add_enabled(libre, egui::Button::new("Valider et signer"))
+                    .clicked()
+                {
+                    self.envoi_signe = true;
+                    self.envoi
+                        .set(api.document(patient, &f.plugin, self.saisie.valeurs(&f), true));
+                }
+                if self.envoi.busy() {
+                    ui.spinner();
+                    ui.label("Production du document…");
+                }
+            });
+            if let Some(e) = &self.erreur {
+                ui.colored_label(Color32::from_rgb(200, 40, 40), format!("Refusé : {e}"));
+            }
+            if let Some(a) = &self.apercu {
+                ui.separator();
+                ui.label(
+                    RichText::new(if a.signe {
+                        "Document signé et enregistré"
+                    } else {
+                        "Aperçu prêt (rien n'est enregistré)"
+                    })
+                    .strong(),
+                );
+                for n in &a.avis {
+                    ui.label(RichText::new(n).color(Color32::from_rgb(190, 120, 0)));
+                }
+                ui.horizontal(|ui| {
+                    ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
+                    if ui.button("Ouvrir le PDF").clicked()
+                        && let Err(e) = ouvrir_pdf(&a.pdf)
+                    {
+                        self.erreur = Some(e);
+                    }
+                });
+                egui::CollapsingHeader::new("Contenu structuré (CDA)")
+                    .default_open(false)
+                    .show(ui, |ui| {
+                        for (titre, texte) in &a.rendu {
+                            ui.label(RichText::new(titre).strong());
+                            if !texte.is_empty() {
+                                ui.label(texte);
+                            }
+                        }
+                    });
+            }
+        });
+    }
+}
+
+/// One field of the form, by kind.
+fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
+    match c.kind.as_str() {
+        "booleen" => {
+            let v = s.booleens.entry(c.cle.clone()).or_default();
+            ui.horizontal(|ui| {
+                ui.radio_value(v, Some(true), "oui").labelled_by(label);
+                ui.radio_value(v, Some(false), "non");
+                ui.radio_value(v, None, "non renseigné");
+            });
+        }
+        "liste" => {
+            let cols: Vec<String> = c
+                .detail
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows = s.listes.entry(c.cle.clone()).or_default();
+            ui.vertical(|ui| {
+                let mut retirer = None;
+                for (i, row) in rows.iter_mut().enumerate() {
+                    ui.horizontal(|ui| {
+                        for col in &cols {
+                            let cell = row.entry(col.clone()).or_default();
+                            ui.add(
+                                egui::TextEdit::singleline(cell)
+                                    .hint_text(col.as_str())
+                                    .desired_width(110.0),
+                            );
+                        }
+                        if ui.small_button("Retirer").clicked() {
+                            retirer = Some(i);
+                        }
+                    });
+                }
+                if let Some(i) = retirer {
+                    rows.remove(i);
+                }
+                if ui.small_button("Ajouter une ligne").clicked() {
+                    rows.push(BTreeMap::new());
+                }
+            });
+        }
+        kind => {
+            let t = s.textes.entry(c.cle.clone()).or_default();
+            let edit = if kind == "texte-long" {
+                egui::TextEdit::multiline(t).desired_rows(4)
+            } else {
+                egui::TextEdit::singleline(t)
+            };
+            let hint = match kind {
+                "date" => "AAAA-MM-JJ",
+                "code" => "code",
+                _ => "",
+            };
+            ui.add(edit.hint_text(hint).desired_width(420.0))
+                .labelled_by(label);
+        }
+    }
+}
+
+/// Shows a PDF with the system's viewer (egui does not draw PDFs).
+fn ouvrir_pdf(pdf: &[u8]) -> Result<(), String> {
+    let path =
+        std::env::temp_dir().join(format!("esculape-{}-{}.pdf", std::process::id(), pdf.len()));
+    std::fs::write(&path, pdf).map_err(|e| format!("PDF non écrit : {e}"))?;
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(&path)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("aucun lecteur de PDF ({opener}) : {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_structured_rendering_lists_sections_and_their_text() {
+        let cda = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Synth&#232;se</title>
+            <component><structuredBody><component><section><title>Allergies</title>
+            <text><table><tbody><tr><td>Arachide</td><td>urticaire</td></tr>
+            <tr><td>Pollen</td></tr></tbody></table></text></section></component>
+            <component><section><title>Traitements</title><text><paragraph>Aucun</paragraph></text>
+            </section></component></structuredBody></component></ClinicalDocument>"#;
+        let r = rendu_cda(cda);
+        assert_eq!(r[0].0, "Synthèse");
+        assert_eq!(r[1].0, "Allergies");
+        assert_eq!(r[1].1, "Arachide urticaire\nPollen");
+        assert_eq!(r[2], ("Traitements".into(), "Aucun".into()));
+    }
+
+    #[test]
+    fn typed_values_are_sent_as_typed() {
+        let f: Formulaire = serde_json::from_value(serde_json::json!({
+            "plugin": "p", "titre": "t",
+            "champs": [
+                {"cle": "poids", "libelle": "Poids", "type": "nombre"},
+                {"cle": "garde", "libelle": "Garde", "type": "booleen"},
+                {"cle": "titre", "libelle": "Titre", "type": "texte"},
+                {"cle": "lignes", "libelle": "Lignes", "type": "liste", "detail": ["vaccin", "rang"]},
+            ],
+            "valeurs": {"poids": 8.9, "garde": true, "lignes": [{"vaccin": "J07AL", "rang": 2}]},
+        }))
+        .unwrap();
+        let s = Saisie::depuis(&f);
+        let v = s.valeurs(&f);
+        assert_eq!(v["poids"], serde_json::json!(8.9));
+        assert_eq!(v["garde"], serde_json::json!(true));
+        assert!(!v.contains_key("titre"), "empty text not sent");
+        assert_eq!(
+            v["lignes"],
+            serde_json::json!([{"vaccin": "J07AL", "rang": 2}])
+        );
+        assert_eq!(valeur_de("12,5"), serde_json::json!(12.5));
+        assert_eq!(valeur_de("2A004"), serde_json::json!("2A004"));
+    }
+}
