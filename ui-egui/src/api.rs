@@ -403,6 +403,75 @@ impl Api {
         )
     }
 
+    pub fn practitioners(&self) -> Pending<Vec<crate::agenda::Praticien>> {
+        self.call(reqwest::Method::GET, "/api/practitioners", None)
+    }
+
+    pub fn sites(&self) -> Pending<Vec<crate::agenda::Site>> {
+        self.call(reqwest::Method::GET, "/api/sites", None)
+    }
+
+    /// A patient's identity (the secretariat may read it).
+    pub fn patient(&self, id: &str) -> Pending<PatientRecord> {
+        self.call(reqwest::Method::GET, &format!("/api/patients/{id}"), None)
+    }
+
+    pub fn agenda(
+        &self,
+        from: Day,
+        to: Day,
+        practitioner: &str,
+        site: &str,
+    ) -> Pending<Vec<crate::agenda::RendezVous>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/agenda?from={from}&to={to}&practitioner={}&site={}",
+                encode(practitioner),
+                encode(site)
+            ),
+            None,
+        )
+    }
+
+    pub fn waiting_room(&self, site: &str, day: Day) -> Pending<Vec<crate::agenda::RendezVous>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/waiting-room?site={}&day={day}", encode(site)),
+            None,
+        )
+    }
+
+    pub fn book(&self, body: serde_json::Value) -> Pending<crate::agenda::RendezVous> {
+        self.call(reqwest::Method::POST, "/api/appointments", Some(body))
+    }
+
+    pub fn move_appointment(
+        &self,
+        id: &str,
+        version: i64,
+        start: esculape_domain::calendar::LocalDateTime,
+        end: esculape_domain::calendar::LocalDateTime,
+    ) -> Pending<crate::agenda::RendezVous> {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/api/appointments/{id}"),
+            Some(serde_json::json!({"version": version, "start": start, "end": end})),
+        )
+    }
+
+    pub fn appointment_status(
+        &self,
+        id: &str,
+        status: esculape_domain::agenda::AppointmentStatus,
+    ) -> Pending<crate::agenda::RendezVous> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/appointments/{id}/status"),
+            Some(serde_json::json!({ "status": status })),
+        )
+    }
+
     pub fn add_encounter(
         &self,
         patient: &str,

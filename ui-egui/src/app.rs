@@ -63,8 +63,17 @@ struct Dossier {
     editeur: crate::document::Editeur,
 }
 
+/// The screen shown beside the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ecran {
+    Dossier,
+    Agenda,
+}
+
 /// The desktop client's state.
 pub struct EsculapeApp {
+    ecran: Ecran,
+    agenda: Option<crate::agenda::Agenda>,
     api: Api,
     connexion: Connexion,
     session: Option<Session>,
@@ -82,6 +91,8 @@ pub struct EsculapeApp {
 impl EsculapeApp {
     pub fn new(api: Api) -> Self {
         Self {
+            ecran: Ecran::Dossier,
+            agenda: None,
             api,
             connexion: Connexion::default(),
             session: None,
@@ -119,6 +130,7 @@ impl EsculapeApp {
 
     fn occupe(&self) -> bool {
         self.connexion.envoi.busy()
+            || self.agenda.as_ref().is_some_and(|a| a.occupe())
             || self.recherche.envoi.busy()
             || self.ouverture.busy()
             || self.dossier.as_ref().is_some_and(|d| {
@@ -350,6 +362,9 @@ impl EsculapeApp {
                     ui.hyperlink_to("Météo des services (ANS)", METEO_DES_SERVICES);
                 });
                 ui.separator();
+                ui.selectable_value(&mut self.ecran, Ecran::Dossier, "Dossiers");
+                ui.selectable_value(&mut self.ecran, Ecran::Agenda, "Agenda");
+                ui.separator();
                 if let Some(s) = &self.session {
                     ui.label(format!(
                         "{} ({})",
@@ -362,6 +377,8 @@ impl EsculapeApp {
                         let _ = self.api.logout();
                         self.session = None;
                         self.dossier = None;
+                        self.agenda = None;
+                        self.ecran = Ecran::Dossier;
                         self.recherche = Recherche::default();
                     }
                 });
@@ -391,6 +408,25 @@ impl EsculapeApp {
         egui::Panel::left("recherche")
             .default_size(340.0)
             .show(ui, |ui| self.panneau_recherche(ui));
+        if self.ecran == Ecran::Agenda {
+            let patient = self.dossier.as_ref().map(|d| {
+                let id = &d.chart.patient.identity;
+                (
+                    d.chart.patient.id.clone(),
+                    format!(
+                        "{} {}",
+                        id.used_name.as_deref().unwrap_or(&id.birth_name),
+                        id.birth_first_names.join(" ")
+                    ),
+                )
+            });
+            let api = self.api.clone();
+            let agenda = self
+                .agenda
+                .get_or_insert_with(|| crate::agenda::Agenda::new(paris_local(now_millis()).day()));
+            egui::CentralPanel::default().show(ui, |ui| agenda.show(ui, &api, patient));
+            return;
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.erreur {
                 ui.colored_label(Color32::from_rgb(200, 40, 40), e);
@@ -485,6 +521,7 @@ impl EsculapeApp {
             }
         });
         if let Some(id) = ouvrir {
+            self.ecran = Ecran::Dossier;
             self.ouvrir(&id);
         }
     }

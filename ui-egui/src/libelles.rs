@@ -91,6 +91,18 @@ pub fn envoi(s: SendingState) -> &'static str {
     }
 }
 
+pub fn statut_rdv(s: esculape_domain::agenda::AppointmentStatus) -> &'static str {
+    use esculape_domain::agenda::AppointmentStatus as S;
+    match s {
+        S::Prevu => "prévu",
+        S::Arrive => "en salle d'attente",
+        S::EnConsultation => "en consultation",
+        S::Termine => "terminé",
+        S::Annule => "annulé",
+        S::Absent => "absent",
+    }
+}
+
 pub fn statut_document(s: DocumentStatus) -> &'static str {
     match s {
         DocumentStatus::Actif => "actif",

@@ -33,7 +33,15 @@ fn jusqua(c: &mut Client, what: &str, pred: impl Fn(&Client) -> bool) {
         }
         std::thread::sleep(Duration::from_millis(15));
     }
-    panic!("jamais affiché : {what}");
+    // What the window shows, to see why.
+    let shown: Vec<String> = c
+        .query_all_by_label_contains("")
+        .filter_map(|n| {
+            let n = n.accesskit_node();
+            n.value().or(n.label()).map(|v| v.to_string())
+        })
+        .collect();
+    panic!("jamais affiché : {what}\nà l'écran : {shown:#?}");
 }
 
 fn saisir(c: &mut Client, label: &str, text: &str) {
@@ -210,7 +218,8 @@ fn with_a_slow_insi_the_window_keeps_answering() {
 }
 
 #[test]
-fn a_wrong_password_is_refused_the_secretary_sees_no_record_a_failing_insi_is_said() {
+fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a_failing_insi_is_said()
+ {
     let h = hote::demarrer();
     let mut c = client(&h);
     jusqua(&mut c, "l'écran de connexion", |c| {
@@ -232,6 +241,47 @@ fn a_wrong_password_is_refused_the_secretary_sees_no_record_a_failing_insi_is_sa
     assert!(c.query_by_label("Identité provisoire").is_some());
     assert!(visible(&c, "réservés aux professionnels de santé"));
     assert!(c.query_by_label("Enregistrer la consultation").is_none());
+
+    // The secretariat books her an appointment, refuses a double booking,
+    // marks her arrived, moves and cancels.
+    c.get_by_label("Agenda").click();
+    let choisi = |c: &Client, combo: &str| {
+        c.query_by_label(combo)
+            .and_then(|n| n.accesskit_node().value().map(|v| v.to_string()))
+    };
+    jusqua(&mut c, "l'agenda", |c| {
+        choisi(c, "Praticien").as_deref() == Some("Dr Claire Martin")
+            && choisi(c, "Site").as_deref() == Some("Site principal")
+    });
+    assert!(visible(&c, "Patient : MARTINEZ ANA"));
+    let motif = c.get_by_label("Motif du rendez-vous");
+    motif.focus();
+    c.step();
+    c.get_by_label("Motif du rendez-vous")
+        .type_text("Renouvellement");
+    c.step();
+    c.get_by_label("Réserver").click();
+    jusqua(&mut c, "le rendez-vous", |c| {
+        visible(c, "09:00–09:15 MARTINEZ ANA — Renouvellement (prévu)")
+    });
+    c.get_by_label("Réserver").click();
+    jusqua(&mut c, "le refus de la double réservation", |c| {
+        visible(c, "déjà un rendez-vous")
+    });
+    c.get_by_label("+15 min").click();
+    jusqua(&mut c, "le rendez-vous déplacé", |c| {
+        visible(c, "09:15–09:30 MARTINEZ ANA")
+    });
+    c.get_by_label("Arrivé").click();
+    jusqua(&mut c, "la salle d'attente", |c| {
+        visible(c, "09:15 — MARTINEZ ANA (arrivé)") && visible(c, "(en salle d'attente)")
+    });
+    // Only a planned appointment moves.
+    assert!(c.query_by_label("+15 min").is_none());
+    c.get_by_label("Annuler").click();
+    jusqua(&mut c, "le rendez-vous annulé", |c| visible(c, "(annulé)"));
+    c.get_by_label("Dossiers").click();
+    c.step();
 
     // The INSi is down: said in French, with the link to the ANS météo
     // des services (SC.STAPP.01); the file stays open.
