@@ -472,6 +472,15 @@ impl Api {
         )
     }
 
+    /// The TBB.INS.02 columns of a month (`AAAA-MM`).
+    pub fn indicateurs_ins(&self, mois: &str) -> Pending<Vec<crate::tableau::Colonne>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/indicateurs/ins?mois={}", encode(mois)),
+            None,
+        )
+    }
+
     pub fn add_encounter(
         &self,
         patient: &str,

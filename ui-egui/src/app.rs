@@ -68,12 +68,14 @@ struct Dossier {
 enum Ecran {
     Dossier,
     Agenda,
+    Tableau,
 }
 
 /// The desktop client's state.
 pub struct EsculapeApp {
     ecran: Ecran,
     agenda: Option<crate::agenda::Agenda>,
+    tableau: Option<crate::tableau::Tableau>,
     api: Api,
     connexion: Connexion,
     session: Option<Session>,
@@ -93,6 +95,7 @@ impl EsculapeApp {
         Self {
             ecran: Ecran::Dossier,
             agenda: None,
+            tableau: None,
             api,
             connexion: Connexion::default(),
             session: None,
@@ -131,6 +134,7 @@ impl EsculapeApp {
     fn occupe(&self) -> bool {
         self.connexion.envoi.busy()
             || self.agenda.as_ref().is_some_and(|a| a.occupe())
+            || self.tableau.as_ref().is_some_and(|t| t.occupe())
             || self.recherche.envoi.busy()
             || self.ouverture.busy()
             || self.dossier.as_ref().is_some_and(|d| {
@@ -364,6 +368,15 @@ impl EsculapeApp {
                 ui.separator();
                 ui.selectable_value(&mut self.ecran, Ecran::Dossier, "Dossiers");
                 ui.selectable_value(&mut self.ecran, Ecran::Agenda, "Agenda");
+                // The dashboard: médecins and administrators (the host
+                // refuses the others).
+                if self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.user.role != "secretaire")
+                {
+                    ui.selectable_value(&mut self.ecran, Ecran::Tableau, "Tableau de bord");
+                }
                 ui.separator();
                 if let Some(s) = &self.session {
                     ui.label(format!(
@@ -378,6 +391,7 @@ impl EsculapeApp {
                         self.session = None;
                         self.dossier = None;
                         self.agenda = None;
+                        self.tableau = None;
                         self.ecran = Ecran::Dossier;
                         self.recherche = Recherche::default();
                     }
@@ -408,6 +422,15 @@ impl EsculapeApp {
         egui::Panel::left("recherche")
             .default_size(340.0)
             .show(ui, |ui| self.panneau_recherche(ui));
+        if self.ecran == Ecran::Tableau {
+            let api = self.api.clone();
+            let tableau = self.tableau.get_or_insert_with(|| {
+                let d = paris_local(now_millis()).day();
+                crate::tableau::Tableau::new(format!("{:04}-{:02}", d.year, d.month))
+            });
+            egui::CentralPanel::default().show(ui, |ui| tableau.show(ui, &api));
+            return;
+        }
         if self.ecran == Ecran::Agenda {
             let patient = self.dossier.as_ref().map(|d| {
                 let id = &d.chart.patient.identity;
@@ -578,6 +601,15 @@ impl EsculapeApp {
     }
     pub fn capture_about(&mut self) {
         self.a_propos = true;
+    }
+    /// `agenda` or `tableau` (the about window closed first).
+    pub fn capture_screen(&mut self, screen: &str) {
+        self.a_propos = false;
+        self.ecran = match screen {
+            "agenda" => Ecran::Agenda,
+            "tableau" => Ecran::Tableau,
+            _ => Ecran::Dossier,
+        };
     }
 }
 

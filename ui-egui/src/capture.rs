@@ -27,6 +27,8 @@ const STEPS: &[&str] = &[
     "3-dossier",
     "4-comparaison-insi",
     "5-a-propos",
+    "6-agenda",
+    "7-tableau-de-bord",
 ];
 
 impl Capture {
@@ -109,11 +111,23 @@ impl Capture {
                 }
                 self.frames > 3 && !app.busy()
             }
-            _ => {
+            4 => {
                 if self.frames == 1 {
                     app.capture_about();
                 }
                 self.frames > 5
+            }
+            5 => {
+                if self.frames == 1 {
+                    app.capture_screen("agenda");
+                }
+                self.frames > 5 && !app.busy()
+            }
+            _ => {
+                if self.frames == 1 {
+                    app.capture_screen("tableau");
+                }
+                self.frames > 5 && !app.busy()
             }
         };
         // A few more frames once ready, for layout and fonts.

@@ -7,6 +7,7 @@ pub mod app;
 pub mod capture;
 pub mod document;
 pub mod libelles;
+pub mod tableau;
 
 pub use app::EsculapeApp;
 

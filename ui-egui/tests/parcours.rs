@@ -179,6 +179,18 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     assert!(visible(&c, "Document signé et enregistré"));
     assert!(c.query_by_label("Produit ici").is_some());
 
+    // The TBB.INS.02 dashboard of this month: she was seen (the
+    // encounter) and her identity is now récupérée.
+    c.get_by_label("Tableau de bord").click();
+    jusqua(&mut c, "le tableau de bord", |c| {
+        visible(c, "Nombre de patients uniques vus dans le mois")
+    });
+    jusqua(&mut c, "les chiffres du mois", |c| {
+        c.query_all_by_value("100.0 %").next().is_some()
+    });
+    c.get_by_label("Dossiers").click();
+    c.step();
+
     // Aide > À propos: the technical version.
     c.get_by_label("Aide").click();
     c.step();

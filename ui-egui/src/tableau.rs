@@ -1,0 +1,218 @@
+//! The TBB.INS.02 dashboard as the DSR's model draws it: patients seen in
+//! the month and their identity statuses (number and rate), for two
+//! consecutive months side by side, filtered by RPPS or FINESS.
+
+use crate::api::{Api, Slot};
+use egui::RichText;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Compte {
+    pub nombre: i64,
+    pub taux: f64,
+}
+
+/// One column of the table (`GET /api/indicateurs/ins`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Colonne {
+    pub mois: String,
+    pub rpps: String,
+    pub finess: String,
+    pub tout_le_cabinet: bool,
+    pub patients_vus: i64,
+    pub provisoire: Compte,
+    pub recuperee: Compte,
+    pub validee: Compte,
+    pub qualifiee: Compte,
+    pub qualifiee_procedure_transitoire: Compte,
+}
+
+/// `AAAA-MM` of the month before.
+fn mois_precedent(mois: &str) -> Option<String> {
+    let (y, m) = mois.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    if !(1..=12).contains(&m) {
+        return None;
+    }
+    Some(if m == 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    })
+}
+
+/// Which count of a column a row shows.
+type Ligne = fn(&Colonne) -> &Compte;
+
+pub struct Tableau {
+    mois: String,
+    /// "" = tout le cabinet, "rpps:…" or "finess:…".
+    filtre: String,
+    courant: Slot<Vec<Colonne>>,
+    precedent: Slot<Vec<Colonne>>,
+    colonnes: (Vec<Colonne>, Vec<Colonne>),
+    demande: Option<String>,
+    erreur: Option<String>,
+}
+
+impl Tableau {
+    pub fn new(mois: String) -> Self {
+        Self {
+            mois,
+            filtre: String::new(),
+            courant: Slot::default(),
+            precedent: Slot::default(),
+            colonnes: (vec![], vec![]),
+            demande: None,
+            erreur: None,
+        }
+    }
+
+    pub fn occupe(&self) -> bool {
+        self.courant.busy() || self.precedent.busy()
+    }
+
+    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api) {
+        if let Some(r) = self.courant.take() {
+            match r {
+                Ok(c) => self.colonnes.1 = c,
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        if let Some(r) = self.precedent.take() {
+            match r {
+                Ok(c) => self.colonnes.0 = c,
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        ui.heading("Tableau de bord INS (TBB.INS.02)");
+        ui.horizontal(|ui| {
+            let l = ui.label("Mois");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.mois)
+                    .hint_text("AAAA-MM")
+                    .desired_width(80.0),
+            )
+            .labelled_by(l.id);
+            let choix: Vec<(String, String)> =
+                std::iter::once((String::new(), "Tout le cabinet".to_string()))
+                    .chain(
+                        self.colonnes
+                            .1
+                            .iter()
+                            .filter(|c| !c.tout_le_cabinet)
+                            .map(|c| {
+                                if c.rpps.is_empty() {
+                                    (
+                                        format!("finess:{}", c.finess),
+                                        format!("FINESS {}", c.finess),
+                                    )
+                                } else {
+                                    (format!("rpps:{}", c.rpps), format!("RPPS {}", c.rpps))
+                                }
+                            }),
+                    )
+                    .collect();
+            egui::ComboBox::from_label("Filtre")
+                .selected_text(
+                    choix
+                        .iter()
+                        .find(|c| c.0 == self.filtre)
+                        .map(|c| c.1.clone())
+                        .unwrap_or_default(),
+                )
+                .show_ui(ui, |ui| {
+                    for (k, v) in &choix {
+                        ui.selectable_value(&mut self.filtre, k.clone(), v);
+                    }
+                });
+            if self.occupe() {
+                ui.spinner();
+            }
+        });
+        // A new month typed: ask for it and the month before.
+        let mois = self.mois.trim().to_string();
+        if self.demande.as_deref() != Some(&mois) {
+            match mois_precedent(&mois) {
+                Some(avant) => {
+                    self.erreur = None;
+                    self.demande = Some(mois.clone());
+                    self.courant.set(api.indicateurs_ins(&mois));
+                    self.precedent.set(api.indicateurs_ins(&avant));
+                }
+                None if !mois.is_empty() => {
+                    self.erreur = Some(format!("mois «{mois}» : attendu AAAA-MM"));
+                }
+                None => {}
+            }
+        }
+        if let Some(e) = &self.erreur {
+            ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+        }
+        let pick = |cols: &[Colonne]| -> Colonne {
+            cols.iter()
+                .find(|c| match self.filtre.split_once(':') {
+                    None => c.tout_le_cabinet,
+                    Some(("rpps", r)) => !c.tout_le_cabinet && c.rpps == r,
+                    Some((_, f)) => !c.tout_le_cabinet && c.rpps.is_empty() && c.finess == f,
+                })
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (a, b) = (pick(&self.colonnes.0), pick(&self.colonnes.1));
+        let titre = |c: &Colonne, m: &str| {
+            if c.mois.is_empty() {
+                m.to_string()
+            } else {
+                c.mois.clone()
+            }
+        };
+        let avant = mois_precedent(&mois).unwrap_or_default();
+        egui::Grid::new("tbb-ins-02").striped(true).show(ui, |ui| {
+            ui.label("");
+            for c in [titre(&a, &avant), titre(&b, &mois)] {
+                ui.label(RichText::new(format!("{c} — nombre")).strong());
+                ui.label(RichText::new("taux").strong());
+            }
+            ui.end_row();
+            ui.label("Nombre de patients uniques vus dans le mois");
+            for c in [&a, &b] {
+                ui.label(c.patients_vus.to_string());
+                ui.label("-");
+            }
+            ui.end_row();
+            let lignes: [(&str, Ligne); 5] = [
+                ("Identités pour le statut provisoire", |c| &c.provisoire),
+                ("Identités pour le statut récupérée", |c| &c.recuperee),
+                ("Identités pour le statut validé", |c| &c.validee),
+                ("Identités pour le statut qualifié", |c| &c.qualifiee),
+                (
+                    "dont qualifiées par procédure spécifique transitoire",
+                    |c| &c.qualifiee_procedure_transitoire,
+                ),
+            ];
+            for (label, compte) in lignes {
+                ui.label(label);
+                for c in [&a, &b] {
+                    let k = compte(c);
+                    ui.label(k.nombre.to_string());
+                    ui.label(format!("{:.1} %", k.taux));
+                }
+                ui.end_row();
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_month_before() {
+        assert_eq!(mois_precedent("2026-01").as_deref(), Some("2025-12"));
+        assert_eq!(mois_precedent("2026-11").as_deref(), Some("2026-10"));
+        assert_eq!(mois_precedent("2026-13"), None);
+        assert_eq!(mois_precedent("novembre"), None);
+    }
+}
