@@ -166,6 +166,9 @@ pub struct Chart {
     pub encounters: Vec<Encounter>,
     pub encounters_total: i64,
     pub entries: Vec<Entry>,
+    /// Computed by the host from the measures.
+    #[serde(default)]
+    pub bmi: Vec<esculape_domain::record::Bmi>,
     pub documents: Vec<DocumentMeta>,
     pub documents_total: i64,
 }
@@ -314,6 +317,7 @@ impl Api {
                 encounters: vec![],
                 encounters_total: 0,
                 entries: vec![],
+                bmi: vec![],
                 documents: vec![],
                 documents_total: 0,
             },

@@ -905,6 +905,16 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             matches!(e, EntryData::Observation { .. })
         }),
     ];
+    // A child under five: the growth charts.
+    let id = &chart.patient.identity;
+    if let Ok(naissance) = Day::parse(&id.birth_date.to_string()) {
+        let age = crate::croissance::age_mois(naissance, paris_local(now_millis()).day());
+        if (0.0..61.0).contains(&age) {
+            egui::CollapsingHeader::new("Courbes de croissance (OMS)")
+                .default_open(true)
+                .show(ui, |ui| crate::croissance::show(ui, chart));
+        }
+    }
     for (titre, garde) in sections {
         let lignes: Vec<String> = chart
             .entries

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod api;
 pub mod app;
 pub mod capture;
+pub mod croissance;
 pub mod document;
 pub mod libelles;
 pub mod tableau;

@@ -191,6 +191,30 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     c.get_by_label("Dossiers").click();
     c.step();
 
+    // A child's file: the growth charts on the WHO standards (an adult's
+    // file has none).
+    assert!(c.query_by_label("Courbes de croissance (OMS)").is_none());
+    let champ = c.get_by_label("Rechercher un patient");
+    champ.focus();
+    c.step();
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    c.step();
+    c.get_by_label("Rechercher un patient")
+        .type_text("petit louis");
+    c.step();
+    jusqua(&mut c, "l'enfant dans les résultats", |c| {
+        visible(c, "PETIT LOUIS")
+    });
+    c.get_by_label_contains("PETIT LOUIS").click();
+    jusqua(&mut c, "les courbes de croissance", |c| {
+        visible(
+            c,
+            "Courbes de l'OMS (normes de croissance de l'enfant, 2006)",
+        )
+    });
+    assert!(visible(&c, "Périmètre crânien (cm)"));
+    assert!(c.query_by_label("Courbes de croissance (OMS)").is_some());
+
     // Aide > À propos: the technical version.
     c.get_by_label("Aide").click();
     c.step();

@@ -78,6 +78,51 @@ pub fn demarrer() -> Hote {
         );
         identity.birth_place_cog = None;
         let rec = t.store.create_patient(&doctor, identity).await.unwrap();
+        // A child of 18 months with measures: the growth charts.
+        let enfant = t
+            .store
+            .create_patient(
+                &doctor,
+                testing::identity(
+                    "PETIT",
+                    &["LOUIS"],
+                    "2025-05-20",
+                    esculape_domain::Sex::Male,
+                ),
+            )
+            .await
+            .unwrap();
+        for (measure, value, date) in [
+            (
+                esculape_domain::record::MeasureKind::Poids,
+                9.6,
+                "2026-05-20",
+            ),
+            (
+                esculape_domain::record::MeasureKind::Taille,
+                75.5,
+                "2026-05-20",
+            ),
+            (
+                esculape_domain::record::MeasureKind::Poids,
+                11.1,
+                "2026-11-20",
+            ),
+        ] {
+            t.store
+                .add_entry(
+                    &doctor,
+                    &enfant.id,
+                    None,
+                    esculape_domain::record::EntryData::Mesure {
+                        measure,
+                        value,
+                        date: esculape_domain::calendar::Day::parse(date).unwrap(),
+                    },
+                )
+                .await
+                .unwrap();
+        }
         let (store, keep) = t.split();
         let mut config = InsiConfig::from_env();
         config.url = format!("http://{saddr}/insi");
