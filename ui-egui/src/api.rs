@@ -235,14 +235,29 @@ impl Api {
         body: Option<serde_json::Value>,
         then: impl FnOnce(T) -> U + Send + 'static,
     ) -> Pending<U> {
-        let (tx, rx) = mpsc::channel();
         let inner = self.0.clone();
         let url = format!("{}{path}", inner.base);
         let token = self.token();
-        let repaint = inner.repaint.lock().ok().and_then(|r| r.clone());
+        self.spawn(async move { send(&inner.http, method, &url, token, body).await.map(then) })
+    }
+
+    /// The raw bytes of `GET path` (a PDF).
+    fn call_bytes(&self, path: &str) -> Pending<Vec<u8>> {
+        let inner = self.0.clone();
+        let url = format!("{}{path}", inner.base);
+        let token = self.token();
+        self.spawn(async move { fetch(&inner.http, reqwest::Method::GET, &url, token, None).await })
+    }
+
+    /// Runs a call on the background runtime; its result wakes the window.
+    fn spawn<T: Send + 'static>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+    ) -> Pending<T> {
+        let (tx, rx) = mpsc::channel();
+        let repaint = self.0.repaint.lock().ok().and_then(|r| r.clone());
         self.0.rt.spawn(async move {
-            let result = send(&inner.http, method, &url, token, body).await.map(then);
-            let _ = tx.send(result);
+            let _ = tx.send(call.await);
             if let Some(ctx) = repaint {
                 ctx.request_repaint();
             }
@@ -253,28 +268,29 @@ impl Api {
         }
     }
 
+    /// A stored document and its content (base64 in `content`).
+    pub fn stored_document(&self, id: &str) -> Pending<serde_json::Value> {
+        self.call(reqwest::Method::GET, &format!("/api/documents/{id}"), None)
+    }
+
+    /// The PDF of a stored document (an N1's embedded one).
+    pub fn stored_pdf(&self, id: &str) -> Pending<Vec<u8>> {
+        self.call_bytes(&format!("/api/documents/{id}/pdf"))
+    }
+
     /// Opens a session; the token is kept for the next calls.
     pub fn login(&self, login: &str, password: &str) -> Pending<Session> {
-        let (tx, rx) = mpsc::channel();
         let api = self.clone();
         let body = serde_json::json!({"login": login, "password": password});
         let url = format!("{}/api/session", self.0.base);
-        let repaint = self.0.repaint.lock().ok().and_then(|r| r.clone());
-        self.0.rt.spawn(async move {
+        self.spawn(async move {
             let result: Result<Session, ApiError> =
                 send(&api.0.http, reqwest::Method::POST, &url, None, Some(body)).await;
             if let Ok(s) = &result {
                 api.set_token(Some(s.token.clone()));
             }
-            let _ = tx.send(result);
-            if let Some(ctx) = repaint {
-                ctx.request_repaint();
-            }
-        });
-        Pending {
-            rx,
-            started: Instant::now(),
-        }
+            result
+        })
     }
 
     pub fn logout(&self) -> Pending<serde_json::Value> {
@@ -519,6 +535,19 @@ async fn send<T: DeserializeOwned>(
     token: Option<String>,
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiError> {
+    let bytes = fetch(http, method, url, token, body).await?;
+    let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+    serde_json::from_slice(body).map_err(|e| ApiError::Format(e.to_string()))
+}
+
+/// The body of a successful answer; the host's French message otherwise.
+async fn fetch(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<String>,
+    body: Option<serde_json::Value>,
+) -> Result<Vec<u8>, ApiError> {
     let mut req = http.request(method, url);
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
@@ -550,8 +579,7 @@ async fn send<T: DeserializeOwned>(
             message,
         });
     }
-    let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-    serde_json::from_slice(body).map_err(|e| ApiError::Format(e.to_string()))
+    Ok(bytes.to_vec())
 }
 
 #[cfg(test)]

@@ -61,6 +61,19 @@ struct Dossier {
     filtre: FiltreDocuments,
     consultation: NouvelleConsultation,
     editeur: crate::document::Editeur,
+    lecture: Lecture,
+}
+
+/// A stored document opened from the list: its PDF first, the structured
+/// rendering of its CDA on demand (SC.CDA/VISU.01/03).
+#[derive(Default)]
+struct Lecture {
+    contenu: Slot<serde_json::Value>,
+    pdf_envoi: Slot<Vec<u8>>,
+    titre: String,
+    pdf: Option<Vec<u8>>,
+    rendu: Vec<(String, String)>,
+    erreur: Option<String>,
 }
 
 /// The screen shown beside the search.
@@ -143,6 +156,8 @@ impl EsculapeApp {
                     || d.consultation.envoi.busy()
                     || d.episode.busy()
                     || d.editeur.occupe()
+                    || d.lecture.contenu.busy()
+                    || d.lecture.pdf_envoi.busy()
             })
     }
 
@@ -193,6 +208,7 @@ impl EsculapeApp {
                             filtre: FiltreDocuments::default(),
                             consultation: NouvelleConsultation::default(),
                             editeur: Default::default(),
+                            lecture: Lecture::default(),
                         },
                     });
                     self.erreur = None;
@@ -246,6 +262,25 @@ impl EsculapeApp {
                         }
                     }
                     Err(e) => d.episode_erreur = Some(e.to_string()),
+                }
+            }
+            if let Some(r) = d.lecture.contenu.take() {
+                match r {
+                    Ok(v) => {
+                        use base64::Engine as _;
+                        let bytes = v["content"]
+                            .as_str()
+                            .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+                            .unwrap_or_default();
+                        d.lecture.rendu = crate::document::rendu_cda(&bytes);
+                    }
+                    Err(e) => d.lecture.erreur = Some(e.to_string()),
+                }
+            }
+            if let Some(r) = d.lecture.pdf_envoi.take() {
+                match r {
+                    Ok(pdf) => d.lecture.pdf = Some(pdf),
+                    Err(e) => d.lecture.erreur = Some(e.to_string()),
                 }
             }
             if d.editeur.signe {
@@ -691,7 +726,7 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         dossier_medical(ui, api, d);
         ui.separator();
-        documents(ui, d);
+        documents(ui, api, d);
         let patient = d.chart.patient.id.clone();
         d.editeur.show(ui, api, &patient);
     });
@@ -944,7 +979,7 @@ fn now_millis() -> i64 {
 
 /// The documents, filtered by type and act date, sorted by act date,
 /// with their provenance and sending states.
-fn documents(ui: &mut egui::Ui, d: &mut Dossier) {
+fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     ui.label(RichText::new(format!("Documents ({})", d.chart.documents_total)).strong());
     let f = &mut d.filtre;
     let mut types: Vec<(String, String)> = d
@@ -1010,6 +1045,7 @@ fn documents(ui: &mut egui::Ui, d: &mut Dossier) {
     if !f.plus_anciens_d_abord {
         liste.reverse();
     }
+    let mut ouvrir = None;
     egui::Grid::new("documents").striped(true).show(ui, |ui| {
         for h in [
             "Date d'acte",
@@ -1018,6 +1054,7 @@ fn documents(ui: &mut egui::Ui, d: &mut Dossier) {
             "DMP",
             "MSSanté",
             "État",
+            "",
         ] {
             ui.label(RichText::new(h).strong());
         }
@@ -1029,7 +1066,49 @@ fn documents(ui: &mut egui::Ui, d: &mut Dossier) {
             ui.label(libelles::envoi(m.dmp_state));
             ui.label(libelles::envoi(m.mssante_state));
             ui.label(libelles::statut_document(m.status));
+            if ui.small_button("Ouvrir").clicked() {
+                ouvrir = Some((m.id.clone(), m.title.clone()));
+            }
             ui.end_row();
         }
+    });
+    if let Some((id, titre)) = ouvrir {
+        d.lecture = Lecture {
+            titre,
+            ..Lecture::default()
+        };
+        d.lecture.contenu.set(api.stored_document(&id));
+        d.lecture.pdf_envoi.set(api.stored_pdf(&id));
+    }
+    let l = &mut d.lecture;
+    if l.titre.is_empty() {
+        return;
+    }
+    ui.group(|ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&l.titre).strong());
+            if l.contenu.busy() || l.pdf_envoi.busy() {
+                ui.spinner();
+            }
+            if ui.small_button("Fermer").clicked() {
+                l.titre.clear();
+            }
+        });
+        if let Some(pdf) = &l.pdf {
+            ui.horizontal(|ui| {
+                ui.label(format!("PDF : {} Ko", pdf.len().div_ceil(1024)));
+                if ui.button("Ouvrir le PDF").clicked()
+                    && let Err(e) = crate::document::ouvrir_pdf(pdf)
+                {
+                    l.erreur = Some(e);
+                }
+            });
+        }
+        if let Some(e) = &l.erreur {
+            ui.label(e);
+        }
+        egui::CollapsingHeader::new("Contenu structuré du document (CDA)")
+            .default_open(false)
+            .show(ui, |ui| crate::document::afficher_rendu(ui, &l.rendu));
     });
 }

@@ -277,6 +277,16 @@ fn flush(out: &mut Vec<(String, String)>, path: &[String], run: &mut String) {
     }
 }
 
+/// Draws a structured rendering ([`rendu_cda`]): titles, then texts.
+pub fn afficher_rendu(ui: &mut egui::Ui, rendu: &[(String, String)]) {
+    for (titre, texte) in rendu {
+        ui.label(RichText::new(titre).strong());
+        if !texte.is_empty() {
+            ui.label(texte);
+        }
+    }
+}
+
 /// The editor of one patient's new document.
 #[derive(Default)]
 pub struct Editeur {
@@ -438,14 +448,7 @@ impl Editeur {
                 });
                 egui::CollapsingHeader::new("Contenu structuré (CDA)")
                     .default_open(false)
-                    .show(ui, |ui| {
-                        for (titre, texte) in &a.rendu {
-                            ui.label(RichText::new(titre).strong());
-                            if !texte.is_empty() {
-                                ui.label(texte);
-                            }
-                        }
-                    });
+                    .show(ui, |ui| afficher_rendu(ui, &a.rendu));
             }
         });
     }
@@ -517,7 +520,7 @@ fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
 }
 
 /// Shows a PDF with the system's viewer (egui does not draw PDFs).
-fn ouvrir_pdf(pdf: &[u8]) -> Result<(), String> {
+pub fn ouvrir_pdf(pdf: &[u8]) -> Result<(), String> {
     let path =
         std::env::temp_dir().join(format!("esculape-{}-{}.pdf", std::process::id(), pdf.len()));
     std::fs::write(&path, pdf).map_err(|e| format!("PDF non écrit : {e}"))?;

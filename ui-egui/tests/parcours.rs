@@ -52,7 +52,7 @@ fn saisir(c: &mut Client, label: &str, text: &str) {
 }
 
 fn visible(c: &Client, text: &str) -> bool {
-    c.query_by_label_contains(text).is_some()
+    c.query_all_by_label_contains(text).next().is_some()
 }
 
 fn connecter(c: &mut Client, (login, password): (&str, &str)) {
@@ -178,6 +178,25 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(visible(&c, "Document signé et enregistré"));
     assert!(c.query_by_label("Produit ici").is_some());
+    // Opened from the list: its PDF first, the structured content on
+    // demand.
+    // (below the fold of the file: brought into view first)
+    c.get_by_label("Ouvrir").scroll_to_me();
+    c.run_steps(3);
+    c.get_by_label("Ouvrir").click();
+    jusqua(&mut c, "le PDF du document", |c| visible(c, "PDF : "));
+    let titres = |c: &Client| {
+        c.query_all_by_label_contains("Compte rendu de consultation")
+            .count()
+    };
+    let avant = titres(&c);
+    c.get_by_label("Contenu structuré du document (CDA)")
+        .scroll_to_me();
+    c.run_steps(3);
+    c.get_by_label("Contenu structuré du document (CDA)")
+        .click();
+    // An N1 carries only its title in the CDA (its body is the PDF).
+    jusqua(&mut c, "le contenu structuré", |c| titres(c) > avant);
 
     // The TBB.INS.02 dashboard of this month: she was seen (the
     // encounter) and her identity is now récupérée.
