@@ -69,14 +69,15 @@ pub struct Agenda {
 }
 
 impl Agenda {
-    pub fn new(today: Day) -> Self {
+    /// The agenda of `today` at the user's site of work, if chosen.
+    pub fn new(today: Day, site: Option<String>) -> Self {
         Self {
             praticiens: Slot::default(),
             sites: Slot::default(),
             liste_praticiens: vec![],
             liste_sites: vec![],
             praticien: None,
-            site: None,
+            site,
             jour: today,
             semaine: false,
             rdv: Slot::default(),

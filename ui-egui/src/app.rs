@@ -25,6 +25,8 @@ struct Connexion {
 #[derive(Default)]
 struct Recherche {
     texte: String,
+    /// The result the arrow keys point at (Enter opens it).
+    selection: usize,
     /// The text of the query in flight or last answered.
     envoyee: String,
     envoi: Slot<Vec<PatientSummary>>,
@@ -87,6 +89,10 @@ enum Ecran {
 /// The desktop client's state.
 pub struct EsculapeApp {
     ecran: Ecran,
+    /// The site the user works at today (chosen after login).
+    sites: Slot<Vec<crate::agenda::Site>>,
+    liste_sites: Vec<crate::agenda::Site>,
+    site: Option<String>,
     agenda: Option<crate::agenda::Agenda>,
     tableau: Option<crate::tableau::Tableau>,
     api: Api,
@@ -107,6 +113,9 @@ impl EsculapeApp {
     pub fn new(api: Api) -> Self {
         Self {
             ecran: Ecran::Dossier,
+            sites: Slot::default(),
+            liste_sites: vec![],
+            site: None,
             agenda: None,
             tableau: None,
             api,
@@ -169,14 +178,22 @@ impl EsculapeApp {
                     self.connexion.mot_de_passe.clear();
                     self.connexion.erreur = None;
                     self.session = Some(s);
+                    self.sites.set(self.api.sites());
                 }
                 Err(e) => self.connexion.erreur = Some(e.to_string()),
             }
+        }
+        if let Some(Ok(list)) = self.sites.take() {
+            if self.site.is_none() {
+                self.site = list.first().map(|s| s.id.clone());
+            }
+            self.liste_sites = list;
         }
         if let Some(r) = self.recherche.envoi.take() {
             match r {
                 Ok(list) => {
                     self.recherche.resultats = list;
+                    self.recherche.selection = 0;
                     self.recherche.erreur = None;
                 }
                 Err(e) => self.recherche.erreur = Some(e.to_string()),
@@ -401,6 +418,20 @@ impl EsculapeApp {
                     ui.hyperlink_to("Météo des services (ANS)", METEO_DES_SERVICES);
                 });
                 ui.separator();
+                let nom_site = self
+                    .liste_sites
+                    .iter()
+                    .find(|s| Some(&s.id) == self.site.as_ref())
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                egui::ComboBox::from_label("Site de travail")
+                    .selected_text(nom_site)
+                    .show_ui(ui, |ui| {
+                        for s in &self.liste_sites {
+                            ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
+                        }
+                    });
+                ui.separator();
                 ui.selectable_value(&mut self.ecran, Ecran::Dossier, "Dossiers");
                 ui.selectable_value(&mut self.ecran, Ecran::Agenda, "Agenda");
                 // The dashboard: médecins and administrators (the host
@@ -479,9 +510,10 @@ impl EsculapeApp {
                 )
             });
             let api = self.api.clone();
-            let agenda = self
-                .agenda
-                .get_or_insert_with(|| crate::agenda::Agenda::new(paris_local(now_millis()).day()));
+            let site = self.site.clone();
+            let agenda = self.agenda.get_or_insert_with(|| {
+                crate::agenda::Agenda::new(paris_local(now_millis()).day(), site)
+            });
             egui::CentralPanel::default().show(ui, |ui| agenda.show(ui, &api, patient));
             return;
         }
@@ -518,6 +550,21 @@ impl EsculapeApp {
             champ.request_focus();
         }
         let entree = champ.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if champ.has_focus() {
+            let (bas, haut) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::ArrowDown),
+                    i.key_pressed(egui::Key::ArrowUp),
+                )
+            });
+            let n = self.recherche.resultats.len();
+            if bas && n > 0 {
+                self.recherche.selection = (self.recherche.selection + 1).min(n - 1);
+            }
+            if haut {
+                self.recherche.selection = self.recherche.selection.saturating_sub(1);
+            }
+        }
         self.relancer_recherche();
         if self.recherche.envoi.busy() {
             ui.horizontal(|ui| {
@@ -529,15 +576,23 @@ impl EsculapeApp {
             ui.colored_label(Color32::from_rgb(200, 40, 40), e);
         }
         let mut ouvrir = None;
-        if entree && let Some(p) = self.recherche.resultats.first() {
+        if entree
+            && let Some(p) = self
+                .recherche
+                .resultats
+                .get(self.recherche.selection)
+                .or(self.recherche.resultats.first())
+        {
             ouvrir = Some(p.id.clone());
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for p in &self.recherche.resultats {
+            for (i, p) in self.recherche.resultats.iter().enumerate() {
                 let courant = self
                     .dossier
                     .as_ref()
-                    .is_some_and(|d| d.chart.patient.id == p.id);
+                    .map_or(i == self.recherche.selection, |d| {
+                        d.chart.patient.id == p.id
+                    });
                 let mut texte = egui::text::LayoutJob::default();
                 let style = ui.style();
                 let normal = egui::TextFormat::simple(

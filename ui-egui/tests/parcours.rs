@@ -81,6 +81,13 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     let h = hote::demarrer();
     let mut c = client(&h);
     connecter(&mut c, hote::MEDECIN);
+    // The site of work, chosen after login (the practice has one).
+    jusqua(&mut c, "le site de travail", |c| {
+        c.query_by_label("Site de travail")
+            .and_then(|n| n.accesskit_node().value().map(|v| v.to_string()))
+            .as_deref()
+            == Some("Site principal")
+    });
     ouvrir_patient(&mut c);
 
     // The status is in the header without a click; its advice comes after
@@ -224,7 +231,12 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "l'enfant dans les résultats", |c| {
         visible(c, "PETIT LOUIS")
     });
-    c.get_by_label_contains("PETIT LOUIS").click();
+    // Keyboard only: the arrows move in the results, Enter opens.
+    c.key_press(egui::Key::ArrowDown);
+    c.step();
+    c.key_press(egui::Key::ArrowUp);
+    c.step();
+    c.key_press(egui::Key::Enter);
     jusqua(&mut c, "les courbes de croissance", |c| {
         visible(
             c,
