@@ -501,6 +501,16 @@ impl Api {
         )
     }
 
+    /// Adds to the record (problem, allergy, treatment, vaccination,
+    /// measure...).
+    pub fn add_entry(&self, patient: &str, data: &EntryData) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/entries"),
+            serde_json::to_value(data).ok(),
+        )
+    }
+
     pub fn add_encounter(
         &self,
         patient: &str,

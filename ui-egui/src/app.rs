@@ -43,6 +43,85 @@ struct FiltreDocuments {
     plus_anciens_d_abord: bool,
 }
 
+/// What can be added to the record from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Sorte {
+    #[default]
+    Probleme,
+    Allergie,
+    Traitement,
+    Vaccination,
+    Mesure(esculape_domain::record::MeasureKind),
+}
+
+/// The form adding a problem, allergy, treatment, vaccination or measure.
+#[derive(Default)]
+struct NouvelleEntree {
+    sorte: Sorte,
+    libelle: String,
+    precision: String,
+    date: String,
+    envoi: Slot<serde_json::Value>,
+    erreur: Option<String>,
+}
+
+impl NouvelleEntree {
+    /// The entry as the host takes it, checked here first (French errors).
+    fn entree(&self, today: Day) -> Result<EntryData, String> {
+        use esculape_domain::record::Activity;
+        let date = match self.date.trim() {
+            "" => today,
+            d => Day::parse(d).map_err(|_| format!("date «{d}» : attendu AAAA-MM-JJ"))?,
+        };
+        let libelle = self.libelle.trim().to_string();
+        let precision = self.precision.trim().to_string();
+        let option = |s: String| (!s.is_empty()).then_some(s);
+        if libelle.is_empty() {
+            return Err(match self.sorte {
+                Sorte::Mesure(_) => "la valeur est obligatoire".into(),
+                _ => "le libellé est obligatoire".into(),
+            });
+        }
+        Ok(match self.sorte {
+            Sorte::Probleme => EntryData::Probleme {
+                label: libelle,
+                code: None,
+                status: Activity::Actif,
+                onset: Some(date),
+            },
+            Sorte::Allergie => EntryData::Allergie {
+                label: libelle,
+                code: None,
+                reaction: option(precision),
+                status: Activity::Actif,
+            },
+            Sorte::Traitement => EntryData::Traitement {
+                label: libelle,
+                code: None,
+                posology: precision,
+                start: date,
+                end: None,
+                long_term: false,
+            },
+            Sorte::Vaccination => EntryData::Vaccination {
+                label: libelle,
+                code: None,
+                date,
+                lot: option(precision),
+                dose: None,
+            },
+            Sorte::Mesure(measure) => EntryData::Mesure {
+                measure,
+                value: libelle
+                    .replace(',', ".")
+                    .parse()
+                    .map_err(|_| format!("valeur «{libelle}» : un nombre est attendu"))?,
+                date,
+            },
+        })
+    }
+}
+
 #[derive(Default)]
 struct NouvelleConsultation {
     motif: String,
@@ -64,6 +143,7 @@ struct Dossier {
     consultation: NouvelleConsultation,
     editeur: crate::document::Editeur,
     lecture: Lecture,
+    entree: NouvelleEntree,
 }
 
 /// A stored document opened from the list: its PDF first, the structured
@@ -166,6 +246,7 @@ impl EsculapeApp {
                     || d.episode.busy()
                     || d.editeur.occupe()
                     || d.lecture.contenu.busy()
+                    || d.entree.envoi.busy()
                     || d.lecture.pdf_envoi.busy()
             })
     }
@@ -226,6 +307,7 @@ impl EsculapeApp {
                             consultation: NouvelleConsultation::default(),
                             editeur: Default::default(),
                             lecture: Lecture::default(),
+                            entree: NouvelleEntree::default(),
                         },
                     });
                     self.erreur = None;
@@ -298,6 +380,19 @@ impl EsculapeApp {
                 match r {
                     Ok(pdf) => d.lecture.pdf = Some(pdf),
                     Err(e) => d.lecture.erreur = Some(e.to_string()),
+                }
+            }
+            if let Some(r) = d.entree.envoi.take() {
+                match r {
+                    Ok(_) => {
+                        d.entree = NouvelleEntree {
+                            sorte: d.entree.sorte,
+                            ..NouvelleEntree::default()
+                        };
+                        rouvrir = Some(d.chart.patient.id.clone());
+                    }
+                    // What was typed stays.
+                    Err(e) => d.entree.erreur = Some(e.to_string()),
                 }
             }
             if d.editeur.signe {
@@ -919,6 +1014,77 @@ fn decisions_dmp(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
 }
 
+/// Adds a problem, allergy, treatment, vaccination or measure.
+fn ajout_au_dossier(ui: &mut egui::Ui, api: &Api, patient: &str, e: &mut NouvelleEntree) {
+    use esculape_domain::record::MeasureKind as M;
+    egui::CollapsingHeader::new("Ajouter au dossier")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for (sorte, label) in [
+                    (Sorte::Probleme, "Problème"),
+                    (Sorte::Allergie, "Allergie"),
+                    (Sorte::Traitement, "Traitement"),
+                    (Sorte::Vaccination, "Vaccination"),
+                    (Sorte::Mesure(M::Poids), "Poids (kg)"),
+                    (Sorte::Mesure(M::Taille), "Taille (cm)"),
+                    (Sorte::Mesure(M::PerimetreCranien), "Périmètre crânien (cm)"),
+                ] {
+                    ui.selectable_value(&mut e.sorte, sorte, label);
+                }
+            });
+            let (libelle, precision) = match e.sorte {
+                Sorte::Probleme => ("Libellé", None),
+                Sorte::Allergie => ("Libellé", Some("Réaction")),
+                Sorte::Traitement => ("Libellé", Some("Posologie")),
+                Sorte::Vaccination => ("Libellé", Some("Lot")),
+                Sorte::Mesure(_) => ("Valeur", None),
+            };
+            egui::Grid::new("ajout-dossier")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let l = ui.label(libelle);
+                    ui.add(egui::TextEdit::singleline(&mut e.libelle).desired_width(260.0))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    if let Some(p) = precision {
+                        let l = ui.label(p);
+                        ui.add(egui::TextEdit::singleline(&mut e.precision).desired_width(260.0))
+                            .labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    let l = ui.label("Date");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut e.date)
+                            .hint_text("aujourd'hui (AAAA-MM-JJ)")
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!e.envoi.busy(), egui::Button::new("Ajouter"))
+                    .clicked()
+                {
+                    match e.entree(paris_local(now_millis()).day()) {
+                        Ok(data) => {
+                            e.erreur = None;
+                            e.envoi.set(api.add_entry(patient, &data));
+                        }
+                        Err(m) => e.erreur = Some(m),
+                    }
+                }
+                if e.envoi.busy() {
+                    ui.spinner();
+                }
+            });
+            if let Some(m) = &e.erreur {
+                ui.colored_label(Color32::from_rgb(200, 40, 40), m);
+            }
+        });
+}
+
 /// Which entries a section of the record shows.
 type Garde = fn(&EntryData) -> bool;
 
@@ -995,6 +1161,7 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             matches!(e, EntryData::Observation { .. })
         }),
     ];
+    ajout_au_dossier(ui, api, &chart.patient.id, &mut d.entree);
     // A child under five: the growth charts.
     let id = &chart.patient.identity;
     if let Ok(naissance) = Day::parse(&id.birth_date.to_string()) {

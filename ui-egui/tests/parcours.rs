@@ -132,6 +132,33 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(visible(&c, "Consultations (1)"));
 
+    // An allergy added to the record; a bad date is refused here, the
+    // typed label kept.
+    c.get_by_label("Ajouter au dossier").click();
+    c.step();
+    c.get_by_label("Allergie").click();
+    c.step();
+    saisir(&mut c, "Libellé", "Pénicilline");
+    saisir(&mut c, "Réaction", "urticaire");
+    saisir(&mut c, "Date", "hier");
+    c.get_by_label("Ajouter").click();
+    jusqua(&mut c, "le refus de la date", |c| visible(c, "date «hier»"));
+    assert_eq!(
+        c.get_by_label("Libellé").value().as_deref(),
+        Some("Pénicilline")
+    );
+    c.get_by_label("Date").focus();
+    c.step();
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    c.step();
+    c.key_press(egui::Key::Backspace);
+    c.step();
+    c.get_by_label("Ajouter").click();
+    jusqua(&mut c, "l'allergie au dossier", |c| {
+        visible(c, "Pénicilline : urticaire")
+    });
+    assert!(visible(&c, "Allergies (1)"));
+
     // The patient's DMP decisions for the care team: one click each.
     c.get_by_label("Ouvrir un épisode de soins").click();
     jusqua(&mut c, "l'épisode", |c| {
