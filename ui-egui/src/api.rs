@@ -511,6 +511,11 @@ impl Api {
         )
     }
 
+    /// Removes an entry from the record (kept by the host, marked).
+    pub fn remove_entry(&self, id: &str) -> Pending<serde_json::Value> {
+        self.call(reqwest::Method::DELETE, &format!("/api/entries/{id}"), None)
+    }
+
     pub fn add_encounter(
         &self,
         patient: &str,

@@ -1172,12 +1172,13 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                 .show(ui, |ui| crate::croissance::show(ui, chart));
         }
     }
+    let mut retirer = None;
     for (titre, garde) in sections {
-        let lignes: Vec<String> = chart
+        let lignes: Vec<(String, String)> = chart
             .entries
             .iter()
             .filter(|e| garde(&e.data))
-            .map(|e| libelles::entree(&e.data))
+            .map(|e| (e.id.clone(), libelles::entree(&e.data)))
             .collect();
         egui::CollapsingHeader::new(format!("{titre} ({})", lignes.len()))
             .default_open(!lignes.is_empty())
@@ -1185,10 +1186,26 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                 if lignes.is_empty() {
                     ui.label("Rien de renseigné.");
                 }
-                for l in lignes {
-                    ui.label(l);
+                for (id, l) in lignes {
+                    ui.horizontal(|ui| {
+                        ui.label(l);
+                        // Removed entries are kept by the host, marked.
+                        if ui
+                            .add_enabled(
+                                !d.entree.envoi.busy(),
+                                egui::Button::new("Retirer").small(),
+                            )
+                            .on_hover_text("Retirer du dossier (l'entrée est conservée, marquée)")
+                            .clicked()
+                        {
+                            retirer = Some(id);
+                        }
+                    });
                 }
             });
+    }
+    if let Some(id) = retirer {
+        d.entree.envoi.set(api.remove_entry(&id));
     }
 }
 

@@ -158,6 +158,11 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         visible(c, "Pénicilline : urticaire")
     });
     assert!(visible(&c, "Allergies (1)"));
+    // Removed again (the host keeps it, marked).
+    c.get_by_label("Retirer").click();
+    jusqua(&mut c, "l'allergie retirée", |c| {
+        visible(c, "Allergies (0)")
+    });
 
     // The patient's DMP decisions for the care team: one click each.
     c.get_by_label("Ouvrir un épisode de soins").click();
