@@ -641,7 +641,12 @@ impl EsculapeApp {
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(l.id);
-        if self.recherche.resultats.is_empty() && self.dossier.is_none() && !champ.has_focus() {
+        // Ready to type a name on arrival, but never taken from another
+        // field (the agenda's form, the dashboard's month...).
+        if self.recherche.resultats.is_empty()
+            && self.dossier.is_none()
+            && ui.memory(|m| m.focused().is_none())
+        {
             champ.request_focus();
         }
         let entree = champ.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
