@@ -11,12 +11,7 @@ use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.cse-cs24";
 
-fn v(key: &str, json: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: json.into(),
-    }
-}
+use esculape_sdk_testing::form_value as v;
 
 fn answers(n: usize) -> Vec<FormValue> {
     let mut a = vec![

@@ -12,12 +12,7 @@ use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.cse-cs9";
 
-fn v(key: &str, json: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: json.into(),
-    }
-}
+use esculape_sdk_testing::form_value as v;
 
 /// What the parents and the doctor answer, varied per child.
 fn answers(n: usize) -> Vec<FormValue> {

@@ -11,12 +11,7 @@ use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.cse-mde";
 
-fn v(key: &str, json: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: json.into(),
-    }
-}
+use esculape_sdk_testing::form_value as v;
 
 #[test]
 fn measures_of_three_patients_pass_the_ans_validator() {

@@ -4,19 +4,13 @@
 //! exams remind the CS9/CS24.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
 
 const ID: &str = "fr.esculape.doc.examen-enfant";
 
-fn v(key: &str, json: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: json.into(),
-    }
-}
+use esculape_sdk_testing::form_value as v;
 
 #[test]
 fn every_exam_report_passes_the_ans_validator_with_its_reminders() {

@@ -242,6 +242,18 @@ impl Harness {
 
 pub mod fixtures;
 
+/// One form value: `key` and its JSON text (`"\"2026-11-20\""`, `8.9`,
+/// `true`...), as the host hands a plugin.
+pub fn form_value(
+    key: &str,
+    json: &str,
+) -> esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue {
+    esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue {
+        key: key.into(),
+        json: json.into(),
+    }
+}
+
 /// A production context as the host builds it: a médecin généraliste of
 /// a cabinet individuel, document ids under 2.25.
 pub fn document_context(
