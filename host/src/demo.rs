@@ -243,8 +243,25 @@ const REASONS: &[&str] = &[
     "Certificat de sport",
     "Toux persistante",
     "Suivi diabète",
+    "Syndrome grippal",
+];
+/// Reasons of a child's visit.
+const REASONS_ENFANT: &[&str] = &[
+    "Examen de l'enfant",
+    "Fièvre depuis 48 h",
+    "Toux persistante",
+    "Certificat de sport",
+    "Vaccination",
+    "Otalgie",
+    "Gastro-entérite",
     "Examen de l'enfant",
 ];
+
+/// A visit's reason that fits the patient's age then.
+fn reason(rng: &mut Rng, years: i32) -> String {
+    let list = if years < 16 { REASONS_ENFANT } else { REASONS };
+    rng.pick(list).to_string()
+}
 
 /// SplitMix64: small, deterministic, good enough for fake data.
 pub struct Rng(u64);
@@ -524,7 +541,8 @@ pub async fn populate(
                 EntryData::Vaccination {
                     label: rng.pick(VACCINES).to_string(),
                     code: None,
-                    date: Day::from_days(today.days() - rng.below(1000) as i64),
+                    // Not before birth.
+                    date: Day::from_days(today.days() - rng.below(1000) as i64).max(birth),
                     lot: Some(format!("L{}", 10_000 + rng.below(90_000))),
                     dose: Some(1),
                 },
@@ -544,7 +562,7 @@ pub async fn populate(
                     None,
                     NewEncounter {
                         date,
-                        reason: Some(rng.pick(REASONS).to_string()),
+                        reason: Some(reason(&mut rng, birth.years_until(date))),
                         note: "Examen clinique sans particularité. Conseils donnés.".into(),
                     },
                 )
@@ -626,7 +644,7 @@ pub async fn populate(
                         patient_id: Some(p.id.clone()),
                         start,
                         end: start.plus_minutes(20),
-                        reason: Some(rng.pick(REASONS).to_string()),
+                        reason: Some(reason(&mut rng, birth.years_until(today))),
                     },
                 )
                 .await;

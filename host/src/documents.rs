@@ -15,7 +15,7 @@ use esculape_runtime::api::document::exports::esculape::plugin::document_type::{
 use esculape_runtime::api::record_read as rr;
 use esculape_runtime::api::types::{self as t, Coded, Error as WitError};
 use esculape_runtime::{CallContext, RecordSource};
-use esculape_store::documents::DocumentMeta;
+use esculape_store::documents::{DocumentMeta, FormulaireSigne};
 use esculape_store::record::Chart;
 use esculape_store::{Actor, Store, new_id};
 use esculape_xds::{Code, DocumentEntry, Submission, TypeValues};
@@ -468,16 +468,6 @@ fn uuid_urn() -> String {
     )
 }
 
-/// The PDF of an N1 document: the one its body carries.
-pub fn embedded_pdf(cda: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let text = std::str::from_utf8(cda).ok()?;
-    let start = text.find("representation=\"B64\">")? + 21;
-    let end = start + text[start..].find("</text>")?;
-    let b64: String = text[start..end].split_whitespace().collect();
-    base64::engine::general_purpose::STANDARD.decode(b64).ok()
-}
-
 fn values(map: &serde_json::Map<String, serde_json::Value>) -> Vec<FormValue> {
     map.iter()
         .map(|(k, v)| FormValue {
@@ -543,7 +533,7 @@ pub async fn produire(
     let (level, pdf) = match desc.level {
         CdaLevel::N1 => (
             DocumentFormat::CdaN1,
-            embedded_pdf(&produced.cda)
+            esculape_xds::embedded_pdf(&produced.cda)
                 .ok_or_else(|| DocError::Refuse("le document N1 ne contient pas de PDF".into()))?,
         ),
         CdaLevel::N3 => (DocumentFormat::CdaN3, rendered.unwrap_or_default()),
@@ -585,17 +575,22 @@ pub async fn produire(
             cda_id: Some(document_id),
             cda_set_id: Some(set_id),
         };
+        // The form as signed: a correction reopens it.
+        let form = FormulaireSigne {
+            plugin: demande.plugin.clone(),
+            valeurs: demande.valeurs.clone(),
+        };
         Some(match &demande.remplace {
             Some(prev) => {
                 state
                     .store
-                    .replace_document(actor, prev, new, produced.cda.clone())
+                    .replace_signed_document(actor, prev, new, produced.cda.clone(), Some(&form))
                     .await?
             }
             None => {
                 state
                     .store
-                    .add_document(actor, patient_id, new, produced.cda.clone())
+                    .add_signed_document(actor, patient_id, new, produced.cda.clone(), Some(&form))
                     .await?
             }
         })

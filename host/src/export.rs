@@ -57,6 +57,10 @@ pub async fn export_zip(
             zip.start_file(name, opts)?;
             zip.write_all(&e.contents[&d.id])?;
         }
+        if !e.formulaires.is_empty() {
+            zip.start_file(format!("patients/{id}/formulaires.json"), opts)?;
+            zip.write_all(&serde_json::to_vec_pretty(&e.formulaires)?)?;
+        }
         progress(i + 1, ids.len());
     }
     let manifest = Manifest {
@@ -103,8 +107,25 @@ pub async fn import_zip(store: &Store, actor: &Actor, path: &Path) -> anyhow::Re
             let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
             contents.insert(d.id.clone(), read(&mut zip, &name)?);
         }
+        // Absent from exports without signed forms (and from older ones).
+        let formulaires = match zip.by_name(&format!("patients/{id}/formulaires.json")) {
+            Ok(mut f) => {
+                let mut buf = vec![];
+                f.read_to_end(&mut buf)?;
+                serde_json::from_slice(&buf)
+                    .with_context(|| format!("formulaires du dossier {id} illisibles"))?
+            }
+            Err(_) => BTreeMap::new(),
+        };
         store
-            .import_patient(actor, &PatientExport { chart, contents })
+            .import_patient(
+                actor,
+                &PatientExport {
+                    chart,
+                    contents,
+                    formulaires,
+                },
+            )
             .await
             .with_context(|| format!("import du patient {id}"))?;
     }

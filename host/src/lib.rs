@@ -7,4 +7,5 @@ pub mod export;
 pub mod home;
 pub mod insi;
 pub mod qualification;
+pub mod serveur;
 pub mod wit;

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use esculape_domain::Role;
-use esculape_host::{api, demo, export, home};
+use esculape_host::{api, demo, export, home, serveur};
 use esculape_store::{Actor, NewUser};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -848,49 +848,16 @@ fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
 }
 
 fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
-    let rt = home::runtime(&home)?;
-    for (id, result) in rt.load_installed() {
-        match result {
-            Ok(p) => tracing::info!("module {id} {} chargé ({:?})", p.version, p.origin),
-            Err(e) => tracing::error!("module {id} non chargé: {e}"),
-        }
-    }
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(async move {
-        let store = home::store(&home).await?;
-        let store = Arc::new(store);
-        // Load the search index while the first user logs in.
-        let warming = store.clone();
-        tokio::spawn(async move {
-            let t = std::time::Instant::now();
-            match warming.warm_search().await {
-                Ok(n) => tracing::info!(
-                    "index de recherche: {n} patients en {:.1} s",
-                    t.elapsed().as_secs_f64()
-                ),
-                Err(e) => tracing::error!("index de recherche non chargé: {e}"),
-            }
-        });
-        let mut state = api::AppState::new(
-            Arc::new(rt),
-            store,
-            Arc::new(esculape_host::insi::InsiClient::new(
-                esculape_host::insi::InsiConfig::from_env(),
-            )),
-        );
-        state.cog = home::cog(&home)?;
-        // The INS workflow in the background: INSi queries and their
-        // retries, verifications, carte Vitale insertions.
-        esculape_host::qualification::demarrer(&state);
+        let state = serveur::etat(&home, false).await?;
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("écoute sur {addr}"))?;
         tracing::info!("Esculape à l'écoute sur http://{addr}");
-        axum::serve(listener, api::router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-        anyhow::Ok(())
+        serveur::servir(state, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     })
 }

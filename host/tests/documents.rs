@@ -410,6 +410,20 @@ async fn produce_preview_sign_correct_on_both_databases() {
         )
         .await;
         assert_eq!(doc["document"]["type_code"], "57833-6", "{name}");
+        // An N3 opens on its PDF copy (SC.CDA/VISU.01): the one it carries.
+        let copie = a
+            .app
+            .clone()
+            .oneshot_pdf(
+                &format!(
+                    "/api/documents/{}/pdf",
+                    doc["document"]["id"].as_str().unwrap()
+                ),
+                &a.medecin,
+            )
+            .await;
+        assert!(copie.starts_with(b"%PDF-1.4"), "{name}");
+        assert!(esculape_pdfa::check_pdfa1b(&copie).passed(), "{name}");
         let (ok, report) = esculape_sdk_testing::cda_validate(&files);
         assert!(ok, "{name}: {report}");
 
@@ -421,6 +435,33 @@ async fn produce_preview_sign_correct_on_both_databases() {
             .await;
         let report = esculape_pdfa::check_pdfa1b(&res);
         assert!(report.passed(), "{name}: {report:?}");
+
+        // The form each was signed from comes back to correct it: the
+        // plugin and the values as the doctor validated them.
+        let (s, f1) = a
+            .call(
+                "GET",
+                &format!("/api/documents/{}/form", signed[0]),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {f1}");
+        assert_eq!(f1["plugin"], PLUGIN);
+        assert_eq!(f1["valeurs"]["titre"], "Compte rendu de consultation");
+        assert_eq!(
+            f1["valeurs"]["corps"],
+            "Examen clinique normal.\n\nRevoir dans 3 mois."
+        );
+        let (s, _) = a
+            .call(
+                "GET",
+                &format!("/api/documents/{}/form", signed[0]),
+                None,
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 403, "{name}");
 
         // Correction: new id, same setId, version 2; the first is superseded.
         let (s, v2) = a
@@ -446,6 +487,21 @@ async fn produce_preview_sign_correct_on_both_databases() {
         assert_eq!(v2["document"]["set_id"], v1["set_id"]);
         assert_eq!(v2["document"]["version_number"], 2);
         assert_eq!(v1["status"], "remplace");
+        let (_, f2) = a
+            .call(
+                "GET",
+                &format!(
+                    "/api/documents/{}/form",
+                    v2["document"]["id"].as_str().unwrap()
+                ),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(
+            f2["valeurs"]["titre"],
+            "Compte rendu de consultation (corrigé)"
+        );
         let cda2 = String::from_utf8(B64.decode(v2["cda"].as_str().unwrap()).unwrap()).unwrap();
         assert!(cda2.contains("<versionNumber value=\"2\"/>"), "{cda2}");
         assert!(cda2.contains(&format!(

@@ -129,6 +129,22 @@ const MUTANTS: &[Mutant] = &[
         test_target: "record",
         filter: "agenda_without_double_booking_and_waiting_room",
     },
+    Mutant {
+        what: "premier démarrage: comptes créés même une fois le cabinet installé",
+        file: "host/store/src/accounts.rs",
+        from: "            return Err(StoreError::DejaInstalle);",
+        to: "            tracing::debug!(\"déjà installé\");",
+        test_target: "installation",
+        filter: "first_start_creates_the_practice_once",
+    },
+    Mutant {
+        what: "premier démarrage: ouvert sur un hôte servi",
+        file: "host/src/api/accounts.rs",
+        from: "    if !s.premier_demarrage {",
+        to: "    if false {",
+        test_target: "installation",
+        filter: "a_served_host_never_creates_a_practice",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use esculape_domain::{Role, StructureKind};
 use esculape_runtime::PluginInfo;
-use esculape_store::accounts::{SiteRec, StructureRec, UserChanges};
+use esculape_store::accounts::{
+    Installation, PremiereInstallation, SiteRec, StructureRec, UserChanges,
+};
 use esculape_store::{AuditReport, Caller, NewUser, Session, User};
 
 #[derive(serde::Serialize)]
@@ -26,6 +28,43 @@ pub(crate) async fn health() -> Json<Health> {
             .map(|v| v.to_string())
             .collect(),
     })
+}
+
+#[derive(serde::Serialize)]
+pub struct EtatInstallation {
+    /// The first-start set-up is open: embedded host, no account yet.
+    pub a_creer: bool,
+}
+
+pub(crate) async fn installation(
+    State(s): State<AppState>,
+) -> Result<Json<EtatInstallation>, ApiError> {
+    Ok(Json(EtatInstallation {
+        a_creer: s.premier_demarrage && s.store.sans_compte().await?,
+    }))
+}
+
+pub(crate) async fn installer(
+    State(s): State<AppState>,
+    body: Result<Json<PremiereInstallation>, JsonRejection>,
+) -> Result<(StatusCode, Json<Installation>), ApiError> {
+    let Json(i) = body?;
+    if !s.premier_demarrage {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "interdit",
+            "ce serveur ne crée pas de cabinet au premier démarrage : comptes par « esculape users add »",
+        ));
+    }
+    if i.compte.role != Role::Medecin {
+        return Err(ApiError::invalid(
+            "le premier compte d'une installation monoposte est celui du médecin",
+        ));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.premiere_installation(i).await?),
+    ))
 }
 
 #[derive(serde::Deserialize)]

@@ -84,7 +84,25 @@ pub(crate) async fn produire(
     Ok((StatusCode::CREATED, Json(response(&p))))
 }
 
-/// The PDF of a stored document: an N1's embedded PDF/A, or a PDF itself.
+/// The form a produced document was signed from, to correct it (a new
+/// version from the same values).
+pub(crate) async fn formulaire_signe(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<esculape_store::documents::FormulaireSigne>, ApiError> {
+    match s.store.document_form(&me.0.actor(), &id).await? {
+        (_, Some(f)) => Ok(Json(f)),
+        (_, None) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "introuvable",
+            "ce document n'a pas été produit ici par un module : pas de formulaire à reprendre",
+        )),
+    }
+}
+
+/// The PDF of a stored document: an N1's embedded PDF/A, an N3's PDF
+/// copy, or a PDF itself.
 pub(crate) async fn pdf(
     State(s): State<AppState>,
     me: Me,
@@ -92,17 +110,20 @@ pub(crate) async fn pdf(
 ) -> Result<impl IntoResponse, ApiError> {
     let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
     let pdf = match meta.format {
-        DocumentFormat::Pdf => bytes,
-        DocumentFormat::CdaN1 => documents::embedded_pdf(&bytes).ok_or_else(|| {
+        DocumentFormat::Pdf => Some(bytes),
+        DocumentFormat::CdaN1 => Some(esculape_xds::embedded_pdf(&bytes).ok_or_else(|| {
             ApiError::invalid("le document CDA N1 ne contient pas de PDF lisible")
-        })?,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "introuvable",
-                "ce document n'a pas de PDF enregistré",
-            ));
-        }
-    };
+        })?),
+        // An N3 with its PDF copy (a prescription); else none.
+        DocumentFormat::CdaN3 => esculape_xds::embedded_pdf(&bytes),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "introuvable",
+            "ce document n'a pas de PDF enregistré",
+        )
+    })?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }

@@ -43,6 +43,11 @@ pub struct AppState {
     pub cog: &'static esculape_domain::cog::Referentiel,
     /// Wakes the INSi worker when a query is asked.
     pub reveil: Arc<tokio::sync::Notify>,
+    /// A host embedded in the desktop client of a one-doctor install
+    /// accepts the first-start set-up (practice, site, first account)
+    /// while no account exists; a served host never does (its accounts
+    /// come from `esculape users add`).
+    pub premier_demarrage: bool,
 }
 
 impl AppState {
@@ -57,6 +62,7 @@ impl AppState {
             insi,
             cog: esculape_domain::cog::Referentiel::bundled(),
             reveil: Arc::new(tokio::sync::Notify::new()),
+            premier_demarrage: false,
         }
     }
 }
@@ -101,6 +107,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "doublon", e.to_string()),
             StoreError::Busy(_) => Self::new(StatusCode::CONFLICT, "occupe", e.to_string()),
+            StoreError::DejaInstalle => {
+                Self::new(StatusCode::CONFLICT, "deja_installe", e.to_string())
+            }
             StoreError::Auth(a) => match a {
                 AuthError::Locked { .. } => {
                     Self::new(StatusCode::FORBIDDEN, "verrouille", e.to_string())

@@ -65,6 +65,8 @@ pub fn table() -> Vec<Route> {
     vec![
         route("GET", "/api/health", Public, "État du serveur, version et versions d'API des modules", get(accounts::health)),
         route("GET", "/api/openapi.json", Public, "Ce document OpenAPI", get(super::openapi::serve)),
+        route("GET", "/api/installation", Public, "Premier démarrage d'une installation monoposte: le cabinet reste-t-il à créer ?", get(accounts::installation)),
+        route("POST", "/api/installation", Public, "Premier démarrage d'une installation monoposte (hôte intégré au poste, aucun compte encore): crée le cabinet, son site et le compte du médecin", post(accounts::installer)).body("PremiereInstallation"),
         route("POST", "/api/session", Public, "Connexion (identifiant, mot de passe): ouvre une session", post(accounts::login)).body("Connexion"),
         route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)),
         route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),
@@ -122,7 +124,8 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)),
         route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body("DemandeDocument"),
         route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body("DemandeDocument"),
-        route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1)", get(documents::pdf)),
+        route("GET", "/api/documents/{id}/form", Medical, "Le formulaire dont un document produit ici a été signé (module et valeurs), pour le corriger", get(documents::formulaire_signe)),
+        route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1, la copie PDF d'un CDA N3)", get(documents::pdf)),
         route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),
         route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)),
         route("POST", "/api/documents/{id}/versions", Medical, "Nouvelle version d'un document (remplace la précédente)", post(record::replace_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),

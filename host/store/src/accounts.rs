@@ -86,6 +86,32 @@ pub struct NewUser {
     pub password: String,
 }
 
+/// A new one-doctor install: the practice, its first site and the
+/// doctor's account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PremiereInstallation {
+    pub structure: String,
+    #[serde(default = "cabinet")]
+    pub kind: StructureKind,
+    #[serde(default)]
+    pub finess: Option<String>,
+    pub site: String,
+    #[serde(default)]
+    pub adresse: Option<String>,
+    pub compte: NewUser,
+}
+
+fn cabinet() -> StructureKind {
+    StructureKind::Cabinet
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Installation {
+    pub structure: StructureRec,
+    pub site: SiteRec,
+    pub user: User,
+}
+
 /// Attribute changes by an administrator; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct UserChanges {
@@ -183,6 +209,43 @@ fn dummy_hash() -> String {
     .clone()
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+fn check_structure(name: &str, finess: Option<&str>) -> Result<()> {
+    if let Some(f) = finess {
+        check_finess(f)?;
+    }
+    if name.trim().is_empty() {
+        return Err(StoreError::Rule(
+            "le nom de la structure est obligatoire".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_site(name: &str, finess: Option<&str>) -> Result<()> {
+    if let Some(f) = finess {
+        check_finess(f)?;
+    }
+    if name.trim().is_empty() {
+        return Err(StoreError::Rule("le nom du site est obligatoire".into()));
+    }
+    Ok(())
+}
+
+/// Checks a new account and hashes its password (before any write).
+async fn check_new_user(new: &NewUser) -> Result<String> {
+    check_login(&new.login)?;
+    if let Some(r) = &new.rpps {
+        check_rpps(r)?;
+    }
+    if new.display_name.trim().is_empty() {
+        return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
+    }
+    PasswordPolicy::for_role(new.role).check(&new.login, &new.password)?;
+    hash_password(new.password.clone()).await
+}
+
 fn paris_text(ms: i64) -> String {
     esculape_domain::calendar::paris_local(ms)
         .to_string()
@@ -197,16 +260,24 @@ impl Store {
         kind: StructureKind,
         finess: Option<&str>,
     ) -> Result<StructureRec> {
-        if let Some(f) = finess {
-            check_finess(f)?;
-        }
-        if name.trim().is_empty() {
-            return Err(StoreError::Rule(
-                "le nom de la structure est obligatoire".into(),
-            ));
-        }
+        check_structure(name, finess)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let r = self
+            .insert_structure(&mut tx, actor, name, kind, finess)
+            .await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    async fn insert_structure(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        name: &str,
+        kind: StructureKind,
+        finess: Option<&str>,
+    ) -> Result<StructureRec> {
         let id = new_id();
         sqlx::query("INSERT INTO structure (id, finess, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.clone())
@@ -214,18 +285,9 @@ impl Store {
             .bind(name.trim().to_string())
             .bind(kind.code())
             .bind(self.now())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "structure.creation",
-            None,
-            &id,
-        )
-        .await?;
-        tx.commit().await?;
+        audit::append(tx, self.backend, actor, "structure.creation", None, &id).await?;
         Ok(StructureRec {
             id,
             finess: finess.map(Into::into),
@@ -260,17 +322,28 @@ impl Store {
         address: Option<&str>,
         finess: Option<&str>,
     ) -> Result<SiteRec> {
-        if let Some(f) = finess {
-            check_finess(f)?;
-        }
-        if name.trim().is_empty() {
-            return Err(StoreError::Rule("le nom du site est obligatoire".into()));
-        }
+        check_site(name, finess)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let r = self
+            .insert_site(&mut tx, actor, structure_id, name, address, finess)
+            .await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    async fn insert_site(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        structure_id: &str,
+        name: &str,
+        address: Option<&str>,
+        finess: Option<&str>,
+    ) -> Result<SiteRec> {
         if sqlx::query("SELECT 1 FROM structure WHERE id = $1")
             .bind(structure_id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_none()
         {
@@ -284,10 +357,9 @@ impl Store {
             .bind(address.map(str::to_string))
             .bind(finess.map(str::to_string))
             .bind(self.now())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        audit::append(&mut tx, self.backend, actor, "site.creation", None, &id).await?;
-        tx.commit().await?;
+        audit::append(tx, self.backend, actor, "site.creation", None, &id).await?;
         Ok(SiteRec {
             id,
             structure_id: structure_id.into(),
@@ -317,17 +389,21 @@ impl Store {
 
     /// Create an account; the password must follow the role's policy.
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
-        check_login(&new.login)?;
-        if let Some(r) = &new.rpps {
-            check_rpps(r)?;
-        }
-        if new.display_name.trim().is_empty() {
-            return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
-        }
-        PasswordPolicy::for_role(new.role).check(&new.login, &new.password)?;
-        let hash = hash_password(new.password.clone()).await?;
+        let hash = check_new_user(&new).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let user = self.insert_user(&mut tx, actor, &new, hash).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn insert_user(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        new: &NewUser,
+        hash: String,
+    ) -> Result<User> {
         let id = new_id();
         let now = self.now();
         let r = sqlx::query(&format!(
@@ -343,7 +419,7 @@ impl Store {
         .bind(now)
         .bind(hash)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await;
         match r {
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
@@ -360,18 +436,57 @@ impl Store {
             }
         }
         let detail = format!("compte {} rôle {}", new.login, new.role.code());
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "compte.creation",
-            None,
-            &detail,
-        )
-        .await?;
-        let user = fetch_user(&mut tx, &id).await?;
+        audit::append(tx, self.backend, actor, "compte.creation", None, &detail).await?;
+        fetch_user(tx, &id).await
+    }
+
+    /// Whether no account exists yet: a new one-doctor install.
+    pub async fn sans_compte(&self) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM app_user LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_none())
+    }
+
+    /// First start of a one-doctor install: the practice, its site and
+    /// the first account in one transaction, refused once any account
+    /// exists (so it cannot be used to add accounts later).
+    pub async fn premiere_installation(&self, i: PremiereInstallation) -> Result<Installation> {
+        check_structure(&i.structure, i.finess.as_deref())?;
+        check_site(&i.site, None)?;
+        let mut compte = i.compte;
+        let hash = check_new_user(&compte).await?;
+        let actor = Actor::user(compte.login.clone());
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        if sqlx::query("SELECT 1 FROM app_user LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::DejaInstalle);
+        }
+        let structure = self
+            .insert_structure(&mut tx, &actor, &i.structure, i.kind, i.finess.as_deref())
+            .await?;
+        let site = self
+            .insert_site(
+                &mut tx,
+                &actor,
+                &structure.id,
+                &i.site,
+                i.adresse.as_deref(),
+                None,
+            )
+            .await?;
+        compte.structure_id = Some(structure.id.clone());
+        let user = self.insert_user(&mut tx, &actor, &compte, hash).await?;
         tx.commit().await?;
-        Ok(user)
+        Ok(Installation {
+            structure,
+            site,
+            user,
+        })
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {

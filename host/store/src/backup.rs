@@ -249,6 +249,11 @@ const TABLES: &[Table] = &[
         columns: &[("document_id", Text), ("bytes", Blob)],
     },
     Table {
+        name: "document_form",
+        key: "document_id",
+        columns: &[("document_id", Text), ("plugin", Text), ("valeurs", Text)],
+    },
+    Table {
         name: "availability",
         key: "id",
         columns: &[
@@ -357,7 +362,8 @@ pub struct Summary {
 /// Version of the backup format written; restore also reads version 1
 /// (before the search index left the database) and 2 (before the INS
 /// justificatif and verification date).
-const FORMAT_VERSION: u32 = 3;
+/// 4: `document_form` (format 3 backups restore with it empty).
+const FORMAT_VERSION: u32 = 4;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -740,7 +746,11 @@ impl Store {
             }
         }
         let expected = summary.ok_or_else(bad_file)?;
-        let got = h.finish();
+        let mut got = h.finish();
+        // A table added since the backup was written (format 3 has no
+        // `document_form`) is empty here and absent from its summary.
+        got.counts
+            .retain(|t, n| *n != 0 || expected.counts.contains_key(t));
         if got != expected {
             return Err(StoreError::Backup(
                 "contenu différent de l'empreinte de la sauvegarde: rien n'a été restauré".into(),
@@ -844,7 +854,10 @@ mod tests {
             out.extend(serde_json::to_vec(&Line::Row { t: t.into(), r }).unwrap());
             out.push(b'\n');
         }
-        out.extend(serde_json::to_vec(&Line::End { end: h.finish() }).unwrap());
+        // Written before `document_form` existed.
+        let mut end = h.finish();
+        end.counts.remove("document_form");
+        out.extend(serde_json::to_vec(&Line::End { end }).unwrap());
         out.push(b'\n');
         w.write(&out).unwrap();
         let bytes = w.finish().unwrap();

@@ -245,6 +245,53 @@ pub(crate) async fn insert(tx: &mut Tx, m: &DocumentMeta, content: &[u8]) -> Res
     Ok(())
 }
 
+/// The form a document was signed from: the plugin and the values the
+/// doctor validated (JSON object, as the plugin's form takes them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FormulaireSigne {
+    pub plugin: String,
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+}
+
+pub(crate) async fn insert_form(tx: &mut Tx, document_id: &str, f: &FormulaireSigne) -> Result<()> {
+    sqlx::query("INSERT INTO document_form (document_id, plugin, valeurs) VALUES ($1, $2, $3)")
+        .bind(document_id.to_string())
+        .bind(f.plugin.clone())
+        .bind(serde_json::Value::Object(f.valeurs.clone()).to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The signed forms of these documents (those that have one).
+pub(crate) async fn forms_of(
+    tx: &mut Tx,
+    ids: &[String],
+) -> Result<std::collections::BTreeMap<String, FormulaireSigne>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids {
+        let row = sqlx::query("SELECT plugin, valeurs FROM document_form WHERE document_id = $1")
+            .bind(id.clone())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(r) = row {
+            let valeurs: String = r.try_get(1)?;
+            let valeurs = match serde_json::from_str(&valeurs) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => return Err(StoreError::Corrupt(format!("formulaire du document {id}"))),
+            };
+            out.insert(
+                id.clone(),
+                FormulaireSigne {
+                    plugin: r.try_get(0)?,
+                    valeurs,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Store a new document (version 1 of a new set); traced as
     /// `document.ajout`.
@@ -255,6 +302,20 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
+        self.add_signed_document(actor, patient_id, doc, content, None)
+            .await
+    }
+
+    /// [`Self::add_document`], with the form it was signed from (kept in
+    /// the same transaction).
+    pub async fn add_signed_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        doc: NewDocument,
+        content: Vec<u8>,
+        form: Option<&FormulaireSigne>,
+    ) -> Result<DocumentMeta> {
         let doc = doc.validate(&content)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -263,6 +324,9 @@ impl Store {
         let set_id = doc.cda_set_id.clone().unwrap_or_else(new_id);
         let m = self.new_meta(actor, patient_id, &id, set_id, 1, &doc, &content);
         insert(&mut tx, &m, &content).await?;
+        if let Some(f) = form {
+            insert_form(&mut tx, &id, f).await?;
+        }
         audit::append(
             &mut tx,
             self.backend,
@@ -285,6 +349,20 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
+        self.replace_signed_document(actor, previous_id, doc, content, None)
+            .await
+    }
+
+    /// [`Self::replace_document`], with the form the correction was signed
+    /// from.
+    pub async fn replace_signed_document(
+        &self,
+        actor: &Actor,
+        previous_id: &str,
+        doc: NewDocument,
+        content: Vec<u8>,
+        form: Option<&FormulaireSigne>,
+    ) -> Result<DocumentMeta> {
         let doc = doc.validate(&content)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -305,6 +383,9 @@ impl Store {
             &content,
         );
         insert(&mut tx, &m, &content).await?;
+        if let Some(f) = form {
+            insert_form(&mut tx, &id, f).await?;
+        }
         sqlx::query("UPDATE document SET status = 'remplace', superseded_by = $1 WHERE id = $2")
             .bind(id.clone())
             .bind(previous_id.to_string())
@@ -490,6 +571,30 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(crate::record::Page { total, items })
+    }
+
+    /// The form a document was signed from (`None` for a document not
+    /// produced by a plugin here); traced as `document.formulaire`.
+    pub async fn document_form(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(DocumentMeta, Option<FormulaireSigne>)> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin_read().await?;
+        let m = fetch_meta(&mut tx, id).await?;
+        let form = forms_of(&mut tx, &[id.to_string()]).await?.remove(id);
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.formulaire",
+            Some(&m.patient_id),
+            id,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((m, form))
     }
 
     /// One document with its bytes; traced as `document.lecture`.

@@ -75,6 +75,9 @@ pub enum StoreError {
     Busy(String),
     #[error("sauvegarde: {0}")]
     Backup(String),
+    /// The first-start set-up asked again once an account exists.
+    #[error("le cabinet est déjà installé : connectez-vous avec un compte existant")]
+    DejaInstalle,
 }
 
 macro_rules! rule_errors {

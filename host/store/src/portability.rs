@@ -5,7 +5,7 @@
 
 use crate::audit;
 use crate::db::Store;
-use crate::documents::DocumentMeta;
+use crate::documents::{DocumentMeta, FormulaireSigne};
 use crate::record::Chart;
 use crate::{Actor, Result, StoreError};
 use std::collections::BTreeMap;
@@ -15,6 +15,9 @@ pub struct PatientExport {
     pub chart: Chart,
     /// Document id → original bytes.
     pub contents: BTreeMap<String, Vec<u8>>,
+    /// Document id → the form it was signed from (documents produced
+    /// here by a plugin).
+    pub formulaires: BTreeMap<String, FormulaireSigne>,
 }
 
 impl Store {
@@ -37,6 +40,10 @@ impl Store {
             let (_, bytes) = self.document(actor, &d.id).await?;
             contents.insert(d.id.clone(), bytes);
         }
+        let ids: Vec<String> = chart.documents.iter().map(|d| d.id.clone()).collect();
+        let mut tx = self.begin_read().await?;
+        let formulaires = crate::documents::forms_of(&mut tx, &ids).await?;
+        tx.commit().await?;
         self.trace(
             actor,
             "export",
@@ -44,7 +51,11 @@ impl Store {
             &format!("{} documents", contents.len()),
         )
         .await?;
-        Ok(PatientExport { chart, contents })
+        Ok(PatientExport {
+            chart,
+            contents,
+            formulaires,
+        })
     }
 
     /// Import one exported patient into this database, keeping its ids;
@@ -148,6 +159,9 @@ impl Store {
             })?;
             check_content(d, bytes)?;
             crate::documents::insert(&mut tx, d, bytes).await?;
+            if let Some(f) = export.formulaires.get(&d.id) {
+                crate::documents::insert_form(&mut tx, &d.id, f).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

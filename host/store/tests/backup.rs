@@ -5,6 +5,7 @@
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance, Visibility};
 use esculape_domain::record::{EntryData, MeasureKind, NewEncounter};
 use esculape_domain::{Day, Sex};
+use esculape_store::documents::FormulaireSigne;
 use esculape_store::{Actor, Store, testing};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +71,18 @@ async fn fill(store: &Store) {
             .await
             .unwrap();
     }
+    // A document signed from a plugin's form keeps that form.
+    let p = store.create_patient(&dr, identity(99)).await.unwrap();
+    store
+        .add_signed_document(
+            &dr,
+            &p.id,
+            courrier(),
+            b"<ClinicalDocument/>".to_vec(),
+            Some(&formulaire()),
+        )
+        .await
+        .unwrap();
     store
         .add_availability(
             &dr,
@@ -89,6 +102,73 @@ async fn fill(store: &Store) {
     store.enqueue("dmp.envoi", "{}").await.unwrap();
 }
 
+fn courrier() -> NewDocument {
+    NewDocument {
+        title: "Courrier".into(),
+        type_code: "11490-0".into(),
+        type_display: None,
+        format: DocumentFormat::CdaN1,
+        act_date: Day::parse("2026-11-20").unwrap(),
+        provenance: Provenance::Produit,
+        visibility: Visibility::default(),
+        cda_id: None,
+        cda_set_id: None,
+    }
+}
+
+fn formulaire() -> FormulaireSigne {
+    FormulaireSigne {
+        plugin: "fr.esculape.doc.generique".into(),
+        valeurs: serde_json::json!({"titre": "Courrier", "corps": "Cher confrère, é à ü"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    }
+}
+
+/// The form a document was signed from goes out with the patient's file
+/// and comes back with it, on both databases.
+#[tokio::test]
+async fn export_import_keeps_the_signed_forms() {
+    for src in testing::both().await {
+        let n = src.name;
+        let practice = testing::practice(&src.store).await.unwrap();
+        let dr = practice.medecin.actor();
+        let p = src.store.create_patient(&dr, identity(1)).await.unwrap();
+        let signed = src
+            .store
+            .add_signed_document(
+                &dr,
+                &p.id,
+                courrier(),
+                b"<ClinicalDocument>a</ClinicalDocument>".to_vec(),
+                Some(&formulaire()),
+            )
+            .await
+            .unwrap();
+        let plain = src
+            .store
+            .add_document(
+                &dr,
+                &p.id,
+                courrier(),
+                b"<ClinicalDocument>b</ClinicalDocument>".to_vec(),
+            )
+            .await
+            .unwrap();
+        let export = src.store.export_patient(&dr, &p.id).await.unwrap();
+        assert_eq!(export.formulaires.len(), 1, "{n}");
+        for target in testing::both().await {
+            testing::practice(&target.store).await.unwrap();
+            target.store.import_patient(&dr, &export).await.unwrap();
+            let (_, f) = target.store.document_form(&dr, &signed.id).await.unwrap();
+            assert_eq!(f, Some(formulaire()), "{n} → {}", target.name);
+            let (_, f) = target.store.document_form(&dr, &plain.id).await.unwrap();
+            assert_eq!(f, None, "{n} → {}", target.name);
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backup_under_load_restores_identically() {
     let sources = testing::both().await;
@@ -103,7 +183,9 @@ async fn backup_under_load_restores_identically() {
         let (bytes, summary) = store.backup(Vec::new(), PASS).await.unwrap();
         assert_eq!(summary, before, "{n}");
         assert!(
-            summary.counts["document_content"] == 20 && summary.counts["audit_event"] > 60,
+            summary.counts["document_content"] == 21
+                && summary.counts["document_form"] == 1
+                && summary.counts["audit_event"] > 60,
             "{n}: {:?}",
             summary.counts
         );

@@ -153,6 +153,37 @@ impl Node {
 }
 
 /// Read the header of a CDA R2 document.
+/// The PDF a CDA carries: an N1's body (`nonXMLBody/text`) or an N3's
+/// copy (FR-Document-PDF-copie, `observationMedia/value`): the first
+/// element with `mediaType="application/pdf"` and `representation="B64"`.
+pub fn embedded_pdf(cda: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let mut reader = quick_xml::Reader::from_reader(cda);
+    let mut buf = Vec::new();
+    let mut inside: Option<Vec<u8>> = None;
+    let mut b64 = String::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) if inside.is_none() => {
+                let a = attrs_of(&e);
+                let is = |k: &str, v: &str| a.iter().any(|(n, x)| n == k && x == v);
+                if is("mediaType", "application/pdf") && is("representation", "B64") {
+                    inside = Some(e.local_name().as_ref().to_vec());
+                }
+            }
+            Event::Text(t) if inside.is_some() => {
+                b64.extend(t.decode().ok()?.chars().filter(|c| !c.is_whitespace()));
+            }
+            Event::End(e) if inside.as_deref() == Some(e.local_name().as_ref()) => {
+                return base64::engine::general_purpose::STANDARD.decode(b64).ok();
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
 pub fn read_header(cda: &[u8]) -> Result<CdaHeader, XdsError> {
     let nodes = nodes(cda)?;
     let first = |p: &str| {

@@ -9,7 +9,7 @@
 mod cda;
 mod xdm;
 
-pub use cda::{CdaHeader, read_header};
+pub use cda::{CdaHeader, embedded_pdf, read_header};
 pub use xdm::{Submission, XdmPackage, read_xdm, write_xdm};
 
 use serde::Serialize;
@@ -262,5 +262,25 @@ mod tests {
         assert_eq!(utc("202101040735+0100"), "202101040635");
         assert_eq!(utc("19790328"), "19790328");
         assert_eq!(utc("20210401134745"), "20210401134745");
+    }
+
+    #[test]
+    fn the_pdf_of_an_n1_and_the_copy_of_an_n3() {
+        // "%PDF-1.4" in base64, cut by line breaks as writers do.
+        let n1 = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><component><nonXMLBody>
+            <text mediaType="application/pdf" representation="B64">JVBE
+            Ri0xLjQ=</text></nonXMLBody></component></ClinicalDocument>"#;
+        assert_eq!(super::embedded_pdf(n1).as_deref(), Some(&b"%PDF-1.4"[..]));
+        let n3 = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><component><structuredBody>
+            <component><section><text>Ordonnance</text><entry><organizer><component>
+            <observationMedia classCode="OBS" moodCode="EVN"><value mediaType="image/png"
+            representation="B64">iVBO</value></observationMedia></component><component>
+            <observationMedia classCode="OBS" moodCode="EVN"><value mediaType="application/pdf"
+            representation="B64">JVBERi0xLjQ=</value></observationMedia></component>
+            </organizer></entry></section></component></structuredBody></component></ClinicalDocument>"#;
+        assert_eq!(super::embedded_pdf(n3).as_deref(), Some(&b"%PDF-1.4"[..]));
+        let sans = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><component><structuredBody/>
+            </component></ClinicalDocument>"#;
+        assert_eq!(super::embedded_pdf(sans), None);
     }
 }

@@ -1,0 +1,138 @@
+//! A host serving its API on a home: what `esculape serve` runs, and what
+//! the desktop client of a one-doctor install starts in its own process
+//! (on a local port, with the first-start set-up open).
+
+use crate::{api, home, insi, qualification};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The host's state on `home`: installed plugins loaded, database opened
+/// (migrated), search index warming in the background, INS worker
+/// started. Must run inside a tokio runtime.
+pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::AppState> {
+    let home_rt = home.to_path_buf();
+    // Loading plugins compiles them (once, then cached): off the runtime.
+    let rt = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let rt = home::runtime(&home_rt)?;
+        for (id, result) in rt.load_installed() {
+            match result {
+                Ok(p) => tracing::info!("module {id} {} chargé ({:?})", p.version, p.origin),
+                Err(e) => tracing::error!("module {id} non chargé: {e}"),
+            }
+        }
+        Ok(rt)
+    })
+    .await??;
+    let store = Arc::new(home::store(home).await?);
+    // Load the search index while the first user logs in.
+    let warming = store.clone();
+    tokio::spawn(async move {
+        let t = std::time::Instant::now();
+        match warming.warm_search().await {
+            Ok(n) => tracing::info!(
+                "index de recherche: {n} patients en {:.1} s",
+                t.elapsed().as_secs_f64()
+            ),
+            Err(e) => tracing::error!("index de recherche non chargé: {e}"),
+        }
+    });
+    let mut state = api::AppState::new(
+        Arc::new(rt),
+        store,
+        Arc::new(insi::InsiClient::new(insi::InsiConfig::from_env())),
+    );
+    state.cog = home::cog(home)?;
+    state.premier_demarrage = premier_demarrage;
+    // The INS workflow in the background: INSi queries and their retries,
+    // verifications, carte Vitale insertions.
+    qualification::demarrer(&state);
+    Ok(state)
+}
+
+/// Serves the API on `listener` until `arret` completes.
+pub async fn servir(
+    state: api::AppState,
+    listener: tokio::net::TcpListener,
+    arret: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(arret)
+        .await?;
+    Ok(())
+}
+
+/// A host running in this process on a thread of its own (its own tokio
+/// runtime), listening on a free port of 127.0.0.1.
+pub struct HoteEmbarque {
+    pub url: String,
+    arret: Option<tokio::sync::oneshot::Sender<()>>,
+    fil: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HoteEmbarque {
+    /// Starts the host of a one-doctor install on `home` and returns once
+    /// it answers (plugins loaded, database migrated). The first-start
+    /// set-up is open while the home has no account.
+    pub fn demarrer(home: PathBuf) -> anyhow::Result<Self> {
+        let (pret_tx, pret_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
+        let (arret_tx, arret_rx) = tokio::sync::oneshot::channel::<()>();
+        let fil = std::thread::Builder::new()
+            .name("esculape-hote".into())
+            .spawn(move || {
+                let demarrage = || -> anyhow::Result<_> {
+                    let rt = tokio::runtime::Builder::new_multi_thread()
+                        .enable_all()
+                        .build()?;
+                    let (state, listener) = rt.block_on(async {
+                        let state = etat(&home, true).await?;
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .context("écoute sur 127.0.0.1")?;
+                        anyhow::Ok((state, listener))
+                    })?;
+                    Ok((rt, state, listener))
+                };
+                match demarrage() {
+                    Err(e) => {
+                        let _ = pret_tx.send(Err(e));
+                    }
+                    Ok((rt, state, listener)) => {
+                        let url = listener
+                            .local_addr()
+                            .map(|a| format!("http://{a}"))
+                            .map_err(anyhow::Error::from);
+                        let _ = pret_tx.send(url);
+                        let r = rt.block_on(servir(state, listener, async {
+                            let _ = arret_rx.await;
+                        }));
+                        if let Err(e) = r {
+                            tracing::error!("hôte intégré arrêté: {e:#}");
+                        }
+                    }
+                }
+            })?;
+        let url = pret_rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("l'hôte intégré s'est arrêté au démarrage"))??;
+        tracing::info!("hôte intégré à l'écoute sur {url}");
+        Ok(Self {
+            url,
+            arret: Some(arret_tx),
+            fil: Some(fil),
+        })
+    }
+}
+
+impl Drop for HoteEmbarque {
+    /// Stops serving and waits for requests in flight (nothing is lost
+    /// when the window closes).
+    fn drop(&mut self) {
+        if let Some(a) = self.arret.take() {
+            let _ = a.send(());
+        }
+        if let Some(f) = self.fil.take() {
+            let _ = f.join();
+        }
+    }
+}
