@@ -319,52 +319,68 @@ impl Agenda {
         for (jour, mut rdvs) in par_jour {
             rdvs.sort_by_key(|r| r.start);
             ui.label(RichText::new(libelles::date_fr(&jour.to_string())).strong());
-            for r in rdvs {
-                ui.horizontal_wrapped(|ui| {
-                    let annule = r.status == AppointmentStatus::Annule;
-                    let texte = format!(
-                        "{}–{} {}{} ({})",
-                        format_time(r.start.minute_of_day()),
-                        format_time(r.end.minute_of_day()),
-                        self.nom(&r),
-                        r.reason
-                            .as_deref()
-                            .map(|m| format!(" — {m}"))
-                            .unwrap_or_default(),
-                        libelles::statut_rdv(r.status)
-                    );
-                    ui.label(if annule {
-                        RichText::new(texte).strikethrough()
-                    } else {
-                        RichText::new(texte)
-                    });
-                    if annule || self.action.busy() {
-                        return;
-                    }
-                    if r.status == AppointmentStatus::Prevu && ui.small_button("Arrivé").clicked()
-                    {
-                        self.action
-                            .set(api.appointment_status(&r.id, AppointmentStatus::Arrive));
-                    }
-                    if r.status == AppointmentStatus::Prevu
-                        && ui
-                            .small_button("+15 min")
-                            .on_hover_text("Déplacer d'un quart d'heure")
-                            .clicked()
-                    {
-                        self.action.set(api.move_appointment(
-                            &r.id,
-                            r.version,
-                            r.start.plus_minutes(15),
-                            r.end.plus_minutes(15),
-                        ));
-                    }
-                    if ui.small_button("Annuler").clicked() {
-                        self.action
-                            .set(api.appointment_status(&r.id, AppointmentStatus::Annule));
+            // One row per appointment: its text wraps in its column, the
+            // actions stay together on the right.
+            let largeur = (ui.available_width() - 200.0).max(160.0);
+            egui::Grid::new(("rendez-vous", jour.to_string()))
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for r in rdvs {
+                        let annule = r.status == AppointmentStatus::Annule;
+                        let texte = format!(
+                            "{}–{} {}{} ({})",
+                            format_time(r.start.minute_of_day()),
+                            format_time(r.end.minute_of_day()),
+                            self.nom(&r),
+                            r.reason
+                                .as_deref()
+                                .map(|m| format!(" — {m}"))
+                                .unwrap_or_default(),
+                            libelles::statut_rdv(r.status)
+                        );
+                        ui.scope(|ui| {
+                            ui.set_max_width(largeur);
+                            ui.add(
+                                egui::Label::new(if annule {
+                                    RichText::new(texte).strikethrough()
+                                } else {
+                                    RichText::new(texte)
+                                })
+                                .wrap(),
+                            );
+                        });
+                        ui.horizontal(|ui| {
+                            if annule || self.action.busy() {
+                                return;
+                            }
+                            if r.status == AppointmentStatus::Prevu
+                                && ui.small_button("Arrivé").clicked()
+                            {
+                                self.action
+                                    .set(api.appointment_status(&r.id, AppointmentStatus::Arrive));
+                            }
+                            if r.status == AppointmentStatus::Prevu
+                                && ui
+                                    .small_button("+15 min")
+                                    .on_hover_text("Déplacer d'un quart d'heure")
+                                    .clicked()
+                            {
+                                self.action.set(api.move_appointment(
+                                    &r.id,
+                                    r.version,
+                                    r.start.plus_minutes(15),
+                                    r.end.plus_minutes(15),
+                                ));
+                            }
+                            if ui.small_button("Annuler").clicked() {
+                                self.action
+                                    .set(api.appointment_status(&r.id, AppointmentStatus::Annule));
+                            }
+                        });
+                        ui.end_row();
                     }
                 });
-            }
         }
     }
 

@@ -129,6 +129,9 @@ pub struct Encounter {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Entry {
     pub id: String,
+    /// The version read: a change is refused if it moved since.
+    #[serde(default)]
+    pub version: i64,
     pub data: EntryData,
 }
 
@@ -268,6 +271,16 @@ impl Api {
         }
     }
 
+    /// CPU work (drawing a PDF) on the background runtime's blocking
+    /// threads; its result wakes the window like a host's answer.
+    pub fn en_fond<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Pending<T> {
+        self.spawn(async move {
+            tokio::task::spawn_blocking(f)
+                .await
+                .map_err(|_| ApiError::Interrompue)
+        })
+    }
+
     /// A stored document and its content (base64 in `content`).
     pub fn stored_document(&self, id: &str) -> Pending<serde_json::Value> {
         self.call(reqwest::Method::GET, &format!("/api/documents/{id}"), None)
@@ -291,6 +304,22 @@ impl Api {
             }
             result
         })
+    }
+
+    /// Whether the practice is still to be created (first start of a
+    /// one-doctor install, on the embedded host).
+    pub fn installation(&self) -> Pending<bool> {
+        self.call_then(
+            reqwest::Method::GET,
+            "/api/installation",
+            None,
+            |v: serde_json::Value| v["a_creer"] == true,
+        )
+    }
+
+    /// Creates the practice, its site and the doctor's account.
+    pub fn installer(&self, body: serde_json::Value) -> Pending<serde_json::Value> {
+        self.call(reqwest::Method::POST, "/api/installation", Some(body))
     }
 
     pub fn logout(&self) -> Pending<serde_json::Value> {
@@ -414,12 +443,23 @@ impl Api {
         plugin: &str,
         valeurs: serde_json::Map<String, serde_json::Value>,
         signer: bool,
+        remplace: Option<&str>,
     ) -> Pending<serde_json::Value> {
         let action = if signer { "sign" } else { "preview" };
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/documents/{action}"),
-            Some(serde_json::json!({"plugin": plugin, "valeurs": valeurs})),
+            Some(serde_json::json!({"plugin": plugin, "valeurs": valeurs, "remplace": remplace})),
+        )
+    }
+
+    /// The form a signed document was produced from (`plugin`, `valeurs`),
+    /// to correct it.
+    pub fn signed_form(&self, document: &str) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/documents/{document}/form"),
+            None,
         )
     }
 
@@ -508,6 +548,29 @@ impl Api {
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/entries"),
             serde_json::to_value(data).ok(),
+        )
+    }
+
+    /// A birth place of the COG referential by its code.
+    pub fn lieu(&self, code: &str) -> Pending<Vec<esculape_domain::cog::Lieu>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/cog?code={}", encode(code)),
+            None,
+        )
+    }
+
+    /// Changes an entry (refused if it changed since `version` was read).
+    pub fn update_entry(
+        &self,
+        id: &str,
+        version: i64,
+        data: &EntryData,
+    ) -> Pending<serde_json::Value> {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/api/entries/{id}"),
+            Some(serde_json::json!({ "version": version, "data": data })),
         )
     }
 

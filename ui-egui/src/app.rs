@@ -7,6 +7,7 @@ use crate::api::{self, Api, ApiError, Chart, DocumentMeta, PatientSummary, Sessi
 use crate::libelles;
 use egui::{Color32, RichText};
 use esculape_domain::calendar::{Day, paris_local};
+use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance};
 use esculape_domain::identity::IdentityStatus;
 use esculape_domain::record::EntryData;
 
@@ -43,85 +44,6 @@ struct FiltreDocuments {
     plus_anciens_d_abord: bool,
 }
 
-/// What can be added to the record from the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Sorte {
-    #[default]
-    Probleme,
-    Allergie,
-    Traitement,
-    Vaccination,
-    Mesure(esculape_domain::record::MeasureKind),
-}
-
-/// The form adding a problem, allergy, treatment, vaccination or measure.
-#[derive(Default)]
-struct NouvelleEntree {
-    sorte: Sorte,
-    libelle: String,
-    precision: String,
-    date: String,
-    envoi: Slot<serde_json::Value>,
-    erreur: Option<String>,
-}
-
-impl NouvelleEntree {
-    /// The entry as the host takes it, checked here first (French errors).
-    fn entree(&self, today: Day) -> Result<EntryData, String> {
-        use esculape_domain::record::Activity;
-        let date = match self.date.trim() {
-            "" => today,
-            d => Day::parse(d).map_err(|_| format!("date «{d}» : attendu AAAA-MM-JJ"))?,
-        };
-        let libelle = self.libelle.trim().to_string();
-        let precision = self.precision.trim().to_string();
-        let option = |s: String| (!s.is_empty()).then_some(s);
-        if libelle.is_empty() {
-            return Err(match self.sorte {
-                Sorte::Mesure(_) => "la valeur est obligatoire".into(),
-                _ => "le libellé est obligatoire".into(),
-            });
-        }
-        Ok(match self.sorte {
-            Sorte::Probleme => EntryData::Probleme {
-                label: libelle,
-                code: None,
-                status: Activity::Actif,
-                onset: Some(date),
-            },
-            Sorte::Allergie => EntryData::Allergie {
-                label: libelle,
-                code: None,
-                reaction: option(precision),
-                status: Activity::Actif,
-            },
-            Sorte::Traitement => EntryData::Traitement {
-                label: libelle,
-                code: None,
-                posology: precision,
-                start: date,
-                end: None,
-                long_term: false,
-            },
-            Sorte::Vaccination => EntryData::Vaccination {
-                label: libelle,
-                code: None,
-                date,
-                lot: option(precision),
-                dose: None,
-            },
-            Sorte::Mesure(measure) => EntryData::Mesure {
-                measure,
-                value: libelle
-                    .replace(',', ".")
-                    .parse()
-                    .map_err(|_| format!("valeur «{libelle}» : un nombre est attendu"))?,
-                date,
-            },
-        })
-    }
-}
-
 #[derive(Default)]
 struct NouvelleConsultation {
     motif: String,
@@ -143,7 +65,12 @@ struct Dossier {
     consultation: NouvelleConsultation,
     editeur: crate::document::Editeur,
     lecture: Lecture,
-    entree: NouvelleEntree,
+    entree: crate::entree::FormulaireEntree,
+    /// The birth place's name, asked of the COG referential for the code
+    /// shown (the code alone says little to a secretary).
+    lieu: Slot<Vec<esculape_domain::cog::Lieu>>,
+    lieu_demande: Option<String>,
+    lieu_nom: Option<String>,
 }
 
 /// A stored document opened from the list: its PDF first, the structured
@@ -153,9 +80,34 @@ struct Lecture {
     contenu: Slot<serde_json::Value>,
     pdf_envoi: Slot<Vec<u8>>,
     titre: String,
+    format: Option<DocumentFormat>,
+    /// A text document's text.
+    texte: Option<String>,
     pdf: Option<Vec<u8>>,
+    /// The PDF drawn in the window.
+    vue: crate::pdf::VuePdf,
     rendu: Vec<(String, String)>,
     erreur: Option<String>,
+}
+
+impl Lecture {
+    /// Asks for a stored document: its content, and its PDF when it may
+    /// have one.
+    fn ouvrir(api: &Api, id: &str, titre: String, format: DocumentFormat) -> Self {
+        let mut l = Lecture {
+            titre,
+            format: Some(format),
+            ..Lecture::default()
+        };
+        l.contenu.set(api.stored_document(id));
+        if matches!(
+            format,
+            DocumentFormat::Pdf | DocumentFormat::CdaN1 | DocumentFormat::CdaN3
+        ) {
+            l.pdf_envoi.set(api.stored_pdf(id));
+        }
+        l
+    }
 }
 
 /// The screen shown beside the search.
@@ -187,6 +139,11 @@ pub struct EsculapeApp {
     /// to the météo des services.
     service_en_echec: Option<String>,
     style_applique: bool,
+    /// Asked once at start: is the practice still to be created?
+    installation: Slot<bool>,
+    installation_demandee: bool,
+    /// The first-start form (one-doctor install, no account yet).
+    premier: Option<crate::installation::PremierDemarrage>,
 }
 
 impl EsculapeApp {
@@ -208,6 +165,9 @@ impl EsculapeApp {
             a_propos: false,
             service_en_echec: None,
             style_applique: false,
+            installation: Slot::default(),
+            installation_demandee: false,
+            premier: None,
         }
     }
 
@@ -220,8 +180,16 @@ impl EsculapeApp {
             self.api.set_repaint(&ctx);
             self.style_applique = true;
         }
+        if !self.installation_demandee {
+            self.installation_demandee = true;
+            self.installation.set(self.api.installation());
+        }
         self.recevoir();
-        if self.session.is_none() {
+        if self.session.is_none()
+            && let Some(p) = &mut self.premier
+        {
+            p.ecran(ui, &self.api);
+        } else if self.session.is_none() {
             self.ecran_connexion(ui);
         } else {
             self.ecran_principal(ui);
@@ -235,6 +203,8 @@ impl EsculapeApp {
 
     fn occupe(&self) -> bool {
         self.connexion.envoi.busy()
+            || self.installation.busy()
+            || self.premier.as_ref().is_some_and(|p| p.occupe())
             || self.agenda.as_ref().is_some_and(|a| a.occupe())
             || self.tableau.as_ref().is_some_and(|t| t.occupe())
             || self.recherche.envoi.busy()
@@ -248,11 +218,26 @@ impl EsculapeApp {
                     || d.lecture.contenu.busy()
                     || d.entree.envoi.busy()
                     || d.lecture.pdf_envoi.busy()
+                    || d.lecture.vue.occupe()
+                    || d.lieu.busy()
             })
     }
 
     /// Collects what the host answered since the last frame.
     fn recevoir(&mut self) {
+        if let Some(Ok(true)) = self.installation.take() {
+            self.premier = Some(Default::default());
+        }
+        if let Some(p) = &mut self.premier
+            && p.recevoir()
+        {
+            // The practice exists: sign the doctor in with what was typed.
+            self.connexion.identifiant = p.identifiant.trim().to_string();
+            self.connexion
+                .envoi
+                .set(self.api.login(&self.connexion.identifiant, &p.mot_de_passe));
+            self.premier = None;
+        }
         if let Some(r) = self.connexion.envoi.take() {
             match r {
                 Ok(s) => {
@@ -307,7 +292,10 @@ impl EsculapeApp {
                             consultation: NouvelleConsultation::default(),
                             editeur: Default::default(),
                             lecture: Lecture::default(),
-                            entree: NouvelleEntree::default(),
+                            entree: Default::default(),
+                            lieu: Slot::default(),
+                            lieu_demande: None,
+                            lieu_nom: None,
                         },
                     });
                     self.erreur = None;
@@ -371,24 +359,36 @@ impl EsculapeApp {
                             .as_str()
                             .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
                             .unwrap_or_default();
-                        d.lecture.rendu = crate::document::rendu_cda(&bytes);
+                        match d.lecture.format {
+                            Some(DocumentFormat::Texte) => {
+                                d.lecture.texte = Some(String::from_utf8_lossy(&bytes).into_owned())
+                            }
+                            Some(DocumentFormat::CdaN1 | DocumentFormat::CdaN3) => {
+                                d.lecture.rendu = crate::document::rendu_cda(&bytes)
+                            }
+                            _ => {}
+                        }
                     }
                     Err(e) => d.lecture.erreur = Some(e.to_string()),
                 }
             }
             if let Some(r) = d.lecture.pdf_envoi.take() {
                 match r {
-                    Ok(pdf) => d.lecture.pdf = Some(pdf),
+                    Ok(pdf) => {
+                        d.lecture.vue.charger(&self.api, &pdf);
+                        d.lecture.pdf = Some(pdf);
+                    }
+                    // An N3 without a PDF copy: its structured rendering
+                    // is what there is to read.
+                    Err(ApiError::Refus { status: 404, .. })
+                        if d.lecture.format == Some(DocumentFormat::CdaN3) => {}
                     Err(e) => d.lecture.erreur = Some(e.to_string()),
                 }
             }
             if let Some(r) = d.entree.envoi.take() {
                 match r {
                     Ok(_) => {
-                        d.entree = NouvelleEntree {
-                            sorte: d.entree.sorte,
-                            ..NouvelleEntree::default()
-                        };
+                        d.entree.vider();
                         rouvrir = Some(d.chart.patient.id.clone());
                     }
                     // What was typed stays.
@@ -793,6 +793,16 @@ impl EsculapeApp {
         self.a_propos = true;
     }
     /// `agenda` or `tableau` (the about window closed first).
+    /// Opens the newest document of the open file (its PDF drawn).
+    pub fn capture_open_document(&mut self) {
+        self.ecran = Ecran::Dossier;
+        if let Some(d) = &mut self.dossier
+            && let Some(m) = d.chart.documents.first()
+        {
+            d.lecture = Lecture::ouvrir(&self.api, &m.id, m.title.clone(), m.format);
+        }
+    }
+
     pub fn capture_screen(&mut self, screen: &str) {
         self.a_propos = false;
         self.ecran = match screen {
@@ -842,13 +852,27 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
             ui.label(RichText::new(a).italics());
         }
     });
+    if let Some(Ok(lieux)) = d.lieu.take() {
+        d.lieu_nom = lieux.first().map(|l| l.nom.clone());
+    }
+    if id.birth_place_cog != d.lieu_demande && !d.lieu.busy() {
+        d.lieu_demande = id.birth_place_cog.clone();
+        d.lieu_nom = None;
+        if let Some(code) = &id.birth_place_cog {
+            d.lieu.set(api.lieu(code));
+        }
+    }
+    let lieu = match (&id.birth_place_cog, &d.lieu_nom) {
+        (None, _) => "non renseigné".to_string(),
+        (Some(code), Some(nom)) => format!("{nom} ({code})"),
+        (Some(code), None) => code.clone(),
+    };
     ui.label(format!(
-        "Nom de naissance : {} — Prénoms de naissance : {} — né(e) le {} — sexe {} — lieu de naissance {}",
+        "Nom de naissance : {} — Prénoms de naissance : {} — né(e) le {} — sexe {} — lieu de naissance {lieu}",
         id.birth_name,
         id.birth_first_names.join(" "),
         libelles::date_fr(&id.birth_date.to_string()),
         libelles::sexe(&id.sex),
-        id.birth_place_cog.as_deref().unwrap_or("non renseigné"),
     ));
     if let Some(ins) = &id.ins {
         ui.label(format!("INS : {}", libelles::ins(ins)));
@@ -1019,77 +1043,6 @@ fn decisions_dmp(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
 }
 
-/// Adds a problem, allergy, treatment, vaccination or measure.
-fn ajout_au_dossier(ui: &mut egui::Ui, api: &Api, patient: &str, e: &mut NouvelleEntree) {
-    use esculape_domain::record::MeasureKind as M;
-    egui::CollapsingHeader::new("Ajouter au dossier")
-        .default_open(false)
-        .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                for (sorte, label) in [
-                    (Sorte::Probleme, "Problème"),
-                    (Sorte::Allergie, "Allergie"),
-                    (Sorte::Traitement, "Traitement"),
-                    (Sorte::Vaccination, "Vaccination"),
-                    (Sorte::Mesure(M::Poids), "Poids (kg)"),
-                    (Sorte::Mesure(M::Taille), "Taille (cm)"),
-                    (Sorte::Mesure(M::PerimetreCranien), "Périmètre crânien (cm)"),
-                ] {
-                    ui.selectable_value(&mut e.sorte, sorte, label);
-                }
-            });
-            let (libelle, precision) = match e.sorte {
-                Sorte::Probleme => ("Libellé", None),
-                Sorte::Allergie => ("Libellé", Some("Réaction")),
-                Sorte::Traitement => ("Libellé", Some("Posologie")),
-                Sorte::Vaccination => ("Libellé", Some("Lot")),
-                Sorte::Mesure(_) => ("Valeur", None),
-            };
-            egui::Grid::new("ajout-dossier")
-                .num_columns(2)
-                .show(ui, |ui| {
-                    let l = ui.label(libelle);
-                    ui.add(egui::TextEdit::singleline(&mut e.libelle).desired_width(260.0))
-                        .labelled_by(l.id);
-                    ui.end_row();
-                    if let Some(p) = precision {
-                        let l = ui.label(p);
-                        ui.add(egui::TextEdit::singleline(&mut e.precision).desired_width(260.0))
-                            .labelled_by(l.id);
-                        ui.end_row();
-                    }
-                    let l = ui.label("Date");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut e.date)
-                            .hint_text("aujourd'hui (AAAA-MM-JJ)")
-                            .desired_width(160.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.end_row();
-                });
-            ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(!e.envoi.busy(), egui::Button::new("Ajouter"))
-                    .clicked()
-                {
-                    match e.entree(paris_local(now_millis()).day()) {
-                        Ok(data) => {
-                            e.erreur = None;
-                            e.envoi.set(api.add_entry(patient, &data));
-                        }
-                        Err(m) => e.erreur = Some(m),
-                    }
-                }
-                if e.envoi.busy() {
-                    ui.spinner();
-                }
-            });
-            if let Some(m) = &e.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), m);
-            }
-        });
-}
-
 /// Which entries a section of the record shows.
 type Garde = fn(&EntryData) -> bool;
 
@@ -1166,7 +1119,8 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             matches!(e, EntryData::Observation { .. })
         }),
     ];
-    ajout_au_dossier(ui, api, &chart.patient.id, &mut d.entree);
+    d.entree
+        .show(ui, api, &chart.patient.id, paris_local(now_millis()).day());
     // A child under five: the growth charts.
     let id = &chart.patient.identity;
     if let Ok(naissance) = Day::parse(&id.birth_date.to_string()) {
@@ -1178,22 +1132,28 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         }
     }
     let mut retirer = None;
+    let mut modifier = None;
     for (titre, garde) in sections {
-        let lignes: Vec<(String, String)> = chart
-            .entries
-            .iter()
-            .filter(|e| garde(&e.data))
-            .map(|e| (e.id.clone(), libelles::entree(&e.data)))
-            .collect();
+        let lignes: Vec<&crate::api::Entry> =
+            chart.entries.iter().filter(|e| garde(&e.data)).collect();
         egui::CollapsingHeader::new(format!("{titre} ({})", lignes.len()))
             .default_open(!lignes.is_empty())
             .show(ui, |ui| {
                 if lignes.is_empty() {
                     ui.label("Rien de renseigné.");
                 }
-                for (id, l) in lignes {
+                for e in lignes {
                     ui.horizontal(|ui| {
-                        ui.label(l);
+                        ui.label(libelles::entree(&e.data));
+                        if ui
+                            .add_enabled(
+                                !d.entree.envoi.busy(),
+                                egui::Button::new("Modifier").small(),
+                            )
+                            .clicked()
+                        {
+                            modifier = Some(e.clone());
+                        }
                         // Removed entries are kept by the host, marked.
                         if ui
                             .add_enabled(
@@ -1203,7 +1163,7 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                             .on_hover_text("Retirer du dossier (l'entrée est conservée, marquée)")
                             .clicked()
                         {
-                            retirer = Some(id);
+                            retirer = Some(e.id.clone());
                         }
                     });
                 }
@@ -1211,6 +1171,9 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
     if let Some(id) = retirer {
         d.entree.envoi.set(api.remove_entry(&id));
+    }
+    if let Some(e) = modifier {
+        d.entree = crate::entree::FormulaireEntree::depuis(&e);
     }
 }
 
@@ -1290,6 +1253,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         liste.reverse();
     }
     let mut ouvrir = None;
+    let mut corriger = None;
     egui::Grid::new("documents").striped(true).show(ui, |ui| {
         for h in [
             "Date d'acte",
@@ -1310,49 +1274,94 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             ui.label(libelles::envoi(m.dmp_state));
             ui.label(libelles::envoi(m.mssante_state));
             ui.label(libelles::statut_document(m.status));
-            if ui.small_button("Ouvrir").clicked() {
-                ouvrir = Some((m.id.clone(), m.title.clone()));
-            }
+            ui.horizontal(|ui| {
+                if ui.small_button("Ouvrir").clicked() {
+                    ouvrir = Some((m.id.clone(), m.title.clone(), m.format));
+                }
+                // Only the version in force of a CDA produced here can be
+                // corrected from its form.
+                if m.provenance == Provenance::Produit
+                    && m.status == DocumentStatus::Actif
+                    && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+                    && ui
+                        .small_button("Corriger")
+                        .on_hover_text("Nouvelle version du document, depuis le formulaire signé")
+                        .clicked()
+                {
+                    corriger = Some((m.id.clone(), m.title.clone()));
+                }
+            });
             ui.end_row();
         }
     });
-    if let Some((id, titre)) = ouvrir {
-        d.lecture = Lecture {
-            titre,
-            ..Lecture::default()
-        };
-        d.lecture.contenu.set(api.stored_document(&id));
-        d.lecture.pdf_envoi.set(api.stored_pdf(&id));
+    if let Some((id, titre)) = corriger {
+        d.editeur.corriger(api, &id, &titre);
     }
-    let l = &mut d.lecture;
+    if let Some((id, titre, format)) = ouvrir {
+        d.lecture = Lecture::ouvrir(api, &id, titre, format);
+    }
+    lecture(ui.ctx(), &mut d.lecture);
+}
+
+/// A stored document in a window over the file: its PDF first, drawn
+/// here, the structured rendering of its CDA on demand.
+fn lecture(ctx: &egui::Context, l: &mut Lecture) {
     if l.titre.is_empty() {
         return;
     }
-    ui.group(|ui| {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&l.titre).strong());
-            if l.contenu.busy() || l.pdf_envoi.busy() {
-                ui.spinner();
-            }
-            if ui.small_button("Fermer").clicked() {
-                l.titre.clear();
-            }
-        });
-        if let Some(pdf) = &l.pdf {
+    let mut ouverte = true;
+    egui::Window::new(format!("Document : {}", l.titre))
+        .id(egui::Id::new("lecture-document"))
+        .open(&mut ouverte)
+        .default_size([860.0, 760.0])
+        .collapsible(false)
+        .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.label(format!("PDF : {} Ko", pdf.len().div_ceil(1024)));
-                if ui.button("Ouvrir le PDF").clicked()
-                    && let Err(e) = crate::document::ouvrir_pdf(pdf)
-                {
-                    l.erreur = Some(e);
+                if l.contenu.busy() || l.pdf_envoi.busy() {
+                    ui.spinner();
+                }
+                if let Some(pdf) = &l.pdf {
+                    ui.label(format!("PDF : {} Ko", pdf.len().div_ceil(1024)));
+                    if ui
+                        .button("Ouvrir dans le lecteur PDF")
+                        .on_hover_text("Pour l'imprimer ou l'enregistrer")
+                        .clicked()
+                        && let Err(e) = crate::document::ouvrir_pdf(pdf)
+                    {
+                        l.erreur = Some(e);
+                    }
+                }
+                if ui.small_button("Fermer").clicked() {
+                    l.titre.clear();
                 }
             });
-        }
-        if let Some(e) = &l.erreur {
-            ui.label(e);
-        }
-        egui::CollapsingHeader::new("Contenu structuré du document (CDA)")
-            .default_open(false)
-            .show(ui, |ui| crate::document::afficher_rendu(ui, &l.rendu));
-    });
+            if let Some(e) = &l.erreur {
+                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+            }
+            // The PDF first, in the window.
+            l.vue.show(ui);
+            if let Some(t) = &l.texte {
+                egui::ScrollArea::vertical()
+                    .id_salt("texte-document")
+                    .max_height(600.0)
+                    .show(ui, |ui| ui.label(t));
+            }
+            if l.format == Some(DocumentFormat::Image) {
+                ui.label("Image : à ouvrir avec le lecteur d'images du poste.");
+            }
+            // Once the PDF is known to be there or not: open at once when
+            // there is no PDF to read first.
+            if matches!(
+                l.format,
+                Some(DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+            ) && !l.pdf_envoi.busy()
+            {
+                egui::CollapsingHeader::new("Contenu structuré du document (CDA)")
+                    .default_open(l.pdf.is_none())
+                    .show(ui, |ui| crate::document::afficher_rendu(ui, &l.rendu));
+            }
+        });
+    if !ouverte {
+        l.titre.clear();
+    }
 }

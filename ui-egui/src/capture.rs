@@ -1,6 +1,6 @@
 //! Capture mode (`ESCULAPE_CAPTURE=DIR`): the real window drives itself
 //! through the main screens (login, search, patient file, INSi
-//! comparison, about) and saves each as a PNG in DIR, then closes. It is
+//! comparison, about, agenda, dashboard, a document) and saves each as a PNG in DIR, then closes. It is
 //! what `cargo xtask screenshots` and the Xvfb smoke test run, so that
 //! anyone can look at the screens without clicking through them.
 
@@ -15,6 +15,8 @@ pub struct Capture {
     step: usize,
     /// Frames drawn in the current step (the screen settles first).
     frames: u32,
+    /// When the current step started.
+    debut: Option<std::time::Instant>,
     /// The screenshot asked for, by file name.
     asked: Option<String>,
     pub saved: Vec<PathBuf>,
@@ -29,6 +31,7 @@ const STEPS: &[&str] = &[
     "5-a-propos",
     "6-agenda",
     "7-tableau-de-bord",
+    "8-document",
 ];
 
 impl Capture {
@@ -45,6 +48,7 @@ impl Capture {
             search: std::env::var("ESCULAPE_CAPTURE_RECHERCHE").unwrap_or_else(|_| "ma".into()),
             step: 0,
             frames: 0,
+            debut: None,
             asked: None,
             saved: vec![],
             error: None,
@@ -59,6 +63,8 @@ impl Capture {
     /// take the screenshot, go on.
     pub fn frame(&mut self, ctx: &egui::Context, app: &mut EsculapeApp) {
         ctx.request_repaint();
+        // Where the X pointer happens to rest, no tooltip in the pictures.
+        ctx.all_styles_mut(|s| s.interaction.tooltip_delay = 3600.0);
         if self.done() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             return;
@@ -78,6 +84,7 @@ impl Capture {
             self.asked = None;
             self.step += 1;
             self.frames = 0;
+            self.debut = None;
             return;
         }
         if self.asked.is_some() {
@@ -123,15 +130,23 @@ impl Capture {
                 }
                 self.frames > 5 && !app.busy()
             }
-            _ => {
+            6 => {
                 if self.frames == 1 {
                     app.capture_screen("tableau");
                 }
                 self.frames > 5 && !app.busy()
             }
+            _ => {
+                if self.frames == 1 {
+                    app.capture_open_document();
+                }
+                self.frames > 5 && !app.busy()
+            }
         };
-        // A few more frames once ready, for layout and fonts.
-        if ready && self.frames > 3 {
+        // A few more frames once ready, for layout and fonts, and the time
+        // for windows to fade in.
+        let debut = *self.debut.get_or_insert_with(std::time::Instant::now);
+        if ready && self.frames > 3 && debut.elapsed() > std::time::Duration::from_millis(600) {
             self.asked = Some(STEPS[self.step].to_string());
             ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(Default::default()));
         }

@@ -302,23 +302,64 @@ pub struct Editeur {
     erreur: Option<String>,
     /// A document was signed: the file reloads its list.
     pub signe: bool,
+    /// Correcting a signed document: its id and title. The new version
+    /// keeps its setId and type (SC.CDA versions).
+    remplace: Option<(String, String)>,
+    /// The form the corrected document was signed from, on its way…
+    reprise: Slot<Value>,
+    /// …and its values, put over the plugin's form when it comes.
+    valeurs_signees: Option<Map<String, Value>>,
+    /// The preview's PDF, drawn in the window.
+    vue: crate::pdf::VuePdf,
 }
 
 impl Editeur {
     pub fn occupe(&self) -> bool {
-        self.types.busy() || self.chargement.busy() || self.envoi.busy()
+        self.types.busy()
+            || self.chargement.busy()
+            || self.envoi.busy()
+            || self.reprise.busy()
+            || self.vue.occupe()
     }
 
-    fn recevoir(&mut self) {
+    /// Opens the editor on a signed document to correct it: its form as
+    /// signed, editable; the sign-off stores a new version.
+    pub fn corriger(&mut self, api: &Api, document: &str, titre: &str) {
+        *self = Editeur {
+            ouvert: true,
+            remplace: Some((document.to_string(), titre.to_string())),
+            ..Editeur::default()
+        };
+        self.reprise.set(api.signed_form(document));
+    }
+
+    fn recevoir(&mut self, api: &Api, patient: &str) {
         if let Some(r) = self.types.take() {
             match r {
                 Ok(l) => self.liste = l,
                 Err(e) => self.erreur = Some(e.to_string()),
             }
         }
+        if let Some(r) = self.reprise.take() {
+            match r {
+                Ok(v) => match (v["plugin"].as_str(), v["valeurs"].as_object()) {
+                    (Some(plugin), Some(valeurs)) => {
+                        self.valeurs_signees = Some(valeurs.clone());
+                        self.chargement.set(api.document_form(patient, plugin));
+                    }
+                    _ => self.erreur = Some("formulaire du document illisible".into()),
+                },
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
         if let Some(r) = self.chargement.take() {
             match r {
-                Ok(f) => {
+                Ok(mut f) => {
+                    // A correction starts from what was signed, not from
+                    // a new prefill.
+                    if let Some(v) = self.valeurs_signees.take() {
+                        f.valeurs = v;
+                    }
                     self.saisie = Saisie::depuis(&f);
                     self.formulaire = Some(f);
                     self.apercu = None;
@@ -330,7 +371,9 @@ impl Editeur {
         if let Some(r) = self.envoi.take() {
             match r {
                 Ok(v) => {
-                    self.apercu = Some(Apercu::depuis(&v, self.envoi_signe));
+                    let a = Apercu::depuis(&v, self.envoi_signe);
+                    self.vue.charger(api, &a.pdf);
+                    self.apercu = Some(a);
                     self.erreur = None;
                     if self.envoi_signe {
                         self.signe = true;
@@ -343,7 +386,7 @@ impl Editeur {
     }
 
     pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, patient: &str) {
-        self.recevoir();
+        self.recevoir(api, patient);
         if !self.ouvert {
             if ui.button("Nouveau document").clicked() {
                 self.ouvert = true;
@@ -353,7 +396,11 @@ impl Editeur {
         }
         ui.group(|ui| {
             ui.horizontal(|ui| {
-                ui.label(RichText::new("Nouveau document").strong());
+                let titre = match &self.remplace {
+                    Some((_, t)) => format!("Correction de « {t} » (nouvelle version)"),
+                    None => "Nouveau document".into(),
+                };
+                ui.label(RichText::new(titre).strong());
                 if ui.button("Fermer l'éditeur").clicked() {
                     *self = Editeur::default();
                 }
@@ -361,23 +408,35 @@ impl Editeur {
             if !self.ouvert {
                 return;
             }
-            ui.horizontal_wrapped(|ui| {
-                for t in self.liste.clone() {
-                    let courant = self
-                        .formulaire
-                        .as_ref()
-                        .is_some_and(|f| f.plugin == t.plugin);
-                    if ui
-                        .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
-                        .clicked()
-                    {
-                        self.chargement.set(api.document_form(patient, &t.plugin));
-                    }
-                }
-                if self.types.busy() || self.chargement.busy() {
+            if self.remplace.is_some() {
+                // A correction keeps the document's type.
+                if self.reprise.busy() || self.chargement.busy() {
                     ui.spinner();
                 }
-            });
+                if let Some(e) = &self.erreur
+                    && self.formulaire.is_none()
+                {
+                    ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                }
+            } else {
+                ui.horizontal_wrapped(|ui| {
+                    for t in self.liste.clone() {
+                        let courant = self
+                            .formulaire
+                            .as_ref()
+                            .is_some_and(|f| f.plugin == t.plugin);
+                        if ui
+                            .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
+                            .clicked()
+                        {
+                            self.chargement.set(api.document_form(patient, &t.plugin));
+                        }
+                    }
+                    if self.types.busy() || self.chargement.busy() {
+                        ui.spinner();
+                    }
+                });
+            }
             let Some(f) = self.formulaire.clone() else {
                 return;
             };
@@ -407,6 +466,7 @@ impl Editeur {
                         &f.plugin,
                         self.saisie.valeurs(&f),
                         false,
+                        self.remplace.as_ref().map(|r| r.0.as_str()),
                     ));
                 }
                 if ui
@@ -414,8 +474,13 @@ impl Editeur {
                     .clicked()
                 {
                     self.envoi_signe = true;
-                    self.envoi
-                        .set(api.document(patient, &f.plugin, self.saisie.valeurs(&f), true));
+                    self.envoi.set(api.document(
+                        patient,
+                        &f.plugin,
+                        self.saisie.valeurs(&f),
+                        true,
+                        self.remplace.as_ref().map(|r| r.0.as_str()),
+                    ));
                 }
                 if self.envoi.busy() {
                     ui.spinner();
@@ -440,12 +505,16 @@ impl Editeur {
                 }
                 ui.horizontal(|ui| {
                     ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
-                    if ui.button("Ouvrir le PDF").clicked()
+                    if ui
+                        .button("Ouvrir dans le lecteur PDF")
+                        .on_hover_text("Pour l'imprimer ou l'enregistrer")
+                        .clicked()
                         && let Err(e) = ouvrir_pdf(&a.pdf)
                     {
                         self.erreur = Some(e);
                     }
                 });
+                self.vue.show(ui);
                 egui::CollapsingHeader::new("Contenu structuré (CDA)")
                     .default_open(false)
                     .show(ui, |ui| afficher_rendu(ui, &a.rendu));

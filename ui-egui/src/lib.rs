@@ -7,7 +7,10 @@ pub mod app;
 pub mod capture;
 pub mod croissance;
 pub mod document;
+pub mod entree;
+pub mod installation;
 pub mod libelles;
+pub mod pdf;
 pub mod tableau;
 
 pub use app::EsculapeApp;

@@ -1,46 +1,120 @@
-//! The Esculape desktop client. It connects to the host at
-//! `ESCULAPE_URL` (default `http://127.0.0.1:8080`, what `esculape serve`
-//! listens on). With `ESCULAPE_CAPTURE=DIR` it drives itself through the
-//! main screens and saves them as PNG files (see `capture`).
+//! The Esculape desktop client. With `ESCULAPE_URL` it connects to that
+//! host (a maison de santé's server, `cargo xtask run`'s host). Without
+//! it, it is a one-doctor install: it starts its own host in this process
+//! on the home `ESCULAPE_HOME` (default `~/.local/share/esculape`, with
+//! its SQLite database) and talks to it over HTTP on 127.0.0.1 like any
+//! client; the first start asks for the practice and the doctor's
+//! account. With `ESCULAPE_CAPTURE=DIR` it drives itself through the main
+//! screens and saves them as PNG files (see `capture`).
 
+use esculape_host::serveur::HoteEmbarque;
 use esculape_ui::EsculapeApp;
 use esculape_ui::api::Api;
 use esculape_ui::capture::Capture;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+
+/// What the window shows: the embedded host starting, or the app.
+enum Etat {
+    Demarrage(mpsc::Receiver<anyhow::Result<HoteEmbarque>>),
+    Echec(String),
+    Pret(Box<EsculapeApp>),
+}
 
 /// The window: the app, and in capture mode the capture driving it.
 struct Fenetre {
-    app: EsculapeApp,
+    etat: Etat,
+    /// Kept alive as long as the window: dropping it stops the host once
+    /// the requests in flight are answered.
+    hote: Option<HoteEmbarque>,
     capture: Option<Capture>,
     issue: Arc<Mutex<Option<Result<usize, String>>>>,
 }
 
 impl eframe::App for Fenetre {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.app.show(ui);
-        if let Some(c) = &mut self.capture {
-            let ctx = ui.ctx().clone();
-            c.frame(&ctx, &mut self.app);
-            if c.done()
-                && let Ok(mut issue) = self.issue.lock()
-            {
-                *issue = Some(match &c.error {
-                    Some(e) => Err(e.clone()),
-                    None => Ok(c.saved.len()),
+        if let Etat::Demarrage(rx) = &self.etat {
+            match rx.try_recv() {
+                Ok(Ok(hote)) => match Api::new(&hote.url) {
+                    Ok(api) => {
+                        self.etat = Etat::Pret(Box::new(EsculapeApp::new(api)));
+                        self.hote = Some(hote);
+                    }
+                    Err(e) => self.etat = Etat::Echec(e.to_string()),
+                },
+                Ok(Err(e)) => self.etat = Etat::Echec(format!("{e:#}")),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.etat = Etat::Echec("démarrage interrompu".into())
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        match &mut self.etat {
+            Etat::Demarrage(_) => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(120.0);
+                        ui.heading("Esculape");
+                        ui.spinner();
+                        ui.label("Ouverture du cabinet (base de données, modules)…");
+                    });
                 });
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            }
+            Etat::Echec(e) => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(120.0);
+                        ui.heading("Esculape n'a pas pu démarrer");
+                        ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e.as_str());
+                    });
+                });
+            }
+            Etat::Pret(app) => {
+                app.show(ui);
+                if let Some(c) = &mut self.capture {
+                    let ctx = ui.ctx().clone();
+                    c.frame(&ctx, app);
+                    if c.done()
+                        && let Ok(mut issue) = self.issue.lock()
+                    {
+                        *issue = Some(match &c.error {
+                            Some(e) => Err(e.clone()),
+                            None => Ok(c.saved.len()),
+                        });
+                    }
+                }
             }
         }
     }
 }
 
 fn main() -> anyhow::Result<()> {
-    let url = std::env::var("ESCULAPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    let api = Api::new(&url)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "esculape=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let etat = match std::env::var("ESCULAPE_URL") {
+        Ok(url) => Etat::Pret(Box::new(EsculapeApp::new(Api::new(&url)?))),
+        Err(_) => {
+            let home = esculape_host::home::default_home();
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(HoteEmbarque::demarrer(home));
+            });
+            Etat::Demarrage(rx)
+        }
+    };
     let capture = Capture::from_env();
     let capturing = capture.is_some();
     let issue = Arc::new(Mutex::new(None));
     let fenetre = Fenetre {
-        app: EsculapeApp::new(api),
+        etat,
+        hote: None,
         capture,
         issue: issue.clone(),
     };

@@ -68,6 +68,7 @@ fn the_real_window_draws_the_main_screens() {
         "5-a-propos",
         "6-agenda",
         "7-tableau-de-bord",
+        "8-document",
     ] {
         let path = out.path().join(format!("{name}.png"));
         let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));

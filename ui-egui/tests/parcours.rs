@@ -4,55 +4,13 @@
 
 mod hote;
 
-use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
-use esculape_ui::EsculapeApp;
-use esculape_ui::api::Api;
-use std::time::{Duration, Instant};
+mod commun;
 
-type Client = Harness<'static, EsculapeApp>;
+use commun::{Client, jusqua, saisir, visible};
+use egui_kittest::kittest::{NodeT, Queryable};
 
 fn client(h: &hote::Hote) -> Client {
-    let api = Api::new(&h.url).unwrap();
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut EsculapeApp| app.show(ui),
-            EsculapeApp::new(api),
-        )
-}
-
-/// Frames until `pred` holds: the host answers on other threads. The
-/// bound only stops a broken run; nothing is asserted on time.
-fn jusqua(c: &mut Client, what: &str, pred: impl Fn(&Client) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        c.step();
-        if pred(c) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    // What the window shows, to see why.
-    let shown: Vec<String> = c
-        .query_all_by_label_contains("")
-        .filter_map(|n| {
-            let n = n.accesskit_node();
-            n.value().or(n.label()).map(|v| v.to_string())
-        })
-        .collect();
-    panic!("jamais affiché : {what}\nà l'écran : {shown:#?}");
-}
-
-fn saisir(c: &mut Client, label: &str, text: &str) {
-    c.get_by_label(label).focus();
-    c.step();
-    c.get_by_label(label).type_text(text);
-    c.step();
-}
-
-fn visible(c: &Client, text: &str) -> bool {
-    c.query_all_by_label_contains(text).next().is_some()
+    commun::client(&h.url)
 }
 
 fn connecter(c: &mut Client, (login, password): (&str, &str)) {
@@ -132,20 +90,20 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(visible(&c, "Consultations (1)"));
 
-    // An allergy added to the record; a bad date is refused here, the
-    // typed label kept.
+    // A surgical antecedent added to the record; a bad date is refused
+    // here, the typed label kept.
     c.get_by_label("Ajouter au dossier").click();
     c.step();
-    c.get_by_label("Allergie").click();
+    c.get_by_label("Antécédent").click();
     c.step();
-    saisir(&mut c, "Libellé", "Pénicilline");
-    saisir(&mut c, "Réaction", "urticaire");
+    saisir(&mut c, "Libellé", "Appendicectomie");
+    c.get_by_label("chirurgical").click();
     saisir(&mut c, "Date", "hier");
     c.get_by_label("Ajouter").click();
     jusqua(&mut c, "le refus de la date", |c| visible(c, "date «hier»"));
     assert_eq!(
         c.get_by_label("Libellé").value().as_deref(),
-        Some("Pénicilline")
+        Some("Appendicectomie")
     );
     c.get_by_label("Date").focus();
     c.step();
@@ -154,15 +112,44 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     c.key_press(egui::Key::Backspace);
     c.step();
     c.get_by_label("Ajouter").click();
+    jusqua(&mut c, "l'antécédent au dossier", |c| {
+        visible(c, "Appendicectomie (antécédent chirurgical)")
+    });
+    assert!(visible(&c, "Problèmes et antécédents (1)"));
+
+    // An allergy added, then changed: the form comes back filled with it.
+    c.get_by_label("Allergie").click();
+    c.step();
+    saisir(&mut c, "Libellé", "Pénicilline");
+    saisir(&mut c, "Réaction", "urticaire");
+    c.get_by_label("Ajouter").click();
     jusqua(&mut c, "l'allergie au dossier", |c| {
         visible(c, "Pénicilline : urticaire")
     });
     assert!(visible(&c, "Allergies (1)"));
+    let modifier = c.query_all_by_label("Modifier").count();
+    assert_eq!(modifier, 2, "one per entry");
+    // The allergy's line is the second (sections in order).
+    c.query_all_by_label("Modifier").nth(1).unwrap().click();
+    jusqua(&mut c, "le formulaire de modification", |c| {
+        c.query_by_label("Enregistrer la modification").is_some()
+    });
+    assert_eq!(
+        c.get_by_label("Réaction").value().as_deref(),
+        Some("urticaire")
+    );
+    saisir(&mut c, "Réaction", " géante");
+    c.get_by_label("Enregistrer la modification").click();
+    jusqua(&mut c, "l'allergie modifiée", |c| {
+        visible(c, "Pénicilline : urticaire géante")
+    });
+    assert!(visible(&c, "Allergies (1)"), "changed, not added");
     // Removed again (the host keeps it, marked).
-    c.get_by_label("Retirer").click();
+    c.query_all_by_label("Retirer").nth(1).unwrap().click();
     jusqua(&mut c, "l'allergie retirée", |c| {
         visible(c, "Allergies (0)")
     });
+    assert!(visible(&c, "Problèmes et antécédents (1)"));
 
     // The patient's DMP decisions for the care team: one click each.
     c.get_by_label("Ouvrir un épisode de soins").click();
@@ -222,8 +209,13 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     // (below the fold of the file: brought into view first)
     c.get_by_label("Ouvrir").scroll_to_me();
     c.run_steps(3);
+    let pages = |c: &Client| c.query_all_by_label("Page 1 / 1").count();
+    // The signed document's PDF is drawn under the editor already.
+    jusqua(&mut c, "le PDF signé dans la fenêtre", |c| pages(c) == 1);
     c.get_by_label("Ouvrir").click();
     jusqua(&mut c, "le PDF du document", |c| visible(c, "PDF : "));
+    // Its PDF first, drawn in the window.
+    jusqua(&mut c, "la page du PDF dans la fenêtre", |c| pages(c) == 2);
     let titres = |c: &Client| {
         c.query_all_by_label_contains("Compte rendu de consultation")
             .count()
@@ -236,6 +228,45 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         .click();
     // An N1 carries only its title in the CDA (its body is the PDF).
     jusqua(&mut c, "le contenu structuré", |c| titres(c) > avant);
+
+    c.get_by_label("Fermer").click();
+    c.run_steps(2);
+    assert!(
+        c.query_by_label("Contenu structuré du document (CDA)")
+            .is_none()
+    );
+
+    // Corrected: the editor comes back with the form as signed (not a new
+    // prefill), the sign-off stores version 2 and marks the first
+    // superseded; a superseded version cannot be corrected again.
+    c.get_by_label("Corriger").scroll_to_me();
+    c.run_steps(3);
+    c.get_by_label("Corriger").click();
+    jusqua(&mut c, "le formulaire signé", |c| {
+        visible(
+            c,
+            "Correction de « Compte rendu de consultation » (nouvelle version)",
+        ) && c.query_by_label("Texte *").is_some()
+    });
+    assert_eq!(
+        c.get_by_label("Texte *").value().as_deref(),
+        Some("Examen clinique normal.")
+    );
+    // No choice of type: only the form's title names it.
+    let noms: Vec<String> = c
+        .query_all_by_label_contains("Document non structuré")
+        .filter_map(|n| n.accesskit_node().label().map(|l| l.to_string()))
+        .collect();
+    assert!(noms.len() <= 1, "a correction keeps the type: {noms:?}");
+    saisir(&mut c, "Texte *", " Revoir dans 3 mois.");
+    c.get_by_label("Valider et signer").scroll_to_me();
+    c.run_steps(3);
+    c.get_by_label("Valider et signer").click();
+    jusqua(&mut c, "la nouvelle version dans la liste", |c| {
+        visible(c, "Documents (2)")
+    });
+    assert!(c.query_by_label("remplacé").is_some());
+    assert_eq!(c.query_all_by_label("Corriger").count(), 1);
 
     // The TBB.INS.02 dashboard of this month: she was seen (the
     // encounter) and her identity is now récupérée.
@@ -277,6 +308,10 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(visible(&c, "Périmètre crânien (cm)"));
     assert!(c.query_by_label("Courbes de croissance (OMS)").is_some());
+    // The birth place by its name, from the COG referential.
+    jusqua(&mut c, "le nom du lieu de naissance", |c| {
+        visible(c, "lieu de naissance Paris (75056)")
+    });
 
     // Aide > À propos: the technical version.
     c.get_by_label("Aide").click();
