@@ -5,7 +5,7 @@
 use crate::api::{Api, Slot};
 use crate::libelles;
 use egui::{Color32, RichText};
-use esculape_domain::agenda::AppointmentStatus;
+use esculape_domain::agenda::{Appointment, AppointmentStatus};
 use esculape_domain::calendar::{Day, LocalDateTime, format_time, parse_time};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,19 +20,6 @@ pub struct Praticien {
 pub struct Site {
     pub id: String,
     pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RendezVous {
-    pub id: String,
-    pub practitioner_id: String,
-    pub site_id: String,
-    pub patient_id: Option<String>,
-    pub start: LocalDateTime,
-    pub end: LocalDateTime,
-    pub reason: Option<String>,
-    pub status: AppointmentStatus,
-    pub version: i64,
 }
 
 #[derive(Default)]
@@ -53,11 +40,11 @@ pub struct Agenda {
     site: Option<String>,
     jour: Day,
     semaine: bool,
-    rdv: Slot<Vec<RendezVous>>,
-    rendez_vous: Vec<RendezVous>,
-    salle: Slot<Vec<RendezVous>>,
-    salle_attente: Vec<RendezVous>,
-    action: Slot<RendezVous>,
+    rdv: Slot<Vec<Appointment>>,
+    rendez_vous: Vec<Appointment>,
+    salle: Slot<Vec<Appointment>>,
+    salle_attente: Vec<Appointment>,
+    action: Slot<Appointment>,
     nouveau: NouveauRdv,
     /// Names of the patients seen in the agenda.
     noms: BTreeMap<String, String>,
@@ -208,7 +195,7 @@ impl Agenda {
         }
     }
 
-    fn nom(&self, r: &RendezVous) -> String {
+    fn nom(&self, r: &Appointment) -> String {
         match &r.patient_id {
             Some(id) => self.noms.get(id).cloned().unwrap_or_else(|| "…".into()),
             None => "(sans patient)".into(),
@@ -309,7 +296,7 @@ impl Agenda {
     }
 
     fn liste(&mut self, ui: &mut egui::Ui, api: &Api) {
-        let mut par_jour: BTreeMap<Day, Vec<RendezVous>> = BTreeMap::new();
+        let mut par_jour: BTreeMap<Day, Vec<Appointment>> = BTreeMap::new();
         for r in &self.rendez_vous {
             par_jour.entry(r.start.day()).or_default().push(r.clone());
         }

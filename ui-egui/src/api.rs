@@ -2,10 +2,12 @@
 //! background tokio runtime and comes back through a [`Pending`] that the
 //! UI thread polls once per frame: the window never waits on the network.
 
+use esculape_domain::agenda::Appointment;
 use esculape_domain::calendar::Day;
 use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance, SendingState};
 use esculape_domain::episode::{DmpConsultation, DmpFeeding};
-use esculape_domain::identity::{Identity, IdentityStatus};
+use esculape_domain::identity::Identity;
+pub use esculape_domain::identity::PatientSummary;
 use esculape_domain::record::EntryData;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -97,17 +99,6 @@ pub struct Session {
     pub user: User,
     #[serde(default)]
     pub password_expired: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct PatientSummary {
-    pub id: String,
-    pub birth_name: String,
-    pub used_name: Option<String>,
-    pub first_names: String,
-    pub birth_date: String,
-    pub sex: String,
-    pub status: IdentityStatus,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -482,7 +473,7 @@ impl Api {
         to: Day,
         practitioner: &str,
         site: &str,
-    ) -> Pending<Vec<crate::agenda::RendezVous>> {
+    ) -> Pending<Vec<Appointment>> {
         self.call(
             reqwest::Method::GET,
             &format!(
@@ -494,7 +485,7 @@ impl Api {
         )
     }
 
-    pub fn waiting_room(&self, site: &str, day: Day) -> Pending<Vec<crate::agenda::RendezVous>> {
+    pub fn waiting_room(&self, site: &str, day: Day) -> Pending<Vec<Appointment>> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/waiting-room?site={}&day={day}", encode(site)),
@@ -502,7 +493,7 @@ impl Api {
         )
     }
 
-    pub fn book(&self, body: serde_json::Value) -> Pending<crate::agenda::RendezVous> {
+    pub fn book(&self, body: serde_json::Value) -> Pending<Appointment> {
         self.call(reqwest::Method::POST, "/api/appointments", Some(body))
     }
 
@@ -512,7 +503,7 @@ impl Api {
         version: i64,
         start: esculape_domain::calendar::LocalDateTime,
         end: esculape_domain::calendar::LocalDateTime,
-    ) -> Pending<crate::agenda::RendezVous> {
+    ) -> Pending<Appointment> {
         self.call(
             reqwest::Method::PUT,
             &format!("/api/appointments/{id}"),
@@ -524,7 +515,7 @@ impl Api {
         &self,
         id: &str,
         status: esculape_domain::agenda::AppointmentStatus,
-    ) -> Pending<crate::agenda::RendezVous> {
+    ) -> Pending<Appointment> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/appointments/{id}/status"),
@@ -533,7 +524,10 @@ impl Api {
     }
 
     /// The TBB.INS.02 columns of a month (`AAAA-MM`).
-    pub fn indicateurs_ins(&self, mois: &str) -> Pending<Vec<crate::tableau::Colonne>> {
+    pub fn indicateurs_ins(
+        &self,
+        mois: &str,
+    ) -> Pending<Vec<esculape_domain::indicateurs::IndicateursIns>> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/indicateurs/ins?mois={}", encode(mois)),

@@ -4,28 +4,7 @@
 
 use crate::api::{Api, Slot};
 use egui::RichText;
-use serde::Deserialize;
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Compte {
-    pub nombre: i64,
-    pub taux: f64,
-}
-
-/// One column of the table (`GET /api/indicateurs/ins`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Colonne {
-    pub mois: String,
-    pub rpps: String,
-    pub finess: String,
-    pub tout_le_cabinet: bool,
-    pub patients_vus: i64,
-    pub provisoire: Compte,
-    pub recuperee: Compte,
-    pub validee: Compte,
-    pub qualifiee: Compte,
-    pub qualifiee_procedure_transitoire: Compte,
-}
+use esculape_domain::indicateurs::{Compte, IndicateursIns};
 
 /// `AAAA-MM` of the month before.
 fn mois_precedent(mois: &str) -> Option<String> {
@@ -42,15 +21,15 @@ fn mois_precedent(mois: &str) -> Option<String> {
 }
 
 /// Which count of a column a row shows.
-type Ligne = fn(&Colonne) -> &Compte;
+type Ligne = fn(&IndicateursIns) -> &Compte;
 
 pub struct Tableau {
     mois: String,
     /// "" = tout le cabinet, "rpps:…" or "finess:…".
     filtre: String,
-    courant: Slot<Vec<Colonne>>,
-    precedent: Slot<Vec<Colonne>>,
-    colonnes: (Vec<Colonne>, Vec<Colonne>),
+    courant: Slot<Vec<IndicateursIns>>,
+    precedent: Slot<Vec<IndicateursIns>>,
+    colonnes: (Vec<IndicateursIns>, Vec<IndicateursIns>),
     demande: Option<String>,
     erreur: Option<String>,
 }
@@ -149,7 +128,7 @@ impl Tableau {
         if let Some(e) = &self.erreur {
             ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
         }
-        let pick = |cols: &[Colonne]| -> Colonne {
+        let pick = |cols: &[IndicateursIns]| -> IndicateursIns {
             cols.iter()
                 .find(|c| match self.filtre.split_once(':') {
                     None => c.tout_le_cabinet,
@@ -160,7 +139,7 @@ impl Tableau {
                 .unwrap_or_default()
         };
         let (a, b) = (pick(&self.colonnes.0), pick(&self.colonnes.1));
-        let titre = |c: &Colonne, m: &str| {
+        let titre = |c: &IndicateursIns, m: &str| {
             if c.mois.is_empty() {
                 m.to_string()
             } else {

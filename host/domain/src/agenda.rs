@@ -146,6 +146,22 @@ impl AppointmentStatus {
     }
 }
 
+/// A booked appointment, as stored and as the API gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: String,
+    pub practitioner_id: String,
+    pub site_id: String,
+    pub patient_id: Option<String>,
+    pub start: LocalDateTime,
+    pub end: LocalDateTime,
+    pub reason: Option<String>,
+    pub status: AppointmentStatus,
+    /// When the patient was marked arrived (Unix ms).
+    pub arrived_at: Option<i64>,
+    pub version: i64,
+}
+
 /// An appointment request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAppointment {

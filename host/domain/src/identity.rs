@@ -514,6 +514,18 @@ impl Identity {
     }
 }
 
+/// One patient found by the search: what a result line shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientSummary {
+    pub id: String,
+    pub birth_name: String,
+    pub used_name: Option<String>,
+    pub first_names: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub status: IdentityStatus,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod cog;
 pub mod document;
 pub mod episode;
 pub mod identity;
+pub mod indicateurs;
 pub mod record;
 
 pub use account::{AccountError, PasswordPolicy, Role, StructureKind};

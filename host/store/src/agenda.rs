@@ -9,6 +9,7 @@
 use crate::audit;
 use crate::db::{Backend, Store};
 use crate::{Actor, Result, StoreError, new_id};
+pub use esculape_domain::agenda::Appointment;
 use esculape_domain::agenda::{AppointmentStatus, Availability, NewAppointment};
 use esculape_domain::{Day, LocalDateTime, Role};
 use sqlx::Row;
@@ -20,21 +21,6 @@ pub struct AvailabilityRec {
     pub id: String,
     #[serde(flatten)]
     pub availability: Availability,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Appointment {
-    pub id: String,
-    pub practitioner_id: String,
-    pub site_id: String,
-    pub patient_id: Option<String>,
-    pub start: LocalDateTime,
-    pub end: LocalDateTime,
-    pub reason: Option<String>,
-    pub status: AppointmentStatus,
-    /// When the patient was marked arrived (Unix ms).
-    pub arrived_at: Option<i64>,
-    pub version: i64,
 }
 
 /// A free slot of a practitioner.

@@ -12,32 +12,7 @@ use crate::{Actor, Result, StoreError, audit};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// One column of the TBB.INS.02 table.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct IndicateursIns {
-    /// `AAAA-MM`.
-    pub mois: String,
-    /// Empty with `finess`: the whole practice (the first column); empty
-    /// alone: encounters by an account without RPPS.
-    pub rpps: String,
-    pub finess: String,
-    /// The whole practice (each patient counted once).
-    pub tout_le_cabinet: bool,
-    pub patients_vus: i64,
-    pub provisoire: Compte,
-    pub recuperee: Compte,
-    pub validee: Compte,
-    pub qualifiee: Compte,
-    /// Rate relative to the qualified identities.
-    pub qualifiee_procedure_transitoire: Compte,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Compte {
-    pub nombre: i64,
-    /// Percent, one decimal.
-    pub taux: f64,
-}
+pub use esculape_domain::indicateurs::{Compte, IndicateursIns};
 
 fn taux(n: i64, of: i64) -> f64 {
     if of == 0 {

@@ -25,16 +25,7 @@ pub struct PatientRecord {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PatientSummary {
-    pub id: String,
-    pub birth_name: String,
-    pub used_name: Option<String>,
-    pub first_names: String,
-    pub birth_date: String,
-    pub sex: String,
-    pub status: IdentityStatus,
-}
+pub use esculape_domain::identity::PatientSummary;
 
 fn b(v: bool) -> i64 {
     v as i64
