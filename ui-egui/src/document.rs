@@ -377,6 +377,14 @@ impl Editeur {
                     self.erreur = None;
                     if self.envoi_signe {
                         self.signe = true;
+                        // Signing again from this form corrects what was
+                        // just signed (next version), never a duplicate.
+                        if let (Some(id), Some(titre)) = (
+                            v["document"]["id"].as_str(),
+                            v["document"]["title"].as_str(),
+                        ) {
+                            self.remplace = Some((id.to_string(), titre.to_string()));
+                        }
                     }
                 }
                 // The form stays as typed: nothing is lost on a refusal.

@@ -267,6 +267,20 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(c.query_by_label("remplacé").is_some());
     assert_eq!(c.query_all_by_label("Corriger").count(), 1);
+    // Signing again from the same form corrects the version just signed
+    // (version 3), it does not add a duplicate document.
+    jusqua(&mut c, "l'éditeur sur la version signée", |c| {
+        visible(
+            c,
+            "Correction de « Compte rendu de consultation » (nouvelle version)",
+        )
+    });
+    c.get_by_label("Valider et signer").click();
+    jusqua(&mut c, "la troisième version", |c| {
+        visible(c, "Documents (3)")
+    });
+    assert_eq!(c.query_all_by_label("remplacé").count(), 2);
+    assert_eq!(c.query_all_by_label("Corriger").count(), 1);
 
     // The TBB.INS.02 dashboard of this month: she was seen (the
     // encounter) and her identity is now récupérée.
