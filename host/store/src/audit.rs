@@ -67,13 +67,56 @@ pub(crate) async fn append(
             .execute(&mut **tx)
             .await?;
     }
-    let last = sqlx::query("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
+    let (seq, prev_hash) = last_event(&mut **tx)
+        .await?
+        .unwrap_or((0, GENESIS.to_string()));
+    let event = new_event(seq + 1, actor, action, patient_id, detail, prev_hash);
+    sqlx::query(
+        "INSERT INTO audit_event (seq, at, actor, action, patient_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.seq)
+    .bind(event.at)
+    .bind(event.actor.clone())
+    .bind(event.action.clone())
+    .bind(event.patient_id.clone())
+    .bind(event.detail.clone())
+    .bind(event.prev_hash.clone())
+    .bind(event.hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(event)
+}
+
+/// Insert an event only if the event it chains to is still the last one:
+/// `$9`/`$10` name that event (seq, hash), and `seq` being the key turns a
+/// concurrent append of the same seq into no row rather than a fork.
+const APPEND_AFTER: &str = "INSERT INTO audit_event (seq, at, actor, action, patient_id, detail, prev_hash, hash) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+     WHERE EXISTS (SELECT 1 FROM audit_event WHERE seq = $9 AND hash = $10) \
+     ON CONFLICT (seq) DO NOTHING";
+
+/// The last event of the trail (seq, hash), if any.
+async fn last_event<'c, E>(conn: E) -> Result<Option<(i64, String)>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(conn)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)? + 1, row.try_get::<String, _>(1)?),
-        None => (1, GENESIS.to_string()),
-    };
+    Ok(match row {
+        Some(row) => Some((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?)),
+        None => None,
+    })
+}
+
+fn new_event(
+    seq: i64,
+    actor: &Actor,
+    action: &str,
+    patient_id: Option<&str>,
+    detail: &str,
+    prev_hash: String,
+) -> AuditEvent {
     let at = crate::now_millis();
     let hash = event_hash(
         seq,
@@ -84,20 +127,7 @@ pub(crate) async fn append(
         detail,
         &prev_hash,
     );
-    sqlx::query(
-        "INSERT INTO audit_event (seq, at, actor, action, patient_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(actor.user_id.clone())
-    .bind(action.to_string())
-    .bind(patient_id.map(str::to_string))
-    .bind(detail.to_string())
-    .bind(prev_hash.clone())
-    .bind(hash.clone())
-    .execute(&mut **tx)
-    .await?;
-    Ok(AuditEvent {
+    AuditEvent {
         seq,
         at,
         actor: actor.user_id.clone(),
@@ -106,7 +136,7 @@ pub(crate) async fn append(
         detail: detail.into(),
         prev_hash,
         hash,
-    })
+    }
 }
 
 /// What `verify` found.
@@ -144,6 +174,15 @@ const SELECT: &str =
 impl Store {
     /// Append one event on its own (an access decided outside the store:
     /// a refusal, a listing).
+    ///
+    /// Reads are traced this way on every open chart and every keystroke
+    /// of a search, so it is one statement, committed on its own (durable
+    /// before the caller returns anything): it chains to the head this
+    /// process last wrote and lands only if that head is still the last
+    /// event ([`APPEND_AFTER`]). When another host process or one of this
+    /// process's transactions moved the head, the statement writes
+    /// nothing, the head is read again and the append is retried; the
+    /// locked transaction of [`append`] is the last resort.
     pub async fn trace(
         &self,
         actor: &Actor,
@@ -152,10 +191,50 @@ impl Store {
         detail: &str,
     ) -> Result<()> {
         let _g = self.audit_lock.lock().await;
+        for _ in 0..2 {
+            let head = match self.cached_head() {
+                Some(h) => Some(h),
+                None => last_event(&self.pool).await?,
+            };
+            let Some((seq, prev_hash)) = head else {
+                break; // empty trail: the locked path writes the first event
+            };
+            let event = new_event(seq + 1, actor, action, patient_id, detail, prev_hash);
+            let written = sqlx::query(APPEND_AFTER)
+                .bind(event.seq)
+                .bind(event.at)
+                .bind(event.actor.clone())
+                .bind(event.action.clone())
+                .bind(event.patient_id.clone())
+                .bind(event.detail.clone())
+                .bind(event.prev_hash.clone())
+                .bind(event.hash.clone())
+                .bind(seq)
+                .bind(event.prev_hash.clone())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            if written == 1 {
+                self.set_cached_head(Some((event.seq, event.hash)));
+                return Ok(());
+            }
+            self.set_cached_head(None);
+        }
         let mut tx = self.begin().await?;
-        append(&mut tx, self.backend, actor, action, patient_id, detail).await?;
+        let event = append(&mut tx, self.backend, actor, action, patient_id, detail).await?;
         tx.commit().await?;
+        self.set_cached_head(Some((event.seq, event.hash)));
         Ok(())
+    }
+
+    fn cached_head(&self) -> Option<(i64, String)> {
+        self.audit_head.lock().ok().and_then(|h| h.clone())
+    }
+
+    fn set_cached_head(&self, head: Option<(i64, String)>) {
+        if let Ok(mut h) = self.audit_head.lock() {
+            *h = head;
+        }
     }
 
     /// Walk the whole chain.

@@ -19,6 +19,10 @@ pub struct Store {
     /// Serialises audit appends within this process (SQLite has one
     /// writer anyway; PostgreSQL also takes a table lock, for other hosts).
     pub(crate) audit_lock: tokio::sync::Mutex<()>,
+    /// The last audit event this process wrote (seq, hash), read and
+    /// written under `audit_lock`: [`Store::trace`] chains to it in one
+    /// statement. May be stale; the statement checks it.
+    pub(crate) audit_head: std::sync::Mutex<Option<(i64, String)>>,
     /// The SQLite checkpoint task, stopped with the store.
     checkpointer: Option<tokio::task::AbortHandle>,
     /// Wall clock in Unix milliseconds (tests move it to expire passwords,
@@ -116,6 +120,7 @@ impl Store {
             pool,
             backend,
             audit_lock: tokio::sync::Mutex::new(()),
+            audit_head: Default::default(),
             checkpointer,
             clock: std::sync::Arc::new(crate::now_millis),
             search: Default::default(),

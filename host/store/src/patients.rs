@@ -112,12 +112,12 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 }
 
 pub(crate) async fn fetch_record(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
 ) -> Result<PatientRecord> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM patient WHERE id = $1"))
         .bind(id.to_string())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(conn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))?;
     row_record(&row)
@@ -262,11 +262,8 @@ impl Store {
 
     /// Read a patient; traced as `patient.read`.
     pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord> {
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
-        let rec = fetch_record(&mut tx, id).await?;
-        audit::append(&mut tx, self.backend, actor, "patient.read", Some(id), "").await?;
-        tx.commit().await?;
+        let rec = fetch_record(&mut *self.pool.acquire().await?, id).await?;
+        self.trace(actor, "patient.read", Some(id), "").await?;
         Ok(rec)
     }
 
@@ -358,8 +355,8 @@ impl Store {
     /// `patient.search` (the query text and the number of results).
     ///
     /// Answered from the in-memory index ([`crate::search`]) once it has
-    /// read the patients changed since its last search; the trace commits
-    /// as reads do ([`Store::begin_read`]).
+    /// read the patients changed since its last search; the trace is one
+    /// statement ([`Store::trace`]).
     pub async fn search_patients(
         &self,
         actor: &Actor,
@@ -388,19 +385,8 @@ impl Store {
                 &b.id,
             ))
         });
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
         let detail = format!("requête «{}», {} résultat(s)", query.trim(), out.len());
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "patient.search",
-            None,
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        self.trace(actor, "patient.search", None, &detail).await?;
         Ok(out)
     }
 

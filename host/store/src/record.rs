@@ -591,27 +591,20 @@ impl Store {
         limits: Option<(i64, i64)>,
     ) -> Result<Chart> {
         let (enc_limit, doc_limit) = limits.unwrap_or((i64::MAX, i64::MAX));
-        // The trace is written in its own short transaction while the
-        // parts are read on three other pooled connections: a chart is a
-        // dozen statements, and their round trips overlap instead of adding
-        // up. Nothing is returned unless the trace committed; an unknown
-        // patient is refused untraced. The parts may straddle a concurrent
+        // The identity is read, then the trace appended (one statement,
+        // `Store::trace`), while the parts are read on three other pooled
+        // connections: a chart is a dozen statements, and their round trips
+        // overlap instead of adding up. Nothing is returned unless the trace
+        // committed; an unknown patient is refused untraced. The parts may straddle a concurrent
         // write; each is whole.
         let pool = &self.pool;
         let traced = async {
-            let _g = self.audit_lock.lock().await;
-            let mut tx = self.begin_read().await?;
-            let patient = crate::patients::fetch_record(&mut tx, patient_id).await?;
-            audit::append(
-                &mut tx,
-                self.backend,
-                actor,
-                "dossier.read",
-                Some(patient_id),
-                "",
-            )
-            .await?;
-            tx.commit().await?;
+            let patient = {
+                let mut c = pool.acquire().await?;
+                crate::patients::fetch_record(&mut c, patient_id).await?
+            };
+            self.trace(actor, "dossier.read", Some(patient_id), "")
+                .await?;
             Ok::<_, StoreError>(patient)
         };
         let summary = async {

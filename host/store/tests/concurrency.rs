@@ -125,3 +125,62 @@ async fn two_hosts_never_double_book_a_practitioner() {
         assert_eq!(stored.len(), booked.len(), "{n}");
     }
 }
+
+/// Reads are traced by one chained statement that may find the head moved
+/// by the other host or by a write; writes, failed writes and reads of two
+/// hosts still leave one unbroken chain with every committed event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hosts_keep_one_audit_chain() {
+    use esculape_domain::{IdentityStatus, Sex};
+    for t in testing::both().await {
+        let n = t.name;
+        let a = Arc::new(Store::connect(&t.url).await.unwrap());
+        let b = Arc::new(Store::connect(&t.url).await.unwrap());
+        let mut tasks = vec![];
+        for w in 0..4 {
+            let store = if w % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                let actor = Actor::system();
+                let mut written = 0;
+                for i in 0..30 {
+                    if i % 5 == 0 {
+                        let id = testing::identity("CHAINE", &["ALICE"], "1990-01-01", Sex::Female);
+                        store.create_patient(&actor, id).await.unwrap();
+                        written += 1;
+                    } else if i % 7 == 0 {
+                        // Appends its event, then the schema refuses the row:
+                        // the event is rolled back with it.
+                        let mut bad = testing::identity("X", &["Y"], "1990-01-01", Sex::Female);
+                        bad.attributes.douteuse = true;
+                        bad.status = IdentityStatus::Qualifiee;
+                        assert!(store.create_patient(&actor, bad).await.is_err());
+                    } else {
+                        store
+                            .trace(&actor, "test.lecture", None, &format!("{w}-{i}"))
+                            .await
+                            .unwrap();
+                        written += 1;
+                    }
+                }
+                written
+            }));
+        }
+        let mut expected = 0;
+        for t in tasks {
+            expected += t.await.unwrap();
+        }
+        let report = t.store.verify_audit().await.unwrap();
+        assert!(report.is_intact(), "{n}: {report:?}");
+        assert_eq!(report.events, expected, "{n}: every committed event, once");
+        // The host that did not write last still appends after the head.
+        a.trace(&Actor::system(), "test.lecture", None, "après")
+            .await
+            .unwrap();
+        b.trace(&Actor::system(), "test.lecture", None, "après")
+            .await
+            .unwrap();
+        let report = t.store.verify_audit().await.unwrap();
+        assert!(report.is_intact(), "{n}: {report:?}");
+        assert_eq!(report.events, expected + 2, "{n}");
+    }
+}
