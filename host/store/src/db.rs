@@ -146,8 +146,9 @@ impl Store {
         &self.pool
     }
 
-    /// Start the transaction of a read that only appends its trace (a
-    /// chart, a list, a search). On PostgreSQL it commits without waiting
+    /// Start the transaction of a read that must see its rows and append
+    /// its trace together (document lists, exports; a chart or a search is
+    /// traced by [`Store::trace`] instead). On PostgreSQL it commits without waiting
     /// for the WAL flush (`synchronous_commit = off`, this transaction
     /// only): a server crash may lose the last fraction of a second of such
     /// traces, never a change of data, and the chain stays whole, as SQLite
