@@ -337,12 +337,48 @@ async fn produce_preview_sign_correct_on_both_databases() {
         )
         .await;
         assert_eq!(doc["document"]["type_code"], "CERT_DECL", "{name}");
-        // The vaccination note from a scanned box (no value sets in this
-        // home: the plugin's built-in codes of the JDV).
+        // The vaccination note from a photo of the box (no value sets in
+        // this home: the plugin's built-in codes of the JDV). The host reads
+        // the DataMatrix; a picture without one is refused in French.
+        use esculape_datamatrix::exemple;
+        let photo = exemple::jpeg(&exemple::photo(exemple::GS1, 8, 17.0, 30));
+        let (s, lu) = a
+            .call(
+                "POST",
+                "/api/datamatrix",
+                Some(&serde_json::json!({"image": B64.encode(&photo)}).to_string()),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {lu}");
+        assert_eq!(lu["texte"], exemple::GS1, "{name}");
+        let blank = exemple::sans_code();
+        let (s, e) = a
+            .call(
+                "POST",
+                "/api/datamatrix",
+                Some(&serde_json::json!({"image": B64.encode(&blank)}).to_string()),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{name}: {e}");
+        assert!(
+            e["erreur"].as_str().unwrap().contains("aucun DataMatrix"),
+            "{e}"
+        );
+        let (s, e) = a
+            .call(
+                "POST",
+                "/api/datamatrix",
+                Some(r#"{"image": "pas du base64 !"}"#),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{name}: {e}");
         let vac = serde_json::json!({
             "plugin": "fr.esculape.doc.vac-note",
             "valeurs": {
-                "datamatrix": "(01)03400932857241(17)281231(10)3A1234",
+                "datamatrix": lu["texte"],
                 "date": "2026-11-20", "vaccin": "Vaccin tétanique", "atc": "J07AM01",
                 "atc_libelle": "anatoxine tétanique", "voie": "20035000", "rang": 2,
             },

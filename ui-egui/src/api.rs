@@ -27,6 +27,9 @@ pub enum ApiError {
     Format(String),
     #[error("requête interrompue")]
     Interrompue,
+    /// A file of the user's that could not be read.
+    #[error("{0}")]
+    Fichier(String),
 }
 
 /// A call in flight.
@@ -269,6 +272,34 @@ impl Api {
             tokio::task::spawn_blocking(f)
                 .await
                 .map_err(|_| ApiError::Interrompue)
+        })
+    }
+
+    /// The GS1 string of the DataMatrix on a photo or scan of a medicine
+    /// box (PNG or JPEG file): the file is read and sent in the
+    /// background, the host decodes it.
+    pub fn datamatrix(&self, fichier: std::path::PathBuf) -> Pending<String> {
+        use base64::Engine as _;
+        let inner = self.0.clone();
+        let url = format!("{}/api/datamatrix", inner.base);
+        let token = self.token();
+        self.spawn(async move {
+            let lu = fichier.clone();
+            let bytes = tokio::task::spawn_blocking(move || std::fs::read(&lu))
+                .await
+                .map_err(|_| ApiError::Interrompue)?
+                .map_err(|e| {
+                    ApiError::Fichier(format!("photo non lue ({}) : {e}", fichier.display()))
+                })?;
+            let body = serde_json::json!({
+                "image": base64::engine::general_purpose::STANDARD.encode(bytes),
+            });
+            let v: serde_json::Value =
+                send(&inner.http, reqwest::Method::POST, &url, token, Some(body)).await?;
+            v["texte"]
+                .as_str()
+                .map(String::from)
+                .ok_or_else(|| ApiError::Format("texte du DataMatrix absent".into()))
         })
     }
 

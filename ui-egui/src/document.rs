@@ -311,6 +311,79 @@ pub struct Editeur {
     valeurs_signees: Option<Map<String, Value>>,
     /// The preview's PDF, drawn in the window.
     vue: crate::pdf::VuePdf,
+    /// A photo of the medicine box, for the [`CHAMP_DATAMATRIX`] field.
+    photo: PhotoBoite,
+}
+
+/// The form field a 2D reader types a medicine box's GS1 DataMatrix into
+/// (vaccination note): the editor also offers to read it from a photo.
+pub const CHAMP_DATAMATRIX: &str = "datamatrix";
+
+/// Reading a box's DataMatrix from a picture file (typed path or file
+/// dropped on the window); the host decodes it.
+#[derive(Default)]
+struct PhotoBoite {
+    chemin: String,
+    lecture: Slot<String>,
+    erreur: Option<String>,
+}
+
+impl PhotoBoite {
+    fn lire(&mut self, api: &Api) {
+        let chemin = self.chemin.trim();
+        if chemin.is_empty() {
+            self.erreur = Some("indiquez le fichier de la photo (PNG ou JPEG)".into());
+            return;
+        }
+        self.erreur = None;
+        self.lecture.set(api.datamatrix(chemin.into()));
+    }
+
+    /// The row under the DataMatrix field; what was read goes into it.
+    fn show(&mut self, ui: &mut egui::Ui, api: &Api, saisie: &mut Saisie) {
+        if let Some(r) = self.lecture.take() {
+            match r {
+                Ok(texte) => {
+                    saisie.textes.insert(CHAMP_DATAMATRIX.into(), texte);
+                }
+                // What was in the field stays.
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        // A picture dropped on the window is read at once.
+        let depose = ui
+            .ctx()
+            .input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
+        if let Some(p) = depose {
+            self.chemin = p.display().to_string();
+            self.lire(api);
+        }
+        let l = ui.label("Photo de la boîte");
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.chemin)
+                        .hint_text("fichier PNG ou JPEG, ou glissez la photo ici")
+                        .desired_width(300.0),
+                )
+                .labelled_by(l.id);
+                let libre = !self.lecture.busy();
+                if ui
+                    .add_enabled(libre, egui::Button::new("Lire la photo"))
+                    .clicked()
+                {
+                    self.lire(api);
+                }
+                if self.lecture.busy() {
+                    ui.spinner();
+                    ui.label("Lecture du DataMatrix…");
+                }
+            });
+            if let Some(e) = &self.erreur {
+                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+            }
+        });
+    }
 }
 
 impl Editeur {
@@ -319,6 +392,7 @@ impl Editeur {
             || self.chargement.busy()
             || self.envoi.busy()
             || self.reprise.busy()
+            || self.photo.lecture.busy()
             || self.vue.occupe()
     }
 
@@ -463,6 +537,10 @@ impl Editeur {
                     };
                     champ(ui, &mut self.saisie, c, l.id);
                     ui.end_row();
+                    if c.cle == CHAMP_DATAMATRIX {
+                        self.photo.show(ui, api, &mut self.saisie);
+                        ui.end_row();
+                    }
                 }
             });
             ui.horizontal(|ui| {

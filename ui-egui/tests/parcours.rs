@@ -335,6 +335,73 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
 }
 
 #[test]
+fn a_photo_of_the_vaccine_box_fills_the_datamatrix_of_the_vaccination_note() {
+    use esculape_datamatrix::exemple;
+    let h = hote::demarrer();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("boite.jpg");
+    std::fs::write(
+        &photo,
+        exemple::jpeg(&exemple::photo(exemple::GS1, 8, -12.0, 30)),
+    )
+    .unwrap();
+    let sans_code = dir.path().join("mur.png");
+    std::fs::write(&sans_code, exemple::sans_code()).unwrap();
+
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+    c.get_by_label("Nouveau document").click();
+    jusqua(&mut c, "les types de documents", |c| {
+        visible(c, "Note de vaccination")
+    });
+    c.get_by_label_contains("Note de vaccination").click();
+    jusqua(&mut c, "le formulaire", |c| {
+        c.query_by_label("Photo de la boîte").is_some()
+    });
+    let datamatrix = |c: &Client| {
+        c.get_by_label("DataMatrix de la boîte (lecteur)")
+            .value()
+            .unwrap_or_default()
+    };
+    // A picture without a code: said in French, the field untouched.
+    saisir(
+        &mut c,
+        "Photo de la boîte",
+        &sans_code.display().to_string(),
+    );
+    c.get_by_label("Lire la photo").click();
+    jusqua(&mut c, "le refus", |c| {
+        visible(c, "aucun DataMatrix lisible")
+    });
+    assert_eq!(datamatrix(&c), "");
+    // The photo of the box dropped on the window: the field holds what a
+    // 2D reader would type.
+    #[derive(Debug)]
+    struct Deposee(std::path::PathBuf);
+    impl egui::DroppedFile for Deposee {
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|e| e.to_string())
+        }
+    }
+    c.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Deposee(photo.clone())));
+    c.step();
+    jusqua(&mut c, "le DataMatrix lu", |c| {
+        datamatrix(c) == exemple::GS1
+    });
+    assert!(!visible(&c, "aucun DataMatrix lisible"));
+    assert_eq!(
+        c.get_by_label("Photo de la boîte").value().as_deref(),
+        Some(photo.display().to_string().as_str())
+    );
+}
+
+#[test]
 fn with_a_slow_insi_the_window_keeps_answering() {
     let h = hote::demarrer();
     // The ANS scenario LGC.DMP/UX.10.01 runs with 3 s of latency.

@@ -127,3 +127,34 @@ pub(crate) async fn pdf(
     })?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }
+
+/// A photo or scan of a medicine box, base64 (PNG or JPEG).
+#[derive(serde::Deserialize)]
+pub(crate) struct ImageBoite {
+    image: String,
+}
+
+/// The DataMatrix of a medicine box read from a picture (SC.VACC/NOTE.05):
+/// the GS1 string as a 2D reader types it, for the vaccination note's
+/// `datamatrix` field. No patient data: nothing to trace.
+pub(crate) async fn datamatrix(
+    _me: Me,
+    body: Result<Json<ImageBoite>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(b) = body?;
+    let bytes = B64
+        .decode(b.image.trim())
+        .map_err(|_| ApiError::invalid("image : contenu base64 attendu"))?;
+    // Seconds of work on a large photo: off the async threads.
+    let texte = tokio::task::spawn_blocking(move || esculape_datamatrix::lire(&bytes))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "interne",
+                "la lecture de l'image a échoué",
+            )
+        })?
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(Json(serde_json::json!({ "texte": texte })))
+}

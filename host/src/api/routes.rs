@@ -124,6 +124,7 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)),
         route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body("DemandeDocument"),
         route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body("DemandeDocument"),
+        route("POST", "/api/datamatrix", Medical, "Lire le DataMatrix GS1 d'une boîte de médicament sur une photo ou un scan (PNG ou JPEG en base64): la chaîne que taperait un lecteur 2D", post(documents::datamatrix)).body("ImageBoite").limit(MAX_DOCUMENT_BODY_BYTES),
         route("GET", "/api/documents/{id}/form", Medical, "Le formulaire dont un document produit ici a été signé (module et valeurs), pour le corriger", get(documents::formulaire_signe)),
         route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1, la copie PDF d'un CDA N3)", get(documents::pdf)),
         route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),

@@ -50,6 +50,7 @@ pub fn demarrer() -> Hote {
     let h = esculape_sdk_testing::Harness::new();
     h.install_crate("esculape-plugin-ins").unwrap();
     h.install_crate("esculape-plugin-doc-generique").unwrap();
+    h.install_crate("esculape-plugin-doc-vac-note").unwrap();
     let home = h.home().to_path_buf();
     std::fs::create_dir_all(home.join("trusted-keys")).unwrap();
     std::fs::write(home.join("trusted-keys/k.pub"), h.key.public_hex()).unwrap();
