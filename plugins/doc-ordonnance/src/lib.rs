@@ -263,9 +263,16 @@ pub fn produire(
             ("1.2.250.1.213.1.1.1.39".into(), Some("2024.01".into())),
         ],
     );
-    // The prescription day, then its signature time.
-    let day = header.effective_time[..8].to_string();
-    header.service_start = day.clone();
+    // The prescription day, then its signature time. The day starts at
+    // midnight in the signature's time zone: a bare date reads as UTC, and
+    // an ordonnance signed between midnight and one in Paris would end
+    // before it began.
+    let et = header.effective_time.clone();
+    let day = et.get(..8).unwrap_or(&et).to_string();
+    header.service_start = match et.get(14..) {
+        Some(zone) => format!("{day}000000{zone}"),
+        None => day.clone(),
+    };
     header.service_end = Some(header.effective_time.clone());
     let when = header.effective_time.clone();
     let doc_id = header.id.clone();
