@@ -7,8 +7,9 @@
 
 use crate::api::AppState;
 use crate::wit;
+use esculape_domain::Day;
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance};
-use esculape_domain::record::EntryData;
+use esculape_domain::record::{EntryData, MeasureKind};
 use esculape_runtime::api::document::exports::esculape::plugin::document_type::{
     CdaLevel, Context, Description, Field, FormValue,
 };
@@ -511,11 +512,12 @@ pub async fn produire(
         version,
     )
     .await?;
-    let d = dossier(&state.store, actor, patient_id).await?;
+    let chart = state.store.chart(actor, patient_id).await?;
+    let d = Dossier::from_chart(&chart);
     let rt = state.runtime.clone();
     let plugin = demande.plugin.clone();
     let form = values(&demande.valeurs);
-    let (desc, produced, rendered): (Description, _, _) = blocking(move || {
+    let (desc, mut produced, rendered): (Description, _, _) = blocking(move || {
         let client = rt.document(&plugin)?;
         let desc = client.describe()?;
         let produced = client.produce(CallContext::for_patient(Arc::new(d)), &ctx, &form)?;
@@ -580,7 +582,7 @@ pub async fn produire(
             plugin: demande.plugin.clone(),
             valeurs: demande.valeurs.clone(),
         };
-        Some(match &demande.remplace {
+        let meta = match &demande.remplace {
             Some(prev) => {
                 state
                     .store
@@ -593,7 +595,19 @@ pub async fn produire(
                     .add_signed_document(actor, patient_id, new, produced.cda.clone(), Some(&form))
                     .await?
             }
-        })
+        };
+        produced.notices.extend(
+            reporter_mesures(
+                &state.store,
+                actor,
+                patient_id,
+                &demande.valeurs,
+                &chart.entries,
+                act,
+            )
+            .await,
+        );
+        Some(meta)
     } else {
         state
             .store
@@ -610,6 +624,78 @@ pub async fn produire(
         level,
         meta,
     })
+}
+
+/// The form keys of measures (kg, cm, cm): a signed document that carries
+/// them (a child's exam report, a health certificate, the child's
+/// measures) took them on the day of its `date_examen` or `date` field, or
+/// else on the day it is signed.
+const MESURES_DE_FORMULAIRE: &[(&str, MeasureKind, &str)] = &[
+    ("poids", MeasureKind::Poids, "poids"),
+    ("taille", MeasureKind::Taille, "taille"),
+    (
+        "perimetre_cranien",
+        MeasureKind::PerimetreCranien,
+        "périmètre crânien",
+    ),
+];
+
+/// Records in the chart the measures of a signed form that the chart has
+/// not got for that day (an edited value there stays as edited), so that
+/// the growth charts and the next forms (a CS9 after the 9th month's exam
+/// report) have them. What was recorded, or not, is said in the notices;
+/// the document is signed either way.
+async fn reporter_mesures(
+    store: &Store,
+    actor: &Actor,
+    patient_id: &str,
+    valeurs: &serde_json::Map<String, serde_json::Value>,
+    existantes: &[esculape_store::record::Entry],
+    signe_le: Day,
+) -> Vec<String> {
+    let jour = ["date_examen", "date"]
+        .iter()
+        .find_map(|k| valeurs.get(*k)?.as_str().and_then(|s| Day::parse(s).ok()))
+        .unwrap_or(signe_le);
+    let mut reportees = vec![];
+    let mut notices = vec![];
+    for (cle, kind, libelle) in MESURES_DE_FORMULAIRE {
+        let value = match valeurs.get(*cle) {
+            Some(serde_json::Value::Number(n)) => n.as_f64(),
+            Some(serde_json::Value::String(t)) => t.trim().replace(',', ".").parse().ok(),
+            _ => None,
+        };
+        let Some(value) = value else { continue };
+        let deja = existantes.iter().any(|e| {
+            matches!(&e.data, EntryData::Mesure { measure, date, .. } if measure == kind && *date == jour)
+        });
+        if deja {
+            continue;
+        }
+        let data = EntryData::Mesure {
+            measure: *kind,
+            value,
+            date: jour,
+        };
+        match store.add_entry(actor, patient_id, None, data).await {
+            Ok(_) => reportees.push(format!(
+                "{libelle} {} {}",
+                value.to_string().replace('.', ","),
+                kind.unit()
+            )),
+            Err(e) => notices.push(format!("Mesure non reportée au dossier ({libelle}) : {e}")),
+        }
+    }
+    if !reportees.is_empty() {
+        notices.insert(
+            0,
+            format!(
+                "Mesures du {jour} reportées au dossier : {}",
+                reportees.join(", ")
+            ),
+        );
+    }
+    notices
 }
 
 #[cfg(test)]

@@ -725,3 +725,124 @@ async fn cli_doc_produce_writes_cda_pdf_and_xdm() {
         "{err}"
     );
 }
+
+/// The CS9 is prefilled from the 9th month's exam report: its sign-off
+/// records its measures in the chart (once), and the certificate takes
+/// the measures and the day of the exam in its age window, not older ones.
+#[tokio::test]
+async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
+    use esculape_domain::Day;
+    use esculape_domain::record::MeasureKind;
+    for t in testing::both().await {
+        let (_h, rt) = common::runtime_with(&[
+            "esculape-plugin-doc-examen-enfant",
+            "esculape-plugin-doc-cse-cs9",
+        ]);
+        let a = TestApp::with_runtime(t, rt).await;
+        let name = a.name;
+        let doctor = Actor::user(a.practice.medecin.login.clone());
+        // A child of 9 months today, weighed at 4 months.
+        let today = esculape_domain::calendar::paris_local(esculape_store::now_millis()).day();
+        let born = Day::from_days(today.days() - 270);
+        let child = Identity::validate(
+            NewIdentity {
+                birth_name: "PETIT".into(),
+                used_name: None,
+                birth_first_names: vec!["LEON".into()],
+                used_first_name: None,
+                sex: Sex::Male,
+                birth_date: BirthDate::parse(&born.to_string()).unwrap(),
+                birth_place_cog: Some("75056".into()),
+                ins: None,
+                high_trust_document: false,
+                justificatif: None,
+                from_insi: false,
+                attributes: Default::default(),
+            },
+            BirthDate::parse(&today.to_string()).unwrap(),
+        )
+        .unwrap();
+        let child = a.store.create_patient(&doctor, child).await.unwrap().id;
+        a.store
+            .add_entry(
+                &doctor,
+                &child,
+                None,
+                EntryData::Mesure {
+                    measure: MeasureKind::Poids,
+                    value: 6.4,
+                    date: Day::from_days(born.days() + 122),
+                },
+            )
+            .await
+            .unwrap();
+
+        // The 9th month's exam report, its measures typed in.
+        let (s, form) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{child}/document-forms/fr.esculape.doc.examen-enfant"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {form}");
+        assert_eq!(form["valeurs"]["examen"], "MED-1232", "{name}: {form}");
+        let mut valeurs = form["valeurs"].as_object().unwrap().clone();
+        valeurs.insert("poids".into(), serde_json::json!(8.9));
+        valeurs.insert("taille".into(), serde_json::json!(71));
+        valeurs.insert("perimetre_cranien".into(), serde_json::json!(45));
+        valeurs.insert("observations".into(), serde_json::json!("Examen normal."));
+        let body =
+            serde_json::json!({"plugin": "fr.esculape.doc.examen-enfant", "valeurs": valeurs});
+        let uri = format!("/api/patients/{child}/documents/sign");
+        let (s, doc) = a
+            .call("POST", &uri, Some(&body.to_string()), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{name}: {doc}");
+        let avis = doc["avis"].to_string();
+        assert!(avis.contains("reportées au dossier"), "{name}: {avis}");
+        assert!(avis.contains("poids 8,9 kg"), "{name}: {avis}");
+        // Signed again (a correction): nothing recorded twice.
+        let body = serde_json::json!({
+            "plugin": "fr.esculape.doc.examen-enfant", "valeurs": valeurs,
+            "remplace": doc["document"]["id"],
+        });
+        let (s, again) = a
+            .call("POST", &uri, Some(&body.to_string()), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{name}: {again}");
+        assert!(!again["avis"].to_string().contains("reportées"), "{name}");
+        let chart = a.store.chart(&doctor, &child).await.unwrap();
+        let poids: Vec<f64> = chart
+            .entries
+            .iter()
+            .filter_map(|e| match &e.data {
+                EntryData::Mesure {
+                    measure: MeasureKind::Poids,
+                    value,
+                    ..
+                } => Some(*value),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(poids.len(), 2, "{name}: 4 months and 9 months: {poids:?}");
+        assert!(poids.contains(&8.9), "{name}");
+
+        // The CS9: the exam's day and measures.
+        let (s, cs9) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{child}/document-forms/fr.esculape.doc.cse-cs9"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {cs9}");
+        let v = &cs9["valeurs"];
+        assert_eq!(v["date_examen"], today.to_string(), "{name}: {v}");
+        assert_eq!(v["poids"].as_f64(), Some(8.9), "{name}: {v}");
+        assert_eq!(v["taille"].as_f64(), Some(71.0), "{name}: {v}");
+        assert_eq!(v["perimetre_cranien"].as_f64(), Some(45.0), "{name}: {v}");
+    }
+}

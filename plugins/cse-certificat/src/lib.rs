@@ -301,8 +301,42 @@ fn iso(d: &esculape_sdk::document::esculape::host::types::Date) -> String {
 pub fn prefill(v: &Variante) -> Result<Vec<FormValue>, Error> {
     let mut out = vec![];
     let measures = record_read::measures(200)?;
+    // The matching exam: the newest day, in the certificate's age window,
+    // with measures in the record (the exam report's sign-off records
+    // its measures there). The certificate takes that day and its
+    // measures; without one, the newest measures.
+    let naissance = record_read::current_patient()?.traits.birth_date;
+    let born = (naissance.month > 0 && naissance.day > 0).then(|| {
+        days_from_civil(
+            i64::from(naissance.year),
+            u32::from(naissance.month),
+            u32::from(naissance.day),
+        )
+    });
+    let jour = |m: &record_read::Measure| {
+        (m.at.unix_millis + i64::from(m.at.utc_offset_minutes) * 60_000).div_euclid(86_400_000)
+    };
+    let examen = born.and_then(|born| {
+        measures
+            .iter()
+            .map(jour)
+            .filter(|d| (v.fenetre_jours.0..=v.fenetre_jours.1).contains(&(d - born)))
+            .max()
+    });
+    if let Some(d) = examen {
+        out.push(FormValue {
+            key: "date_examen".into(),
+            json: {
+                let (y, m, d) = esculape_sdk::cda::civil_from_days(d);
+                serde_json::to_string(&format!("{y:04}-{m:02}-{d:02}")).unwrap_or_default()
+            },
+        });
+    }
     for (key, loinc) in MESURES {
-        if let Some(m) = measures.iter().find(|m| m.code.code == *loinc) {
+        if let Some(m) = measures
+            .iter()
+            .find(|m| m.code.code == *loinc && examen.is_none_or(|d| jour(m) == d))
+        {
             let value = if m.unit == "g" {
                 m.value / 1000.0
             } else {
