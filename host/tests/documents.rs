@@ -342,38 +342,24 @@ async fn produce_preview_sign_correct_on_both_databases() {
         // the DataMatrix; a picture without one is refused in French.
         use esculape_datamatrix::exemple;
         let photo = exemple::jpeg(&exemple::photo(exemple::GS1, 8, 17.0, 30));
-        let (s, lu) = a
-            .call(
-                "POST",
-                "/api/datamatrix",
-                Some(&serde_json::json!({"image": B64.encode(&photo)}).to_string()),
-                &a.medecin,
-            )
-            .await;
+        let lire = |image: String| {
+            let body = serde_json::json!({ "image": image }).to_string();
+            let a = &a;
+            async move {
+                a.call("POST", "/api/datamatrix", Some(&body), &a.medecin)
+                    .await
+            }
+        };
+        let (s, lu) = lire(B64.encode(&photo)).await;
         assert_eq!(s, 200, "{name}: {lu}");
         assert_eq!(lu["texte"], exemple::GS1, "{name}");
-        let blank = exemple::sans_code();
-        let (s, e) = a
-            .call(
-                "POST",
-                "/api/datamatrix",
-                Some(&serde_json::json!({"image": B64.encode(&blank)}).to_string()),
-                &a.medecin,
-            )
-            .await;
+        let (s, e) = lire(B64.encode(exemple::sans_code())).await;
         assert_eq!(s, 422, "{name}: {e}");
         assert!(
             e["erreur"].as_str().unwrap().contains("aucun DataMatrix"),
             "{e}"
         );
-        let (s, e) = a
-            .call(
-                "POST",
-                "/api/datamatrix",
-                Some(r#"{"image": "pas du base64 !"}"#),
-                &a.medecin,
-            )
-            .await;
+        let (s, e) = lire("pas du base64 !".into()).await;
         assert_eq!(s, 422, "{name}: {e}");
         let vac = serde_json::json!({
             "plugin": "fr.esculape.doc.vac-note",

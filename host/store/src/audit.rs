@@ -71,20 +71,30 @@ pub(crate) async fn append(
         .await?
         .unwrap_or((0, GENESIS.to_string()));
     let event = new_event(seq + 1, actor, action, patient_id, detail, prev_hash);
-    sqlx::query(
-        "INSERT INTO audit_event (seq, at, actor, action, patient_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    bind_event(
+        sqlx::query(
+            "INSERT INTO audit_event (seq, at, actor, action, patient_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        ),
+        &event,
     )
-    .bind(event.seq)
-    .bind(event.at)
-    .bind(event.actor.clone())
-    .bind(event.action.clone())
-    .bind(event.patient_id.clone())
-    .bind(event.detail.clone())
-    .bind(event.prev_hash.clone())
-    .bind(event.hash.clone())
     .execute(&mut **tx)
     .await?;
     Ok(event)
+}
+
+/// The event's columns as `$1`…`$8`, in table order.
+fn bind_event<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    e: &AuditEvent,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(e.seq)
+        .bind(e.at)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.patient_id.clone())
+        .bind(e.detail.clone())
+        .bind(e.prev_hash.clone())
+        .bind(e.hash.clone())
 }
 
 /// Insert an event only if the event it chains to is still the last one:
@@ -200,15 +210,7 @@ impl Store {
                 break; // empty trail: the locked path writes the first event
             };
             let event = new_event(seq + 1, actor, action, patient_id, detail, prev_hash);
-            let written = sqlx::query(APPEND_AFTER)
-                .bind(event.seq)
-                .bind(event.at)
-                .bind(event.actor.clone())
-                .bind(event.action.clone())
-                .bind(event.patient_id.clone())
-                .bind(event.detail.clone())
-                .bind(event.prev_hash.clone())
-                .bind(event.hash.clone())
+            let written = bind_event(sqlx::query(APPEND_AFTER), &event)
                 .bind(seq)
                 .bind(event.prev_hash.clone())
                 .execute(&self.pool)
