@@ -1,7 +1,7 @@
 //! Host-side bindings of every WIT API version the host accepts.
 //!
 //! One module per frozen `wit/since_vX.Y.Z` folder. A new API version adds a
-//! module here, a linker in `linker.rs` and an entry in [`SUPPORTED`]; the old
+//! module here, linkers in `Linkers` (`lib.rs`) and an entry in [`SUPPORTED`]; the old
 //! ones stay as long as the host accepts plugins built against them.
 
 /// API versions this host accepts, oldest first.

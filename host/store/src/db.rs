@@ -69,8 +69,22 @@ impl Store {
                 Backend::Postgres => 10,
             })
             // A local file needs no health check before each use (a round
-            // trip to the connection's thread); a server connection does.
-            .test_before_acquire(backend == Backend::Postgres);
+            // trip to the connection's thread). A server connection that sat
+            // idle may have been cut (server restart, network): it is pinged
+            // before use. One just used is not: the ping would be a round
+            // trip on every acquire, and a chart acquires four.
+            .test_before_acquire(false);
+        if backend == Backend::Postgres {
+            opts = opts.before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > std::time::Duration::from_secs(2) {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
+        }
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {

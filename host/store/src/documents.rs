@@ -164,22 +164,26 @@ fn meta_select(tx: &sqlx::AnyConnection) -> String {
     json_row(tx, COLUMNS)
 }
 
+/// The newest documents of a patient and how many there are, in one
+/// statement (the count is a scalar subquery, evaluated once).
 pub(crate) async fn of_patient(
     tx: &mut sqlx::AnyConnection,
     patient_id: &str,
     limit: i64,
-) -> Result<Vec<DocumentMeta>> {
-    sqlx::query(&format!(
-        "SELECT {} FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC, id DESC LIMIT $2",
+) -> Result<(Vec<DocumentMeta>, i64)> {
+    let rows = sqlx::query(&format!(
+        "SELECT {}, (SELECT COUNT(*) FROM document WHERE patient_id = $1) FROM document WHERE patient_id = $1 ORDER BY act_date DESC, created_at DESC, id DESC LIMIT $2",
         meta_select(tx)
     ))
     .bind(patient_id.to_string())
     .bind(limit)
     .fetch_all(&mut *tx)
-    .await?
-    .iter()
-    .map(row_meta)
-    .collect()
+    .await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get::<i64, _>(1)?,
+        None => 0,
+    };
+    Ok((rows.iter().map(row_meta).collect::<Result<_>>()?, total))
 }
 
 async fn fetch_meta(tx: &mut Tx, id: &str) -> Result<DocumentMeta> {

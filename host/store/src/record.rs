@@ -593,10 +593,10 @@ impl Store {
         let (enc_limit, doc_limit) = limits.unwrap_or((i64::MAX, i64::MAX));
         // The identity is read, then the trace appended (one statement,
         // `Store::trace`), while the parts are read on three other pooled
-        // connections: a chart is a dozen statements, and their round trips
-        // overlap instead of adding up. Nothing is returned unless the trace
-        // committed; an unknown patient is refused untraced. The parts may straddle a concurrent
-        // write; each is whole.
+        // connections: their round trips overlap instead of adding up; each
+        // list brings its total in the same statement. Nothing is returned
+        // unless the trace committed; an unknown patient is refused
+        // untraced. The parts may straddle a concurrent write; each is whole.
         let pool = &self.pool;
         let traced = async {
             let patient = {
@@ -618,17 +618,11 @@ impl Store {
         };
         let encounters = async {
             let mut c = pool.acquire().await?;
-            Ok::<_, StoreError>((
-                encounters_of(&mut c, patient_id, 0, enc_limit).await?,
-                count(&mut c, "encounter", patient_id).await?,
-            ))
+            newest_encounters(&mut c, patient_id, enc_limit).await
         };
         let documents = async {
             let mut c = pool.acquire().await?;
-            Ok::<_, StoreError>((
-                crate::documents::of_patient(&mut c, patient_id, doc_limit).await?,
-                count(&mut c, "document", patient_id).await?,
-            ))
+            crate::documents::of_patient(&mut c, patient_id, doc_limit).await
         };
         let (patient, (contact, care_team, episodes, entries), encounters, documents) =
             tokio::try_join!(traced, summary, encounters, documents)?;
@@ -720,6 +714,31 @@ async fn encounters_of(
     .iter()
     .map(row_encounter)
     .collect()
+}
+
+/// The newest encounters of a patient and how many there are, in one
+/// statement (the count is a scalar subquery, evaluated once).
+async fn newest_encounters(
+    c: &mut sqlx::AnyConnection,
+    patient_id: &str,
+    limit: i64,
+) -> Result<(Vec<Encounter>, i64)> {
+    let rows = sqlx::query(&format!(
+        "SELECT {}, (SELECT COUNT(*) FROM encounter WHERE patient_id = $1) FROM encounter WHERE patient_id = $1 ORDER BY date DESC, created_at DESC, id DESC LIMIT $2",
+        json_row(c, ENCOUNTER_COLUMNS)
+    ))
+    .bind(patient_id.to_string())
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get::<i64, _>(1)?,
+        None => 0,
+    };
+    Ok((
+        rows.iter().map(row_encounter).collect::<Result<_>>()?,
+        total,
+    ))
 }
 
 /// Rows of a patient in a table (the table name is ours, never input).
