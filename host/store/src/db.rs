@@ -160,9 +160,9 @@ impl Store {
         &self.pool
     }
 
-    /// Start the transaction of a read that must see its rows and append
-    /// its trace together (document lists, exports; a chart or a search is
-    /// traced by [`Store::trace`] instead). On PostgreSQL it commits without waiting
+    /// Start the transaction of a read that appends its trace inside it
+    /// (dashboards, the INS workflow's state, export; charts, searches,
+    /// lists and documents are read, then traced by [`Store::trace`]). On PostgreSQL it commits without waiting
     /// for the WAL flush (`synchronous_commit = off`, this transaction
     /// only): a server crash may lose the last fraction of a second of such
     /// traces, never a change of data, and the chain stays whole, as SQLite
@@ -201,6 +201,16 @@ pub(crate) fn json_row(conn: &sqlx::AnyConnection, columns: &str) -> String {
     } else {
         format!("json_array({columns})")
     }
+}
+
+/// The total a list statement carries in its second column (a scalar
+/// subquery, the same on every row); no row, none.
+pub(crate) fn total_of(rows: &[sqlx::any::AnyRow]) -> Result<i64> {
+    use sqlx::Row;
+    Ok(match rows.first() {
+        Some(r) => r.try_get::<i64, _>(1)?,
+        None => 0,
+    })
 }
 
 /// A row read through [`json_row`]: columns by position, typed by serde

@@ -179,20 +179,17 @@ pub(crate) async fn of_patient(
     .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
-    let total = match rows.first() {
-        Some(r) => r.try_get::<i64, _>(1)?,
-        None => 0,
-    };
+    let total = crate::db::total_of(&rows)?;
     Ok((rows.iter().map(row_meta).collect::<Result<_>>()?, total))
 }
 
-async fn fetch_meta(tx: &mut Tx, id: &str) -> Result<DocumentMeta> {
+async fn fetch_meta(conn: &mut sqlx::AnyConnection, id: &str) -> Result<DocumentMeta> {
     let r = sqlx::query(&format!(
         "SELECT {} FROM document WHERE id = $1",
-        meta_select(tx)
+        meta_select(conn)
     ))
     .bind(id.to_string())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::NotFound(format!("document {id}")))?;
     row_meta(&r)
@@ -269,14 +266,14 @@ pub(crate) async fn insert_form(tx: &mut Tx, document_id: &str, f: &FormulaireSi
 
 /// The signed forms of these documents (those that have one).
 pub(crate) async fn forms_of(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     ids: &[String],
 ) -> Result<std::collections::BTreeMap<String, FormulaireSigne>> {
     let mut out = std::collections::BTreeMap::new();
     for id in ids {
         let row = sqlx::query("SELECT plugin, valeurs FROM document_form WHERE document_id = $1")
             .bind(id.clone())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
         if let Some(r) = row {
             let valeurs: String = r.try_get(1)?;
@@ -542,38 +539,33 @@ impl Store {
         };
         let dir = if q.ascending { "ASC" } else { "DESC" };
         let filter = "patient_id = $1 AND ($2 = '' OR type_code = $2) AND ($3 = '' OR act_date >= $3) AND ($4 = '' OR act_date <= $4) AND ($5 = 1 OR status <> 'supprime')";
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
+        // Read, then traced (`Store::trace`): reads do not wait for one
+        // another on the audit lock. The page and its total may straddle a
+        // concurrent write; each is whole.
+        let mut c = self.pool.acquire().await?;
         // The page is chosen on the plain columns, then only its rows are
         // turned into JSON.
         let sql = format!(
             "SELECT {} FROM (SELECT {COLUMNS} FROM document WHERE {filter} ORDER BY {order} {dir}, created_at {dir}, id LIMIT $6 OFFSET $7) page ORDER BY {order} {dir}, created_at {dir}, id",
-            meta_select(&tx)
+            meta_select(&c)
         );
-        crate::record::patient_exists(&mut tx, patient_id).await?;
+        crate::record::patient_exists(&mut c, patient_id).await?;
         let items = bind_filter(&sql, patient_id, q)
             .bind(q.limit.clamp(1, 500))
             .bind(q.offset.max(0))
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *c)
             .await?
             .iter()
             .map(row_meta)
             .collect::<Result<Vec<_>>>()?;
         let count_sql = format!("SELECT COUNT(*) FROM document WHERE {filter}");
         let total: i64 = bind_filter(&count_sql, patient_id, q)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *c)
             .await?
             .try_get(0)?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "documents.liste",
-            Some(patient_id),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        drop(c);
+        self.trace(actor, "documents.liste", Some(patient_id), "")
+            .await?;
         Ok(crate::record::Page { total, items })
     }
 
@@ -584,44 +576,32 @@ impl Store {
         actor: &Actor,
         id: &str,
     ) -> Result<(DocumentMeta, Option<FormulaireSigne>)> {
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
-        let m = fetch_meta(&mut tx, id).await?;
-        let form = forms_of(&mut tx, &[id.to_string()]).await?.remove(id);
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "document.formulaire",
-            Some(&m.patient_id),
-            id,
-        )
-        .await?;
-        tx.commit().await?;
+        let (m, form) = {
+            let mut c = self.pool.acquire().await?;
+            let m = fetch_meta(&mut c, id).await?;
+            let form = forms_of(&mut c, &[id.to_string()]).await?.remove(id);
+            (m, form)
+        };
+        self.trace(actor, "document.formulaire", Some(&m.patient_id), id)
+            .await?;
         Ok((m, form))
     }
 
     /// One document with its bytes; traced as `document.lecture`.
     pub async fn document(&self, actor: &Actor, id: &str) -> Result<(DocumentMeta, Vec<u8>)> {
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
-        let m = fetch_meta(&mut tx, id).await?;
-        let bytes: Vec<u8> =
-            sqlx::query("SELECT bytes FROM document_content WHERE document_id = $1")
-                .bind(id.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "document.lecture",
-            Some(&m.patient_id),
-            id,
-        )
-        .await?;
-        tx.commit().await?;
+        let (m, bytes) = {
+            let mut c = self.pool.acquire().await?;
+            let m = fetch_meta(&mut c, id).await?;
+            let bytes: Vec<u8> =
+                sqlx::query("SELECT bytes FROM document_content WHERE document_id = $1")
+                    .bind(id.to_string())
+                    .fetch_one(&mut *c)
+                    .await?
+                    .try_get(0)?;
+            (m, bytes)
+        };
+        self.trace(actor, "document.lecture", Some(&m.patient_id), id)
+            .await?;
         Ok((m, bytes))
     }
 }

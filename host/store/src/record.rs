@@ -70,10 +70,10 @@ pub struct Chart {
     pub documents_total: i64,
 }
 
-pub(crate) async fn patient_exists(tx: &mut Tx, id: &str) -> Result<()> {
+pub(crate) async fn patient_exists(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
     sqlx::query("SELECT 1 FROM patient WHERE id = $1")
         .bind(id.to_string())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?
         .map(|_| ())
         .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))
@@ -652,21 +652,15 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Page<Encounter>> {
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin_read().await?;
-        patient_exists(&mut tx, patient_id).await?;
-        let items = encounters_of(&mut tx, patient_id, offset.max(0), limit.clamp(1, 500)).await?;
-        let total = count(&mut tx, "encounter", patient_id).await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            actor,
-            "consultations.liste",
-            Some(patient_id),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        let (items, total) = {
+            let mut c = self.pool.acquire().await?;
+            patient_exists(&mut c, patient_id).await?;
+            let items =
+                encounters_of(&mut c, patient_id, offset.max(0), limit.clamp(1, 500)).await?;
+            (items, count(&mut c, "encounter", patient_id).await?)
+        };
+        self.trace(actor, "consultations.liste", Some(patient_id), "")
+            .await?;
         Ok(Page { total, items })
     }
 }
@@ -731,10 +725,7 @@ async fn newest_encounters(
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
-    let total = match rows.first() {
-        Some(r) => r.try_get::<i64, _>(1)?,
-        None => 0,
-    };
+    let total = crate::db::total_of(&rows)?;
     Ok((
         rows.iter().map(row_encounter).collect::<Result<_>>()?,
         total,
