@@ -666,10 +666,25 @@ async fn reporter_mesures(
             _ => None,
         };
         let Some(value) = value else { continue };
-        let deja = existantes.iter().any(|e| {
-            matches!(&e.data, EntryData::Mesure { measure, date, .. } if measure == kind && *date == jour)
+        let fr = |v: f64| format!("{} {}", v.to_string().replace('.', ","), kind.unit());
+        let deja = existantes.iter().find_map(|e| match &e.data {
+            EntryData::Mesure {
+                measure,
+                date,
+                value,
+            } if measure == kind && *date == jour => Some(*value),
+            _ => None,
         });
-        if deja {
+        if let Some(v) = deja {
+            // The record's value stands (it may have been corrected there);
+            // a different one typed here is said, not silently dropped.
+            if v != value {
+                notices.push(format!(
+                    "Le dossier garde {libelle} {} du {jour} (saisi ici : {}) : corrigez la mesure dans le dossier si besoin.",
+                    fr(v),
+                    fr(value)
+                ));
+            }
             continue;
         }
         let data = EntryData::Mesure {
@@ -678,11 +693,7 @@ async fn reporter_mesures(
             date: jour,
         };
         match store.add_entry(actor, patient_id, None, data).await {
-            Ok(_) => reportees.push(format!(
-                "{libelle} {} {}",
-                value.to_string().replace('.', ","),
-                kind.unit()
-            )),
+            Ok(_) => reportees.push(format!("{libelle} {}", fr(value))),
             Err(e) => notices.push(format!("Mesure non reportée au dossier ({libelle}) : {e}")),
         }
     }

@@ -799,6 +799,22 @@ async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
             .await;
         assert_eq!(s, 201, "{name}: {again}");
         assert!(!again["avis"].to_string().contains("reportées"), "{name}");
+        // A correction with another weight: the record keeps its own, and
+        // says so.
+        valeurs.insert("poids".into(), serde_json::json!(9.1));
+        let body = serde_json::json!({
+            "plugin": "fr.esculape.doc.examen-enfant", "valeurs": valeurs,
+            "remplace": again["document"]["id"],
+        });
+        let (s, third) = a
+            .call("POST", &uri, Some(&body.to_string()), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{name}: {third}");
+        let avis = third["avis"].to_string();
+        assert!(
+            avis.contains("Le dossier garde poids 8,9 kg") && avis.contains("saisi ici : 9,1 kg"),
+            "{name}: {avis}"
+        );
         let chart = a.store.chart(&doctor, &child).await.unwrap();
         let poids: Vec<f64> = chart
             .entries
