@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use esculape_domain::Role;
-use esculape_host::{api, demo, export, home, serveur};
+use esculape_host::{demo, export, home, serveur};
 use esculape_store::{Actor, NewUser};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -394,7 +394,7 @@ fn ins_check(nir: &str) -> anyhow::Result<()> {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_ascii_uppercase();
-    let key = (m.len() == 13 || m.len() == 15)
+    let key = ((m.len() == 13 || m.len() == 15) && m.is_ascii())
         .then(|| esculape_domain::identity::ins_key(&m[..13]))
         .flatten()
         .ok_or_else(|| {
@@ -587,8 +587,8 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
     })
 }
 
-/// The app state the CLI's document commands run on: this home's store
-/// and installed plugins.
+/// The application the CLI's document commands run on: this home's store
+/// and installed plugins (no HTTP state).
 fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
     let rt = home::runtime(&home)?;
     for (id, result) in rt.load_installed() {
@@ -598,7 +598,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
     }
     let rt = Arc::new(rt);
     with_store(&home, |store| async move {
-        let state = api::AppState::new(
+        let state = esculape_host::App::new(
             rt,
             store.clone(),
             Arc::new(esculape_host::insi::InsiClient::new(

@@ -758,6 +758,7 @@ async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
                     measure: MeasureKind::Poids,
                     value: 6.4,
                     date: Day::from_days(born.days() + 122),
+                    heure: None,
                 },
             )
             .await

@@ -199,6 +199,21 @@ async fn opening_a_file_qualifies_in_the_background() {
             trail.iter().any(|e| e.action == "insi.echec"),
             "{name}: {trail:?}"
         );
+        // The same failure is a visible job: waiting, with the error and
+        // the next try.
+        let jobs = h.get(&format!("/api/patients/{tchitchi}/travaux")).await;
+        let job = &jobs[0];
+        assert_eq!(job["etat"], "en_attente", "{name}: {jobs}");
+        assert!(
+            job["label"].as_str().unwrap().contains("INSi"),
+            "{name}: {job}"
+        );
+        assert!(
+            job["erreur"].as_str().unwrap().contains("n'a pas répondu à temps"),
+            "{name}: {job}"
+        );
+        assert!(job["prochain_essai"].is_i64(), "{name}: {job}");
+        let job_id = job["id"].as_str().unwrap().to_string();
         // The service is back; the retry comes due.
         h.reglages(r#"{}"#).await;
         h.offset.fetch_add(2 * 60_000, Ordering::SeqCst);
@@ -223,6 +238,57 @@ async fn opening_a_file_qualifies_in_the_background() {
             .map(|t| t["trait"].clone())
             .collect();
         assert_eq!(differing, ["birth-first-names"], "{name}: {v}");
+        // Done: listed as such, and no longer cancellable.
+        let jobs = h.get(&format!("/api/patients/{tchitchi}/travaux")).await;
+        assert_eq!(jobs[0]["id"], job_id.as_str(), "{name}: {jobs}");
+        assert_eq!(jobs[0]["etat"], "termine", "{name}: {jobs}");
+        let (status, e) = call(
+            &h.app,
+            "POST",
+            &format!("/api/travaux/{job_id}/annulation"),
+            None,
+            Some(&h.token()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: {e}");
+        assert!(e["erreur"].as_str().unwrap().contains("terminé"), "{name}: {e}");
+
+        // A query waiting for its retry is cancelled by the user: never
+        // tried again, the INS workflow says so, the cancellation traced.
+        h.reglages(r#"{"panne":"indisponible"}"#).await;
+        let adrdeux = h.create(r#"{"birth_name":"Annulation","birth_first_names":["Paul"],"sex":"M","birth_date":"1961-01-01","birth_place_cog":"75056"}"#).await;
+        h.open(&adrdeux).await;
+        let v = h.settled(&adrdeux, "ouverture du dossier").await;
+        assert_eq!(v["etat"], "echec", "{name}: {v}");
+        let jobs = h.get(&format!("/api/patients/{adrdeux}/travaux")).await;
+        assert_eq!(jobs[0]["etat"], "en_attente", "{name}: {jobs}");
+        let cancel_id = jobs[0]["id"].as_str().unwrap().to_string();
+        let (status, c) = call(
+            &h.app,
+            "POST",
+            &format!("/api/travaux/{cancel_id}/annulation"),
+            None,
+            Some(&h.token()),
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {c}");
+        assert_eq!(c["etat"], "annule", "{name}: {c}");
+        h.reglages(r#"{}"#).await;
+        h.offset.fetch_add(2 * 60_000, Ordering::SeqCst);
+        h.state.reveil.notify_one();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let jobs = h.get(&format!("/api/patients/{adrdeux}/travaux")).await;
+        assert_eq!(jobs.as_array().unwrap().len(), 1, "{name}: {jobs}");
+        assert_eq!(jobs[0]["etat"], "annule", "{name}: {jobs}");
+        let v = h.get(&format!("/api/patients/{adrdeux}/insi")).await;
+        assert_eq!(v["etat"], "echec", "{name}: {v}");
+        assert!(v["erreur"].as_str().unwrap().contains("annulée"), "{name}: {v}");
+        assert!(v["prochain_essai"].is_null(), "{name}: {v}");
+        let trail = h.state.store.audit_of_patient(&adrdeux, 20).await.unwrap();
+        assert!(
+            trail.iter().any(|e| e.action == "travail.annulation"),
+            "{name}: {trail:?}"
+        );
 
         // An INS-NIA: recovered, then verified at each new opening.
         let nia = h.create(r#"{"birth_name":"Provisoire","birth_first_names":["Matricule"],"sex":"M","birth_date":"2009-07-01","birth_place_cog":"63220"}"#).await;
@@ -288,8 +354,20 @@ async fn opening_a_file_qualifies_in_the_background() {
         assert_eq!(p["identity"]["birth_place_cog"], "99134");
         assert!(p["insi_verifie_le"].is_i64(), "{name}: {p}");
 
+        // 1,460 days on (every four years hold a 29 February, so four
+        // calendar years are 1,461 days): the store names it a candidate,
+        // the INS plugin says it is not due yet, nothing is asked.
+        h.offset.fetch_add(1460 * DAY_MS + 60_000, Ordering::SeqCst);
+        h.relogin().await;
+        let candidats = h.state.store.a_verifier(500).await.unwrap();
+        assert!(candidats.iter().any(|c| c.patient_id == id), "{name}");
+        qualification::planifier_verifications(&h.state)
+            .await
+            .unwrap();
+        let v = h.get(&format!("/api/patients/{id}/insi")).await;
+        assert_ne!(v["motif"], "vérification périodique de l'INS", "{name}: {v}");
         // Four years on, the INS recovered first is verified again.
-        h.offset.fetch_add(4 * 366 * DAY_MS, Ordering::SeqCst);
+        h.offset.fetch_add((4 * 366 - 1460) * DAY_MS, Ordering::SeqCst);
         h.relogin().await;
         let planned = qualification::planifier_verifications(&h.state)
             .await
@@ -302,7 +380,7 @@ async fn opening_a_file_qualifies_in_the_background() {
         assert!(p["insi_verifie_le"].as_i64().unwrap() > verified + 4 * 365 * DAY_MS);
         // Then it is not due again.
         let again = h.state.store.a_verifier(500).await.unwrap();
-        assert!(!again.contains(&id), "{name}");
+        assert!(!again.iter().any(|c| c.patient_id == id), "{name}");
     }
 }
 

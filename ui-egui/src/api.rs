@@ -410,6 +410,24 @@ impl Api {
         )
     }
 
+    /// The patient's background jobs (INSi queries today), newest first.
+    pub fn travaux(&self, patient: &str) -> Pending<Vec<esculape_domain::travail::Travail>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/travaux"),
+            None,
+        )
+    }
+
+    /// Cancels a job that has not started.
+    pub fn annuler_travail(&self, id: &str) -> Pending<esculape_domain::travail::Travail> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/travaux/{id}/annulation"),
+            Some(serde_json::json!({})),
+        )
+    }
+
     pub fn insi_validate(
         &self,
         patient: &str,

@@ -71,6 +71,20 @@ struct Dossier {
     lieu: Slot<Vec<esculape_domain::cog::Lieu>>,
     lieu_demande: Option<String>,
     lieu_nom: Option<String>,
+    travaux: Travaux,
+}
+
+/// The patient's background jobs, asked when the file opens and again
+/// every few seconds while one waits or runs.
+#[derive(Default)]
+struct Travaux {
+    liste: Vec<esculape_domain::travail::Travail>,
+    envoi: Slot<Vec<esculape_domain::travail::Travail>>,
+    annulation: Slot<esculape_domain::travail::Travail>,
+    demande_le: Option<std::time::Instant>,
+    erreur: Option<String>,
+    /// The list is shown (the user opened it).
+    ouverts: bool,
 }
 
 /// A stored document opened from the list: its PDF first, the structured
@@ -296,6 +310,7 @@ impl EsculapeApp {
                             lieu: Slot::default(),
                             lieu_demande: None,
                             lieu_nom: None,
+                            travaux: Travaux::default(),
                         },
                     });
                     self.erreur = None;
@@ -306,6 +321,8 @@ impl EsculapeApp {
         let mut rouvrir = None;
         if let Some(d) = &mut self.dossier {
             if let Some(r) = d.insi.take() {
+                // What the INSi did may have ended a job: list them again.
+                d.travaux.demande_le = None;
                 match r {
                     Ok(v) => {
                         if v["recuperee"] == true {
@@ -329,6 +346,7 @@ impl EsculapeApp {
                 }
             }
             if let Some(r) = d.validation.take() {
+                d.travaux.demande_le = None;
                 match r {
                     Ok(_) => {
                         d.message =
@@ -888,7 +906,9 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
             ui.spinner();
             ui.label(format!("Interrogation de l'INSi… {waited} s"));
         }
+        travaux(ui, api, d);
     });
+    liste_travaux(ui, api, d);
     if let Some(m) = &d.message {
         ui.label(m);
     }
@@ -908,6 +928,95 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
         documents(ui, api, d);
         let patient = d.chart.patient.id.clone();
         d.editeur.show(ui, api, &patient);
+    });
+}
+
+/// The patient's background jobs, kept fresh; the toggle that shows them
+/// (what each is, where it stands, the error and next try of a failed one,
+/// "Annuler" while it waits).
+fn travaux(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    use esculape_domain::travail::EtatTravail;
+    let t = &mut d.travaux;
+    if let Some(r) = t.envoi.take() {
+        match r {
+            Ok(l) => {
+                t.liste = l;
+                t.erreur = None;
+            }
+            Err(e) => t.erreur = Some(format!("Travaux en arrière-plan indisponibles : {e}")),
+        }
+    }
+    if let Some(r) = t.annulation.take() {
+        match r {
+            Ok(_) => t.demande_le = None,
+            Err(e) => t.erreur = Some(format!("Annulation impossible : {e}")),
+        }
+    }
+    let actifs = t
+        .liste
+        .iter()
+        .any(|j| matches!(j.etat, EtatTravail::EnAttente | EtatTravail::EnCours));
+    let du = match t.demande_le {
+        None => true,
+        Some(at) => actifs && at.elapsed() >= std::time::Duration::from_secs(3),
+    };
+    if du && !t.envoi.busy() {
+        t.envoi.set(api.travaux(&d.chart.patient.id));
+        t.demande_le = Some(std::time::Instant::now());
+    }
+    if actifs {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(1));
+    }
+    if let Some(e) = &t.erreur {
+        ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+    }
+    // A toggle in the INSi row (no line of its own while closed): what is
+    // under way, else how many jobs.
+    let en_cours = t
+        .liste
+        .iter()
+        .filter(|j| matches!(j.etat, EtatTravail::EnAttente | EtatTravail::EnCours))
+        .count();
+    let titre = match en_cours {
+        0 => format!("Travaux en arrière-plan ({})", t.liste.len()),
+        n => format!("Travaux en arrière-plan : {n} en attente ou en cours"),
+    };
+    ui.toggle_value(&mut t.ouverts, titre);
+}
+
+/// The jobs, when the user opened the list.
+fn liste_travaux(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    use esculape_domain::travail::EtatTravail;
+    let t = &mut d.travaux;
+    if !t.ouverts {
+        return;
+    }
+    ui.group(|ui| {
+        if t.liste.is_empty() {
+            ui.label("Aucun travail en arrière-plan pour ce patient.");
+        }
+        for j in t.liste.clone() {
+            ui.horizontal(|ui| {
+                ui.label(format!("{} — {}", j.label, j.etat.libelle()));
+                if let Some(p) = j.prochain_essai {
+                    ui.label(format!(
+                        "(prochain essai à {})",
+                        esculape_domain::calendar::paris_local(p).to_string()[11..].to_string()
+                    ));
+                }
+                if j.etat == EtatTravail::EnAttente
+                    && ui
+                        .add_enabled(!t.annulation.busy(), egui::Button::new("Annuler"))
+                        .clicked()
+                {
+                    t.annulation.set(api.annuler_travail(&j.id));
+                }
+            });
+            if let Some(e) = &j.erreur {
+                ui.label(RichText::new(e).small());
+            }
+        }
     });
 }
 

@@ -91,6 +91,7 @@ pub fn show(ui: &mut egui::Ui, chart: &Chart) {
                         measure,
                         value,
                         date,
+                        ..
                     } if measure == kind => Some([age_mois(naissance, *date), *value]),
                     _ => None,
                 })

@@ -108,9 +108,11 @@ impl FormulaireEntree {
                 measure,
                 value,
                 date,
+                heure,
             } => {
                 f.sorte = Sorte::Mesure(*measure);
                 f.libelle = value.to_string();
+                f.precision = heure.map(|h| h.to_string()).unwrap_or_default();
                 f.date = jour(date);
             }
             EntryData::Observation {
@@ -220,6 +222,15 @@ impl FormulaireEntree {
                     .parse()
                     .map_err(|_| format!("valeur «{libelle}» : un nombre est attendu"))?,
                 date,
+                // The time it was taken: typed, else none (the host's
+                // documents then say noon).
+                heure: match precision.as_str() {
+                    "" => None,
+                    h => Some(
+                        esculape_domain::calendar::Heure::parse(h)
+                            .map_err(|_| format!("heure «{h}» : attendu HH:MM"))?,
+                    ),
+                },
             },
             Sorte::Observation => {
                 if precision.is_empty() {
@@ -272,7 +283,7 @@ impl FormulaireEntree {
                 Sorte::Allergie => ("Libellé", Some("Réaction"), "Date"),
                 Sorte::Traitement => ("Libellé", Some("Posologie"), "Début"),
                 Sorte::Vaccination => ("Libellé", Some("Lot"), "Date"),
-                Sorte::Mesure(_) => ("Valeur", None, "Date"),
+                Sorte::Mesure(_) => ("Valeur", Some("Heure (HH:MM)"), "Date"),
                 Sorte::Observation => ("Libellé", Some("Valeur observée"), "Date"),
             };
             egui::Grid::new("ajout-dossier")
@@ -468,5 +479,24 @@ mod tests {
                 .unwrap_err()
                 .contains("AAAA-MM-JJ")
         );
+        // A measure keeps the time it was taken.
+        let mut f = FormulaireEntree {
+            sorte: Sorte::Mesure(esculape_domain::record::MeasureKind::Poids),
+            libelle: "71,5".into(),
+            precision: "10h".into(),
+            date: "2026-07-15".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.entree(jour("2026-11-26")).unwrap_err(),
+            "heure «10h» : attendu HH:MM"
+        );
+        f.precision = "10:00".into();
+        let e = f.entree(jour("2026-11-26")).unwrap();
+        assert!(
+            matches!(&e, EntryData::Mesure { value, heure: Some(h), .. } if *value == 71.5 && h.to_string() == "10:00"),
+            "{e:?}"
+        );
+        assert_eq!(FormulaireEntree::depuis(&entry(e)).precision, "10:00");
     }
 }

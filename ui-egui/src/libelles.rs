@@ -188,9 +188,11 @@ pub fn entree(e: &EntryData) -> String {
             measure,
             value,
             date,
+            heure,
         } => format!(
-            "{} — {} : {value} {}",
+            "{}{} — {} : {value} {}",
             date_fr(&date.to_string()),
+            heure.map(|h| format!(" à {h}")).unwrap_or_default(),
             mesure(*measure),
             unite(*measure)
         ),

@@ -77,6 +77,20 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert!(visible(&c, "INS : "), "l'INS est affiché");
 
+    // The INSi query asked in the background when the file opened is a
+    // job the file lists, with its state; the list folds away again.
+    jusqua(&mut c, "les travaux du dossier", |c| {
+        visible(c, "Travaux en arrière-plan")
+    });
+    c.get_by_label_contains("Travaux en arrière-plan").click();
+    jusqua(&mut c, "le travail INSi", |c| {
+        visible(c, "Recherche de l'INS auprès de l'INSi (ouverture du dossier) — ")
+    });
+    c.get_by_label_contains("Travaux en arrière-plan").click();
+    jusqua(&mut c, "la liste repliée", |c| {
+        !visible(c, "Recherche de l'INS auprès de l'INSi")
+    });
+
     // A consultation written in the file.
     saisir(&mut c, "Motif", "Contrôle tensionnel");
     saisir(

@@ -18,6 +18,22 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "travaux: annulation d'un travail en cours",
+        file: "host/store/src/outbox.rs",
+        from: "WHERE id = $2 AND done_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1)\")",
+        to: "WHERE id = $2 AND done_at IS NULL\")",
+        test_target: "travaux",
+        filter: "jobs_show_their_state_and_cancel_only_while_waiting",
+    },
+    Mutant {
+        what: "INS: échéance de vérification du module ignorée",
+        file: "host/app/src/qualification.rs",
+        from: "r.verification_due(status, ins.as_ref(), last, today)",
+        to: "Ok::<bool, esculape_runtime::CallError>(true)",
+        test_target: "qualification",
+        filter: "opening_a_file_qualifies_in_the_background",
+    },
+    Mutant {
         what: "capacités: contrôle de l'autorisation supprimé",
         file: "host/runtime/src/state.rs",
         from: "if self.plugin.grants.contains(&cap) {",

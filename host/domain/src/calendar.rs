@@ -1,52 +1,45 @@
-//! Civil dates and local date-times of the practice (no time zone data:
-//! agenda times are the practice's wall-clock times).
+//! The practice's calendar: civil dates, wall-clock times and the
+//! Europe/Paris time zone, on chrono and chrono-tz (the IANA rules, so a
+//! change of the summer-time rule is a crate update, not our code). Every
+//! date computation of the host goes through here; the plugins use the
+//! SDK's, on the same crate.
 
+use chrono::{Datelike, NaiveDate, Offset, TimeZone, Timelike};
+use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+const UNIX_EPOCH_DAY: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+
+/// Days since 1970-01-01 to a civil date (proleptic Gregorian).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let d = UNIX_EPOCH_DAY
+        .checked_add_signed(chrono::TimeDelta::days(days))
+        .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX });
+    (d.year() as i64, d.month(), d.day())
 }
 
-/// Civil date to days since 1970-01-01.
+/// Civil date to days since 1970-01-01 (a day past the month's end rolls
+/// into the next, as the arithmetic always did: 1 of month 13 is 1 January).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let (y, m) = (y + (m as i64 - 1).div_euclid(12), (m as i64 - 1).rem_euclid(12) as u32 + 1);
+    let first = i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, m, 1))
+        .unwrap_or(NaiveDate::MAX);
+    (first - UNIX_EPOCH_DAY).num_days() + d as i64 - 1
 }
 
-/// Unix millis of 01:00 UTC on the last Sunday of a month.
-fn last_sunday_1h_utc(year: i64, month: u32) -> i64 {
-    let last_day = days_from_civil(year, month + 1, 1) - 1;
-    // 1970-01-01 was a Thursday: weekday 0 = Sunday.
-    let weekday = (last_day + 4).rem_euclid(7);
-    (last_day - weekday) * 86_400_000 + 3_600_000
-}
-
-/// Offset of metropolitan France: +120 minutes in summer time (last Sunday
-/// of March to last Sunday of October, 01:00 UTC), +60 otherwise.
+/// Offset of the practice's time (Europe/Paris) from UTC at an instant, in
+/// minutes: +60 in winter, +120 in summer.
 pub fn paris_offset_minutes(unix_millis: i64) -> i16 {
-    let (year, _, _) = civil_from_days(unix_millis.div_euclid(86_400_000));
-    let start = last_sunday_1h_utc(year, 3);
-    let end = last_sunday_1h_utc(year, 10);
-    if unix_millis >= start && unix_millis < end {
-        120
-    } else {
-        60
+    match chrono::DateTime::from_timestamp_millis(unix_millis) {
+        Some(utc) => (Paris
+            .offset_from_utc_datetime(&utc.naive_utc())
+            .fix()
+            .local_minus_utc()
+            / 60) as i16,
+        None => 60,
     }
 }
 
@@ -54,6 +47,57 @@ pub fn paris_offset_minutes(unix_millis: i64) -> i16 {
 pub fn paris_local(unix_millis: i64) -> LocalDateTime {
     let local = unix_millis + paris_offset_minutes(unix_millis) as i64 * 60_000;
     LocalDateTime(local.div_euclid(60_000))
+}
+
+/// The Unix instant (ms) of a wall-clock time of the practice. A time the
+/// spring change skips (02:30 on the last Sunday of March) is read as the
+/// same time in winter offset, one that the autumn change repeats as its
+/// first occurrence.
+pub fn paris_instant(t: LocalDateTime) -> i64 {
+    let naive = UNIX_EPOCH_DAY.and_hms_opt(0, 0, 0).expect("midnight")
+        + chrono::TimeDelta::minutes(t.0);
+    match Paris.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(d) | chrono::LocalResult::Ambiguous(d, _) => {
+            d.timestamp_millis()
+        }
+        chrono::LocalResult::None => (naive - chrono::TimeDelta::hours(1))
+            .and_utc()
+            .timestamp_millis(),
+    }
+}
+
+/// A Unix instant's wall-clock parts in the practice: (year, month, day,
+/// hour, minute, second, offset in minutes).
+pub fn paris_parts(unix_millis: i64) -> (i32, u32, u32, u32, u32, u32, i16) {
+    let offset = paris_offset_minutes(unix_millis);
+    let local = chrono::DateTime::from_timestamp_millis(unix_millis + offset as i64 * 60_000)
+        .unwrap_or_default()
+        .naive_utc();
+    (
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second(),
+        offset,
+    )
+}
+
+/// A Unix instant in UTC as `AAAAMMJJhhmmss` (XDS, HL7 without offset).
+pub fn utc_compact(unix_millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(unix_millis)
+        .unwrap_or_default()
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// A Unix instant in UTC as an `xsd:dateTime` (`AAAA-MM-JJThh:mm:ssZ`).
+pub fn utc_xsd(unix_millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(unix_millis)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,9 +132,8 @@ impl Day {
         if !(1850..=2200).contains(&year) || !(1..=12).contains(&month) || day == 0 {
             return Err(bad());
         }
-        // Round trip through the day count rejects 31 April and 29 February
-        // of common years.
-        if Day::from_days(d.days()) != d {
+        // Rejects 31 April and 29 February of common years.
+        if NaiveDate::from_ymd_opt(year, month, day).is_none() {
             return Err(bad());
         }
         Ok(d)
@@ -108,8 +151,9 @@ impl Day {
     }
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub fn weekday(self) -> u8 {
-        // 1970-01-01 was a Thursday (4).
-        ((self.days() + 3).rem_euclid(7) + 1) as u8
+        NaiveDate::from_ymd_opt(self.year, self.month, self.day)
+            .map(|d| d.weekday().number_from_monday() as u8)
+            .unwrap_or(1)
     }
     /// Whole years from `self` to `on` (age on a date).
     pub fn years_until(self, on: Day) -> i32 {
@@ -157,6 +201,47 @@ pub fn parse_time(s: &str) -> Result<u32, CalendarError> {
 
 pub fn format_time(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A wall-clock time of the practice within a day, to the minute,
+/// serialised `HH:MM` (00:00 to 23:59).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Heure(u32);
+
+impl Heure {
+    pub fn parse(s: &str) -> Result<Self, CalendarError> {
+        let m = parse_time(s)?;
+        if m >= 24 * 60 {
+            return Err(CalendarError::BadTime(s.to_string()));
+        }
+        Ok(Heure(m))
+    }
+    /// Minutes since midnight; None past 23:59.
+    pub fn from_minutes(m: u32) -> Option<Self> {
+        (m < 24 * 60).then_some(Heure(m))
+    }
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Heure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_time(self.0))
+    }
+}
+
+impl Serialize for Heure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Heure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Heure::parse(&s).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A wall-clock date and time of the practice, to the minute, serialised
@@ -214,6 +299,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn paris_time_follows_the_summer_rule() {
+        // 2026-03-29 01:00 UTC: summer time begins; 2026-10-25 01:00 UTC: ends.
+        let spring = days_from_civil(2026, 3, 29) * 86_400_000 + 3_600_000;
+        assert_eq!(paris_offset_minutes(spring - 60_000), 60);
+        assert_eq!(paris_offset_minutes(spring), 120);
+        let autumn = days_from_civil(2026, 10, 25) * 86_400_000 + 3_600_000;
+        assert_eq!(paris_offset_minutes(autumn - 1), 120);
+        assert_eq!(paris_offset_minutes(autumn), 60);
+        // 10:00 in July is 08:00 UTC, and back.
+        let july = LocalDateTime::parse("2026-07-15T10:00").unwrap();
+        let at = paris_instant(july);
+        assert_eq!(utc_compact(at), "20260715080000");
+        assert_eq!(paris_local(at), july);
+        assert_eq!(paris_parts(at), (2026, 7, 15, 10, 0, 0, 120));
+        // 10:00 in January is 09:00 UTC.
+        let january = LocalDateTime::parse("2026-01-15T10:00").unwrap();
+        assert_eq!(utc_compact(paris_instant(january)), "20260115090000");
+        // The skipped hour of spring and the repeated one of autumn.
+        let skipped = LocalDateTime::parse("2026-03-29T02:30").unwrap();
+        assert_eq!(utc_compact(paris_instant(skipped)), "20260329013000");
+        let repeated = LocalDateTime::parse("2026-10-25T02:30").unwrap();
+        assert_eq!(utc_compact(paris_instant(repeated)), "20261025003000");
+        assert_eq!(utc_xsd(at), "2026-07-15T08:00:00Z");
+    }
+
+    #[test]
     fn dates_round_trip_and_reject_impossible_days() {
         assert_eq!(Day::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
         assert!(Day::parse("2023-02-29").is_err());
@@ -226,6 +337,9 @@ mod tests {
         assert_eq!(dt.plus_minutes(15).to_string(), "2026-11-26T09:45");
         assert!(LocalDateTime::parse("2026-11-26T24:00").is_err());
         assert!(LocalDateTime::parse("2026-11-26 09:30").is_err());
+        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(days_from_civil(2026, 13, 1), days_from_civil(2027, 1, 1));
         let born = Day::parse("1980-03-15").unwrap();
         assert_eq!(born.years_until(Day::parse("2026-03-14").unwrap()), 45);
         assert_eq!(born.years_until(Day::parse("2026-03-15").unwrap()), 46);

@@ -233,10 +233,19 @@ impl Ins {
             .collect::<String>()
             .to_ascii_uppercase();
         let oid = InsOid::from_oid(oid).ok_or_else(|| IdentityError::BadOid(oid.to_string()))?;
-        if m.len() != 15 {
+        // ASCII first: the slices below cut at byte 13.
+        if m.len() != 15 || !m.is_ascii() {
             return Err(IdentityError::BadMatricule(
                 m,
                 "15 caractères attendus".into(),
+            ));
+        }
+        // 1/2: NIR by sex; 3/4: persons born abroad being registered;
+        // 7/8: NIA (the same rule as the INS plugin's, cas-ins.tsv).
+        if !matches!(m.as_bytes()[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
+            return Err(IdentityError::BadMatricule(
+                m,
+                "premier chiffre 1, 2, 3, 4, 7 ou 8 attendu".into(),
             ));
         }
         let expected = ins_key(&m[..13])
@@ -410,7 +419,9 @@ pub fn normalize_name(raw: &str) -> String {
         .to_string()
 }
 
-fn check_cog(raw: &str) -> Result<String, IdentityError> {
+/// A typed birth place as stored: its COG code (`INCONNU` is 99999), the
+/// same rule as the INS plugin's (`plugins/ins/cas-ins.tsv`).
+pub fn normalize_birth_place(raw: &str) -> Result<String, IdentityError> {
     let c = raw.trim().to_ascii_uppercase();
     if c == "INCONNU" || c == "99999" {
         return Ok("99999".into());
@@ -465,7 +476,7 @@ impl Identity {
         let used_first_name = clean(n.used_first_name).filter(|s| s.len() <= MAX_NAME);
         let birth_place_cog = match n.birth_place_cog.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(c) => Some(check_cog(c)?),
+            Some(c) => Some(normalize_birth_place(c)?),
         };
         // RNIV: doubtful or fictitious identities stay provisional, without
         // INS, whatever was checked.

@@ -12,6 +12,7 @@ pub mod episode;
 pub mod identity;
 pub mod indicateurs;
 pub mod record;
+pub mod travail;
 
 pub use account::{AccountError, PasswordPolicy, Role, StructureKind};
 pub use calendar::{Day, LocalDateTime};

@@ -256,6 +256,10 @@ pub enum EntryData {
         measure: MeasureKind,
         value: f64,
         date: Day,
+        /// When in the day it was taken (the practice's wall clock), if
+        /// known; older entries have none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heure: Option<crate::calendar::Heure>,
     },
     Observation {
         label: String,
@@ -364,6 +368,7 @@ impl EntryData {
                 measure,
                 value,
                 date,
+                heure,
             } => {
                 let (min, max) = measure.range();
                 if !(value.is_finite() && value >= min && value <= max) {
@@ -379,6 +384,7 @@ impl EntryData {
                     measure,
                     value,
                     date,
+                    heure,
                 }
             }
             EntryData::Observation {
@@ -642,6 +648,7 @@ mod tests {
             measure: MeasureKind::Poids,
             value: 700.0,
             date: d("2026-01-01"),
+            heure: None,
         };
         assert!(matches!(
             bad.validate(),

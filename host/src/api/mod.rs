@@ -15,6 +15,7 @@ pub mod openapi;
 mod patients;
 mod record;
 pub mod routes;
+mod travaux;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Request, State};
@@ -33,16 +34,11 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Document uploads: 20 MiB of content, base64 in JSON.
 pub const MAX_DOCUMENT_BODY_BYTES: usize = 28 * 1024 * 1024;
 
+/// What the handlers run on: the application, and whether this host takes
+/// the first-start set-up.
 #[derive(Clone)]
 pub struct AppState {
-    pub runtime: Arc<Runtime>,
-    pub store: Arc<Store>,
-    /// The INSi téléservice (the local sandbox by default).
-    pub insi: Arc<crate::insi::InsiClient>,
-    /// The COG referential of birth places (imported, else bundled).
-    pub cog: &'static esculape_domain::cog::Referentiel,
-    /// Wakes the INSi worker when a query is asked.
-    pub reveil: Arc<tokio::sync::Notify>,
+    pub app: esculape_app::App,
     /// A host embedded in the desktop client of a one-doctor install
     /// accepts the first-start set-up (practice, site, first account)
     /// while no account exists; a served host never does (its accounts
@@ -57,13 +53,22 @@ impl AppState {
         insi: Arc<crate::insi::InsiClient>,
     ) -> Self {
         Self {
-            runtime,
-            store,
-            insi,
-            cog: esculape_domain::cog::Referentiel::bundled(),
-            reveil: Arc::new(tokio::sync::Notify::new()),
+            app: esculape_app::App::new(runtime, store, insi),
             premier_demarrage: false,
         }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = esculape_app::App;
+    fn deref(&self) -> &Self::Target {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.app
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::{
     Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, record,
+    travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
 
@@ -93,6 +94,8 @@ pub fn table() -> Vec<Route> {
         route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
         route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)),
         route("GET", "/api/patients/{id}/insi", Accueil, "Dernière interrogation INSi du patient (faite en arrière-plan à l'ouverture du dossier ou à l'insertion de la carte Vitale): en attente, terminée avec la comparaison, ou en échec avec le prochain essai", get(patients::insi_suivi)),
+        route("GET", "/api/patients/{id}/travaux", Accueil, "Travaux en arrière-plan du patient (INSi; DMP et MSSanté à venir), du plus récent: en attente (avec la dernière erreur et le prochain essai), en cours, terminé, en échec avec la raison, annulé", get(travaux::du_patient)),
+        route("POST", "/api/travaux/{id}/annulation", Accueil, "Annuler un travail qui n'a pas commencé (409 s'il est en cours ou fini)", post(travaux::annuler)),
         route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body("ValidationInsi"),
         route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)),
         route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body("Coordonnees"),

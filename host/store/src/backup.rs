@@ -301,6 +301,10 @@ const TABLES: &[Table] = &[
             ("claimed_until", Int),
             ("done_at", Int),
             ("last_error", Text),
+            ("label", Text),
+            ("patient_id", Text),
+            ("cancelled_at", Int),
+            ("failed_at", Int),
         ],
     },
     Table {
@@ -363,7 +367,9 @@ pub struct Summary {
 /// (before the search index left the database) and 2 (before the INS
 /// justificatif and verification date).
 /// 4: `document_form` (format 3 backups restore with it empty).
-const FORMAT_VERSION: u32 = 4;
+/// 5: the job's label, patient, cancellation and abandonment in `outbox`
+/// (older rows restore with them empty).
+const FORMAT_VERSION: u32 = 5;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -730,10 +736,16 @@ impl Store {
                             rows += 1;
                             continue;
                         }
+                        let json = serde_json::to_vec(&r).map_err(io_err)?;
+                        if version < 5 && t == "outbox" && r.len() == 10 {
+                            // Before format 5 a job had no label, patient,
+                            // cancellation or abandonment: hashed as
+                            // written, completed with nothing.
+                            r.extend([Value::Null, Value::Null, Value::Null, Value::Null]);
+                        }
                         if r.len() != table.columns.len() {
                             return Err(StoreError::Backup(format!("ligne de {t} mal formée")));
                         }
-                        let json = serde_json::to_vec(&r).map_err(io_err)?;
                         h.row(table.name, &json);
                         insert_row(&mut tx, table, r).await?;
                         rows += 1;

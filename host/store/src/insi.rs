@@ -8,7 +8,8 @@
 //! loses nothing, and several hosts never ask twice for one patient.
 
 use crate::db::Store;
-use crate::{Actor, Result, StoreError, audit, new_id};
+use crate::{Actor, Result, StoreError, audit};
+use esculape_domain::{IdentityStatus, Ins, InsOid};
 use sqlx::Row;
 
 /// Outbox kind of a search (by carte Vitale, else traits).
@@ -46,8 +47,21 @@ pub struct Suivi {
 /// opening the chart again does not ask again.
 pub const REDEMANDE_APRES_MS: i64 = 24 * 3600 * 1000;
 
-/// Verification of an INS recovered or qualified: every 4 years.
-pub const VERIFICATION_MS: i64 = (4 * 365 + 1) * 24 * 3600 * 1000;
+/// Verification of an INS recovered or qualified is due 4 years after the
+/// last one, by the INS plugin's rule (the host asks it); four calendar
+/// years are never shorter than this, so older checks are the candidates.
+pub const CANDIDAT_VERIFICATION_MS: i64 = 4 * 365 * 24 * 3600 * 1000;
+
+/// An identity that may be due for verification, with what the INS rules
+/// decide on.
+#[derive(Debug, Clone)]
+pub struct CandidatVerification {
+    pub patient_id: String,
+    pub status: IdentityStatus,
+    pub ins: Option<Ins>,
+    /// When the INSi last confirmed the INS (Unix ms), never if none.
+    pub verifie_le: Option<i64>,
+}
 
 impl Store {
     /// Ask the INSi about a patient in the background (`kind`:
@@ -91,13 +105,22 @@ impl Store {
             .await?;
         let payload =
             serde_json::to_string(demande).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO outbox (id, created_at, kind, payload, available_at, attempts, claimed_by, claimed_until, done_at, last_error) VALUES ($1, $2, $3, $4, $2, 0, NULL, NULL, NULL, NULL)")
-            .bind(new_id())
-            .bind(now)
-            .bind(kind.to_string())
-            .bind(payload)
-            .execute(&mut *tx)
-            .await?;
+        let label = if kind == VERIFICATION {
+            format!("Vérification de l'INS auprès de l'INSi ({})", demande.motif)
+        } else {
+            format!("Recherche de l'INS auprès de l'INSi ({})", demande.motif)
+        };
+        crate::outbox::enqueue_in(
+            &mut tx,
+            now,
+            &crate::outbox::NouveauTravail {
+                kind: kind.to_string(),
+                payload,
+                label,
+                patient_id: Some(demande.patient_id.clone()),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -113,12 +136,25 @@ impl Store {
         Ok(())
     }
 
-    /// A query that failed and is tried again at `prochain_essai`.
+    /// The pending query was cancelled by the user: said so, nothing tried
+    /// again (the next opening of the file may ask anew).
+    pub async fn insi_annule(&self, patient_id: &str) -> Result<()> {
+        sqlx::query("UPDATE insi_resultat SET etat = 'echec', termine_le = $1, prochain_essai = NULL, erreur = $2 WHERE patient_id = $3 AND etat IN ('en_attente', 'echec')")
+            .bind(self.now())
+            .bind("Interrogation de l'INSi annulée.".to_string())
+            .bind(patient_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A query that failed and is tried again at `prochain_essai` (none:
+    /// given up).
     pub async fn insi_echec(
         &self,
         patient_id: &str,
         erreur: &str,
-        prochain_essai: i64,
+        prochain_essai: Option<i64>,
     ) -> Result<()> {
         sqlx::query("UPDATE insi_resultat SET etat = 'echec', termine_le = $1, prochain_essai = $2, erreur = $3 WHERE patient_id = $4")
             .bind(self.now())
@@ -208,17 +244,40 @@ impl Store {
         Ok(now)
     }
 
-    /// Identities due for verification: récupérées or qualifiées whose INS
-    /// the INSi has not confirmed for 4 years, and every INS-NIA (checked
-    /// at each new event: here, at each scan), at most `limit`, none with a
-    /// query pending.
-    pub async fn a_verifier(&self, limit: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT p.id FROM patient p LEFT JOIN insi_resultat r ON r.patient_id = p.id WHERE p.status IN ('recuperee', 'qualifiee') AND (p.insi_verifie_le IS NULL OR p.insi_verifie_le < $1 OR p.ins_oid IN ('1.2.250.1.213.1.4.9', '1.2.250.1.213.1.4.11')) AND (r.etat IS NULL OR r.etat <> 'en_attente') AND (r.demande_le IS NULL OR r.demande_le < $2) ORDER BY p.insi_verifie_le, p.id LIMIT $3")
-            .bind(self.now() - VERIFICATION_MS)
+    /// Identities that may be due for verification: récupérées or
+    /// qualifiées whose INS the INSi has not confirmed for
+    /// [`CANDIDAT_VERIFICATION_MS`], and every INS-NIA, at most `limit`,
+    /// none with a query pending; whether each is due is the INS rules'
+    /// call.
+    pub async fn a_verifier(&self, limit: i64) -> Result<Vec<CandidatVerification>> {
+        let rows = sqlx::query("SELECT p.id, p.status, p.ins_matricule, p.ins_oid, p.insi_verifie_le FROM patient p LEFT JOIN insi_resultat r ON r.patient_id = p.id WHERE p.status IN ('recuperee', 'qualifiee') AND (p.insi_verifie_le IS NULL OR p.insi_verifie_le < $1 OR p.ins_oid IN ('1.2.250.1.213.1.4.9', '1.2.250.1.213.1.4.11')) AND (r.etat IS NULL OR r.etat <> 'en_attente') AND (r.demande_le IS NULL OR r.demande_le < $2) ORDER BY p.insi_verifie_le, p.id LIMIT $3")
+            .bind(self.now() - CANDIDAT_VERIFICATION_MS)
             .bind(self.now() - REDEMANDE_APRES_MS)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get(1)?;
+                let matricule: Option<String> = r.try_get(2)?;
+                let oid: Option<String> = r.try_get(3)?;
+                Ok(CandidatVerification {
+                    patient_id: r.try_get(0)?,
+                    status: IdentityStatus::from_code(&status).ok_or_else(|| {
+                        StoreError::Corrupt(format!("statut d'identité «{status}»"))
+                    })?,
+                    ins: match (matricule, oid) {
+                        (Some(m), Some(o)) => Some(Ins {
+                            matricule: m,
+                            oid: InsOid::from_oid(&o).ok_or_else(|| {
+                                StoreError::Corrupt(format!("OID d'INS «{o}»"))
+                            })?,
+                        }),
+                        _ => None,
+                    },
+                    verifie_le: r.try_get(4)?,
+                })
+            })
+            .collect()
     }
 }

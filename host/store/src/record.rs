@@ -196,6 +196,7 @@ fn measures(entries: &[Entry]) -> Vec<(MeasureKind, f64, Day)> {
                 measure,
                 value,
                 date,
+                ..
             } => Some((measure, value, date)),
             _ => None,
         })

@@ -43,6 +43,7 @@ async fn fill(store: &Store) {
                     measure: MeasureKind::Poids,
                     value: 70.5 + i as f64,
                     date: Day::parse("2026-11-20").unwrap(),
+                    heure: None,
                 },
             )
             .await

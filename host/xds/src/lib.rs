@@ -89,7 +89,8 @@ pub fn utc(ts: &str) -> String {
         None => (ts, None),
     };
     let local: String = local.split('.').next().unwrap_or("").to_string();
-    let Some(offset) = offset.filter(|_| local.len() >= 12) else {
+    // ASCII only: the slices below cut at bytes (a header is outside input).
+    let Some(offset) = offset.filter(|_| local.len() >= 12 && local.is_ascii()) else {
         return local;
     };
     let num = |s: &str| s.parse::<i64>().ok();
@@ -110,52 +111,15 @@ pub fn utc(ts: &str) -> String {
     let sign = if offset.starts_with('-') { -1 } else { 1 };
     let oh = num(offset.get(1..3).unwrap_or("0")).unwrap_or(0);
     let om = num(offset.get(3..5).unwrap_or("0")).unwrap_or(0);
-    let days = days_from_civil(y, mo, d);
+    let days = esculape_domain::calendar::days_from_civil(y, mo as u32, d as u32);
     let secs = days * 86_400 + h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let r = secs.rem_euclid(86_400);
-    let out = format!(
-        "{y:04}{mo:02}{d:02}{:02}{:02}{:02}",
-        r / 3600,
-        r % 3600 / 60,
-        r % 60
-    );
+    let out = esculape_domain::calendar::utc_compact(secs * 1000);
     out[..local.len().clamp(12, 14)].to_string()
 }
 
 /// A Unix time in milliseconds as XDS writes times: UTC `AAAAMMJJhhmmss`.
 pub fn utc_of_millis(unix_millis: i64) -> String {
-    let secs = unix_millis.div_euclid(1000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let r = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        r / 3600,
-        r % 3600 / 60,
-        r % 60
-    )
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    esculape_domain::calendar::utc_compact(unix_millis)
 }
 
 /// SHA-1 (upper-case hex) and size of a document.

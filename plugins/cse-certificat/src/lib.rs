@@ -8,6 +8,7 @@
 //! vaccinations split into the valences the certificate asks about); the
 //! CDA R2 N3 and the printed layout are written from the same values.
 
+use esculape_sdk::calendar::days_from_civil;
 use esculape_sdk::cda::{self, Code, Informant, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
@@ -306,13 +307,11 @@ pub fn prefill(v: &Variante) -> Result<Vec<FormValue>, Error> {
     // its measures there). The certificate takes that day and its
     // measures; without one, the newest measures.
     let naissance = record_read::current_patient()?.traits.birth_date;
-    let born = (naissance.month > 0 && naissance.day > 0).then(|| {
-        days_from_civil(
-            i64::from(naissance.year),
-            u32::from(naissance.month),
-            u32::from(naissance.day),
-        )
-    });
+    let born = days_from_civil(
+        i64::from(naissance.year),
+        u32::from(naissance.month),
+        u32::from(naissance.day),
+    );
     let jour = |m: &record_read::Measure| {
         (m.at.unix_millis + i64::from(m.at.utc_offset_minutes) * 60_000).div_euclid(86_400_000)
     };
@@ -700,21 +699,11 @@ fn lire(v: &Variante, values: &[FormValue]) -> Result<Certificat, Error> {
     })
 }
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn days_of(hl7: &str) -> Option<i64> {
     let y = hl7.get(0..4)?.parse().ok()?;
     let m = hl7.get(4..6)?.parse().ok()?;
     let d = hl7.get(6..8)?.parse().ok()?;
-    (m > 0 && d > 0).then(|| days_from_civil(y, m, d))
+    days_from_civil(y, m, d)
 }
 
 fn oui_non(b: bool) -> &'static str {

@@ -129,7 +129,7 @@ impl Guest for MesuresEnfant {
     fn prefill() -> Result<Vec<FormValue>, Error> {
         let measures = record_read::measures(200)?;
         let mut out = vec![];
-        let mut newest: Option<i64> = None;
+        let mut newest: Option<record_read::Timestamp> = None;
         for (key, loinc, _, unit) in MESURES {
             // Newest first: the first of each code.
             if let Some(m) = measures.iter().find(|m| m.code.code == *loinc) {
@@ -142,11 +142,17 @@ impl Guest for MesuresEnfant {
                     key: (*key).into(),
                     json: fmt(v),
                 });
-                newest = Some(newest.map_or(m.at.unix_millis, |n: i64| n.max(m.at.unix_millis)));
+                if newest.is_none_or(|n| m.at.unix_millis > n.unix_millis) {
+                    newest = Some(record_read::Timestamp {
+                        unix_millis: m.at.unix_millis,
+                        utc_offset_minutes: m.at.utc_offset_minutes,
+                    });
+                }
             }
         }
-        if let Some(ms) = newest {
-            let hl7 = cda::hl7_time(ms, 60);
+        // The day in the practice's time, at the measure's own offset.
+        if let Some(at) = newest {
+            let hl7 = cda::hl7_time(at.unix_millis, at.utc_offset_minutes);
             out.push(FormValue {
                 key: "date".into(),
                 json: format!("\"{}-{}-{}\"", &hl7[0..4], &hl7[4..6], &hl7[6..8]),

@@ -60,23 +60,37 @@ pub fn normalize(mut t: IdentityTraits) -> Result<IdentityTraits, Error> {
         .used_first_name
         .map(|n| normalize_name(&n))
         .filter(|n| !n.is_empty());
-    t.birth_place_cog = t
-        .birth_place_cog
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty());
-    if let Some(cog) = &t.birth_place_cog {
-        let ok = cog.len() == 5
-            && cog
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_digit() || (i == 1 && (c == 'A' || c == 'B')));
-        if !ok {
-            return Err(Error::InvalidInput(format!(
-                "code officiel géographique «{cog}» invalide (5 caractères, ex. 75056, 2A004, 99134)"
-            )));
-        }
-    }
+    t.birth_place_cog = match t.birth_place_cog {
+        Some(c) => normalize_cog(&c)?,
+        None => None,
+    };
     Ok(t)
+}
+
+/// The birth place's code officiel géographique as the INS referential
+/// writes it: five characters, digits but for the Corsican departments
+/// (2A, 2B); a country abroad is 99xxx; an unknown place, typed as
+/// `INCONNU`, is 99999. None when nothing was typed.
+pub fn normalize_cog(raw: &str) -> Result<Option<String>, Error> {
+    let cog = raw.trim().to_ascii_uppercase();
+    if cog.is_empty() {
+        return Ok(None);
+    }
+    if cog == "INCONNU" {
+        return Ok(Some("99999".into()));
+    }
+    let b = cog.as_bytes();
+    let ok = b.len() == 5
+        && b.iter().enumerate().all(|(i, c)| {
+            c.is_ascii_digit() || (i == 1 && b[0] == b'2' && (*c == b'A' || *c == b'B'))
+        });
+    if !ok {
+        return Err(Error::InvalidInput(format!(
+            "code officiel géographique «{}» invalide (5 caractères, ex. 75056, 2A004, 99134; INCONNU pour un lieu inconnu)",
+            raw.trim()
+        )));
+    }
+    Ok(Some(cog))
 }
 
 #[cfg(test)]

@@ -599,39 +599,7 @@ fn record_target(x: &mut Xml, p: &Patient) {
     x.close("patientRole").close("recordTarget");
 }
 
-/// HL7 TS of a Unix time in milliseconds at a UTC offset in minutes:
-/// `AAAAMMJJhhmmss+hhmm`.
-pub fn hl7_time(unix_millis: i64, utc_offset_minutes: i16) -> String {
-    let local = unix_millis.div_euclid(1000) + i64::from(utc_offset_minutes) * 60;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
-    let off = utc_offset_minutes.unsigned_abs();
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}{sign}{:02}{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        off / 60,
-        off % 60
-    )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
-/// algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+pub use crate::calendar::{civil_from_days, hl7_time};
 
 /// An OID under `2.25` (ISO/IEC 9834-8) from 128 random bits in hex: valid
 /// as a CDA id root and as an XDS uniqueId without an OID registration.
@@ -693,15 +661,6 @@ mod tests {
             birth_date: "19970201".into(),
             birth_place_cog: Some("2A004".into()),
         }
-    }
-
-    #[test]
-    fn hl7_times_carry_the_offset() {
-        // 2026-11-26T14:09:22Z in Paris (UTC+1).
-        assert_eq!(hl7_time(1_795_702_162_000, 60), "20261126150922+0100");
-        assert_eq!(hl7_time(0, -120), "19691231220000-0200");
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(19_358), (2023, 1, 1));
     }
 
     #[test]

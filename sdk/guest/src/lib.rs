@@ -17,6 +17,8 @@
 /// The WIT API version (`wit/since_vX.Y.Z`) these bindings were generated from.
 pub const API_VERSION: &str = "0.1.0";
 
+pub mod calendar;
+
 /// Bindings of the `identity` world (INS rules plugins).
 #[cfg(feature = "identity")]
 pub mod identity {

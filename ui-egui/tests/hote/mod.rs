@@ -119,6 +119,7 @@ pub fn demarrer() -> Hote {
                         measure,
                         value,
                         date: esculape_domain::calendar::Day::parse(date).unwrap(),
+                        heure: None,
                     },
                 )
                 .await

@@ -313,16 +313,7 @@ fn message_id() -> String {
 
 /// Now as an `xsd:dateTime` in UTC.
 fn xsd_now() -> String {
-    let ms = esculape_store::now_millis();
-    let secs = ms.div_euclid(1000);
-    let (y, m, d) = esculape_domain::calendar::civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    esculape_domain::calendar::utc_xsd(esculape_store::now_millis())
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@
 //! `insi.echec`), and every status change (`patient.update`,
 //! `insi.recuperation`).
 
-use crate::api::AppState;
+use crate::App;
+use crate::travaux::{self, Executant, Issue, Tentative};
 use crate::insi::{Appelant, InsiFailure, Methode, conseil};
 use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
 use esculape_insi::{CodeCr, Individu, Resultat};
@@ -52,7 +53,7 @@ impl From<esculape_domain::IdentityError> for Echec {
 
 /// The professional and structure an actor acts for (the structure alone
 /// for the system's own jobs).
-pub async fn appelant(s: &AppState, actor: &Actor) -> Result<Appelant, StoreError> {
+pub async fn appelant(s: &App, actor: &Actor) -> Result<Appelant, StoreError> {
     let (rpps, finess) = s.store.appelant(&actor.user_id).await?;
     Ok(Appelant { rpps, finess })
 }
@@ -69,7 +70,7 @@ fn detail(r: &Resultat, how: Methode) -> String {
 /// with the birth place on 02), compare, recover automatically when every
 /// trait matches. The answer as the client shows it.
 pub async fn interroger(
-    s: &AppState,
+    s: &App,
     actor: &Actor,
     rec: &PatientRecord,
 ) -> Result<serde_json::Value, Echec> {
@@ -85,7 +86,7 @@ pub async fn interroger(
 }
 
 async fn traced(
-    s: &AppState,
+    s: &App,
     actor: &Actor,
     id: &str,
     answer: Result<(Resultat, Methode), InsiFailure>,
@@ -104,7 +105,7 @@ async fn traced(
 /// The comparison of an answer, and the automatic recovery when the
 /// plugin says every trait matches and the birth place is known locally.
 async fn conclure(
-    s: &AppState,
+    s: &App,
     actor: &Actor,
     rec: &PatientRecord,
     r: Resultat,
@@ -140,7 +141,7 @@ async fn conclure(
 /// The INSi's birth place when the local COG referential does not know it
 /// (an old or foreign code the referential lacks) and the user did not
 /// type it either: the user may accept it.
-pub fn lieu_hors_referentiel(s: &AppState, local: &Identity, i: &Individu) -> Option<String> {
+pub fn lieu_hors_referentiel(s: &App, local: &Identity, i: &Individu) -> Option<String> {
     let code = i.traits.lieu_naissance.as_deref()?;
     let typed = local.birth_place_cog.as_deref() == Some(code);
     (!typed && s.cog.code(code).is_none()).then(|| code.to_string())
@@ -151,7 +152,7 @@ pub fn lieu_hors_referentiel(s: &AppState, local: &Identity, i: &Individu) -> Op
 /// history) is a recovery with the local traits, automatic when every
 /// trait matches; no single identity keeps the INS as it is and says why.
 pub async fn verifier(
-    s: &AppState,
+    s: &App,
     actor: &Actor,
     rec: &PatientRecord,
 ) -> Result<serde_json::Value, Echec> {
@@ -222,7 +223,7 @@ fn conclure_sans_recuperation(r: &Resultat, how: Methode) -> serde_json::Value {
 /// from the domain rules (récupérée, or qualifiée after a high-trust
 /// check). Traced as `insi.recuperation`.
 pub async fn recover(
-    s: &AppState,
+    s: &App,
     actor: &Actor,
     rec: &PatientRecord,
     i: &Individu,
@@ -244,7 +245,7 @@ pub async fn recover(
         from_insi: true,
         attributes: local.attributes,
     };
-    let today = BirthDate::from(crate::api::today(&s.store));
+    let today = BirthDate::from(s.today());
     let identity = Identity::validate(new, today)?;
     let mut updated = s
         .store
@@ -264,7 +265,7 @@ pub async fn recover(
 
 /// The INS plugin's comparison of the local identity with the INSi's, or
 /// why it could not be made.
-pub fn compare(s: &AppState, local: &Identity, insi: &Individu) -> serde_json::Value {
+pub fn compare(s: &App, local: &Identity, insi: &Individu) -> serde_json::Value {
     use esculape_runtime::api::types as t;
     let local_traits = crate::wit::traits(local);
     let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
@@ -317,7 +318,7 @@ fn is_nia(rec: &PatientRecord) -> bool {
 /// background when the identity is neither récupérée nor qualifiée (and
 /// not doubtful or fictitious: those stay provisional), verify an INS-NIA.
 /// Never delays the opening: the request is written by a spawned task.
-pub fn a_l_ouverture(s: &AppState, actor: &Actor, rec: &PatientRecord) {
+pub fn a_l_ouverture(s: &App, actor: &Actor, rec: &PatientRecord) {
     let attrs = rec.identity.attributes;
     let kind = match rec.identity.status {
         _ if attrs.douteuse || attrs.fictive => return,
@@ -335,7 +336,7 @@ pub fn a_l_ouverture(s: &AppState, actor: &Actor, rec: &PatientRecord) {
 
 /// Write the request in the background and wake the worker.
 fn demander(
-    s: &AppState,
+    s: &App,
     kind: &'static str,
     actor: &Actor,
     rec: &PatientRecord,
@@ -358,65 +359,112 @@ fn demander(
     });
 }
 
-/// How long a claimed item is held before another worker may take it.
-const BAIL_MS: i64 = 60_000;
+/// The INSi queries, as jobs of the runner (`insi.` kinds).
+pub struct TravauxInsi;
 
-/// When a failed query is tried again: 1 min, doubling, at most 1 h.
-pub fn delai_nouvel_essai(attempts: i64) -> i64 {
-    let n = attempts.clamp(1, 7) as u32 - 1;
-    (60_000i64 << n).min(3_600_000)
-}
-
-/// Take and do the INSi work that is ready; the number of items done.
-pub async fn une_passe(s: &AppState, worker: &str) -> Result<usize, StoreError> {
-    let items = s.store.claim_kind(worker, "insi.", 4, BAIL_MS).await?;
-    let n = items.len();
-    for item in items {
-        let Ok(d) = serde_json::from_str::<Demande>(&item.payload) else {
-            tracing::error!("demande INSi illisible {}: abandonnée", item.id);
-            s.store.complete(worker, &item.id).await?;
-            continue;
-        };
-        let actor = Actor::user(d.acteur.clone());
-        let rec = match s.store.patient(&actor, &d.patient_id).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound(_)) => {
-                s.store.complete(worker, &item.id).await?;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let done = if item.kind == VERIFICATION {
-            verifier(s, &actor, &rec).await
-        } else {
-            interroger(s, &actor, &rec).await
-        };
-        match done {
-            Ok(v) => {
-                s.store.insi_termine(&d.patient_id, &v).await?;
-                s.store.complete(worker, &item.id).await?;
-            }
-            Err(e) => {
-                // Slow or failing service, a concurrent change: later.
-                let retry = delai_nouvel_essai(item.attempts);
-                let message = format!("{e}. Nouvel essai automatique dans {} min.", retry / 60_000);
-                s.store
-                    .insi_echec(&d.patient_id, &message, s.store.now() + retry)
-                    .await?;
-                s.store.fail(worker, &item.id, &message, retry).await?;
-            }
-        }
+impl Executant for TravauxInsi {
+    fn prefixe(&self) -> &'static str {
+        "insi."
     }
-    Ok(n)
+
+    fn executer<'a>(&'a self, s: &'a App, t: Tentative<'a>) -> travaux::Futur<'a> {
+        Box::pin(async move {
+            let item = t.item;
+            let Ok(d) = serde_json::from_str::<Demande>(&item.payload) else {
+                return Ok(Issue::Abandon("demande INSi illisible".into()));
+            };
+            let actor = Actor::user(d.acteur.clone());
+            let rec = match s.store.patient(&actor, &d.patient_id).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound(_)) => {
+                    return Ok(Issue::Abandon("patient introuvable".into()));
+                }
+                Err(e) => return Err(e),
+            };
+            let done = if item.kind == VERIFICATION {
+                verifier(s, &actor, &rec).await
+            } else {
+                interroger(s, &actor, &rec).await
+            };
+            Ok(match done {
+                Ok(v) => {
+                    s.store.insi_termine(&d.patient_id, &v).await?;
+                    Issue::Fait
+                }
+                Err(e) => {
+                    // Slow or failing service, a concurrent change: later.
+                    let message = if t.dernier {
+                        format!("{e}. Abandonné après {} essais.", item.attempts)
+                    } else {
+                        format!(
+                            "{e}. Nouvel essai automatique dans {} min.",
+                            (t.prochain_essai - s.store.now()).max(0) / 60_000
+                        )
+                    };
+                    let prochain = (!t.dernier).then_some(t.prochain_essai);
+                    s.store
+                        .insi_echec(&d.patient_id, &message, prochain)
+                        .await?;
+                    Issue::Reessayer(e.to_string())
+                }
+            })
+        })
+    }
+
+    fn annule<'a>(
+        &'a self,
+        s: &'a App,
+        t: &'a esculape_store::outbox::Travail,
+    ) -> travaux::Futur<'a, ()> {
+        Box::pin(async move {
+            if let Some(p) = &t.patient_id {
+                s.store.insi_annule(p).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
-/// The identities due for verification go to the outbox.
-pub async fn planifier_verifications(s: &AppState) -> Result<usize, StoreError> {
-    let due = s.store.a_verifier(500).await?;
+/// The identities due for verification go to the outbox: the store names
+/// the candidates, the INS plugin says which are due (its rule alone:
+/// `plugins/ins/cas-ins.tsv`); when it cannot answer, the candidate is
+/// verified (asking the INSi once more is the safe side).
+pub async fn planifier_verifications(s: &App) -> Result<usize, StoreError> {
+    let candidats = s.store.a_verifier(500).await?;
+    let today = crate::wit::date(s.today());
+    // The plugin's answers first, then the writes (its client stays off
+    // the awaits).
+    let dus: Vec<_> = {
+        let regles = s.runtime.identity(INS_PLUGIN).map_err(|e| e.to_string());
+        candidats
+            .into_iter()
+            .filter(|c| {
+                let ins = c.ins.as_ref().map(|i| esculape_runtime::api::types::Ins {
+                    matricule: i.matricule.clone(),
+                    oid: i.oid.oid().to_string(),
+                });
+                let last = c
+                    .verifie_le
+                    .map(|ms| crate::wit::date(esculape_domain::calendar::paris_local(ms).day()));
+                let status = crate::wit::status_of(c.status);
+                let due = regles.as_ref().map_err(Clone::clone).and_then(|r| {
+                    r.verification_due(status, ins.as_ref(), last, today)
+                        .map_err(|e| e.to_string())
+                });
+                due.unwrap_or_else(|e| {
+                    tracing::warn!(
+                        "règles INS indisponibles ({e}): vérification de {} demandée",
+                        c.patient_id
+                    );
+                    true
+                })
+            })
+            .collect()
+    };
     let mut n = 0;
-    for id in due {
+    for c in dus {
         let demande = Demande {
-            patient_id: id.clone(),
+            patient_id: c.patient_id.clone(),
             acteur: Actor::system().user_id,
             motif: "vérification périodique de l'INS".into(),
         };
@@ -437,7 +485,7 @@ pub async fn planifier_verifications(s: &AppState) -> Result<usize, StoreError> 
 /// A card was inserted: ask about the patients it carries (found by INS
 /// or by birth name and date) whose identity is not yet récupérée or
 /// qualifiée.
-pub async fn carte_inseree(s: &AppState) -> Result<usize, StoreError> {
+pub async fn carte_inseree(s: &App) -> Result<usize, StoreError> {
     let Some(beneficiaires) = s.insi.carte().await else {
         return Ok(0);
     };
@@ -478,26 +526,10 @@ pub async fn carte_inseree(s: &AppState) -> Result<usize, StoreError> {
 
 /// Start the background work of a serving host: the worker, the hourly
 /// verification scan and the carte Vitale reader's events.
-pub fn demarrer(s: &AppState) {
-    let worker = format!("insi-{}", std::process::id());
-    let st = s.clone();
-    tokio::spawn(async move {
-        loop {
-            match une_passe(&st, &worker).await {
-                Ok(0) => {
-                    // Woken by a new request, or every few seconds for
-                    // the retries that came due and other hosts' items.
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(5), st.reveil.notified()).await;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!("travail INSi: {e}");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                }
-            }
-        }
-    });
+pub fn demarrer(s: &App) {
+    for e in travaux::executants() {
+        travaux::demarrer(s, e);
+    }
     let st = s.clone();
     tokio::spawn(async move {
         loop {

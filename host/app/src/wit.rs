@@ -35,8 +35,12 @@ pub fn ins(i: &Identity) -> Option<t::Ins> {
 }
 
 pub fn status(i: &Identity) -> t::IdentityStatus {
+    status_of(i.status)
+}
+
+pub fn status_of(s: esculape_domain::IdentityStatus) -> t::IdentityStatus {
     use esculape_domain::IdentityStatus as S;
-    match i.status {
+    match s {
         S::Provisoire => t::IdentityStatus::Provisoire,
         S::Recuperee => t::IdentityStatus::Recuperee,
         S::Validee => t::IdentityStatus::Validee,

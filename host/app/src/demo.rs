@@ -580,6 +580,7 @@ pub async fn populate(
                             measure,
                             value,
                             date,
+                            heure: None,
                         },
                     )
                     .await?;
@@ -596,6 +597,7 @@ pub async fn populate(
                             measure: MeasureKind::PerimetreCranien,
                             value: head,
                             date,
+                            heure: None,
                         },
                     )
                     .await?;

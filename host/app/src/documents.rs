@@ -5,7 +5,7 @@
 //! stores the CDA as a new document, or as the next version of the one it
 //! corrects (same setId, versionNumber + 1).
 
-use crate::api::AppState;
+use crate::App;
 use crate::wit;
 use esculape_domain::Day;
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance};
@@ -135,8 +135,15 @@ impl Dossier {
                     measure,
                     value,
                     date,
+                    heure,
                 } => {
-                    let noon = esculape_domain::calendar::LocalDateTime::at(*date, 12 * 60);
+                    // The time it was taken in Paris (noon when unknown),
+                    // at that day's offset (summer time included).
+                    let local = esculape_domain::calendar::LocalDateTime::at(
+                        *date,
+                        heure.map_or(12 * 60, |h| h.minutes()),
+                    );
+                    let at = esculape_domain::calendar::paris_instant(local);
                     d.measures.push(rr::Measure {
                         code: Coded {
                             code: measure.loinc().into(),
@@ -147,8 +154,10 @@ impl Dossier {
                         value: *value,
                         unit: measure.unit().into(),
                         at: t::Timestamp {
-                            unix_millis: noon.0 * 60_000 - 60 * 60_000,
-                            utc_offset_minutes: 60,
+                            unix_millis: at,
+                            utc_offset_minutes: esculape_domain::calendar::paris_offset_minutes(
+                                at,
+                            ),
                         },
                     })
                 }
@@ -195,7 +204,7 @@ pub struct TypeDocument {
 
 /// The document types of the installed `document` plugins (test plugins
 /// aside).
-pub fn types(state: &AppState) -> Vec<TypeDocument> {
+pub fn types(state: &App) -> Vec<TypeDocument> {
     state
         .runtime
         .list()
@@ -259,7 +268,7 @@ async fn blocking<R: Send + 'static>(
 }
 
 pub async fn formulaire(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     patient_id: &str,
     plugin: &str,
@@ -480,7 +489,7 @@ fn values(map: &serde_json::Map<String, serde_json::Value>) -> Vec<FormValue> {
 
 /// Produce (and on `signer`, store) a document.
 pub async fn produire(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     patient_id: &str,
     demande: Demande,
@@ -672,6 +681,7 @@ async fn reporter_mesures(
                 measure,
                 date,
                 value,
+                ..
             } if measure == kind && *date == jour => Some(*value),
             _ => None,
         });
@@ -691,6 +701,7 @@ async fn reporter_mesures(
             measure: *kind,
             value,
             date: jour,
+            heure: None,
         };
         match store.add_entry(actor, patient_id, None, data).await {
             Ok(_) => reportees.push(format!("{libelle} {}", fr(value))),

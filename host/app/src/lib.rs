@@ -1,0 +1,51 @@
+//! The application layer of Esculape: every use case of the practice as a
+//! typed function over [`App`], which owns the store, the plugin runtime,
+//! the clients of the national services and the practice's referentials.
+//! The HTTP API (`esculape-host::api`) and the CLI are thin callers of this
+//! crate; it never depends on axum or clap (checked by
+//! `host/tests/architecture.rs`).
+
+pub mod demo;
+pub mod documents;
+pub mod export;
+pub mod home;
+pub mod insi;
+pub mod qualification;
+pub mod travaux;
+pub mod wit;
+
+use esculape_domain::Day;
+use esculape_runtime::Runtime;
+use esculape_store::Store;
+use std::sync::Arc;
+
+/// The application: what every use case runs on. Cheap to clone (shared
+/// handles), so background jobs take their own copy.
+#[derive(Clone)]
+pub struct App {
+    pub runtime: Arc<Runtime>,
+    pub store: Arc<Store>,
+    /// The INSi téléservice (the local sandbox by default).
+    pub insi: Arc<insi::InsiClient>,
+    /// The COG referential of birth places (imported, else bundled).
+    pub cog: &'static esculape_domain::cog::Referentiel,
+    /// Wakes the INSi worker when a query is asked.
+    pub reveil: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    pub fn new(runtime: Arc<Runtime>, store: Arc<Store>, insi: Arc<insi::InsiClient>) -> Self {
+        Self {
+            runtime,
+            store,
+            insi,
+            cog: esculape_domain::cog::Referentiel::bundled(),
+            reveil: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Today in the practice (by the store's clock, which tests may set).
+    pub fn today(&self) -> Day {
+        esculape_domain::calendar::paris_local(self.store.now()).day()
+    }
+}

@@ -1,0 +1,200 @@
+//! The invariants ARCHITECTURE.md states about the crate graph, checked on
+//! `cargo metadata` (normal dependencies, transitively: a crate that pulls
+//! axum through another breaks the rule as surely as one that names it).
+
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+struct Graph {
+    /// package id → its name
+    names: HashMap<String, String>,
+    /// package id → ids of its normal (not dev, not build) dependencies
+    normal: HashMap<String, Vec<String>>,
+    /// workspace member name → (id, manifest folder)
+    members: HashMap<String, (String, PathBuf)>,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lies in the workspace")
+        .to_path_buf()
+}
+
+/// The machine's target triple: the graph is the one that builds here
+/// (the other platforms' crates need not even be downloaded).
+fn host_triple() -> String {
+    let out = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc names its host")
+        .to_string()
+}
+
+fn graph() -> Graph {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .arg(host_triple())
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    let mut names = HashMap::new();
+    let mut members = HashMap::new();
+    let ws: BTreeSet<&str> = m["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for p in m["packages"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap().to_string();
+        let name = p["name"].as_str().unwrap().to_string();
+        if ws.contains(id.as_str()) {
+            let dir = Path::new(p["manifest_path"].as_str().unwrap())
+                .parent()
+                .unwrap()
+                .to_path_buf();
+            members.insert(name.clone(), (id.clone(), dir));
+        }
+        names.insert(id, name);
+    }
+    let mut normal = HashMap::new();
+    for n in m["resolve"]["nodes"].as_array().unwrap() {
+        let deps = n["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| d["pkg"].as_str().unwrap().to_string())
+            .collect();
+        normal.insert(n["id"].as_str().unwrap().to_string(), deps);
+    }
+    Graph {
+        names,
+        normal,
+        members,
+    }
+}
+
+impl Graph {
+    /// Names of every crate `member` depends on at run time.
+    fn closure(&self, member: &str) -> BTreeSet<String> {
+        let (id, _) = &self.members[member];
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![id.clone()];
+        while let Some(id) = todo.pop() {
+            for d in self.normal.get(&id).into_iter().flatten() {
+                if seen.insert(d.clone()) {
+                    todo.push(d.clone());
+                }
+            }
+        }
+        seen.into_iter().map(|id| self.names[&id].clone()).collect()
+    }
+
+    fn forbid(&self, member: &str, forbidden: &[&str]) {
+        let deps = self.closure(member);
+        let found: Vec<&&str> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
+        assert!(
+            found.is_empty(),
+            "{member} must not depend on {found:?} (ARCHITECTURE.md, invariants)"
+        );
+    }
+
+    fn dir(&self, member: &str) -> &Path {
+        &self.members[member].1
+    }
+}
+
+/// Every `.rs` file under `dir`, with its text.
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = vec![];
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                out.push((p, text));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_application_layer_knows_neither_http_nor_the_command_line() {
+    let g = graph();
+    g.forbid("esculape-app", &["axum", "axum-core", "clap", "esculape-host"]);
+}
+
+#[test]
+fn storage_is_rows_and_queries() {
+    let g = graph();
+    g.forbid(
+        "esculape-store",
+        &["axum", "clap", "reqwest", "wasmtime", "esculape-app", "esculape-runtime"],
+    );
+}
+
+#[test]
+fn the_domain_does_no_io() {
+    let g = graph();
+    g.forbid(
+        "esculape-domain",
+        &["tokio", "sqlx", "reqwest", "hyper", "axum", "wasmtime", "mio"],
+    );
+    for (path, text) in sources(&g.dir("esculape-domain").join("src")) {
+        for io in ["std::fs", "std::net", "std::process", "std::env", "File::"] {
+            assert!(
+                !text.contains(io),
+                "{} uses {io}: esculape-domain does no I/O",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn plugins_link_only_the_sdk() {
+    let g = graph();
+    let host_side = [
+        "esculape-host",
+        "esculape-app",
+        "esculape-store",
+        "esculape-runtime",
+        "esculape-domain",
+        "wasmtime",
+        "tokio",
+        "sqlx",
+    ];
+    let plugins: Vec<&String> = g
+        .members
+        .iter()
+        .filter(|(_, (_, dir))| dir.parent().is_some_and(|p| p.ends_with("plugins")))
+        .map(|(n, _)| n)
+        .collect();
+    assert!(plugins.len() >= 10, "plugins found: {plugins:?}");
+    for p in plugins {
+        g.forbid(p, &host_side);
+    }
+}
