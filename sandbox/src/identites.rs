@@ -10,8 +10,7 @@
 use esculape_domain::identity::ins_key;
 use esculape_insi::{CarteVitale, Ins, Matricule, TraitsInsi};
 
-pub const OID_NIR: &str = "1.2.250.1.213.1.4.8";
-pub const OID_NIA: &str = "1.2.250.1.213.1.4.9";
+pub use esculape_identifiants::oid::{INS_NIA as OID_NIA, INS_NIR as OID_NIR};
 
 #[derive(Debug, Clone)]
 pub struct Personne {

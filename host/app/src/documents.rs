@@ -147,7 +147,7 @@ impl Dossier {
                     d.measures.push(rr::Measure {
                         code: Coded {
                             code: measure.loinc().into(),
-                            code_system: "2.16.840.1.113883.6.1".into(),
+                            code_system: esculape_identifiants::oid::LOINC.into(),
                             code_system_name: Some("LOINC".into()),
                             display: Some(measure.code().into()),
                         },
@@ -435,12 +435,12 @@ async fn contexte(
     };
     let now = esculape_store::now_millis();
     Ok(Context {
-        author_rpps: format!("8{rpps}"),
+        author_rpps: esculape_identifiants::idnps_rpps(&rpps),
         author_given: given,
         author_family: family,
         author_profession: coded("10", "1.2.250.1.71.1.2.7", "Médecin"),
         author_specialty: specialite(user.profession.as_deref()),
-        organization_id: format!("1{finess}"),
+        organization_id: esculape_identifiants::idnps_finess(&finess),
         organization_name: structure.name.clone(),
         facility_type: coded(facility.0, "1.2.250.1.71.4.2.4", facility.1),
         practice_setting: coded("AMBULATOIRE", "1.2.250.1.213.1.1.4.9", "Ambulatoire"),

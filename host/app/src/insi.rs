@@ -59,12 +59,12 @@ impl Appelant {
         }
         match (&self.rpps, &self.finess) {
             (Some(r), _) => {
-                ctx.professionnel.identifiant = format!("8{r}");
-                ctx.professionnel.qualifiant = "1.2.250.1.71.4.2.1".into();
+                ctx.professionnel.identifiant = esculape_identifiants::idnps_rpps(r);
+                ctx.professionnel.qualifiant = esculape_identifiants::oid::IDNPS.into();
             }
             (None, Some(f)) => {
-                ctx.professionnel.identifiant = format!("1{f}");
-                ctx.professionnel.qualifiant = "1.2.250.1.71.4.2.2".into();
+                ctx.professionnel.identifiant = esculape_identifiants::idnps_finess(f);
+                ctx.professionnel.qualifiant = esculape_identifiants::oid::IDNST.into();
             }
             (None, None) => {}
         }

@@ -176,25 +176,37 @@ pub struct IdentityAttributes {
 }
 
 /// Assigning authority of an INS.
+/// Serialised as its OID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum InsOid {
-    #[serde(rename = "1.2.250.1.213.1.4.8")]
     Nir,
-    #[serde(rename = "1.2.250.1.213.1.4.9")]
     Nia,
-    #[serde(rename = "1.2.250.1.213.1.4.10")]
     NirTest,
-    #[serde(rename = "1.2.250.1.213.1.4.11")]
     NiaTest,
+}
+
+impl TryFrom<String> for InsOid {
+    type Error = IdentityError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        InsOid::from_oid(&s).ok_or(IdentityError::BadOid(s))
+    }
+}
+
+impl From<InsOid> for String {
+    fn from(o: InsOid) -> String {
+        o.oid().to_string()
+    }
 }
 
 impl InsOid {
     pub fn oid(self) -> &'static str {
+        use esculape_identifiants::oid;
         match self {
-            InsOid::Nir => "1.2.250.1.213.1.4.8",
-            InsOid::Nia => "1.2.250.1.213.1.4.9",
-            InsOid::NirTest => "1.2.250.1.213.1.4.10",
-            InsOid::NiaTest => "1.2.250.1.213.1.4.11",
+            InsOid::Nir => oid::INS_NIR,
+            InsOid::Nia => oid::INS_NIA,
+            InsOid::NirTest => oid::INS_NIR_TEST,
+            InsOid::NiaTest => oid::INS_NIA_TEST,
         }
     }
     pub fn from_oid(oid: &str) -> Option<Self> {

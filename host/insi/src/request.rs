@@ -109,7 +109,7 @@ impl Contexte {
             professionnel: Professionnel {
                 emetteur_certificat: "CN=INSI-MANU,O=CABINET DU DR MARTIN".into(),
                 identifiant: "810100123456".into(),
-                qualifiant: "1.2.250.1.71.4.2.1".into(),
+                qualifiant: esculape_identifiants::oid::IDNPS.into(),
                 identifiant_facturation: "991234567".into(),
                 code_specialite_amo: "01".into(),
                 secteur_activite: "SA07".into(),

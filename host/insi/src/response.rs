@@ -62,7 +62,7 @@ impl Ins {
     }
     /// A NIA (temporary number) rather than a NIR.
     pub fn est_nia(&self) -> bool {
-        self.oid == "1.2.250.1.213.1.4.9" || self.oid == "1.2.250.1.213.1.4.11"
+        esculape_identifiants::est_oid_nia(&self.oid)
     }
 }
 

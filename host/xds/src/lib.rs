@@ -164,7 +164,7 @@ pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEn
         info.push(format!("PID-11|^^^^^^BDL^^{cog}"));
     }
     let person = |id: &str, family: &str, given: &str| {
-        format!("{id}^{family}^{given}^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS")
+        format!("{id}^{family}^{given}^^^^^^&{}&ISO^D^^^IDNPS", esculape_identifiants::oid::IDNPS)
     };
     Ok(DocumentEntry {
         unique_id: match &h.id.1 {
@@ -206,13 +206,7 @@ pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEn
 }
 
 fn is_ins_oid(root: &str) -> bool {
-    matches!(
-        root,
-        "1.2.250.1.213.1.4.8"
-            | "1.2.250.1.213.1.4.9"
-            | "1.2.250.1.213.1.4.10"
-            | "1.2.250.1.213.1.4.11"
-    )
+    esculape_identifiants::est_oid_ins(root)
 }
 
 #[cfg(test)]

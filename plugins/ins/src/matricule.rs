@@ -4,14 +4,12 @@ use esculape_sdk::identity::esculape::host::types::Error;
 use esculape_sdk::identity::exports::esculape::plugin::identity_rules::MatriculeCheck;
 
 /// OIDs of the INS assigning authorities.
-pub const OID_NIR: &str = "1.2.250.1.213.1.4.8";
-pub const OID_NIA: &str = "1.2.250.1.213.1.4.9";
-pub const OID_NIR_TEST: &str = "1.2.250.1.213.1.4.10";
-pub const OID_NIA_TEST: &str = "1.2.250.1.213.1.4.11";
+pub use esculape_sdk::cda::oid::{
+    INS_NIA as OID_NIA, INS_NIA_TEST as OID_NIA_TEST, INS_NIR as OID_NIR,
+    INS_NIR_TEST as OID_NIR_TEST,
+};
 
-pub fn is_nia_oid(oid: &str) -> bool {
-    oid == OID_NIA || oid == OID_NIA_TEST
-}
+pub use esculape_sdk::identifiants::est_oid_nia as is_nia_oid;
 
 /// The key the 13 first characters call for: 97 − (n mod 97), with the
 /// Corsican departments "2A" read as 19 and "2B" as 18. None when the 13

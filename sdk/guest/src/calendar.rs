@@ -3,7 +3,7 @@
 //! with its Europe/Paris offset already applied, so plugins need no time
 //! zone rules of their own.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
 
@@ -32,9 +32,16 @@ pub fn hl7_time(unix_millis: i64, utc_offset_minutes: i16) -> String {
     .naive_utc();
     let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
     let off = utc_offset_minutes.unsigned_abs();
+    // Fields written by hand: chrono's strftime machinery would add tens
+    // of KiB to every plugin.
     format!(
-        "{}{sign}{:02}{:02}",
-        local.format("%Y%m%d%H%M%S"),
+        "{:04}{:02}{:02}{:02}{:02}{:02}{sign}{:02}{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second(),
         off / 60,
         off % 60
     )

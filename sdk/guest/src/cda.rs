@@ -52,13 +52,11 @@ impl Code {
     }
 }
 
-/// OIDs the header uses.
+/// OIDs the header uses (the national ones from `esculape-identifiants`).
 pub mod oid {
-    pub const LOINC: &str = "2.16.840.1.113883.6.1";
-    /// RPPS / ADELI identifiers of professionals (IDNPS).
-    pub const IDNPS: &str = "1.2.250.1.71.4.2.1";
-    /// Structure identifiers (IDNST: FINESS, SIRET...).
-    pub const IDNST: &str = "1.2.250.1.71.4.2.2";
+    pub use esculape_identifiants::oid::{
+        IDNPS, IDNST, INS_NIA, INS_NIA_TEST, INS_NIR, INS_NIR_TEST, LOINC,
+    };
     /// TRE_G15 professions / TRE_R38 specialties as the CI-SIS codes them.
     pub const PROFESSION: &str = "1.2.250.1.213.1.1.4.5";
     /// TRE_R02 secteur d'activité: healthcare facility types.
@@ -67,10 +65,6 @@ pub mod oid {
     pub const PRACTICE_SETTING: &str = "1.2.250.1.213.1.1.4.9";
     pub const CONFIDENTIALITY: &str = "2.16.840.1.113883.5.25";
     pub const GENDER: &str = "2.16.840.1.113883.5.1";
-    pub const INS_NIR: &str = "1.2.250.1.213.1.4.8";
-    pub const INS_NIA: &str = "1.2.250.1.213.1.4.9";
-    pub const INS_NIR_TEST: &str = "1.2.250.1.213.1.4.10";
-    pub const INS_NIA_TEST: &str = "1.2.250.1.213.1.4.11";
 }
 
 /// Administrative sex, as the INS referential records it.
@@ -601,13 +595,7 @@ fn record_target(x: &mut Xml, p: &Patient) {
 
 pub use crate::calendar::{civil_from_days, hl7_time};
 
-/// An OID under `2.25` (ISO/IEC 9834-8) from 128 random bits in hex: valid
-/// as a CDA id root and as an XDS uniqueId without an OID registration.
-pub fn oid_from_hex(hex: &str) -> Option<String> {
-    u128::from_str_radix(hex, 16)
-        .ok()
-        .map(|n| format!("2.25.{n}"))
-}
+pub use esculape_identifiants::oid_from_hex;
 
 /// The content of the INS DataMatrix printed on documents of a patient
 /// whose identity is qualified (SC.DOC.03): a 2D-Doc-style message, header

@@ -19,6 +19,9 @@ pub const API_VERSION: &str = "0.1.0";
 
 pub mod calendar;
 
+/// The national OIDs and identifier forms, shared with the host.
+pub use esculape_identifiants as identifiants;
+
 /// Bindings of the `identity` world (INS rules plugins).
 #[cfg(feature = "identity")]
 pub mod identity {

@@ -1,0 +1,68 @@
+//! The OIDs and identifier forms of the French health information systems,
+//! written once. No dependencies, so that the host's crates and the plugins
+//! (through the SDK) link the same constants.
+
+/// OIDs of the assigning authorities and code systems.
+pub mod oid {
+    /// INS matricule: NIR.
+    pub const INS_NIR: &str = "1.2.250.1.213.1.4.8";
+    /// INS matricule: NIA (temporary number).
+    pub const INS_NIA: &str = "1.2.250.1.213.1.4.9";
+    /// Test NIR and NIA (INSi test environment).
+    pub const INS_NIR_TEST: &str = "1.2.250.1.213.1.4.10";
+    pub const INS_NIA_TEST: &str = "1.2.250.1.213.1.4.11";
+    /// National identifiers of professionals (IDNPS: 8 + RPPS, 1 + FINESS...).
+    pub const IDNPS: &str = "1.2.250.1.71.4.2.1";
+    /// Structure identifiers (IDNST: FINESS, SIRET...).
+    pub const IDNST: &str = "1.2.250.1.71.4.2.2";
+    pub const LOINC: &str = "2.16.840.1.113883.6.1";
+    /// Unique ids made from a UUID or 128 random bits (ISO/IEC 9834-8).
+    pub const UUID_ARC: &str = "2.25";
+}
+
+/// Every INS assigning authority.
+pub const OIDS_INS: [&str; 4] = [oid::INS_NIR, oid::INS_NIA, oid::INS_NIR_TEST, oid::INS_NIA_TEST];
+
+/// An INS assigning authority (NIR or NIA, real or test).
+pub fn est_oid_ins(oid: &str) -> bool {
+    OIDS_INS.contains(&oid)
+}
+
+/// An INS-NIA (temporary number), real or test.
+pub fn est_oid_nia(oid: &str) -> bool {
+    oid == oid::INS_NIA || oid == oid::INS_NIA_TEST
+}
+
+/// The national identifier (IDNPS) of a professional known by an RPPS.
+pub fn idnps_rpps(rpps: &str) -> String {
+    format!("8{rpps}")
+}
+
+/// The national identifier (IDNPS) of a structure acting through its FINESS
+/// (a secretary without RPPS, the system's jobs).
+pub fn idnps_finess(finess: &str) -> String {
+    format!("1{finess}")
+}
+
+/// An OID under `2.25` from 128 random bits in hex: valid as a CDA id root
+/// and as an XDS uniqueId without an OID registration.
+pub fn oid_from_hex(hex: &str) -> Option<String> {
+    u128::from_str_radix(hex, 16)
+        .ok()
+        .map(|n| format!("{}.{n}", oid::UUID_ARC))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        assert!(est_oid_ins("1.2.250.1.213.1.4.10") && !est_oid_ins("1.2.250.1.71.4.2.1"));
+        assert!(est_oid_nia(oid::INS_NIA_TEST) && !est_oid_nia(oid::INS_NIR));
+        assert_eq!(idnps_rpps("10001234567"), "810001234567");
+        assert_eq!(idnps_finess("750000001"), "1750000001");
+        assert_eq!(oid_from_hex("ff").as_deref(), Some("2.25.255"));
+        assert!(oid_from_hex("zz").is_none());
+    }
+}
