@@ -570,6 +570,10 @@ pub async fn populate(
             report.encounters += 1;
             let years = birth.years_until(date);
             let (weight, height) = growth(years, &mut rng);
+            // Taken during the consultation, between 08:30 and 18:30.
+            let heure = esculape_domain::calendar::Heure::from_minutes(
+                8 * 60 + 30 + rng.below(40) as u32 * 15,
+            );
             for (measure, value) in [(MeasureKind::Poids, weight), (MeasureKind::Taille, height)] {
                 store
                     .add_entry(
@@ -580,7 +584,7 @@ pub async fn populate(
                             measure,
                             value,
                             date,
-                            heure: None,
+                            heure,
                         },
                     )
                     .await?;
@@ -597,7 +601,7 @@ pub async fn populate(
                             measure: MeasureKind::PerimetreCranien,
                             value: head,
                             date,
-                            heure: None,
+                            heure,
                         },
                     )
                     .await?;

@@ -66,13 +66,13 @@ pub fn paris_instant(t: LocalDateTime) -> i64 {
     }
 }
 
-/// A Unix instant's wall-clock parts in the practice: (year, month, day,
-/// hour, minute, second, offset in minutes).
-pub fn paris_parts(unix_millis: i64) -> (i32, u32, u32, u32, u32, u32, i16) {
-    let offset = paris_offset_minutes(unix_millis);
-    let local = chrono::DateTime::from_timestamp_millis(unix_millis + offset as i64 * 60_000)
-        .unwrap_or_default()
-        .naive_utc();
+/// A Unix instant's wall-clock parts at a UTC offset in minutes: (year,
+/// month, day, hour, minute, second).
+pub fn local_parts(unix_millis: i64, offset_minutes: i16) -> (i32, u32, u32, u32, u32, u32) {
+    let local =
+        chrono::DateTime::from_timestamp_millis(unix_millis + offset_minutes as i64 * 60_000)
+            .unwrap_or_default()
+            .naive_utc();
     (
         local.year(),
         local.month(),
@@ -80,8 +80,15 @@ pub fn paris_parts(unix_millis: i64) -> (i32, u32, u32, u32, u32, u32, i16) {
         local.hour(),
         local.minute(),
         local.second(),
-        offset,
     )
+}
+
+/// A Unix instant's wall-clock parts in the practice: (year, month, day,
+/// hour, minute, second, offset in minutes).
+pub fn paris_parts(unix_millis: i64) -> (i32, u32, u32, u32, u32, u32, i16) {
+    let offset = paris_offset_minutes(unix_millis);
+    let (y, mo, d, h, mi, s) = local_parts(unix_millis, offset);
+    (y, mo, d, h, mi, s, offset)
 }
 
 /// A Unix instant in UTC as `AAAAMMJJhhmmss` (XDS, HL7 without offset).

@@ -22,17 +22,15 @@ impl PdfCapability {
 
 /// A WIT timestamp as a local [`Moment`].
 pub fn moment(t: types::Timestamp) -> Moment {
-    let local = t.unix_millis.div_euclid(1000) + i64::from(t.utc_offset_minutes) * 60;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let (year, month, day) = esculape_runtime::clock::civil_from_days(days);
+    let (year, month, day, hour, minute, second) =
+        esculape_domain::calendar::local_parts(t.unix_millis, t.utc_offset_minutes);
     Moment {
-        year: year as u16,
+        year: year.clamp(0, u16::MAX as i32) as u16,
         month: month as u8,
         day: day as u8,
-        hour: (secs / 3600) as u8,
-        minute: (secs % 3600 / 60) as u8,
-        second: (secs % 60) as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
         utc_offset_minutes: t.utc_offset_minutes,
     }
 }

@@ -24,10 +24,9 @@ pub use esculape_domain::calendar::{civil_from_days, days_from_civil, paris_offs
 
 /// The local date of a timestamp.
 pub fn local_date(t: &Timestamp) -> Date {
-    let local = t.unix_millis + t.utc_offset_minutes as i64 * 60_000;
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400_000));
+    let (y, m, d, ..) = esculape_domain::calendar::local_parts(t.unix_millis, t.utc_offset_minutes);
     Date {
-        year: y.clamp(0, u16::MAX as i64) as u16,
+        year: y.clamp(0, u16::MAX as i32) as u16,
         month: m as u8,
         day: d as u8,
     }
