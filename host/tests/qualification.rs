@@ -209,7 +209,10 @@ async fn opening_a_file_qualifies_in_the_background() {
             "{name}: {job}"
         );
         assert!(
-            job["erreur"].as_str().unwrap().contains("n'a pas répondu à temps"),
+            job["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("n'a pas répondu à temps"),
             "{name}: {job}"
         );
         assert!(job["prochain_essai"].is_i64(), "{name}: {job}");
@@ -251,7 +254,10 @@ async fn opening_a_file_qualifies_in_the_background() {
         )
         .await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}: {e}");
-        assert!(e["erreur"].as_str().unwrap().contains("terminé"), "{name}: {e}");
+        assert!(
+            e["erreur"].as_str().unwrap().contains("terminé"),
+            "{name}: {e}"
+        );
 
         // A query waiting for its retry is cancelled by the user: never
         // tried again, the INS workflow says so, the cancellation traced.
@@ -282,7 +288,10 @@ async fn opening_a_file_qualifies_in_the_background() {
         assert_eq!(jobs[0]["etat"], "annule", "{name}: {jobs}");
         let v = h.get(&format!("/api/patients/{adrdeux}/insi")).await;
         assert_eq!(v["etat"], "echec", "{name}: {v}");
-        assert!(v["erreur"].as_str().unwrap().contains("annulée"), "{name}: {v}");
+        assert!(
+            v["erreur"].as_str().unwrap().contains("annulée"),
+            "{name}: {v}"
+        );
         assert!(v["prochain_essai"].is_null(), "{name}: {v}");
         let trail = h.state.store.audit_of_patient(&adrdeux, 20).await.unwrap();
         assert!(
@@ -365,9 +374,13 @@ async fn opening_a_file_qualifies_in_the_background() {
             .await
             .unwrap();
         let v = h.get(&format!("/api/patients/{id}/insi")).await;
-        assert_ne!(v["motif"], "vérification périodique de l'INS", "{name}: {v}");
+        assert_ne!(
+            v["motif"], "vérification périodique de l'INS",
+            "{name}: {v}"
+        );
         // Four years on, the INS recovered first is verified again.
-        h.offset.fetch_add((4 * 366 - 1460) * DAY_MS, Ordering::SeqCst);
+        h.offset
+            .fetch_add((4 * 366 - 1460) * DAY_MS, Ordering::SeqCst);
         h.relogin().await;
         let planned = qualification::planifier_verifications(&h.state)
             .await

@@ -21,7 +21,12 @@ pub mod oid {
 }
 
 /// Every INS assigning authority.
-pub const OIDS_INS: [&str; 4] = [oid::INS_NIR, oid::INS_NIA, oid::INS_NIR_TEST, oid::INS_NIA_TEST];
+pub const OIDS_INS: [&str; 4] = [
+    oid::INS_NIR,
+    oid::INS_NIA,
+    oid::INS_NIR_TEST,
+    oid::INS_NIA_TEST,
+];
 
 /// An INS assigning authority (NIR or NIA, real or test).
 pub fn est_oid_ins(oid: &str) -> bool {

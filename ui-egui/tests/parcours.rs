@@ -84,7 +84,10 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     c.get_by_label_contains("Travaux en arrière-plan").click();
     jusqua(&mut c, "le travail INSi", |c| {
-        visible(c, "Recherche de l'INS auprès de l'INSi (ouverture du dossier) — ")
+        visible(
+            c,
+            "Recherche de l'INS auprès de l'INSi (ouverture du dossier) — ",
+        )
     });
     c.get_by_label_contains("Travaux en arrière-plan").click();
     jusqua(&mut c, "la liste repliée", |c| {

@@ -38,7 +38,13 @@ fn host_triple() -> String {
 
 fn graph() -> Graph {
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+        ])
         .arg(host_triple())
         .current_dir(workspace_root())
         .output()
@@ -144,7 +150,10 @@ fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
 #[test]
 fn the_application_layer_knows_neither_http_nor_the_command_line() {
     let g = graph();
-    g.forbid("esculape-app", &["axum", "axum-core", "clap", "esculape-host"]);
+    g.forbid(
+        "esculape-app",
+        &["axum", "axum-core", "clap", "esculape-host"],
+    );
 }
 
 #[test]
@@ -152,7 +161,14 @@ fn storage_is_rows_and_queries() {
     let g = graph();
     g.forbid(
         "esculape-store",
-        &["axum", "clap", "reqwest", "wasmtime", "esculape-app", "esculape-runtime"],
+        &[
+            "axum",
+            "clap",
+            "reqwest",
+            "wasmtime",
+            "esculape-app",
+            "esculape-runtime",
+        ],
     );
 }
 
@@ -161,7 +177,9 @@ fn the_domain_does_no_io() {
     let g = graph();
     g.forbid(
         "esculape-domain",
-        &["tokio", "sqlx", "reqwest", "hyper", "axum", "wasmtime", "mio"],
+        &[
+            "tokio", "sqlx", "reqwest", "hyper", "axum", "wasmtime", "mio",
+        ],
     );
     for (path, text) in sources(&g.dir("esculape-domain").join("src")) {
         for io in ["std::fs", "std::net", "std::process", "std::env", "File::"] {

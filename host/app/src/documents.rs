@@ -155,9 +155,7 @@ impl Dossier {
                         unit: measure.unit().into(),
                         at: t::Timestamp {
                             unix_millis: at,
-                            utc_offset_minutes: esculape_domain::calendar::paris_offset_minutes(
-                                at,
-                            ),
+                            utc_offset_minutes: esculape_domain::calendar::paris_offset_minutes(at),
                         },
                     })
                 }

@@ -21,8 +21,8 @@
 //! `insi.recuperation`).
 
 use crate::App;
-use crate::travaux::{self, Executant, Issue, Tentative};
 use crate::insi::{Appelant, InsiFailure, Methode, conseil};
+use crate::travaux::{self, Executant, Issue, Tentative};
 use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
 use esculape_insi::{CodeCr, Individu, Resultat};
 use esculape_store::insi::{Demande, RECHERCHE, VERIFICATION};

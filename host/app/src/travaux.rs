@@ -121,8 +121,8 @@ pub fn demarrer(app: &App, executant: Arc<dyn Executant>) {
         loop {
             match une_passe(&app, executant.as_ref(), &worker, 4).await {
                 Ok(0) => {
-                    let _ = tokio::time::timeout(Duration::from_secs(5), app.reveil.notified())
-                        .await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(5), app.reveil.notified()).await;
                 }
                 Ok(_) => {}
                 Err(e) => {

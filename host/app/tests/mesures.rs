@@ -47,7 +47,11 @@ async fn a_measure_taken_at_ten_in_july_is_read_at_ten_paris_time() {
                 _ => None,
             })
             .expect("the July measure");
-        assert_eq!(july.map(|h| h.to_string()).as_deref(), Some("10:00"), "{name}");
+        assert_eq!(
+            july.map(|h| h.to_string()).as_deref(),
+            Some("10:00"),
+            "{name}"
+        );
 
         let measures = Dossier::from_chart(&chart).measures(10).unwrap();
         let at: Vec<(i64, i16)> = measures

@@ -15,14 +15,21 @@ const UNIX_EPOCH_DAY: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a 
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = UNIX_EPOCH_DAY
         .checked_add_signed(chrono::TimeDelta::days(days))
-        .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX });
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        });
     (d.year() as i64, d.month(), d.day())
 }
 
 /// Civil date to days since 1970-01-01 (a day past the month's end rolls
 /// into the next, as the arithmetic always did: 1 of month 13 is 1 January).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let (y, m) = (y + (m as i64 - 1).div_euclid(12), (m as i64 - 1).rem_euclid(12) as u32 + 1);
+    let (y, m) = (
+        y + (m as i64 - 1).div_euclid(12),
+        (m as i64 - 1).rem_euclid(12) as u32 + 1,
+    );
     let first = i32::try_from(y)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, m, 1))
@@ -34,11 +41,13 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// minutes: +60 in winter, +120 in summer.
 pub fn paris_offset_minutes(unix_millis: i64) -> i16 {
     match chrono::DateTime::from_timestamp_millis(unix_millis) {
-        Some(utc) => (Paris
-            .offset_from_utc_datetime(&utc.naive_utc())
-            .fix()
-            .local_minus_utc()
-            / 60) as i16,
+        Some(utc) => {
+            (Paris
+                .offset_from_utc_datetime(&utc.naive_utc())
+                .fix()
+                .local_minus_utc()
+                / 60) as i16
+        }
         None => 60,
     }
 }
@@ -54,8 +63,8 @@ pub fn paris_local(unix_millis: i64) -> LocalDateTime {
 /// same time in winter offset, one that the autumn change repeats as its
 /// first occurrence.
 pub fn paris_instant(t: LocalDateTime) -> i64 {
-    let naive = UNIX_EPOCH_DAY.and_hms_opt(0, 0, 0).expect("midnight")
-        + chrono::TimeDelta::minutes(t.0);
+    let naive =
+        UNIX_EPOCH_DAY.and_hms_opt(0, 0, 0).expect("midnight") + chrono::TimeDelta::minutes(t.0);
     match Paris.from_local_datetime(&naive) {
         chrono::LocalResult::Single(d) | chrono::LocalResult::Ambiguous(d, _) => {
             d.timestamp_millis()

@@ -46,4 +46,3 @@ pub struct Travail {
     pub prochain_essai: Option<i64>,
     pub fini_le: Option<i64>,
 }
-

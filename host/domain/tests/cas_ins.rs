@@ -74,7 +74,9 @@ fn the_domain_agrees_with_the_ins_plugin_on_every_case() {
         };
         checked += 1;
         if got != expected {
-            failures.push(format!("{kind} «{input}»: attendu {expected}, obtenu {got} ({why})"));
+            failures.push(format!(
+                "{kind} «{input}»: attendu {expected}, obtenu {got} ({why})"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -269,9 +269,8 @@ impl Store {
                     ins: match (matricule, oid) {
                         (Some(m), Some(o)) => Some(Ins {
                             matricule: m,
-                            oid: InsOid::from_oid(&o).ok_or_else(|| {
-                                StoreError::Corrupt(format!("OID d'INS «{o}»"))
-                            })?,
+                            oid: InsOid::from_oid(&o)
+                                .ok_or_else(|| StoreError::Corrupt(format!("OID d'INS «{o}»")))?,
                         }),
                         _ => None,
                     },

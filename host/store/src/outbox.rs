@@ -134,11 +134,13 @@ impl Store {
     /// One job.
     pub async fn travail(&self, id: &str) -> Result<Travail> {
         let now = self.now();
-        let r = sqlx::query(&format!("SELECT {TRAVAIL_COLUMNS} FROM outbox WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("travail {id}")))?;
+        let r = sqlx::query(&format!(
+            "SELECT {TRAVAIL_COLUMNS} FROM outbox WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("travail {id}")))?;
         travail(&r, now)
     }
 

@@ -23,7 +23,12 @@ async fn jobs_show_their_state_and_cancel_only_while_waiting() {
         let p = store
             .create_patient(
                 &dr,
-                testing::identity("TRAVAIL", &["JEAN"], "1970-01-01", esculape_domain::Sex::Male),
+                testing::identity(
+                    "TRAVAIL",
+                    &["JEAN"],
+                    "1970-01-01",
+                    esculape_domain::Sex::Male,
+                ),
             )
             .await
             .unwrap();
@@ -41,7 +46,10 @@ async fn jobs_show_their_state_and_cancel_only_while_waiting() {
         let [a, b, c] = [ids[0].clone(), ids[1].clone(), ids[2].clone()];
         let listed = store.travaux(Some(&p.id), 10).await.unwrap();
         assert_eq!(listed.len(), 3, "{name}");
-        assert!(listed.iter().all(|t| t.etat == EtatTravail::EnAttente), "{name}: {listed:?}");
+        assert!(
+            listed.iter().all(|t| t.etat == EtatTravail::EnAttente),
+            "{name}: {listed:?}"
+        );
         assert_eq!(listed[0].label, "Envoi au DMP C", "{name}: newest first");
 
         // Claimed: running, and no longer cancellable.
@@ -51,19 +59,37 @@ async fn jobs_show_their_state_and_cancel_only_while_waiting() {
         let mut oldest = [a.as_str(), b.as_str()];
         oldest.sort();
         assert_eq!(ids, oldest, "{name}: the two oldest");
-        assert_eq!(store.travail(&a).await.unwrap().etat, EtatTravail::EnCours, "{name}");
+        assert_eq!(
+            store.travail(&a).await.unwrap().etat,
+            EtatTravail::EnCours,
+            "{name}"
+        );
         assert!(!store.annuler_travail(&dr, &a).await.unwrap(), "{name}");
-        assert_eq!(store.travail(&a).await.unwrap().etat, EtatTravail::EnCours, "{name}");
+        assert_eq!(
+            store.travail(&a).await.unwrap().etat,
+            EtatTravail::EnCours,
+            "{name}"
+        );
 
         // A failed try waits again, with its error and next try.
-        assert!(store.fail("w1", &a, "service indisponible", 60_000).await.unwrap());
+        assert!(
+            store
+                .fail("w1", &a, "service indisponible", 60_000)
+                .await
+                .unwrap()
+        );
         let ta = store.travail(&a).await.unwrap();
         assert_eq!(ta.etat, EtatTravail::EnAttente, "{name}");
         assert_eq!(ta.erreur.as_deref(), Some("service indisponible"), "{name}");
         assert!(ta.prochain_essai.unwrap() > store.now(), "{name}: {ta:?}");
         assert_eq!(ta.essais, 1, "{name}");
         // Given up: failed for good, the reason kept, never claimed again.
-        assert!(store.abandon("w1", &b, "patient introuvable").await.unwrap());
+        assert!(
+            store
+                .abandon("w1", &b, "patient introuvable")
+                .await
+                .unwrap()
+        );
         let tb = store.travail(&b).await.unwrap();
         assert_eq!(tb.etat, EtatTravail::Echec, "{name}");
         assert_eq!(tb.erreur.as_deref(), Some("patient introuvable"), "{name}");
@@ -72,15 +98,27 @@ async fn jobs_show_their_state_and_cancel_only_while_waiting() {
 
         // Cancelled while waiting: traced, never claimed.
         assert!(store.annuler_travail(&dr, &c).await.unwrap(), "{name}");
-        assert_eq!(store.travail(&c).await.unwrap().etat, EtatTravail::Annule, "{name}");
-        assert!(!store.annuler_travail(&dr, &c).await.unwrap(), "{name}: once");
+        assert_eq!(
+            store.travail(&c).await.unwrap().etat,
+            EtatTravail::Annule,
+            "{name}"
+        );
+        assert!(
+            !store.annuler_travail(&dr, &c).await.unwrap(),
+            "{name}: once"
+        );
         let trail = store.audit_of_patient(&p.id, 10).await.unwrap();
         assert!(
-            trail.iter().any(|e| e.action == "travail.annulation" && e.detail == c),
+            trail
+                .iter()
+                .any(|e| e.action == "travail.annulation" && e.detail == c),
             "{name}: {trail:?}"
         );
         let again = store.claim_kind("w3", "dmp.", 10, 60_000).await.unwrap();
-        assert!(again.is_empty(), "{name}: a waits for its retry; b, c are over");
+        assert!(
+            again.is_empty(),
+            "{name}: a waits for its retry; b, c are over"
+        );
 
         // Done.
         offset.fetch_add(120_000, Ordering::SeqCst);

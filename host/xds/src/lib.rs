@@ -164,7 +164,10 @@ pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEn
         info.push(format!("PID-11|^^^^^^BDL^^{cog}"));
     }
     let person = |id: &str, family: &str, given: &str| {
-        format!("{id}^{family}^{given}^^^^^^&{}&ISO^D^^^IDNPS", esculape_identifiants::oid::IDNPS)
+        format!(
+            "{id}^{family}^{given}^^^^^^&{}&ISO^D^^^IDNPS",
+            esculape_identifiants::oid::IDNPS
+        )
     };
     Ok(DocumentEntry {
         unique_id: match &h.id.1 {

@@ -100,11 +100,16 @@ fn the_plugin_follows_every_case_of_the_table() {
             other => panic!("genre de cas inconnu: {other}"),
         };
         if got != expected {
-            failures.push(format!("{kind} «{input}»: attendu {expected}, obtenu {got} ({why})"));
+            failures.push(format!(
+                "{kind} «{input}»: attendu {expected}, obtenu {got} ({why})"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for kind in ["matricule", "lieu", "nom", "statut", "verification"] {
-        assert!(counted.get(kind).copied().unwrap_or(0) >= 5, "{kind}: {counted:?}");
+        assert!(
+            counted.get(kind).copied().unwrap_or(0) >= 5,
+            "{kind}: {counted:?}"
+        );
     }
 }

@@ -11,7 +11,11 @@ const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = EPOCH
         .checked_add_signed(chrono::TimeDelta::days(days))
-        .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX });
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        });
     (i64::from(d.year()), d.month(), d.day())
 }
 
@@ -62,6 +66,9 @@ mod tests {
         assert_eq!(civil_from_days(19_358), (2023, 1, 1));
         assert_eq!(days_from_civil(2023, 1, 1), Some(19_358));
         assert_eq!(days_from_civil(2023, 2, 29), None);
-        assert_eq!(days_from_civil(2024, 2, 29).map(civil_from_days), Some((2024, 2, 29)));
+        assert_eq!(
+            days_from_civil(2024, 2, 29).map(civil_from_days),
+            Some((2024, 2, 29))
+        );
     }
 }
