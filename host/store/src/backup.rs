@@ -885,4 +885,56 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, id);
     }
+
+    /// A backup written before the job runner (format 4: outbox rows of
+    /// ten columns) restores, its job waiting, with no label or patient.
+    #[tokio::test]
+    async fn a_format_4_outbox_row_restores_as_a_waiting_job() {
+        let pass = "phrase de passe de test";
+        let job = vec![
+            Text("j1".into()),
+            Int(1),
+            Text("dmp.alimentation".into()),
+            Text("{}".into()),
+            Int(1),
+            Int(0),
+            Null,
+            Null,
+            Null,
+            Null,
+        ];
+        let mut w = EncryptWriter::new(Vec::new(), pass).unwrap();
+        let head = Header {
+            format: "esculape-sauvegarde".into(),
+            version: 4,
+            created_at: 0,
+            source: "sqlite".into(),
+            tables: vec!["outbox".into()],
+        };
+        let mut h = Hasher::new();
+        let mut out = serde_json::to_vec(&head).unwrap();
+        out.push(b'\n');
+        h.row("outbox", &serde_json::to_vec(&job).unwrap());
+        out.extend(
+            serde_json::to_vec(&Line::Row {
+                t: "outbox".into(),
+                r: job,
+            })
+            .unwrap(),
+        );
+        out.push(b'\n');
+        let end = h.finish();
+        out.extend(serde_json::to_vec(&Line::End { end }).unwrap());
+        out.push(b'\n');
+        w.write(&out).unwrap();
+        let bytes = w.finish().unwrap();
+
+        let t = crate::testing::sqlite().await.unwrap();
+        let summary = t.store.restore(&bytes[..], pass).await.unwrap();
+        assert_eq!(summary.counts["outbox"], 1);
+        let j = t.store.travail("j1").await.unwrap();
+        assert_eq!(j.etat, crate::outbox::EtatTravail::EnAttente);
+        assert_eq!(j.label, "dmp.alimentation");
+        assert_eq!(j.patient_id, None);
+    }
 }
