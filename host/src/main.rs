@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use esculape_app::auth::NouveauCompte;
 use esculape_domain::Role;
 use esculape_host::{demo, export, home, serveur};
 use esculape_store::{Actor, NewUser};
@@ -354,16 +355,19 @@ fn main() -> anyhow::Result<()> {
                             line.trim_end_matches(['\r', '\n']).to_string()
                         }
                     };
-                    let u = store
-                        .create_user(
+                    let u = esculape_app::auth::Authentification::default()
+                        .creer_compte(
+                            &store,
                             &Actor::user("cli"),
-                            NewUser {
-                                login,
-                                display_name: name,
-                                rpps,
-                                profession: None,
-                                role,
-                                structure_id: None,
+                            &NouveauCompte {
+                                compte: NewUser {
+                                    login,
+                                    display_name: name,
+                                    rpps,
+                                    profession: None,
+                                    role,
+                                    structure_id: None,
+                                },
                                 password,
                             },
                         )

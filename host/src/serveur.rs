@@ -56,9 +56,12 @@ pub async fn servir(
     listener: tokio::net::TcpListener,
     arret: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(arret)
-        .await?;
+    axum::serve(
+        listener,
+        api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(arret)
+    .await?;
     Ok(())
 }
 

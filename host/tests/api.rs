@@ -14,12 +14,12 @@ async fn health_and_plugin_list() {
     esculape_store::testing::practice(&store.store)
         .await
         .unwrap();
-    let token = store
-        .store
-        .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
-        .await
-        .unwrap()
-        .token;
+    let token = common::jeton(
+        &store.store,
+        "accueil",
+        esculape_store::testing::SECRETAIRE_PASSWORD,
+    )
+    .await;
     let app = router(AppState::new(
         Arc::new(rt),
         Arc::new(store.store),
@@ -207,11 +207,12 @@ async fn insi_query_compares_and_advises() {
     let t = esculape_store::testing::sqlite().await.unwrap();
     esculape_store::testing::practice(&t.store).await.unwrap();
     let store = Arc::new(t.store);
-    let token = store
-        .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
-        .await
-        .unwrap()
-        .token;
+    let token = common::jeton(
+        &store,
+        "accueil",
+        esculape_store::testing::SECRETAIRE_PASSWORD,
+    )
+    .await;
     let (insi, sandbox) = common::sandbox().await;
     let app = router(AppState::new(rt.clone(), store.clone(), insi));
     let create = |json: &'static str| {

@@ -32,8 +32,11 @@ impl Host {
     async fn relogin(&self) {
         let s = self
             .state
-            .store
-            .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
+            .connexion(
+                "accueil",
+                esculape_store::testing::SECRETAIRE_PASSWORD,
+                None,
+            )
             .await
             .unwrap();
         *self.token.lock().unwrap() = s.token;
@@ -99,11 +102,12 @@ async fn host(t: esculape_store::testing::TestStore) -> (Host, impl Sized) {
     let (h, rt) = runtime_with_ins();
     let (store, keep) = t.split();
     let store = Arc::new(store);
-    let token = store
-        .login("accueil", esculape_store::testing::SECRETAIRE_PASSWORD)
-        .await
-        .unwrap()
-        .token;
+    let token = common::jeton(
+        &store,
+        "accueil",
+        esculape_store::testing::SECRETAIRE_PASSWORD,
+    )
+    .await;
     // A short client timeout, for the case of a service that never answers.
     let (insi, sandbox) = common::sandbox_with(|c| c.timeout = Duration::from_secs(1)).await;
     let state = AppState::new(Arc::new(rt), store, insi);

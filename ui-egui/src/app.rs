@@ -1002,7 +1002,7 @@ fn liste_travaux(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                 if let Some(p) = j.prochain_essai {
                     ui.label(format!(
                         "(prochain essai à {})",
-                        esculape_domain::calendar::paris_local(p).to_string()[11..].to_string()
+                        &esculape_domain::calendar::paris_local(p).to_string()[11..]
                     ));
                 }
                 if j.etat == EtatTravail::EnAttente

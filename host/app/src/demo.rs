@@ -362,19 +362,19 @@ pub async fn populate(
             )
             .await?;
         for (i, (login, name, role, password)) in ACCOUNTS.iter().enumerate() {
-            store
-                .create_user(
-                    &system,
-                    NewUser {
-                        login: login.to_string(),
-                        display_name: name.to_string(),
-                        rpps: (*role == Role::Medecin).then(|| format!("1000123456{i}")),
-                        profession: (*role == Role::Medecin).then(|| "médecin généraliste".into()),
-                        role: *role,
-                        structure_id: Some(s.id.clone()),
-                        password: password.to_string(),
-                    },
-                )
+            let compte = crate::auth::NouveauCompte {
+                compte: NewUser {
+                    login: login.to_string(),
+                    display_name: name.to_string(),
+                    rpps: (*role == Role::Medecin).then(|| format!("1000123456{i}")),
+                    profession: (*role == Role::Medecin).then(|| "médecin généraliste".into()),
+                    role: *role,
+                    structure_id: Some(s.id.clone()),
+                },
+                password: password.to_string(),
+            };
+            crate::auth::Authentification::default()
+                .creer_compte(store, &system, &compte)
                 .await?;
         }
     }

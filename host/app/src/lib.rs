@@ -5,6 +5,7 @@
 //! crate; it never depends on axum or clap (checked by
 //! `host/tests/architecture.rs`).
 
+pub mod auth;
 pub mod demo;
 pub mod documents;
 pub mod export;
@@ -31,6 +32,8 @@ pub struct App {
     pub cog: &'static esculape_domain::cog::Referentiel,
     /// Wakes the INSi worker when a query is asked.
     pub reveil: Arc<tokio::sync::Notify>,
+    /// Login providers, sessions and their limits.
+    pub auth: Arc<auth::Authentification>,
 }
 
 impl App {
@@ -41,6 +44,7 @@ impl App {
             insi,
             cog: esculape_domain::cog::Referentiel::bundled(),
             reveil: Arc::new(tokio::sync::Notify::new()),
+            auth: Arc::new(auth::Authentification::default()),
         }
     }
 

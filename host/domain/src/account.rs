@@ -148,9 +148,15 @@ impl PasswordPolicy {
         Ok(())
     }
 
+    /// `password_changed_at` of a password someone else set (an
+    /// administrator's reset): it must be changed at next login.
+    pub const A_CHANGER: i64 = 0;
+
     pub fn expired(&self, changed_at_ms: i64, now_ms: i64) -> bool {
-        self.max_age_days
-            .is_some_and(|d| now_ms - changed_at_ms > d as i64 * 86_400_000)
+        changed_at_ms == Self::A_CHANGER
+            || self
+                .max_age_days
+                .is_some_and(|d| now_ms - changed_at_ms > d as i64 * 86_400_000)
     }
 }
 

@@ -1,16 +1,16 @@
 //! Session, accounts, structure and administration routes.
 
-use super::{ApiError, AppState, Me};
+use super::{AdresseClient, ApiError, AppState, Me, bearer};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
+use esculape_app::auth::{Caller, NouveauCompte, PremiereInstallation, Session};
 use esculape_domain::{Role, StructureKind};
 use esculape_runtime::PluginInfo;
-use esculape_store::accounts::{
-    Installation, PremiereInstallation, SiteRec, StructureRec, UserChanges,
-};
-use esculape_store::{AuditReport, Caller, NewUser, Session, User};
+use esculape_store::AuditReport;
+use esculape_store::User;
+use esculape_store::accounts::{Installation, SiteRec, StructureRec, UserChanges};
 
 #[derive(serde::Serialize)]
 pub struct Health {
@@ -56,14 +56,9 @@ pub(crate) async fn installer(
             "ce serveur ne crée pas de cabinet au premier démarrage : comptes par « esculape users add »",
         ));
     }
-    if i.compte.role != Role::Medecin {
-        return Err(ApiError::invalid(
-            "le premier compte d'une installation monoposte est celui du médecin",
-        ));
-    }
     Ok((
         StatusCode::CREATED,
-        Json(s.store.premiere_installation(i).await?),
+        Json(s.auth.premiere_installation(&s.store, &i).await?),
     ))
 }
 
@@ -75,10 +70,11 @@ pub(crate) struct Login {
 
 pub(crate) async fn login(
     State(s): State<AppState>,
+    AdresseClient(adresse): AdresseClient,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Json<Session>, ApiError> {
     let Json(l) = body?;
-    Ok(Json(s.store.login(&l.login, &l.password).await?))
+    Ok(Json(s.connexion(&l.login, &l.password, adresse).await?))
 }
 
 pub(crate) async fn me(me: Me) -> Json<Caller> {
@@ -89,12 +85,7 @@ pub(crate) async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    s.store.logout(token.trim()).await?;
+    s.auth.deconnexion(&s.store, bearer(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,13 +97,13 @@ pub(crate) struct PasswordChange {
 
 pub(crate) async fn change_password(
     State(s): State<AppState>,
-    me: Me,
+    headers: HeaderMap,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
-        s.store
-            .change_password(&me.0.user.id, &p.old, &p.new)
+        s.auth
+            .changer_mot_de_passe(&s.store, bearer(&headers), &p.old, &p.new)
             .await?,
     ))
 }
@@ -160,10 +151,10 @@ pub(crate) async fn users(State(s): State<AppState>) -> Result<Json<Vec<User>>, 
 pub(crate) async fn create_user(
     State(s): State<AppState>,
     me: Me,
-    body: Result<Json<NewUser>, JsonRejection>,
+    body: Result<Json<NouveauCompte>, JsonRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let Json(u) = body?;
-    let user = s.store.create_user(&me.0.actor(), u).await?;
+    let user = s.auth.creer_compte(&s.store, &me.0.actor(), &u).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -195,8 +186,8 @@ pub(crate) async fn reset_password(
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
-        s.store
-            .reset_password(&me.0.actor(), &id, &p.password)
+        s.auth
+            .reinitialiser_mot_de_passe(&s.store, &me.0.actor(), &id, &p.password)
             .await?,
     ))
 }

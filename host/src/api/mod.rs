@@ -23,9 +23,10 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use esculape_app::auth::{AuthError, Caller};
 use esculape_domain::{Day, Role};
 use esculape_runtime::Runtime;
-use esculape_store::{AuthError, Caller, Store, StoreError};
+use esculape_store::{Store, StoreError};
 use std::sync::Arc;
 
 /// Largest request body accepted on ordinary routes (identity and form
@@ -115,15 +116,6 @@ impl From<StoreError> for ApiError {
             StoreError::DejaInstalle => {
                 Self::new(StatusCode::CONFLICT, "deja_installe", e.to_string())
             }
-            StoreError::Auth(a) => match a {
-                AuthError::Locked { .. } => {
-                    Self::new(StatusCode::FORBIDDEN, "verrouille", e.to_string())
-                }
-                AuthError::PasswordExpired => {
-                    Self::new(StatusCode::FORBIDDEN, "mot_de_passe_expire", e.to_string())
-                }
-                _ => Self::new(StatusCode::UNAUTHORIZED, "authentification", e.to_string()),
-            },
             _ => {
                 tracing::error!("stockage: {e}");
                 Self::new(
@@ -131,6 +123,32 @@ impl From<StoreError> for ApiError {
                     "interne",
                     "erreur interne du stockage",
                 )
+            }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let m = e.to_string();
+        match e {
+            AuthError::Stockage(s) => s.into(),
+            AuthError::PasswordExpired => {
+                Self::new(StatusCode::FORBIDDEN, "mot_de_passe_expire", m)
+            }
+            AuthError::AncienMotDePasse => {
+                Self::new(StatusCode::UNAUTHORIZED, "ancien_mot_de_passe", m)
+            }
+            AuthError::TropDeTentatives { .. } | AuthError::Occupe => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "trop_de_tentatives", m)
+            }
+            AuthError::Regle(_) => Self::invalid(m),
+            AuthError::Hachage(_) => {
+                tracing::error!("{m}");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "interne", m)
+            }
+            AuthError::Refus | AuthError::NoSession => {
+                Self::new(StatusCode::UNAUTHORIZED, "authentification", m)
             }
         }
     }
@@ -216,19 +234,9 @@ pub(crate) async fn guard(
     if g.access == Access::Public {
         return Ok(next.run(req).await);
     }
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    if token.is_empty() {
-        return Err(StoreError::from(AuthError::NoSession).into());
-    }
-    let caller = g.state.store.session(token).await?;
+    let caller = g.state.session(bearer(req.headers())).await?;
     if caller.password_expired && g.access != Access::Session {
-        return Err(StoreError::from(AuthError::PasswordExpired).into());
+        return Err(AuthError::PasswordExpired.into());
     }
     if !g.access.roles().contains(&caller.user.role) {
         let detail = format!("{} {}", req.method(), g.route);
@@ -251,6 +259,35 @@ pub(crate) async fn guard(
 
 /// The caller, as the guard found it.
 pub(crate) type Me = axum::Extension<Caller>;
+
+/// The session token of a request (`Authorization: Bearer …`), or "".
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+/// The client's address, when the server was started with it (rate
+/// limits); `None` for an in-process caller.
+pub(crate) struct AdresseClient(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AdresseClient {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(AdresseClient(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
 
 /// Today in the practice.
 pub(crate) fn today(store: &Store) -> Day {

@@ -1,38 +1,16 @@
 //! Structure, sites, users, login, sessions and passwords (DSR §3.2.7).
 //!
-//! Passwords are hashed with argon2id. Every account event (creation,
+//! Rows only: password hashing, lockout policy and session lifetimes are
+//! the login provider's (`esculape_app::auth`). Every account event (creation,
 //! attribute change, rights change, login success and failure, password
 //! change, lockout) goes to the audit trail (SC.SSI/IAM.91).
 
 use crate::audit;
 use crate::db::Store;
 use crate::{Actor, Result, StoreError, new_id};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use esculape_domain::account::{check_finess, check_login, check_rpps};
-use esculape_domain::{PasswordPolicy, Role, StructureKind};
-use sha2::{Digest, Sha256};
+use esculape_domain::{Role, StructureKind};
 use sqlx::Row;
-
-/// A session ends after this much inactivity…
-pub const SESSION_IDLE_MS: i64 = 30 * 60_000;
-/// …and in any case this long after login.
-pub const SESSION_MAX_MS: i64 = 12 * 3_600_000;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    /// Same message for an unknown login and a wrong password.
-    #[error("identifiant ou mot de passe incorrect")]
-    BadCredentials,
-    #[error("compte verrouillé après trop d'échecs; réessayez après {until_text}")]
-    Locked { until: i64, until_text: String },
-    #[error("compte désactivé")]
-    Inactive,
-    #[error("session absente ou expirée: reconnectez-vous")]
-    NoSession,
-    #[error("mot de passe expiré: changez-le avant de continuer")]
-    PasswordExpired,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StructureRec {
@@ -83,13 +61,12 @@ pub struct NewUser {
     pub role: Role,
     #[serde(default)]
     pub structure_id: Option<String>,
-    pub password: String,
 }
 
-/// A new one-doctor install: the practice, its first site and the
-/// doctor's account.
+/// A new one-doctor install: the practice and its first site (the
+/// doctor's account comes with it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct PremiereInstallation {
+pub struct NouveauCabinet {
     pub structure: String,
     #[serde(default = "cabinet")]
     pub kind: StructureKind,
@@ -98,7 +75,6 @@ pub struct PremiereInstallation {
     pub site: String,
     #[serde(default)]
     pub adresse: Option<String>,
-    pub compte: NewUser,
 }
 
 fn cabinet() -> StructureKind {
@@ -127,86 +103,46 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
-/// What login returns; the token is shown once and only its hash is kept.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Session {
-    pub token: String,
+/// What the login provider needs of an account.
+#[derive(Debug, Clone)]
+pub struct Identifiants {
     pub user: User,
-    pub expires_at: i64,
-    /// The password must be changed before anything else.
-    pub password_expired: bool,
+    /// PHC string (argon2id).
+    pub password_hash: String,
 }
 
-/// Who is calling, from a valid session.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Caller {
-    pub user: User,
-    pub password_expired: bool,
-    pub expires_at: i64,
+/// What one refused login did to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EchecConnexion {
+    /// Counted: `failed` consecutive failures so far.
+    Compte { failed: i64 },
+    /// Locked (now, or already) until this instant.
+    Verrouille { until: i64 },
 }
 
-impl Caller {
-    pub fn actor(&self) -> Actor {
-        self.user.actor()
-    }
+/// A session to open; only the token's hash is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct NouvelleSession<'a> {
+    pub token_hash: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    /// Detail of the `connexion.succes` event.
+    pub note: &'a str,
+}
+
+/// A stored session and its account.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub expires_at: i64,
+    pub user: User,
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, rpps, profession, role, structure_id, active, password_changed_at, locked_until, version";
 
 fn row_user(row: &sqlx::any::AnyRow) -> Result<User> {
     row_user_from(row, 0)
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// argon2id with the crate's defaults (19 MiB, 2 passes), on a blocking
-/// thread: it is deliberately slow.
-async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt_bytes: [u8; 16] = crate::random_bytes()?;
-        let salt = SaltString::encode_b64(&salt_bytes)
-            .map_err(|e| StoreError::Corrupt(format!("sel: {e}")))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| StoreError::Corrupt(format!("argon2: {e}")))
-    })
-    .await
-    .map_err(|e| StoreError::Corrupt(format!("hachage interrompu: {e}")))?
-}
-
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash of nothing in particular, verified against when the login is
-/// unknown so that the answer takes as long as for a known one.
-fn dummy_hash() -> String {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| {
-        SaltString::encode_b64(b"esculape-factice")
-            .ok()
-            .and_then(|s| {
-                Argon2::default()
-                    .hash_password(b"-", &s)
-                    .ok()
-                    .map(|h| h.to_string())
-            })
-            .unwrap_or_default()
-    })
-    .clone()
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -233,17 +169,19 @@ fn check_site(name: &str, finess: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Checks a new account and hashes its password (before any write).
-async fn check_new_user(new: &NewUser) -> Result<String> {
-    check_login(&new.login)?;
-    if let Some(r) = &new.rpps {
-        check_rpps(r)?;
+impl NewUser {
+    /// Checks a new account's fields (its password is the login
+    /// provider's).
+    pub fn check(&self) -> Result<()> {
+        check_login(&self.login)?;
+        if let Some(r) = &self.rpps {
+            check_rpps(r)?;
+        }
+        if self.display_name.trim().is_empty() {
+            return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
+        }
+        Ok(())
     }
-    if new.display_name.trim().is_empty() {
-        return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
-    }
-    PasswordPolicy::for_role(new.role).check(&new.login, &new.password)?;
-    hash_password(new.password.clone()).await
 }
 
 fn paris_text(ms: i64) -> String {
@@ -387,12 +325,18 @@ impl Store {
             .collect()
     }
 
-    /// Create an account; the password must follow the role's policy.
-    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
-        let hash = check_new_user(&new).await?;
+    /// Creates an account with its password's hash (policy and hashing
+    /// are the login provider's).
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        new: &NewUser,
+        password_hash: String,
+    ) -> Result<User> {
+        new.check()?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
-        let user = self.insert_user(&mut tx, actor, &new, hash).await?;
+        let user = self.insert_user(&mut tx, actor, new, password_hash).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -451,11 +395,16 @@ impl Store {
     /// First start of a one-doctor install: the practice, its site and
     /// the first account in one transaction, refused once any account
     /// exists (so it cannot be used to add accounts later).
-    pub async fn premiere_installation(&self, i: PremiereInstallation) -> Result<Installation> {
+    pub async fn premiere_installation(
+        &self,
+        i: &NouveauCabinet,
+        compte: &NewUser,
+        password_hash: String,
+    ) -> Result<Installation> {
         check_structure(&i.structure, i.finess.as_deref())?;
         check_site(&i.site, None)?;
-        let mut compte = i.compte;
-        let hash = check_new_user(&compte).await?;
+        compte.check()?;
+        let mut compte = compte.clone();
         let actor = Actor::user(compte.login.clone());
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -480,7 +429,9 @@ impl Store {
             )
             .await?;
         compte.structure_id = Some(structure.id.clone());
-        let user = self.insert_user(&mut tx, &actor, &compte, hash).await?;
+        let user = self
+            .insert_user(&mut tx, &actor, &compte, password_hash)
+            .await?;
         tx.commit().await?;
         Ok(Installation {
             structure,
@@ -590,121 +541,169 @@ impl Store {
         Ok(user)
     }
 
-    /// Check a login and open a session.
-    pub async fn login(&self, login: &str, password: &str) -> Result<Session> {
-        let who = Actor::user(login.chars().take(64).collect::<String>());
+    /// An account's stored password hash, by login (`None`: no such
+    /// account). The password check itself is the login provider's
+    /// (`esculape_app::auth`).
+    pub async fn identifiants(&self, login: &str) -> Result<Option<Identifiants>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, password_hash, failed_logins FROM app_user WHERE login = $1"
+            "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE login = $1"
         ))
         .bind(login.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else {
-            verify_password(password.to_string(), dummy_hash()).await;
-            self.account_event(&who, "connexion.echec", "identifiant inconnu")
-                .await?;
-            return Err(AuthError::BadCredentials.into());
-        };
-        let user = row_user(&row)?;
-        let hash: String = row.try_get(11)?;
-        let now = self.now();
-        if !user.active {
-            self.account_event(&who, "connexion.echec", "compte désactivé")
-                .await?;
-            return Err(AuthError::Inactive.into());
-        }
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            self.account_event(&who, "connexion.echec", "compte verrouillé")
-                .await?;
-            return Err(locked(until));
-        }
-        let policy = PasswordPolicy::for_role(user.role);
-        let ok = verify_password(password.to_string(), hash).await;
-        let _g = self.audit_lock.lock().await;
-        let mut tx = self.begin().await?;
-        if !ok {
-            // Count under the lock from the stored value: concurrent
-            // failures all count.
-            let failed: i64 = sqlx::query("SELECT failed_logins FROM app_user WHERE id = $1")
-                .bind(user.id.clone())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-            let failed = failed + 1;
-            let lock = failed >= policy.max_failures as i64;
-            let until = now + policy.lockout_minutes as i64 * 60_000;
-            sqlx::query("UPDATE app_user SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                .bind(if lock { 0 } else { failed })
-                .bind(if lock { Some(until) } else { None })
-                .bind(user.id.clone())
-                .execute(&mut *tx)
-                .await?;
-            audit::append(
-                &mut tx,
-                self.backend,
-                &who,
-                "connexion.echec",
-                None,
-                &format!("mot de passe erroné ({failed}/{})", policy.max_failures),
-            )
-            .await?;
-            if lock {
-                audit::append(
-                    &mut tx,
-                    self.backend,
-                    &who,
-                    "compte.verrouillage",
-                    None,
-                    &format!("jusqu'à {}", paris_text(until)),
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            return Err(if lock {
-                locked(until)
-            } else {
-                AuthError::BadCredentials.into()
-            });
-        }
-        sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(user.id.clone())
-            .execute(&mut *tx)
-            .await?;
-        let token = hex::encode(crate::random_bytes::<32>()?);
-        let expires_at = now + SESSION_IDLE_MS;
-        sqlx::query("INSERT INTO user_session (token_hash, user_id, created_at, last_seen, expires_at) VALUES ($1, $2, $3, $3, $4)")
-            .bind(token_hash(&token))
-            .bind(user.id.clone())
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
-        let expired = policy.expired(user.password_changed_at, now);
-        audit::append(
-            &mut tx,
-            self.backend,
-            &who,
-            "connexion.succes",
-            None,
-            if expired { "mot de passe expiré" } else { "" },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Session {
-            token,
-            user: User {
-                locked_until: None,
-                ..user
-            },
-            expires_at,
-            password_expired: expired,
+        row.map(|r| {
+            Ok(Identifiants {
+                user: row_user(&r)?,
+                password_hash: r.try_get(11)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The same, by account id.
+    pub async fn identifiants_du_compte(&self, id: &str) -> Result<Identifiants> {
+        let r = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("compte {id}")))?;
+        Ok(Identifiants {
+            user: row_user(&r)?,
+            password_hash: r.try_get(11)?,
         })
     }
 
-    /// The caller of a session token; extends an idle session (sliding
-    /// expiry, capped at [`SESSION_MAX_MS`] after login).
-    pub async fn session(&self, token: &str) -> Result<Caller> {
-        let now = self.now();
+    /// Takes the account's row for the rest of the transaction, before
+    /// its counters are read: on PostgreSQL a row lock, on SQLite the
+    /// database's write lock. Attempts on one account, from any number of
+    /// hosts, are thus counted one after the other.
+    async fn verrouiller_ligne(tx: &mut Tx, user_id: &str) -> Result<(i64, Option<i64>)> {
+        sqlx::query("UPDATE app_user SET failed_logins = failed_logins WHERE id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+        let row = sqlx::query("SELECT failed_logins, locked_until FROM app_user WHERE id = $1")
+            .bind(user_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("compte {user_id}")))?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Counts one refused login of an account, and locks it at the
+    /// `max_failures`-th consecutive one until `now + lock_ms`; traced
+    /// (`connexion.echec`, `compte.verrouillage`). Check and count are one
+    /// step: no batch of parallel attempts, on any host, escapes the lock.
+    pub async fn echec_connexion(
+        &self,
+        who: &Actor,
+        user_id: &str,
+        now: i64,
+        max_failures: i64,
+        lock_ms: i64,
+    ) -> Result<EchecConnexion> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let (failed, locked_until) = Self::verrouiller_ligne(&mut tx, user_id).await?;
+        let (detail, issue) = if let Some(until) = locked_until.filter(|u| *u > now) {
+            (
+                "compte verrouillé".to_string(),
+                EchecConnexion::Verrouille { until },
+            )
+        } else {
+            let failed = failed + 1;
+            let lock = failed >= max_failures;
+            let until = now + lock_ms;
+            sqlx::query("UPDATE app_user SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                .bind(if lock { 0 } else { failed })
+                .bind(if lock { Some(until) } else { None })
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            (
+                format!("mot de passe erroné ({failed}/{max_failures})"),
+                if lock {
+                    EchecConnexion::Verrouille { until }
+                } else {
+                    EchecConnexion::Compte { failed }
+                },
+            )
+        };
+        audit::append(&mut tx, self.backend, who, "connexion.echec", None, &detail).await?;
+        if let (EchecConnexion::Verrouille { until }, false) =
+            (issue, locked_until.is_some_and(|u| u > now))
+        {
+            audit::append(
+                &mut tx,
+                self.backend,
+                who,
+                "compte.verrouillage",
+                None,
+                &format!("jusqu'à {}", paris_text(until)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(issue)
+    }
+
+    /// Opens a session for an account whose identity a provider has
+    /// checked: refused (`Ok(None)`, traced) if the account is locked or
+    /// deactivated at this moment, whatever an earlier read said. The
+    /// failure count starts again.
+    pub async fn ouvrir_session(
+        &self,
+        who: &Actor,
+        user_id: &str,
+        nouvelle: NouvelleSession<'_>,
+    ) -> Result<Option<User>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let (_, locked_until) = Self::verrouiller_ligne(&mut tx, user_id).await?;
+        let user = fetch_user(&mut tx, user_id).await?;
+        let refus = if !user.active {
+            Some("compte désactivé")
+        } else if locked_until.is_some_and(|u| u > nouvelle.now) {
+            Some("compte verrouillé")
+        } else {
+            None
+        };
+        if let Some(refus) = refus {
+            audit::append(&mut tx, self.backend, who, "connexion.echec", None, refus).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO user_session (token_hash, user_id, created_at, last_seen, expires_at) VALUES ($1, $2, $3, $3, $4)")
+            .bind(nouvelle.token_hash.to_string())
+            .bind(user_id.to_string())
+            .bind(nouvelle.now)
+            .bind(nouvelle.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            who,
+            "connexion.succes",
+            None,
+            nouvelle.note,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(User {
+            locked_until: None,
+            ..user
+        }))
+    }
+
+    /// A session by the hash of its token, with its account.
+    pub async fn session_par_jeton(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let row = sqlx::query(&format!(
             "SELECT s.created_at, s.last_seen, s.expires_at, {} FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1",
             USER_COLUMNS
@@ -713,146 +712,97 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-        .bind(token_hash(token))
+        .bind(token_hash.to_string())
         .fetch_optional(&self.pool)
-        .await?
-        .ok_or(AuthError::NoSession)?;
-        let created: i64 = row.try_get(0)?;
-        let last_seen: i64 = row.try_get(1)?;
-        let expires: i64 = row.try_get(2)?;
-        let user = row_user_from(&row, 3)?;
-        if expires <= now || !user.active {
-            sqlx::query("DELETE FROM user_session WHERE token_hash = $1")
-                .bind(token_hash(token))
-                .execute(&self.pool)
-                .await?;
-            return Err(AuthError::NoSession.into());
-        }
-        let mut expires_at = expires;
-        // Refresh at most once a minute: a session check is not a write.
-        if now - last_seen > 60_000 {
-            expires_at = (now + SESSION_IDLE_MS).min(created + SESSION_MAX_MS);
-            sqlx::query(
-                "UPDATE user_session SET last_seen = $1, expires_at = $2 WHERE token_hash = $3",
-            )
-            .bind(now)
-            .bind(expires_at)
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        }
-        let password_expired =
-            PasswordPolicy::for_role(user.role).expired(user.password_changed_at, now);
-        Ok(Caller {
-            user,
-            password_expired,
-            expires_at,
+        .await?;
+        row.map(|row| {
+            Ok(SessionRow {
+                created_at: row.try_get(0)?,
+                last_seen: row.try_get(1)?,
+                expires_at: row.try_get(2)?,
+                user: row_user_from(&row, 3)?,
+            })
         })
+        .transpose()
     }
 
-    pub async fn logout(&self, token: &str) -> Result<()> {
-        let caller = self.session(token).await?;
+    pub async fn prolonger_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE user_session SET last_seen = $1, expires_at = $2 WHERE token_hash = $3",
+        )
+        .bind(now)
+        .bind(expires_at)
+        .bind(token_hash.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes an ended session (no trace: nobody acted).
+    pub async fn supprimer_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM user_session WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The caller ends their session (`deconnexion`).
+    pub async fn fermer_session(&self, actor: &Actor, token_hash: &str) -> Result<()> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM user_session WHERE token_hash = $1")
-            .bind(token_hash(token))
+            .bind(token_hash.to_string())
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            &caller.actor(),
-            "deconnexion",
-            None,
-            "",
-        )
-        .await?;
+        audit::append(&mut tx, self.backend, actor, "deconnexion", None, "").await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The user changes their own password (old one required).
-    pub async fn change_password(&self, user_id: &str, old: &str, new: &str) -> Result<User> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE id = $1"
-        ))
-        .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("compte {user_id}")))?;
-        let user = row_user(&row)?;
-        let hash: String = row.try_get(11)?;
-        let who = user.actor();
-        if !verify_password(old.to_string(), hash).await {
-            self.account_event(&who, "mot_de_passe.echec", "ancien mot de passe erroné")
-                .await?;
-            return Err(AuthError::BadCredentials.into());
-        }
-        if old == new {
-            self.account_event(&who, "mot_de_passe.echec", "inchangé")
-                .await?;
-            return Err(esculape_domain::AccountError::Unchanged.into());
-        }
-        if let Err(e) = PasswordPolicy::for_role(user.role).check(&user.login, new) {
-            self.account_event(&who, "mot_de_passe.echec", &e.to_string())
-                .await?;
-            return Err(e.into());
-        }
-        self.store_password(&who, &user, new, self.now(), "mot_de_passe.changement")
-            .await
-    }
-
-    /// An administrator sets a new password; the user must change it at
-    /// next login (it is born expired).
-    pub async fn reset_password(&self, actor: &Actor, user_id: &str, new: &str) -> Result<User> {
-        let user = self.user(user_id).await?;
-        PasswordPolicy::for_role(user.role).check(&user.login, new)?;
-        self.store_password(actor, &user, new, 0, "mot_de_passe.reinitialisation")
-            .await
-    }
-
-    async fn store_password(
+    /// Stores a new password hash, traced as `action`; the account's
+    /// sessions end but `garder` (the one of a user changing their own
+    /// password). The lock and failure count are cleared.
+    pub async fn enregistrer_mot_de_passe(
         &self,
         actor: &Actor,
-        user: &User,
-        new: &str,
+        user_id: &str,
+        password_hash: String,
         changed_at: i64,
         action: &str,
+        garder: Option<&str>,
     ) -> Result<User> {
-        let hash = hash_password(new.to_string()).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE app_user SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = NULL, version = version + 1 WHERE id = $3")
-            .bind(hash)
+            .bind(password_hash)
             .bind(changed_at)
-            .bind(user.id.clone())
+            .bind(user_id.to_string())
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id.to_string())
+            .bind(garder.unwrap_or("").to_string())
+            .execute(&mut *tx)
+            .await?;
+        let u = fetch_user(&mut tx, user_id).await?;
         audit::append(
             &mut tx,
             self.backend,
             actor,
             action,
             None,
-            &format!("compte {}", user.login),
+            &format!("compte {}", u.login),
         )
         .await?;
-        let u = fetch_user(&mut tx, &user.id).await?;
         tx.commit().await?;
         Ok(u)
     }
-
-    async fn account_event(&self, actor: &Actor, action: &str, detail: &str) -> Result<()> {
-        self.trace(actor, action, None, detail).await
-    }
-}
-
-fn locked(until: i64) -> StoreError {
-    AuthError::Locked {
-        until,
-        until_text: paris_text(until),
-    }
-    .into()
 }
 
 /// A user from the row's columns `base..base + 11` (in `USER_COLUMNS` order).

@@ -22,7 +22,7 @@ pub mod portability;
 pub mod record;
 pub mod search;
 
-pub use accounts::{AuthError, Caller, NewUser, Session, User};
+pub use accounts::{NewUser, User};
 pub use audit::{AuditEvent, AuditReport};
 pub use db::{Backend, Store};
 pub use episodes::{DecisionEntry, Episode};
@@ -68,8 +68,6 @@ pub enum StoreError {
     /// A rule of the domain (record, agenda, documents, accounts).
     #[error("{0}")]
     Rule(String),
-    #[error("{0}")]
-    Auth(#[from] accounts::AuthError),
     /// The practitioner's time is already taken.
     #[error("créneau déjà occupé: {0}")]
     Busy(String),

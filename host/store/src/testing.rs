@@ -95,6 +95,11 @@ pub async fn both() -> Vec<TestStore> {
 pub const MEDECIN_PASSWORD: &str = "Stethoscope-2026!";
 pub const SECRETAIRE_PASSWORD: &str = "Rendez-Vous-2026";
 pub const ADMIN_PASSWORD: &str = "Gestion-Comptes-2026!";
+/// Their argon2id hashes, computed once (the login provider checks them:
+/// `host/app/tests/auth.rs` proves they match).
+pub const MEDECIN_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZXNjdWxhcGUtbWVkZWNpbg$et0WOvtTMgNxh6TIpKRXBLEKvSekeUZIBVDJ0ZQWWWc";
+pub const SECRETAIRE_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZXNjdWxhcGUtYWNjdWVpbA$xsMJVku8cPM2Bdxg11B1agx5cHn28ru5dmC7hGOt/HY";
+pub const ADMIN_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZXNjdWxhcGUtZ2VzdGlvbg$AJKpGK8fjJ5M61RjlKlUqva59ojvVebUfIUuZneBEi4";
 
 /// A small practice: one structure, one site, a médecin, a secrétaire and
 /// an administrator.
@@ -126,50 +131,38 @@ pub async fn practice(store: &Store) -> Result<Practice> {
             None,
         )
         .await?;
-    let user =
-        |login: &str, name: &str, role: Role, rpps: Option<&str>, password: &str| crate::NewUser {
-            login: login.into(),
-            display_name: name.into(),
-            rpps: rpps.map(Into::into),
-            profession: (role == Role::Medecin).then(|| "médecin généraliste".into()),
-            role,
-            structure_id: Some(structure.id.clone()),
-            password: password.into(),
-        };
+    let user = |login: &str, name: &str, role: Role, rpps: Option<&str>| crate::NewUser {
+        login: login.into(),
+        display_name: name.into(),
+        rpps: rpps.map(Into::into),
+        profession: (role == Role::Medecin).then(|| "médecin généraliste".into()),
+        role,
+        structure_id: Some(structure.id.clone()),
+    };
     let medecin = store
         .create_user(
             &system,
-            user(
+            &user(
                 "dr.martin",
                 "Dr Claire Martin",
                 Role::Medecin,
                 Some("10001234567"),
-                MEDECIN_PASSWORD,
             ),
+            MEDECIN_PASSWORD_HASH.into(),
         )
         .await?;
     let secretaire = store
         .create_user(
             &system,
-            user(
-                "accueil",
-                "Sophie Accueil",
-                Role::Secretaire,
-                None,
-                SECRETAIRE_PASSWORD,
-            ),
+            &user("accueil", "Sophie Accueil", Role::Secretaire, None),
+            SECRETAIRE_PASSWORD_HASH.into(),
         )
         .await?;
     let admin = store
         .create_user(
             &system,
-            user(
-                "admin",
-                "Administrateur",
-                Role::Administrateur,
-                None,
-                ADMIN_PASSWORD,
-            ),
+            &user("admin", "Administrateur", Role::Administrateur, None),
+            ADMIN_PASSWORD_HASH.into(),
         )
         .await?;
     Ok(Practice {

@@ -205,3 +205,18 @@ pub fn runtime_with(crates: &[&str]) -> (esculape_sdk_testing::Harness, esculape
     }
     (h, rt)
 }
+
+/// A session token for `login` on `store`, through the login provider.
+#[allow(dead_code)]
+pub async fn jeton(store: &esculape_store::Store, login: &str, password: &str) -> String {
+    use esculape_app::auth::{Authentification, Identifiant, MotDePasseLocal};
+    let preuve = Identifiant {
+        login: login.into(),
+        password: password.into(),
+    };
+    Authentification::default()
+        .connexion(store, &MotDePasseLocal, login, None, preuve)
+        .await
+        .expect("connexion")
+        .token
+}
