@@ -287,7 +287,7 @@ async fn insi_query_compares_and_advises() {
     // automatic recovery;
     // the user validates in one click (INSi asked again), with the version
     // compared.
-    let id = create(r#"{"birth_name":"Ecetinsi","birth_first_names":["Pierre-Alain"],"sex":"M","birth_date":"2009-07-14","birth_place_cog":"63220","ins":{"matricule":"209076322083439","oid":"1.2.250.1.213.1.4.8"},"from_insi":true}"#).await;
+    let id = common::patient_insi(&store, r#"{"birth_name":"Ecetinsi","birth_first_names":["Pierre-Alain"],"sex":"M","birth_date":"2009-07-14","birth_place_cog":"63220","ins":{"matricule":"209076322083439","oid":"1.2.250.1.213.1.4.8"},"from_insi":true}"#).await;
     let (_, v) = ask(id.clone()).await;
     assert_eq!(v["code"], "00", "{v}");
     assert_eq!(v["comparaison"]["recuperation_automatique"], false, "{v}");

@@ -454,7 +454,7 @@ async fn the_ins_dashboard_counts_statuses_of_the_patients_seen() {
         )
         .await;
         let validee = patient(r#"{"birth_name":"Deux","birth_first_names":["B"],"sex":"M","birth_date":"1991-01-01","high_trust_document":true}"#).await;
-        let pst = patient(r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#).await;
+        let pst = common::patient_insi(&a.store, r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#).await;
         let octobre = patient(r#"{"birth_name":"Trois","birth_first_names":["C"],"sex":"M","birth_date":"1992-01-01"}"#).await;
         seen(provisoire.clone(), "2026-11-03").await;
         seen(provisoire, "2026-11-20").await;

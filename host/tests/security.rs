@@ -505,3 +505,94 @@ async fn a_login_storm_is_turned_away_and_the_host_keeps_answering() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// Only the host's own INSi path gives an identity its INS: a body with
+/// an INS, `from_insi` or an ApCV justification is refused for médecin
+/// and secrétaire alike; a change keeps the stored INS, a change of a
+/// strict trait unlinks it, and a changed INS forgets its verification
+/// date. On SQLite and PostgreSQL.
+#[tokio::test]
+async fn an_identity_is_qualified_only_through_the_insi() {
+    for t in esculape_store::testing::both().await {
+        let a = TestApp::new(t).await;
+        let n = a.name;
+        let ins = r#""ins":{"matricule":"209076322083439","oid":"1.2.250.1.213.1.4.8"}"#;
+        let base = r#""birth_name":"Ecetinsi","birth_first_names":["Pierre-Alain"],"sex":"M","birth_date":"2009-07-14","birth_place_cog":"63220""#;
+        for (who, token) in [("médecin", &a.medecin), ("secrétaire", &a.secretaire)] {
+            for extra in [
+                format!("{ins},\"from_insi\":true"),
+                ins.to_string(),
+                r#""from_insi":true"#.to_string(),
+                r#""justificatif":"apcv""#.to_string(),
+            ] {
+                let body = format!("{{{base},{extra}}}");
+                let (s, e) = a.call("POST", "/api/patients", Some(&body), token).await;
+                assert_eq!(
+                    s,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{n} {who}: {extra}: {e}"
+                );
+            }
+        }
+        // Stored by the INSi path, verified.
+        let id =
+            common::patient_insi(&a.store, &format!("{{{base},{ins},\"from_insi\":true}}")).await;
+        a.store.insi_verifie(&id).await.unwrap();
+        let (s, p) = a
+            .call("GET", &format!("/api/patients/{id}"), None, &a.secretaire)
+            .await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(p["identity"]["status"], "recuperee", "{n}: {p}");
+        let put = |version: &serde_json::Value, identity: String| {
+            format!(r#"{{"version":{version},"identity":{identity}}}"#)
+        };
+        // Someone else's INS: refused, nothing written.
+        let other =
+            r#""ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true"#;
+        let (s, e) = a
+            .call(
+                "PUT",
+                &format!("/api/patients/{id}"),
+                Some(&put(&p["version"], format!("{{{base},{other}}}"))),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {e}");
+        // A used name added: the INS and its verification stay.
+        let (s, q) = a
+            .call(
+                "PUT",
+                &format!("/api/patients/{id}"),
+                Some(&put(
+                    &p["version"],
+                    format!(r#"{{{base},"used_name":"Martin"}}"#),
+                )),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {q}");
+        assert_eq!(
+            q["identity"]["ins"]["matricule"], "209076322083439",
+            "{n}: {q}"
+        );
+        assert_eq!(q["identity"]["status"], "recuperee", "{n}");
+        assert!(q["insi_verifie_le"].is_i64(), "{n}: {q}");
+        // A strict trait typed differently: the INS goes, and its date.
+        let changed = base.replace("Ecetinsi", "Ecetinsy");
+        let (s, r) = a
+            .call(
+                "PUT",
+                &format!("/api/patients/{id}"),
+                Some(&put(
+                    &q["version"],
+                    format!("{{{changed},{ins},\"from_insi\":true}}"),
+                )),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {r}");
+        assert!(r["identity"]["ins"].is_null(), "{n}: {r}");
+        assert_eq!(r["identity"]["status"], "provisoire", "{n}: {r}");
+        assert!(r["insi_verifie_le"].is_null(), "{n}: {r}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod export;
 pub mod home;
 pub mod insi;
+pub mod patients;
 pub mod qualification;
 pub mod travaux;
 pub mod wit;

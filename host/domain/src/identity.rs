@@ -38,6 +38,10 @@ pub enum IdentityError {
     BadOid(String),
     #[error("une INS ne peut être rattachée qu'à une identité issue du téléservice INSi")]
     InsWithoutInsi,
+    #[error(
+        "l'INS et la provenance INSi ne se saisissent pas : elles viennent du téléservice INSi (« Interroger l'INSi » dans le dossier)"
+    )]
+    InsSaisi,
     #[error("le téléservice INSi a répondu: l'identité doit porter son INS")]
     InsiWithoutIns,
     #[error(
@@ -534,6 +538,61 @@ impl Identity {
             from_insi,
             attributes: attrs,
         })
+    }
+}
+
+impl Identity {
+    /// An identity as a user types it (creation, or a change of `avant`).
+    /// The INS and the INSi provenance come only from the téléservice:
+    /// typed ones are refused unless they are the stored ones, and the
+    /// stored ones are kept. A change of a strict trait (birth name and
+    /// first names, sex, birth date, birth place) of an identity from the
+    /// INSi unlinks it (no INS, no ApCV or transitional justification):
+    /// the téléservice is asked again for the new traits.
+    pub fn saisie(
+        new: NewIdentity,
+        avant: Option<&Identity>,
+        today: BirthDate,
+    ) -> Result<Self, IdentityError> {
+        let (ins, from_insi) = avant
+            .map(|a| (a.ins.clone(), a.from_insi))
+            .unwrap_or((None, false));
+        let ins_saisie = new.ins.as_ref().map(|i| &i.matricule);
+        if ins_saisie.is_some_and(|m| Some(m) != ins.as_ref().map(|i| &i.matricule))
+            || (new.from_insi && !from_insi)
+        {
+            return Err(IdentityError::InsSaisi);
+        }
+        let mut n = NewIdentity {
+            ins,
+            from_insi,
+            ..new
+        };
+        let v = Identity::validate(n.clone(), today)?;
+        let traits = |i: &Identity| {
+            (
+                i.birth_name.clone(),
+                i.birth_first_names.clone(),
+                i.sex,
+                i.birth_date,
+                i.birth_place_cog.clone(),
+            )
+        };
+        match avant {
+            Some(a) if a.from_insi && traits(a) != traits(&v) => {
+                n.ins = None;
+                n.from_insi = false;
+                if matches!(
+                    n.justificatif,
+                    Some(Justificatif::Apcv | Justificatif::ProcedureTransitoire)
+                ) {
+                    n.justificatif = None;
+                    n.high_trust_document = false;
+                }
+                Identity::validate(n, today)
+            }
+            _ => Ok(v),
+        }
     }
 }
 

@@ -1,13 +1,13 @@
 //! Identity, contacts and care team routes (médecins and secrétaires).
 
-use super::{ApiError, AppState, Me, today};
+use super::{ApiError, AppState, Me};
 use crate::qualification;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use esculape_domain::NewIdentity;
 use esculape_domain::record::{CareTeamMember, Contact};
-use esculape_domain::{BirthDate, Identity, NewIdentity};
 use esculape_store::record::CareTeamEntry;
 use esculape_store::{PatientRecord, PatientSummary, StoreError};
 
@@ -20,10 +20,6 @@ pub(crate) struct SearchParams {
 
 fn default_limit() -> i64 {
     20
-}
-
-fn birth_today(s: &AppState) -> BirthDate {
-    BirthDate::from(today(&s.store))
 }
 
 pub(crate) async fn search(
@@ -45,8 +41,7 @@ pub(crate) async fn create(
     body: Result<Json<NewIdentity>, JsonRejection>,
 ) -> Result<(StatusCode, Json<PatientRecord>), ApiError> {
     let Json(new) = body?;
-    let identity = Identity::validate(new, birth_today(&s))?;
-    let rec = s.store.create_patient(&me.0.actor(), identity).await?;
+    let rec = s.creer_patient(&me.0.actor(), new).await?;
     Ok((StatusCode::CREATED, Json(rec)))
 }
 
@@ -218,10 +213,8 @@ pub(crate) async fn update(
     body: Result<Json<UpdateIdentity>, JsonRejection>,
 ) -> Result<Json<PatientRecord>, ApiError> {
     let Json(u) = body?;
-    let identity = Identity::validate(u.identity, birth_today(&s))?;
     Ok(Json(
-        s.store
-            .update_identity(&me.0.actor(), &id, u.version, identity)
+        s.modifier_identite(&me.0.actor(), &id, u.version, u.identity)
             .await?,
     ))
 }

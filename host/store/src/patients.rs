@@ -276,6 +276,35 @@ impl Store {
         expected_version: i64,
         identity: Identity,
     ) -> Result<PatientRecord> {
+        self.change_identity(actor, id, expected_version, |_| Ok(identity))
+            .await
+    }
+
+    /// A user's change of an identity ([`Identity::saisie`]), decided on
+    /// the stored identity in the writing transaction.
+    pub async fn saisir_identite(
+        &self,
+        actor: &Actor,
+        id: &str,
+        expected_version: i64,
+        new: esculape_domain::NewIdentity,
+        today: esculape_domain::BirthDate,
+    ) -> Result<PatientRecord> {
+        self.change_identity(actor, id, expected_version, |avant| {
+            Ok(Identity::saisie(new, Some(avant), today)?)
+        })
+        .await
+    }
+
+    /// The identity `make` builds from the stored one replaces it; a
+    /// changed INS forgets the date of its last INSi verification.
+    async fn change_identity(
+        &self,
+        actor: &Actor,
+        id: &str,
+        expected_version: i64,
+        make: impl FnOnce(&Identity) -> Result<Identity>,
+    ) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch_record(&mut tx, id).await?;
@@ -285,6 +314,12 @@ impl Store {
                 found: before.version,
             });
         }
+        let identity = make(&before.identity)?;
+        let verifie_le = if before.identity.ins == identity.ins {
+            before.insi_verifie_le
+        } else {
+            None
+        };
         let detail = if before.identity.status != identity.status {
             format!(
                 "statut {}→{}",
@@ -310,16 +345,18 @@ impl Store {
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE patient SET {}, version = version + 1, updated_at = ${}, changed_seq = ${} WHERE id = ${} AND version = ${}",
+            "UPDATE patient SET {}, version = version + 1, updated_at = ${}, changed_seq = ${}, insi_verifie_le = ${} WHERE id = ${} AND version = ${}",
             sets.join(", "),
             N_IDENTITY + 1,
             N_IDENTITY + 2,
             N_IDENTITY + 3,
             N_IDENTITY + 4,
+            N_IDENTITY + 5,
         );
         let r = bind_identity(sqlx::query(&sql), &identity)
             .bind(now)
             .bind(event.seq)
+            .bind(verifie_le)
             .bind(id.to_string())
             .bind(expected_version)
             .execute(&mut *tx)
@@ -346,7 +383,7 @@ impl Store {
             version: expected_version + 1,
             created_at: before.created_at,
             updated_at: now,
-            insi_verifie_le: before.insi_verifie_le,
+            insi_verifie_le: verifie_le,
         })
     }
 

@@ -220,3 +220,17 @@ pub async fn jeton(store: &esculape_store::Store, login: &str, password: &str) -
         .expect("connexion")
         .token
 }
+
+/// A patient whose identity came from the INSi (INS, `from_insi`), as the
+/// host's own INSi path stores it: the API refuses such a body.
+#[allow(dead_code)]
+pub async fn patient_insi(store: &Store, json: &str) -> String {
+    let new: esculape_domain::NewIdentity = serde_json::from_str(json).unwrap();
+    let today = esculape_domain::BirthDate::parse("2026-11-26").unwrap();
+    let identity = esculape_domain::Identity::validate(new, today).unwrap();
+    store
+        .create_patient(&esculape_store::Actor::system(), identity)
+        .await
+        .unwrap()
+        .id
+}
