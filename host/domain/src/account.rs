@@ -208,11 +208,14 @@ mod tests {
             Err(AccountError::ContainsLogin)
         );
         assert!(p.check("dr.martin", "Cheval-Agrafe-42").is_ok());
-        assert!(p.expired(0, 366 * 86_400_000));
-        assert!(!p.expired(0, 364 * 86_400_000));
+        assert!(p.expired(1, 366 * 86_400_000));
+        assert!(!p.expired(1, 364 * 86_400_000));
         let s = PasswordPolicy::for_role(Role::Secretaire);
         assert!(s.check("accueil", "Bonjour-2026").is_ok());
-        assert!(!s.expired(0, i64::MAX / 2));
+        assert!(!s.expired(1, i64::MAX / 2));
+        // A password someone else set expires at once, whatever the role.
+        assert!(s.expired(PasswordPolicy::A_CHANGER, 1));
+        assert!(p.expired(PasswordPolicy::A_CHANGER, 1));
     }
 
     #[test]
