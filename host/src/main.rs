@@ -263,7 +263,7 @@ fn main() -> anyhow::Result<()> {
             let pass = passphrase(passphrase_file)?;
             with_store(&home, |store| async move {
                 let tmp = file.with_extension("partiel");
-                let out = std::fs::File::create(&tmp)
+                let out = esculape_store::prive::creer(&tmp)
                     .with_context(|| format!("création de {}", tmp.display()))?;
                 let (out, summary) = store
                     .backup_with_progress(std::io::BufWriter::new(out), &pass, |n| {
@@ -481,7 +481,7 @@ fn cog(home: PathBuf, command: CogCommand) -> anyhow::Result<()> {
                 })?;
             // Check it reads back before replacing anything.
             esculape_domain::cog::Referentiel::parse(&tsv)?;
-            std::fs::create_dir_all(&home)?;
+            esculape_store::prive::dossier(&home)?;
             let dest = home::cog_path(&home);
             let tmp = dest.with_extension("tsv.tmp");
             std::fs::write(&tmp, tsv)?;
@@ -700,7 +700,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                 ];
                 for (name, bytes) in files {
                     let path = out.join(name);
-                    std::fs::write(&path, bytes)
+                    esculape_store::prive::ecrire(&path, bytes)
                         .with_context(|| format!("écriture de {}", path.display()))?;
                     println!("{}", path.display());
                 }

@@ -674,11 +674,57 @@ fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
     }
 }
 
+/// Documents opened in the system's viewer, in a folder of this account
+/// only (0700, files 0600), removed when the client exits
+/// ([`effacer_ouverts`]).
+static OUVERTS: std::sync::Mutex<Option<tempfile::TempDir>> = std::sync::Mutex::new(None);
+
+/// Writes `pdf` into the private folder of opened documents.
+fn ecrire_ouvert(pdf: &[u8]) -> Result<std::path::PathBuf, String> {
+    use std::io::Write;
+    let mut g = OUVERTS
+        .lock()
+        .map_err(|_| "dossier des documents ouverts indisponible".to_string())?;
+    let dir = match g.take() {
+        Some(d) => d,
+        None => {
+            let d = tempfile::Builder::new()
+                .prefix("esculape-")
+                .tempdir()
+                .map_err(|e| format!("dossier privé non créé : {e}"))?;
+            #[cfg(unix)]
+            std::fs::set_permissions(
+                d.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o700),
+            )
+            .map_err(|e| format!("dossier privé non protégé : {e}"))?;
+            d
+        }
+    };
+    let written = tempfile::Builder::new()
+        .prefix("document-")
+        .suffix(".pdf")
+        .tempfile_in(dir.path())
+        .and_then(|mut f| {
+            f.write_all(pdf)?;
+            f.keep().map_err(|e| e.error)
+        });
+    *g = Some(dir);
+    written
+        .map(|(_, path)| path)
+        .map_err(|e| format!("PDF non écrit : {e}"))
+}
+
+/// Removes the opened documents (at exit).
+pub fn effacer_ouverts() {
+    if let Ok(mut g) = OUVERTS.lock() {
+        g.take();
+    }
+}
+
 /// Shows a PDF with the system's viewer (egui does not draw PDFs).
 pub fn ouvrir_pdf(pdf: &[u8]) -> Result<(), String> {
-    let path =
-        std::env::temp_dir().join(format!("esculape-{}-{}.pdf", std::process::id(), pdf.len()));
-    std::fs::write(&path, pdf).map_err(|e| format!("PDF non écrit : {e}"))?;
+    let path = ecrire_ouvert(pdf)?;
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(windows) {
@@ -696,6 +742,19 @@ pub fn ouvrir_pdf(pdf: &[u8]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn opened_documents_are_private_and_removed_at_exit() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = ecrire_ouvert(b"%PDF-1.7").unwrap();
+        let dir = path.parent().unwrap().to_path_buf();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        effacer_ouverts();
+        assert!(!dir.exists(), "removed at exit");
+    }
 
     #[test]
     fn the_structured_rendering_lists_sections_and_their_text() {

@@ -124,12 +124,14 @@ fn main() -> anyhow::Result<()> {
             .with_inner_size([1280.0, 860.0]),
         ..Default::default()
     };
-    eframe::run_native(
+    let fenetre_fermee = eframe::run_native(
         "Esculape",
         options,
         Box::new(move |_cc| Ok(Box::new(fenetre))),
     )
-    .map_err(|e| anyhow::anyhow!("fenêtre Esculape: {e}"))?;
+    .map_err(|e| anyhow::anyhow!("fenêtre Esculape: {e}"));
+    esculape_ui::document::effacer_ouverts();
+    fenetre_fermee?;
     if capturing {
         match issue.lock().ok().and_then(|i| i.clone()) {
             Some(Ok(n)) => println!("{n} captures d'écran enregistrées"),

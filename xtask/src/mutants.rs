@@ -210,6 +210,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "an_identity_is_qualified_only_through_the_insi",
     },
     Mutant {
+        what: "fichiers: base SQLite créée avec les droits par défaut",
+        file: "host/store/src/db.rs",
+        from: "            if !path.exists() {",
+        to: "            if false {",
+        test_target: "fichiers",
+        filter: "the_home_the_database_and_exports_are_private",
+    },
+    Mutant {
         what: "agenda: double réservation acceptée",
         file: "host/store/src/agenda.rs",
         from: "if Some(a.id.as_str()) != except {",

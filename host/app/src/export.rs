@@ -43,8 +43,8 @@ pub async fn export_zip(
         Some(ids) => ids,
         None => store.patient_ids().await?,
     };
-    let file =
-        std::fs::File::create(path).with_context(|| format!("création de {}", path.display()))?;
+    let file = esculape_store::prive::creer(path)
+        .with_context(|| format!("création de {}", path.display()))?;
     let mut zip = zip::ZipWriter::new(file);
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);

@@ -94,7 +94,7 @@ pub fn database_url(home: &Path) -> String {
 }
 
 pub async fn store(home: &Path) -> Result<esculape_store::Store, HomeError> {
-    std::fs::create_dir_all(home).map_err(|e| HomeError::File {
+    esculape_store::prive::dossier(home).map_err(|e| HomeError::File {
         path: home.to_path_buf(),
         message: e.to_string(),
     })?;

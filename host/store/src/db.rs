@@ -56,6 +56,21 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
+        if backend == Backend::Sqlite
+            && let Some(path) = crate::prive::fichier_sqlite(url)
+        {
+            // Created 0600 before SQLite opens it: its `-wal` and `-shm`
+            // take the database file's mode.
+            if !path.exists() {
+                crate::prive::creer(path)
+                    .map_err(|e| StoreError::Fichier(format!("{} : {e}", path.display())))?;
+            }
+            for suffix in ["", "-wal", "-shm"] {
+                let f = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                crate::prive::restreindre(&f)
+                    .map_err(|e| StoreError::Fichier(format!("droits de {} : {e}", f.display())))?;
+            }
+        }
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };

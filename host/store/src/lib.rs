@@ -19,6 +19,7 @@ pub mod insi;
 pub mod outbox;
 pub mod patients;
 pub mod portability;
+pub mod prive;
 pub mod record;
 pub mod search;
 
@@ -73,6 +74,9 @@ pub enum StoreError {
     Busy(String),
     #[error("sauvegarde: {0}")]
     Backup(String),
+    /// A file of the database could not be created or protected.
+    #[error("fichier de la base: {0}")]
+    Fichier(String),
     /// The first-start set-up asked again once an account exists.
     #[error("le cabinet est déjà installé : connectez-vous avec un compte existant")]
     DejaInstalle,
