@@ -290,7 +290,8 @@ async fn password_changes_end_the_other_sessions() {
         let b = connexion(&auth, &store, "accueil", pw, None).await.unwrap();
         assert!(!a.password_expired, "{n}");
         let new = "Nouveau-Secret-2026";
-        auth.changer_mot_de_passe(&store, &a.token, pw, new)
+        let caller = auth.session(&store, &a.token).await.unwrap();
+        auth.changer_mot_de_passe(&store, &caller, &a.token, pw, new)
             .await
             .unwrap();
         auth.session(&store, &a.token)

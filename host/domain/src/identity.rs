@@ -557,10 +557,7 @@ impl Identity {
         let (ins, from_insi) = avant
             .map(|a| (a.ins.clone(), a.from_insi))
             .unwrap_or((None, false));
-        let ins_saisie = new.ins.as_ref().map(|i| &i.matricule);
-        if ins_saisie.is_some_and(|m| Some(m) != ins.as_ref().map(|i| &i.matricule))
-            || (new.from_insi && !from_insi)
-        {
+        if (new.ins.is_some() && new.ins != ins) || (new.from_insi && !from_insi) {
             return Err(IdentityError::InsSaisi);
         }
         let mut n = NewIdentity {

@@ -83,9 +83,12 @@ pub(crate) async fn me(me: Me) -> Json<Caller> {
 
 pub(crate) async fn logout(
     State(s): State<AppState>,
+    me: Me,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    s.auth.deconnexion(&s.store, bearer(&headers)).await?;
+    s.auth
+        .deconnexion(&s.store, &me.0, bearer(&headers))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,13 +100,14 @@ pub(crate) struct PasswordChange {
 
 pub(crate) async fn change_password(
     State(s): State<AppState>,
+    me: Me,
     headers: HeaderMap,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
         s.auth
-            .changer_mot_de_passe(&s.store, bearer(&headers), &p.old, &p.new)
+            .changer_mot_de_passe(&s.store, &me.0, bearer(&headers), &p.old, &p.new)
             .await?,
     ))
 }

@@ -209,10 +209,10 @@ impl Authentification {
         let token = hex::encode(esculape_store::random_bytes::<32>()?);
         let expires_at = now + SESSION_IDLE_MS;
         let password_expired = expire(&user, now);
-        let note = match (fournisseur.nom(), password_expired) {
-            ("mot de passe", false) => String::new(),
-            ("mot de passe", true) => "mot de passe expiré".into(),
-            (nom, _) => nom.to_string(),
+        let note = if password_expired {
+            format!("{}, mot de passe expiré", fournisseur.nom())
+        } else {
+            fournisseur.nom().to_string()
         };
         let user = store
             .ouvrir_session(
@@ -264,8 +264,13 @@ impl Authentification {
         })
     }
 
-    pub async fn deconnexion(&self, store: &Store, token: &str) -> Result<(), AuthError> {
-        let caller = self.session(store, token).await?;
+    /// Ends the session `token` of `caller` (as the guard found it).
+    pub async fn deconnexion(
+        &self,
+        store: &Store,
+        caller: &Caller,
+        token: &str,
+    ) -> Result<(), AuthError> {
         Ok(store
             .fermer_session(&caller.actor(), &jeton_hash(token))
             .await?)
@@ -276,11 +281,11 @@ impl Authentification {
     pub async fn changer_mot_de_passe(
         &self,
         store: &Store,
+        caller: &Caller,
         token: &str,
         old: &str,
         new: &str,
     ) -> Result<User, AuthError> {
-        let caller = self.session(store, token).await?;
         let id = store.identifiants_du_compte(&caller.user.id).await?;
         let who = id.user.actor();
         if !mot_de_passe::verifier(&self.limites, old, Some(&id.password_hash)).await? {
