@@ -10,7 +10,7 @@
 
 use esculape_domain::{BirthDate, Identity, Ins, Justificatif, NewIdentity, Sex};
 use esculape_host::api::AppState;
-use esculape_host::documents::{self, Demande};
+use esculape_host::documents::{self, DemandeDocument};
 use esculape_runtime::CallContext;
 use esculape_runtime::api::document::exports::esculape::plugin::document_type as host_dt;
 use esculape_sdk::document::esculape::host::{
@@ -212,7 +212,7 @@ fn main() {
     });
 
     // 1. Sign-off to everything ready and stored.
-    let demande = || Demande {
+    let demande = || DemandeDocument {
         plugin: PLUGIN.into(),
         valeurs: host_values()
             .into_iter()

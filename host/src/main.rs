@@ -682,7 +682,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                         .unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
                     valeurs.insert(k.to_string(), v);
                 }
-                let demande = esculape_host::documents::Demande {
+                let demande = esculape_host::documents::DemandeDocument {
                     plugin,
                     valeurs,
                     remplace,

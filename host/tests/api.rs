@@ -400,3 +400,133 @@ async fn insi_query_compares_and_advises() {
     let trail = store.audit_of_patient(&id2, 10).await.unwrap();
     assert!(trail.iter().any(|e| e.action == "insi.echec"), "{trail:?}");
 }
+
+/// Every `$ref` of a value, collected.
+fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(r) = o.get("$ref").and_then(|r| r.as_str()) {
+                out.push(r);
+            }
+            o.values().for_each(|x| refs(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// The OpenAPI document against the route table: one operation per route,
+/// a typed answer for each (a schema, bytes, or 204), a schema for every
+/// body and for the refusals, every reference resolved; and the check every
+/// test runs on every answer ([`common::ecarts`]) does refuse an answer that
+/// departs from its schema.
+#[tokio::test]
+async fn the_openapi_document_types_every_route() {
+    use esculape_host::api::routes::{Reponse, table};
+    let routes = table();
+    let doc = esculape_host::api::openapi::document(&routes);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    // Types of the API, each under its own name.
+    for name in [
+        "Chart",
+        "PatientRecord",
+        "ReponseInsi",
+        "SuiviInsi",
+        "Session",
+        "DocumentProduit",
+        "Erreur",
+        "Identity",
+        "Day",
+    ] {
+        assert!(schemas.contains_key(name), "schéma {name} absent");
+    }
+    let mut operations = 0;
+    for r in &routes {
+        let d = &r.doc;
+        let op = &doc["paths"][d.path][d.method.to_lowercase()];
+        assert!(op.is_object(), "{} {} absent du document", d.method, d.path);
+        operations += 1;
+        let responses = op["responses"].as_object().unwrap();
+        for refus in ["4XX", "5XX"] {
+            assert_eq!(
+                responses[refus]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/Erreur",
+                "{} {}",
+                d.method,
+                d.path
+            );
+        }
+        match d.answer {
+            Reponse::Json(status, _) => assert!(
+                responses[&status.to_string()]["content"]["application/json"]["schema"].is_object()
+                    || d.path == "/api/openapi.json",
+                "{} {}: réponse sans schéma",
+                d.method,
+                d.path
+            ),
+            Reponse::Octets(_) => assert!(responses.contains_key("200")),
+            Reponse::Vide => assert!(responses.contains_key("204"), "{} {}", d.method, d.path),
+        }
+        // A write names its body, except the few that take none.
+        let sans_corps = ["/api/patients/{id}/insi", "/api/travaux/{id}/annulation"];
+        if matches!(d.method, "POST" | "PUT") && !sans_corps.contains(&d.path) {
+            assert!(
+                op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                "{} {}: corps sans schéma",
+                d.method,
+                d.path
+            );
+        }
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|ops| ops.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented, operations,
+        "opérations hors de la table des routes"
+    );
+    let mut all = vec![];
+    refs(&doc, &mut all);
+    assert!(all.len() > 100, "{} références", all.len());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("référence hors des composants: {r}"));
+        assert!(schemas.contains_key(name), "référence non résolue: {r}");
+    }
+    // The check itself: a session without its user, a day in the wrong
+    // shape, an error without its code are caught.
+    let bad_session = serde_json::json!({"token": "x", "expires_at": 1, "password_expired": false});
+    assert!(!common::ecarts("POST", "/api/session", StatusCode::OK, &bad_session).is_empty());
+    let bad_slot = serde_json::json!([{"practitioner_id": "p", "site_id": "s", "start": "27/11/2026 09:00", "end": "2026-11-27T09:20"}]);
+    assert!(
+        !common::ecarts(
+            "GET",
+            "/api/agenda/free-slots?practitioner=p&day=2026-11-27",
+            StatusCode::OK,
+            &bad_slot
+        )
+        .is_empty()
+    );
+    let bad_error = serde_json::json!({"erreur": "refusé"});
+    assert!(
+        !common::ecarts("GET", "/api/patients/x", StatusCode::NOT_FOUND, &bad_error).is_empty()
+    );
+    // A status the document does not give for the route is an error too.
+    assert!(
+        !common::ecarts(
+            "POST",
+            "/api/patients",
+            StatusCode::OK,
+            &serde_json::json!({})
+        )
+        .is_empty()
+    );
+    let good_error = serde_json::json!({"erreur": "refusé", "code": "introuvable"});
+    assert!(
+        common::ecarts("GET", "/api/patients/x", StatusCode::NOT_FOUND, &good_error).is_empty()
+    );
+}

@@ -5,22 +5,11 @@
 use crate::api::{Api, Slot};
 use crate::libelles;
 use egui::{Color32, RichText};
+use esculape_api_types::comptes::{Praticien, SiteRec as Site};
+use esculape_api_types::domaine::agenda::NewAppointment;
 use esculape_domain::agenda::{Appointment, AppointmentStatus};
 use esculape_domain::calendar::{Day, LocalDateTime, format_time, parse_time};
-use serde::Deserialize;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Praticien {
-    pub id: String,
-    pub display_name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Site {
-    pub id: String,
-    pub name: String,
-}
 
 #[derive(Default)]
 struct NouveauRdv {
@@ -405,7 +394,7 @@ impl Agenda {
             .clicked()
         {
             match self.demande(patient.map(|p| p.0)) {
-                Ok(body) => self.action.set(api.book(body)),
+                Ok(body) => self.action.set(api.book(&body)),
                 Err(e) => self.erreur = Some(e),
             }
         }
@@ -415,7 +404,7 @@ impl Agenda {
     }
 
     /// The booking from the form, checked before it leaves.
-    fn demande(&self, patient: Option<String>) -> Result<serde_json::Value, String> {
+    fn demande(&self, patient: Option<String>) -> Result<NewAppointment, String> {
         let n = &self.nouveau;
         let (Some(p), Some(s)) = (&self.praticien, &self.site) else {
             return Err("choisissez un praticien et un site".into());
@@ -433,13 +422,13 @@ impl Agenda {
             .ok_or_else(|| format!("durée «{}» : de 5 à 240 minutes", n.duree))?;
         let start = LocalDateTime::at(jour, debut);
         let motif = n.motif.trim();
-        Ok(serde_json::json!({
-            "practitioner_id": p,
-            "site_id": s,
-            "patient_id": patient,
-            "start": start,
-            "end": start.plus_minutes(duree),
-            "reason": (!motif.is_empty()).then_some(motif),
-        }))
+        Ok(NewAppointment {
+            practitioner_id: p.clone(),
+            site_id: s.clone(),
+            patient_id: patient,
+            start,
+            end: start.plus_minutes(duree),
+            reason: (!motif.is_empty()).then(|| motif.to_string()),
+        })
     }
 }

@@ -2,14 +2,28 @@
 //! background tokio runtime and comes back through a [`Pending`] that the
 //! UI thread polls once per frame: the window never waits on the network.
 
-use esculape_domain::agenda::Appointment;
-use esculape_domain::calendar::Day;
-use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance, SendingState};
-use esculape_domain::episode::{DmpConsultation, DmpFeeding};
-use esculape_domain::identity::Identity;
-pub use esculape_domain::identity::PatientSummary;
-use esculape_domain::record::EntryData;
-use serde::Deserialize;
+use esculape_api_types::agenda::{DeplacementRendezVous, StatutRendezVous};
+use esculape_api_types::comptes::{
+    Connexion, EtatInstallation, EtatServeur, Installation, Praticien, PremiereInstallation,
+    SiteRec,
+};
+pub use esculape_api_types::comptes::{Session, User};
+pub use esculape_api_types::documents::DocumentMeta;
+use esculape_api_types::documents::{
+    DemandeDocument, DocumentAvecContenu, DocumentProduit, Formulaire, FormulaireSigne, ImageBoite,
+    TexteLu, TypeDocument,
+};
+use esculape_api_types::domaine::agenda::{Appointment, AppointmentStatus, NewAppointment};
+use esculape_api_types::domaine::calendar::{Day, LocalDateTime};
+use esculape_api_types::domaine::cog::Lieu;
+pub use esculape_api_types::domaine::identity::PatientSummary;
+use esculape_api_types::domaine::indicateurs::IndicateursIns;
+use esculape_api_types::domaine::record::EntryData;
+use esculape_api_types::domaine::travail::Travail;
+pub use esculape_api_types::dossier::{Chart, Encounter, Entry, Episode, PatientRecord};
+use esculape_api_types::dossier::{EntreeDossier, ModificationEntree, NouvelEpisode};
+use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -88,88 +102,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct Api(Arc<Inner>);
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct User {
-    pub id: String,
-    pub login: String,
-    pub display_name: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Session {
-    pub token: String,
-    pub user: User,
-    #[serde(default)]
-    pub password_expired: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PatientRecord {
-    pub id: String,
-    pub identity: Identity,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Encounter {
-    pub id: String,
-    pub date: Day,
-    pub reason: Option<String>,
-    pub note: String,
-    pub author: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Entry {
-    pub id: String,
-    /// The version read: a change is refused if it moved since.
-    #[serde(default)]
-    pub version: i64,
-    pub data: EntryData,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DocumentMeta {
-    pub id: String,
-    pub title: String,
-    pub type_code: String,
-    pub type_display: Option<String>,
-    pub format: DocumentFormat,
-    pub act_date: Day,
-    pub provenance: Provenance,
-    pub author: String,
-    pub status: DocumentStatus,
-    pub dmp_state: SendingState,
-    pub mssante_state: SendingState,
-}
-
-/// An episode of care and the patient's current DMP decisions for it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Episode {
-    pub id: String,
-    pub label: String,
-    pub closed_at: Option<i64>,
-    pub feeding: DmpFeeding,
-    pub consultation: DmpConsultation,
-}
-
-/// The patient's file as opened (`GET /api/patients/{id}/chart`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Chart {
-    pub patient: PatientRecord,
-    #[serde(default)]
-    pub episodes: Vec<Episode>,
-    pub encounters: Vec<Encounter>,
-    pub encounters_total: i64,
-    pub entries: Vec<Entry>,
-    /// Computed by the host from the measures.
-    #[serde(default)]
-    pub bmi: Vec<esculape_domain::record::Bmi>,
-    pub documents: Vec<DocumentMeta>,
-    pub documents_total: i64,
-}
-
 impl Api {
     /// A client of the host at `base` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base: &str) -> Result<Self, ApiError> {
@@ -219,7 +151,7 @@ impl Api {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<serde_json::Value>,
+        body: Option<impl Serialize>,
     ) -> Pending<T> {
         self.call_then(method, path, body, |t: T| t)
     }
@@ -229,9 +161,11 @@ impl Api {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<serde_json::Value>,
+        body: Option<impl Serialize>,
         then: impl FnOnce(T) -> U + Send + 'static,
     ) -> Pending<U> {
+        // The body is one of the API's types: it always serialises.
+        let body = body.and_then(|b| serde_json::to_value(b).ok());
         let inner = self.0.clone();
         let url = format!("{}{path}", inner.base);
         let token = self.token();
@@ -291,21 +225,23 @@ impl Api {
                 .map_err(|e| {
                     ApiError::Fichier(format!("photo non lue ({}) : {e}", fichier.display()))
                 })?;
-            let body = serde_json::json!({
-                "image": base64::engine::general_purpose::STANDARD.encode(bytes),
-            });
-            let v: serde_json::Value =
+            let body = ImageBoite {
+                image: base64::engine::general_purpose::STANDARD.encode(bytes),
+            };
+            let body = serde_json::to_value(body).map_err(|e| ApiError::Format(e.to_string()))?;
+            let lu: TexteLu =
                 send(&inner.http, reqwest::Method::POST, &url, token, Some(body)).await?;
-            v["texte"]
-                .as_str()
-                .map(String::from)
-                .ok_or_else(|| ApiError::Format("texte du DataMatrix absent".into()))
+            Ok(lu.texte)
         })
     }
 
     /// A stored document and its content (base64 in `content`).
-    pub fn stored_document(&self, id: &str) -> Pending<serde_json::Value> {
-        self.call(reqwest::Method::GET, &format!("/api/documents/{id}"), None)
+    pub fn stored_document(&self, id: &str) -> Pending<DocumentAvecContenu> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/documents/{id}"),
+            NO_BODY,
+        )
     }
 
     /// The PDF of a stored document (an N1's embedded one).
@@ -316,11 +252,15 @@ impl Api {
     /// Opens a session; the token is kept for the next calls.
     pub fn login(&self, login: &str, password: &str) -> Pending<Session> {
         let api = self.clone();
-        let body = serde_json::json!({"login": login, "password": password});
+        let body = serde_json::to_value(Connexion {
+            login: login.to_string(),
+            password: password.to_string(),
+        })
+        .ok();
         let url = format!("{}/api/session", self.0.base);
         self.spawn(async move {
             let result: Result<Session, ApiError> =
-                send(&api.0.http, reqwest::Method::POST, &url, None, Some(body)).await;
+                send(&api.0.http, reqwest::Method::POST, &url, None, body).await;
             if let Ok(s) = &result {
                 api.set_token(Some(s.token.clone()));
             }
@@ -334,24 +274,24 @@ impl Api {
         self.call_then(
             reqwest::Method::GET,
             "/api/installation",
-            None,
-            |v: serde_json::Value| v["a_creer"] == true,
+            NO_BODY,
+            |e: EtatInstallation| e.a_creer,
         )
     }
 
     /// Creates the practice, its site and the doctor's account.
-    pub fn installer(&self, body: serde_json::Value) -> Pending<serde_json::Value> {
+    pub fn installer(&self, body: &PremiereInstallation) -> Pending<Installation> {
         self.call(reqwest::Method::POST, "/api/installation", Some(body))
     }
 
     pub fn logout(&self) -> Pending<serde_json::Value> {
-        let p = self.call(reqwest::Method::DELETE, "/api/session", None);
+        let p = self.call(reqwest::Method::DELETE, "/api/session", NO_BODY);
         self.set_token(None);
         p
     }
 
-    pub fn health(&self) -> Pending<serde_json::Value> {
-        self.call(reqwest::Method::GET, "/api/health", None)
+    pub fn health(&self) -> Pending<EtatServeur> {
+        self.call(reqwest::Method::GET, "/api/health", NO_BODY)
     }
 
     pub fn search(&self, q: &str) -> Pending<Vec<PatientSummary>> {
@@ -359,7 +299,7 @@ impl Api {
         self.call(
             reqwest::Method::GET,
             &format!("/api/patients?q={q}&limit=20"),
-            None,
+            NO_BODY,
         )
     }
 
@@ -367,7 +307,7 @@ impl Api {
         self.call(
             reqwest::Method::GET,
             &format!("/api/patients/{patient}/chart"),
-            None,
+            NO_BODY,
         )
     }
 
@@ -377,9 +317,11 @@ impl Api {
         self.call_then(
             reqwest::Method::GET,
             &format!("/api/patients/{patient}"),
-            None,
+            NO_BODY,
             |patient: PatientRecord| Chart {
                 patient,
+                contact: Default::default(),
+                care_team: vec![],
                 episodes: vec![],
                 encounters: vec![],
                 encounters_total: 0,
@@ -392,47 +334,43 @@ impl Api {
     }
 
     /// Queries the INSi for this patient (the host compares the traits).
-    pub fn insi(&self, patient: &str) -> Pending<serde_json::Value> {
+    pub fn insi(&self, patient: &str) -> Pending<ReponseInsi> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/insi"),
-            Some(serde_json::json!({})),
+            NO_BODY,
         )
     }
 
     /// The last INSi query of the patient (run in the background when the
     /// file opens).
-    pub fn insi_last(&self, patient: &str) -> Pending<serde_json::Value> {
+    pub fn insi_last(&self, patient: &str) -> Pending<SuiviInsi> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/patients/{patient}/insi"),
-            None,
+            NO_BODY,
         )
     }
 
     /// The patient's background jobs (INSi queries today), newest first.
-    pub fn travaux(&self, patient: &str) -> Pending<Vec<esculape_domain::travail::Travail>> {
+    pub fn travaux(&self, patient: &str) -> Pending<Vec<Travail>> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/patients/{patient}/travaux"),
-            None,
+            NO_BODY,
         )
     }
 
     /// Cancels a job that has not started.
-    pub fn annuler_travail(&self, id: &str) -> Pending<esculape_domain::travail::Travail> {
+    pub fn annuler_travail(&self, id: &str) -> Pending<Travail> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/travaux/{id}/annulation"),
-            Some(serde_json::json!({})),
+            NO_BODY,
         )
     }
 
-    pub fn insi_validate(
-        &self,
-        patient: &str,
-        body: serde_json::Value,
-    ) -> Pending<serde_json::Value> {
+    pub fn insi_validate(&self, patient: &str, body: ValidationInsi) -> Pending<PatientRecord> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/insi/validation"),
@@ -442,7 +380,11 @@ impl Api {
 
     /// Records a DMP decision of the patient (`{"kind": "alimentation"|
     /// "consultation", "value": ...}`) for the whole care team.
-    pub fn dmp_decision(&self, episode: &str, body: serde_json::Value) -> Pending<Episode> {
+    pub fn dmp_decision(
+        &self,
+        episode: &str,
+        body: esculape_api_types::domaine::DmpDecision,
+    ) -> Pending<Episode> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/episodes/{episode}/dmp-decisions"),
@@ -454,24 +396,22 @@ impl Api {
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/episodes"),
-            Some(serde_json::json!({ "label": label })),
+            Some(NouvelEpisode {
+                label: label.to_string(),
+            }),
         )
     }
 
-    pub fn document_types(&self) -> Pending<Vec<crate::document::TypeDocument>> {
-        self.call(reqwest::Method::GET, "/api/document-types", None)
+    pub fn document_types(&self) -> Pending<Vec<TypeDocument>> {
+        self.call(reqwest::Method::GET, "/api/document-types", NO_BODY)
     }
 
     /// The form of a document type, prefilled from the patient's record.
-    pub fn document_form(
-        &self,
-        patient: &str,
-        plugin: &str,
-    ) -> Pending<crate::document::Formulaire> {
+    pub fn document_form(&self, patient: &str, plugin: &str) -> Pending<Formulaire> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/patients/{patient}/document-forms/{plugin}"),
-            None,
+            NO_BODY,
         )
     }
 
@@ -484,36 +424,44 @@ impl Api {
         valeurs: serde_json::Map<String, serde_json::Value>,
         signer: bool,
         remplace: Option<&str>,
-    ) -> Pending<serde_json::Value> {
+    ) -> Pending<DocumentProduit> {
         let action = if signer { "sign" } else { "preview" };
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/documents/{action}"),
-            Some(serde_json::json!({"plugin": plugin, "valeurs": valeurs, "remplace": remplace})),
+            Some(DemandeDocument {
+                plugin: plugin.to_string(),
+                valeurs,
+                remplace: remplace.map(str::to_string),
+            }),
         )
     }
 
     /// The form a signed document was produced from (`plugin`, `valeurs`),
     /// to correct it.
-    pub fn signed_form(&self, document: &str) -> Pending<serde_json::Value> {
+    pub fn signed_form(&self, document: &str) -> Pending<FormulaireSigne> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/documents/{document}/form"),
-            None,
+            NO_BODY,
         )
     }
 
-    pub fn practitioners(&self) -> Pending<Vec<crate::agenda::Praticien>> {
-        self.call(reqwest::Method::GET, "/api/practitioners", None)
+    pub fn practitioners(&self) -> Pending<Vec<Praticien>> {
+        self.call(reqwest::Method::GET, "/api/practitioners", NO_BODY)
     }
 
-    pub fn sites(&self) -> Pending<Vec<crate::agenda::Site>> {
-        self.call(reqwest::Method::GET, "/api/sites", None)
+    pub fn sites(&self) -> Pending<Vec<SiteRec>> {
+        self.call(reqwest::Method::GET, "/api/sites", NO_BODY)
     }
 
     /// A patient's identity (the secretariat may read it).
     pub fn patient(&self, id: &str) -> Pending<PatientRecord> {
-        self.call(reqwest::Method::GET, &format!("/api/patients/{id}"), None)
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{id}"),
+            NO_BODY,
+        )
     }
 
     pub fn agenda(
@@ -530,7 +478,7 @@ impl Api {
                 encode(practitioner),
                 encode(site)
             ),
-            None,
+            NO_BODY,
         )
     }
 
@@ -538,11 +486,11 @@ impl Api {
         self.call(
             reqwest::Method::GET,
             &format!("/api/waiting-room?site={}&day={day}", encode(site)),
-            None,
+            NO_BODY,
         )
     }
 
-    pub fn book(&self, body: serde_json::Value) -> Pending<Appointment> {
+    pub fn book(&self, body: &NewAppointment) -> Pending<Appointment> {
         self.call(reqwest::Method::POST, "/api/appointments", Some(body))
     }
 
@@ -550,83 +498,88 @@ impl Api {
         &self,
         id: &str,
         version: i64,
-        start: esculape_domain::calendar::LocalDateTime,
-        end: esculape_domain::calendar::LocalDateTime,
+        start: LocalDateTime,
+        end: LocalDateTime,
     ) -> Pending<Appointment> {
         self.call(
             reqwest::Method::PUT,
             &format!("/api/appointments/{id}"),
-            Some(serde_json::json!({"version": version, "start": start, "end": end})),
+            Some(DeplacementRendezVous {
+                version,
+                start,
+                end,
+                practitioner_id: None,
+            }),
         )
     }
 
-    pub fn appointment_status(
-        &self,
-        id: &str,
-        status: esculape_domain::agenda::AppointmentStatus,
-    ) -> Pending<Appointment> {
+    pub fn appointment_status(&self, id: &str, status: AppointmentStatus) -> Pending<Appointment> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/appointments/{id}/status"),
-            Some(serde_json::json!({ "status": status })),
+            Some(StatutRendezVous { status }),
         )
     }
 
     /// The TBB.INS.02 columns of a month (`AAAA-MM`).
-    pub fn indicateurs_ins(
-        &self,
-        mois: &str,
-    ) -> Pending<Vec<esculape_domain::indicateurs::IndicateursIns>> {
+    pub fn indicateurs_ins(&self, mois: &str) -> Pending<Vec<IndicateursIns>> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/indicateurs/ins?mois={}", encode(mois)),
-            None,
+            NO_BODY,
         )
     }
 
     /// Adds to the record (problem, allergy, treatment, vaccination,
     /// measure...).
-    pub fn add_entry(&self, patient: &str, data: &EntryData) -> Pending<serde_json::Value> {
-        self.call(
+    pub fn add_entry(&self, patient: &str, data: &EntryData) -> Pending<()> {
+        self.call_then(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/entries"),
-            serde_json::to_value(data).ok(),
+            Some(EntreeDossier {
+                encounter_id: None,
+                data: data.clone(),
+            }),
+            |_: Entry| (),
         )
     }
 
     /// A birth place of the COG referential by its code.
-    pub fn lieu(&self, code: &str) -> Pending<Vec<esculape_domain::cog::Lieu>> {
+    pub fn lieu(&self, code: &str) -> Pending<Vec<Lieu>> {
         self.call(
             reqwest::Method::GET,
             &format!("/api/cog?code={}", encode(code)),
-            None,
+            NO_BODY,
         )
     }
 
     /// Changes an entry (refused if it changed since `version` was read).
-    pub fn update_entry(
-        &self,
-        id: &str,
-        version: i64,
-        data: &EntryData,
-    ) -> Pending<serde_json::Value> {
-        self.call(
+    pub fn update_entry(&self, id: &str, version: i64, data: &EntryData) -> Pending<()> {
+        self.call_then(
             reqwest::Method::PUT,
             &format!("/api/entries/{id}"),
-            Some(serde_json::json!({ "version": version, "data": data })),
+            Some(ModificationEntree {
+                version,
+                data: data.clone(),
+            }),
+            |_: Entry| (),
         )
     }
 
     /// Removes an entry from the record (kept by the host, marked).
-    pub fn remove_entry(&self, id: &str) -> Pending<serde_json::Value> {
-        self.call(reqwest::Method::DELETE, &format!("/api/entries/{id}"), None)
+    pub fn remove_entry(&self, id: &str) -> Pending<()> {
+        self.call(
+            reqwest::Method::DELETE,
+            &format!("/api/entries/{id}"),
+            NO_BODY,
+        )
     }
 
     pub fn add_encounter(
         &self,
         patient: &str,
-        body: serde_json::Value,
-    ) -> Pending<serde_json::Value> {
+        body: &esculape_api_types::dossier::NouvelleConsultation,
+    ) -> Pending<Encounter> {
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/encounters"),
@@ -634,6 +587,9 @@ impl Api {
         )
     }
 }
+
+/// No body (a GET, a DELETE, a POST that takes none).
+const NO_BODY: Option<()> = None;
 
 /// Percent-encoding of a query value (what a search box may contain).
 pub fn encode(s: &str) -> String {
@@ -691,9 +647,9 @@ async fn fetch(
         .await
         .map_err(|e| ApiError::Injoignable(e.without_url().to_string()))?;
     if !status.is_success() {
-        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        let message = serde_json::from_slice::<esculape_api_types::erreur::Erreur>(&bytes)
             .ok()
-            .and_then(|v| v["erreur"].as_str().map(str::to_string))
+            .map(|e| e.erreur)
             .unwrap_or_else(|| format!("erreur {}", status.as_u16()));
         return Err(ApiError::Refus {
             status: status.as_u16(),

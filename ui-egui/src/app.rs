@@ -6,10 +6,15 @@
 use crate::api::{self, Api, ApiError, Chart, DocumentMeta, PatientSummary, Session, Slot};
 use crate::libelles;
 use egui::{Color32, RichText};
+use esculape_api_types::documents::DocumentAvecContenu;
+use esculape_api_types::dossier;
+use esculape_api_types::insi::{CodeCr, Comparaison, ReponseInsi, ValidationInsi};
 use esculape_domain::calendar::{Day, paris_local};
 use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance};
 use esculape_domain::identity::IdentityStatus;
 use esculape_domain::record::EntryData;
+use esculape_domain::record::NewEncounter;
+use esculape_domain::{DmpDecision, Role};
 
 /// The ANS "météo des services" (SC.STAPP.01): the state of the national
 /// services.
@@ -48,7 +53,7 @@ struct FiltreDocuments {
 struct NouvelleConsultation {
     motif: String,
     note: String,
-    envoi: Slot<serde_json::Value>,
+    envoi: Slot<api::Encounter>,
     erreur: Option<String>,
 }
 
@@ -57,9 +62,9 @@ struct Dossier {
     /// A DMP decision or a new episode on its way.
     episode: Slot<api::Episode>,
     episode_erreur: Option<String>,
-    insi: Slot<serde_json::Value>,
-    comparaison: Option<serde_json::Value>,
-    validation: Slot<serde_json::Value>,
+    insi: Slot<ReponseInsi>,
+    comparaison: Option<ReponseInsi>,
+    validation: Slot<api::PatientRecord>,
     message: Option<String>,
     filtre: FiltreDocuments,
     consultation: NouvelleConsultation,
@@ -91,7 +96,7 @@ struct Travaux {
 /// rendering of its CDA on demand (SC.CDA/VISU.01/03).
 #[derive(Default)]
 struct Lecture {
-    contenu: Slot<serde_json::Value>,
+    contenu: Slot<DocumentAvecContenu>,
     pdf_envoi: Slot<Vec<u8>>,
     titre: String,
     format: Option<DocumentFormat>,
@@ -136,8 +141,8 @@ enum Ecran {
 pub struct EsculapeApp {
     ecran: Ecran,
     /// The site the user works at today (chosen after login).
-    sites: Slot<Vec<crate::agenda::Site>>,
-    liste_sites: Vec<crate::agenda::Site>,
+    sites: Slot<Vec<esculape_api_types::comptes::SiteRec>>,
+    liste_sites: Vec<esculape_api_types::comptes::SiteRec>,
     site: Option<String>,
     agenda: Option<crate::agenda::Agenda>,
     tableau: Option<crate::tableau::Tableau>,
@@ -325,7 +330,7 @@ impl EsculapeApp {
                 d.travaux.demande_le = None;
                 match r {
                     Ok(v) => {
-                        if v["recuperee"] == true {
+                        if v.recuperee {
                             d.message =
                                 Some("Identité récupérée automatiquement depuis l'INSi.".into());
                             rouvrir = Some(d.chart.patient.id.clone());
@@ -373,9 +378,8 @@ impl EsculapeApp {
                 match r {
                     Ok(v) => {
                         use base64::Engine as _;
-                        let bytes = v["content"]
-                            .as_str()
-                            .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(&v.content)
                             .unwrap_or_default();
                         match d.lecture.format {
                             Some(DocumentFormat::Texte) => {
@@ -552,7 +556,7 @@ impl EsculapeApp {
                 if self
                     .session
                     .as_ref()
-                    .is_some_and(|s| s.user.role != "secretaire")
+                    .is_some_and(|s| s.user.role != Role::Secretaire)
                 {
                     ui.selectable_value(&mut self.ecran, Ecran::Tableau, "Tableau de bord");
                 }
@@ -561,7 +565,7 @@ impl EsculapeApp {
                     ui.label(format!(
                         "{} ({})",
                         s.user.display_name,
-                        libelles::role(&s.user.role)
+                        libelles::role(s.user.role.code())
                     ));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -640,9 +644,13 @@ impl EsculapeApp {
                     ui.label("Ouverture du dossier…");
                 });
             }
-            let role = self.session.as_ref().map(|s| s.user.role.clone()).unwrap_or_default();
+            let role = self
+                .session
+                .as_ref()
+                .map(|s| s.user.role.code())
+                .unwrap_or_default();
             match &mut self.dossier {
-                Some(d) => dossier(ui, &self.api, d, &role),
+                Some(d) => dossier(ui, &self.api, d, role),
                 None => {
                     ui.label("Recherchez un patient à gauche (nom, prénom, date ou année de naissance, INS).");
                 }
@@ -763,7 +771,7 @@ impl EsculapeApp {
         let medecin = self
             .session
             .as_ref()
-            .is_some_and(|s| s.user.role == "medecin");
+            .is_some_and(|s| s.user.role == Role::Medecin);
         self.ouverture.set(if medecin {
             self.api.chart(id)
         } else {
@@ -1033,18 +1041,22 @@ impl Dossier {
 
 /// The INSi comparison: local and INSi traits side by side, differences
 /// marked, the one-click validation; the 01/02 answers with their advice.
-fn comparaison_insi(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, c: &serde_json::Value) {
+fn comparaison_insi(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, c: &ReponseInsi) {
     ui.group(|ui| {
         ui.label(RichText::new("Comparaison avec l'INSi").strong());
-        let code = c["code"].as_str().unwrap_or_default();
-        ui.label(format!(
-            "Réponse {code} : {}",
-            c["libelle"].as_str().unwrap_or_default()
-        ));
-        if let Some(conseil) = c["conseil"].as_str() {
+        let code = c.code.map(|c| c.code()).unwrap_or_default();
+        ui.label(format!("Réponse {code} : {}", c.libelle));
+        if let Some(conseil) = &c.conseil {
             ui.label(RichText::new(conseil).italics());
         }
-        let traits = c["comparaison"]["traits"].as_array().cloned().unwrap_or_default();
+        if let Some(Comparaison::Impossible { erreur }) = &c.comparaison {
+            ui.label(RichText::new(erreur).italics());
+        }
+        let traits = c
+            .comparaison
+            .as_ref()
+            .map(Comparaison::traits)
+            .unwrap_or_default();
         if traits.is_empty() {
             return;
         }
@@ -1054,21 +1066,28 @@ fn comparaison_insi(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, c: &serde_jso
             ui.label(RichText::new("INSi").strong());
             ui.label("");
             ui.end_row();
-            for t in &traits {
-                let same = t["identique"] == true;
+            for t in traits {
+                let same = t.identique;
                 let color = if same {
                     Color32::from_rgb(20, 130, 60)
                 } else {
                     Color32::from_rgb(200, 40, 40)
                 };
-                ui.label(t["trait"].as_str().unwrap_or_default());
-                ui.label(RichText::new(t["local"].as_str().unwrap_or("—")).color(color));
-                ui.label(RichText::new(t["insi"].as_str().unwrap_or("—")).color(color));
+                let ou_tiret = |v: &str| {
+                    if v.is_empty() {
+                        "—".to_string()
+                    } else {
+                        v.to_string()
+                    }
+                };
+                ui.label(&t.nom);
+                ui.label(RichText::new(ou_tiret(&t.local)).color(color));
+                ui.label(RichText::new(ou_tiret(&t.insi)).color(color));
                 ui.label(RichText::new(if same { "identique" } else { "différent" }).color(color));
                 ui.end_row();
             }
         });
-        if c["recuperee"] != true && code == "00" {
+        if !c.recuperee && c.code == Some(CodeCr::Trouve) {
             let clic = ui
                 .add_enabled(
                     !d.validation.busy(),
@@ -1077,10 +1096,13 @@ fn comparaison_insi(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, c: &serde_jso
                 .on_hover_text("L'identité prend les traits et l'INS renvoyés par l'INSi.")
                 .clicked();
             if clic {
-                let hors = c["lieu_naissance_hors_referentiel"].is_string();
+                let hors = c.lieu_naissance_hors_referentiel.is_some();
                 d.validation.set(api.insi_validate(
                     &d.chart.patient.id,
-                    serde_json::json!({"version": d.chart.patient.version, "accepter_lieu_naissance": hors}),
+                    ValidationInsi {
+                        version: d.chart.patient.version,
+                        accepter_lieu_naissance: hors,
+                    },
                 ));
             }
             if d.validation.busy() {
@@ -1123,10 +1145,8 @@ fn decisions_dmp(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             (F::Opposition, "opposition"),
         ] {
             if ui.selectable_label(ep.feeding == v, label).clicked() && ep.feeding != v {
-                d.episode.set(api.dmp_decision(
-                    &ep.id,
-                    serde_json::json!({"kind": "alimentation", "value": v}),
-                ));
+                d.episode
+                    .set(api.dmp_decision(&ep.id, DmpDecision::Alimentation(v)));
             }
         }
         ui.separator();
@@ -1137,10 +1157,8 @@ fn decisions_dmp(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             (C::Refusee, "refusée"),
         ] {
             if ui.selectable_label(ep.consultation == v, label).clicked() && ep.consultation != v {
-                d.episode.set(api.dmp_decision(
-                    &ep.id,
-                    serde_json::json!({"kind": "consultation", "value": v}),
-                ));
+                d.episode
+                    .set(api.dmp_decision(&ep.id, DmpDecision::Consultation(v)));
             }
         }
         if d.episode.busy() {
@@ -1187,11 +1205,14 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                     let motif = c.motif.trim();
                     c.envoi.set(api.add_encounter(
                         &chart.patient.id,
-                        serde_json::json!({
-                            "date": today.to_string(),
-                            "reason": (!motif.is_empty()).then_some(motif),
-                            "note": c.note,
-                        }),
+                        &dossier::NouvelleConsultation {
+                            episode_id: None,
+                            encounter: NewEncounter {
+                                date: today,
+                                reason: (!motif.is_empty()).then(|| motif.to_string()),
+                                note: c.note.clone(),
+                            },
+                        },
                     ));
                 }
                 if c.envoi.busy() {

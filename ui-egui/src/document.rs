@@ -6,43 +6,10 @@
 use crate::api::{Api, Slot};
 use base64::Engine as _;
 use egui::{Color32, RichText};
-use serde::Deserialize;
+pub use esculape_api_types::documents::{Champ, Formulaire, TypeDocument};
+use esculape_api_types::documents::{DocumentProduit, FormulaireSigne};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-/// A document type on offer (`GET /api/document-types`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct TypeDocument {
-    pub plugin: String,
-    pub titre: String,
-    pub volet: String,
-    pub niveau: String,
-}
-
-/// A field of a plugin's form.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Champ {
-    pub cle: String,
-    pub libelle: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub detail: Value,
-    #[serde(default)]
-    pub obligatoire: bool,
-    #[serde(default)]
-    pub aide: Option<String>,
-}
-
-/// The form of a type, prefilled (`GET .../document-forms/{plugin}`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Formulaire {
-    pub plugin: String,
-    pub titre: String,
-    pub champs: Vec<Champ>,
-    #[serde(default)]
-    pub valeurs: Map<String, Value>,
-}
 
 /// What the editor holds while the user types: one buffer per field.
 #[derive(Default)]
@@ -164,23 +131,16 @@ struct Apercu {
 }
 
 impl Apercu {
-    fn depuis(v: &Value, signe: bool) -> Self {
-        let b64 = |k: &str| {
-            v[k].as_str()
-                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    fn depuis(v: &DocumentProduit, signe: bool) -> Self {
+        let b64 = |s: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
                 .unwrap_or_default()
         };
         Self {
-            avis: v["avis"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            rendu: rendu_cda(&b64("cda")),
-            pdf: b64("pdf"),
+            avis: v.avis.clone(),
+            rendu: rendu_cda(&b64(&v.cda)),
+            pdf: b64(&v.pdf),
             signe,
         }
     }
@@ -296,7 +256,7 @@ pub struct Editeur {
     chargement: Slot<Formulaire>,
     formulaire: Option<Formulaire>,
     saisie: Saisie,
-    envoi: Slot<Value>,
+    envoi: Slot<DocumentProduit>,
     envoi_signe: bool,
     apercu: Option<Apercu>,
     erreur: Option<String>,
@@ -306,7 +266,7 @@ pub struct Editeur {
     /// keeps its setId and type (SC.CDA versions).
     remplace: Option<(String, String)>,
     /// The form the corrected document was signed from, on its way…
-    reprise: Slot<Value>,
+    reprise: Slot<FormulaireSigne>,
     /// …and its values, put over the plugin's form when it comes.
     valeurs_signees: Option<Map<String, Value>>,
     /// The preview's PDF, drawn in the window.
@@ -416,13 +376,10 @@ impl Editeur {
         }
         if let Some(r) = self.reprise.take() {
             match r {
-                Ok(v) => match (v["plugin"].as_str(), v["valeurs"].as_object()) {
-                    (Some(plugin), Some(valeurs)) => {
-                        self.valeurs_signees = Some(valeurs.clone());
-                        self.chargement.set(api.document_form(patient, plugin));
-                    }
-                    _ => self.erreur = Some("formulaire du document illisible".into()),
-                },
+                Ok(f) => {
+                    self.chargement.set(api.document_form(patient, &f.plugin));
+                    self.valeurs_signees = Some(f.valeurs);
+                }
                 Err(e) => self.erreur = Some(e.to_string()),
             }
         }
@@ -453,11 +410,8 @@ impl Editeur {
                         self.signe = true;
                         // Signing again from this form corrects what was
                         // just signed (next version), never a duplicate.
-                        if let (Some(id), Some(titre)) = (
-                            v["document"]["id"].as_str(),
-                            v["document"]["title"].as_str(),
-                        ) {
-                            self.remplace = Some((id.to_string(), titre.to_string()));
+                        if let Some(d) = &v.document {
+                            self.remplace = Some((d.id.clone(), d.title.clone()));
                         }
                     }
                 }

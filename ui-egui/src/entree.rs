@@ -37,7 +37,8 @@ pub struct FormulaireEntree {
     pub au_long_cours: bool,
     /// The entry changed: its id, the version read, what it was.
     modifie: Option<(String, i64, EntryData)>,
-    pub envoi: Slot<serde_json::Value>,
+    /// An entry added, changed or removed.
+    pub envoi: Slot<()>,
     pub erreur: Option<String>,
 }
 
@@ -391,8 +392,13 @@ mod tests {
     fn entry(data: EntryData) -> Entry {
         Entry {
             id: "e1".into(),
-            version: 3,
+            patient_id: "p1".into(),
+            encounter_id: None,
             data,
+            author: "dr".into(),
+            created_at: 0,
+            updated_at: 0,
+            version: 3,
         }
     }
 

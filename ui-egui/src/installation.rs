@@ -4,8 +4,11 @@
 
 use crate::api::{Api, Slot};
 use egui::Color32;
+use esculape_api_types::comptes::{
+    Installation, NewUser, NouveauCabinet, NouveauCompte, PremiereInstallation,
+};
 use esculape_domain::account::{check_finess, check_login, check_rpps};
-use esculape_domain::{PasswordPolicy, Role};
+use esculape_domain::{PasswordPolicy, Role, StructureKind};
 
 #[derive(Default)]
 pub struct PremierDemarrage {
@@ -17,7 +20,7 @@ pub struct PremierDemarrage {
     pub identifiant: String,
     pub mot_de_passe: String,
     pub confirmation: String,
-    envoi: Slot<serde_json::Value>,
+    envoi: Slot<Installation>,
     pub erreur: Option<String>,
 }
 
@@ -28,7 +31,7 @@ impl PremierDemarrage {
 
     /// The request, checked here first so that the doctor reads what to
     /// fix before anything is sent.
-    pub fn demande(&self) -> Result<serde_json::Value, String> {
+    pub fn demande(&self) -> Result<PremiereInstallation, String> {
         let cabinet = self.cabinet.trim();
         if cabinet.is_empty() {
             return Err("le nom du cabinet est obligatoire".into());
@@ -52,21 +55,26 @@ impl PremierDemarrage {
             return Err("les deux mots de passe diffèrent".into());
         }
         let option = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        Ok(serde_json::json!({
-            "structure": cabinet,
-            "kind": "cabinet",
-            "finess": option(finess),
-            "site": cabinet,
-            "adresse": option(self.adresse.trim()),
-            "compte": {
-                "login": identifiant,
-                "display_name": self.nom.trim(),
-                "rpps": rpps,
-                "profession": "Médecin",
-                "role": "medecin",
-                "password": self.mot_de_passe,
-            }
-        }))
+        Ok(PremiereInstallation {
+            cabinet: NouveauCabinet {
+                structure: cabinet.to_string(),
+                kind: StructureKind::Cabinet,
+                finess: option(finess),
+                site: cabinet.to_string(),
+                adresse: option(self.adresse.trim()),
+            },
+            compte: NouveauCompte {
+                compte: NewUser {
+                    login: identifiant.to_string(),
+                    display_name: self.nom.trim().to_string(),
+                    rpps: Some(rpps.to_string()),
+                    profession: Some("Médecin".into()),
+                    role: Role::Medecin,
+                    structure_id: None,
+                },
+                password: self.mot_de_passe.clone(),
+            },
+        })
     }
 
     /// True once the practice is created: the caller signs in with the
@@ -127,7 +135,7 @@ impl PremierDemarrage {
                             match self.demande() {
                                 Ok(body) => {
                                     self.erreur = None;
-                                    self.envoi.set(api.installer(body));
+                                    self.envoi.set(api.installer(&body));
                                 }
                                 Err(e) => self.erreur = Some(e),
                             }
@@ -165,9 +173,9 @@ mod tests {
     #[test]
     fn checks_before_sending() {
         let d = rempli().demande().expect("complet");
-        assert_eq!(d["compte"]["role"], "medecin");
-        assert_eq!(d["site"], "Cabinet du Parc");
-        assert!(d["finess"].is_null());
+        assert_eq!(d.compte.compte.role, Role::Medecin);
+        assert_eq!(d.cabinet.site, "Cabinet du Parc");
+        assert_eq!(d.cabinet.finess, None);
         let mut court = rempli();
         court.mot_de_passe = "Court1!".into();
         court.confirmation = court.mot_de_passe.clone();

@@ -241,6 +241,22 @@ const MUTANTS: &[Mutant] = &[
         test_target: "installation",
         filter: "a_served_host_never_creates_a_practice",
     },
+    Mutant {
+        what: "OpenAPI: statut d'une création décrit comme 200",
+        file: "host/src/api/routes.rs",
+        from: "post(patients::create)).body::<NewIdentity>().created::<PatientRecord>()",
+        to: "post(patients::create)).body::<NewIdentity>().ok::<PatientRecord>()",
+        test_target: "api",
+        filter: "patients_crud_errors_write_nothing",
+    },
+    Mutant {
+        what: "OpenAPI: type de réponse d'une route qui ne suit pas le gestionnaire",
+        file: "host/src/api/routes.rs",
+        from: "get(patients::read)).ok::<PatientRecord>()",
+        to: "get(patients::read)).ok::<Chart>()",
+        test_target: "security",
+        filter: "an_identity_is_qualified_only_through_the_insi",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

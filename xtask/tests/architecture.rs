@@ -216,3 +216,60 @@ fn plugins_link_only_the_sdk() {
         g.forbid(p, &host_side);
     }
 }
+
+#[test]
+fn the_api_vocabulary_is_plain_data() {
+    let g = graph();
+    g.forbid(
+        "esculape-api-types",
+        &[
+            "tokio",
+            "sqlx",
+            "reqwest",
+            "axum",
+            "wasmtime",
+            "esculape-store",
+            "esculape-app",
+            "esculape-runtime",
+            "esculape-host",
+        ],
+    );
+}
+
+/// The client names the bodies of the HTTP API only through
+/// `esculape-api-types`: it declares no wire type of its own (no
+/// `Deserialize` derive) and reaches no host crate but the embedded
+/// server it starts (`esculape_host::serveur`, on `esculape_host::home`).
+#[test]
+fn the_client_shares_types_with_the_host_only_through_api_types() {
+    let g = graph();
+    let client = g.closure("esculape-ui");
+    assert!(client.contains("esculape-api-types"));
+    let mut checked = 0;
+    for (path, text) in sources(&g.dir("esculape-ui").join("src")) {
+        checked += 1;
+        for line in text.lines() {
+            let l = line.trim();
+            assert!(
+                !(l.starts_with("#[derive(") && l.contains("Deserialize")),
+                "{}: «{l}»: a type the host sends belongs in esculape-api-types",
+                path.display()
+            );
+            for host in ["esculape_store", "esculape_app", "esculape_runtime"] {
+                assert!(
+                    !l.contains(host),
+                    "{}: «{l}»: the client reaches the host only over HTTP",
+                    path.display()
+                );
+            }
+            assert!(
+                !l.contains("esculape_host")
+                    || l.contains("esculape_host::serveur")
+                    || l.contains("esculape_host::home"),
+                "{}: «{l}»: only the embedded server (and its home) comes from esculape-host",
+                path.display()
+            );
+        }
+    }
+    assert!(checked >= 10, "{checked} fichiers");
+}

@@ -11,7 +11,7 @@ use esculape_domain::{
     BirthDate, Day, Identity, IdentityAttributes, LocalDateTime, NewIdentity, Role, Sex,
     StructureKind,
 };
-use esculape_store::{Actor, NewUser, Store};
+use esculape_store::{Acteur, Actor, NewUser, Store};
 
 /// Demo accounts: (login, role, password). Printed by `demo-data`.
 pub const ACCOUNTS: &[(&str, &str, Role, &str)] = &[

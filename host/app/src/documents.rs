@@ -7,6 +7,7 @@
 
 use crate::App;
 use crate::wit;
+pub use esculape_api_types::documents::{Champ, DemandeDocument, Formulaire, TypeDocument};
 use esculape_domain::Day;
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance};
 use esculape_domain::record::{EntryData, MeasureKind};
@@ -190,16 +191,6 @@ impl RecordSource for Dossier {
     }
 }
 
-/// A document type offered by an installed plugin.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TypeDocument {
-    pub plugin: String,
-    pub titre: String,
-    pub volet: String,
-    pub niveau: &'static str,
-    pub type_code: String,
-}
-
 /// The document types of the installed `document` plugins (test plugins
 /// aside).
 pub fn types(state: &App) -> Vec<TypeDocument> {
@@ -217,23 +208,15 @@ pub fn types(state: &App) -> Vec<TypeDocument> {
                 niveau: match d.level {
                     CdaLevel::N1 => "N1",
                     CdaLevel::N3 => "N3",
-                },
+                }
+                .to_string(),
                 type_code: d.type_code.code,
             })
         })
         .collect()
 }
 
-/// The form of a document type, prefilled from the patient's record.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Formulaire {
-    pub plugin: String,
-    pub titre: String,
-    pub champs: Vec<serde_json::Value>,
-    pub valeurs: serde_json::Map<String, serde_json::Value>,
-}
-
-fn field_json(f: &Field) -> serde_json::Value {
+fn champ(f: &Field) -> Champ {
     use esculape_runtime::api::document::exports::esculape::plugin::document_type::FieldKind as K;
     let (kind, detail) = match &f.kind {
         K::Text => ("texte", serde_json::Value::Null),
@@ -244,10 +227,14 @@ fn field_json(f: &Field) -> serde_json::Value {
         K::Coded(vs) => ("code", serde_json::Value::String(vs.clone())),
         K::Repeated(keys) => ("liste", serde_json::json!(keys)),
     };
-    serde_json::json!({
-        "cle": f.key, "libelle": f.label, "type": kind, "detail": detail,
-        "obligatoire": f.required, "aide": f.help,
-    })
+    Champ {
+        cle: f.key.clone(),
+        libelle: f.label.clone(),
+        kind: kind.to_string(),
+        detail,
+        obligatoire: f.required,
+        aide: f.help.clone(),
+    }
 }
 
 /// Read the record (traced as a chart read) for a plugin call.
@@ -282,7 +269,7 @@ pub async fn formulaire(
         Ok(Formulaire {
             plugin: plugin.clone(),
             titre: desc.title,
-            champs: schema.iter().map(field_json).collect(),
+            champs: schema.iter().map(champ).collect(),
             valeurs: values
                 .into_iter()
                 .map(|v| {
@@ -293,18 +280,6 @@ pub async fn formulaire(
         })
     })
     .await
-}
-
-/// What the user asks for: a plugin, the (edited) form values, and the
-/// document it corrects, if any.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct Demande {
-    pub plugin: String,
-    #[serde(default)]
-    pub valeurs: serde_json::Map<String, serde_json::Value>,
-    /// The id of the document this one corrects.
-    #[serde(default)]
-    pub remplace: Option<String>,
 }
 
 /// A produced document: CDA, PDF, metadata, package.
@@ -490,7 +465,7 @@ pub async fn produire(
     state: &App,
     actor: &Actor,
     patient_id: &str,
-    demande: Demande,
+    demande: DemandeDocument,
     signer: bool,
 ) -> Result<Produit, DocError> {
     // The version chain: a correction keeps the setId and counts on.

@@ -7,6 +7,7 @@
 //! certificate and a signed SAML assertion; neither is wired yet (see
 //! `esculape_insi::request`).
 
+pub use esculape_api_types::insi::Methode;
 use esculape_domain::Identity;
 use esculape_insi::{
     CarteVitale, CodeCr, Contexte, InsiError, Matricule, Recherche, Resultat, Traits,
@@ -253,17 +254,6 @@ impl InsiClient {
         }
         Ok((first, Methode::Traits))
     }
-}
-
-/// How the INSi was asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Methode {
-    #[serde(rename = "carte Vitale")]
-    CarteVitale,
-    #[serde(rename = "traits")]
-    Traits,
-    #[serde(rename = "traits et lieu de naissance")]
-    TraitsEtLieu,
 }
 
 /// What to tell the user about an answer without a single identity.

@@ -23,6 +23,7 @@
 use crate::App;
 use crate::insi::{Appelant, InsiFailure, Methode, conseil};
 use crate::travaux::{self, Executant, Issue, Tentative};
+use esculape_api_types::insi::{Comparaison, ReponseInsi, TraitCompare, Verification};
 use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
 use esculape_insi::{CodeCr, Individu, Resultat};
 use esculape_store::insi::{Demande, RECHERCHE, VERIFICATION};
@@ -69,11 +70,7 @@ fn detail(r: &Resultat, how: Methode) -> String {
 /// Ask the INSi about a patient (carte Vitale first, then traits, then
 /// with the birth place on 02), compare, recover automatically when every
 /// trait matches. The answer as the client shows it.
-pub async fn interroger(
-    s: &App,
-    actor: &Actor,
-    rec: &PatientRecord,
-) -> Result<serde_json::Value, Echec> {
+pub async fn interroger(s: &App, actor: &Actor, rec: &PatientRecord) -> Result<ReponseInsi, Echec> {
     let answer = s
         .insi
         .rechercher_identite(&appelant(s, actor).await?, &rec.identity)
@@ -110,32 +107,25 @@ async fn conclure(
     rec: &PatientRecord,
     r: Resultat,
     how: Methode,
-) -> Result<serde_json::Value, Echec> {
+) -> Result<ReponseInsi, Echec> {
     let comparison = r.individu.as_ref().map(|i| compare(s, &rec.identity, i));
     let hors_referentiel = r
         .individu
         .as_ref()
         .and_then(|i| lieu_hors_referentiel(s, &rec.identity, i));
-    let automatic = hors_referentiel.is_none()
-        && comparison
-            .as_ref()
-            .is_some_and(|c| c["recuperation_automatique"] == true);
+    let automatic =
+        hors_referentiel.is_none() && comparison.as_ref().is_some_and(Comparaison::automatique);
     let recovered = match (&r.individu, automatic) {
         (Some(i), true) => Some(recover(s, actor, rec, i, "automatique").await?),
         _ => None,
     };
-    Ok(serde_json::json!({
-        "code": r.code.code(),
-        "libelle": r.libelle,
-        "conseil": conseil(r.code),
-        "methode": how,
-        "avec_lieu_naissance": how == Methode::TraitsEtLieu,
-        "individu": r.individu,
-        "comparaison": comparison,
-        "lieu_naissance_hors_referentiel": hors_referentiel,
-        "recuperee": recovered.is_some(),
-        "identite": recovered,
-    }))
+    Ok(ReponseInsi {
+        comparaison: comparison,
+        lieu_naissance_hors_referentiel: hors_referentiel,
+        recuperee: recovered.is_some(),
+        identite: recovered,
+        ..conclure_sans_recuperation(r, how)
+    })
 }
 
 /// The INSi's birth place when the local COG referential does not know it
@@ -151,16 +141,21 @@ pub fn lieu_hors_referentiel(s: &App, local: &Identity, i: &Individu) -> Option<
 /// the same INS. Another INS (an NIA replaced by the NIR, a new INS in the
 /// history) is a recovery with the local traits, automatic when every
 /// trait matches; no single identity keeps the INS as it is and says why.
-pub async fn verifier(
-    s: &App,
-    actor: &Actor,
-    rec: &PatientRecord,
-) -> Result<serde_json::Value, Echec> {
+pub async fn verifier(s: &App, actor: &Actor, rec: &PatientRecord) -> Result<ReponseInsi, Echec> {
     let Some(ins) = rec.identity.ins.clone() else {
-        return Ok(serde_json::json!({
-            "verification": "sans_objet",
-            "libelle": "Pas d'INS à vérifier",
-        }));
+        return Ok(ReponseInsi {
+            code: None,
+            libelle: "Pas d'INS à vérifier".into(),
+            conseil: None,
+            methode: None,
+            avec_lieu_naissance: false,
+            individu: None,
+            comparaison: None,
+            lieu_naissance_hors_referentiel: None,
+            recuperee: false,
+            identite: None,
+            verification: Some(Verification::SansObjet),
+        });
     };
     let answer = s
         .insi
@@ -181,9 +176,10 @@ pub async fn verifier(
                 &format!("{}: INS confirmée", detail(&r, how)),
             )
             .await?;
-        let mut v = conclure_sans_recuperation(&r, how);
-        v["verification"] = "confirmee".into();
-        return Ok(v);
+        return Ok(ReponseInsi {
+            verification: Some(Verification::Confirmee),
+            ..conclure_sans_recuperation(r, how)
+        });
     }
     let what = if r.code == CodeCr::Trouve {
         "INS différente: nouvelle récupération avec les traits locaux"
@@ -198,24 +194,30 @@ pub async fn verifier(
             &format!("{}: {what}", detail(&r, how)),
         )
         .await?;
+    let trouve = r.code == CodeCr::Trouve;
     let mut v = conclure(s, actor, rec, r, how).await?;
-    v["verification"] = if v["code"] == "00" {
-        "nouvelle_ins".into()
+    v.verification = Some(if trouve {
+        Verification::NouvelleIns
     } else {
-        "echouee".into()
-    };
+        Verification::Echouee
+    });
     Ok(v)
 }
 
-fn conclure_sans_recuperation(r: &Resultat, how: Methode) -> serde_json::Value {
-    serde_json::json!({
-        "code": r.code.code(),
-        "libelle": r.libelle,
-        "conseil": conseil(r.code),
-        "methode": how,
-        "individu": r.individu,
-        "recuperee": false,
-    })
+fn conclure_sans_recuperation(r: Resultat, how: Methode) -> ReponseInsi {
+    ReponseInsi {
+        code: Some(r.code),
+        libelle: r.libelle,
+        conseil: conseil(r.code).map(str::to_string),
+        methode: Some(how),
+        avec_lieu_naissance: how == Methode::TraitsEtLieu,
+        individu: r.individu,
+        comparaison: None,
+        lieu_naissance_hors_referentiel: None,
+        recuperee: false,
+        identite: None,
+        verification: None,
+    }
 }
 
 /// Give the identity the INSi's traits and INS (`from_insi`), keeping the
@@ -265,11 +267,13 @@ pub async fn recover(
 
 /// The INS plugin's comparison of the local identity with the INSi's, or
 /// why it could not be made.
-pub fn compare(s: &App, local: &Identity, insi: &Individu) -> serde_json::Value {
+pub fn compare(s: &App, local: &Identity, insi: &Individu) -> Comparaison {
     use esculape_runtime::api::types as t;
     let local_traits = crate::wit::traits(local);
     let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
-        return serde_json::json!({ "erreur": "date de naissance INSi illisible" });
+        return Comparaison::Impossible {
+            erreur: "date de naissance INSi illisible".into(),
+        };
     };
     let insi_traits = t::IdentityTraits {
         birth_name: insi.traits.nom_naissance.clone(),
@@ -294,16 +298,22 @@ pub fn compare(s: &App, local: &Identity, insi: &Individu) -> serde_json::Value 
         .identity(INS_PLUGIN)
         .and_then(|c| c.compare(&local_traits, local_ins.as_ref(), &insi_traits, &insi_ins));
     match result {
-        Ok(c) => serde_json::json!({
-            "traits": c.traits.iter().map(|t| serde_json::json!({
-                "trait": t.name,
-                "local": t.local_value,
-                "insi": t.insi_value,
-                "identique": t.matches,
-            })).collect::<Vec<_>>(),
-            "recuperation_automatique": c.automatic_recovery,
-        }),
-        Err(e) => serde_json::json!({ "erreur": format!("comparaison impossible: {e}") }),
+        Ok(c) => Comparaison::Faite {
+            traits: c
+                .traits
+                .into_iter()
+                .map(|t| TraitCompare {
+                    nom: t.name,
+                    local: t.local_value,
+                    insi: t.insi_value,
+                    identique: t.matches,
+                })
+                .collect(),
+            recuperation_automatique: c.automatic_recovery,
+        },
+        Err(e) => Comparaison::Impossible {
+            erreur: format!("comparaison impossible: {e}"),
+        },
     }
 }
 

@@ -5,6 +5,7 @@
 //! PostgreSQL.
 
 use esculape_app::auth::{AuthError, Authentification, Identifiant, MotDePasseLocal, Session};
+use esculape_store::Acteur as _;
 use esculape_store::accounts::UserChanges;
 use esculape_store::{Actor, Store, testing};
 use std::net::{IpAddr, Ipv4Addr};

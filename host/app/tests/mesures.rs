@@ -8,6 +8,7 @@ use esculape_domain::calendar::{Heure, LocalDateTime, paris_instant};
 use esculape_domain::record::{EntryData, MeasureKind};
 use esculape_domain::{Day, Sex};
 use esculape_runtime::RecordSource;
+use esculape_store::Acteur as _;
 use esculape_store::testing;
 
 #[tokio::test]

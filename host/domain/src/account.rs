@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a user may reach. Enforced by the host on every route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reaches everything about the patients of the practice.
@@ -36,7 +36,7 @@ impl Role {
 }
 
 /// Kinds of structure (DSR profiles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StructureKind {
     Cabinet,
@@ -86,7 +86,7 @@ pub enum AccountError {
 }
 
 /// The password policy of one role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PasswordPolicy {
     pub min_length: usize,
     /// Among lower case, upper case, digits and other characters.

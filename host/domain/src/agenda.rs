@@ -24,7 +24,7 @@ pub enum AgendaError {
 }
 
 /// A weekly availability: each `weekday`, from `start` to `end`, in slots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Availability {
     pub practitioner_id: String,
     pub site_id: String,
@@ -88,7 +88,7 @@ impl Availability {
 }
 
 /// Where an appointment stands; the waiting room is the `arrive` ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AppointmentStatus {
     Prevu,
@@ -147,7 +147,7 @@ impl AppointmentStatus {
 }
 
 /// A booked appointment, as stored and as the API gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Appointment {
     pub id: String,
     pub practitioner_id: String,
@@ -163,7 +163,7 @@ pub struct Appointment {
 }
 
 /// An appointment request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewAppointment {
     pub practitioner_id: String,
     pub site_id: String,

@@ -310,6 +310,32 @@ impl<'de> Deserialize<'de> for LocalDateTime {
     }
 }
 
+/// The JSON schema of a type serialised as a string of a fixed shape.
+macro_rules! schema_texte {
+    ($t:ty, $pattern:literal, $description:literal) => {
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($t).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": $pattern,
+                    "description": $description,
+                })
+            }
+        }
+    };
+}
+
+schema_texte!(Day, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "Date, AAAA-MM-JJ");
+schema_texte!(Heure, "^[0-9]{2}:[0-9]{2}$", "Heure du cabinet, HH:MM");
+schema_texte!(
+    LocalDateTime,
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$",
+    "Date et heure du cabinet (Europe/Paris), AAAA-MM-JJTHH:MM"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

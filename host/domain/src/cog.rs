@@ -23,7 +23,9 @@ use std::sync::OnceLock;
 /// The birth place code of an unknown place, only when typed as such.
 pub const INCONNU: &str = "99999";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Nature {
     Commune,
@@ -46,7 +48,9 @@ pub enum Nature {
 }
 
 /// What a code designates.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Lieu {
     pub code: String,
     pub nom: String,

@@ -5,7 +5,7 @@ use crate::calendar::Day;
 use serde::{Deserialize, Serialize};
 
 /// Where a document comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Provenance {
     /// Produced in this practice.
@@ -19,7 +19,9 @@ pub enum Provenance {
 }
 
 /// Sending state of a document on one channel (DMP or MSSanté).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SendingState {
     #[default]
@@ -32,7 +34,7 @@ pub enum SendingState {
 }
 
 /// The document format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocumentFormat {
     /// CDA R2 level 1 (PDF body).
@@ -57,7 +59,7 @@ impl DocumentFormat {
 
 /// Document status in the record (a superseded or deleted document is
 /// kept, marked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DocumentStatus {
     Actif,
@@ -66,7 +68,9 @@ pub enum DocumentStatus {
 }
 
 /// Visibility flags as the DMP knows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 pub struct Visibility {
     /// Hidden from other professionals.
     #[serde(default)]
@@ -95,7 +99,7 @@ pub enum DocumentError {
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 
 /// A document to store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewDocument {
     pub title: String,
     /// LOINC type code and its display ("11488-4", "Note de consultation").

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Feeding the patient's DMP with documents of this episode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DmpFeeding {
     /// The default: documents are sent.
@@ -19,7 +21,9 @@ pub enum DmpFeeding {
 }
 
 /// Consulting the patient's DMP during this episode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DmpConsultation {
     /// The default: no consultation without the patient's consent.
@@ -30,7 +34,7 @@ pub enum DmpConsultation {
 }
 
 /// One decision, as the patient expressed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
 pub enum DmpDecision {
     Alimentation(DmpFeeding),

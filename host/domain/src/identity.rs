@@ -52,7 +52,7 @@ pub enum IdentityError {
     TooLong(&'static str),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Sex {
     #[serde(rename = "F")]
     Female,
@@ -80,7 +80,19 @@ impl Sex {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum IdentityStatus {
     Provisoire,
@@ -132,7 +144,7 @@ impl IdentityStatus {
 /// (ApCV) as a high-trust means, and lets the "procédure spécifique
 /// transitoire" qualify an identity récupérée of a patient the
 /// professional knows; both are recorded as such (indicator TBB.INS.02).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Justificatif {
     /// A high-trust identity document (passport, ID card, residence permit...).
@@ -169,7 +181,9 @@ impl Justificatif {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct IdentityAttributes {
     #[serde(default)]
     pub homonyme: bool,
@@ -181,7 +195,7 @@ pub struct IdentityAttributes {
 
 /// Assigning authority of an INS.
 /// Serialised as its OID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub enum InsOid {
     Nir,
@@ -220,7 +234,7 @@ impl InsOid {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ins {
     pub matricule: String,
     pub oid: InsOid,
@@ -277,7 +291,19 @@ impl Ins {
 }
 
 /// A birth date as the INS records it: day or month may be 0 when unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct BirthDate {
     pub year: u16,
@@ -346,7 +372,7 @@ impl From<BirthDate> for String {
 }
 
 /// What a user (or an INSi answer) submits to create or change an identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewIdentity {
     pub birth_name: String,
     #[serde(default)]
@@ -377,7 +403,7 @@ pub struct NewIdentity {
 }
 
 /// A valid identity: built only through [`Identity::validate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Identity {
     pub birth_name: String,
     pub used_name: Option<String>,
@@ -594,7 +620,7 @@ impl Identity {
 }
 
 /// One patient found by the search: what a result line shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PatientSummary {
     pub id: String,
     pub birth_name: String,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One column of the TBB.INS.02 table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndicateursIns {
     /// `AAAA-MM`.
     pub mois: String,
@@ -23,7 +23,7 @@ pub struct IndicateursIns {
     pub qualifiee_procedure_transitoire: Compte,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Compte {
     pub nombre: i64,
     /// Percent, one decimal.

@@ -53,7 +53,7 @@ fn opt_text(
 }
 
 /// A code in a named system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Code {
     pub system: String,
     pub code: String,
@@ -114,7 +114,9 @@ impl Code {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Activity {
     #[default]
@@ -122,7 +124,9 @@ pub enum Activity {
     Passe,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AntecedentKind {
     #[default]
@@ -131,7 +135,7 @@ pub enum AntecedentKind {
     Chirurgical,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MeasureKind {
     /// kg
@@ -199,7 +203,7 @@ impl MeasureKind {
 }
 
 /// One clinical entry of the record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum EntryData {
     Probleme {
@@ -440,7 +444,7 @@ impl EntryData {
 }
 
 /// A body-mass index computed from the record's measures.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Bmi {
     pub date: Day,
     /// kg/m², one decimal.
@@ -487,7 +491,7 @@ pub fn bmi_series(measures: &[(MeasureKind, f64, Day)], birth: Option<Day>) -> V
 }
 
 /// Contact details of a patient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Contact {
     #[serde(default)]
     pub address: Option<String>,
@@ -549,7 +553,7 @@ fn valid_mailbox(s: &str) -> bool {
 }
 
 /// A professional of the patient's care team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CareTeamMember {
     pub name: String,
     #[serde(default)]
@@ -588,7 +592,7 @@ impl CareTeamMember {
 
 /// An encounter: free note and reason; structured observations are
 /// entries linked to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewEncounter {
     pub date: Day,
     #[serde(default)]

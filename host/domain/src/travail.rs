@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a job stands, as the user sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EtatTravail {
     /// Not tried yet, or tried and failed, waiting for its next try.
@@ -31,7 +31,7 @@ impl EtatTravail {
 }
 
 /// A job as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Travail {
     pub id: String,
     pub kind: String,

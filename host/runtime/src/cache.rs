@@ -6,6 +6,7 @@
 //! sidecar, checked before it is deserialised (deserialising is trusting
 //! native code).
 
+pub use esculape_api_types::modules::Origin;
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -14,14 +15,6 @@ use wasmtime::component::Component;
 
 pub struct ComponentCache {
     dir: PathBuf,
-}
-
-/// How a component was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Origin {
-    Cache,
-    Compiled,
 }
 
 /// A short, stable digest of the engine's compatibility hash.

@@ -308,7 +308,7 @@ impl Runtime {
             .map(|p| p.info())
             .collect();
         for (id, reason) in self.failed.read().unwrap_or_else(|p| p.into_inner()).iter() {
-            out.push(PluginInfo::failed(id, reason));
+            out.push(plugin::refuse(id, reason));
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out

@@ -45,44 +45,23 @@ pub struct Plugin {
     failures: AtomicU64,
 }
 
-/// A line of `esculape plugins list`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct PluginInfo {
-    pub id: String,
-    pub version: String,
-    pub world: String,
-    pub api: String,
-    pub description: String,
-    pub capabilities: Vec<String>,
-    pub profiles: Vec<String>,
-    /// `actif`, or `refusé: <raison>`.
-    pub status: String,
-    pub origin: Option<Origin>,
-    pub deadline_ms: u64,
-    pub memory_mib: usize,
-    pub calls: u64,
-    pub failures: u64,
-    pub log_dropped: u64,
-}
-
-impl PluginInfo {
-    pub(crate) fn failed(id: &str, reason: &str) -> Self {
-        Self {
-            id: id.to_string(),
-            version: String::new(),
-            world: String::new(),
-            api: String::new(),
-            description: String::new(),
-            capabilities: vec![],
-            profiles: vec![],
-            status: format!("refusé: {reason}"),
-            origin: None,
-            deadline_ms: 0,
-            memory_mib: 0,
-            calls: 0,
-            failures: 0,
-            log_dropped: 0,
-        }
+/// The line of a plugin that could not be loaded.
+pub(crate) fn refuse(id: &str, reason: &str) -> PluginInfo {
+    PluginInfo {
+        id: id.to_string(),
+        version: String::new(),
+        world: String::new(),
+        api: String::new(),
+        description: String::new(),
+        capabilities: vec![],
+        profiles: vec![],
+        status: format!("refusé: {reason}"),
+        origin: None,
+        deadline_ms: 0,
+        memory_mib: 0,
+        calls: 0,
+        failures: 0,
+        log_dropped: 0,
     }
 }
 
@@ -267,6 +246,7 @@ impl Plugin {
 
 use crate::api::document::exports::esculape::plugin::document_type as dt;
 use crate::api::identity::exports::esculape::plugin::identity_rules as ir;
+pub use esculape_api_types::modules::PluginInfo;
 
 /// Calls into an `identity` plugin.
 pub struct IdentityClient<'a> {

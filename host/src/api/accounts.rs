@@ -5,35 +5,25 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use esculape_app::auth::{Caller, NouveauCompte, PremiereInstallation, Session};
-use esculape_domain::{Role, StructureKind};
+use esculape_api_types::comptes::{
+    Caller, ChangementMotDePasse, Connexion, EtatInstallation, EtatServeur, NouveauCompte,
+    NouveauMotDePasse, NouveauSite, NouvelleStructure, Praticien, PremiereInstallation, Session,
+};
+use esculape_domain::Role;
 use esculape_runtime::PluginInfo;
 use esculape_store::AuditReport;
-use esculape_store::User;
 use esculape_store::accounts::{Installation, SiteRec, StructureRec, UserChanges};
+use esculape_store::{Acteur, User};
 
-#[derive(serde::Serialize)]
-pub struct Health {
-    pub status: &'static str,
-    pub version: &'static str,
-    pub api: Vec<String>,
-}
-
-pub(crate) async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
+pub(crate) async fn health() -> Json<EtatServeur> {
+    Json(EtatServeur {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         api: esculape_runtime::bindings::SUPPORTED
             .iter()
             .map(|v| v.to_string())
             .collect(),
     })
-}
-
-#[derive(serde::Serialize)]
-pub struct EtatInstallation {
-    /// The first-start set-up is open: embedded host, no account yet.
-    pub a_creer: bool,
 }
 
 pub(crate) async fn installation(
@@ -62,16 +52,10 @@ pub(crate) async fn installer(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct Login {
-    login: String,
-    password: String,
-}
-
 pub(crate) async fn login(
     State(s): State<AppState>,
     AdresseClient(adresse): AdresseClient,
-    body: Result<Json<Login>, JsonRejection>,
+    body: Result<Json<Connexion>, JsonRejection>,
 ) -> Result<Json<Session>, ApiError> {
     let Json(l) = body?;
     Ok(Json(s.connexion(&l.login, &l.password, adresse).await?))
@@ -92,17 +76,11 @@ pub(crate) async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct PasswordChange {
-    old: String,
-    new: String,
-}
-
 pub(crate) async fn change_password(
     State(s): State<AppState>,
     me: Me,
     headers: HeaderMap,
-    body: Result<Json<PasswordChange>, JsonRejection>,
+    body: Result<Json<ChangementMotDePasse>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
@@ -120,25 +98,16 @@ pub(crate) async fn sites(State(s): State<AppState>) -> Result<Json<Vec<SiteRec>
     Ok(Json(s.store.sites().await?))
 }
 
-/// What the agenda needs to know of a practitioner.
-#[derive(serde::Serialize)]
-pub(crate) struct Practitioner {
-    id: String,
-    display_name: String,
-    rpps: Option<String>,
-    profession: Option<String>,
-}
-
 pub(crate) async fn practitioners(
     State(s): State<AppState>,
-) -> Result<Json<Vec<Practitioner>>, ApiError> {
+) -> Result<Json<Vec<Praticien>>, ApiError> {
     Ok(Json(
         s.store
             .users()
             .await?
             .into_iter()
             .filter(|u| u.role == Role::Medecin && u.active)
-            .map(|u| Practitioner {
+            .map(|u| Praticien {
                 id: u.id,
                 display_name: u.display_name,
                 rpps: u.rpps,
@@ -177,16 +146,11 @@ pub(crate) async fn update_user(
     Ok(Json(s.store.update_user(&me.0.actor(), &id, c).await?))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct NewPassword {
-    password: String,
-}
-
 pub(crate) async fn reset_password(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<NewPassword>, JsonRejection>,
+    body: Result<Json<NouveauMotDePasse>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
@@ -202,18 +166,10 @@ pub(crate) async fn structures(
     Ok(Json(s.store.structures().await?))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct NewStructure {
-    name: String,
-    kind: StructureKind,
-    #[serde(default)]
-    finess: Option<String>,
-}
-
 pub(crate) async fn create_structure(
     State(s): State<AppState>,
     me: Me,
-    body: Result<Json<NewStructure>, JsonRejection>,
+    body: Result<Json<NouvelleStructure>, JsonRejection>,
 ) -> Result<(StatusCode, Json<StructureRec>), ApiError> {
     let Json(n) = body?;
     let r = s
@@ -223,20 +179,10 @@ pub(crate) async fn create_structure(
     Ok((StatusCode::CREATED, Json(r)))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct NewSite {
-    structure_id: String,
-    name: String,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default)]
-    finess: Option<String>,
-}
-
 pub(crate) async fn create_site(
     State(s): State<AppState>,
     me: Me,
-    body: Result<Json<NewSite>, JsonRejection>,
+    body: Result<Json<NouveauSite>, JsonRejection>,
 ) -> Result<(StatusCode, Json<SiteRec>), ApiError> {
     let Json(n) = body?;
     let r = s

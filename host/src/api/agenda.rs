@@ -5,8 +5,10 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use esculape_domain::agenda::{AppointmentStatus, Availability, NewAppointment};
-use esculape_domain::{Day, LocalDateTime};
+use esculape_api_types::agenda::{DeplacementRendezVous, StatutRendezVous};
+use esculape_domain::Day;
+use esculape_domain::agenda::{Availability, NewAppointment};
+use esculape_store::Acteur;
 use esculape_store::agenda::{Appointment, AvailabilityRec, Slot};
 
 #[derive(serde::Deserialize)]
@@ -75,20 +77,11 @@ pub(crate) async fn book(
     Ok((StatusCode::CREATED, Json(r)))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct Move {
-    version: i64,
-    start: LocalDateTime,
-    end: LocalDateTime,
-    #[serde(default)]
-    practitioner_id: Option<String>,
-}
-
 pub(crate) async fn move_appointment(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<Move>, JsonRejection>,
+    body: Result<Json<DeplacementRendezVous>, JsonRejection>,
 ) -> Result<Json<Appointment>, ApiError> {
     let Json(m) = body?;
     Ok(Json(
@@ -105,16 +98,11 @@ pub(crate) async fn move_appointment(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct StatusChange {
-    status: AppointmentStatus,
-}
-
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<StatusChange>, JsonRejection>,
+    body: Result<Json<StatutRendezVous>, JsonRejection>,
 ) -> Result<Json<Appointment>, ApiError> {
     let Json(c) = body?;
     Ok(Json(

@@ -3,7 +3,7 @@
 //! with its XDS metadata and IHE_XDM package), a stored document's PDF.
 
 use super::{ApiError, AppState, Me};
-use crate::documents::{self, Demande, DocError, Formulaire, Produit, TypeDocument};
+use crate::documents::{self, DemandeDocument, DocError, Formulaire, Produit, TypeDocument};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -11,7 +11,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use esculape_api_types::documents::{DocumentProduit, ImageBoite, TexteLu};
 use esculape_domain::document::DocumentFormat;
+use esculape_store::Acteur;
 
 impl From<DocError> for ApiError {
     fn from(e: DocError) -> Self {
@@ -50,38 +52,38 @@ pub(crate) async fn formulaire(
     ))
 }
 
-fn response(p: &Produit) -> serde_json::Value {
-    serde_json::json!({
-        "document": p.meta,
-        "format": p.level,
-        "metadonnees": p.entry,
-        "avis": p.notices,
-        "pdf": B64.encode(&p.pdf),
-        "cda": B64.encode(&p.cda),
-        "xdm": B64.encode(&p.xdm),
-    })
+fn response(p: Produit) -> DocumentProduit {
+    DocumentProduit {
+        metadonnees: serde_json::to_value(&p.entry).unwrap_or_default(),
+        pdf: B64.encode(&p.pdf),
+        cda: B64.encode(&p.cda),
+        xdm: B64.encode(&p.xdm),
+        document: p.meta,
+        format: p.level,
+        avis: p.notices,
+    }
 }
 
 pub(crate) async fn apercu(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<Demande>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    body: Result<Json<DemandeDocument>, JsonRejection>,
+) -> Result<Json<DocumentProduit>, ApiError> {
     let Json(d) = body?;
     let p = documents::produire(&s, &me.0.actor(), &id, d, false).await?;
-    Ok(Json(response(&p)))
+    Ok(Json(response(p)))
 }
 
 pub(crate) async fn produire(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<Demande>, JsonRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    body: Result<Json<DemandeDocument>, JsonRejection>,
+) -> Result<(StatusCode, Json<DocumentProduit>), ApiError> {
     let Json(d) = body?;
     let p = documents::produire(&s, &me.0.actor(), &id, d, true).await?;
-    Ok((StatusCode::CREATED, Json(response(&p))))
+    Ok((StatusCode::CREATED, Json(response(p))))
 }
 
 /// The form a produced document was signed from, to correct it (a new
@@ -128,19 +130,13 @@ pub(crate) async fn pdf(
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }
 
-/// A photo or scan of a medicine box, base64 (PNG or JPEG).
-#[derive(serde::Deserialize)]
-pub(crate) struct ImageBoite {
-    image: String,
-}
-
 /// The DataMatrix of a medicine box read from a picture (SC.VACC/NOTE.05):
 /// the GS1 string as a 2D reader types it, for the vaccination note's
 /// `datamatrix` field. No patient data: nothing to trace.
 pub(crate) async fn datamatrix(
     _me: Me,
     body: Result<Json<ImageBoite>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TexteLu>, ApiError> {
     let Json(b) = body?;
     let bytes = B64
         .decode(b.image.trim())
@@ -156,5 +152,5 @@ pub(crate) async fn datamatrix(
             )
         })?
         .map_err(|e| ApiError::invalid(e.to_string()))?;
-    Ok(Json(serde_json::json!({ "texte": texte })))
+    Ok(Json(TexteLu { texte }))
 }

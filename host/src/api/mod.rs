@@ -26,7 +26,7 @@ use axum::{Json, Router};
 use esculape_app::auth::{AuthError, Caller};
 use esculape_domain::{Day, Role};
 use esculape_runtime::Runtime;
-use esculape_store::{Store, StoreError};
+use esculape_store::{Acteur, Store, StoreError};
 use std::sync::Arc;
 
 /// Largest request body accepted on ordinary routes (identity and form
@@ -96,7 +96,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "erreur": self.message, "code": self.code });
+        let body = esculape_api_types::erreur::Erreur {
+            erreur: self.message,
+            code: self.code.to_string(),
+        };
         (self.status, Json(body)).into_response()
     }
 }

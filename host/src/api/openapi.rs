@@ -1,14 +1,26 @@
 //! The OpenAPI 3.1 document, written from the route table (so it cannot
-//! drift from what is served). Each operation carries
-//! `x-esculape-roles`: the roles the server admits.
+//! drift from what is served) and from the types of `esculape-api-types`
+//! (so every body and answer has its JSON schema, under
+//! `components/schemas`). Each operation carries `x-esculape-roles`: the
+//! roles the server admits.
 
-use super::routes::{Route, table};
+use super::routes::{Reponse, Route, table};
 use super::{Access, AppState};
 use axum::Json;
 use axum::extract::State;
+use esculape_api_types::erreur::Erreur;
+use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 pub fn document(routes: &[Route]) -> Value {
+    let mut g = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let erreur = g.subschema_for::<Erreur>();
+    let refus = |description: &str| json!({"description": description, "content": {"application/json": {"schema": erreur}}});
     let mut paths = serde_json::Map::new();
     for r in routes {
         let d = &r.doc;
@@ -22,15 +34,30 @@ pub fn document(routes: &[Route]) -> Value {
             json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}})
         }));
         let roles: Vec<&str> = d.access.roles().iter().map(|r| r.code()).collect();
+        let (status, succes) = match d.answer {
+            Reponse::Json(status, schema) => (
+                status,
+                json!({"description": "Succès", "content": {"application/json": {"schema": schema(&mut g)}}}),
+            ),
+            Reponse::Octets(media) => (
+                200,
+                json!({"description": "Contenu", "content": {media.unwrap_or("application/octet-stream"): {"schema": {"type": "string", "format": "binary"}}}}),
+            ),
+            Reponse::Vide => (204, json!({"description": "Fait"})),
+        };
+        let mut responses = serde_json::Map::new();
+        responses.insert(status.to_string(), succes);
+        responses.insert("4XX".into(), refus("Requête refusée (message en français)"));
+        responses.insert(
+            "5XX".into(),
+            refus("Erreur du serveur ou d'un service national"),
+        );
         let mut op = json!({
             "summary": d.summary,
             "operationId": format!("{} {}", d.method, d.path),
             "parameters": params,
             "x-esculape-roles": roles,
-            "responses": {
-                "200": {"description": "Succès", "content": {"application/json": {}}},
-                "4XX": {"description": "Requête refusée", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}}
-            }
+            "responses": responses,
         });
         if d.access == Access::Public {
             op["security"] = json!([]);
@@ -38,7 +65,7 @@ pub fn document(routes: &[Route]) -> Value {
         if let Some(body) = d.body {
             op["requestBody"] = json!({
                 "required": true,
-                "content": {"application/json": {"schema": {"type": "object", "title": body}}}
+                "content": {"application/json": {"schema": body(&mut g)}}
             });
         }
         let entry = paths.entry(d.path.to_string()).or_insert_with(|| json!({}));
@@ -54,13 +81,7 @@ pub fn document(routes: &[Route]) -> Value {
         "security": [{"session": []}],
         "components": {
             "securitySchemes": {"session": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Erreur": {
-                    "type": "object",
-                    "required": ["erreur", "code"],
-                    "properties": {"erreur": {"type": "string"}, "code": {"type": "string"}}
-                }
-            }
+            "schemas": g.take_definitions(true),
         },
         "paths": paths
     })

@@ -6,10 +6,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use esculape_api_types::dossier::ModificationIdentite;
+use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use esculape_domain::NewIdentity;
 use esculape_domain::record::{CareTeamMember, Contact};
 use esculape_store::record::CareTeamEntry;
-use esculape_store::{PatientRecord, PatientSummary, StoreError};
+use esculape_store::{Acteur, PatientRecord, PatientSummary, StoreError};
 
 #[derive(serde::Deserialize)]
 pub(crate) struct SearchParams {
@@ -96,7 +98,7 @@ pub(crate) async fn insi(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ReponseInsi>, ApiError> {
     let actor = me.0.actor();
     let rec = s.store.patient(&actor, &id).await?;
     let v = qualification::interroger(&s, &actor, &rec)
@@ -115,12 +117,8 @@ pub(crate) async fn insi_suivi(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let suivi = s.store.insi_suivi(&me.0.actor(), &id).await?;
-    Ok(Json(match suivi {
-        Some(x) => serde_json::to_value(x).unwrap_or_default(),
-        None => serde_json::json!({ "etat": "aucun" }),
-    }))
+) -> Result<Json<SuiviInsi>, ApiError> {
+    Ok(Json(s.store.insi_suivi(&me.0.actor(), &id).await?))
 }
 
 /// A failing INSi as the client sees it: 504 when slow, 502 otherwise.
@@ -137,15 +135,6 @@ fn echec(e: qualification::Echec) -> ApiError {
     }
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct InsiValidation {
-    /// The version of the identity the user compared.
-    version: i64,
-    /// The user accepts a birth place the local COG referential lacks.
-    #[serde(default)]
-    accepter_lieu_naissance: bool,
-}
-
 /// The user's one-click validation of an INSi comparison: the INSi is
 /// asked again (its answer is not taken from the client), and on 00 the
 /// identity takes the INSi traits and INS. Traced as `insi.recuperation`.
@@ -153,7 +142,7 @@ pub(crate) async fn insi_validation(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<InsiValidation>, JsonRejection>,
+    body: Result<Json<ValidationInsi>, JsonRejection>,
 ) -> Result<Json<PatientRecord>, ApiError> {
     let Json(v) = body?;
     let actor = me.0.actor();
@@ -199,18 +188,11 @@ pub(crate) async fn insi_validation(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct UpdateIdentity {
-    /// The version the client read: a concurrent change is a 409.
-    version: i64,
-    identity: NewIdentity,
-}
-
 pub(crate) async fn update(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<UpdateIdentity>, JsonRejection>,
+    body: Result<Json<ModificationIdentite>, JsonRejection>,
 ) -> Result<Json<PatientRecord>, ApiError> {
     let Json(u) = body?;
     Ok(Json(

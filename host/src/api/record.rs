@@ -8,10 +8,15 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use esculape_api_types::documents::{DocumentAvecContenu, EtatEnvoi, NouveauDocument};
+use esculape_api_types::dossier::{
+    EntreeDossier, ModificationConsultation, ModificationEntree, NouvelEpisode,
+    NouvelleConsultation,
+};
 use esculape_domain::DmpDecision;
-use esculape_domain::document::{NewDocument, SendingState, Visibility};
-use esculape_domain::record::{EntryData, NewEncounter};
-use esculape_store::documents::{Channel, DocumentMeta, DocumentQuery};
+use esculape_domain::document::Visibility;
+use esculape_store::Acteur;
+use esculape_store::documents::{DocumentMeta, DocumentQuery};
 use esculape_store::record::{Chart, Encounter, Entry, Page};
 use esculape_store::{AuditEvent, Episode};
 
@@ -45,16 +50,11 @@ pub(crate) async fn access_log(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct NewEpisode {
-    label: String,
-}
-
 pub(crate) async fn open_episode(
     State(s): State<AppState>,
     me: Me,
     Path(patient_id): Path<String>,
-    body: Result<Json<NewEpisode>, JsonRejection>,
+    body: Result<Json<NouvelEpisode>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Episode>), ApiError> {
     let Json(e) = body?;
     if e.label.trim().is_empty() || e.label.len() > 200 {
@@ -90,19 +90,11 @@ pub(crate) async fn record_decision(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct EncounterBody {
-    #[serde(default)]
-    episode_id: Option<String>,
-    #[serde(flatten)]
-    encounter: NewEncounter,
-}
-
 pub(crate) async fn create_encounter(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<EncounterBody>, JsonRejection>,
+    body: Result<Json<NouvelleConsultation>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Encounter>), ApiError> {
     let Json(b) = body?;
     let e = s
@@ -112,18 +104,11 @@ pub(crate) async fn create_encounter(
     Ok((StatusCode::CREATED, Json(e)))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct EncounterUpdate {
-    version: i64,
-    #[serde(flatten)]
-    encounter: NewEncounter,
-}
-
 pub(crate) async fn update_encounter(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<EncounterUpdate>, JsonRejection>,
+    body: Result<Json<ModificationConsultation>, JsonRejection>,
 ) -> Result<Json<Encounter>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
@@ -133,19 +118,11 @@ pub(crate) async fn update_encounter(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct EntryBody {
-    #[serde(default)]
-    encounter_id: Option<String>,
-    #[serde(flatten)]
-    data: EntryData,
-}
-
 pub(crate) async fn add_entry(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<EntryBody>, JsonRejection>,
+    body: Result<Json<EntreeDossier>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Entry>), ApiError> {
     let Json(b) = body?;
     let e = s
@@ -155,17 +132,11 @@ pub(crate) async fn add_entry(
     Ok((StatusCode::CREATED, Json(e)))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct EntryUpdate {
-    version: i64,
-    data: EntryData,
-}
-
 pub(crate) async fn update_entry(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<EntryUpdate>, JsonRejection>,
+    body: Result<Json<ModificationEntree>, JsonRejection>,
 ) -> Result<Json<Entry>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
@@ -220,14 +191,6 @@ pub(crate) async fn encounters(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct DocumentBody {
-    #[serde(flatten)]
-    meta: NewDocument,
-    /// The bytes, base64.
-    content: String,
-}
-
 fn decode(content: &str) -> Result<Vec<u8>, ApiError> {
     B64.decode(content.trim())
         .map_err(|e| ApiError::invalid(format!("contenu base64 invalide: {e}")))
@@ -237,7 +200,7 @@ pub(crate) async fn add_document(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<DocumentBody>, JsonRejection>,
+    body: Result<Json<NouveauDocument>, JsonRejection>,
 ) -> Result<(StatusCode, Json<DocumentMeta>), ApiError> {
     let Json(b) = body?;
     let bytes = decode(&b.content)?;
@@ -252,7 +215,7 @@ pub(crate) async fn replace_document(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<DocumentBody>, JsonRejection>,
+    body: Result<Json<NouveauDocument>, JsonRejection>,
 ) -> Result<(StatusCode, Json<DocumentMeta>), ApiError> {
     let Json(b) = body?;
     let bytes = decode(&b.content)?;
@@ -263,20 +226,13 @@ pub(crate) async fn replace_document(
     Ok((StatusCode::CREATED, Json(m)))
 }
 
-#[derive(serde::Serialize)]
-pub(crate) struct DocumentWithContent {
-    #[serde(flatten)]
-    meta: DocumentMeta,
-    content: String,
-}
-
 pub(crate) async fn document(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-) -> Result<Json<DocumentWithContent>, ApiError> {
+) -> Result<Json<DocumentAvecContenu>, ApiError> {
     let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
-    Ok(Json(DocumentWithContent {
+    Ok(Json(DocumentAvecContenu {
         meta,
         content: B64.encode(bytes),
     }))
@@ -299,17 +255,11 @@ pub(crate) async fn delete_document(
     Ok(Json(s.store.delete_document(&me.0.actor(), &id).await?))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct Sending {
-    channel: Channel,
-    state: SendingState,
-}
-
 pub(crate) async fn set_sending(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<Sending>, JsonRejection>,
+    body: Result<Json<EtatEnvoi>, JsonRejection>,
 ) -> Result<Json<DocumentMeta>, ApiError> {
     let Json(b) = body?;
     Ok(Json(

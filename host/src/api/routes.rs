@@ -1,11 +1,56 @@
 //! Every route of the API, once: path, method, who may call it, what it
-//! does. The router, the guard and the OpenAPI document all come from here.
+//! does, the type of its body and of its answer. The router, the guard and
+//! the OpenAPI document all come from here.
 
 use super::{
     Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, record,
     travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
+use esculape_api_types::agenda::{AvailabilityRec, DeplacementRendezVous, Slot, StatutRendezVous};
+use esculape_api_types::comptes::{
+    self, AuditEvent, AuditReport, Caller, ChangementMotDePasse, Connexion, EtatInstallation,
+    EtatServeur, Installation, NouveauCompte, NouveauMotDePasse, NouveauSite, NouvelleStructure,
+    Praticien, PremiereInstallation, SiteRec, StructureRec, UserChanges,
+};
+use esculape_api_types::documents::{
+    DemandeDocument, DocumentAvecContenu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire,
+    FormulaireSigne, ImageBoite, NouveauDocument, TexteLu, TypeDocument,
+};
+use esculape_api_types::domaine::agenda::{Appointment, Availability, NewAppointment};
+use esculape_api_types::domaine::cog::Lieu;
+use esculape_api_types::domaine::document::Visibility;
+use esculape_api_types::domaine::identity::PatientSummary;
+use esculape_api_types::domaine::indicateurs::IndicateursIns;
+use esculape_api_types::domaine::record::{CareTeamMember, Contact};
+use esculape_api_types::domaine::travail::Travail;
+use esculape_api_types::domaine::{DmpDecision, NewIdentity};
+use esculape_api_types::dossier::{
+    CareTeamEntry, Chart, Encounter, EntreeDossier, Entry, Episode, ModificationConsultation,
+    ModificationEntree, ModificationIdentite, NouvelEpisode, NouvelleConsultation, Page,
+    PatientRecord,
+};
+use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
+use esculape_api_types::modules::PluginInfo;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+/// Writes the schema of one type (a `$ref` to its component).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// What a route answers when it succeeds.
+#[derive(Debug, Clone, Copy)]
+pub enum Reponse {
+    /// JSON of this schema, with this status (200 or 201).
+    Json(u16, SchemaFn),
+    /// Raw bytes: of this media type, or of the document's own.
+    Octets(Option<&'static str>),
+    /// 204, nothing.
+    Vide,
+}
 
 #[derive(Debug, Clone)]
 pub struct RouteDoc {
@@ -15,8 +60,9 @@ pub struct RouteDoc {
     pub summary: &'static str,
     /// Query parameters (name, required).
     pub query: &'static [(&'static str, bool)],
-    /// Name of the JSON body, if any.
-    pub body: Option<&'static str>,
+    /// The JSON body, if any.
+    pub body: Option<SchemaFn>,
+    pub answer: Reponse,
     pub body_limit: Option<usize>,
 }
 
@@ -40,6 +86,7 @@ fn route(
             summary,
             query: &[],
             body: None,
+            answer: Reponse::Vide,
             body_limit: None,
         },
         handler,
@@ -47,8 +94,22 @@ fn route(
 }
 
 impl Route {
-    fn body(mut self, name: &'static str) -> Self {
-        self.doc.body = Some(name);
+    fn body<T: JsonSchema>(mut self) -> Self {
+        self.doc.body = Some(schema::<T>);
+        self
+    }
+    /// 200 with a `T`.
+    fn ok<T: JsonSchema>(mut self) -> Self {
+        self.doc.answer = Reponse::Json(200, schema::<T>);
+        self
+    }
+    /// 201 with the created `T`.
+    fn created<T: JsonSchema>(mut self) -> Self {
+        self.doc.answer = Reponse::Json(201, schema::<T>);
+        self
+    }
+    fn bytes(mut self, media: Option<&'static str>) -> Self {
+        self.doc.answer = Reponse::Octets(media);
         self
     }
     fn query(mut self, q: &'static [(&'static str, bool)]) -> Self {
@@ -64,77 +125,77 @@ impl Route {
 pub fn table() -> Vec<Route> {
     use Access::*;
     vec![
-        route("GET", "/api/health", Public, "État du serveur, version et versions d'API des modules", get(accounts::health)),
-        route("GET", "/api/openapi.json", Public, "Ce document OpenAPI", get(super::openapi::serve)),
-        route("GET", "/api/installation", Public, "Premier démarrage d'une installation monoposte: le cabinet reste-t-il à créer ?", get(accounts::installation)),
-        route("POST", "/api/installation", Public, "Premier démarrage d'une installation monoposte (hôte intégré au poste, aucun compte encore): crée le cabinet, son site et le compte du médecin", post(accounts::installer)).body("PremiereInstallation"),
-        route("POST", "/api/session", Public, "Connexion (identifiant, mot de passe): ouvre une session", post(accounts::login)).body("Connexion"),
-        route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)),
+        route("GET", "/api/health", Public, "État du serveur, version et versions d'API des modules", get(accounts::health)).ok::<EtatServeur>(),
+        route("GET", "/api/openapi.json", Public, "Ce document OpenAPI", get(super::openapi::serve)).ok::<serde_json::Value>(),
+        route("GET", "/api/installation", Public, "Premier démarrage d'une installation monoposte: le cabinet reste-t-il à créer ?", get(accounts::installation)).ok::<EtatInstallation>(),
+        route("POST", "/api/installation", Public, "Premier démarrage d'une installation monoposte (hôte intégré au poste, aucun compte encore): crée le cabinet, son site et le compte du médecin", post(accounts::installer)).body::<PremiereInstallation>().created::<Installation>(),
+        route("POST", "/api/session", Public, "Connexion (identifiant, mot de passe): ouvre une session", post(accounts::login)).body::<Connexion>().ok::<comptes::Session>(),
+        route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)).ok::<Caller>(),
         route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),
-        route("POST", "/api/session/password", Session, "Changer son mot de passe", post(accounts::change_password)).body("ChangementMotDePasse"),
-        route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)),
-        route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)),
-        route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)),
+        route("POST", "/api/session/password", Session, "Changer son mot de passe", post(accounts::change_password)).body::<ChangementMotDePasse>().ok::<comptes::User>(),
+        route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)).ok::<Vec<PluginInfo>>(),
+        route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)).ok::<Vec<SiteRec>>(),
+        route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)).ok::<Vec<Praticien>>(),
         // Dashboards
-        route("GET", "/api/indicateurs/ins", Pilotage, "Tableau de bord TBB.INS.02 d'un mois: patients uniques vus, nombre et taux par statut d'identité, qualifiées par procédure spécifique transitoire; par RPPS et FINESS et pour tout le cabinet", get(patients::indicateurs_ins)).query(&[("mois", true), ("rpps", false), ("finess", false)]),
+        route("GET", "/api/indicateurs/ins", Pilotage, "Tableau de bord TBB.INS.02 d'un mois: patients uniques vus, nombre et taux par statut d'identité, qualifiées par procédure spécifique transitoire; par RPPS et FINESS et pour tout le cabinet", get(patients::indicateurs_ins)).query(&[("mois", true), ("rpps", false), ("finess", false)]).ok::<Vec<IndicateursIns>>(),
         // Administration
-        route("GET", "/api/users", Admin, "Comptes", get(accounts::users)),
-        route("POST", "/api/users", Admin, "Créer un compte", post(accounts::create_user)).body("NouveauCompte"),
-        route("PUT", "/api/users/{id}", Admin, "Modifier les attributs ou les droits d'un compte", put(accounts::update_user)).body("ModificationCompte"),
-        route("POST", "/api/users/{id}/password", Admin, "Réinitialiser le mot de passe (à changer à la connexion)", post(accounts::reset_password)).body("NouveauMotDePasse"),
-        route("GET", "/api/structures", Admin, "Structures", get(accounts::structures)),
-        route("POST", "/api/structures", Admin, "Créer une structure", post(accounts::create_structure)).body("NouvelleStructure"),
-        route("POST", "/api/sites", Admin, "Créer un site", post(accounts::create_site)).body("NouveauSite"),
-        route("GET", "/api/audit/verify", Admin, "Vérifier le chaînage du journal d'audit", get(accounts::verify_audit)),
+        route("GET", "/api/users", Admin, "Comptes", get(accounts::users)).ok::<Vec<comptes::User>>(),
+        route("POST", "/api/users", Admin, "Créer un compte", post(accounts::create_user)).body::<NouveauCompte>().created::<comptes::User>(),
+        route("PUT", "/api/users/{id}", Admin, "Modifier les attributs ou les droits d'un compte", put(accounts::update_user)).body::<UserChanges>().ok::<comptes::User>(),
+        route("POST", "/api/users/{id}/password", Admin, "Réinitialiser le mot de passe (à changer à la connexion)", post(accounts::reset_password)).body::<NouveauMotDePasse>().ok::<comptes::User>(),
+        route("GET", "/api/structures", Admin, "Structures", get(accounts::structures)).ok::<Vec<StructureRec>>(),
+        route("POST", "/api/structures", Admin, "Créer une structure", post(accounts::create_structure)).body::<NouvelleStructure>().created::<StructureRec>(),
+        route("POST", "/api/sites", Admin, "Créer un site", post(accounts::create_site)).body::<NouveauSite>().created::<SiteRec>(),
+        route("GET", "/api/audit/verify", Admin, "Vérifier le chaînage du journal d'audit", get(accounts::verify_audit)).ok::<AuditReport>(),
         // Accueil: identity, contacts, care team, agenda
-        route("GET", "/api/patients", Accueil, "Recherche de patients à la frappe", get(patients::search)).query(&[("q", true), ("limit", false)]),
-        route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body("NouvelleIdentite"),
-        route("GET", "/api/cog", Accueil, "Lieux de naissance (code officiel géographique): par code, ancien code compris, ou par début de nom", get(patients::cog)).query(&[("code", false), ("nom", false), ("limit", false)]),
-        route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)),
-        route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body("ModificationIdentite"),
-        route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)),
-        route("GET", "/api/patients/{id}/insi", Accueil, "Dernière interrogation INSi du patient (faite en arrière-plan à l'ouverture du dossier ou à l'insertion de la carte Vitale): en attente, terminée avec la comparaison, ou en échec avec le prochain essai", get(patients::insi_suivi)),
-        route("GET", "/api/patients/{id}/travaux", Accueil, "Travaux en arrière-plan du patient (INSi; DMP et MSSanté à venir), du plus récent: en attente (avec la dernière erreur et le prochain essai), en cours, terminé, en échec avec la raison, annulé", get(travaux::du_patient)),
-        route("POST", "/api/travaux/{id}/annulation", Accueil, "Annuler un travail qui n'a pas commencé (409 s'il est en cours ou fini)", post(travaux::annuler)),
-        route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body("ValidationInsi"),
-        route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)),
-        route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body("Coordonnees"),
-        route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)),
-        route("POST", "/api/patients/{id}/care-team", Accueil, "Ajouter un professionnel à l'équipe de soins", post(patients::add_care_team_member)).body("MembreEquipe"),
+        route("GET", "/api/patients", Accueil, "Recherche de patients à la frappe", get(patients::search)).query(&[("q", true), ("limit", false)]).ok::<Vec<PatientSummary>>(),
+        route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body::<NewIdentity>().created::<PatientRecord>(),
+        route("GET", "/api/cog", Accueil, "Lieux de naissance (code officiel géographique): par code, ancien code compris, ou par début de nom", get(patients::cog)).query(&[("code", false), ("nom", false), ("limit", false)]).ok::<Vec<Lieu>>(),
+        route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)).ok::<PatientRecord>(),
+        route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body::<ModificationIdentite>().ok::<PatientRecord>(),
+        route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)).ok::<ReponseInsi>(),
+        route("GET", "/api/patients/{id}/insi", Accueil, "Dernière interrogation INSi du patient (faite en arrière-plan à l'ouverture du dossier ou à l'insertion de la carte Vitale): en attente, terminée avec la comparaison, ou en échec avec le prochain essai", get(patients::insi_suivi)).ok::<SuiviInsi>(),
+        route("GET", "/api/patients/{id}/travaux", Accueil, "Travaux en arrière-plan du patient (INSi; DMP et MSSanté à venir), du plus récent: en attente (avec la dernière erreur et le prochain essai), en cours, terminé, en échec avec la raison, annulé", get(travaux::du_patient)).ok::<Vec<Travail>>(),
+        route("POST", "/api/travaux/{id}/annulation", Accueil, "Annuler un travail qui n'a pas commencé (409 s'il est en cours ou fini)", post(travaux::annuler)).ok::<Travail>(),
+        route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body::<ValidationInsi>().ok::<PatientRecord>(),
+        route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)).ok::<Contact>(),
+        route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body::<Contact>().ok::<Contact>(),
+        route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)).ok::<Vec<CareTeamEntry>>(),
+        route("POST", "/api/patients/{id}/care-team", Accueil, "Ajouter un professionnel à l'équipe de soins", post(patients::add_care_team_member)).body::<CareTeamMember>().created::<CareTeamEntry>(),
         route("DELETE", "/api/patients/{id}/care-team/{member}", Accueil, "Retirer un professionnel de l'équipe de soins", delete(patients::remove_care_team_member)),
-        route("GET", "/api/agenda", Accueil, "Rendez-vous d'une période, par praticien ou site", get(agenda::list)).query(&[("from", true), ("to", true), ("practitioner", false), ("site", false)]),
-        route("GET", "/api/agenda/free-slots", Accueil, "Créneaux libres d'un praticien un jour", get(agenda::free_slots)).query(&[("practitioner", true), ("day", true)]),
-        route("POST", "/api/availability", Accueil, "Ajouter une disponibilité hebdomadaire", post(agenda::add_availability)).body("Disponibilite"),
-        route("POST", "/api/appointments", Accueil, "Prendre un rendez-vous (pas de double réservation)", post(agenda::book)).body("NouveauRendezVous"),
-        route("PUT", "/api/appointments/{id}", Accueil, "Déplacer un rendez-vous", put(agenda::move_appointment)).body("DeplacementRendezVous"),
-        route("POST", "/api/appointments/{id}/status", Accueil, "Arrivée, consultation, fin, annulation, absence", post(agenda::set_status)).body("StatutRendezVous"),
-        route("GET", "/api/waiting-room", Accueil, "Salle d'attente d'un site", get(agenda::waiting_room)).query(&[("site", true), ("day", false)]),
+        route("GET", "/api/agenda", Accueil, "Rendez-vous d'une période, par praticien ou site", get(agenda::list)).query(&[("from", true), ("to", true), ("practitioner", false), ("site", false)]).ok::<Vec<Appointment>>(),
+        route("GET", "/api/agenda/free-slots", Accueil, "Créneaux libres d'un praticien un jour", get(agenda::free_slots)).query(&[("practitioner", true), ("day", true)]).ok::<Vec<Slot>>(),
+        route("POST", "/api/availability", Accueil, "Ajouter une disponibilité hebdomadaire", post(agenda::add_availability)).body::<Availability>().created::<AvailabilityRec>(),
+        route("POST", "/api/appointments", Accueil, "Prendre un rendez-vous (pas de double réservation)", post(agenda::book)).body::<NewAppointment>().created::<Appointment>(),
+        route("PUT", "/api/appointments/{id}", Accueil, "Déplacer un rendez-vous", put(agenda::move_appointment)).body::<DeplacementRendezVous>().ok::<Appointment>(),
+        route("POST", "/api/appointments/{id}/status", Accueil, "Arrivée, consultation, fin, annulation, absence", post(agenda::set_status)).body::<StatutRendezVous>().ok::<Appointment>(),
+        route("GET", "/api/waiting-room", Accueil, "Salle d'attente d'un site", get(agenda::waiting_room)).query(&[("site", true), ("day", false)]).ok::<Vec<Appointment>>(),
         // Medical record and documents: médecins
-        route("GET", "/api/patients/{id}/chart", Medical, "Dossier à l'ouverture: identité, coordonnées, équipe, épisodes, dossier médical, 50 dernières consultations et 100 derniers documents (et leurs totaux)", get(record::chart)),
-        route("GET", "/api/patients/{id}/access-log", Medical, "Qui a accédé au dossier", get(record::access_log)),
-        route("POST", "/api/patients/{id}/episodes", Medical, "Ouvrir un épisode de soins", post(record::open_episode)).body("NouvelEpisode"),
-        route("GET", "/api/episodes/{id}", Medical, "Épisode et décisions DMP", get(record::episode)),
-        route("POST", "/api/episodes/{id}/dmp-decisions", Medical, "Décision du patient sur le DMP (alimentation, consultation)", post(record::record_decision)).body("DecisionDmp"),
-        route("POST", "/api/patients/{id}/encounters", Medical, "Nouvelle consultation", post(record::create_encounter)).body("NouvelleConsultation"),
-        route("PUT", "/api/encounters/{id}", Medical, "Modifier une consultation", put(record::update_encounter)).body("ModificationConsultation"),
-        route("POST", "/api/patients/{id}/entries", Medical, "Ajouter au dossier (problème, antécédent, allergie, traitement, vaccination, mesure, observation)", post(record::add_entry)).body("EntreeDossier"),
-        route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier", put(record::update_entry)).body("ModificationEntree"),
+        route("GET", "/api/patients/{id}/chart", Medical, "Dossier à l'ouverture: identité, coordonnées, équipe, épisodes, dossier médical, 50 dernières consultations et 100 derniers documents (et leurs totaux)", get(record::chart)).ok::<Chart>(),
+        route("GET", "/api/patients/{id}/access-log", Medical, "Qui a accédé au dossier", get(record::access_log)).ok::<Vec<AuditEvent>>(),
+        route("POST", "/api/patients/{id}/episodes", Medical, "Ouvrir un épisode de soins", post(record::open_episode)).body::<NouvelEpisode>().created::<Episode>(),
+        route("GET", "/api/episodes/{id}", Medical, "Épisode et décisions DMP", get(record::episode)).ok::<Episode>(),
+        route("POST", "/api/episodes/{id}/dmp-decisions", Medical, "Décision du patient sur le DMP (alimentation, consultation)", post(record::record_decision)).body::<DmpDecision>().ok::<Episode>(),
+        route("POST", "/api/patients/{id}/encounters", Medical, "Nouvelle consultation", post(record::create_encounter)).body::<NouvelleConsultation>().created::<Encounter>(),
+        route("PUT", "/api/encounters/{id}", Medical, "Modifier une consultation", put(record::update_encounter)).body::<ModificationConsultation>().ok::<Encounter>(),
+        route("POST", "/api/patients/{id}/entries", Medical, "Ajouter au dossier (problème, antécédent, allergie, traitement, vaccination, mesure, observation)", post(record::add_entry)).body::<EntreeDossier>().created::<Entry>(),
+        route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier", put(record::update_entry)).body::<ModificationEntree>().ok::<Entry>(),
         route("DELETE", "/api/entries/{id}", Medical, "Supprimer une entrée (conservée, marquée)", delete(record::delete_entry)),
-        route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient: filtre par type et date d'acte, tri, pages", get(record::documents)).query(&[("type", false), ("from", false), ("to", false), ("sort", false), ("ascending", false), ("include_deleted", false), ("offset", false), ("limit", false)]),
-        route("GET", "/api/patients/{id}/encounters", Medical, "Consultations, les plus récentes d'abord, par pages", get(record::encounters)).query(&[("offset", false), ("limit", false)]),
-        route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
-        route("GET", "/api/document-types", Medical, "Types de documents produits par les modules installés", get(documents::types)),
-        route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)),
-        route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body("DemandeDocument"),
-        route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body("DemandeDocument"),
-        route("POST", "/api/datamatrix", Medical, "Lire le DataMatrix GS1 d'une boîte de médicament sur une photo ou un scan (PNG ou JPEG en base64): la chaîne que taperait un lecteur 2D", post(documents::datamatrix)).body("ImageBoite").limit(MAX_DOCUMENT_BODY_BYTES),
-        route("GET", "/api/documents/{id}/form", Medical, "Le formulaire dont un document produit ici a été signé (module et valeurs), pour le corriger", get(documents::formulaire_signe)),
-        route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1, la copie PDF d'un CDA N3)", get(documents::pdf)),
-        route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)),
-        route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)),
-        route("POST", "/api/documents/{id}/versions", Medical, "Nouvelle version d'un document (remplace la précédente)", post(record::replace_document)).body("NouveauDocument").limit(MAX_DOCUMENT_BODY_BYTES),
-        route("DELETE", "/api/documents/{id}", Medical, "Supprimer un document (conservé, marqué)", delete(record::delete_document)),
-        route("PUT", "/api/documents/{id}/sending", Medical, "État d'envoi DMP ou MSSanté", put(record::set_sending)).body("EtatEnvoi"),
-        route("PUT", "/api/documents/{id}/visibility", Medical, "Visibilité du document", put(record::set_visibility)).body("Visibilite"),
+        route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient: filtre par type et date d'acte, tri, pages", get(record::documents)).query(&[("type", false), ("from", false), ("to", false), ("sort", false), ("ascending", false), ("include_deleted", false), ("offset", false), ("limit", false)]).ok::<Page<DocumentMeta>>(),
+        route("GET", "/api/patients/{id}/encounters", Medical, "Consultations, les plus récentes d'abord, par pages", get(record::encounters)).query(&[("offset", false), ("limit", false)]).ok::<Page<Encounter>>(),
+        route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body::<NouveauDocument>().limit(MAX_DOCUMENT_BODY_BYTES).created::<DocumentMeta>(),
+        route("GET", "/api/document-types", Medical, "Types de documents produits par les modules installés", get(documents::types)).ok::<Vec<TypeDocument>>(),
+        route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)).ok::<Formulaire>(),
+        route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body::<DemandeDocument>().ok::<DocumentProduit>(),
+        route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body::<DemandeDocument>().created::<DocumentProduit>(),
+        route("POST", "/api/datamatrix", Medical, "Lire le DataMatrix GS1 d'une boîte de médicament sur une photo ou un scan (PNG ou JPEG en base64): la chaîne que taperait un lecteur 2D", post(documents::datamatrix)).body::<ImageBoite>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<TexteLu>(),
+        route("GET", "/api/documents/{id}/form", Medical, "Le formulaire dont un document produit ici a été signé (module et valeurs), pour le corriger", get(documents::formulaire_signe)).ok::<FormulaireSigne>(),
+        route("GET", "/api/documents/{id}/pdf", Medical, "Le PDF d'un document (celui d'un CDA N1, la copie PDF d'un CDA N3)", get(documents::pdf)).bytes(Some("application/pdf")),
+        route("GET", "/api/documents/{id}", Medical, "Un document et son contenu (base64)", get(record::document)).ok::<DocumentAvecContenu>(),
+        route("GET", "/api/documents/{id}/content", Medical, "Le contenu brut d'un document", get(record::document_content)).bytes(None),
+        route("POST", "/api/documents/{id}/versions", Medical, "Nouvelle version d'un document (remplace la précédente)", post(record::replace_document)).body::<NouveauDocument>().limit(MAX_DOCUMENT_BODY_BYTES).created::<DocumentMeta>(),
+        route("DELETE", "/api/documents/{id}", Medical, "Supprimer un document (conservé, marqué)", delete(record::delete_document)).ok::<DocumentMeta>(),
+        route("PUT", "/api/documents/{id}/sending", Medical, "État d'envoi DMP ou MSSanté", put(record::set_sending)).body::<EtatEnvoi>().ok::<DocumentMeta>(),
+        route("PUT", "/api/documents/{id}/visibility", Medical, "Visibilité du document", put(record::set_visibility)).body::<Visibility>().ok::<DocumentMeta>(),
     ]
 }

@@ -6,6 +6,7 @@ use super::{ApiError, AppState, Me};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use esculape_store::Acteur;
 use esculape_store::outbox::Travail;
 
 /// The patient's jobs, newest first (traced as a read of the patient).

@@ -8,100 +8,12 @@
 use crate::audit;
 use crate::db::Store;
 use crate::{Actor, Result, StoreError, new_id};
+pub use esculape_api_types::comptes::{
+    Installation, NewUser, NouveauCabinet, SiteRec, StructureRec, User, UserChanges,
+};
 use esculape_domain::account::{check_finess, check_login, check_rpps};
 use esculape_domain::{Role, StructureKind};
 use sqlx::Row;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StructureRec {
-    pub id: String,
-    pub finess: Option<String>,
-    pub name: String,
-    pub kind: StructureKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SiteRec {
-    pub id: String,
-    pub structure_id: String,
-    pub name: String,
-    pub address: Option<String>,
-    pub finess: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct User {
-    pub id: String,
-    pub login: String,
-    pub display_name: String,
-    pub rpps: Option<String>,
-    pub profession: Option<String>,
-    pub role: Role,
-    pub structure_id: Option<String>,
-    pub active: bool,
-    pub password_changed_at: i64,
-    pub locked_until: Option<i64>,
-    pub version: i64,
-}
-
-impl User {
-    pub fn actor(&self) -> Actor {
-        Actor::user(self.login.clone())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct NewUser {
-    pub login: String,
-    pub display_name: String,
-    #[serde(default)]
-    pub rpps: Option<String>,
-    #[serde(default)]
-    pub profession: Option<String>,
-    pub role: Role,
-    #[serde(default)]
-    pub structure_id: Option<String>,
-}
-
-/// A new one-doctor install: the practice and its first site (the
-/// doctor's account comes with it).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct NouveauCabinet {
-    pub structure: String,
-    #[serde(default = "cabinet")]
-    pub kind: StructureKind,
-    #[serde(default)]
-    pub finess: Option<String>,
-    pub site: String,
-    #[serde(default)]
-    pub adresse: Option<String>,
-}
-
-fn cabinet() -> StructureKind {
-    StructureKind::Cabinet
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Installation {
-    pub structure: StructureRec,
-    pub site: SiteRec,
-    pub user: User,
-}
-
-/// Attribute changes by an administrator; `None` leaves a field alone.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct UserChanges {
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub rpps: Option<String>,
-    #[serde(default)]
-    pub profession: Option<String>,
-    #[serde(default)]
-    pub role: Option<Role>,
-    #[serde(default)]
-    pub active: Option<bool>,
-}
 
 /// What the login provider needs of an account.
 #[derive(Debug, Clone)]
@@ -169,19 +81,16 @@ fn check_site(name: &str, finess: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-impl NewUser {
-    /// Checks a new account's fields (its password is the login
-    /// provider's).
-    pub fn check(&self) -> Result<()> {
-        check_login(&self.login)?;
-        if let Some(r) = &self.rpps {
-            check_rpps(r)?;
-        }
-        if self.display_name.trim().is_empty() {
-            return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
-        }
-        Ok(())
+/// Checks a new account's fields (its password is the login provider's).
+pub fn verifier_compte(compte: &NewUser) -> Result<()> {
+    check_login(&compte.login)?;
+    if let Some(r) = &compte.rpps {
+        check_rpps(r)?;
     }
+    if compte.display_name.trim().is_empty() {
+        return Err(StoreError::Rule("le nom affiché est obligatoire".into()));
+    }
+    Ok(())
 }
 
 fn paris_text(ms: i64) -> String {
@@ -333,7 +242,7 @@ impl Store {
         new: &NewUser,
         password_hash: String,
     ) -> Result<User> {
-        new.check()?;
+        verifier_compte(new)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let user = self.insert_user(&mut tx, actor, new, password_hash).await?;
@@ -403,7 +312,7 @@ impl Store {
     ) -> Result<Installation> {
         check_structure(&i.structure, i.finess.as_deref())?;
         check_site(&i.site, None)?;
-        compte.check()?;
+        verifier_compte(compte)?;
         let mut compte = compte.clone();
         let actor = Actor::user(compte.login.clone());
         let _g = self.audit_lock.lock().await;

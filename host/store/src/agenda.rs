@@ -9,28 +9,13 @@
 use crate::audit;
 use crate::db::{Backend, Store};
 use crate::{Actor, Result, StoreError, new_id};
+pub use esculape_api_types::agenda::{AvailabilityRec, Slot};
 pub use esculape_domain::agenda::Appointment;
 use esculape_domain::agenda::{AppointmentStatus, Availability, NewAppointment};
 use esculape_domain::{Day, LocalDateTime, Role};
 use sqlx::Row;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AvailabilityRec {
-    pub id: String,
-    #[serde(flatten)]
-    pub availability: Availability,
-}
-
-/// A free slot of a practitioner.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Slot {
-    pub practitioner_id: String,
-    pub site_id: String,
-    pub start: LocalDateTime,
-    pub end: LocalDateTime,
-}
 
 const COLUMNS: &str = "id, practitioner_id, site_id, patient_id, start_min, end_min, reason, status, arrived_at, version";
 

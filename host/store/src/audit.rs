@@ -8,22 +8,11 @@
 
 use crate::db::{Backend, Store};
 use crate::{Actor, Result};
+pub use esculape_api_types::comptes::{AuditEvent, AuditReport};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditEvent {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub patient_id: Option<String>,
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
 
 pub fn event_hash(
     seq: i64,
@@ -146,22 +135,6 @@ fn new_event(
         detail: detail.into(),
         prev_hash,
         hash,
-    }
-}
-
-/// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditReport {
-    pub events: i64,
-    /// Hash of the last event (GENESIS when empty).
-    pub head: String,
-    /// The first problem, if any: (seq, what).
-    pub broken: Option<(i64, String)>,
-}
-
-impl AuditReport {
-    pub fn is_intact(&self) -> bool {
-        self.broken.is_none()
     }
 }
 

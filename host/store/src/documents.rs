@@ -6,38 +6,13 @@
 use crate::audit;
 use crate::db::{JsonRow, Store, json_row};
 use crate::{Actor, Result, StoreError, new_id};
+pub use esculape_api_types::documents::{Channel, DocumentMeta, FormulaireSigne};
 use esculape_domain::Day;
-use esculape_domain::document::{
-    DocumentFormat, DocumentStatus, NewDocument, Provenance, SendingState, Visibility,
-};
+use esculape_domain::document::{DocumentStatus, NewDocument, SendingState, Visibility};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DocumentMeta {
-    pub id: String,
-    pub patient_id: String,
-    pub set_id: String,
-    pub version_number: i64,
-    pub title: String,
-    pub type_code: String,
-    pub type_display: Option<String>,
-    pub format: DocumentFormat,
-    pub act_date: Day,
-    pub provenance: Provenance,
-    pub author: String,
-    pub created_at: i64,
-    pub status: DocumentStatus,
-    pub superseded_by: Option<String>,
-    pub dmp_state: SendingState,
-    pub mssante_state: SendingState,
-    pub visibility: Visibility,
-    /// Lower-case hex.
-    pub sha256: String,
-    pub size: i64,
-}
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -104,14 +79,6 @@ impl Default for DocumentQuery {
             limit: default_page(),
         }
     }
-}
-
-/// A sending channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Dmp,
-    Mssante,
 }
 
 const COLUMNS: &str = "id, patient_id, set_id, version_number, title, type_code, type_display, format, act_date, provenance, author, created_at, status, superseded_by, dmp_state, mssante_state, masque_aux_professionnels, invisible_au_patient, invisible_aux_representants, sha256, size";
@@ -244,14 +211,6 @@ pub(crate) async fn insert(tx: &mut Tx, m: &DocumentMeta, content: &[u8]) -> Res
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// The form a document was signed from: the plugin and the values the
-/// doctor validated (JSON object, as the plugin's form takes them).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FormulaireSigne {
-    pub plugin: String,
-    pub valeurs: serde_json::Map<String, serde_json::Value>,
 }
 
 pub(crate) async fn insert_form(tx: &mut Tx, document_id: &str, f: &FormulaireSigne) -> Result<()> {

@@ -3,29 +3,9 @@
 use crate::audit;
 use crate::db::Store;
 use crate::{Actor, Result, StoreError, new_id, now_millis};
+pub use esculape_api_types::dossier::{DecisionEntry, Episode};
 use esculape_domain::{DmpConsultation, DmpDecision, DmpFeeding};
 use sqlx::Row;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DecisionEntry {
-    pub decision: DmpDecision,
-    pub at: i64,
-    pub actor: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Episode {
-    pub id: String,
-    pub patient_id: String,
-    pub label: String,
-    pub opened_at: i64,
-    pub closed_at: Option<i64>,
-    /// Current decisions (defaults when never expressed).
-    pub feeding: DmpFeeding,
-    pub consultation: DmpConsultation,
-    /// Every decision, oldest first.
-    pub history: Vec<DecisionEntry>,
-}
 
 async fn load(tx: &mut sqlx::AnyConnection, id: &str) -> Result<Episode> {
     let row = sqlx::query(

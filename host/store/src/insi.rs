@@ -9,6 +9,7 @@
 
 use crate::db::Store;
 use crate::{Actor, Result, StoreError, audit};
+pub use esculape_api_types::insi::{EtatSuivi, ReponseInsi, SuiviInsi};
 use esculape_domain::{IdentityStatus, Ins, InsOid};
 use sqlx::Row;
 
@@ -25,22 +26,6 @@ pub struct Demande {
     pub acteur: String,
     /// Why, in words for the user ("ouverture du dossier"...).
     pub motif: String,
-}
-
-/// The last background query of a patient, as the client shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Suivi {
-    /// `en_attente`, `termine` or `echec`.
-    pub etat: String,
-    pub motif: String,
-    pub version_identite: i64,
-    pub demande_le: i64,
-    pub termine_le: Option<i64>,
-    /// After a failure: when the query is tried again.
-    pub prochain_essai: Option<i64>,
-    /// The answer and its comparison, as `POST /api/patients/{id}/insi`.
-    pub reponse: Option<serde_json::Value>,
-    pub erreur: Option<String>,
 }
 
 /// The INSi was asked less than this long ago about the same identity:
@@ -126,10 +111,10 @@ impl Store {
     }
 
     /// The answer of a query (done), kept for the client.
-    pub async fn insi_termine(&self, patient_id: &str, reponse: &serde_json::Value) -> Result<()> {
+    pub async fn insi_termine(&self, patient_id: &str, reponse: &ReponseInsi) -> Result<()> {
         sqlx::query("UPDATE insi_resultat SET etat = 'termine', termine_le = $1, prochain_essai = NULL, reponse = $2, erreur = NULL WHERE patient_id = $3")
             .bind(self.now())
-            .bind(reponse.to_string())
+            .bind(serde_json::to_string(reponse).map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .bind(patient_id.to_string())
             .execute(&self.pool)
             .await?;
@@ -172,7 +157,7 @@ impl Store {
         patient_id: &str,
         motif: &str,
         version_identite: i64,
-        reponse: &serde_json::Value,
+        reponse: &ReponseInsi,
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.begin().await?;
@@ -185,7 +170,7 @@ impl Store {
             .bind(motif.to_string())
             .bind(version_identite)
             .bind(now)
-            .bind(reponse.to_string())
+            .bind(serde_json::to_string(reponse).map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -194,7 +179,7 @@ impl Store {
 
     /// The last query about a patient, if any; traced as `insi.lecture`
     /// (the answer carries identity traits).
-    pub async fn insi_suivi(&self, actor: &Actor, patient_id: &str) -> Result<Option<Suivi>> {
+    pub async fn insi_suivi(&self, actor: &Actor, patient_id: &str) -> Result<SuiviInsi> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin_read().await?;
         crate::patients::fetch_record(&mut tx, patient_id).await?;
@@ -212,10 +197,18 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let Some(r) = row else { return Ok(None) };
+        let Some(r) = row else {
+            return Ok(SuiviInsi::default());
+        };
         let reponse: Option<String> = r.try_get(6)?;
-        Ok(Some(Suivi {
-            etat: r.try_get(0)?,
+        let etat: String = r.try_get(0)?;
+        Ok(SuiviInsi {
+            etat: match etat.as_str() {
+                "en_attente" => EtatSuivi::EnAttente,
+                "termine" => EtatSuivi::Termine,
+                "echec" => EtatSuivi::Echec,
+                autre => return Err(StoreError::Corrupt(format!("état INSi «{autre}»"))),
+            },
             motif: r.try_get(1)?,
             version_identite: r.try_get(2)?,
             demande_le: r.try_get(3)?,
@@ -229,7 +222,7 @@ impl Store {
                 None => None,
             },
             erreur: r.try_get(7)?,
-        }))
+        })
     }
 
     /// The INSi confirmed this patient's INS now (recovery or

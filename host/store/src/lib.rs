@@ -35,6 +35,23 @@ pub struct Actor {
     pub user_id: String,
 }
 
+/// The actor behind an account or a session (traced by its login).
+pub trait Acteur {
+    fn actor(&self) -> Actor;
+}
+
+impl Acteur for User {
+    fn actor(&self) -> Actor {
+        Actor::user(self.login.clone())
+    }
+}
+
+impl Acteur for esculape_api_types::comptes::Caller {
+    fn actor(&self) -> Actor {
+        self.user.actor()
+    }
+}
+
 impl Actor {
     pub fn user(id: impl Into<String>) -> Self {
         Self { user_id: id.into() }

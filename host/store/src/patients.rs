@@ -9,21 +9,7 @@ use esculape_domain::{
 };
 use sqlx::Row;
 
-/// A stored patient.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PatientRecord {
-    pub id: String,
-    pub identity: Identity,
-    /// Optimistic concurrency: an update names the version it read.
-    pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-    /// When the INSi last confirmed this identity's INS (recovery or
-    /// verification), Unix ms: the 4-year verification counts from it.
-    #[serde(default)]
-    pub insi_verifie_le: Option<i64>,
-}
-
+pub use esculape_api_types::dossier::PatientRecord;
 /// One search result.
 pub use esculape_domain::identity::PatientSummary;
 

@@ -4,71 +4,15 @@
 
 use crate::audit;
 use crate::db::{JsonRow, Store, json_row};
-use crate::documents::DocumentMeta;
-use crate::episodes::Episode;
-use crate::patients::PatientRecord;
 use crate::{Actor, Result, StoreError, new_id};
+pub use esculape_api_types::dossier::{CareTeamEntry, Chart, Encounter, Entry, Page};
 use esculape_domain::record::{
-    Bmi, CareTeamMember, Contact, EntryData, MeasureKind, NewEncounter, bmi_series,
+    CareTeamMember, Contact, EntryData, MeasureKind, NewEncounter, bmi_series,
 };
 use esculape_domain::{Day, Identity};
 use sqlx::Row;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CareTeamEntry {
-    pub id: String,
-    #[serde(flatten)]
-    pub member: CareTeamMember,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Encounter {
-    pub id: String,
-    pub patient_id: String,
-    pub episode_id: Option<String>,
-    pub author: String,
-    pub date: Day,
-    pub reason: Option<String>,
-    pub note: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Entry {
-    pub id: String,
-    pub patient_id: String,
-    pub encounter_id: Option<String>,
-    pub data: EntryData,
-    pub author: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub version: i64,
-}
-
-/// The patient's file as the client draws it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Chart {
-    pub patient: PatientRecord,
-    pub contact: Contact,
-    pub care_team: Vec<CareTeamEntry>,
-    pub episodes: Vec<Episode>,
-    /// Newest first (the newest [`CHART_ENCOUNTERS`] in a chart as opened).
-    pub encounters: Vec<Encounter>,
-    pub encounters_total: i64,
-    /// Every live entry, by kind then date.
-    pub entries: Vec<Entry>,
-    /// Computed from the measures.
-    pub bmi: Vec<Bmi>,
-    /// Newest act first, superseded and deleted ones included (marked);
-    /// the newest [`CHART_DOCUMENTS`] in a chart as opened.
-    pub documents: Vec<DocumentMeta>,
-    pub documents_total: i64,
-}
 
 pub(crate) async fn patient_exists(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
     sqlx::query("SELECT 1 FROM patient WHERE id = $1")
@@ -664,13 +608,6 @@ impl Store {
             .await?;
         Ok(Page { total, items })
     }
-}
-
-/// One page of a longer list.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Page<T> {
-    pub total: i64,
-    pub items: Vec<T>,
 }
 
 /// Encounters shown when a chart opens; older ones page.

@@ -5,6 +5,7 @@
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance, Visibility};
 use esculape_domain::record::{EntryData, MeasureKind, NewEncounter};
 use esculape_domain::{Day, Sex};
+use esculape_store::Acteur as _;
 use esculape_store::documents::FormulaireSigne;
 use esculape_store::{Actor, Store, testing};
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 //! cancelled), cancellation only before a job runs, and nothing cancelled
 //! or given up ever claimed again. SQLite and PostgreSQL.
 
+use esculape_store::Acteur as _;
 use esculape_store::outbox::{EtatTravail, NouveauTravail};
 use esculape_store::testing;
 use std::sync::Arc;

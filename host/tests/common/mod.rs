@@ -40,11 +40,120 @@ pub async fn call(
         .unwrap();
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
+    let is_json = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 26)
         .await
         .unwrap();
     let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    if is_json {
+        conforme(method, uri, status, &json);
+    }
     (status, json)
+}
+
+/// The OpenAPI document the host serves, built once per test binary.
+fn openapi() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| esculape_host::api::openapi::document(&esculape_host::api::routes::table()))
+}
+
+/// The route template (`/api/patients/{id}`) a concrete path calls: the
+/// one with the most literal segments among those that match.
+pub fn gabarit(method: &str, uri: &str) -> Option<(String, &'static serde_json::Value)> {
+    let path = uri.split('?').next().unwrap_or(uri);
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, String, &serde_json::Value)> = None;
+    for (template, ops) in openapi()["paths"].as_object()? {
+        let Some(op) = ops.get(method.to_lowercase()) else {
+            continue;
+        };
+        let t: Vec<&str> = template.split('/').collect();
+        if t.len() != segments.len() {
+            continue;
+        }
+        let matches = t
+            .iter()
+            .zip(&segments)
+            .all(|(t, s)| t.starts_with('{') || t == s);
+        let literal = t.iter().filter(|t| !t.starts_with('{')).count();
+        if matches && best.as_ref().is_none_or(|b| literal > b.0) {
+            best = Some((literal, template.clone(), op));
+        }
+    }
+    best.map(|(_, t, op)| (t, op))
+}
+
+/// Every JSON answer of every test matches the schema the OpenAPI document
+/// gives for its route and status (and a success has the documented
+/// status): the document cannot drift from what the handlers send.
+fn conforme(method: &str, uri: &str, status: StatusCode, json: &serde_json::Value) {
+    let errors = ecarts(method, uri, status, json);
+    assert!(
+        errors.is_empty(),
+        "{method} {uri} → {status}: la réponse ne suit pas son schéma OpenAPI: {errors:?}\n{}",
+        serde_json::to_string(json)
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect::<String>()
+    );
+}
+
+/// How a JSON answer departs from the schema of its route and status
+/// (nothing when it conforms).
+pub fn ecarts(
+    method: &str,
+    uri: &str,
+    status: StatusCode,
+    json: &serde_json::Value,
+) -> Vec<String> {
+    let Some((template, op)) = gabarit(method, uri) else {
+        return vec![]; // not a route of the table: the router's own 404/405
+    };
+    let responses = &op["responses"];
+    let code = status.as_u16();
+    let key = if status.is_success() {
+        code.to_string()
+    } else {
+        format!("{}XX", code / 100)
+    };
+    let Some(response) = responses.get(&key) else {
+        return vec![format!(
+            "{method} {template}: statut {code} non décrit par le document OpenAPI ({:?})",
+            responses.as_object().map(|o| o.keys().collect::<Vec<_>>())
+        )];
+    };
+    let Some(schema) = response["content"]["application/json"].get("schema") else {
+        return vec![]; // raw bytes, or nothing
+    };
+    if schema == &serde_json::Value::Bool(true) {
+        return vec![]; // any JSON (this document itself)
+    }
+    static VALIDATORS: std::sync::Mutex<
+        std::collections::BTreeMap<String, Arc<jsonschema::Validator>>,
+    > = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let id = format!("{method} {template} {key}");
+    let cached = VALIDATORS.lock().unwrap().get(&id).cloned();
+    let validator = cached.unwrap_or_else(|| {
+        let mut root = schema.clone();
+        root["components"] = openapi()["components"].clone();
+        let v = Arc::new(
+            jsonschema::draft202012::new(&root)
+                .unwrap_or_else(|e| panic!("{method} {template}: schéma invalide: {e}")),
+        );
+        VALIDATORS.lock().unwrap().insert(id, v.clone());
+        v
+    });
+    validator
+        .iter_errors(json)
+        .map(|e| {
+            let m = format!("{} : {e}", e.instance_path());
+            m.chars().take(400).collect()
+        })
+        .collect()
 }
 
 impl TestApp {

@@ -12,9 +12,10 @@ pub mod limites;
 pub mod mot_de_passe;
 
 use crate::App;
+pub use esculape_api_types::comptes::{Caller, NouveauCompte, PremiereInstallation, Session};
 use esculape_domain::{AccountError, PasswordPolicy, Role};
-use esculape_store::accounts::{EchecConnexion, Installation, NouveauCabinet, NouvelleSession};
-use esculape_store::{Actor, NewUser, Store, StoreError, User};
+use esculape_store::accounts::{EchecConnexion, Installation, NouvelleSession};
+use esculape_store::{Acteur, Actor, Store, StoreError, User};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
@@ -47,47 +48,6 @@ pub enum AuthError {
     Hachage(String),
     #[error(transparent)]
     Stockage(#[from] StoreError),
-}
-
-/// What login returns; the token is shown once and only its hash is kept.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Session {
-    pub token: String,
-    pub user: User,
-    pub expires_at: i64,
-    /// The password must be changed before anything else.
-    pub password_expired: bool,
-}
-
-/// Who is calling, from a valid session.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Caller {
-    pub user: User,
-    pub password_expired: bool,
-    pub expires_at: i64,
-}
-
-impl Caller {
-    pub fn actor(&self) -> Actor {
-        self.user.actor()
-    }
-}
-
-/// A new account as an administrator (or the CLI) asks for it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct NouveauCompte {
-    #[serde(flatten)]
-    pub compte: NewUser,
-    pub password: String,
-}
-
-/// First start of a one-doctor install: the practice, its site and the
-/// doctor's account.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct PremiereInstallation {
-    #[serde(flatten)]
-    pub cabinet: NouveauCabinet,
-    pub compte: NouveauCompte,
 }
 
 /// A provider of identities: checks a proof, names the local account.
@@ -381,7 +341,7 @@ impl Authentification {
     /// Checks a new account (fields, then the role's password policy)
     /// before hashing its password.
     async fn hash_nouveau(&self, new: &NouveauCompte) -> Result<String, AuthError> {
-        new.compte.check()?;
+        esculape_store::accounts::verifier_compte(&new.compte)?;
         PasswordPolicy::for_role(new.compte.role).check(&new.compte.login, &new.password)?;
         mot_de_passe::hacher(&self.limites, &new.password).await
     }

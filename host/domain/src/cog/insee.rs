@@ -46,7 +46,7 @@ pub enum ImportError {
 }
 
 /// What an import read.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Bilan {
     pub communes: usize,
     pub communes_rattachees: usize,

@@ -1,0 +1,166 @@
+//! Documents: stored metadata, the types and forms the plugins offer, what
+//! producing one returns.
+
+use esculape_domain::Day;
+use esculape_domain::document::{
+    DocumentFormat, DocumentStatus, NewDocument, Provenance, SendingState, Visibility,
+};
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DocumentMeta {
+    pub id: String,
+    pub patient_id: String,
+    pub set_id: String,
+    pub version_number: i64,
+    pub title: String,
+    pub type_code: String,
+    pub type_display: Option<String>,
+    pub format: DocumentFormat,
+    pub act_date: Day,
+    pub provenance: Provenance,
+    pub author: String,
+    pub created_at: i64,
+    pub status: DocumentStatus,
+    pub superseded_by: Option<String>,
+    pub dmp_state: SendingState,
+    pub mssante_state: SendingState,
+    pub visibility: Visibility,
+    /// Lower-case hex.
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// A sending channel.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Dmp,
+    Mssante,
+}
+
+/// The form a document was signed from: the plugin and the values the
+/// doctor validated (JSON object, as the plugin's form takes them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct FormulaireSigne {
+    pub plugin: String,
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A document type offered by an installed plugin.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct TypeDocument {
+    pub plugin: String,
+    pub titre: String,
+    pub volet: String,
+    /// `N1` or `N3`.
+    pub niveau: String,
+    pub type_code: String,
+}
+
+/// One field of a plugin's form.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Champ {
+    pub cle: String,
+    pub libelle: String,
+    /// `texte`, `texte-long`, `date`, `nombre`, `booleen`, `code` (detail:
+    /// the value set) or `liste` (detail: the keys of one line).
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: serde_json::Value,
+    #[serde(default)]
+    pub obligatoire: bool,
+    #[serde(default)]
+    pub aide: Option<String>,
+}
+
+/// The form of a document type, prefilled from the patient's record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Formulaire {
+    pub plugin: String,
+    pub titre: String,
+    pub champs: Vec<Champ>,
+    #[serde(default)]
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the user asks for: a plugin, the (edited) form values, and the
+/// document it corrects, if any.
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DemandeDocument {
+    pub plugin: String,
+    #[serde(default)]
+    pub valeurs: serde_json::Map<String, serde_json::Value>,
+    /// The id of the document this one corrects.
+    #[serde(default)]
+    pub remplace: Option<String>,
+}
+
+/// A produced document (preview or signed), files in base64.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct DocumentProduit {
+    /// The stored document (sign-off only).
+    pub document: Option<DocumentMeta>,
+    pub format: DocumentFormat,
+    /// The XDS DocumentEntry (IHE XDS.b metadata) of the document.
+    pub metadonnees: serde_json::Value,
+    /// What the plugin and the checks noticed, for the user.
+    pub avis: Vec<String>,
+    pub pdf: String,
+    pub cda: String,
+    /// The IHE_XDM.ZIP package.
+    pub xdm: String,
+}
+
+/// A document added from a file: its metadata and content in base64.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct NouveauDocument {
+    #[serde(flatten)]
+    pub meta: NewDocument,
+    pub content: String,
+}
+
+/// A document and its content in base64.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DocumentAvecContenu {
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+    pub content: String,
+}
+
+/// `PUT /api/documents/{id}/sending`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct EtatEnvoi {
+    pub channel: Channel,
+    pub state: SendingState,
+}
+
+/// A photo or scan of a medicine box (PNG or JPEG in base64).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct ImageBoite {
+    pub image: String,
+}
+
+/// What a GS1 DataMatrix says, as a 2D scanner would type it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct TexteLu {
+    pub texte: String,
+}
