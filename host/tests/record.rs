@@ -297,6 +297,15 @@ async fn record_documents_and_chart() {
             );
         }
         assert!(log[0]["actor"] == "dr.martin");
+        // Reading who accessed the file is an access too: traced, and seen
+        // at the next reading; an unknown patient is a 404.
+        let (_, again) = a.call("GET", &uri("access-log"), None, &m).await;
+        assert_eq!(again[0]["action"], "journal.lecture", "{n}: {again}");
+        assert_eq!(again[0]["actor"], "dr.martin");
+        let (s, _) = a
+            .call("GET", "/api/patients/inconnu/access-log", None, &m)
+            .await;
+        assert_eq!(s, 404, "{n}");
     }
 }
 

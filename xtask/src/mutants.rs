@@ -257,6 +257,22 @@ const MUTANTS: &[Mutant] = &[
         test_target: "security",
         filter: "an_identity_is_qualified_only_through_the_insi",
     },
+    Mutant {
+        what: "sauvegarde: phrase de passe faible acceptée",
+        file: "host/store/src/backup.rs",
+        from: "        esculape_domain::account::check_backup_passphrase(passphrase)?;\n",
+        to: "",
+        test_target: "backup",
+        filter: "the_key_derivation_travels_with_the_backup",
+    },
+    Mutant {
+        what: "sauvegarde: paramètres de dérivation de l'en-tête acceptés sans bornes",
+        file: "host/store/src/backup.rs",
+        from: "(Self::V1.m_kib..=1024 * 1024).contains(&kdf.m_kib)",
+        to: "true",
+        test_target: "backup",
+        filter: "the_key_derivation_travels_with_the_backup",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

@@ -83,6 +83,12 @@ pub enum AccountError {
     BadFiness(String),
     #[error("{0} est obligatoire")]
     Missing(&'static str),
+    #[error("phrase de passe trop courte : {min} caractères au moins")]
+    PhraseTropCourte { min: usize },
+    #[error(
+        "phrase de passe trop facile à deviner : prenez quatre mots ou plus sans rapport entre eux (pas une phrase connue, pas le nom du cabinet), ou ajoutez-en"
+    )]
+    PhraseTropFaible,
 }
 
 /// The password policy of one role.
@@ -188,8 +194,56 @@ pub fn check_finess(finess: &str) -> Result<(), AccountError> {
     }
 }
 
+/// Length below which a backup passphrase is refused outright.
+pub const MIN_BACKUP_PASSPHRASE: usize = 16;
+
+/// A backup's passphrase is the key of a whole practice's records, open to
+/// offline guessing if the file leaks: at least [`MIN_BACKUP_PASSPHRASE`]
+/// characters and the strongest class of the zxcvbn estimator (more than
+/// 10¹⁰ guesses), words of the product and of backups counted as known.
+pub fn check_backup_passphrase(passphrase: &str) -> Result<(), AccountError> {
+    if passphrase.chars().count() < MIN_BACKUP_PASSPHRASE {
+        return Err(AccountError::PhraseTropCourte {
+            min: MIN_BACKUP_PASSPHRASE,
+        });
+    }
+    let connus = ["esculape", "sauvegarde", "cabinet", "medical", "médecin"];
+    if zxcvbn::zxcvbn(passphrase, &connus).score() < zxcvbn::Score::Four {
+        return Err(AccountError::PhraseTropFaible);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_backup_passphrase_must_resist_offline_guessing() {
+        use super::check_backup_passphrase as check;
+        assert!(matches!(
+            check("court mais 1!"),
+            Err(AccountError::PhraseTropCourte { min: 16 })
+        ));
+        for faible in [
+            "aaaaaaaaaaaaaaaaaaaa",
+            "motdepasse123456",
+            "1234567890123456",
+            "esculapesauvegarde",
+        ] {
+            assert_eq!(
+                check(faible),
+                Err(AccountError::PhraseTropFaible),
+                "{faible}"
+            );
+        }
+        for forte in [
+            "une phrase de passe assez longue",
+            "girafe cadran myrtille tonnerre",
+            "Tilleul-Argenté-42-Hérisson",
+        ] {
+            assert_eq!(check(forte), Ok(()), "{forte}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -39,13 +39,14 @@ pub(crate) struct Limit {
 
 pub(crate) async fn access_log(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<String>,
     q: Result<Query<Limit>, QueryRejection>,
 ) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     let Query(q) = q?;
     Ok(Json(
         s.store
-            .audit_of_patient(&id, q.limit.unwrap_or(100).clamp(1, 1000))
+            .journal_du_patient(&me.0.actor(), &id, q.limit.unwrap_or(100).clamp(1, 1000))
             .await?,
     ))
 }

@@ -271,6 +271,41 @@ impl Store {
     }
 
     /// The events about one patient, newest first (who accessed the file).
+    /// Who accessed a patient's file, newest first, as a user reads it:
+    /// the reading is itself traced (`journal.lecture`), in the same
+    /// transaction. An unknown patient is [`StoreError::NotFound`].
+    pub async fn journal_du_patient(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin_read().await?;
+        crate::patients::fetch_record(&mut tx, patient_id).await?;
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2"
+        ))
+        .bind(patient_id.to_string())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let events = rows.iter().map(row_event).collect::<Result<Vec<_>>>()?;
+        append(
+            &mut tx,
+            self.backend,
+            actor,
+            "journal.lecture",
+            Some(patient_id),
+            &format!("{} événements", events.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// The trail of a patient, untraced: for checks and tests, never for a
+    /// user (see [`Store::journal_du_patient`]).
     pub async fn audit_of_patient(&self, patient_id: &str, limit: i64) -> Result<Vec<AuditEvent>> {
         let rows = sqlx::query(&format!(
             "{SELECT} WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2"

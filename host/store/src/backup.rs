@@ -6,7 +6,9 @@
 //! rows go out as JSON lines, ending with the row counts and a content hash,
 //! encrypted with ChaCha20-Poly1305 in the STREAM construction (64 KiB
 //! chunks, each authenticated; truncation is detected) under a key derived
-//! from a passphrase with argon2id.
+//! from a passphrase with argon2id, whose parameters the file's header
+//! carries (envelope version 2; version 1 files, written before, restore
+//! with the parameters they were written with, pinned in [`Kdf::V1`]).
 //!
 //! `restore` refuses a database that already holds data, inserts everything
 //! in one transaction, and checks the content hash of what it wrote against
@@ -21,9 +23,76 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-const MAGIC: &[u8; 22] = b"ESCULAPE-SAUVEGARDE-1\n";
+/// Envelope version 1: magic, salt, nonce (argon2 parameters implied).
+const MAGIC_V1: &[u8; 22] = b"ESCULAPE-SAUVEGARDE-1\n";
+/// Envelope version 2: magic, key derivation parameters, salt, nonce.
+const MAGIC: &[u8; 22] = b"ESCULAPE-SAUVEGARDE-2\n";
 const CHUNK: usize = 64 * 1024;
-pub const MIN_PASSPHRASE: usize = 12;
+
+/// The key derivation of a backup (argon2id, version 0x13): written in the
+/// header, so that a change of the crate's defaults never makes a backup
+/// unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kdf {
+    /// Memory, KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Kdf {
+    /// What new backups use: 64 MiB and 3 passes, above the common
+    /// minimum (19 MiB, 2 passes) since a backup holds a whole practice and
+    /// is made rarely.
+    pub const ACTUEL: Kdf = Kdf {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
+    /// What version-1 backups were written with (argon2 0.5's defaults of
+    /// the time), pinned so that they keep restoring.
+    pub const V1: Kdf = Kdf {
+        m_kib: 19 * 1024,
+        t: 2,
+        p: 1,
+    };
+    /// Argon2id, version 0x13: the only algorithm a header may name.
+    const ARGON2ID_13: u8 = 1;
+    const ENCODED: usize = 13;
+
+    fn encode(self) -> [u8; Self::ENCODED] {
+        let mut b = [0u8; Self::ENCODED];
+        b[0] = Self::ARGON2ID_13;
+        b[1..5].copy_from_slice(&self.m_kib.to_be_bytes());
+        b[5..9].copy_from_slice(&self.t.to_be_bytes());
+        b[9..13].copy_from_slice(&self.p.to_be_bytes());
+        b
+    }
+
+    /// The parameters of a header, within bounds: none weaker than the
+    /// minimum, none costlier than a restore can afford (a crafted header
+    /// must not make the host allocate gigabytes).
+    fn decode(b: &[u8; Self::ENCODED]) -> Result<Kdf> {
+        let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let kdf = Kdf {
+            m_kib: word(1),
+            t: word(5),
+            p: word(9),
+        };
+        let within = b[0] == Self::ARGON2ID_13
+            && (Self::V1.m_kib..=1024 * 1024).contains(&kdf.m_kib)
+            && (Self::V1.t..=16).contains(&kdf.t)
+            && (1..=8).contains(&kdf.p);
+        if !within {
+            return Err(StoreError::Backup(format!(
+                "paramètres de dérivation de clé refusés dans l'en-tête de la sauvegarde ({kdf:?}): fichier altéré ou d'une autre origine"
+            )));
+        }
+        Ok(kdf)
+    }
+}
 /// Backup and restore report their progress every this many rows.
 pub const PROGRESS_EVERY: u64 = 10_000;
 
@@ -415,16 +484,13 @@ impl Hasher {
     }
 }
 
-fn derive_key(passphrase: &str, salt: &[u8]) -> Result<chacha20poly1305::Key> {
-    if passphrase.chars().count() < MIN_PASSPHRASE {
-        return Err(StoreError::Backup(format!(
-            "phrase de passe trop courte ({MIN_PASSPHRASE} caractères au moins)"
-        )));
-    }
+fn derive_key(passphrase: &str, salt: &[u8], kdf: Kdf) -> Result<chacha20poly1305::Key> {
+    let e = |e: argon2::Error| StoreError::Backup(format!("dérivation de clé: {e}"));
+    let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(e)?;
     let mut key = [0u8; 32];
-    argon2::Argon2::default()
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
-        .map_err(|e| StoreError::Backup(format!("dérivation de clé: {e}")))?;
+        .map_err(e)?;
     Ok(key.into())
 }
 
@@ -440,11 +506,26 @@ fn io_err(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl<W: Write> EncryptWriter<W> {
-    fn new(mut out: W, passphrase: &str) -> Result<Self> {
+    /// A new backup: the passphrase must be strong enough for a practice's
+    /// records (the domain's rule), the key derived with [`Kdf::ACTUEL`].
+    fn new(out: W, passphrase: &str) -> Result<Self> {
+        esculape_domain::account::check_backup_passphrase(passphrase)?;
+        Self::with(out, passphrase, Some(Kdf::ACTUEL))
+    }
+
+    /// `kdf`: the parameters written in a version-2 header; `None` writes a
+    /// version-1 envelope (tests of old backups only).
+    fn with(mut out: W, passphrase: &str, kdf: Option<Kdf>) -> Result<Self> {
         let salt: [u8; 16] = crate::random_bytes()?;
         let nonce: [u8; 7] = crate::random_bytes()?;
-        let key = derive_key(passphrase, &salt)?;
-        out.write_all(MAGIC).map_err(io_err)?;
+        let key = derive_key(passphrase, &salt, kdf.unwrap_or(Kdf::V1))?;
+        match kdf {
+            Some(k) => {
+                out.write_all(MAGIC).map_err(io_err)?;
+                out.write_all(&k.encode()).map_err(io_err)?;
+            }
+            None => out.write_all(MAGIC_V1).map_err(io_err)?,
+        }
         out.write_all(&salt).map_err(io_err)?;
         out.write_all(&nonce).map_err(io_err)?;
         let cipher = ChaCha20Poly1305::new(&key);
@@ -503,16 +584,22 @@ impl<R: Read> DecryptReader<R> {
         input.read_exact(&mut magic).map_err(|_| {
             StoreError::Backup("ce fichier n'est pas une sauvegarde Esculape".into())
         })?;
-        if &magic != MAGIC {
+        let kdf = if &magic == MAGIC {
+            let mut b = [0u8; Kdf::ENCODED];
+            input.read_exact(&mut b).map_err(|_| bad_file())?;
+            Kdf::decode(&b)?
+        } else if &magic == MAGIC_V1 {
+            Kdf::V1
+        } else {
             return Err(StoreError::Backup(
-                "ce fichier n'est pas une sauvegarde Esculape (version 1)".into(),
+                "ce fichier n'est pas une sauvegarde Esculape (enveloppe de version 1 ou 2)".into(),
             ));
-        }
+        };
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; 7];
         input.read_exact(&mut salt).map_err(|_| bad_file())?;
         input.read_exact(&mut nonce).map_err(|_| bad_file())?;
-        let key = derive_key(passphrase, &salt)?;
+        let key = derive_key(passphrase, &salt, kdf)?;
         let cipher = ChaCha20Poly1305::new(&key);
         Ok(Self {
             input,
@@ -850,7 +937,8 @@ mod tests {
                 vec![Text("DUPONT".into()), Text(id.into())],
             ),
         ];
-        let mut w = EncryptWriter::new(Vec::new(), pass).unwrap();
+        // Written before the envelope carried its key derivation (v1).
+        let mut w = EncryptWriter::with(Vec::new(), pass, None).unwrap();
         let head = Header {
             format: "esculape-sauvegarde".into(),
             version: 1,

@@ -291,3 +291,60 @@ async fn backup_under_load_restores_identically() {
         assert!(short.is_err());
     }
 }
+
+/// The key derivation travels with the backup (envelope version 2: magic,
+/// then argon2id's memory, passes and lanes): a file whose parameters were
+/// changed decrypts to nothing, a header asking for absurd or weakened costs
+/// is refused before any key is derived, and a passphrase an attacker would
+/// guess makes no backup.
+#[tokio::test]
+async fn the_key_derivation_travels_with_the_backup() {
+    let t = testing::sqlite().await.unwrap();
+    testing::practice(&t.store).await.unwrap();
+    let (bytes, _) = t.store.backup(Vec::new(), PASS).await.unwrap();
+    assert_eq!(&bytes[..22], b"ESCULAPE-SAUVEGARDE-2\n");
+    let header = |m: u32, t: u32, p: u32| {
+        let mut h = vec![1u8];
+        for w in [m, t, p] {
+            h.extend(w.to_be_bytes());
+        }
+        h
+    };
+    assert_eq!(
+        bytes[22..35],
+        header(64 * 1024, 3, 1)[..],
+        "64 MiB, 3 passes"
+    );
+    let fresh = testing::sqlite().await.unwrap();
+    fresh.store.restore(&bytes[..], PASS).await.unwrap();
+
+    let forged = |h: Vec<u8>| {
+        let mut b = bytes.clone();
+        b[22..35].copy_from_slice(&h);
+        b
+    };
+    // One more pass than written: another key, nothing restores.
+    let fresh = testing::sqlite().await.unwrap();
+    let e = fresh
+        .store
+        .restore(&forged(header(64 * 1024, 4, 1))[..], PASS)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("phrase de passe incorrecte"), "{e}");
+    // Weakened (8 KiB, 1 pass), or 4 TiB of memory: refused as such.
+    for h in [header(8, 1, 1), header(u32::MAX, 3, 1)] {
+        let fresh = testing::sqlite().await.unwrap();
+        let e = fresh.store.restore(&forged(h)[..], PASS).await.unwrap_err();
+        assert!(e.to_string().contains("paramètres de dérivation"), "{e}");
+        assert_eq!(fresh.store.verify_audit().await.unwrap().events, 0);
+    }
+    for weak in ["motdepasse", "motdepasse123456", "esculape sauvegarde"] {
+        let Err(e) = t.store.backup(Vec::new(), weak).await else {
+            panic!("«{weak}»: sauvegarde faite avec une phrase de passe faible");
+        };
+        assert!(
+            e.to_string().contains("phrase de passe trop"),
+            "{weak}: {e}"
+        );
+    }
+}
