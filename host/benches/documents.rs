@@ -12,7 +12,7 @@ use esculape_domain::{BirthDate, Identity, Ins, Justificatif, NewIdentity, Sex};
 use esculape_host::api::AppState;
 use esculape_host::documents::{self, DemandeDocument};
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type as host_dt;
+use esculape_runtime::model as host_dt;
 use esculape_sdk::document::esculape::host::{
     pdf as guest_pdf, record_read as guest_rr, types as guest,
 };
@@ -46,12 +46,8 @@ fn corps() -> String {
 /// The same context and form, as the guest (native) code sees them.
 fn guest_inputs(
     ctx: &host_dt::Context,
-) -> (
-    guest_dt::Context,
-    guest_rr::Patient,
-    Vec<guest_dt::FormValue>,
-) {
-    let c = |x: &esculape_runtime::api::types::Coded| guest::Coded {
+) -> (guest_dt::Context, guest_rr::Patient, Vec<guest::FormValue>) {
+    let c = |x: &esculape_runtime::model::Coded| guest::Coded {
         code: x.code.clone(),
         code_system: x.code_system.clone(),
         code_system_name: x.code_system_name.clone(),
@@ -97,35 +93,44 @@ fn guest_inputs(
         }),
         status: guest::IdentityStatus::Qualifiee,
         attributes: guest::IdentityAttributes::empty(),
+        address: Some(guest::Address {
+            lines: vec!["3 rue Fesch".into()],
+            postal_code: Some("20000".into()),
+            city: Some("Ajaccio".into()),
+            country: None,
+        }),
+        telecoms: vec![],
     };
     (gctx, patient, guest_values())
 }
 
-fn guest_values() -> Vec<guest_dt::FormValue> {
-    vec![
-        guest_dt::FormValue {
-            key: "type".into(),
-            json: "\"11488-4\"".into(),
-        },
-        guest_dt::FormValue {
-            key: "titre".into(),
-            json: "\"Compte rendu de consultation\"".into(),
-        },
-        guest_dt::FormValue {
-            key: "corps".into(),
-            json: serde_json::Value::String(corps()).to_string(),
-        },
-    ]
+/// The form as the wire carries it.
+fn form_json() -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("type".into(), "11488-4".into());
+    m.insert("titre".into(), "Compte rendu de consultation".into());
+    m.insert("corps".into(), corps().into());
+    m
+}
+
+fn guest_values() -> Vec<guest::FormValue> {
+    use esculape_sdk::document::esculape::host::types::Scalar;
+    use esculape_sdk::forme::valeur;
+    form_json()
+        .into_iter()
+        .map(|(k, v)| {
+            let text = v.as_str().unwrap_or_default().to_string();
+            if k == "type" {
+                valeur(&k, Scalar::Code(text))
+            } else {
+                valeur(&k, Scalar::Text(text))
+            }
+        })
+        .collect()
 }
 
 fn host_values() -> Vec<host_dt::FormValue> {
-    guest_values()
-        .into_iter()
-        .map(|v| host_dt::FormValue {
-            key: v.key,
-            json: v.json,
-        })
-        .collect()
+    esculape_runtime::formulaire::depuis_json(&[], &form_json()).expect("valeurs")
 }
 
 /// The native renderer: the host's, on the guest's layout type.
@@ -214,10 +219,7 @@ fn main() {
     // 1. Sign-off to everything ready and stored.
     let demande = || DemandeDocument {
         plugin: PLUGIN.into(),
-        valeurs: host_values()
-            .into_iter()
-            .map(|v| (v.key, serde_json::from_str(&v.json).expect("json")))
-            .collect(),
+        valeurs: form_json(),
         remplace: None,
     };
     let mut last = None;

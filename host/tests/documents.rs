@@ -832,7 +832,9 @@ async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
         assert_eq!(poids.len(), 2, "{name}: 4 months and 9 months: {poids:?}");
         assert!(poids.contains(&8.9), "{name}");
 
-        // The CS9: the exam's day and measures.
+        // The CS9: the exam's day and measures, read by the CS9 plugin from
+        // the report's signed form (record-read 0.2.0): the weight of the
+        // report as last signed (9,1 kg), not the record's (8,9 kg).
         let (s, cs9) = a
             .call(
                 "GET",
@@ -844,8 +846,28 @@ async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
         assert_eq!(s, 200, "{name}: {cs9}");
         let v = &cs9["valeurs"];
         assert_eq!(v["date_examen"], today.to_string(), "{name}: {v}");
-        assert_eq!(v["poids"].as_f64(), Some(8.9), "{name}: {v}");
+        assert_eq!(v["poids"].as_f64(), Some(9.1), "{name}: {v}");
         assert_eq!(v["taille"].as_f64(), Some(71.0), "{name}: {v}");
         assert_eq!(v["perimetre_cranien"].as_f64(), Some(45.0), "{name}: {v}");
+
+        // A value that does not fit its field is refused by the host, in
+        // French, naming the field, before any plugin sees it.
+        let mut bad = v.as_object().unwrap().clone();
+        bad.insert("date_examen".into(), serde_json::json!("14/07"));
+        let body = serde_json::json!({"plugin": "fr.esculape.doc.cse-cs9", "valeurs": bad});
+        let (s, err) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{child}/documents/preview"),
+                Some(&body.to_string()),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{name}: {err}");
+        assert!(
+            err.to_string()
+                .contains("Date de l'examen : «14/07» n'est pas une date (AAAA-MM-JJ)"),
+            "{name}: {err}"
+        );
     }
 }

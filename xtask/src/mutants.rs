@@ -18,6 +18,30 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "API: version parlée par le composant non vérifiée",
+        file: "host/runtime/src/lib.rs",
+        from: "if !m.api.matches(&version) {",
+        to: "if false {",
+        test_target: "versions",
+        filter: "a_manifest_must_name_the_version_its_component_speaks",
+    },
+    Mutant {
+        what: "capacités: monde du manifeste non vérifié",
+        file: "host/runtime/src/capacites/mod.rs",
+        from: "if !mondes(cap).contains(&manifest.world) {",
+        to: "if false {",
+        test_target: "versions",
+        filter: "a_capability_outside_its_world_is_refused",
+    },
+    Mutant {
+        what: "API 0.1.0: valeurs préremplies typées sans le schéma du module",
+        file: "host/runtime/src/wit/since_v0_1_0.rs",
+        from: "Ok(values) => Ok(typed_values(&schema, values)),",
+        to: "Ok(values) => Ok(typed_values(&[], values)),",
+        test_target: "versions",
+        filter: "plugins_of_both_versions_run_side_by_side",
+    },
+    Mutant {
         what: "travaux: annulation d'un travail en cours",
         file: "host/store/src/outbox.rs",
         from: "WHERE id = $2 AND done_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1)\")",
@@ -84,8 +108,8 @@ const MUTANTS: &[Mutant] = &[
     Mutant {
         what: "installation: version d'API non vérifiée",
         file: "host/runtime/src/lib.rs",
-        from: "let api = bindings::select(&m.api).ok_or_else(",
-        to: "let api = bindings::SUPPORTED.first().ok_or_else(",
+        from: "let api = wit::select(&m.api).ok_or_else(",
+        to: "let api = wit::SUPPORTED.first().ok_or_else(",
         test_target: "containment",
         filter: "unsupported_api_version_is_refused",
     },

@@ -95,7 +95,7 @@ crate-type = ["cdylib", "rlib"]
 [package.metadata.esculape]
 id = "fr.esculape.{{name}}"
 world = "document"
-api = "^0.1"
+api = "^0.2"
 capabilities = ["log", "clock", "record-read"]
 profiles = []
 description = "Nouveau type de document"
@@ -110,11 +110,13 @@ esculape-runtime.workspace = true
 
 const DOC_LIB: &str = r#"//! A document type plugin.
 
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::cda::from_host;
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue};
 use esculape_sdk::document::esculape::host::{clock, pdf, record_read};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 use esculape_sdk::helpers::xml_escape;
 
 pub struct Plugin;
@@ -144,28 +146,19 @@ impl Guest for Plugin {
     }
 
     fn form_schema() -> Vec<Field> {
-        vec![Field {
-            key: "note".into(),
-            label: "Note".into(),
-            kind: FieldKind::LongText,
-            required: true,
-            help: None,
-        }]
+        vec![forme::champ("note", "Note", ScalarKind::LongText, true, None)]
     }
 
     fn prefill() -> Result<Vec<FormValue>, Error> {
         let patient = record_read::current_patient()?;
-        Ok(vec![FormValue {
-            key: "note".into(),
-            json: format!("\"Patient {}\"", patient.traits.birth_name),
-        }])
+        Ok(vec![forme::valeur_texte(
+            "note",
+            format!("Patient {}", patient.traits.birth_name),
+        )])
     }
 
     fn produce(ctx: Context, values: Vec<FormValue>) -> Result<Produced, Error> {
-        let note = values
-            .iter()
-            .find(|v| v.key == "note")
-            .map(|v| v.json.clone())
+        let note = forme::texte(&values, "note")
             .ok_or_else(|| Error::InvalidInput("la note est obligatoire".into()))?;
         let now = clock::now()?;
         let cda = format!(
@@ -181,10 +174,12 @@ impl Guest for Plugin {
                 blocks: vec![pdf::Block::Paragraph(note)],
             },
             notices: vec![],
+            sharing: from_host::partage_normal(),
+            record_updates: vec![],
         })
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(Error::Internal("lecture non prise en charge".into()))
     }
 }
@@ -196,7 +191,7 @@ esculape_sdk::document::export_document!(Plugin);
 const DOC_TEST: &str = r#"//! The plugin, run in the real Esculape runtime.
 
 use esculape_runtime::CallContext;
-use esculape_sdk_testing::{Harness, fixtures};
+use esculape_sdk_testing::{Harness, JsonText, fixtures};
 use std::sync::Arc;
 
 #[test]
@@ -207,7 +202,7 @@ fn describes_prefills_and_produces() {
     assert_eq!(doc.describe().unwrap().type_code.code, "11488-4");
     let patient = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
     let values = doc.prefill(patient).unwrap();
-    assert_eq!(values[0].json, "\"Patient ADRTROIS\"");
+    assert_eq!(values[0].json(), "\"Patient ADRTROIS\"");
     let schema = doc.form_schema().unwrap();
     assert_eq!(schema[0].key, "note");
 }
@@ -228,7 +223,7 @@ crate-type = ["cdylib", "rlib"]
 [package.metadata.esculape]
 id = "fr.esculape.{{name}}"
 world = "identity"
-api = "^0.1"
+api = "^0.2"
 capabilities = ["log"]
 profiles = []
 description = "Règles d'identité"

@@ -273,3 +273,77 @@ fn the_client_shares_types_with_the_host_only_through_api_types() {
     }
     assert!(checked >= 10, "{checked} fichiers");
 }
+
+/// A WIT version named in Rust: a bindings module (`v0_1_0`,
+/// `since_v0_2_0`) or a WIT folder (`since_v0.2.0`).
+fn names_a_wit_version(line: &str) -> bool {
+    let b = line.as_bytes();
+    (0..b.len()).filter(|i| line.is_char_boundary(*i)).any(|i| {
+        let rest = &line[i..];
+        let after_v = if let Some(r) = rest.strip_prefix("since_v") {
+            r
+        } else if rest.starts_with('v') && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            &rest[1..]
+        } else {
+            return false;
+        };
+        let digits: Vec<&str> = after_v.splitn(4, ['_', '.']).collect();
+        digits.len() >= 3
+            && digits[..3].iter().enumerate().all(|(k, d)| {
+                let d = if k == 2 {
+                    d.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("")
+                } else {
+                    d
+                };
+                !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
+            })
+    })
+}
+
+#[test]
+fn only_the_runtime_version_modules_name_a_wit_version() {
+    assert!(names_a_wit_version("use crate::wit::since_v0_2_0::x;"));
+    assert!(names_a_wit_version("path: \"../../wit/since_v0.1.0\","));
+    assert!(names_a_wit_version("pub use bindings::v0_1_0 as api;"));
+    assert!(!names_a_wit_version(
+        "let v = semver::Version::new(0, 1, 0);"
+    ));
+    assert!(!names_a_wit_version("assert_eq!(info.api, \"0.2.0\");"));
+    let g = graph();
+    let wit = g.dir("esculape-runtime").join("src").join("wit");
+    let mut checked = 0;
+    for krate in [
+        "esculape-host",
+        "esculape-app",
+        "esculape-runtime",
+        "esculape-domain",
+        "esculape-store",
+        "esculape-pdfa",
+        "esculape-xds",
+        "esculape-api-types",
+        "esculape-sdk-testing",
+        "esculape-ui",
+    ] {
+        let dir = g.dir(krate);
+        for sub in ["src", "tests", "benches"] {
+            if !dir.join(sub).is_dir() {
+                continue;
+            }
+            for (path, text) in sources(&dir.join(sub)) {
+                if path.starts_with(&wit) {
+                    continue;
+                }
+                checked += 1;
+                for line in text.lines() {
+                    assert!(
+                        !names_a_wit_version(line),
+                        "{}: «{}»: only host/runtime/src/wit/ names a WIT version; use esculape_runtime::model",
+                        path.display(),
+                        line.trim()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked >= 50, "{checked} fichiers");
+}

@@ -8,15 +8,13 @@
 use crate::App;
 use crate::wit;
 pub use esculape_api_types::documents::{Champ, DemandeDocument, Formulaire, TypeDocument};
-use esculape_domain::Day;
 use esculape_domain::document::{DocumentFormat, NewDocument, Provenance};
 use esculape_domain::record::{EntryData, MeasureKind};
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FormValue,
+use esculape_runtime::model as t;
+use esculape_runtime::model::{
+    self as rr, CdaLevel, Coded, Context, Description, Error as WitError, Field, FormValue,
 };
-use esculape_runtime::api::record_read as rr;
-use esculape_runtime::api::types::{self as t, Coded, Error as WitError};
-use esculape_runtime::{CallContext, RecordSource};
+use esculape_runtime::{CallContext, RecordSource, formulaire};
 use esculape_store::documents::{DocumentMeta, FormulaireSigne};
 use esculape_store::record::Chart;
 use esculape_store::{Actor, Store, new_id};
@@ -33,6 +31,9 @@ pub enum DocError {
     Xds(#[from] esculape_xds::XdsError),
     #[error("{0}")]
     Refuse(String),
+    /// A form value that does not fit its field (422).
+    #[error("formulaire : {0}")]
+    Formulaire(#[from] formulaire::ErreurChamp),
 }
 
 /// The record of one patient, read once, as `record-read` serves it.
@@ -44,6 +45,56 @@ pub struct Dossier {
     treatments: Vec<rr::Treatment>,
     vaccinations: Vec<rr::Vaccination>,
     measures: Vec<rr::Measure>,
+    care_team: Vec<rr::CareTeamMember>,
+    encounters: Vec<rr::Encounter>,
+    documents: Vec<rr::DocumentSummary>,
+    /// The signed forms of the record's documents, by document id, typed
+    /// with the schema of the plugin that signed each
+    /// ([`Dossier::avec_formulaires`]).
+    forms: std::collections::BTreeMap<String, Vec<FormValue>>,
+}
+
+fn telecoms(contact: &esculape_domain::record::Contact) -> Vec<rr::Telecom> {
+    use rr::TelecomKind as K;
+    [
+        (K::Phone, &contact.phone),
+        (K::Mobile, &contact.mobile),
+        (K::Email, &contact.email),
+    ]
+    .into_iter()
+    .filter_map(|(kind, v)| {
+        let value = v.as_deref()?.trim();
+        (!value.is_empty()).then(|| rr::Telecom {
+            kind,
+            value: value.to_string(),
+        })
+    })
+    .collect()
+}
+
+fn address(contact: &esculape_domain::record::Contact) -> Option<rr::Address> {
+    let some = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let lines: Vec<String> = contact
+        .address
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let a = rr::Address {
+        lines,
+        postal_code: some(&contact.postal_code),
+        city: some(&contact.city),
+        country: None,
+    };
+    (!a.lines.is_empty() || a.postal_code.is_some() || a.city.is_some()).then_some(a)
 }
 
 fn coded(c: &esculape_domain::record::Code) -> Coded {
@@ -65,12 +116,69 @@ impl Dossier {
                 ins: wit::ins(identity),
                 status: wit::status(identity),
                 attributes: wit::attributes(identity),
+                address: address(&chart.contact),
+                telecoms: telecoms(&chart.contact),
             },
             problems: vec![],
             allergies: vec![],
             treatments: vec![],
             vaccinations: vec![],
             measures: vec![],
+            care_team: chart
+                .care_team
+                .iter()
+                .map(|c| rr::CareTeamMember {
+                    name: c.member.name.clone(),
+                    profession: c.member.profession.clone(),
+                    rpps: c.member.rpps.clone(),
+                    relation: c.member.relation.clone(),
+                    telecoms: c
+                        .member
+                        .mssante
+                        .iter()
+                        .map(|m| rr::Telecom {
+                            kind: rr::TelecomKind::Mssante,
+                            value: m.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            encounters: chart
+                .encounters
+                .iter()
+                .map(|e| rr::Encounter {
+                    id: e.id.clone(),
+                    date: wit::date(e.date),
+                    author: e.author.clone(),
+                    reason: e.reason.clone(),
+                    note: e.note.clone(),
+                })
+                .collect(),
+            documents: chart
+                .documents
+                .iter()
+                .filter(|m| {
+                    m.superseded_by.is_none()
+                        && !matches!(
+                            m.status,
+                            esculape_domain::document::DocumentStatus::Supprime
+                        )
+                })
+                .map(|m| rr::DocumentSummary {
+                    id: m.id.clone(),
+                    type_code: m.type_code.clone(),
+                    title: m.title.clone(),
+                    act_date: wit::date(m.act_date),
+                    set_id: m.set_id.clone(),
+                    version_number: u32::try_from(m.version_number).unwrap_or(0),
+                    provenance: match m.provenance {
+                        Provenance::Produit => rr::Provenance::Produced,
+                        _ => rr::Provenance::Received,
+                    },
+                    plugin: None,
+                })
+                .collect(),
+            forms: Default::default(),
         };
         for e in &chart.entries {
             match &e.data {
@@ -170,6 +278,33 @@ impl Dossier {
     }
 }
 
+impl Dossier {
+    /// The signed forms of the record's documents, typed with the schema of
+    /// the plugin that signed each (asked here, outside any plugin call, so
+    /// that a plugin reading a form never waits on a plugin); a form whose
+    /// plugin is gone is left out.
+    fn avec_formulaires(
+        mut self,
+        rt: &esculape_runtime::Runtime,
+        forms: std::collections::BTreeMap<String, FormulaireSigne>,
+    ) -> Self {
+        let mut schemas: std::collections::BTreeMap<String, Option<Vec<Field>>> =
+            Default::default();
+        for (id, form) in forms {
+            let schema = schemas
+                .entry(form.plugin.clone())
+                .or_insert_with(|| rt.document(&form.plugin).ok()?.form_schema().ok());
+            let Some(schema) = schema else { continue };
+            if let Some(d) = self.documents.iter_mut().find(|d| d.id == id) {
+                d.plugin = Some(form.plugin.clone());
+            }
+            self.forms
+                .insert(id, formulaire::depuis_json_souple(schema, &form.valeurs));
+        }
+        self
+    }
+}
+
 impl RecordSource for Dossier {
     fn patient(&self) -> Result<rr::Patient, WitError> {
         Ok(self.patient.clone())
@@ -188,6 +323,28 @@ impl RecordSource for Dossier {
     }
     fn measures(&self, limit: u32) -> Result<Vec<rr::Measure>, WitError> {
         Ok(self.measures.iter().take(limit as usize).cloned().collect())
+    }
+    fn care_team(&self) -> Result<Vec<rr::CareTeamMember>, WitError> {
+        Ok(self.care_team.clone())
+    }
+    fn encounters(&self, limit: u32) -> Result<Vec<rr::Encounter>, WitError> {
+        Ok(self
+            .encounters
+            .iter()
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+    fn documents(&self) -> Result<Vec<rr::DocumentSummary>, WitError> {
+        Ok(self.documents.clone())
+    }
+    fn signed_form(&self, document_id: &str) -> Result<Option<Vec<FormValue>>, WitError> {
+        if !self.documents.iter().any(|d| d.id == document_id) {
+            return Err(WitError::NotFound(format!(
+                "document {document_id} absent du dossier de ce patient"
+            )));
+        }
+        Ok(self.forms.get(document_id).cloned())
     }
 }
 
@@ -217,15 +374,18 @@ pub fn types(state: &App) -> Vec<TypeDocument> {
 }
 
 fn champ(f: &Field) -> Champ {
-    use esculape_runtime::api::document::exports::esculape::plugin::document_type::FieldKind as K;
+    use esculape_runtime::model::{FieldKind as F, ScalarKind as K};
     let (kind, detail) = match &f.kind {
-        K::Text => ("texte", serde_json::Value::Null),
-        K::LongText => ("texte-long", serde_json::Value::Null),
-        K::Date => ("date", serde_json::Value::Null),
-        K::Number => ("nombre", serde_json::Value::Null),
-        K::Boolean => ("booleen", serde_json::Value::Null),
-        K::Coded(vs) => ("code", serde_json::Value::String(vs.clone())),
-        K::Repeated(keys) => ("liste", serde_json::json!(keys)),
+        F::Scalar(K::Text) => ("texte", serde_json::Value::Null),
+        F::Scalar(K::LongText) => ("texte-long", serde_json::Value::Null),
+        F::Scalar(K::Date) => ("date", serde_json::Value::Null),
+        F::Scalar(K::Number) => ("nombre", serde_json::Value::Null),
+        F::Scalar(K::Boolean) => ("booleen", serde_json::Value::Null),
+        F::Scalar(K::Coded(vs)) => ("code", serde_json::Value::String(vs.clone())),
+        F::Repeated(subs) => (
+            "liste",
+            serde_json::json!(subs.iter().map(|s| s.key.clone()).collect::<Vec<_>>()),
+        ),
     };
     Champ {
         cle: f.key.clone(),
@@ -237,10 +397,15 @@ fn champ(f: &Field) -> Champ {
     }
 }
 
-/// Read the record (traced as a chart read) for a plugin call.
-async fn dossier(store: &Store, actor: &Actor, patient_id: &str) -> Result<Dossier, DocError> {
-    let chart = store.chart(actor, patient_id).await?;
-    Ok(Dossier::from_chart(&chart))
+/// The signed forms of the record's documents (traced) beside the record
+/// read for a plugin call.
+async fn dossier(
+    store: &Store,
+    actor: &Actor,
+    chart: &Chart,
+) -> Result<(Dossier, std::collections::BTreeMap<String, FormulaireSigne>), DocError> {
+    let forms = store.formulaires_signes(actor, &chart.patient.id).await?;
+    Ok((Dossier::from_chart(chart), forms))
 }
 
 /// Run a plugin call off the async threads (plugins are CPU work).
@@ -258,10 +423,12 @@ pub async fn formulaire(
     patient_id: &str,
     plugin: &str,
 ) -> Result<Formulaire, DocError> {
-    let d = dossier(&state.store, actor, patient_id).await?;
+    let chart = state.store.chart(actor, patient_id).await?;
+    let (d, forms) = dossier(&state.store, actor, &chart).await?;
     let rt = state.runtime.clone();
     let plugin = plugin.to_string();
     blocking(move || {
+        let d = d.avec_formulaires(&rt, forms);
         let client = rt.document(&plugin)?;
         let desc = client.describe()?;
         let schema = client.form_schema()?;
@@ -270,13 +437,7 @@ pub async fn formulaire(
             plugin: plugin.clone(),
             titre: desc.title,
             champs: schema.iter().map(champ).collect(),
-            valeurs: values
-                .into_iter()
-                .map(|v| {
-                    let json = serde_json::from_str(&v.json).unwrap_or(serde_json::Value::Null);
-                    (v.key, json)
-                })
-                .collect(),
+            valeurs: formulaire::vers_json(&values),
         })
     })
     .await
@@ -291,6 +452,8 @@ pub struct Produit {
     pub xdm: Vec<u8>,
     pub notices: Vec<String>,
     pub level: DocumentFormat,
+    /// How the plugin says the document may be shared (DMP, MSSanté).
+    pub sharing: t::Sharing,
     /// The stored document (sign-off only).
     pub meta: Option<DocumentMeta>,
 }
@@ -451,15 +614,6 @@ fn uuid_urn() -> String {
     )
 }
 
-fn values(map: &serde_json::Map<String, serde_json::Value>) -> Vec<FormValue> {
-    map.iter()
-        .map(|(k, v)| FormValue {
-            key: k.clone(),
-            json: v.to_string(),
-        })
-        .collect()
-}
-
 /// Produce (and on `signer`, store) a document.
 pub async fn produire(
     state: &App,
@@ -495,13 +649,16 @@ pub async fn produire(
     )
     .await?;
     let chart = state.store.chart(actor, patient_id).await?;
-    let d = Dossier::from_chart(&chart);
+    let (d, forms) = dossier(&state.store, actor, &chart).await?;
     let rt = state.runtime.clone();
     let plugin = demande.plugin.clone();
-    let form = values(&demande.valeurs);
+    let valeurs = demande.valeurs.clone();
     let (desc, mut produced, rendered): (Description, _, _) = blocking(move || {
+        let d = d.avec_formulaires(&rt, forms);
         let client = rt.document(&plugin)?;
         let desc = client.describe()?;
+        // What the user typed, checked against the plugin's fields.
+        let form = formulaire::depuis_json(&client.form_schema()?, &valeurs)?;
         let produced = client.produce(CallContext::for_patient(Arc::new(d)), &ctx, &form)?;
         // N1: the PDF is the one in the body; N3: rendered from the layout.
         let rendered = match desc.level {
@@ -583,9 +740,8 @@ pub async fn produire(
                 &state.store,
                 actor,
                 patient_id,
-                &demande.valeurs,
+                &produced.record_updates,
                 &chart.entries,
-                act,
             )
             .await,
         );
@@ -604,50 +760,45 @@ pub async fn produire(
         xdm,
         notices: produced.notices,
         level,
+        sharing: produced.sharing,
         meta,
     })
 }
 
-/// The form keys of measures (kg, cm, cm): a signed document that carries
-/// them (a child's exam report, a health certificate, the child's
-/// measures) took them on the day of its `date_examen` or `date` field, or
-/// else on the day it is signed.
-const MESURES_DE_FORMULAIRE: &[(&str, MeasureKind, &str)] = &[
-    ("poids", MeasureKind::Poids, "poids"),
-    ("taille", MeasureKind::Taille, "taille"),
-    (
-        "perimetre_cranien",
-        MeasureKind::PerimetreCranien,
-        "périmètre crânien",
-    ),
-];
-
-/// Records in the chart the measures of a signed form that the chart has
-/// not got for that day (an edited value there stays as edited), so that
-/// the growth charts and the next forms (a CS9 after the 9th month's exam
-/// report) have them. What was recorded, or not, is said in the notices;
-/// the document is signed either way.
+/// Records in the chart the measures a signed document reports (the
+/// plugin's record updates) that the chart has not got for that day (an
+/// edited value there stays as edited), so that the growth charts and the
+/// next forms (a CS9 after the 9th month's exam report) have them. What was
+/// recorded, or not, is said in the notices; the document is signed either
+/// way.
 async fn reporter_mesures(
     store: &Store,
     actor: &Actor,
     patient_id: &str,
-    valeurs: &serde_json::Map<String, serde_json::Value>,
+    updates: &[t::RecordUpdate],
     existantes: &[esculape_store::record::Entry],
-    signe_le: Day,
 ) -> Vec<String> {
-    let jour = ["date_examen", "date"]
-        .iter()
-        .find_map(|k| valeurs.get(*k)?.as_str().and_then(|s| Day::parse(s).ok()))
-        .unwrap_or(signe_le);
     let mut reportees = vec![];
     let mut notices = vec![];
-    for (cle, kind, libelle) in MESURES_DE_FORMULAIRE {
-        let value = match valeurs.get(*cle) {
-            Some(serde_json::Value::Number(n)) => n.as_f64(),
-            Some(serde_json::Value::String(t)) => t.trim().replace(',', ".").parse().ok(),
-            _ => None,
+    let mut jours = vec![];
+    for update in updates {
+        let t::RecordUpdate::Measure(m) = update;
+        let Some(kind) = MeasureKind::of_loinc(&m.code.code) else {
+            notices.push(format!(
+                "Mesure non reportée au dossier : code LOINC {} inconnu",
+                m.code.code
+            ));
+            continue;
         };
-        let Some(value) = value else { continue };
+        let libelle = kind.libelle();
+        let local = esculape_domain::calendar::paris_local(m.at.unix_millis);
+        let jour = local.day();
+        // Noon is how a measure of unknown time travels (see the WIT).
+        let heure = match local.minute_of_day() {
+            720 => None,
+            min => esculape_domain::calendar::Heure::from_minutes(min),
+        };
+        let value = m.value;
         let fr = |v: f64| format!("{} {}", v.to_string().replace('.', ","), kind.unit());
         let deja = existantes.iter().find_map(|e| match &e.data {
             EntryData::Mesure {
@@ -655,7 +806,7 @@ async fn reporter_mesures(
                 date,
                 value,
                 ..
-            } if measure == kind && *date == jour => Some(*value),
+            } if *measure == kind && *date == jour => Some(*value),
             _ => None,
         });
         if let Some(v) = deja {
@@ -671,21 +822,28 @@ async fn reporter_mesures(
             continue;
         }
         let data = EntryData::Mesure {
-            measure: *kind,
+            measure: kind,
             value,
             date: jour,
-            heure: None,
+            heure,
         };
         match store.add_entry(actor, patient_id, None, data).await {
-            Ok(_) => reportees.push(format!("{libelle} {}", fr(value))),
+            Ok(_) => {
+                reportees.push(format!("{libelle} {}", fr(value)));
+                if !jours.contains(&jour) {
+                    jours.push(jour);
+                }
+            }
             Err(e) => notices.push(format!("Mesure non reportée au dossier ({libelle}) : {e}")),
         }
     }
     if !reportees.is_empty() {
+        let jours: Vec<String> = jours.iter().map(ToString::to_string).collect();
         notices.insert(
             0,
             format!(
-                "Mesures du {jour} reportées au dossier : {}",
+                "Mesures du {} reportées au dossier : {}",
+                jours.join(", "),
                 reportees.join(", ")
             ),
         );

@@ -268,7 +268,7 @@ pub async fn recover(
 /// The INS plugin's comparison of the local identity with the INSi's, or
 /// why it could not be made.
 pub fn compare(s: &App, local: &Identity, insi: &Individu) -> Comparaison {
-    use esculape_runtime::api::types as t;
+    use esculape_runtime::model as t;
     let local_traits = crate::wit::traits(local);
     let Ok(date) = BirthDate::parse(&insi.traits.date_naissance) else {
         return Comparaison::Impossible {
@@ -449,7 +449,7 @@ pub async fn planifier_verifications(s: &App) -> Result<usize, StoreError> {
         candidats
             .into_iter()
             .filter(|c| {
-                let ins = c.ins.as_ref().map(|i| esculape_runtime::api::types::Ins {
+                let ins = c.ins.as_ref().map(|i| esculape_runtime::model::Ins {
                     matricule: i.matricule.clone(),
                     oid: i.oid.oid().to_string(),
                 });

@@ -1,7 +1,7 @@
 //! The record's types as the plugins' WIT interfaces carry them.
 
 use esculape_domain::Identity;
-use esculape_runtime::api::types as t;
+use esculape_runtime::model as t;
 
 pub fn traits(i: &Identity) -> t::IdentityTraits {
     t::IdentityTraits {

@@ -155,6 +155,34 @@ pub enum MeasureKind {
 }
 
 impl MeasureKind {
+    pub const ALL: [MeasureKind; 7] = [
+        MeasureKind::Poids,
+        MeasureKind::Taille,
+        MeasureKind::PerimetreCranien,
+        MeasureKind::PressionSystolique,
+        MeasureKind::PressionDiastolique,
+        MeasureKind::FrequenceCardiaque,
+        MeasureKind::Temperature,
+    ];
+
+    /// The measure of this LOINC code, if the record keeps it.
+    pub fn of_loinc(code: &str) -> Option<MeasureKind> {
+        Self::ALL.into_iter().find(|k| k.loinc() == code)
+    }
+
+    /// Its name in a French sentence.
+    pub fn libelle(self) -> &'static str {
+        match self {
+            MeasureKind::Poids => "poids",
+            MeasureKind::Taille => "taille",
+            MeasureKind::PerimetreCranien => "périmètre crânien",
+            MeasureKind::PressionSystolique => "pression systolique",
+            MeasureKind::PressionDiastolique => "pression diastolique",
+            MeasureKind::FrequenceCardiaque => "fréquence cardiaque",
+            MeasureKind::Temperature => "température",
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             MeasureKind::Poids => "poids",

@@ -2,7 +2,7 @@
 //! rendered by [`Renderer`], dated by the host's clock.
 
 use crate::{Block, Layout, Moment, Renderer};
-use esculape_runtime::api::{pdf, types};
+use esculape_runtime::model;
 use esculape_runtime::{Clock, PdfRenderer};
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ impl PdfCapability {
 }
 
 /// A WIT timestamp as a local [`Moment`].
-pub fn moment(t: types::Timestamp) -> Moment {
+pub fn moment(t: model::Timestamp) -> Moment {
     let (year, month, day, hour, minute, second) =
         esculape_domain::calendar::local_parts(t.unix_millis, t.utc_offset_minutes);
     Moment {
@@ -35,7 +35,7 @@ pub fn moment(t: types::Timestamp) -> Moment {
     }
 }
 
-pub fn layout(l: &pdf::Layout, created: Moment) -> Layout {
+pub fn layout(l: &model::Layout, created: Moment) -> Layout {
     Layout {
         title: l.title.clone(),
         author: l.author.clone(),
@@ -44,22 +44,22 @@ pub fn layout(l: &pdf::Layout, created: Moment) -> Layout {
             .blocks
             .iter()
             .map(|b| match b {
-                pdf::Block::Heading((level, text)) => Block::Heading(*level, text.clone()),
-                pdf::Block::Paragraph(text) => Block::Paragraph(text.clone()),
-                pdf::Block::Table((header, rows)) => Block::Table(header.clone(), rows.clone()),
-                pdf::Block::Datamatrix((bytes, caption)) => {
+                model::Block::Heading((level, text)) => Block::Heading(*level, text.clone()),
+                model::Block::Paragraph(text) => Block::Paragraph(text.clone()),
+                model::Block::Table((header, rows)) => Block::Table(header.clone(), rows.clone()),
+                model::Block::Datamatrix((bytes, caption)) => {
                     Block::DataMatrix(bytes.clone(), caption.clone())
                 }
-                pdf::Block::PageBreak => Block::PageBreak,
+                model::Block::PageBreak => Block::PageBreak,
             })
             .collect(),
     }
 }
 
 impl PdfRenderer for PdfCapability {
-    fn render(&self, l: &pdf::Layout) -> Result<Vec<u8>, types::Error> {
+    fn render(&self, l: &model::Layout) -> Result<Vec<u8>, model::Error> {
         self.renderer
             .render(&layout(l, moment(self.clock.now())))
-            .map_err(|e| types::Error::Internal(e.to_string()))
+            .map_err(|e| model::Error::Internal(e.to_string()))
     }
 }

@@ -7,7 +7,7 @@
 //! checks that plugin and native give the same answer (no timing asserted).
 
 use esculape_registry::{Package, SigningKey, TrustedKeys};
-use esculape_runtime::api::types as host;
+use esculape_runtime::model as host;
 use esculape_runtime::{HostServices, Policy, Runtime, RuntimeConfig};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -163,7 +163,7 @@ fn main() {
     let in_plugin = sonde.read(&cda).expect("plugin read");
     let native = esculape_plugin_sonde::reader::read(&cda).expect("native read");
     assert_eq!(in_plugin.sections.len(), native.sections.len());
-    assert_eq!(in_plugin.title, native.title);
+    assert_eq!(in_plugin.header.title, native.header.title);
     let n3 = measure(rounds, doc_batch, || {
         black_box(esculape_plugin_sonde::reader::read(black_box(&cda)).ok());
     });

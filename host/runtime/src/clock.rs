@@ -2,7 +2,7 @@
 //! the domain's calendar (chrono-tz; its summer-time rule is tested there).
 //! Overseas practices need their own zone (a later setting).
 
-use crate::bindings::v0_1_0::types::{Date, Timestamp};
+use crate::model::{Date, Timestamp};
 use crate::services::Clock;
 
 pub struct ParisClock;
@@ -30,6 +30,25 @@ pub fn local_date(t: &Timestamp) -> Date {
         month: m as u8,
         day: d as u8,
     }
+}
+
+/// The instant of a wall-clock time in Paris on a day, at that day's
+/// offset; none for a day that does not exist.
+pub fn local_time(d: &Date, minutes: u16) -> Option<Timestamp> {
+    let day =
+        esculape_domain::Day::parse(&format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)).ok()?;
+    let local = esculape_domain::calendar::LocalDateTime::at(day, u32::from(minutes));
+    let millis = esculape_domain::calendar::paris_instant(local);
+    Some(Timestamp {
+        unix_millis: millis,
+        utc_offset_minutes: paris_offset_minutes(millis),
+    })
+}
+
+/// Noon, Paris time, of a day: the moment of a measure whose time of day
+/// is unknown.
+pub fn noon(d: &Date) -> Option<Timestamp> {
+    local_time(d, 12 * 60)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Typed errors of the runtime.
 
-use crate::bindings::v0_1_0::types;
+use crate::model as types;
 use esculape_registry::{Capability, PackageError};
 
 /// Why a package was not installed. Every variant names the reason in

@@ -12,18 +12,21 @@
 // their size does not matter on this path.
 #![allow(clippy::result_large_err)]
 
-pub mod bindings;
 pub mod cache;
+pub mod capacites;
 pub mod clock;
 mod error;
+pub mod formulaire;
+pub mod model;
 mod plugin;
 pub mod policy;
 pub mod services;
 mod state;
 pub mod terminology;
+pub mod wit;
 
-pub use bindings::v0_1_0 as api;
 pub use cache::Origin;
+pub use capacites::log::MAX_LOG_LINE;
 pub use error::{CallError, InstallError, PluginError};
 pub use plugin::{DocumentClient, IdentityClient, Plugin, PluginInfo};
 pub use policy::{EffectiveLimits, Policy};
@@ -31,14 +34,13 @@ pub use services::{CallContext, Clock, HostServices, PdfRenderer, RecordSource, 
 
 use cache::ComponentCache;
 use esculape_registry::{Manifest, Package, TrustedKeys, World};
-use state::HostState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
+use wit::Linkers;
 
 /// Granularity of deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -82,33 +84,6 @@ impl Drop for EpochTicker {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
-        }
-    }
-}
-
-/// The linkers of one API version, one per world: a component may import
-/// only what its world offers.
-pub(crate) struct Linkers {
-    identity: Linker<HostState>,
-    document: Linker<HostState>,
-}
-
-impl Linkers {
-    fn new(engine: &Engine) -> wasmtime::Result<Self> {
-        use api::{document::Document, identity::Identity};
-        let mut identity = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut identity)?;
-        Identity::add_to_linker::<_, HasSelf<HostState>>(&mut identity, |s| s)?;
-        let mut document = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut document)?;
-        Document::add_to_linker::<_, HasSelf<HostState>>(&mut document, |s| s)?;
-        Ok(Self { identity, document })
-    }
-
-    pub(crate) fn for_world(&self, world: World) -> &Linker<HostState> {
-        match world {
-            World::Identity => &self.identity,
-            World::Document => &self.document,
         }
     }
 }
@@ -170,15 +145,22 @@ impl Runtime {
     fn admit(&self, pkg: &Package) -> Result<&'static semver::Version, InstallError> {
         pkg.verify(&self.trusted)?;
         let m = pkg.manifest();
-        let api = bindings::select(&m.api).ok_or_else(|| InstallError::UnsupportedApi {
+        let api = wit::select(&m.api).ok_or_else(|| InstallError::UnsupportedApi {
             id: m.id.clone(),
             version: m.version.clone(),
             requested: m.api.clone(),
-            supported: bindings::SUPPORTED
+            supported: wit::SUPPORTED
                 .iter()
                 .map(|v| v.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
+        })?;
+        capacites::valider(m).map_err(|message| InstallError::Incompatible {
+            id: m.id.clone(),
+            version: m.version.clone(),
+            world: m.world.to_string(),
+            api: api.clone(),
+            message,
         })?;
         if let Some(capability) = self.policy.refused_capability(m) {
             return Err(InstallError::CapabilityRefused {
@@ -204,6 +186,29 @@ impl Runtime {
         }
     }
 
+    /// The API version the component itself speaks (read from its
+    /// imports and exports), which its manifest's range must accept.
+    fn spoken(
+        &self,
+        m: &Manifest,
+        selected: &semver::Version,
+        component: &wasmtime::component::Component,
+    ) -> Result<semver::Version, InstallError> {
+        let version = wit::version_of(&self.engine, component)
+            .map_err(|e| Self::incompatible(m, selected, e))?;
+        if !m.api.matches(&version) {
+            return Err(Self::incompatible(
+                m,
+                selected,
+                format!(
+                    "le composant parle l'API {version}, son manifeste annonce {}",
+                    m.api
+                ),
+            ));
+        }
+        Ok(version)
+    }
+
     /// Install a package file: verify, check, precompile, keep, load.
     pub fn install(&self, path: &Path) -> Result<PluginInfo, InstallError> {
         self.install_package(Package::read(path)?)
@@ -216,8 +221,9 @@ impl Runtime {
             .cache
             .compile(&self.engine, &m.sha256, pkg.component())
             .map_err(|e| Self::incompatible(&m, api, format!("{e:#}")))?;
+        let api = self.spoken(&m, api, &component)?;
         let plugin = Plugin::prepare(self, m.clone(), api.clone(), component, Origin::Compiled)
-            .map_err(|e| Self::incompatible(&m, api, format!("{e:#}")))?;
+            .map_err(|e| Self::incompatible(&m, &api, format!("{e:#}")))?;
         // Keep the package itself: it is re-verified at each start.
         let dir = self.plugins_dir.join(&m.id);
         std::fs::create_dir_all(&dir)?;
@@ -286,9 +292,10 @@ impl Runtime {
             .cache
             .load_or_compile(&self.engine, &m.sha256, pkg.component())
             .map_err(|e| Self::incompatible(&m, api, format!("{e:#}")))?;
+        let api = self.spoken(&m, api, &component)?;
         let plugin = Arc::new(
             Plugin::prepare(self, m.clone(), api.clone(), component, origin)
-                .map_err(|e| Self::incompatible(&m, api, format!("{e:#}")))?,
+                .map_err(|e| Self::incompatible(&m, &api, format!("{e:#}")))?,
         );
         let info = plugin.info();
         self.plugins
@@ -346,10 +353,10 @@ impl Runtime {
 
     /// Render a layout with the host's `pdf` service (the one plugins
     /// reach through the capability), e.g. an N3 document's PDF.
-    pub fn render_pdf(&self, layout: &api::pdf::Layout) -> Result<Vec<u8>, api::types::Error> {
+    pub fn render_pdf(&self, layout: &model::Layout) -> Result<Vec<u8>, model::Error> {
         match &self.services.pdf {
             Some(r) => r.render(layout),
-            None => Err(api::types::Error::Internal(
+            None => Err(model::Error::Internal(
                 "aucun moteur PDF n'est configuré".into(),
             )),
         }

@@ -1,14 +1,13 @@
-//! A loaded plugin: its prepared instance, its live store, and the typed
+//! A loaded plugin: its prepared component, its live instance, and the typed
 //! clients through which the host calls it.
 
-use crate::api::document::{Document, DocumentPre};
-use crate::api::identity::{Identity, IdentityPre};
-use crate::api::{pdf, types};
 use crate::cache::Origin;
 use crate::error::{CallError, PluginError};
+use crate::model::{self as types, Block as PdfBlock, Layout as PdfLayout};
 use crate::policy::EffectiveLimits;
 use crate::services::CallContext;
 use crate::state::{HostState, PluginIdentity};
+use crate::wit::{Instance, Prepared};
 use crate::{EPOCH_TICK, Runtime};
 use esculape_registry::{Manifest, World};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,20 +15,10 @@ use std::sync::{Arc, Mutex};
 use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
-enum Pre {
-    Identity(IdentityPre<HostState>),
-    Document(DocumentPre<HostState>),
-}
-
-enum Bindings {
-    Identity(Identity),
-    Document(Document),
-}
-
 /// An instance and its store, reused from call to call until a call fails.
 struct Live {
     store: Store<HostState>,
-    bindings: Bindings,
+    instance: Box<dyn Instance>,
 }
 
 pub struct Plugin {
@@ -39,7 +28,7 @@ pub struct Plugin {
     pub limits: EffectiveLimits,
     pub origin: Origin,
     identity: Arc<PluginIdentity>,
-    pre: Pre,
+    pre: Box<dyn Prepared>,
     live: Mutex<Option<Live>>,
     calls: AtomicU64,
     failures: AtomicU64,
@@ -73,16 +62,10 @@ impl Plugin {
         component: Component,
         origin: Origin,
     ) -> wasmtime::Result<Self> {
-        // Resolving imports (against this world's linker only) and exports
-        // here refuses a component that is not what its manifest says.
-        let instance_pre = rt
-            .linkers()
-            .for_world(manifest.world)
-            .instantiate_pre(&component)?;
-        let pre = match manifest.world {
-            World::Identity => Pre::Identity(IdentityPre::new(instance_pre)?),
-            World::Document => Pre::Document(DocumentPre::new(instance_pre)?),
-        };
+        // Resolving imports (against the linker of this version's world
+        // only) and exports here refuses a component that is not what its
+        // manifest says.
+        let pre = rt.linkers().prepare(&api, manifest.world, &component)?;
         let identity = Arc::new(PluginIdentity {
             id: manifest.id.clone(),
             version: manifest.version.clone(),
@@ -143,12 +126,8 @@ impl Plugin {
         store.limiter(|s| &mut s.memory);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(self.deadline_ticks());
-        let bindings = match &self.pre {
-            Pre::Identity(p) => p.instantiate(&mut store).map(Bindings::Identity),
-            Pre::Document(p) => p.instantiate(&mut store).map(Bindings::Document),
-        };
-        match bindings {
-            Ok(bindings) => Ok(Live { store, bindings }),
+        match self.pre.instantiate(&mut store) {
+            Ok(instance) => Ok(Live { store, instance }),
             Err(e) => Err(self.classify(e, &store)),
         }
     }
@@ -189,7 +168,7 @@ impl Plugin {
         &self,
         rt: &Runtime,
         ctx: CallContext,
-        f: impl FnOnce(&mut Store<HostState>, &Bindings) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<HostState>, &dyn Instance) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut slot = self.live.lock().unwrap_or_else(|p| p.into_inner());
@@ -212,18 +191,21 @@ impl Plugin {
             state.memory.refused = false;
         }
         live.store.set_epoch_deadline(self.deadline_ticks());
-        let result = f(&mut live.store, &live.bindings);
+        let result = f(&mut live.store, live.instance.as_ref());
         // The patient's record must not outlive the call.
         live.store.data_mut().call = CallContext::default();
-        match result {
+        let outcome = match result {
             Ok(v) => Ok(v),
             Err(e) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
-                let err = self.classify(e, &live.store);
-                *slot = None;
-                Err(err)
+                Err(self.classify(e, &live.store))
             }
+        };
+        if outcome.is_err() {
+            // A poisoned instance never serves again.
+            *slot = None;
         }
+        outcome
     }
 
     fn plugin_err(&self, e: types::Error) -> CallError {
@@ -244,8 +226,6 @@ impl Plugin {
     }
 }
 
-use crate::api::document::exports::esculape::plugin::document_type as dt;
-use crate::api::identity::exports::esculape::plugin::identity_rules as ir;
 pub use esculape_api_types::modules::PluginInfo;
 
 /// Calls into an `identity` plugin.
@@ -264,13 +244,9 @@ impl<'a> IdentityClient<'a> {
 
     fn run<R>(
         &self,
-        f: impl FnOnce(&mut Store<HostState>, &ir::Guest) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<HostState>, &dyn Instance) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.plugin
-            .call(self.rt, CallContext::default(), |store, b| match b {
-                Bindings::Identity(i) => f(store, i.esculape_plugin_identity_rules()),
-                Bindings::Document(_) => unreachable!("world checked in IdentityClient::new"),
-            })
+        self.plugin.call(self.rt, CallContext::default(), f)
     }
 
     fn flat<R>(&self, r: Result<Result<R, types::Error>, CallError>) -> Result<R, CallError> {
@@ -281,11 +257,11 @@ impl<'a> IdentityClient<'a> {
         &self,
         traits: &types::IdentityTraits,
     ) -> Result<types::IdentityTraits, CallError> {
-        self.flat(self.run(|s, g| g.call_normalize_traits(s, traits)))
+        self.flat(self.run(|s, g| g.normalize_traits(s, traits)))
     }
 
-    pub fn check_matricule(&self, matricule: &str) -> Result<ir::MatriculeCheck, CallError> {
-        self.flat(self.run(|s, g| g.call_check_matricule(s, matricule)))
+    pub fn check_matricule(&self, matricule: &str) -> Result<types::MatriculeCheck, CallError> {
+        self.flat(self.run(|s, g| g.check_matricule(s, matricule)))
     }
 
     pub fn compute_status(
@@ -294,7 +270,7 @@ impl<'a> IdentityClient<'a> {
         from_insi: bool,
         attributes: types::IdentityAttributes,
     ) -> Result<types::IdentityStatus, CallError> {
-        self.run(|s, g| g.call_compute_status(s, high_trust_document, from_insi, attributes))
+        self.run(|s, g| g.compute_status(s, high_trust_document, from_insi, attributes))
     }
 
     pub fn compare(
@@ -303,8 +279,8 @@ impl<'a> IdentityClient<'a> {
         local_ins: Option<&types::Ins>,
         insi: &types::IdentityTraits,
         insi_ins: &types::Ins,
-    ) -> Result<ir::Comparison, CallError> {
-        self.flat(self.run(|s, g| g.call_compare(s, local, local_ins, insi, insi_ins)))
+    ) -> Result<types::Comparison, CallError> {
+        self.flat(self.run(|s, g| g.compare(s, local, local_ins, insi, insi_ins)))
     }
 
     pub fn verification_due(
@@ -314,7 +290,7 @@ impl<'a> IdentityClient<'a> {
         last_checked: Option<types::Date>,
         today: types::Date,
     ) -> Result<bool, CallError> {
-        self.run(|s, g| g.call_verification_due(s, status, ins, last_checked, today))
+        self.run(|s, g| g.verification_due(s, status, ins, last_checked, today))
     }
 }
 
@@ -324,20 +300,20 @@ pub struct DocumentClient<'a> {
     plugin: Arc<Plugin>,
 }
 
-fn layout_bytes(layout: &pdf::Layout) -> usize {
+fn layout_bytes(layout: &PdfLayout) -> usize {
     layout.title.len()
         + layout.author.len()
         + layout
             .blocks
             .iter()
             .map(|b| match b {
-                pdf::Block::Heading((_, s)) | pdf::Block::Paragraph(s) => s.len(),
-                pdf::Block::Table((h, rows)) => {
+                PdfBlock::Heading((_, s)) | PdfBlock::Paragraph(s) => s.len(),
+                PdfBlock::Table((h, rows)) => {
                     h.iter().map(String::len).sum::<usize>()
                         + rows.iter().flatten().map(String::len).sum::<usize>()
                 }
-                pdf::Block::Datamatrix((d, c)) => d.len() + c.len(),
-                pdf::Block::PageBreak => 0,
+                PdfBlock::Datamatrix((d, c)) => d.len() + c.len(),
+                PdfBlock::PageBreak => 0,
             })
             .sum::<usize>()
 }
@@ -353,12 +329,9 @@ impl<'a> DocumentClient<'a> {
     fn run<R>(
         &self,
         ctx: CallContext,
-        f: impl FnOnce(&mut Store<HostState>, &dt::Guest) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<HostState>, &dyn Instance) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.plugin.call(self.rt, ctx, |store, b| match b {
-            Bindings::Document(d) => f(store, d.esculape_plugin_document_type()),
-            Bindings::Identity(_) => unreachable!("world checked in DocumentClient::new"),
-        })
+        self.plugin.call(self.rt, ctx, f)
     }
 
     fn flat<R>(&self, r: Result<Result<R, types::Error>, CallError>) -> Result<R, CallError> {
@@ -378,30 +351,33 @@ impl<'a> DocumentClient<'a> {
         Ok(())
     }
 
-    pub fn describe(&self) -> Result<dt::Description, CallError> {
-        self.run(CallContext::default(), |s, g| g.call_describe(s))
+    pub fn describe(&self) -> Result<types::Description, CallError> {
+        self.run(CallContext::default(), |s, g| g.describe(s))
     }
 
-    pub fn form_schema(&self) -> Result<Vec<dt::Field>, CallError> {
-        self.run(CallContext::default(), |s, g| g.call_form_schema(s))
+    pub fn form_schema(&self) -> Result<Vec<types::Field>, CallError> {
+        self.run(CallContext::default(), |s, g| g.form_schema(s))
     }
 
-    pub fn prefill(&self, ctx: CallContext) -> Result<Vec<dt::FormValue>, CallError> {
-        self.flat(self.run(ctx, |s, g| g.call_prefill(s)))
+    pub fn prefill(&self, ctx: CallContext) -> Result<Vec<types::FormValue>, CallError> {
+        self.flat(self.run(ctx, |s, g| g.prefill(s)))
     }
 
     pub fn produce(
         &self,
         ctx: CallContext,
-        context: &dt::Context,
-        values: &[dt::FormValue],
-    ) -> Result<dt::Produced, CallError> {
-        let produced = self.flat(self.run(ctx, |s, g| g.call_produce(s, context, values)))?;
+        context: &types::Context,
+        values: &[types::FormValue],
+    ) -> Result<types::Produced, CallError> {
+        let produced = self.flat(self.run(ctx, |s, g| g.produce(s, context, values)))?;
         self.check_size(produced.cda.len() + layout_bytes(&produced.layout))?;
         Ok(produced)
     }
 
-    pub fn read(&self, cda: &[u8]) -> Result<dt::ReadDocument, CallError> {
-        self.flat(self.run(CallContext::default(), |s, g| g.call_read(s, cda)))
+    /// Read a received document: its header and what it proposes for the
+    /// record.
+    pub fn read(&self, cda: &[u8]) -> Result<types::Received, CallError> {
+        self.check_size(cda.len())?;
+        self.flat(self.run(CallContext::default(), |s, g| g.read(s, cda)))
     }
 }

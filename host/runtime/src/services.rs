@@ -1,18 +1,41 @@
 //! What the host's capabilities draw on. The runtime does not know the
 //! storage or the PDF engine: the host hands it these services.
 
-use crate::bindings::v0_1_0::{pdf, record_read, types};
+use crate::model::{
+    self as types, Allergy, CareTeamMember, DocumentSummary, Encounter, FormValue, LabResult,
+    Measure, Patient, Problem, Treatment, Vaccination,
+};
 use std::sync::Arc;
 
 /// Read access to the record of one patient: the one a call is about.
-/// Implemented by the host's storage; tests use an in-memory one.
+/// Implemented by the host's storage; tests use an in-memory one (which may
+/// leave the lists it has no use for empty).
 pub trait RecordSource: Send + Sync {
-    fn patient(&self) -> Result<record_read::Patient, types::Error>;
-    fn problems(&self) -> Result<Vec<record_read::Problem>, types::Error>;
-    fn allergies(&self) -> Result<Vec<record_read::Allergy>, types::Error>;
-    fn treatments(&self) -> Result<Vec<record_read::Treatment>, types::Error>;
-    fn vaccinations(&self) -> Result<Vec<record_read::Vaccination>, types::Error>;
-    fn measures(&self, limit: u32) -> Result<Vec<record_read::Measure>, types::Error>;
+    fn patient(&self) -> Result<Patient, types::Error>;
+    fn problems(&self) -> Result<Vec<Problem>, types::Error>;
+    fn allergies(&self) -> Result<Vec<Allergy>, types::Error>;
+    fn treatments(&self) -> Result<Vec<Treatment>, types::Error>;
+    fn vaccinations(&self) -> Result<Vec<Vaccination>, types::Error>;
+    fn measures(&self, limit: u32) -> Result<Vec<Measure>, types::Error>;
+    fn care_team(&self) -> Result<Vec<CareTeamMember>, types::Error> {
+        Ok(vec![])
+    }
+    fn encounters(&self, _limit: u32) -> Result<Vec<Encounter>, types::Error> {
+        Ok(vec![])
+    }
+    fn documents(&self) -> Result<Vec<DocumentSummary>, types::Error> {
+        Ok(vec![])
+    }
+    /// The signed form of a document of this patient; `not-found` for any
+    /// other document.
+    fn signed_form(&self, document_id: &str) -> Result<Option<Vec<FormValue>>, types::Error> {
+        Err(types::Error::NotFound(format!(
+            "document {document_id} absent du dossier"
+        )))
+    }
+    fn lab_results(&self, _limit: u32) -> Result<Vec<LabResult>, types::Error> {
+        Ok(vec![])
+    }
 }
 
 /// Value sets and terminologies.
@@ -23,7 +46,7 @@ pub trait Terminology: Send + Sync {
 
 /// Layout to PDF/A-1b.
 pub trait PdfRenderer: Send + Sync {
-    fn render(&self, layout: &pdf::Layout) -> Result<Vec<u8>, types::Error>;
+    fn render(&self, layout: &types::Layout) -> Result<Vec<u8>, types::Error>;
 }
 
 /// The practice's clock.

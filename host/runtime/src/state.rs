@@ -1,20 +1,15 @@
-//! Per-store state and the host side of every capability.
-//!
-//! Each host function first checks the grant (manifest ∧ policy) and answers
-//! a typed `denied` error when it is missing: a plugin that calls what it did
-//! not declare gets an error value, not a trap.
+//! Per-store state: what a plugin's calls may reach, and the grant check
+//! every capability (`crate::capacites`) makes first: a plugin that calls
+//! what it did not declare gets a typed `denied` error, not a trap.
 
-use crate::bindings::v0_1_0::{clock, log, pdf, record_read, terminology, types};
+use crate::model::Error;
 use crate::services::{CallContext, HostServices};
 use esculape_registry::Capability;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-/// Longest log line kept; longer ones are cut.
-pub const MAX_LOG_LINE: usize = 4 * 1024;
 
 /// What the runtime knows of a loaded plugin, shared by its stores.
 #[derive(Debug)]
@@ -114,21 +109,13 @@ impl HostState {
         }
     }
 
-    fn grant(&self, cap: Capability) -> Result<(), types::Error> {
+    pub(crate) fn grant(&self, cap: Capability) -> Result<(), Error> {
         if self.plugin.grants.contains(&cap) {
             Ok(())
         } else {
             tracing::warn!(plugin = %self.plugin.id, version = %self.plugin.version, capability = %cap, "capacité refusée");
-            Err(types::Error::Denied(cap.as_str().to_owned()))
+            Err(Error::Denied(cap.as_str().to_owned()))
         }
-    }
-
-    fn record(&self) -> Result<&dyn crate::services::RecordSource, types::Error> {
-        self.grant(Capability::RecordRead)?;
-        self.call
-            .record
-            .as_deref()
-            .ok_or_else(|| types::Error::NotFound("aucun patient n'est associé à cet appel".into()))
     }
 }
 
@@ -137,103 +124,6 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
-        }
-    }
-}
-
-impl types::Host for HostState {}
-
-impl log::Host for HostState {
-    fn write(&mut self, level: log::Level, message: String) -> Result<(), types::Error> {
-        self.grant(Capability::Log)?;
-        let mut message = message;
-        if message.len() > MAX_LOG_LINE {
-            let mut cut = MAX_LOG_LINE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push('…');
-        }
-        if message.len() > self.log_budget {
-            self.plugin.log_dropped.fetch_add(1, Ordering::Relaxed);
-            return Err(types::Error::Limit(
-                "journal: quota de cet appel atteint".into(),
-            ));
-        }
-        self.log_budget -= message.len();
-        self.plugin
-            .log_bytes
-            .fetch_add(message.len() as u64, Ordering::Relaxed);
-        let id = &self.plugin.id;
-        match level {
-            log::Level::Trace => tracing::trace!(plugin = %id, "{message}"),
-            log::Level::Debug => tracing::debug!(plugin = %id, "{message}"),
-            log::Level::Info => tracing::info!(plugin = %id, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin = %id, "{message}"),
-            log::Level::Error => tracing::error!(plugin = %id, "{message}"),
-        }
-        Ok(())
-    }
-}
-
-impl clock::Host for HostState {
-    fn now(&mut self) -> Result<types::Timestamp, types::Error> {
-        self.grant(Capability::Clock)?;
-        Ok(self.services.clock.now())
-    }
-
-    fn today(&mut self) -> Result<types::Date, types::Error> {
-        self.grant(Capability::Clock)?;
-        Ok(crate::clock::local_date(&self.services.clock.now()))
-    }
-}
-
-impl terminology::Host for HostState {
-    fn lookup(
-        &mut self,
-        value_set: String,
-        code: String,
-    ) -> Result<Option<types::Coded>, types::Error> {
-        self.grant(Capability::Terminology)?;
-        self.services.terminology.lookup(&value_set, &code)
-    }
-
-    fn expand(&mut self, value_set: String) -> Result<Vec<types::Coded>, types::Error> {
-        self.grant(Capability::Terminology)?;
-        self.services.terminology.expand(&value_set)
-    }
-}
-
-impl record_read::Host for HostState {
-    fn current_patient(&mut self) -> Result<record_read::Patient, types::Error> {
-        self.record()?.patient()
-    }
-    fn problems(&mut self) -> Result<Vec<record_read::Problem>, types::Error> {
-        self.record()?.problems()
-    }
-    fn allergies(&mut self) -> Result<Vec<record_read::Allergy>, types::Error> {
-        self.record()?.allergies()
-    }
-    fn treatments(&mut self) -> Result<Vec<record_read::Treatment>, types::Error> {
-        self.record()?.treatments()
-    }
-    fn vaccinations(&mut self) -> Result<Vec<record_read::Vaccination>, types::Error> {
-        self.record()?.vaccinations()
-    }
-    fn measures(&mut self, limit: u32) -> Result<Vec<record_read::Measure>, types::Error> {
-        self.record()?.measures(limit)
-    }
-}
-
-impl pdf::Host for HostState {
-    fn render(&mut self, layout: pdf::Layout) -> Result<Vec<u8>, types::Error> {
-        self.grant(Capability::Pdf)?;
-        match &self.services.pdf {
-            Some(renderer) => renderer.render(&layout),
-            None => Err(types::Error::Internal(
-                "aucun moteur PDF n'est configuré dans cet hôte".into(),
-            )),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Value sets in the IHE SVS format the ANS publishes (JDV_*, TRE_*), held
 //! in memory and looked up by OID or by name (`JDV_J07_XdsTypeCode_CISIS`).
 
-use crate::bindings::v0_1_0::types::{Coded, Error};
+use crate::model::{Coded, Error};
 use crate::services::Terminology;
 use quick_xml::events::Event;
 use std::collections::HashMap;

@@ -5,6 +5,7 @@
 use esculape_runtime::cache::{ComponentCache, Origin, engine_key};
 use esculape_runtime::terminology::ValueSets;
 use esculape_runtime::{CallContext, HostServices, PluginError, Policy};
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::{Harness, Workspace, fixtures};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ fn prefill_reads_the_record_of_the_call_only() {
     let doc = h.runtime.document(SONDE_ID).unwrap();
     let record = Arc::new(fixtures::adult_corsican());
     let values = doc.prefill(CallContext::for_patient(record)).unwrap();
-    let get = |k: &str| values.iter().find(|v| v.key == k).map(|v| v.json.clone());
+    let get = |k: &str| values.iter().find(|v| v.key == k).map(|v| v.json().clone());
     assert_eq!(get("patient").as_deref(), Some("\"ADRTROIS\""));
     assert_eq!(get("problems").as_deref(), Some("2"));
     // The next call has no patient: the record is not retained.
@@ -62,7 +63,7 @@ fn produce_uses_clock_terminology_and_record() {
     let doc = h.runtime.document(SONDE_ID).unwrap();
     let description = doc.describe().unwrap();
     assert_eq!(description.type_code.code, "11488-4");
-    let ctx = esculape_runtime::api::document::exports::esculape::plugin::document_type::Context {
+    let ctx = esculape_runtime::model::Context {
         author_rpps: "810002909371".into(),
         author_given: "Jeanne".into(),
         author_family: "MEDECIN".into(),
@@ -75,7 +76,7 @@ fn produce_uses_clock_terminology_and_record() {
         document_id: "1.2.3<&>".into(),
         set_id: "1.2.4".into(),
         version_number: 1,
-        effective_time: esculape_runtime::api::types::Timestamp {
+        effective_time: esculape_runtime::model::Timestamp {
             unix_millis: 0,
             utc_offset_minutes: 60,
         },
@@ -131,9 +132,9 @@ fn reads_an_official_cda_example() {
     let doc = h.runtime.document(SONDE_ID).unwrap();
     let xml = std::fs::read(shared_testdata().join("ans/cda-examples/IPS-FR_2024.01.xml")).unwrap();
     let read = doc.read(&xml).unwrap();
-    assert_eq!(read.title, "SYNTHESE MEDICALE");
+    assert_eq!(read.header.title, "SYNTHESE MEDICALE");
     assert_eq!(
-        read.document_id.as_deref(),
+        read.header.document_id.as_ref().map(|i| i.root.as_str()),
         Some("1.2.250.1.213.1.1.1.51.2024.1.1")
     );
     assert!(read.sections.iter().any(|(t, _)| t == "Problèmes actifs"));

@@ -5,10 +5,7 @@
 //! throwaway key and installed in a runtime in a temporary folder.
 
 use esculape_registry::{Capability, PackageError, World};
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::{
-    Context, FormValue,
-};
-use esculape_runtime::api::types::{Coded, Timestamp};
+use esculape_runtime::model::{Coded, Context, FormValue, Timestamp};
 use esculape_runtime::{CallContext, CallError, HostServices, InstallError, PluginError, Policy};
 use esculape_sdk_testing::{Harness, fixtures};
 use std::sync::Arc;
@@ -51,10 +48,7 @@ fn context() -> Context {
 }
 
 fn behaviour(b: &str) -> Vec<FormValue> {
-    vec![FormValue {
-        key: "behaviour".into(),
-        json: b.into(),
-    }]
+    vec![esculape_sdk_testing::text_value("behaviour", b)]
 }
 
 /// A harness with the hostile plugin (tight limits), the probe and INS.
@@ -147,14 +141,8 @@ fn huge_output_is_refused() {
     };
     let h = harness(policy);
     let values = vec![
-        FormValue {
-            key: "behaviour".into(),
-            json: "huge-output".into(),
-        },
-        FormValue {
-            key: "size-mib".into(),
-            json: "8".into(),
-        },
+        esculape_sdk_testing::text_value("behaviour", "huge-output"),
+        esculape_sdk_testing::text_value("size-mib", "8"),
     ];
     let err = h
         .runtime
@@ -169,10 +157,7 @@ fn huge_output_is_refused() {
     // Larger than the memory cap: contained as memory exhaustion.
     let values = vec![
         values[0].clone(),
-        FormValue {
-            key: "size-mib".into(),
-            json: "64".into(),
-        },
+        esculape_sdk_testing::text_value("size-mib", "64"),
     ];
     let err = h
         .runtime
@@ -262,11 +247,11 @@ fn tampered_byte_is_refused() {
 #[test]
 fn unsupported_api_version_is_refused() {
     let h = Harness::new();
-    let pkg = h.package(HOSTILE, |m| m.api = "^0.2".parse().unwrap());
+    let pkg = h.package(HOSTILE, |m| m.api = "^0.9".parse().unwrap());
     let err = h.runtime.install_package(pkg).unwrap_err();
     assert!(matches!(err, InstallError::UnsupportedApi { .. }), "{err}");
     assert!(
-        err.to_string().contains("^0.2") && err.to_string().contains("0.1.0"),
+        err.to_string().contains("^0.9") && err.to_string().contains("0.1.0, 0.2.0"),
         "{err}"
     );
 }

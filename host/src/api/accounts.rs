@@ -19,7 +19,7 @@ pub(crate) async fn health() -> Json<EtatServeur> {
     Json(EtatServeur {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        api: esculape_runtime::bindings::SUPPORTED
+        api: esculape_runtime::wit::SUPPORTED
             .iter()
             .map(|v| v.to_string())
             .collect(),

@@ -34,6 +34,7 @@ impl From<DocError> for ApiError {
             ),
             DocError::Xds(x) => ApiError::invalid(x.to_string()),
             DocError::Refuse(m) => ApiError::invalid(m),
+            DocError::Formulaire(e) => ApiError::invalid(format!("formulaire : {e}")),
         }
     }
 }

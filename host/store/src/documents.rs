@@ -528,6 +528,49 @@ impl Store {
         Ok(crate::record::Page { total, items })
     }
 
+    /// The signed forms of the current documents of one patient (a plugin
+    /// reading the record: the exam report a certificate takes its findings
+    /// from), by document id, in one query. Traced once as
+    /// `document.formulaires`.
+    pub async fn formulaires_signes(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, FormulaireSigne>> {
+        let rows = sqlx::query(
+            "SELECT f.document_id, f.plugin, f.valeurs FROM document_form f \
+             JOIN document d ON d.id = f.document_id \
+             WHERE d.patient_id = $1 AND d.superseded_by IS NULL",
+        )
+        .bind(patient_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut forms = std::collections::BTreeMap::new();
+        for r in rows {
+            let id: String = r.try_get(0)?;
+            let valeurs: String = r.try_get(2)?;
+            let valeurs = match serde_json::from_str(&valeurs) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => return Err(StoreError::Corrupt(format!("formulaire du document {id}"))),
+            };
+            forms.insert(
+                id,
+                FormulaireSigne {
+                    plugin: r.try_get(1)?,
+                    valeurs,
+                },
+            );
+        }
+        self.trace(
+            actor,
+            "document.formulaires",
+            Some(patient_id),
+            &format!("{} formulaire(s)", forms.len()),
+        )
+        .await?;
+        Ok(forms)
+    }
+
     /// The form a document was signed from (`None` for a document not
     /// produced by a plugin here); traced as `document.formulaire`.
     pub async fn document_form(

@@ -12,10 +12,11 @@ use esculape_sdk::calendar::days_from_civil;
 use esculape_sdk::cda::{self, Code, Informant, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::Error;
+use esculape_sdk::document::esculape::host::types::{Error, FormValue};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Produced,
+    CdaLevel, Context, Description, Field, Produced, ScalarKind,
 };
+use esculape_sdk::forme;
 use serde::{Deserialize, Serialize};
 
 mod jdv;
@@ -38,6 +39,9 @@ pub struct Variante {
     pub ecrans_et_marche: bool,
     /// Age window of the exam in days (a notice outside it).
     pub fenetre_jours: (i64, i64),
+    /// The compulsory exam the certificate reports
+    /// (JDV_ExamenEnfantObligatoire_CISIS), whose report it reads.
+    pub examen: &'static str,
     /// CS9: the section of the treatments given (the RSV immunisation) is
     /// mandatory.
     pub vrs_obligatoire: bool,
@@ -57,6 +61,7 @@ pub const CS9: Variante = Variante {
     vaccins: VACCINS_CS9,
     ecrans_et_marche: false,
     fenetre_jours: (240, 305),
+    examen: "MED-1232",
     vrs_obligatoire: true,
     prematurite_obligatoire: false,
 };
@@ -73,6 +78,7 @@ pub const CS24: Variante = Variante {
     vaccins: VACCINS_CS24,
     ecrans_et_marche: true,
     fenetre_jours: (700, 760),
+    examen: "MED-1236",
     vrs_obligatoire: false,
     prematurite_obligatoire: true,
 };
@@ -110,8 +116,8 @@ pub fn describe(v: &Variante) -> Description {
 }
 
 pub fn form_schema(v: &Variante) -> Vec<Field> {
-    use FieldKind::*;
-    let f = from_host::field;
+    use ScalarKind::*;
+    let f = forme::champ;
     let mut fields = vec![
         f("date_examen", "Date de l'examen", Date, true, None),
         f("mere_nom", "Mère : nom", Text, true, None),
@@ -201,10 +207,10 @@ pub fn form_schema(v: &Variante) -> Vec<Field> {
             None,
         ),
         f("accident_domestique", v.accident.1, Boolean, true, None),
-        f(
+        forme::liste(
             "accident_causes",
             "Causes des accidents domestiques",
-            Repeated(vec!["cause".into()]),
+            &[("cause", "Cause", Coded(JDV_CAUSE_ACCIDENT.into()))],
             false,
             Some("choc traumatique, brûlure, intoxication ou autre (JDV_CauseAccidentDom)"),
         ),
@@ -236,10 +242,14 @@ pub fn form_schema(v: &Variante) -> Vec<Field> {
         ));
     }
     fields.extend([
-        f(
+        forme::liste(
             "vaccinations",
             "Vaccinations",
-            Repeated(vec!["vaccin".into(), "date".into(), "rang".into()]),
+            &[
+                ("vaccin", "Vaccin (ATC)", Text),
+                ("date", "Date", Date),
+                ("rang", "Rang", Number),
+            ],
             false,
             Some("reprises du dossier ; chaque ligne se modifie ou se retire"),
         ),
@@ -322,29 +332,34 @@ pub fn prefill(v: &Variante) -> Result<Vec<FormValue>, Error> {
             .filter(|d| (v.fenetre_jours.0..=v.fenetre_jours.1).contains(&(d - born)))
             .max()
     });
-    if let Some(d) = examen {
-        out.push(FormValue {
-            key: "date_examen".into(),
-            json: {
-                let (y, m, d) = esculape_sdk::cda::civil_from_days(d);
-                serde_json::to_string(&format!("{y:04}-{m:02}-{d:02}")).unwrap_or_default()
-            },
-        });
-    }
-    for (key, loinc) in MESURES {
-        if let Some(m) = measures
-            .iter()
-            .find(|m| m.code.code == *loinc && examen.is_none_or(|d| jour(m) == d))
-        {
-            let value = if m.unit == "g" {
-                m.value / 1000.0
-            } else {
-                m.value
-            };
-            out.push(FormValue {
-                key: (*key).into(),
-                json: fmt(value),
-            });
+    // The exam's own report, when it was signed here: its day and its
+    // measures as the doctor signed them.
+    if let Some((d, rapport)) = born.map(|b| rapport_d_examen(v, b)).transpose()?.flatten() {
+        out.push(forme::valeur_date("date_examen", date_of_days(d)));
+        for (key, _) in MESURES {
+            if let Some(n) = forme::nombre(&rapport, key) {
+                out.push(forme::valeur_nombre(key, n));
+            }
+        }
+    } else {
+        if let Some(d) = examen {
+            out.push(forme::valeur_date("date_examen", date_of_days(d)));
+        }
+        for (key, loinc) in MESURES {
+            if let Some(m) = measures
+                .iter()
+                .find(|m| m.code.code == *loinc && examen.is_none_or(|d| jour(m) == d))
+            {
+                let value = if m.unit == "g" {
+                    m.value / 1000.0
+                } else {
+                    m.value
+                };
+                out.push(forme::valeur_nombre(
+                    key,
+                    fmt(value).parse().unwrap_or(value),
+                ));
+            }
         }
     }
     let mut vaccinations = record_read::vaccinations()?;
@@ -366,11 +381,49 @@ pub fn prefill(v: &Variante) -> Result<Vec<FormValue>, Error> {
             });
         }
     }
-    out.push(FormValue {
-        key: "vaccinations".into(),
-        json: serde_json::to_string(&lignes).unwrap_or_else(|_| "[]".into()),
-    });
+    out.extend(forme::depuis_json(
+        "vaccinations",
+        &serde_json::to_value(&lignes).unwrap_or_default(),
+    ));
     Ok(out)
+}
+
+fn date_of_days(days: i64) -> esculape_sdk::document::esculape::host::types::Date {
+    let (y, m, d) = esculape_sdk::cda::civil_from_days(days);
+    esculape_sdk::document::esculape::host::types::Date {
+        year: u16::try_from(y).unwrap_or(0),
+        month: m as u8,
+        day: d as u8,
+    }
+}
+
+/// The plugin whose reports the certificates read.
+const EXAMEN_ENFANT: &str = "fr.esculape.doc.examen-enfant";
+
+/// The newest report of this certificate's exam signed here, in its age
+/// window: the day of the exam (days since 1970) and the form it was signed
+/// from, read through `record-read`.
+fn rapport_d_examen(v: &Variante, born: i64) -> Result<Option<(i64, Vec<FormValue>)>, Error> {
+    let mut rapports: Vec<(i64, String)> = record_read::documents()?
+        .into_iter()
+        .filter(|d| d.plugin.as_deref() == Some(EXAMEN_ENFANT))
+        .filter_map(|d| {
+            let a = &d.act_date;
+            let day = days_from_civil(i64::from(a.year), u32::from(a.month), u32::from(a.day))?;
+            (v.fenetre_jours.0..=v.fenetre_jours.1)
+                .contains(&(day - born))
+                .then_some((day, d.id))
+        })
+        .collect();
+    rapports.sort_by_key(|(day, _)| std::cmp::Reverse(*day));
+    for (day, id) in rapports {
+        if let Some(form) = record_read::signed_form(&id)?
+            && forme::texte(&form, "examen").as_deref() == Some(v.examen)
+        {
+            return Ok(Some((day, form)));
+        }
+    }
+    Ok(None)
 }
 
 const MESURES: &[(&str, &str)] = &[
@@ -388,12 +441,10 @@ fn fmt(v: f64) -> String {
 struct Form<'a>(&'a [FormValue]);
 
 impl Form<'_> {
-    fn raw(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|v| v.key == key)
-            .map(|v| v.json.trim())
-            .filter(|j| *j != "null" && *j != "\"\"")
+    /// The JSON of a value (a list read into serde structures).
+    fn raw(&self, key: &str) -> Option<String> {
+        let v = forme::json_de(self.0, key);
+        (!v.is_null() && v.as_str() != Some("")).then(|| v.to_string())
     }
     fn text(&self, key: &str) -> Option<String> {
         from_host::text_value(self.0, key)
@@ -571,7 +622,7 @@ fn lire(v: &Variante, values: &[FormValue]) -> Result<Certificat, Error> {
         .ok_or_else(|| invalid(format!("{} : répondre oui ou non", v.accident.1)))?;
     let mut causes = vec![];
     if let Some(raw) = f.raw("accident_causes") {
-        let items: Vec<serde_json::Value> = serde_json::from_str(raw)
+        let items: Vec<serde_json::Value> = serde_json::from_str(&raw)
             .map_err(|_| invalid("Causes des accidents : liste attendue"))?;
         for item in items {
             let code = item
@@ -635,7 +686,7 @@ fn lire(v: &Variante, values: &[FormValue]) -> Result<Certificat, Error> {
     };
     let mut vaccins = vec![];
     if let Some(raw) = f.raw("vaccinations") {
-        let lignes: Vec<LigneVaccin> = serde_json::from_str(raw)
+        let lignes: Vec<LigneVaccin> = serde_json::from_str(&raw)
             .map_err(|e| invalid(format!("Vaccinations : lignes illisibles ({e})")))?;
         for l in lignes {
             let display = v
@@ -787,7 +838,20 @@ pub fn produire(
         plan_de_soins(x, &c, &next_id);
     };
     let blocks = imprime(v, &c);
-    Ok(from_host::n3(&header, &body, blocks, notices))
+    let mut produced = from_host::n3(&header, &body, blocks, notices);
+    // The measures of the exam, for the record (growth charts).
+    if let Some(exam) = days_of(&c.jour) {
+        for (loinc, label, unit, n) in &c.mesures {
+            produced.record_updates.push(from_host::mesure_du_jour(
+                loinc,
+                label,
+                unit,
+                *n,
+                &date_of_days(exam),
+            )?);
+        }
+    }
+    Ok(produced)
 }
 
 fn section_start(x: &mut Xml, templates: &[&str], id: &str, code: Code, title: &str) {

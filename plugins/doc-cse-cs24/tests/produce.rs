@@ -4,7 +4,7 @@
 //! CS24 adds (screens, walking, ROR) are written, and required.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_runtime::model::FormValue;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;

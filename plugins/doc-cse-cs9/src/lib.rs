@@ -4,9 +4,9 @@
 
 use esculape_cse_certificat::{self as cse, CS9};
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::Error;
+use esculape_sdk::document::esculape::host::types::{Error, FormValue};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    Context, Description, Field, FormValue, Guest, Produced, ReadDocument,
+    Context, Description, Field, Guest, Produced, Received,
 };
 
 pub struct Certificat9;
@@ -29,7 +29,7 @@ impl Guest for Certificat9 {
         cse::produire(&CS9, &ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(Error::InvalidInput(
             "lecture non prise en charge par ce module".into(),
         ))

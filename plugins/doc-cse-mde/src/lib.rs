@@ -7,10 +7,11 @@
 use esculape_sdk::cda::{self, Code, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 
 pub struct MesuresEnfant;
 
@@ -34,36 +35,27 @@ fn invalid(msg: &str) -> Error {
     Error::InvalidInput(msg.to_string())
 }
 
-fn value<'a>(values: &'a [FormValue], key: &str) -> Option<&'a str> {
-    values
-        .iter()
-        .find(|v| v.key == key)
-        .map(|v| v.json.as_str())
-        .filter(|j| *j != "null")
-}
-
-/// A measure of the form: a JSON number (or a number in a string, with a
-/// decimal comma allowed).
+/// A measure of the form (the host has typed it as a number).
 fn number(values: &[FormValue], key: &str) -> Result<Option<f64>, Error> {
-    let Some(json) = value(values, key) else {
-        return Ok(None);
-    };
-    let text = json.trim_matches('"').replace(',', ".");
-    if text.trim().is_empty() {
-        return Ok(None);
+    match forme::texte(values, key) {
+        None => Ok(None),
+        Some(text) => forme::nombre(values, key)
+            .map(Some)
+            .ok_or_else(|| invalid(&format!("{key}: «{text}» n'est pas un nombre"))),
     }
-    text.trim()
-        .parse::<f64>()
-        .map(Some)
-        .map_err(|_| invalid(&format!("{key}: «{text}» n'est pas un nombre")))
 }
 
-/// `AAAA-MM-JJ` (a JSON string) as `AAAAMMJJ`.
-fn date(values: &[FormValue]) -> Result<String, Error> {
-    let raw = value(values, "date")
-        .map(|j| j.trim_matches('"').to_string())
+/// The day of the measures, and as `AAAAMMJJ`.
+fn date(
+    values: &[FormValue],
+) -> Result<(esculape_sdk::document::esculape::host::types::Date, String), Error> {
+    let raw = forme::texte(values, "date")
         .ok_or_else(|| invalid("la date des mesures est obligatoire"))?;
-    from_host::iso_day(&raw).ok_or_else(|| invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ")))
+    let hl7 = from_host::iso_day(&raw)
+        .ok_or_else(|| invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ")))?;
+    let day = forme::date(values, "date")
+        .ok_or_else(|| invalid(&format!("date «{raw}»: attendu AAAA-MM-JJ")))?;
+    Ok((day, hl7))
 }
 
 fn plausible(key: &str, v: f64) -> Result<(), Error> {
@@ -107,21 +99,21 @@ impl Guest for MesuresEnfant {
     }
 
     fn form_schema() -> Vec<Field> {
-        let mut f = vec![Field {
-            key: "date".into(),
-            label: "Date des mesures".into(),
-            kind: FieldKind::Date,
-            required: true,
-            help: None,
-        }];
+        let mut f = vec![forme::champ(
+            "date",
+            "Date des mesures",
+            ScalarKind::Date,
+            true,
+            None,
+        )];
         for (key, _, display, unit) in MESURES {
-            f.push(Field {
-                key: (*key).into(),
-                label: format!("{display} ({unit})"),
-                kind: FieldKind::Number,
-                required: false,
-                help: None,
-            });
+            f.push(forme::champ(
+                key,
+                &format!("{display} ({unit})"),
+                ScalarKind::Number,
+                false,
+                None,
+            ));
         }
         f
     }
@@ -138,10 +130,7 @@ impl Guest for MesuresEnfant {
                 } else {
                     m.value
                 };
-                out.push(FormValue {
-                    key: (*key).into(),
-                    json: fmt(v),
-                });
+                out.push(forme::valeur_nombre(key, fmt(v).parse().unwrap_or(v)));
                 if newest.is_none_or(|n| m.at.unix_millis > n.unix_millis) {
                     newest = Some(record_read::Timestamp {
                         unix_millis: m.at.unix_millis,
@@ -153,10 +142,10 @@ impl Guest for MesuresEnfant {
         // The day in the practice's time, at the measure's own offset.
         if let Some(at) = newest {
             let hl7 = cda::hl7_time(at.unix_millis, at.utc_offset_minutes);
-            out.push(FormValue {
-                key: "date".into(),
-                json: format!("\"{}-{}-{}\"", &hl7[0..4], &hl7[4..6], &hl7[6..8]),
-            });
+            out.push(forme::valeur_texte(
+                "date",
+                format!("{}-{}-{}", &hl7[0..4], &hl7[4..6], &hl7[6..8]),
+            ));
         }
         Ok(out)
     }
@@ -166,7 +155,7 @@ impl Guest for MesuresEnfant {
         produire(&ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(invalid("lecture non prise en charge par ce module"))
     }
 }
@@ -177,7 +166,7 @@ pub fn produire(
     patient: &record_read::Patient,
     values: &[FormValue],
 ) -> Result<Produced, Error> {
-    let day = date(values)?;
+    let (jour, day) = date(values)?;
     let mut mesures = vec![];
     for (key, loinc, display, unit) in MESURES {
         if let Some(v) = number(values, key)? {
@@ -250,7 +239,14 @@ pub fn produire(
                 .collect(),
         )),
     ];
-    Ok(from_host::n3(&header, &body, blocks, vec![]))
+    let mut produced = from_host::n3(&header, &body, blocks, vec![]);
+    // The record keeps them too (growth charts, the next certificates).
+    for (_, loinc, display, unit, v) in &mesures {
+        produced
+            .record_updates
+            .push(from_host::mesure_du_jour(loinc, display, unit, *v, &jour)?);
+    }
+    Ok(produced)
 }
 
 #[cfg(target_arch = "wasm32")]

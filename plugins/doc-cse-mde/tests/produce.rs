@@ -4,7 +4,8 @@
 //! PDF/A-1b with the same values, and bad input is refused in French.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_runtime::model::FormValue;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -29,7 +30,7 @@ fn measures_of_three_patients_pass_the_ans_validator() {
                 assert!(keys.contains(&k), "{k} not prefilled: {keys:?}");
             }
             assert!(
-                values.iter().any(|v| v.key == "poids" && v.json == "8.9"),
+                values.iter().any(|v| v.key == "poids" && v.json() == "8.9"),
                 "{values:?}"
             );
         } else {

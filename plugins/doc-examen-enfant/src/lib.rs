@@ -7,11 +7,12 @@
 
 use esculape_sdk::cda::{Code, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::{self, Block, Layout};
-use esculape_sdk::document::esculape::host::types::{Coded, Date, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Date, Error, FormValue, Scalar};
 use esculape_sdk::document::esculape::host::{clock, record_read};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 
 pub struct ExamenEnfant;
 
@@ -188,37 +189,40 @@ impl Guest for ExamenEnfant {
     }
 
     fn form_schema() -> Vec<Field> {
-        let f = from_host::field;
+        let f = forme::champ;
         vec![
             f(
                 "examen",
                 "Examen",
-                FieldKind::Coded(VALUE_SET.into()),
+                ScalarKind::Coded(VALUE_SET.into()),
                 true,
                 Some("proposé selon l'âge de l'enfant"),
             ),
-            f("poids", "Poids (kg)", FieldKind::Number, false, None),
-            f("taille", "Taille (cm)", FieldKind::Number, false, None),
+            f("poids", "Poids (kg)", ScalarKind::Number, false, None),
+            f("taille", "Taille (cm)", ScalarKind::Number, false, None),
             f(
                 "perimetre_cranien",
                 "Périmètre crânien (cm)",
-                FieldKind::Number,
+                ScalarKind::Number,
                 false,
                 None,
             ),
             f(
                 "observations",
                 "Examen clinique et conclusions",
-                FieldKind::LongText,
+                ScalarKind::LongText,
                 true,
                 None,
             ),
-            f(
+            forme::liste(
                 "champs_libres",
                 "Champs libres",
-                FieldKind::Repeated(vec!["libelle".into(), "valeur".into()]),
+                &[
+                    ("libelle", "Rubrique", ScalarKind::Text),
+                    ("valeur", "Contenu", ScalarKind::LongText),
+                ],
                 false,
-                Some("rubriques ajoutées par le médecin: [{\"libelle\": ..., \"valeur\": ...}]"),
+                Some("rubriques ajoutées par le médecin"),
             ),
         ]
     }
@@ -228,10 +232,7 @@ impl Guest for ExamenEnfant {
         let today = clock::today()?;
         let age = days(&today) - days(&patient.traits.birth_date);
         let (code, _, _) = exam_due(age);
-        let mut out = vec![FormValue {
-            key: "examen".into(),
-            json: from_host::json_string(code),
-        }];
+        let mut out = vec![forme::valeur("examen", Scalar::Code((*code).into()))];
         let measures = record_read::measures(200)?;
         for (key, loinc) in [
             ("poids", "29463-7"),
@@ -239,10 +240,7 @@ impl Guest for ExamenEnfant {
             ("perimetre_cranien", "8287-5"),
         ] {
             if let Some(m) = measures.iter().find(|m| m.code.code == loinc) {
-                out.push(FormValue {
-                    key: key.into(),
-                    json: format!("{}", m.value),
-                });
+                out.push(forme::valeur_nombre(key, m.value));
             }
         }
         Ok(out)
@@ -253,42 +251,31 @@ impl Guest for ExamenEnfant {
         produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(invalid("lecture non prise en charge par ce module"))
     }
 }
 
-/// Free fields: a JSON list of {"libelle", "valeur"} objects, read without
-/// a JSON library (the plugin stays small).
-fn free_fields(json: &str) -> Result<Vec<(String, String)>, Error> {
-    let mut out = vec![];
-    let mut rest = json.trim();
-    if rest.is_empty() || rest == "null" || rest == "[]" {
-        return Ok(out);
-    }
-    let bad = || invalid("champs libres: attendu une liste [{\"libelle\": ..., \"valeur\": ...}]");
-    rest = rest
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .ok_or_else(bad)?;
-    for obj in rest.split('}') {
-        let obj = obj.trim().trim_start_matches(',').trim();
-        if obj.is_empty() {
-            continue;
-        }
-        let get = |k: &str| -> Option<String> {
-            let p = obj.find(&format!("\"{k}\""))?;
-            let after = &obj[p + k.len() + 2..];
-            let start = after.find('"')? + 1;
-            let end = start + after[start..].find('"')?;
-            Some(after[start..end].to_string())
-        };
-        let (Some(l), Some(v)) = (get("libelle"), get("valeur")) else {
-            return Err(bad());
-        };
-        out.push((l, v));
-    }
-    Ok(out)
+/// Free fields: the (rubrique, contenu) items the doctor added; an item
+/// without its two texts is refused.
+fn free_fields(values: &[FormValue]) -> Result<Vec<(String, String)>, Error> {
+    forme::lignes(values, "champs_libres")
+        .iter()
+        .map(|item| {
+            let get = |k: &str| {
+                item.iter()
+                    .find(|i| i.key == k)
+                    .map(|i| forme::texte_de(&i.value))
+                    .filter(|t| !t.trim().is_empty())
+            };
+            match (get("libelle"), get("valeur")) {
+                (Some(l), Some(v)) => Ok((l, v)),
+                _ => Err(invalid(
+                    "champs libres : chaque rubrique a un titre et un contenu",
+                )),
+            }
+        })
+        .collect()
 }
 
 /// The document from the context, the patient and the form.
@@ -319,17 +306,19 @@ pub fn produire(
     header.service_event = Some(Code::new(code, CODE_SYSTEM, &format!("CSE - {label}")));
     let mut blocks = vec![Block::Heading((1, title.clone()))];
     let mut rows = vec![];
-    for (key, label, unit) in [
-        ("poids", "Poids", "kg"),
-        ("taille", "Taille", "cm"),
-        ("perimetre_cranien", "Périmètre crânien", "cm"),
+    let mut updates = vec![];
+    // Measured at the exam: the day the report is signed.
+    let today = clock::today()?;
+    for (key, loinc, label, unit) in [
+        ("poids", "29463-7", "Poids", "kg"),
+        ("taille", "8302-2", "Taille", "cm"),
+        ("perimetre_cranien", "8287-5", "Périmètre crânien", "cm"),
     ] {
-        if let Some(v) = from_host::text_value(values, key).filter(|v| !v.is_empty()) {
-            let n: f64 = v
-                .replace(',', ".")
-                .parse()
-                .map_err(|_| invalid(&format!("{key}: «{v}» n'est pas un nombre")))?;
+        if let Some(v) = from_host::text_value(values, key) {
+            let n = forme::nombre(values, key)
+                .ok_or_else(|| invalid(&format!("{key}: «{v}» n'est pas un nombre")))?;
             rows.push(vec![label.to_string(), format!("{n} {unit}")]);
+            updates.push(from_host::mesure_du_jour(loinc, label, unit, n, &today)?);
         }
     }
     if !rows.is_empty() {
@@ -340,17 +329,13 @@ pub fn produire(
     for para in observations.split("\n\n") {
         blocks.push(Block::Paragraph(para.to_string()));
     }
-    let free = values
-        .iter()
-        .find(|v| v.key == "champs_libres")
-        .map(|v| free_fields(&v.json))
-        .transpose()?
-        .unwrap_or_default();
-    for (libelle, valeur) in free {
+    for (libelle, valeur) in free_fields(values)? {
         blocks.push(Block::Heading((2, libelle)));
         blocks.push(Block::Paragraph(valeur));
     }
-    from_host::n1(&header, blocks, render, notice(code).into_iter().collect())
+    let mut produced = from_host::n1(&header, blocks, render, notice(code).into_iter().collect())?;
+    produced.record_updates = updates;
+    Ok(produced)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -375,18 +360,5 @@ mod tests {
         assert!(notice("MED-1232").unwrap().contains("CS9"));
         assert!(notice("MED-1236").unwrap().contains("CS24"));
         assert!(notice("MED-1233").is_none());
-    }
-
-    #[test]
-    fn free_fields_are_read() {
-        let f = free_fields(r#"[{"libelle": "Sommeil", "valeur": "Nuits complètes"}, {"libelle":"Dents","valeur":"4"}]"#).unwrap();
-        assert_eq!(
-            f,
-            vec![
-                ("Sommeil".into(), "Nuits complètes".into()),
-                ("Dents".into(), "4".into())
-            ]
-        );
-        assert!(free_fields("{\"x\": 1}").is_err());
     }
 }

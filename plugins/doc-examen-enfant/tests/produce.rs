@@ -4,6 +4,7 @@
 //! exams remind the CS9/CS24.
 
 use esculape_runtime::CallContext;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -23,11 +24,11 @@ fn every_exam_report_passes_the_ans_validator_with_its_reminders() {
     // Born 2026-02-14: on the host's today the exam due is one of the first
     // year's; the measures come from the record.
     let exam = prefilled.iter().find(|v| v.key == "examen").unwrap();
-    assert!(exam.json.starts_with("\"MED-12"), "{prefilled:?}");
+    assert!(exam.json().starts_with("\"MED-12"), "{prefilled:?}");
     assert!(
         prefilled
             .iter()
-            .any(|v| v.key == "poids" && v.json == "8.9"),
+            .any(|v| v.key == "poids" && v.json() == "8.9"),
         "{prefilled:?}"
     );
     let mut docs = vec![];

@@ -6,10 +6,11 @@
 use esculape_sdk::cda::{Code, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::{self, Block, Layout};
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue, Scalar};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 
 pub struct Generique;
 
@@ -40,14 +41,9 @@ fn coded(code: &str, system: &str, display: &str) -> Coded {
     }
 }
 
-/// A form value as a string (values are JSON).
+/// A form value as text.
 fn text(values: &[FormValue], key: &str) -> Option<String> {
-    let v = values.iter().find(|v| v.key == key)?;
-    match serde_json::from_str::<serde_json::Value>(&v.json).ok()? {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
-    }
+    forme::texte(values, key)
 }
 
 fn invalid(msg: &str) -> Error {
@@ -76,26 +72,26 @@ impl Guest for Generique {
     }
 
     fn form_schema() -> Vec<Field> {
-        let field = from_host::field;
+        let field = forme::champ;
         vec![
             field(
                 "type",
                 "Type de document",
-                FieldKind::Coded("JDV_J07_XdsTypeCode_CISIS".into()),
+                ScalarKind::Coded("JDV_J07_XdsTypeCode_CISIS".into()),
                 true,
                 Some(
                     "11488-4 compte rendu de consultation, 89601-9 certificat médical, 96349-6 lettre d'adressage",
                 ),
             ),
-            field("titre", "Titre", FieldKind::Text, true, None),
+            field("titre", "Titre", ScalarKind::Text, true, None),
             field(
                 "destinataire",
                 "Destinataire",
-                FieldKind::Text,
+                ScalarKind::Text,
                 false,
                 Some("Pour un courrier: le confrère à qui il est adressé"),
             ),
-            field("corps", "Texte", FieldKind::LongText, true, None),
+            field("corps", "Texte", ScalarKind::LongText, true, None),
         ]
     }
 
@@ -130,20 +126,10 @@ impl Guest for Generique {
             let a: Vec<String> = allergies.iter().map(|a| a.text.clone()).collect();
             corps.push_str(&format!("Allergies : {}.\n", a.join(", ")));
         }
-        let json = |s: &str| serde_json::Value::String(s.to_string()).to_string();
         Ok(vec![
-            FormValue {
-                key: "type".into(),
-                json: json(TYPES[0].0),
-            },
-            FormValue {
-                key: "titre".into(),
-                json: json("Compte rendu de consultation"),
-            },
-            FormValue {
-                key: "corps".into(),
-                json: json(&corps),
-            },
+            forme::valeur("type", Scalar::Code(TYPES[0].0.into())),
+            forme::valeur_texte("titre", "Compte rendu de consultation"),
+            forme::valeur_texte("corps", corps),
         ])
     }
 
@@ -152,7 +138,7 @@ impl Guest for Generique {
         produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(Error::InvalidInput(
             "lecture non prise en charge par ce module".into(),
         ))

@@ -6,8 +6,9 @@
 
 use base64::Engine;
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
-use esculape_runtime::api::pdf::Block;
+use esculape_runtime::model::Block;
+use esculape_runtime::model::FormValue;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -15,10 +16,7 @@ use std::sync::Arc;
 const ID: &str = "fr.esculape.doc.generique";
 
 fn value(key: &str, s: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: serde_json::Value::String(s.into()).to_string(),
-    }
+    esculape_sdk_testing::text_value(key, s)
 }
 
 fn embedded_pdf(cda: &[u8]) -> Vec<u8> {
@@ -40,7 +38,7 @@ fn every_type_for_three_patients_passes_the_ans_validator() {
     let mut n = 0;
     for (name, record) in patients {
         let qualified = record.patient.ins.is_some()
-            && record.patient.status == esculape_runtime::api::types::IdentityStatus::Qualifiee;
+            && record.patient.status == esculape_runtime::model::IdentityStatus::Qualifiee;
         let ctx = CallContext::for_patient(Arc::new(record));
         let prefilled = doc.prefill(ctx.clone()).unwrap();
         for (code, title) in [
@@ -52,7 +50,7 @@ fn every_type_for_three_patients_passes_the_ans_validator() {
             let corps: String = prefilled
                 .iter()
                 .find(|v| v.key == "corps")
-                .and_then(|v| serde_json::from_str(&v.json).ok())
+                .and_then(|v| serde_json::from_str(&v.json()).ok())
                 .unwrap_or_default();
             let mut values = vec![value(
                 "corps",
@@ -98,11 +96,15 @@ fn prefill_draws_on_the_record_and_bad_input_is_refused_in_french() {
     let ctx = CallContext::for_patient(Arc::new(fixtures::adult_corsican()));
     let values = doc.prefill(ctx.clone()).unwrap();
     let corps = values.iter().find(|v| v.key == "corps").unwrap();
-    assert!(corps.json.contains("Diabète de type 2"), "{}", corps.json);
-    assert!(corps.json.contains("METFORMINE"), "{}", corps.json);
-    assert!(corps.json.contains("Pénicilline"), "{}", corps.json);
     assert!(
-        !corps.json.contains("Appendicectomie"),
+        corps.json().contains("Diabète de type 2"),
+        "{}",
+        corps.json()
+    );
+    assert!(corps.json().contains("METFORMINE"), "{}", corps.json());
+    assert!(corps.json().contains("Pénicilline"), "{}", corps.json());
+    assert!(
+        !corps.json().contains("Appendicectomie"),
         "past problems are not current"
     );
     let err = doc

@@ -8,10 +8,11 @@
 use esculape_sdk::cda::{Code, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::Block;
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::{Date, Error};
+use esculape_sdk::document::esculape::host::types::{Date, Error, FormValue};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 use serde::{Deserialize, Serialize};
 
 pub struct SyntheseMedicale;
@@ -82,10 +83,7 @@ fn lines(values: &[FormValue], key: &str) -> Result<Vec<Ligne>, Error> {
     let Some(v) = values.iter().find(|v| v.key == key) else {
         return Ok(vec![]);
     };
-    if v.json.trim() == "null" {
-        return Ok(vec![]);
-    }
-    let lines: Vec<Ligne> = serde_json::from_str(&v.json).map_err(|e| {
+    let lines: Vec<Ligne> = serde_json::from_value(forme::json(&v.value)).map_err(|e| {
         invalid(&format!(
             "{key}: liste attendue [{{\"libelle\": ...}}] ({e})"
         ))
@@ -123,15 +121,15 @@ impl Guest for SyntheseMedicale {
         SECTIONS
             .iter()
             .map(|(key, title, _, _)| {
-                from_host::field(
+                forme::liste(
                     key,
                     title,
-                    FieldKind::Repeated(vec![
-                        "libelle".into(),
-                        "code".into(),
-                        "debut".into(),
-                        "detail".into(),
-                    ]),
+                    &[
+                        ("libelle", "Libellé", ScalarKind::Text),
+                        ("code", "Code", ScalarKind::Text),
+                        ("debut", "Début", ScalarKind::Date),
+                        ("detail", "Détail", ScalarKind::Text),
+                    ],
                     false,
                     Some("chaque ligne se modifie ou se retire avant la signature"),
                 )
@@ -172,25 +170,18 @@ impl Guest for SyntheseMedicale {
                 detail: t.posology,
             })
             .collect();
-        let json = |l: &Vec<Ligne>| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
-        Ok(vec![
-            FormValue {
-                key: "problemes".into(),
-                json: json(&actifs),
-            },
-            FormValue {
-                key: "antecedents".into(),
-                json: json(&passes),
-            },
-            FormValue {
-                key: "allergies".into(),
-                json: json(&allergies),
-            },
-            FormValue {
-                key: "traitements".into(),
-                json: json(&traitements),
-            },
-        ])
+        let value = |key: &str, l: &Vec<Ligne>| {
+            forme::depuis_json(key, &serde_json::to_value(l).unwrap_or_default())
+        };
+        Ok([
+            value("problemes", &actifs),
+            value("antecedents", &passes),
+            value("allergies", &allergies),
+            value("traitements", &traitements),
+        ]
+        .into_iter()
+        .flatten()
+        .collect())
     }
 
     fn produce(ctx: Context, values: Vec<FormValue>) -> Result<Produced, Error> {
@@ -198,7 +189,7 @@ impl Guest for SyntheseMedicale {
         produire(&ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(invalid("lecture non prise en charge par ce module"))
     }
 }

@@ -4,7 +4,7 @@
 //! with and without data in each section.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -23,30 +23,28 @@ fn syntheses_of_three_patients_pass_the_ans_validator() {
         if name == "adulte-corse" {
             let p = values.iter().find(|v| v.key == "problemes").unwrap();
             assert!(
-                p.json.contains("Diabète de type 2") && p.json.contains("E11"),
+                p.json().contains("Diabète de type 2") && p.json().contains("E11"),
                 "{}",
-                p.json
+                p.json()
             );
             assert!(
-                !p.json.contains("Appendicectomie"),
+                !p.json().contains("Appendicectomie"),
                 "past problems are antecedents"
             );
             let a = values.iter().find(|v| v.key == "antecedents").unwrap();
-            assert!(a.json.contains("Appendicectomie"), "{}", a.json);
+            assert!(a.json().contains("Appendicectomie"), "{}", a.json());
             let t = values.iter().find(|v| v.key == "traitements").unwrap();
-            assert!(t.json.contains("METFORMINE"), "{}", t.json);
+            assert!(t.json().contains("METFORMINE"), "{}", t.json());
             // The doctor edits: adds a procedure and a device, removes
             // nothing else.
-            values.push(FormValue {
-                key: "actes".into(),
-                json: r#"[{"libelle": "Appendicectomie par cœlioscopie", "debut": "2008-07-12"}]"#
-                    .into(),
-            });
-            values.push(FormValue {
-                key: "dispositifs".into(),
-                json: r#"[{"libelle": "Lecteur de glycémie en continu", "debut": "2024-01-10"}]"#
-                    .into(),
-            });
+            values.push(esculape_sdk_testing::form_value(
+                "actes",
+                r#"[{"libelle": "Appendicectomie par cœlioscopie", "debut": "2008-07-12"}]"#,
+            ));
+            values.push(esculape_sdk_testing::form_value(
+                "dispositifs",
+                r#"[{"libelle": "Lecteur de glycémie en continu", "debut": "2024-01-10"}]"#,
+            ));
         }
         let produced = doc
             .produce(ctx, &document_context(n as u32), &values)
@@ -71,18 +69,19 @@ fn a_removed_line_is_gone_and_bad_lines_are_refused() {
     let text = String::from_utf8_lossy(&produced.cda).to_string();
     assert!(!text.contains("Pénicilline"));
     assert!(text.contains("no-allergy-info"));
-    let bad = vec![FormValue {
-        key: "problemes".into(),
-        json: r#"[{"libelle": "HTA", "debut": "03/2015"}]"#.into(),
-    }];
+    let bad = vec![esculape_sdk_testing::form_value(
+        "problemes",
+        r#"[{"libelle": "HTA", "debut": "03/2015"}]"#,
+    )];
     let err = doc
         .produce(ctx.clone(), &document_context(1), &bad)
         .unwrap_err();
     assert!(err.to_string().contains("AAAA-MM-JJ"), "{err}");
-    let bad = vec![FormValue {
-        key: "problemes".into(),
-        json: r#"{"libelle": "HTA"}"#.into(),
-    }];
-    let err = doc.produce(ctx, &document_context(1), &bad).unwrap_err();
-    assert!(err.to_string().contains("liste attendue"), "{err}");
+    // A single object where a list is due cannot be typed: the host
+    // refuses it before any plugin sees it.
+    let schema = doc.form_schema().unwrap();
+    let bad = serde_json::json!({"problemes": {"libelle": "HTA"}});
+    let err =
+        esculape_runtime::formulaire::depuis_json(&schema, bad.as_object().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("une liste est attendue"), "{err}");
 }

@@ -9,10 +9,11 @@
 use esculape_sdk::cda::{self, Body, Code, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::{self, Block, Layout};
 use esculape_sdk::document::esculape::host::record_read;
-use esculape_sdk::document::esculape::host::types::Error;
+use esculape_sdk::document::esculape::host::types::{Error, FormValue};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 use serde::{Deserialize, Serialize};
 
 pub struct Ordonnance;
@@ -72,7 +73,7 @@ fn lines(values: &[FormValue]) -> Result<Vec<Ligne>, Error> {
         .iter()
         .find(|v| v.key == "medicaments")
         .ok_or_else(|| invalid("au moins un médicament est à prescrire"))?;
-    let lines: Vec<Ligne> = serde_json::from_str(&v.json).map_err(|e| {
+    let lines: Vec<Ligne> = serde_json::from_value(forme::json(&v.value)).map_err(|e| {
         invalid(&format!(
             "médicaments: liste attendue [{{\"libelle\", \"dose\", \"par_jour\", \"duree_jours\"...}}] ({e})"
         ))
@@ -156,28 +157,24 @@ impl Guest for Ordonnance {
     }
 
     fn form_schema() -> Vec<Field> {
-        vec![from_host::field(
+        use ScalarKind::{Boolean, Number, Text};
+        vec![forme::liste(
             "medicaments",
             "Médicaments",
-            FieldKind::Repeated(
-                [
-                    "libelle",
-                    "cis",
-                    "atc",
-                    "dose",
-                    "unite",
-                    "par_jour",
-                    "duree_jours",
-                    "voie",
-                    "renouvellements",
-                    "non_substituable",
-                    "ald",
-                    "instructions",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            ),
+            &[
+                ("libelle", "Médicament", Text),
+                ("cis", "Code CIS", Text),
+                ("atc", "Code ATC", Text),
+                ("dose", "Dose par prise", Number),
+                ("unite", "Unité (UCUM)", Text),
+                ("par_jour", "Prises par jour", Number),
+                ("duree_jours", "Durée (jours)", Number),
+                ("voie", "Voie (EDQM)", Text),
+                ("renouvellements", "Renouvellements", Number),
+                ("non_substituable", "Non substituable", Boolean),
+                ("ald", "En rapport avec une ALD", Boolean),
+                ("instructions", "Instructions", Text),
+            ],
             true,
             Some("une ligne par médicament, posologie structurée"),
         )]
@@ -201,10 +198,12 @@ impl Guest for Ordonnance {
                 ..Ligne::default()
             })
             .collect();
-        Ok(vec![FormValue {
-            key: "medicaments".into(),
-            json: serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into()),
-        }])
+        Ok(forme::depuis_json(
+            "medicaments",
+            &serde_json::to_value(&lines).unwrap_or_default(),
+        )
+        .into_iter()
+        .collect())
     }
 
     fn produce(ctx: Context, values: Vec<FormValue>) -> Result<Produced, Error> {
@@ -212,7 +211,7 @@ impl Guest for Ordonnance {
         produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(invalid("lecture non prise en charge par ce module"))
     }
 }
@@ -657,6 +656,8 @@ pub fn produire(
         cda,
         layout,
         notices: vec![],
+        sharing: from_host::partage_normal(),
+        record_updates: vec![],
     })
 }
 

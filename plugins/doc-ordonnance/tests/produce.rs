@@ -4,7 +4,8 @@
 //! three patients; incomplete posologies are refused in French.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_runtime::model::FormValue;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -12,10 +13,7 @@ use std::sync::Arc;
 const ID: &str = "fr.esculape.doc.ordonnance";
 
 fn meds(json: &str) -> Vec<FormValue> {
-    vec![FormValue {
-        key: "medicaments".into(),
-        json: json.into(),
-    }]
+    vec![esculape_sdk_testing::form_value("medicaments", json)]
 }
 
 #[test]
@@ -29,7 +27,7 @@ fn prescriptions_for_three_patients_pass_the_ans_validator() {
         let values = match name {
             "adulte-corse" => {
                 let v = doc.prefill(ctx.clone()).unwrap();
-                assert!(v[0].json.contains("METFORMINE"), "{}", v[0].json);
+                assert!(v[0].json().contains("METFORMINE"), "{}", v[0].json());
                 meds(
                     r#"[{"libelle": "METFORMINE 1000 mg, comprimé", "atc": "A10BA02", "dose": 1, "par_jour": 2, "duree_jours": 90, "renouvellements": 2, "ald": true, "instructions": "au milieu des repas"}]"#,
                 )
@@ -75,5 +73,24 @@ fn incomplete_posologies_are_refused_in_french() {
         ))
         .contains("voie")
     );
-    assert!(err(meds(r#"{"libelle": "X"}"#)).contains("liste attendue"));
+    // A single object where a list is due cannot be typed: the host refuses
+    // it before the plugin sees it.
+    let schema = doc.form_schema().unwrap();
+    let bad = serde_json::json!({"medicaments": {"libelle": "X"}});
+    let refused =
+        esculape_runtime::formulaire::depuis_json(&schema, bad.as_object().unwrap()).unwrap_err();
+    assert!(
+        refused.to_string().contains("une liste est attendue"),
+        "{refused}"
+    );
+    // A dose that is not a number is refused naming the line and the field.
+    let bad = serde_json::json!({"medicaments": [{"libelle": "X", "dose": "un"}]});
+    let refused =
+        esculape_runtime::formulaire::depuis_json(&schema, bad.as_object().unwrap()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("ligne 1, Dose par prise : «un» n'est pas un nombre"),
+        "{refused}"
+    );
 }

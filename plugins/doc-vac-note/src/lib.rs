@@ -8,11 +8,12 @@
 
 use esculape_sdk::cda::{Code, Xml, from_host, oid};
 use esculape_sdk::document::esculape::host::pdf::Block;
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue, Scalar};
 use esculape_sdk::document::esculape::host::{record_read, terminology};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, ScalarKind,
 };
+use esculape_sdk::forme;
 
 pub struct NoteDeVaccination;
 
@@ -242,86 +243,86 @@ impl Guest for NoteDeVaccination {
     }
 
     fn form_schema() -> Vec<Field> {
-        let f = from_host::field;
+        let f = forme::champ;
         vec![
             f(
                 "datamatrix",
                 "DataMatrix de la boîte (lecteur)",
-                FieldKind::Text,
+                ScalarKind::Text,
                 false,
                 Some("scanner le code de la boîte: GTIN/CIP13, lot et péremption sont remplis"),
             ),
             f(
                 "date",
                 "Date de la vaccination",
-                FieldKind::Date,
+                ScalarKind::Date,
                 true,
                 None,
             ),
-            f("vaccin", "Vaccin", FieldKind::Text, true, None),
+            f("vaccin", "Vaccin", ScalarKind::Text, true, None),
             f(
                 "cis",
                 "Code CIS",
-                FieldKind::Text,
+                ScalarKind::Text,
                 false,
                 Some("code identifiant de spécialité (BDPM)"),
             ),
-            f("cip13", "Code CIP13", FieldKind::Text, false, None),
+            f("cip13", "Code CIP13", ScalarKind::Text, false, None),
             f(
                 "atc",
                 "Code ATC",
-                FieldKind::Text,
+                ScalarKind::Text,
                 true,
                 Some("par exemple J07CA09 (hexavalent)"),
             ),
-            f("atc_libelle", "Libellé ATC", FieldKind::Text, true, None),
-            f("lot", "Numéro de lot", FieldKind::Text, true, None),
+            f("atc_libelle", "Libellé ATC", ScalarKind::Text, true, None),
+            f("lot", "Numéro de lot", ScalarKind::Text, true, None),
             f(
                 "peremption",
                 "Date de péremption",
-                FieldKind::Date,
+                ScalarKind::Date,
                 false,
                 None,
             ),
             f(
                 "acte",
                 "Type d'acte",
-                FieldKind::Coded(ACTS.into()),
+                ScalarKind::Coded(ACTS.into()),
                 true,
                 None,
             ),
             f(
                 "rang",
                 "Rang de la vaccination",
-                FieldKind::Number,
+                ScalarKind::Number,
                 false,
                 None,
             ),
             f(
                 "voie",
                 "Voie d'administration",
-                FieldKind::Coded(ROUTES.into()),
+                ScalarKind::Coded(ROUTES.into()),
                 false,
                 None,
             ),
             f(
                 "site",
                 "Région d'administration",
-                FieldKind::Coded(SITES.into()),
+                ScalarKind::Coded(SITES.into()),
                 false,
                 None,
             ),
             f(
                 "reaction",
                 "Réaction observée",
-                FieldKind::Text,
+                ScalarKind::Text,
                 false,
                 None,
             ),
             f(
                 "commentaire",
                 "Commentaire",
-                FieldKind::LongText,
+                ScalarKind::LongText,
                 false,
                 None,
             ),
@@ -329,43 +330,24 @@ impl Guest for NoteDeVaccination {
     }
 
     fn prefill() -> Result<Vec<FormValue>, Error> {
-        let mut out = vec![FormValue {
-            key: "acte".into(),
-            json: from_host::json_string("IMMUNIZ"),
-        }];
+        let mut out = vec![forme::valeur("acte", Scalar::Code("IMMUNIZ".into()))];
         // The record's last vaccination, as a starting point.
         let vaccinations = record_read::vaccinations()?;
         if let Some(v) = vaccinations
             .iter()
             .max_by_key(|v| (v.date.year, v.date.month, v.date.day))
         {
-            out.push(FormValue {
-                key: "vaccin".into(),
-                json: from_host::json_string(&v.text),
-            });
+            out.push(forme::valeur_texte("vaccin", v.text.clone()));
             if let Some(c) = v.vaccine.as_ref().filter(|c| c.code_system == ATC) {
-                out.push(FormValue {
-                    key: "atc".into(),
-                    json: from_host::json_string(&c.code),
-                });
+                out.push(forme::valeur_texte("atc", c.code.clone()));
                 if let Some(d) = &c.display {
-                    out.push(FormValue {
-                        key: "atc_libelle".into(),
-                        json: from_host::json_string(d),
-                    });
+                    out.push(forme::valeur_texte("atc_libelle", d.clone()));
                 }
             }
             if let Some(lot) = &v.lot {
-                out.push(FormValue {
-                    key: "lot".into(),
-                    json: from_host::json_string(lot),
-                });
+                out.push(forme::valeur_texte("lot", lot.clone()));
             }
-            let d = &v.date;
-            out.push(FormValue {
-                key: "date".into(),
-                json: from_host::json_string(&format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
-            });
+            out.push(forme::valeur_date("date", v.date));
         }
         Ok(out)
     }
@@ -381,10 +363,7 @@ impl Guest for NoteDeVaccination {
                     && text(&values, k).is_none()
                 {
                     values.retain(|x| x.key != k);
-                    values.push(FormValue {
-                        key: k.into(),
-                        json: from_host::json_string(&v),
-                    });
+                    values.push(forme::valeur_texte(k, v));
                 }
             };
             add("cip13", g.cip13());
@@ -395,7 +374,7 @@ impl Guest for NoteDeVaccination {
         produire(&ctx, &patient, &values, &resolve)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(invalid("lecture non prise en charge par ce module"))
     }
 }

@@ -5,7 +5,8 @@
 //! patients; an expired lot and missing data are refused in French.
 
 use esculape_runtime::CallContext;
-use esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue;
+use esculape_runtime::model::FormValue;
+use esculape_sdk_testing::JsonText;
 use esculape_sdk_testing::fixtures;
 use esculape_sdk_testing::{Harness, assert_cdas_valid, document_context};
 use std::sync::Arc;
@@ -13,15 +14,7 @@ use std::sync::Arc;
 const ID: &str = "fr.esculape.doc.vac-note";
 
 fn v(key: &str, s: &str) -> FormValue {
-    FormValue {
-        key: key.into(),
-        json: format!(
-            "\"{}\"",
-            s.replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\u{1d}', "\\u001d")
-        ),
-    }
+    esculape_sdk_testing::text_value(key, s)
 }
 
 /// What a scanner reads from the box: a GS1 DataMatrix printed from the
@@ -51,7 +44,7 @@ fn notes_for_three_patients_pass_the_ans_validator() {
             assert!(
                 values
                     .iter()
-                    .any(|v| v.key == "atc" && v.json.contains("J07CA09")),
+                    .any(|v| v.key == "atc" && v.json().contains("J07CA09")),
                 "{values:?}"
             );
         }
@@ -135,7 +128,7 @@ fn expired_lots_and_missing_data_are_refused_in_french() {
     assert!(err(no_lot).contains("lot est obligatoire"));
     let mut not_a_vaccine = base();
     not_a_vaccine.push(v("atc", "N02BE01"));
-    not_a_vaccine.retain(|x| !(x.key == "atc" && x.json.contains("J07CA09")));
+    not_a_vaccine.retain(|x| !(x.key == "atc" && x.json().contains("J07CA09")));
     assert!(err(not_a_vaccine).contains("J07"));
     let mut bad_route = base();
     bad_route.push(v("voie", "99999"));

@@ -1,19 +1,16 @@
 //! A hostile plugin. `produce` misbehaves as the form value `behaviour`
 //! says; the runtime tests prove that each misbehaviour is contained.
 
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue};
 use esculape_sdk::document::esculape::host::{log, pdf, record_read};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, Guest, Produced, Received, Sharing,
 };
 
 pub struct Hostile;
 
-fn value<'a>(values: &'a [FormValue], key: &str) -> Option<&'a str> {
-    values
-        .iter()
-        .find(|v| v.key == key)
-        .map(|v| v.json.as_str())
+fn value(values: &[FormValue], key: &str) -> Option<String> {
+    esculape_sdk::forme::texte(values, key)
 }
 
 fn produced(cda: Vec<u8>) -> Produced {
@@ -25,6 +22,17 @@ fn produced(cda: Vec<u8>) -> Produced {
             blocks: vec![],
         },
         notices: vec![],
+        sharing: Sharing {
+            confidentiality: Coded {
+                code: "N".into(),
+                code_system: "2.16.840.1.113883.5.25".into(),
+                code_system_name: None,
+                display: None,
+            },
+            dmp: false,
+            event_codes: vec![],
+        },
+        record_updates: vec![],
     }
 }
 
@@ -90,7 +98,7 @@ impl Guest for Hostile {
         let size_mib: usize = value(&values, "size-mib")
             .and_then(|s| s.parse().ok())
             .unwrap_or(1);
-        match value(&values, "behaviour").unwrap_or("ok") {
+        match value(&values, "behaviour").as_deref().unwrap_or("ok") {
             "loop" => {
                 let mut i: u64 = 0;
                 loop {
@@ -129,7 +137,7 @@ impl Guest for Hostile {
         }
     }
 
-    fn read(_cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
         Err(Error::Internal("not a reader".into()))
     }
 }

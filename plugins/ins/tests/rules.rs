@@ -1,8 +1,6 @@
 //! The INS rules, called through the real runtime as the host calls them.
 
-use esculape_runtime::api::types::{
-    Date, IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Sex,
-};
+use esculape_runtime::model::{Date, IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Sex};
 use esculape_sdk_testing::Harness;
 
 const ID: &str = "fr.esculape.ins";

@@ -1,11 +1,15 @@
-//! Probe plugin: exercises every host capability the way a real document
-//! plugin would, and reads CDA documents (the benchmark's 200 KB payload).
+//! Probe plugin (API 0.2.0): exercises every host capability the way a
+//! real document plugin would, the record-read additions of 0.2.0 included
+//! (address, care team, encounters, documents and their signed forms), and
+//! reads CDA documents (the benchmark's 200 KB payload).
 
-use esculape_sdk::document::esculape::host::types::{Coded, Error};
+use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue};
 use esculape_sdk::document::esculape::host::{clock, log, pdf, record_read, terminology};
 use esculape_sdk::document::exports::esculape::plugin::document_type::{
-    CdaLevel, Context, Description, Field, FieldKind, FormValue, Guest, Produced, ReadDocument,
+    CdaLevel, Context, Description, Field, FieldKind, Guest, Produced, Received, RecordUpdate,
+    ScalarKind, Sharing,
 };
+use esculape_sdk::forme;
 use esculape_sdk::helpers::xml_escape;
 
 pub mod reader;
@@ -39,28 +43,63 @@ impl Guest for Sonde {
     }
 
     fn form_schema() -> Vec<Field> {
-        vec![Field {
-            key: "note".into(),
-            label: "Note".into(),
-            kind: FieldKind::LongText,
-            required: false,
-            help: None,
-        }]
+        vec![
+            Field {
+                key: "note".into(),
+                label: "Note".into(),
+                kind: FieldKind::Scalar(ScalarKind::LongText),
+                required: false,
+                help: None,
+            },
+            Field {
+                key: "poids".into(),
+                label: "Poids".into(),
+                kind: FieldKind::Scalar(ScalarKind::Number),
+                required: false,
+                help: None,
+            },
+        ]
     }
 
+    /// What the record shows this plugin, one value per record-read call.
     fn prefill() -> Result<Vec<FormValue>, Error> {
         let patient = record_read::current_patient()?;
         let problems = record_read::problems()?;
         log::write(log::Level::Info, &format!("prefill for {}", patient.id))?;
+        let documents = record_read::documents()?;
+        // The signed forms of the record's documents, as their plugins typed them.
+        let mut forms = vec![];
+        for d in &documents {
+            if let Some(values) = record_read::signed_form(&d.id)? {
+                forms.push(format!(
+                    "{}:{}",
+                    d.id,
+                    values
+                        .iter()
+                        .map(|v| v.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join("+")
+                ));
+            }
+        }
+        let address = patient.address.as_ref().map(|a| {
+            format!(
+                "{} {} {}",
+                a.lines.join(" / "),
+                a.postal_code.as_deref().unwrap_or(""),
+                a.city.as_deref().unwrap_or("")
+            )
+        });
         Ok(vec![
-            FormValue {
-                key: "patient".into(),
-                json: format!("\"{}\"", patient.traits.birth_name),
-            },
-            FormValue {
-                key: "problems".into(),
-                json: problems.len().to_string(),
-            },
+            forme::valeur_texte("patient", patient.traits.birth_name),
+            forme::valeur_nombre("problems", problems.len() as f64),
+            forme::valeur_texte("adresse", address.unwrap_or_default()),
+            forme::valeur_nombre("telecoms", patient.telecoms.len() as f64),
+            forme::valeur_nombre("equipe", record_read::care_team()?.len() as f64),
+            forme::valeur_nombre("consultations", record_read::encounters(10)?.len() as f64),
+            forme::valeur_nombre("documents", documents.len() as f64),
+            forme::valeur_texte("formulaires", forms.join(",")),
+            forme::valeur_nombre("biologie", record_read::lab_results(10)?.len() as f64),
         ])
     }
 
@@ -69,11 +108,9 @@ impl Guest for Sonde {
         let patient = record_read::current_patient()?;
         // A value set lookup, as real plugins do for display names.
         let _ = terminology::lookup("JDV_J07_XdsTypeCode_CISIS", "11488-4")?;
-        let note = values
-            .iter()
-            .find(|v| v.key == "note")
-            .map(|v| v.json.clone())
-            .unwrap_or_default();
+        let note = forme::texte(&values, "note")
+            .unwrap_or_default()
+            .to_string();
         let cda = format!(
             "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><id root=\"{}\"/><title>Sonde {}</title><effectiveTime value=\"{}\"/><text>{}</text></ClinicalDocument>",
             xml_escape(&ctx.document_id),
@@ -86,14 +123,32 @@ impl Guest for Sonde {
             author: ctx.author_family,
             blocks: vec![pdf::Block::Paragraph(note)],
         };
+        // A typed weight is reported to the record, taken now.
+        let record_updates = forme::nombre(&values, "poids")
+            .map(|value| {
+                RecordUpdate::Measure(record_read::Measure {
+                    code: coded("29463-7", "2.16.840.1.113883.6.1", "poids"),
+                    value,
+                    unit: "kg".into(),
+                    at: now,
+                })
+            })
+            .into_iter()
+            .collect();
         Ok(Produced {
             cda: cda.into_bytes(),
             layout,
             notices: vec![],
+            sharing: Sharing {
+                confidentiality: coded("R", "2.16.840.1.113883.5.25", "Restreint"),
+                dmp: false,
+                event_codes: vec![],
+            },
+            record_updates,
         })
     }
 
-    fn read(cda: Vec<u8>) -> Result<ReadDocument, Error> {
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
         reader::read(&cda)
     }
 }

@@ -2,19 +2,38 @@
 //! too (the benchmark compares both).
 
 use esculape_sdk::document::esculape::host::types::Error;
-use esculape_sdk::document::exports::esculape::plugin::document_type::ReadDocument;
+use esculape_sdk::document::exports::esculape::plugin::document_type::{
+    Identifier, Received, ReceivedHeader,
+};
 use quick_xml::events::Event;
 
-pub fn read(cda: &[u8]) -> Result<ReadDocument, Error> {
+fn id(root: Option<String>) -> Option<Identifier> {
+    root.map(|root| Identifier {
+        root,
+        extension: None,
+    })
+}
+
+pub fn read(cda: &[u8]) -> Result<Received, Error> {
     let mut reader = quick_xml::Reader::from_reader(cda);
-    let mut out = ReadDocument {
-        type_code: None,
-        title: String::new(),
-        document_id: None,
-        set_id: None,
-        version_number: None,
-        effective_time: None,
+    let mut out = Received {
+        header: ReceivedHeader {
+            type_code: None,
+            title: String::new(),
+            document_id: None,
+            set_id: None,
+            version_number: None,
+            effective_time: None,
+            confidentiality: None,
+            authors: vec![],
+            patient_ids: vec![],
+            patient_name: None,
+            patient_birth_date: None,
+            service_start: None,
+            service_stop: None,
+        },
         sections: vec![],
+        proposals: vec![],
         warnings: vec![],
     };
     let mut path: Vec<Vec<u8>> = Vec::new();
@@ -41,12 +60,12 @@ pub fn read(cda: &[u8]) -> Result<ReadDocument, Error> {
                 };
                 if depth == 1 {
                     match name.as_slice() {
-                        b"id" => out.document_id = attr(b"root"),
-                        b"setId" => out.set_id = attr(b"root"),
+                        b"id" => out.header.document_id = id(attr(b"root")),
+                        b"setId" => out.header.set_id = id(attr(b"root")),
                         b"versionNumber" => {
-                            out.version_number = attr(b"value").and_then(|v| v.parse().ok())
+                            out.header.version_number = attr(b"value").and_then(|v| v.parse().ok())
                         }
-                        b"effectiveTime" => out.effective_time = attr(b"value"),
+                        b"effectiveTime" => out.header.effective_time = attr(b"value"),
                         _ => {}
                     }
                 }
@@ -71,7 +90,7 @@ pub fn read(cda: &[u8]) -> Result<ReadDocument, Error> {
             Event::Text(t) => {
                 let text = t.decode().map_err(|e| Error::InvalidInput(e.to_string()))?;
                 match path.last().map(|p| p.as_slice()) {
-                    Some(b"title") if path.len() == 2 => out.title.push_str(&text),
+                    Some(b"title") if path.len() == 2 => out.header.title.push_str(&text),
                     Some(b"title") => section_title.push_str(&text),
                     _ if path.iter().any(|p| p == b"text") => {
                         section_text.push_str(&text);

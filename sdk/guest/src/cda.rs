@@ -104,6 +104,27 @@ pub struct Patient {
     pub birth_date: String,
     /// COG of the birth place (commune or 99xxx country).
     pub birth_place_cog: Option<String>,
+    /// Where the patient lives; `addr nullFlavor="NASK"` when unknown.
+    pub address: Option<Address>,
+    /// Phones and addresses; `telecom nullFlavor="NASK"` when none.
+    pub telecoms: Vec<Telecom>,
+}
+
+/// A postal address as the header writes it (`addr use="H"`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub lines: Vec<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+}
+
+/// A telecom as the header writes it: the HL7 use (`HP` home phone, `MC`
+/// mobile) and the URL (`tel:`, `mailto:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Telecom {
+    pub usage: Option<&'static str>,
+    pub url: String,
 }
 
 impl Patient {
@@ -556,10 +577,38 @@ fn record_target(x: &mut Xml, p: &Patient) {
         "id",
         &[("root", &p.local_id.0), ("extension", &p.local_id.1)],
     );
-    // The record-read interface does not carry the patient's contact
-    // details (API 0.1.0): said so, as some volets require the elements.
-    x.empty("addr", &[("nullFlavor", "NASK")]);
-    x.empty("telecom", &[("nullFlavor", "NASK")]);
+    // Unknown contact details are said so: some volets require the
+    // elements.
+    match &p.address {
+        Some(a) => {
+            x.open("addr", &[("use", "H")]);
+            for line in &a.lines {
+                x.text("streetAddressLine", &[], line);
+            }
+            if let Some(c) = &a.postal_code {
+                x.text("postalCode", &[], c);
+            }
+            if let Some(c) = &a.city {
+                x.text("city", &[], c);
+            }
+            if let Some(c) = &a.country {
+                x.text("country", &[], c);
+            }
+            x.close("addr");
+        }
+        None => {
+            x.empty("addr", &[("nullFlavor", "NASK")]);
+        }
+    }
+    if p.telecoms.is_empty() {
+        x.empty("telecom", &[("nullFlavor", "NASK")]);
+    }
+    for t in &p.telecoms {
+        match t.usage {
+            Some(u) => x.empty("telecom", &[("use", u), ("value", &t.url)]),
+            None => x.empty("telecom", &[("value", &t.url)]),
+        };
+    }
     x.open("patient", &[("classCode", "PSN")]);
     x.open("name", &[]);
     x.text("family", &[("qualifier", "BR")], &p.birth_name);
@@ -648,6 +697,8 @@ mod tests {
             sex: Sex::Female,
             birth_date: "19970201".into(),
             birth_place_cog: Some("2A004".into()),
+            address: None,
+            telecoms: vec![],
         }
     }
 
@@ -678,38 +729,28 @@ mod tests {
 }
 
 /// Filling the header from what the host hands a `document` plugin: the
-/// production context and the `record-read` patient.
+/// production context and the `record-read` patient (API 0.2.0).
 #[cfg(feature = "document")]
 pub mod from_host {
-    use super::{Author, Code, Header, Organization, Patient, Sex, oid_from_hex};
-    use crate::document::esculape::host::pdf::{Block, Layout};
-    use crate::document::esculape::host::record_read;
-    use crate::document::esculape::host::types::{self, Coded, Error, IdentityStatus};
-    use crate::document::exports::esculape::plugin::document_type::{
-        Context, Field, FieldKind, FormValue, Produced,
-    };
+    use super::{Author, Code, Header, Organization, Sex, oid_from_hex};
+    use crate::document as b;
+    use b::esculape::host::pdf::{Block, Layout};
+    use b::esculape::host::record_read;
+    use b::esculape::host::types::{self, Coded, Error, IdentityStatus};
+    use b::esculape::host::types::{FieldValue, FormValue, TelecomKind};
+    use b::exports::esculape::plugin::document_type::{Context, Field, FieldKind, Produced};
+    use b::exports::esculape::plugin::document_type::{RecordUpdate, Sharing};
 
-    pub fn code(c: &Coded) -> Code {
-        Code {
-            code: c.code.clone(),
-            system: c.code_system.clone(),
-            system_name: c.code_system_name.clone(),
-            display: c.display.clone(),
-        }
-    }
-
-    pub fn date(d: &types::Date) -> String {
-        format!("{:04}{:02}{:02}", d.year, d.month, d.day)
-    }
-
-    pub fn patient(p: &record_read::Patient) -> Patient {
+    /// The header's patient, without contact details (each version adds
+    /// what its `record-read` carries).
+    fn patient_sans_contact(p: &record_read::Patient) -> super::Patient {
         let t = &p.traits;
         // The record's id (128 random bits in hex) is unique on its own.
         let local_id = match oid_from_hex(&p.id) {
             Some(root) => (root, p.id.clone()),
             None => ("2.25.0".into(), p.id.clone()),
         };
-        Patient {
+        super::Patient {
             local_id,
             ins: p.ins.as_ref().map(|i| (i.matricule.clone(), i.oid.clone())),
             qualified: p.status == IdentityStatus::Qualifiee,
@@ -724,7 +765,22 @@ pub mod from_host {
             },
             birth_date: date(&t.birth_date),
             birth_place_cog: t.birth_place_cog.clone(),
+            address: None,
+            telecoms: vec![],
         }
+    }
+
+    pub fn code(c: &Coded) -> Code {
+        Code {
+            code: c.code.clone(),
+            system: c.code_system.clone(),
+            system_name: c.code_system_name.clone(),
+            display: c.display.clone(),
+        }
+    }
+
+    pub fn date(d: &types::Date) -> String {
+        format!("{:04}{:02}{:02}", d.year, d.month, d.day)
     }
 
     /// The header of a document of this type and title for this patient.
@@ -818,41 +874,6 @@ pub mod from_host {
         blocks
     }
 
-    /// An N1 document: the printed layout (identity, then `blocks`, then
-    /// the signature) rendered to PDF/A-1 by `render` (the host's `pdf`
-    /// capability) and embedded in the CDA: one source for both.
-    pub fn n1(
-        header: &Header,
-        blocks: Vec<Block>,
-        render: &dyn Fn(&Layout) -> Result<Vec<u8>, Error>,
-        notices: Vec<String>,
-    ) -> Result<Produced, Error> {
-        let layout = printed(header, blocks);
-        let pdf = render(&layout)?;
-        let cda = super::document(header, super::Body::N1(&pdf));
-        Ok(Produced {
-            cda,
-            layout,
-            notices,
-        })
-    }
-
-    /// An N3 document: the structured body written by `body`, and the
-    /// printed layout (identity, then `blocks`, then the signature) the
-    /// host renders to PDF/A-1.
-    pub fn n3(
-        header: &Header,
-        body: &dyn Fn(&mut super::Xml),
-        blocks: Vec<Block>,
-        notices: Vec<String>,
-    ) -> Produced {
-        Produced {
-            cda: super::document(header, super::Body::N3(body)),
-            layout: printed(header, blocks),
-            notices,
-        }
-    }
-
     /// The printed layout: identity, the document's blocks, the signature.
     fn printed(header: &Header, blocks: Vec<Block>) -> Layout {
         let mut all = identity_blocks(header);
@@ -879,43 +900,6 @@ pub mod from_host {
         ok.then(|| format!("{y}{m}{d}"))
     }
 
-    /// A form value as text (values are JSON; a bare string is taken as
-    /// is).
-    pub fn text_value(values: &[FormValue], key: &str) -> Option<String> {
-        let v = values.iter().find(|v| v.key == key)?;
-        let s = v.json.trim();
-        if s == "null" {
-            return None;
-        }
-        if let Some(inner) = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-            // Unescape the JSON string's common escapes.
-            let mut out = String::with_capacity(inner.len());
-            let mut chars = inner.chars();
-            while let Some(c) = chars.next() {
-                if c != '\\' {
-                    out.push(c);
-                    continue;
-                }
-                match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some('r') => {}
-                    Some('u') => {
-                        let hex: String = chars.by_ref().take(4).collect();
-                        if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
-                        {
-                            out.push(c);
-                        }
-                    }
-                    Some(other) => out.push(other),
-                    None => {}
-                }
-            }
-            return Some(out);
-        }
-        Some(s.to_string())
-    }
-
     /// A WIT coded value (for `describe`).
     pub fn coded(code: &str, system: &str, display: &str) -> Coded {
         Coded {
@@ -924,22 +908,6 @@ pub mod from_host {
             code_system_name: None,
             display: Some(display.into()),
         }
-    }
-
-    /// A string as a form value (JSON).
-    pub fn json_string(s: &str) -> String {
-        let mut out = String::from("\"");
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
     }
 
     /// A form field.
@@ -980,5 +948,123 @@ pub mod from_host {
             h.author.profession.display.clone().unwrap_or_default(),
             h.organization.name,
         ))
+    }
+
+    /// The header's patient, with their address and telecoms.
+    pub fn patient(p: &record_read::Patient) -> super::Patient {
+        let mut patient = patient_sans_contact(p);
+        patient.address = p.address.as_ref().map(|a| super::Address {
+            lines: a.lines.clone(),
+            postal_code: a.postal_code.clone(),
+            city: a.city.clone(),
+            country: a.country.clone(),
+        });
+        patient.telecoms = p
+            .telecoms
+            .iter()
+            .map(|t| {
+                let (usage, scheme) = match t.kind {
+                    TelecomKind::Phone => (Some("HP"), "tel:"),
+                    TelecomKind::Mobile => (Some("MC"), "tel:"),
+                    TelecomKind::Email | TelecomKind::Mssante => (None, "mailto:"),
+                };
+                let value: String = match scheme {
+                    "tel:" => t
+                        .value
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && *c != '.')
+                        .collect(),
+                    _ => t.value.trim().to_string(),
+                };
+                super::Telecom {
+                    usage,
+                    url: format!("{scheme}{value}"),
+                }
+            })
+            .collect();
+        patient
+    }
+
+    /// What the document may be shared with, unless the plugin says
+    /// otherwise: normal confidentiality, the patient's DMP.
+    pub fn partage_normal() -> Sharing {
+        Sharing {
+            confidentiality: coded("N", "2.16.840.1.113883.5.25", "Normal"),
+            dmp: true,
+            event_codes: vec![],
+        }
+    }
+
+    /// An N1 document: the printed layout (identity, then `blocks`, then
+    /// the signature) rendered to PDF/A-1 by `render` (the host's `pdf`
+    /// capability) and embedded in the CDA: one source for both.
+    pub fn n1(
+        header: &Header,
+        blocks: Vec<Block>,
+        render: &dyn Fn(&Layout) -> Result<Vec<u8>, Error>,
+        notices: Vec<String>,
+    ) -> Result<Produced, Error> {
+        let layout = printed(header, blocks);
+        let pdf = render(&layout)?;
+        let cda = super::document(header, super::Body::N1(&pdf));
+        Ok(Produced {
+            cda,
+            layout,
+            notices,
+            sharing: partage_normal(),
+            record_updates: vec![],
+        })
+    }
+
+    /// An N3 document: the structured body written by `body`, and the
+    /// printed layout (identity, then `blocks`, then the signature) the
+    /// host renders to PDF/A-1.
+    pub fn n3(
+        header: &Header,
+        body: &dyn Fn(&mut super::Xml),
+        blocks: Vec<Block>,
+        notices: Vec<String>,
+    ) -> Produced {
+        Produced {
+            cda: super::document(header, super::Body::N3(body)),
+            layout: printed(header, blocks),
+            notices,
+            sharing: partage_normal(),
+            record_updates: vec![],
+        }
+    }
+
+    /// A measure the signed document reports to the record (LOINC code,
+    /// UCUM unit), taken on `day` at a time unknown: noon there, as the
+    /// interface says, at that day's offset (the host's clock knows it).
+    pub fn mesure_du_jour(
+        loinc: &str,
+        display: &str,
+        unit: &str,
+        value: f64,
+        day: &types::Date,
+    ) -> Result<RecordUpdate, Error> {
+        let at = b::esculape::host::clock::local_time(*day, 12 * 60)?;
+        Ok(RecordUpdate::Measure(record_read::Measure {
+            code: Coded {
+                code: loinc.into(),
+                code_system: crate::identifiants::oid::LOINC.into(),
+                code_system_name: Some("LOINC".into()),
+                display: Some(display.into()),
+            },
+            value,
+            unit: unit.into(),
+            at,
+        }))
+    }
+
+    /// A form value as text (a date `AAAA-MM-JJ`); none when absent, empty
+    /// or a list.
+    pub fn text_value(values: &[FormValue], key: &str) -> Option<String> {
+        let v = values.iter().find(|v| v.key == key)?;
+        match &v.value {
+            FieldValue::Scalar(s) => Some(crate::forme::texte_de(s)).filter(|t| !t.is_empty()),
+            FieldValue::Items(_) => None,
+        }
     }
 }

@@ -15,7 +15,7 @@
 //! release targets ([`API_VERSION`]).
 
 /// The WIT API version (`wit/since_vX.Y.Z`) these bindings were generated from.
-pub const API_VERSION: &str = "0.1.0";
+pub const API_VERSION: &str = "0.2.0";
 
 pub mod calendar;
 
@@ -26,8 +26,8 @@ pub use esculape_identifiants as identifiants;
 #[cfg(feature = "identity")]
 pub mod identity {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
-        world: "esculape:plugin/identity@0.1.0",
+        path: "../../wit/since_v0.2.0",
+        world: "esculape:plugin/identity@0.2.0",
         pub_export_macro: true,
         export_macro_name: "export_identity",
         default_bindings_module: "esculape_sdk::identity",
@@ -39,14 +39,17 @@ pub mod identity {
 #[cfg(feature = "document")]
 pub mod document {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
-        world: "esculape:plugin/document@0.1.0",
+        path: "../../wit/since_v0.2.0",
+        world: "esculape:plugin/document@0.2.0",
         pub_export_macro: true,
         export_macro_name: "export_document",
         default_bindings_module: "esculape_sdk::document",
         generate_all,
     });
 }
+
+#[cfg(feature = "document")]
+pub mod forme;
 
 pub mod cda;
 pub mod helpers;

@@ -2,7 +2,9 @@
 //! (`../shared/tools/cda-validate`): XSD, IHE, CI-SIS content models, ANS
 //! models and "structuration minimale".
 
-use esculape_sdk::cda::{self, Author, Body, Code, Header, Organization, Patient, Sex, oid};
+use esculape_sdk::cda::{
+    self, Address, Author, Body, Code, Header, Organization, Patient, Sex, Telecom, oid,
+};
 
 fn header(patient: Patient) -> Header {
     Header {
@@ -55,6 +57,23 @@ pub fn qualified() -> Patient {
         sex: Sex::Female,
         birth_date: "19970201".into(),
         birth_place_cog: Some("2A004".into()),
+        // The contact details record-read 0.2.0 carries, in the header.
+        address: Some(Address {
+            lines: vec!["3 rue Fesch".into(), "Bâtiment B".into()],
+            postal_code: Some("20000".into()),
+            city: Some("Ajaccio".into()),
+            country: None,
+        }),
+        telecoms: vec![
+            Telecom {
+                usage: Some("MC"),
+                url: "tel:0612345678".into(),
+            },
+            Telecom {
+                usage: None,
+                url: "mailto:dominique.adrtrois@example.org".into(),
+            },
+        ],
     }
 }
 
@@ -75,6 +94,13 @@ fn an_n1_header_for_a_qualified_identity_passes_the_schematrons() {
     let xml = cda::document(&header(qualified()), Body::N1(&minimal_pdf()));
     let (ok, report) = validate("n1.xml", &xml);
     assert!(ok, "{report}\n{}", String::from_utf8_lossy(&xml));
+    let text = String::from_utf8_lossy(&xml);
+    assert!(
+        text.contains("<addr use=\"H\">")
+            && text.contains("<streetAddressLine>3 rue Fesch</streetAddressLine>")
+            && text.contains("<telecom use=\"MC\" value=\"tel:0612345678\"/>"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,11 +1,10 @@
 //! In-memory patient records for plugin tests.
 
 use esculape_runtime::RecordSource;
-use esculape_runtime::api::record_read::{
-    Allergy, Measure, Patient, Problem, Treatment, Vaccination,
-};
-use esculape_runtime::api::types::{
-    Coded, Date, Error, IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Sex, Timestamp,
+use esculape_runtime::model::{
+    Address, Allergy, CareTeamMember, Coded, Date, DocumentSummary, Error, FormValue,
+    IdentityAttributes, IdentityStatus, IdentityTraits, Ins, Measure, Patient, Problem, Sex,
+    Timestamp, Treatment, Vaccination,
 };
 
 /// A record held in memory.
@@ -17,6 +16,10 @@ pub struct FixtureRecord {
     pub treatments: Vec<Treatment>,
     pub vaccinations: Vec<Vaccination>,
     pub measures: Vec<Measure>,
+    pub care_team: Vec<CareTeamMember>,
+    pub documents: Vec<DocumentSummary>,
+    /// Signed forms, by document id.
+    pub forms: Vec<(String, Vec<FormValue>)>,
 }
 
 impl RecordSource for FixtureRecord {
@@ -37,6 +40,22 @@ impl RecordSource for FixtureRecord {
     }
     fn measures(&self, limit: u32) -> Result<Vec<Measure>, Error> {
         Ok(self.measures.iter().take(limit as usize).cloned().collect())
+    }
+    fn care_team(&self) -> Result<Vec<CareTeamMember>, Error> {
+        Ok(self.care_team.clone())
+    }
+    fn documents(&self) -> Result<Vec<DocumentSummary>, Error> {
+        Ok(self.documents.clone())
+    }
+    fn signed_form(&self, document_id: &str) -> Result<Option<Vec<FormValue>>, Error> {
+        if !self.documents.iter().any(|d| d.id == document_id) {
+            return Err(Error::NotFound(format!("document {document_id}")));
+        }
+        Ok(self
+            .forms
+            .iter()
+            .find(|(id, _)| id == document_id)
+            .map(|(_, f)| f.clone()))
     }
 }
 
@@ -74,6 +93,13 @@ pub fn adult_corsican() -> FixtureRecord {
             }),
             status: IdentityStatus::Qualifiee,
             attributes: IdentityAttributes::empty(),
+            address: Some(Address {
+                lines: vec!["3 rue Fesch".into()],
+                postal_code: Some("20000".into()),
+                city: Some("Ajaccio".into()),
+                country: None,
+            }),
+            telecoms: vec![],
         },
         problems: vec![
             Problem {
@@ -119,6 +145,9 @@ pub fn adult_corsican() -> FixtureRecord {
                 utc_offset_minutes: 60,
             },
         }],
+        care_team: vec![],
+        documents: vec![],
+        forms: vec![],
     }
 }
 
@@ -157,6 +186,8 @@ pub fn child() -> FixtureRecord {
             }),
             status: IdentityStatus::Qualifiee,
             attributes: IdentityAttributes::empty(),
+            address: None,
+            telecoms: vec![],
         },
         problems: vec![],
         allergies: vec![],
@@ -179,6 +210,9 @@ pub fn child() -> FixtureRecord {
             measure("8302-2", "Taille", 71.0, "cm"),
             measure("8287-5", "Périmètre crânien", 45.0, "cm"),
         ],
+        care_team: vec![],
+        documents: vec![],
+        forms: vec![],
     }
 }
 
@@ -200,6 +234,8 @@ pub fn adult_provisional() -> FixtureRecord {
             ins: None,
             status: IdentityStatus::Provisoire,
             attributes: IdentityAttributes::empty(),
+            address: None,
+            telecoms: vec![],
         },
         problems: vec![Problem {
             code: Some(cim10("I10", "Hypertension essentielle (primitive)")),
@@ -219,6 +255,9 @@ pub fn adult_provisional() -> FixtureRecord {
         }],
         vaccinations: vec![],
         measures: vec![],
+        care_team: vec![],
+        documents: vec![],
+        forms: vec![],
     }
 }
 

@@ -242,25 +242,60 @@ impl Harness {
 
 pub mod fixtures;
 
-/// One form value: `key` and its JSON text (`"\"2026-11-20\""`, `8.9`,
-/// `true`...), as the host hands a plugin.
-pub fn form_value(
-    key: &str,
-    json: &str,
-) -> esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue {
-    esculape_runtime::api::document::exports::esculape::plugin::document_type::FormValue {
+/// A form as the host hands it to a plugin: these JSON values (as the
+/// HTTP API carries them) typed and checked against the plugin's own
+/// schema, by the host's rules (`esculape_runtime::formulaire`). Panics
+/// with the French reason on a value that does not fit.
+pub fn form(
+    client: &esculape_runtime::DocumentClient<'_>,
+    values: serde_json::Value,
+) -> Vec<esculape_runtime::model::FormValue> {
+    let schema = client
+        .form_schema()
+        .unwrap_or_else(|e| panic!("form-schema: {e}"));
+    let map = values.as_object().cloned().unwrap_or_default();
+    esculape_runtime::formulaire::depuis_json(&schema, &map).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One form value from its JSON text (`"\"2026-11-20\""`, `8.9`,
+/// `true`...), typed by its JSON form alone (a date stays text); [`form`]
+/// types by the plugin's schema, as the host does.
+pub fn form_value(key: &str, json: &str) -> esculape_runtime::model::FormValue {
+    let value: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{key}: JSON {json}: {e}"));
+    let mut map = serde_json::Map::new();
+    map.insert(key.to_string(), value);
+    esculape_runtime::formulaire::depuis_json(&[], &map)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .pop()
+        .unwrap_or_else(|| panic!("{key}: valeur vide"))
+}
+
+/// The JSON text of a form value, as 0.1.0 plugins wrote it and the HTTP
+/// API carries it.
+pub trait JsonText {
+    fn json(&self) -> String;
+}
+
+impl JsonText for esculape_runtime::model::FormValue {
+    fn json(&self) -> String {
+        esculape_runtime::formulaire::valeur_json(&self.value).to_string()
+    }
+}
+
+/// One text value.
+pub fn text_value(key: &str, text: &str) -> esculape_runtime::model::FormValue {
+    use esculape_runtime::model::{FieldValue, FormValue, Scalar};
+    FormValue {
         key: key.into(),
-        json: json.into(),
+        value: FieldValue::Scalar(Scalar::Text(text.into())),
     }
 }
 
 /// A production context as the host builds it: a médecin généraliste of
 /// a cabinet individuel, document ids under 2.25.
-pub fn document_context(
-    n: u32,
-) -> esculape_runtime::api::document::exports::esculape::plugin::document_type::Context {
-    use esculape_runtime::api::document::exports::esculape::plugin::document_type::Context;
-    use esculape_runtime::api::types::{Coded, Timestamp};
+pub fn document_context(n: u32) -> esculape_runtime::model::Context {
+    use esculape_runtime::model::{Coded, Context, Timestamp};
     let coded = |code: &str, system: &str, display: &str| Coded {
         code: code.into(),
         code_system: system.into(),
