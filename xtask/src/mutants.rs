@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "bac à sable: instance gardée d'un appel (d'un patient) à l'autre",
+        file: "host/runtime/src/plugin.rs",
+        from: "drop(slot.take());",
+        to: "drop(slot.as_ref());",
+        test_target: "containment",
+        filter: "nothing_a_plugin_keeps_reaches_the_next_call",
+    },
+    Mutant {
         what: "API: version parlée par le composant non vérifiée",
         file: "host/runtime/src/lib.rs",
         from: "if !m.api.matches(&version) {",

@@ -1,4 +1,5 @@
-//! A loaded plugin: its prepared component, its live instance, and the typed
+//! A loaded plugin: its prepared component, the instance of the call under
+//! way (one at a time, a new one for each call), and the typed
 //! clients through which the host calls it.
 
 use crate::cache::Origin;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
-/// An instance and its store, reused from call to call until a call fails.
+/// An instance and its store, for one call.
 struct Live {
     store: Store<HostState>,
     instance: Box<dyn Instance>,
@@ -162,8 +163,9 @@ impl Plugin {
         err
     }
 
-    /// Run one call. The instance is created on first use and thrown away
-    /// after any failure, so that a poisoned instance never serves again.
+    /// Run one call in a new instance (from the prepared component: no
+    /// compiling), thrown away after it, so that neither a poisoned
+    /// instance nor one patient's data serves again.
     fn call<R>(
         &self,
         rt: &Runtime,
@@ -201,10 +203,10 @@ impl Plugin {
                 Err(self.classify(e, &live.store))
             }
         };
-        if outcome.is_err() {
-            // A poisoned instance never serves again.
-            *slot = None;
-        }
+        // Thrown away after every call: whatever a plugin kept in its
+        // memory from one call (one patient's record) never reaches the
+        // next, and a poisoned instance never serves again.
+        drop(slot.take());
         outcome
     }
 

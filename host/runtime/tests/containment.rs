@@ -326,3 +326,28 @@ fn grants_are_manifest_and_policy() {
     assert!(!grants.contains(&Capability::RecordRead));
     assert!(grants.contains(&Capability::Log));
 }
+
+#[test]
+fn nothing_a_plugin_keeps_reaches_the_next_call() {
+    // One plugin serves every patient in turn: what it keeps in its memory
+    // from one patient's call must not show in the next patient's document.
+    let h = harness(Policy::default());
+    let doc = h.runtime.document(HOSTILE_ID).unwrap();
+    let call = |patient: &str| {
+        let values = vec![
+            esculape_sdk_testing::text_value("behaviour", "carry"),
+            esculape_sdk_testing::text_value("patient", patient),
+        ];
+        let out = doc
+            .produce(CallContext::default(), &context(), &values)
+            .unwrap();
+        String::from_utf8(out.cda).unwrap()
+    };
+    assert_eq!(call("ADRTROIS DOMINIQUE"), "précédent: ");
+    let next = call("PETIT LEON");
+    assert!(
+        !next.contains("ADRTROIS"),
+        "one patient's data in the next call: {next}"
+    );
+    assert_eq!(next, "précédent: ");
+}

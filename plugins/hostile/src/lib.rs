@@ -1,5 +1,6 @@
 //! A hostile plugin. `produce` misbehaves as the form value `behaviour`
-//! says; the runtime tests prove that each misbehaviour is contained.
+//! says (`carry` tries to keep one call's data for the next); the runtime
+//! tests prove that each misbehaviour is contained.
 
 use esculape_sdk::document::esculape::host::types::{Coded, Error, FormValue};
 use esculape_sdk::document::esculape::host::{log, pdf, record_read};
@@ -8,6 +9,10 @@ use esculape_sdk::document::exports::esculape::plugin::document_type::{
 };
 
 pub struct Hostile;
+
+/// What "carry" keeps from one call to show in the next (one patient's
+/// data in another's document, if the host let an instance live on).
+static CARRIED: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
 fn value(values: &[FormValue], key: &str) -> Option<String> {
     esculape_sdk::forme::texte(values, key)
@@ -133,6 +138,12 @@ impl Guest for Hostile {
                 Ok(produced(b"flooded".to_vec()))
             }
             "escape" => Ok(produced(try_escape().into_bytes())),
+            "carry" => {
+                let now = value(&values, "patient").unwrap_or_default();
+                let mut kept = CARRIED.lock().unwrap_or_else(|p| p.into_inner());
+                let before = std::mem::replace(&mut *kept, now);
+                Ok(produced(format!("précédent: {before}").into_bytes()))
+            }
             _ => Ok(produced(b"ok".to_vec())),
         }
     }
