@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "pdf: mise en page rendue sans bornes (hors délai et plafond du module)",
+        file: "host/runtime/src/capacites/pdf.rs",
+        from: "    borner(layout)?;",
+        to: "    Ok::<(), Error>(())?;",
+        test_target: "containment",
+        filter: "a_layout_too_large_to_render_is_refused_before_the_host_renders_it",
+    },
+    Mutant {
         what: "bac à sable: instance gardée d'un appel (d'un patient) à l'autre",
         file: "host/runtime/src/plugin.rs",
         from: "drop(slot.take());",

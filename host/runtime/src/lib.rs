@@ -354,6 +354,7 @@ impl Runtime {
     /// Render a layout with the host's `pdf` service (the one plugins
     /// reach through the capability), e.g. an N3 document's PDF.
     pub fn render_pdf(&self, layout: &model::Layout) -> Result<Vec<u8>, model::Error> {
+        capacites::pdf::borner(layout)?;
         match &self.services.pdf {
             Some(r) => r.render(layout),
             None => Err(model::Error::Internal(

@@ -351,3 +351,16 @@ fn nothing_a_plugin_keeps_reaches_the_next_call() {
     );
     assert_eq!(next, "précédent: ");
 }
+
+#[test]
+fn a_layout_too_large_to_render_is_refused_before_the_host_renders_it() {
+    // The host renders outside the plugin's deadline and memory cap: the
+    // layout is bounded first.
+    let h = harness(Policy::default());
+    let err = produce(&h, "pdf-bomb").unwrap_err();
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Limit(m)) if m.contains("20000 blocs")),
+        "{err}"
+    );
+    assert_still_serving(&h);
+}

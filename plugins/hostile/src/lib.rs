@@ -138,6 +138,17 @@ impl Guest for Hostile {
                 Ok(produced(b"flooded".to_vec()))
             }
             "escape" => Ok(produced(try_escape().into_bytes())),
+            "pdf-bomb" => {
+                // A layout the host would take long to render (the host
+                // renders outside this plugin's deadline and memory cap).
+                let layout = pdf::Layout {
+                    title: "bombe".into(),
+                    author: String::new(),
+                    blocks: vec![pdf::Block::Paragraph("x".repeat(10)); 20_000],
+                };
+                let bytes = pdf::render(&layout)?;
+                Ok(produced(bytes))
+            }
             "carry" => {
                 let now = value(&values, "patient").unwrap_or_default();
                 let mut kept = CARRIED.lock().unwrap_or_else(|p| p.into_inner());
