@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "bac à sable: nombre de mémoires linéaires sans plafond",
+        file: "host/runtime/src/state.rs",
+        from: "self.max_memories",
+        to: "usize::MAX",
+        test_target: "containment",
+        filter: "the_count_of_memories_instances_and_tables_is_capped",
+    },
+    Mutant {
         what: "pdf: mise en page rendue sans bornes (hors délai et plafond du module)",
         file: "host/runtime/src/capacites/pdf.rs",
         from: "    borner(layout)?;",

@@ -118,11 +118,7 @@ impl Plugin {
     }
 
     fn instantiate(&self, rt: &Runtime) -> Result<Live, CallError> {
-        let state = HostState::new(
-            self.identity.clone(),
-            rt.services().clone(),
-            self.limits.memory_bytes,
-        );
+        let state = HostState::new(self.identity.clone(), rt.services().clone(), &self.limits);
         let mut store = Store::new(rt.engine(), state);
         store.limiter(|s| &mut s.memory);
         store.epoch_deadline_trap();

@@ -22,6 +22,12 @@ pub struct Policy {
     pub max_output_bytes: usize,
     /// Log bytes a plugin may write in one call.
     pub max_log_bytes_per_call: usize,
+    /// Core instances, linear memories and tables one call may create: the
+    /// memory cap is per linear memory, so their count is capped too (a
+    /// Rust component has a handful of instances, one or two memories).
+    pub max_instances: usize,
+    pub max_memories: usize,
+    pub max_tables: usize,
 }
 
 impl Default for Policy {
@@ -35,6 +41,9 @@ impl Default for Policy {
             max_memory_mib: 512,
             max_output_bytes: 32 * 1024 * 1024,
             max_log_bytes_per_call: 64 * 1024,
+            max_instances: 32,
+            max_memories: 4,
+            max_tables: 32,
         }
     }
 }
@@ -44,6 +53,9 @@ impl Default for Policy {
 pub struct EffectiveLimits {
     pub deadline: Duration,
     pub memory_bytes: usize,
+    pub instances: usize,
+    pub memories: usize,
+    pub tables: usize,
 }
 
 impl Policy {
@@ -82,6 +94,9 @@ impl Policy {
         EffectiveLimits {
             deadline: Duration::from_millis(ms),
             memory_bytes: mib as usize * 1024 * 1024,
+            instances: self.max_instances,
+            memories: self.max_memories,
+            tables: self.max_tables,
         }
     }
 }

@@ -28,9 +28,26 @@ pub struct PluginIdentity {
 pub struct MemoryCap {
     pub max_bytes: usize,
     pub refused: bool,
+    /// Counts of core instances, linear memories and tables (the byte cap
+    /// is per memory).
+    pub max_instances: usize,
+    pub max_memories: usize,
+    pub max_tables: usize,
 }
 
 impl wasmtime::ResourceLimiter for MemoryCap {
+    fn instances(&self) -> usize {
+        self.max_instances
+    }
+
+    fn memories(&self) -> usize {
+        self.max_memories
+    }
+
+    fn tables(&self) -> usize {
+        self.max_tables
+    }
+
     fn memory_growing(
         &mut self,
         _current: usize,
@@ -83,7 +100,7 @@ impl HostState {
     pub(crate) fn new(
         plugin: Arc<PluginIdentity>,
         services: HostServices,
-        max_memory_bytes: usize,
+        limits: &crate::policy::EffectiveLimits,
     ) -> Self {
         // No preopened directory, no environment, no arguments, no network,
         // stdin closed and stdout/stderr discarded: WASI is linked only
@@ -99,8 +116,11 @@ impl HostState {
             wasi,
             table: ResourceTable::new(),
             memory: MemoryCap {
-                max_bytes: max_memory_bytes,
+                max_bytes: limits.memory_bytes,
                 refused: false,
+                max_instances: limits.instances,
+                max_memories: limits.memories,
+                max_tables: limits.tables,
             },
             plugin,
             services,

@@ -364,3 +364,26 @@ fn a_layout_too_large_to_render_is_refused_before_the_host_renders_it() {
     );
     assert_still_serving(&h);
 }
+
+#[test]
+fn the_count_of_memories_instances_and_tables_is_capped() {
+    // The byte cap is per linear memory: a component with many memories
+    // (or instances) would multiply it, so their count is capped. With no
+    // memory allowed at all, the plugin cannot even start; the host and
+    // the other plugins keep working.
+    let h = harness(Policy {
+        max_memories: 0,
+        ..Policy::default()
+    });
+    let err = produce(&h, "ok").unwrap_err();
+    assert!(err.to_string().contains("memor"), "{err}");
+    let h = harness(Policy {
+        max_instances: 1,
+        ..Policy::default()
+    });
+    let err = produce(&h, "ok").unwrap_err();
+    assert!(err.to_string().contains("instance"), "{err}");
+    // The defaults leave room for what a Rust component needs.
+    let h = harness(Policy::default());
+    assert_eq!(produce(&h, "ok").unwrap(), b"ok");
+}
