@@ -144,6 +144,11 @@ pub struct PremiereInstallation {
     #[serde(flatten)]
     pub cabinet: NouveauCabinet,
     pub compte: NouveauCompte,
+    /// The one-time code of this start, which the embedded host hands to
+    /// its own window only: another local process or a web page cannot
+    /// claim the practice.
+    #[serde(default)]
+    pub code: String,
 }
 
 /// `POST /api/session`.

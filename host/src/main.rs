@@ -4,10 +4,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use esculape_app::auth::NouveauCompte;
 use esculape_domain::Role;
-use esculape_host::{demo, export, home, serveur};
+use esculape_host::{demo, home, serveur};
 use esculape_store::{Actor, NewUser};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -217,8 +216,15 @@ enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Install a signed package (.escpkg); refused with the reason otherwise.
-    Install { path: PathBuf },
+    /// Install a signed package (.escpkg); refused with the reason otherwise
+    /// (an older version than the installed one too, unless --retrograder).
+    Install {
+        path: PathBuf,
+        /// Accept an older version than the installed one (a deliberate
+        /// rollback).
+        #[arg(long)]
+        retrograder: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -237,14 +243,14 @@ fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(home),
-        Command::DemoData { patients, seed } => with_store(&home, |store| async move {
-            let today = esculape_domain::calendar::paris_local(store.now()).day();
-            let r = demo::populate(&store, patients, seed, today, |n| {
-                if n % 50 == 0 || n == patients {
-                    eprint!("\r{n}/{patients} patients");
-                }
-            })
-            .await?;
+        Command::DemoData { patients, seed } => with_app(&home, |app| async move {
+            let r = app
+                .donnees_de_demo(patients, seed, |n| {
+                    if n % 50 == 0 || n == patients {
+                        eprint!("\r{n}/{patients} patients");
+                    }
+                })
+                .await?;
             eprintln!();
             println!(
                 "{} patients, {} consultations, {} éléments de dossier, {} documents, {} rendez-vous aujourd'hui",
@@ -261,20 +267,13 @@ fn main() -> anyhow::Result<()> {
             passphrase_file,
         } => {
             let pass = passphrase(passphrase_file)?;
-            with_store(&home, |store| async move {
-                let tmp = file.with_extension("partiel");
-                let out = esculape_store::prive::creer(&tmp)
-                    .with_context(|| format!("création de {}", tmp.display()))?;
-                let (out, summary) = store
-                    .backup_with_progress(std::io::BufWriter::new(out), &pass, |n| {
+            with_app(&home, |app| async move {
+                let summary = app
+                    .sauvegarder(&Actor::user("sauvegarde-cli"), &file, &pass, |n| {
                         eprint!("\r{n} lignes sauvegardées")
                     })
                     .await?;
                 eprintln!();
-                out.into_inner()
-                    .map_err(|e| anyhow::anyhow!("écriture: {e}"))?
-                    .sync_all()?;
-                std::fs::rename(&tmp, &file)?;
                 let rows: i64 = summary.counts.values().sum();
                 println!(
                     "sauvegarde chiffrée écrite: {} ({rows} lignes, empreinte {})",
@@ -289,11 +288,9 @@ fn main() -> anyhow::Result<()> {
             passphrase_file,
         } => {
             let pass = passphrase(passphrase_file)?;
-            with_store(&home, |store| async move {
-                let input = std::fs::File::open(&file)
-                    .with_context(|| format!("ouverture de {}", file.display()))?;
-                let summary = store
-                    .restore_with_progress(std::io::BufReader::new(input), &pass, |n| {
+            with_app(&home, |app| async move {
+                let summary = app
+                    .restaurer(&Actor::user("restauration-cli"), &file, &pass, |n| {
                         eprint!("\r{n} lignes restaurées")
                     })
                     .await?;
@@ -305,25 +302,25 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
-        Command::Export { out, patient } => with_store(&home, |store| async move {
-            let n = export::export_zip(
-                &store,
-                &Actor::user("export-cli"),
-                patient.map(|p| vec![p]),
-                &out,
-                |i, total| {
-                    if i % 100 == 0 || i == total {
-                        eprint!("\r{i}/{total} dossiers");
-                    }
-                },
-            )
-            .await?;
+        Command::Export { out, patient } => with_app(&home, |app| async move {
+            let n = app
+                .exporter(
+                    &Actor::user("export-cli"),
+                    patient.map(|p| vec![p]),
+                    &out,
+                    |i, total| {
+                        if i % 100 == 0 || i == total {
+                            eprint!("\r{i}/{total} dossiers");
+                        }
+                    },
+                )
+                .await?;
             eprintln!();
             println!("{n} dossier(s) exporté(s) dans {}", out.display());
             Ok(())
         }),
-        Command::Import { file } => with_store(&home, |store| async move {
-            let n = export::import_zip(&store, &Actor::user("import-cli"), &file).await?;
+        Command::Import { file } => with_app(&home, |app| async move {
+            let n = app.importer(&Actor::user("import-cli"), &file).await?;
             println!("{n} dossier(s) importé(s)");
             Ok(())
         }),
@@ -334,7 +331,7 @@ fn main() -> anyhow::Result<()> {
         Command::Ins { command } => ins_search(home, command),
         Command::Indicators { command } => indicators(home, command),
         Command::Doc { command } => doc(home, command),
-        Command::Users { command } => with_store(&home, |store| async move {
+        Command::Users { command } => with_app(&home, |app| async move {
             match command {
                 UsersCommand::Add {
                     login,
@@ -355,9 +352,8 @@ fn main() -> anyhow::Result<()> {
                             line.trim_end_matches(['\r', '\n']).to_string()
                         }
                     };
-                    let u = esculape_app::auth::Authentification::default()
+                    let u = app
                         .creer_compte(
-                            &store,
                             &Actor::user("cli"),
                             &NouveauCompte {
                                 compte: NewUser {
@@ -375,7 +371,7 @@ fn main() -> anyhow::Result<()> {
                     println!("compte créé: {} ({})", u.login, u.role.code());
                 }
                 UsersCommand::List => {
-                    for u in store.users().await? {
+                    for u in app.comptes().await? {
                         println!(
                             "{:<20} {:<15} {:<30} {}",
                             u.login,
@@ -552,34 +548,8 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
         },
         today,
     )?;
-    with_store(&home, |store| async move {
-        let client =
-            esculape_host::insi::InsiClient::new(esculape_host::insi::InsiConfig::from_env());
-        let actor = Actor::system();
-        let (rpps, finess) = store.appelant(&actor.user_id).await?;
-        let appelant = esculape_host::insi::Appelant { rpps, finess };
-        let (r, how) = match client.rechercher_traits(&appelant, &identity).await {
-            Ok(x) => x,
-            Err(e) => {
-                store
-                    .trace(
-                        &actor,
-                        "insi.echec",
-                        None,
-                        &format!("ligne de commande: {e}"),
-                    )
-                    .await?;
-                anyhow::bail!("{e}");
-            }
-        };
-        store
-            .trace(
-                &actor,
-                "insi.recherche",
-                None,
-                &format!("ligne de commande: code {}", r.code.code()),
-            )
-            .await?;
+    with_app(&home, |app| async move {
+        let (r, how) = app.interroger_insi_par_traits(&identity).await?;
         println!("{} {} ({:?})", r.code.code(), r.libelle, how);
         if let Some(c) = esculape_host::insi::conseil(r.code) {
             println!("{c}");
@@ -591,24 +561,14 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
     })
 }
 
-/// The application the CLI's document commands run on: this home's store
-/// and installed plugins (no HTTP state).
+/// `esculape doc`: the application on this home with its installed plugins.
 fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
-    let rt = home::runtime(&home)?;
-    for (id, result) in rt.load_installed() {
-        if let Err(e) = result {
-            eprintln!("module {id} non chargé: {e}");
+    with_app(&home, |state| async move {
+        for (id, result) in state.runtime.load_installed() {
+            if let Err(e) = result {
+                eprintln!("module {id} non chargé: {e}");
+            }
         }
-    }
-    let rt = Arc::new(rt);
-    with_store(&home, |store| async move {
-        let state = esculape_host::App::new(
-            rt,
-            store.clone(),
-            Arc::new(esculape_host::insi::InsiClient::new(
-                esculape_host::insi::InsiConfig::from_env(),
-            )),
-        );
         let types = esculape_host::documents::types(&state);
         match command {
             DocCommand::Types => {
@@ -642,35 +602,10 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                             known.join(", ")
                         )
                     })?;
-                let login = match auteur {
-                    Some(l) => l,
-                    None => {
-                        let medecins: Vec<_> = store
-                            .users()
-                            .await?
-                            .into_iter()
-                            .filter(|u| {
-                                u.active
-                                    && u.rpps.is_some()
-                                    && u.role == esculape_domain::account::Role::Medecin
-                            })
-                            .collect();
-                        match medecins.as_slice() {
-                            [one] => one.login.clone(),
-                            [] => anyhow::bail!(
-                                "aucun médecin avec un RPPS: créez un compte (esculape users) ou donnez --auteur"
-                            ),
-                            many => anyhow::bail!(
-                                "plusieurs médecins peuvent signer: --auteur {}",
-                                many.iter()
-                                    .map(|u| u.login.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(" | ")
-                            ),
-                        }
-                    }
+                let actor = match auteur {
+                    Some(l) => Actor::user(l),
+                    None => state.signataire_par_defaut().await?,
                 };
-                let actor = Actor::user(login);
                 let form =
                     esculape_host::documents::formulaire(&state, &actor, &patient, &plugin).await?;
                 let mut valeurs = form.valeurs;
@@ -726,8 +661,8 @@ fn indicators(home: PathBuf, command: IndicatorsCommand) -> anyhow::Result<()> {
         finess,
         json,
     } = command;
-    with_store(&home, |store| async move {
-        let cols = store
+    with_app(&home, |app| async move {
+        let cols = app
             .indicateurs_ins(&Actor::system(), &month, rpps.as_deref(), finess.as_deref())
             .await?;
         if json {
@@ -763,16 +698,15 @@ fn indicators(home: PathBuf, command: IndicatorsCommand) -> anyhow::Result<()> {
     })
 }
 
-/// Run `f` on the home's store in a fresh tokio runtime.
-fn with_store<F, Fut>(home: &std::path::Path, f: F) -> anyhow::Result<()>
+/// Run `f` on the home's application in a fresh tokio runtime.
+fn with_app<F, Fut>(home: &std::path::Path, f: F) -> anyhow::Result<()>
 where
-    F: FnOnce(Arc<esculape_store::Store>) -> Fut,
+    F: FnOnce(esculape_app::App) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(async {
-        let store = Arc::new(home::store(home).await?);
-        f(store).await
+        f(home::app(home).await?).await
     })
 }
 
@@ -794,9 +728,9 @@ fn passphrase(file: Option<PathBuf>) -> anyhow::Result<String> {
 fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
     let rt = home::runtime(&home)?;
     match command {
-        PluginsCommand::Install { path } => {
+        PluginsCommand::Install { path, retrograder } => {
             let info = rt
-                .install(&path)
+                .install_avec(&path, esculape_runtime::Autorisations { retrograder })
                 .map_err(|e| anyhow::anyhow!("installation refusée: {e}"))?;
             println!("installé: {} {} (API {})", info.id, info.version, info.api);
             Ok(())
@@ -833,10 +767,7 @@ fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
 
 fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Runtime::new()?;
-    let report = tokio.block_on(async {
-        let store = home::store(&home).await?;
-        anyhow::Ok(store.verify_audit().await?)
-    })?;
+    let report = tokio.block_on(async { anyhow::Ok(home::app(&home).await?.verifier_journal().await?) })?;
     match report.broken {
         None => {
             println!(

@@ -2,48 +2,36 @@
 //! the desktop client of a one-doctor install starts in its own process
 //! (on a local port, with the first-start set-up open).
 
-use crate::{api, home, insi, qualification};
+use crate::{api, home, qualification};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The host's state on `home`: installed plugins loaded, database opened
 /// (migrated), search index warming in the background, INS worker
 /// started. Must run inside a tokio runtime.
 pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::AppState> {
-    let home_rt = home.to_path_buf();
+    let app = home::app(home).await?;
     // Loading plugins compiles them (once, then cached): off the runtime.
-    let rt = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let rt = home::runtime(&home_rt)?;
+    let rt = app.runtime.clone();
+    tokio::task::spawn_blocking(move || {
         for (id, result) in rt.load_installed() {
             match result {
                 Ok(p) => tracing::info!("module {id} {} chargé ({:?})", p.version, p.origin),
                 Err(e) => tracing::error!("module {id} non chargé: {e}"),
             }
         }
-        Ok(rt)
     })
-    .await??;
-    let store = Arc::new(home::store(home).await?);
+    .await?;
     // Load the search index while the first user logs in.
-    let warming = store.clone();
-    tokio::spawn(async move {
-        let t = std::time::Instant::now();
-        match warming.warm_search().await {
-            Ok(n) => tracing::info!(
-                "index de recherche: {n} patients en {:.1} s",
-                t.elapsed().as_secs_f64()
-            ),
-            Err(e) => tracing::error!("index de recherche non chargé: {e}"),
-        }
-    });
-    let mut state = api::AppState::new(
-        Arc::new(rt),
-        store,
-        Arc::new(insi::InsiClient::new(insi::InsiConfig::from_env())),
-    );
-    state.cog = home::cog(home)?;
-    state.premier_demarrage = premier_demarrage;
+    let warming = app.clone();
+    tokio::spawn(async move { warming.prechauffer_recherche().await });
+    let mut state = api::AppState {
+        app,
+        premier_demarrage: None,
+    };
+    if premier_demarrage {
+        state.premier_demarrage = Some(esculape_app::auth::CodeInstallation::nouveau()?);
+    }
     // The INS workflow in the background: INSi queries and their retries,
     // verifications, carte Vitale insertions.
     qualification::demarrer(&state);
@@ -69,6 +57,9 @@ pub async fn servir(
 /// runtime), listening on a free port of 127.0.0.1.
 pub struct HoteEmbarque {
     pub url: String,
+    /// The one-time code of this start's first-start set-up, for this
+    /// process's window only.
+    pub code_installation: Option<String>,
     arret: Option<tokio::sync::oneshot::Sender<()>>,
     fil: Option<std::thread::JoinHandle<()>>,
 }
@@ -78,7 +69,8 @@ impl HoteEmbarque {
     /// it answers (plugins loaded, database migrated). The first-start
     /// set-up is open while the home has no account.
     pub fn demarrer(home: PathBuf) -> anyhow::Result<Self> {
-        let (pret_tx, pret_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
+        let (pret_tx, pret_rx) =
+            std::sync::mpsc::channel::<anyhow::Result<(String, Option<String>)>>();
         let (arret_tx, arret_rx) = tokio::sync::oneshot::channel::<()>();
         let fil = std::thread::Builder::new()
             .name("esculape-hote".into())
@@ -101,9 +93,13 @@ impl HoteEmbarque {
                         let _ = pret_tx.send(Err(e));
                     }
                     Ok((rt, state, listener)) => {
+                        let code = state
+                            .premier_demarrage
+                            .as_ref()
+                            .map(|c| c.texte().to_string());
                         let url = listener
                             .local_addr()
-                            .map(|a| format!("http://{a}"))
+                            .map(|a| (format!("http://{a}"), code))
                             .map_err(anyhow::Error::from);
                         let _ = pret_tx.send(url);
                         let r = rt.block_on(servir(state, listener, async {
@@ -115,12 +111,13 @@ impl HoteEmbarque {
                     }
                 }
             })?;
-        let url = pret_rx
+        let (url, code_installation) = pret_rx
             .recv()
             .map_err(|_| anyhow::anyhow!("l'hôte intégré s'est arrêté au démarrage"))??;
         tracing::info!("hôte intégré à l'écoute sur {url}");
         Ok(Self {
             url,
+            code_installation,
             arret: Some(arret_tx),
             fil: Some(fil),
         })

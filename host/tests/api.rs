@@ -530,3 +530,92 @@ async fn the_openapi_document_types_every_route() {
         common::ecarts("GET", "/api/patients/x", StatusCode::NOT_FOUND, &good_error).is_empty()
     );
 }
+
+/// The rules the application layer keeps (not the HTTP layer): an
+/// episode needs a label, an agenda read covers two months at most, an
+/// administrator cannot take away their own rights, a document brought
+/// from outside has no signed form and a text one no PDF. Each is a
+/// French 4xx that writes nothing, on both databases.
+#[tokio::test]
+async fn the_application_rules_refuse_in_french_and_write_nothing() {
+    for t in esculape_store::testing::both().await {
+        let a = TestApp::new(t).await;
+        let (app, dr, admin) = (a.app.clone(), a.medecin.clone(), a.admin.clone());
+        let name = a.name;
+        let (_, p) = call(&app, "POST", "/api/patients", Some(HELENE), Some(&dr)).await;
+        let id = p["id"].as_str().unwrap().to_string();
+        let (status, doc) = call(
+            &app,
+            "POST",
+            &format!("/api/patients/{id}/documents"),
+            Some(r#"{"title":"Lettre","type_code":"11490-0","format":"texte","act_date":"2026-11-20","provenance":"importe","content":"Qm9uam91cg=="}"#),
+            Some(&dr),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {doc}");
+        let doc = doc["id"].as_str().unwrap().to_string();
+        let admin_id = a.practice.admin.id.clone();
+        let events = a.store.verify_audit().await.unwrap().events;
+        let refus = [
+            (
+                "POST",
+                format!("/api/patients/{id}/episodes"),
+                Some(r#"{"label":"   "}"#.to_string()),
+                &dr,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "libellé de l'épisode",
+            ),
+            (
+                "GET",
+                "/api/agenda?from=2026-01-01&to=2026-06-01".to_string(),
+                None,
+                &dr,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "deux mois au plus",
+            ),
+            (
+                "PUT",
+                format!("/api/users/{admin_id}"),
+                Some(r#"{"role":"medecin"}"#.to_string()),
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ses propres droits",
+            ),
+            (
+                "GET",
+                format!("/api/documents/{doc}/form"),
+                None,
+                &dr,
+                StatusCode::NOT_FOUND,
+                "pas de formulaire à reprendre",
+            ),
+            (
+                "GET",
+                format!("/api/documents/{doc}/pdf"),
+                None,
+                &dr,
+                StatusCode::NOT_FOUND,
+                "pas de PDF enregistré",
+            ),
+        ];
+        for (method, uri, body, tok, status, message) in refus {
+            let (got, err) = call(&app, method, &uri, body.as_deref(), Some(tok)).await;
+            assert_eq!(got, status, "{name}: {method} {uri}: {err}");
+            assert!(
+                err["erreur"].as_str().is_some_and(|m| m.contains(message)),
+                "{name}: {method} {uri}: {err}"
+            );
+        }
+        // Reading the document for its form or PDF is a traced access; the
+        // refused writes add nothing else.
+        let after = a.store.verify_audit().await.unwrap().events;
+        assert!(after - events <= 2, "{name}: {events} → {after}");
+        let (_, me) = call(&app, "GET", "/api/users", None, Some(&admin)).await;
+        let still_admin = me
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == admin_id.as_str() && u["role"] == "administrateur");
+        assert!(still_admin, "{name}: {me}");
+    }
+}

@@ -46,6 +46,21 @@ fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -
     (status, body)
 }
 
+/// The actions of a home's audit trail, oldest first.
+fn actions(home: &Path) -> Vec<String> {
+    let url = format!("sqlite:{}", home.join("esculape.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = esculape_store::Store::connect(&url).await.unwrap();
+        store
+            .audit_since(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    })
+}
+
 fn files_of(zip_path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
     let mut out = std::collections::BTreeMap::new();
@@ -144,6 +159,18 @@ fn demo_backup_while_serving_restore_export_import() {
     assert!(out.contains(&hash), "{out} / {hash}");
     let (ok, out, err) = esculape(restored.path(), &["audit", "verify"]);
     assert!(ok, "{out}{err}");
+    // Both are in the trail: the backup in the practice's, the restore
+    // after the restored one.
+    let sauvegarde = actions(home.path());
+    assert!(
+        sauvegarde.contains(&"sauvegarde.creation".to_string()),
+        "{sauvegarde:?}"
+    );
+    let restauration = actions(restored.path());
+    assert_eq!(
+        restauration.last().map(String::as_str),
+        Some("sauvegarde.restauration")
+    );
     let (ok, out, _) = esculape(restored.path(), &["users", "list"]);
     assert!(
         ok && out.contains("dr.martin") && out.contains("accueil"),

@@ -94,6 +94,8 @@ struct Inner {
     base: String,
     http: reqwest::Client,
     token: Mutex<Option<String>>,
+    /// The embedded host's first-start code (a one-doctor install).
+    code_installation: Mutex<Option<String>>,
     repaint: Mutex<Option<egui::Context>>,
     rt: tokio::runtime::Runtime,
 }
@@ -120,6 +122,7 @@ impl Api {
             base: base.trim_end_matches('/').to_string(),
             http,
             token: Mutex::new(None),
+            code_installation: Mutex::new(None),
             repaint: Mutex::new(None),
             rt,
         })))
@@ -127,6 +130,14 @@ impl Api {
 
     pub fn base(&self) -> &str {
         &self.0.base
+    }
+
+    /// The one-time code the embedded host of this process gave for its
+    /// first start; sent with the practice's creation.
+    pub fn set_code_installation(&self, code: Option<String>) {
+        if let Ok(mut c) = self.0.code_installation.lock() {
+            *c = code;
+        }
     }
 
     /// Results wake this context (a new frame is drawn when one comes).
@@ -281,6 +292,10 @@ impl Api {
 
     /// Creates the practice, its site and the doctor's account.
     pub fn installer(&self, body: &PremiereInstallation) -> Pending<Installation> {
+        let mut body = body.clone();
+        if let Ok(c) = self.0.code_installation.lock() {
+            body.code = c.clone().unwrap_or_default();
+        }
         self.call(reqwest::Method::POST, "/api/installation", Some(body))
     }
 

@@ -74,6 +74,8 @@ impl PremierDemarrage {
                 },
                 password: self.mot_de_passe.clone(),
             },
+            // Filled in by the client of the embedded host.
+            code: String::new(),
         })
     }
 

@@ -37,6 +37,7 @@ impl eframe::App for Fenetre {
             match rx.try_recv() {
                 Ok(Ok(hote)) => match Api::new(&hote.url) {
                     Ok(api) => {
+                        api.set_code_installation(hote.code_installation.clone());
                         self.etat = Etat::Pret(Box::new(EsculapeApp::new(api)));
                         self.hote = Some(hote);
                     }

@@ -4,7 +4,8 @@
 
 mod commun;
 
-use commun::{client, jusqua, saisir, visible};
+use commun::{client, client_de, jusqua, saisir, visible};
+use esculape_ui::api::Api;
 use egui_kittest::kittest::{NodeT, Queryable};
 use esculape_host::serveur::HoteEmbarque;
 
@@ -12,7 +13,11 @@ use esculape_host::serveur::HoteEmbarque;
 fn first_start_creates_the_practice_then_the_next_start_asks_to_log_in() {
     let home = tempfile::tempdir().unwrap();
     let hote = HoteEmbarque::demarrer(home.path().to_path_buf()).expect("hôte intégré");
-    let mut c = client(&hote.url);
+    // The window of this process, as `esculape-ui` opens it: it holds the
+    // embedded host's one-time code.
+    let api = Api::new(&hote.url).unwrap();
+    api.set_code_installation(hote.code_installation.clone());
+    let mut c = client_de(api);
     jusqua(&mut c, "le premier démarrage", |c| {
         visible(c, "Premier démarrage")
     });

@@ -156,6 +156,59 @@ fn the_application_layer_knows_neither_http_nor_the_command_line() {
     );
 }
 
+/// Whether `text` reaches the store: a `.store` field, a `store` handle
+/// used (`store.`), or the `Store` type's functions (`Store::`); spacing
+/// and line breaks do not hide it.
+fn reaches_the_store(text: &str) -> Option<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        // A call split over lines (`s\n    .store\n    .users()`).
+        .replace(" .", ".");
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    for (i, _) in code.match_indices("store") {
+        let before = code[..i].chars().next_back();
+        let after = code[i + 5..].chars().next();
+        let field = before == Some('.') && !ident(after);
+        let handle = !ident(before) && before != Some(':') && after == Some('.');
+        if field || handle {
+            return Some(code[i.saturating_sub(20)..(i + 30).min(code.len())].to_string());
+        }
+    }
+    code.find("Store::")
+        .map(|i| code[i.saturating_sub(20)..(i + 30).min(code.len())].to_string())
+}
+
+#[test]
+fn http_and_the_command_line_go_through_the_application() {
+    assert!(reaches_the_store("Ok(Json(s.store.users().await?))").is_some());
+    assert!(reaches_the_store("s\n    .store\n    .search(&q)").is_some());
+    assert!(reaches_the_store("auth.creer(&s.store, &u)").is_some());
+    assert!(reaches_the_store("for u in store.users().await? {").is_some());
+    assert!(reaches_the_store("let s = esculape_store::Store::connect(u);").is_some());
+    assert!(reaches_the_store("use esculape_store::{Acteur, User};").is_none());
+    assert!(reaches_the_store("esculape_store::prive::ecrire(&p, b)").is_none());
+    assert!(reaches_the_store("// reads the store.").is_none());
+    assert!(reaches_the_store("Ok(Json(s.comptes().await?))").is_none());
+    let g = graph();
+    let src = g.dir("esculape-host").join("src");
+    let files = sources(&src);
+    assert!(files.len() >= 10, "the host's sources: {}", files.len());
+    for (path, text) in files {
+        if let Some(at) = reaches_the_store(&text) {
+            panic!(
+                "{}: «{at}»: the HTTP API and the CLI call the application (esculape_app::App), never the store",
+                path.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn storage_is_rows_and_queries() {
     let g = graph();

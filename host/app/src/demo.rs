@@ -334,7 +334,20 @@ pub struct DemoReport {
 
 /// Create the practice (when it has no account yet) and `patients`
 /// patients with their files. `progress` is called after each patient.
-pub async fn populate(
+impl crate::App {
+    /// Fills the database with `patients` fictitious patients (the same
+    /// for the same `seed`), their records, documents and today's agenda.
+    pub async fn donnees_de_demo(
+        &self,
+        patients: usize,
+        seed: u64,
+        progress: impl FnMut(usize),
+    ) -> anyhow::Result<DemoReport> {
+        populate(&self.store, patients, seed, self.today(), progress).await
+    }
+}
+
+async fn populate(
     store: &Store,
     patients: usize,
     seed: u64,

@@ -348,6 +348,35 @@ impl RecordSource for Dossier {
     }
 }
 
+impl App {
+    /// Who signs when no author is named (the command line): the one
+    /// active médecin with an RPPS; none or several is a French refusal
+    /// naming the choices.
+    pub async fn signataire_par_defaut(&self) -> Result<Actor, DocError> {
+        let medecins: Vec<_> = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.rpps.is_some() && u.role == esculape_domain::Role::Medecin)
+            .collect();
+        match medecins.as_slice() {
+            [one] => Ok(Actor::user(one.login.clone())),
+            [] => Err(DocError::Refuse(
+                "aucun médecin avec un RPPS: créez un compte (esculape users) ou donnez --auteur"
+                    .into(),
+            )),
+            many => Err(DocError::Refuse(format!(
+                "plusieurs médecins peuvent signer: --auteur {}",
+                many.iter()
+                    .map(|u| u.login.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ))),
+        }
+    }
+}
+
 /// The document types of the installed `document` plugins (test plugins
 /// aside).
 pub fn types(state: &App) -> Vec<TypeDocument> {

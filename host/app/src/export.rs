@@ -5,7 +5,8 @@ use anyhow::Context;
 use esculape_domain::document::DocumentFormat;
 use esculape_store::portability::PatientExport;
 use esculape_store::record::Chart;
-use esculape_store::{Actor, Store};
+use crate::App;
+use esculape_store::Actor;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -31,14 +32,17 @@ fn extension(f: DocumentFormat) -> &'static str {
     }
 }
 
-/// Write the given patients (all when `ids` is None) to a zip at `path`.
-pub async fn export_zip(
-    store: &Store,
+impl App {
+/// Write the given patients (all when `ids` is None) to a zip at `path`
+/// (0600); each patient's export is traced.
+pub async fn exporter(
+    &self,
     actor: &Actor,
     ids: Option<Vec<String>>,
     path: &Path,
     mut progress: impl FnMut(usize, usize),
 ) -> anyhow::Result<usize> {
+    let store = &self.store;
     let ids = match ids {
         Some(ids) => ids,
         None => store.patient_ids().await?,
@@ -77,7 +81,8 @@ pub async fn export_zip(
 }
 
 /// Import every patient of an export zip; returns how many.
-pub async fn import_zip(store: &Store, actor: &Actor, path: &Path) -> anyhow::Result<usize> {
+pub async fn importer(&self, actor: &Actor, path: &Path) -> anyhow::Result<usize> {
+    let store = &self.store;
     let file =
         std::fs::File::open(path).with_context(|| format!("ouverture de {}", path.display()))?;
     let mut zip = zip::ZipArchive::new(file).context("ce fichier n'est pas une archive zip")?;
@@ -130,4 +135,5 @@ pub async fn import_zip(store: &Store, actor: &Actor, path: &Path) -> anyhow::Re
             .with_context(|| format!("import du patient {id}"))?;
     }
     Ok(manifest.patients.len())
+}
 }

@@ -143,3 +143,18 @@ pub fn runtime(home: &Path) -> Result<Runtime, HomeError> {
     })
     .map_err(|e| HomeError::Runtime(e.to_string()))
 }
+
+/// The application on this home: its store (migrated), a runtime without
+/// the installed plugins (`app.runtime.load_installed()` where a command
+/// needs them), the INSi client of the environment, the home's COG. No
+/// background work is started.
+pub async fn app(home: &Path) -> Result<crate::App, HomeError> {
+    let runtime = Arc::new(runtime(home)?);
+    let store = Arc::new(store(home).await?);
+    let insi = Arc::new(crate::insi::InsiClient::new(
+        crate::insi::InsiConfig::from_env(),
+    ));
+    let mut app = crate::App::new(runtime, store, insi);
+    app.cog = cog(home)?;
+    Ok(app)
+}

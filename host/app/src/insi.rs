@@ -87,6 +87,32 @@ pub enum InsiFailure {
     Service(#[from] InsiError),
 }
 
+/// Largest answer read from the card reader's local service.
+const LECTEUR_MAX: usize = 64 * 1024;
+
+enum Lecture {
+    Transport(reqwest::Error),
+    /// Over the bound: the bytes read when it was passed.
+    Trop(usize),
+}
+
+/// An answer's body as text, refused past `max` bytes: read chunk by
+/// chunk, so that an endless answer is cut off rather than buffered.
+/// Bytes that are not UTF-8 are replaced (the parser then refuses them).
+async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<String, Lecture> {
+    if reply.content_length().is_some_and(|n| n > max as u64) {
+        return Err(Lecture::Trop(reply.content_length().unwrap_or(0) as usize));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = reply.chunk().await.map_err(Lecture::Transport)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > max {
+            return Err(Lecture::Trop(body.len()));
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 pub struct InsiClient {
     http: reqwest::Client,
     config: InsiConfig,
@@ -126,7 +152,17 @@ impl InsiClient {
             .await
             .map_err(|e| self.transport(e))?;
         let status = reply.status().as_u16();
-        let text = reply.text().await.map_err(|e| self.transport(e))?;
+        let text = match corps_borne(reply, esculape_insi::TAILLE_MAX).await {
+            Ok(t) => t,
+            Err(Lecture::Transport(e)) => return Err(self.transport(e)),
+            Err(Lecture::Trop(n)) => {
+                return Err(InsiError::Limite(format!(
+                    "plus de {n} octets, {} au plus",
+                    esculape_insi::TAILLE_MAX
+                ))
+                .into());
+            }
+        };
         // A SOAP fault comes with 400 or 500 and reads as one.
         if !(200..300).contains(&status) && !text.contains("Envelope") {
             return Err(InsiFailure::Indisponible(status));
@@ -155,7 +191,8 @@ impl InsiClient {
                 return None;
             }
         };
-        let card: serde_json::Value = serde_json::from_str(&reply.text().await.ok()?).ok()?;
+        let card: serde_json::Value =
+            serde_json::from_str(&corps_borne(reply, LECTEUR_MAX).await.ok()?).ok()?;
         let matricule = |v: &serde_json::Value| {
             let m = v.as_str()?;
             (m.len() == 15).then(|| Matricule {
@@ -195,7 +232,8 @@ impl InsiClient {
             .await
             .map_err(|_| ())?;
         let events: serde_json::Value =
-            serde_json::from_str(&reply.text().await.map_err(|_| ())?).map_err(|_| ())?;
+            serde_json::from_str(&corps_borne(reply, LECTEUR_MAX).await.map_err(|_| ())?)
+                .map_err(|_| ())?;
         Ok(events
             .as_array()
             .ok_or(())?

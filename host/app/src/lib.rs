@@ -5,14 +5,18 @@
 //! crate; it never depends on axum or clap (checked by
 //! `host/tests/architecture.rs`).
 
+pub mod agenda;
 pub mod auth;
+pub mod comptes;
 pub mod demo;
+pub mod dossier;
 pub mod documents;
 pub mod export;
 pub mod home;
 pub mod insi;
 pub mod patients;
 pub mod qualification;
+pub mod sauvegarde;
 pub mod travaux;
 pub mod wit;
 

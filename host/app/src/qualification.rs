@@ -23,7 +23,7 @@
 use crate::App;
 use crate::insi::{Appelant, InsiFailure, Methode, conseil};
 use crate::travaux::{self, Executant, Issue, Tentative};
-use esculape_api_types::insi::{Comparaison, ReponseInsi, TraitCompare, Verification};
+use esculape_api_types::insi::{Comparaison, ReponseInsi, SuiviInsi, TraitCompare, Verification};
 use esculape_domain::{BirthDate, Identity, IdentityStatus, InsOid, NewIdentity};
 use esculape_insi::{CodeCr, Individu, Resultat};
 use esculape_store::insi::{Demande, RECHERCHE, VERIFICATION};
@@ -44,11 +44,111 @@ pub enum Echec {
     /// The INSi's answer cannot become an identity (unreadable traits).
     #[error("réponse INSi inutilisable: {0}")]
     Reponse(String),
+    /// Asked again to validate a comparison, the INSi no longer gives one
+    /// identity (its code and advice).
+    #[error("le téléservice INSi ne renvoie plus une seule identité ({0})")]
+    PlusUneIdentite(String),
+    /// The INSi's birth place is unknown to the local referential and the
+    /// user has not accepted it.
+    #[error(
+        "le lieu de naissance renvoyé par l'INSi ({0}) est absent du référentiel local des communes et pays: vérifiez-le sur la pièce d'identité, puis acceptez-le"
+    )]
+    LieuHorsReferentiel(String),
 }
 
 impl From<esculape_domain::IdentityError> for Echec {
     fn from(e: esculape_domain::IdentityError) -> Self {
         Echec::Reponse(e.to_string())
+    }
+}
+
+impl App {
+    /// Asks the INSi about a patient now (the user asked), keeps the
+    /// answer as the patient's last query and returns it
+    /// ([`interroger`]). Nothing in the record changes on a failure.
+    pub async fn interroger_insi(&self, actor: &Actor, id: &str) -> Result<ReponseInsi, Echec> {
+        let rec = self.store.patient(actor, id).await?;
+        let v = interroger(self, actor, &rec).await?;
+        self.store
+            .insi_repondu(id, "demande de l'utilisateur", rec.version, &v)
+            .await?;
+        Ok(v)
+    }
+
+    /// Asks the INSi by traits for an identity that is not (yet) a
+    /// patient of the practice, for the structure itself (the command
+    /// line). Traced as `insi.recherche` or `insi.echec`.
+    pub async fn interroger_insi_par_traits(
+        &self,
+        identity: &Identity,
+    ) -> Result<(Resultat, Methode), Echec> {
+        let actor = Actor::system();
+        let answer = self
+            .insi
+            .rechercher_traits(&appelant(self, &actor).await?, identity)
+            .await;
+        let (r, how) = match answer {
+            Ok(x) => x,
+            Err(e) => {
+                self.store
+                    .trace(&actor, "insi.echec", None, &format!("ligne de commande: {e}"))
+                    .await?;
+                return Err(e.into());
+            }
+        };
+        self.store
+            .trace(
+                &actor,
+                "insi.recherche",
+                None,
+                &format!("ligne de commande: {}", detail(&r, how)),
+            )
+            .await?;
+        Ok((r, how))
+    }
+
+    /// The patient's last background query: pending, done with its
+    /// answer, or failed with the reason and the next try.
+    pub async fn suivi_insi(&self, actor: &Actor, id: &str) -> Result<SuiviInsi, StoreError> {
+        self.store.insi_suivi(actor, id).await
+    }
+
+    /// The user's one-click validation of a comparison: the INSi is asked
+    /// again (its answer is never taken from the client) and, on one
+    /// identity, the record takes its traits and INS. A birth place the
+    /// local referential lacks needs `accepter_lieu_naissance`.
+    pub async fn valider_insi(
+        &self,
+        actor: &Actor,
+        id: &str,
+        version: i64,
+        accepter_lieu_naissance: bool,
+    ) -> Result<PatientRecord, Echec> {
+        let rec = self.store.patient(actor, id).await?;
+        if rec.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                found: rec.version,
+            }
+            .into());
+        }
+        let (r, _) = self
+            .insi
+            .rechercher_identite(&appelant(self, actor).await?, &rec.identity)
+            .await?;
+        let Some(i) = r.individu else {
+            return Err(Echec::PlusUneIdentite(format!(
+                "{}: {}",
+                r.code.code(),
+                conseil(r.code).unwrap_or_default()
+            )));
+        };
+        if let Some(code) = lieu_hors_referentiel(self, &rec.identity, &i)
+            && !accepter_lieu_naissance
+        {
+            return Err(Echec::LieuHorsReferentiel(code));
+        }
+        recover(self, actor, &rec, &i, "validée par l'utilisateur").await
     }
 }
 

@@ -21,13 +21,11 @@ async fn the_home_the_database_and_exports_are_private() {
     let old = unsafe { libc_umask(0o002) };
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
-    let store = esculape_app::home::store(&home).await.unwrap();
-    esculape_store::testing::practice(&store).await.unwrap();
+    let app = esculape_app::home::app(&home).await.unwrap();
+    esculape_store::testing::practice(&app.store).await.unwrap();
     let actor = esculape_store::Actor::system();
     let export = dir.path().join("export.zip");
-    esculape_app::export::export_zip(&store, &actor, None, &export, |_, _| {})
-        .await
-        .unwrap();
+    app.exporter(&actor, None, &export, |_, _| {}).await.unwrap();
     assert_eq!(mode(&home), 0o700);
     for f in ["esculape.db", "esculape.db-wal", "esculape.db-shm"] {
         assert_eq!(mode(&home.join(f)), 0o600, "{f}");

@@ -19,6 +19,8 @@
 pub mod request;
 pub mod response;
 mod tree;
+
+pub use tree::{PROFONDEUR_MAX, TAILLE_MAX};
 mod write;
 
 pub use request::{CarteVitale, Contexte, Logiciel, Matricule, Professionnel, Recherche, Traits};
@@ -48,6 +50,9 @@ pub enum InsiError {
     Missing(&'static str),
     #[error("message INSi invalide: {0}")]
     Invalid(String),
+    /// A message over the size or depth the reader accepts.
+    #[error("message INSi hors limites: {0}")]
+    Limite(String),
     /// A SOAP fault from the service (code and reason as sent).
     #[error("le téléservice INSi a refusé la demande ({code}): {reason}")]
     Fault { code: String, reason: String },

@@ -50,8 +50,22 @@ impl Element {
     }
 }
 
-/// Parse a whole document into its root element.
+/// Largest INSi message read: the answers are a few kilobytes (an
+/// identity and its INS history).
+pub const TAILLE_MAX: usize = 256 * 1024;
+/// Deepest element nesting read: the answers nest about ten deep; a deeper
+/// message could exhaust the stack of the code that walks or drops it.
+pub const PROFONDEUR_MAX: usize = 64;
+
+/// Parse a whole document into its root element, within [`TAILLE_MAX`]
+/// and [`PROFONDEUR_MAX`].
 pub(crate) fn parse(xml: &str) -> Result<Element> {
+    if xml.len() > TAILLE_MAX {
+        return Err(InsiError::Limite(format!(
+            "{} octets, {TAILLE_MAX} au plus",
+            xml.len()
+        )));
+    }
     let mut reader = NsReader::from_str(xml);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
@@ -80,6 +94,12 @@ pub(crate) fn parse(xml: &str) -> Result<Element> {
                 if empty {
                     push_child(&mut stack, el)?;
                 } else {
+                    // The stack holds the document node too.
+                    if stack.len() > PROFONDEUR_MAX {
+                        return Err(InsiError::Limite(format!(
+                            "éléments imbriqués sur plus de {PROFONDEUR_MAX} niveaux"
+                        )));
+                    }
                     stack.push(el);
                 }
             }

@@ -36,6 +36,14 @@ pub enum InstallError {
         api: semver::Version,
         message: String,
     },
+    #[error(
+        "module {id}: la version {proposee} est plus ancienne que la version installée {installee} ; retour en arrière refusé sauf demande explicite (esculape plugins install --retrograder)"
+    )]
+    Retrogradation {
+        id: String,
+        installee: semver::Version,
+        proposee: semver::Version,
+    },
     #[error("entrée/sortie: {0}")]
     Io(#[from] std::io::Error),
 }

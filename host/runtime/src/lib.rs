@@ -45,6 +45,14 @@ use wit::Linkers;
 /// Granularity of deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
+/// What an installation may do beyond the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Autorisations {
+    /// Install an older version than the one installed (a deliberate
+    /// rollback).
+    pub retrograder: bool,
+}
+
 /// Where the runtime keeps its files, and what it trusts.
 pub struct RuntimeConfig {
     /// `plugins/` (installed packages) and `cache/` (precompiled code) live here.
@@ -209,14 +217,51 @@ impl Runtime {
         Ok(version)
     }
 
-    /// Install a package file: verify, check, precompile, keep, load.
+    /// Install a package file: verify, check, precompile, keep, load. An
+    /// older version than the one installed is refused
+    /// ([`Runtime::install_avec`] allows it).
     pub fn install(&self, path: &Path) -> Result<PluginInfo, InstallError> {
-        self.install_package(Package::read(path)?)
+        self.install_avec(path, Autorisations::default())
+    }
+
+    pub fn install_avec(&self, path: &Path, a: Autorisations) -> Result<PluginInfo, InstallError> {
+        self.install_package_avec(Package::read(path)?, a)
     }
 
     pub fn install_package(&self, pkg: Package) -> Result<PluginInfo, InstallError> {
+        self.install_package_avec(pkg, Autorisations::default())
+    }
+
+    /// The version of a plugin installed in this home (its kept package,
+    /// loaded or not), if it can be read.
+    fn version_installee(&self, id: &str) -> Option<semver::Version> {
+        let path = self.plugins_dir.join(id).join("package.escpkg");
+        if !path.exists() {
+            return None;
+        }
+        Package::read(&path)
+            .ok()
+            .map(|p| p.manifest().version.clone())
+    }
+
+    pub fn install_package_avec(
+        &self,
+        pkg: Package,
+        a: Autorisations,
+    ) -> Result<PluginInfo, InstallError> {
         let api = self.admit(&pkg)?;
         let m = pkg.manifest().clone();
+        // A downgrade can bring back what a fix removed: only on purpose.
+        if let Some(installee) = self.version_installee(&m.id)
+            && m.version < installee
+            && !a.retrograder
+        {
+            return Err(InstallError::Retrogradation {
+                id: m.id.clone(),
+                installee,
+                proposee: m.version.clone(),
+            });
+        }
         let component = self
             .cache
             .compile(&self.engine, &m.sha256, pkg.component())

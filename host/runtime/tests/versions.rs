@@ -195,3 +195,54 @@ fn record_read_0_2_0_serves_address_care_team_documents_and_signed_forms() {
     assert_eq!(get("formulaires").as_deref(), Some("\"doc-1:poids\""));
     assert_eq!(get("equipe").as_deref(), Some("0"));
 }
+
+/// An older version of an installed plugin is refused (it could bring
+/// back what a fix removed) and the installed one keeps serving; a
+/// rollback asked on purpose installs it. The same or a newer version
+/// installs as before.
+#[test]
+fn an_older_version_is_refused_unless_asked() {
+    use esculape_runtime::Autorisations;
+    let h = Harness::for_documents();
+    let version = |v: &str| -> semver::Version { v.parse().unwrap() };
+    let v = |s: &'static str| move |m: &mut esculape_registry::Manifest| m.version = version(s);
+    let installed = h
+        .runtime
+        .install_package(h.package(SONDE, v("1.4.0")))
+        .unwrap();
+    assert_eq!(installed.version, "1.4.0");
+    let err = h
+        .runtime
+        .install_package(h.package(SONDE, v("1.3.9")))
+        .unwrap_err();
+    assert!(
+        matches!(err, InstallError::Retrogradation { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("plus ancienne que la version installée 1.4.0"), "{err}");
+    let listed = |h: &Harness| {
+        h.runtime
+            .list()
+            .into_iter()
+            .find(|p| p.id == SONDE_ID)
+            .map(|p| p.version)
+    };
+    assert_eq!(listed(&h).as_deref(), Some("1.4.0"));
+    // Still refused after a restart (the kept package is the reference).
+    h.runtime.load_installed();
+    assert!(h.runtime.install_package(h.package(SONDE, v("1.0.0"))).is_err());
+    h.runtime
+        .install_package(h.package(SONDE, v("1.4.0")))
+        .expect("the same version reinstalls");
+    h.runtime
+        .install_package_avec(
+            h.package(SONDE, v("1.3.9")),
+            Autorisations { retrograder: true },
+        )
+        .expect("a rollback asked on purpose");
+    assert_eq!(listed(&h).as_deref(), Some("1.3.9"));
+    h.runtime
+        .install_package(h.package(SONDE, v("1.5.0")))
+        .expect("an upgrade");
+    assert_eq!(listed(&h).as_deref(), Some("1.5.0"));
+}

@@ -4,12 +4,11 @@ use super::{AdresseClient, ApiError, AppState, Me, bearer};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use esculape_api_types::comptes::{
     Caller, ChangementMotDePasse, Connexion, EtatInstallation, EtatServeur, NouveauCompte,
     NouveauMotDePasse, NouveauSite, NouvelleStructure, Praticien, PremiereInstallation, Session,
 };
-use esculape_domain::Role;
 use esculape_runtime::PluginInfo;
 use esculape_store::AuditReport;
 use esculape_store::accounts::{Installation, SiteRec, StructureRec, UserChanges};
@@ -30,25 +29,51 @@ pub(crate) async fn installation(
     State(s): State<AppState>,
 ) -> Result<Json<EtatInstallation>, ApiError> {
     Ok(Json(EtatInstallation {
-        a_creer: s.premier_demarrage && s.store.sans_compte().await?,
+        a_creer: s.premier_demarrage.is_some() && s.sans_compte().await?,
     }))
+}
+
+/// Whether a `Host` or `Origin` value names this machine's loopback (a
+/// page of another site reaching 127.0.0.1 by DNS rebinding names its
+/// own).
+fn boucle_locale(v: &str) -> bool {
+    let hote = v
+        .strip_prefix("http://")
+        .or_else(|| v.strip_prefix("https://"))
+        .unwrap_or(v);
+    let hote = match hote.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => hote.split(':').next().unwrap_or(""),
+    };
+    matches!(hote, "127.0.0.1" | "localhost" | "::1")
 }
 
 pub(crate) async fn installer(
     State(s): State<AppState>,
+    headers: HeaderMap,
     body: Result<Json<PremiereInstallation>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Installation>), ApiError> {
     let Json(i) = body?;
-    if !s.premier_demarrage {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "interdit",
+    let interdit = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "interdit", m);
+    let Some(code) = &s.premier_demarrage else {
+        return Err(interdit(
             "ce serveur ne crée pas de cabinet au premier démarrage : comptes par « esculape users add »",
+        ));
+    };
+    let ailleurs = [header::HOST, header::ORIGIN].iter().any(|h| {
+        headers
+            .get(h)
+            .is_some_and(|v| !v.to_str().is_ok_and(boucle_locale))
+    });
+    if ailleurs || !code.accepte(&i.code) {
+        tracing::warn!("premier démarrage refusé: demande hors de la fenêtre d'Esculape");
+        return Err(interdit(
+            "le cabinet se crée depuis la fenêtre d'Esculape de ce poste uniquement",
         ));
     }
     Ok((
         StatusCode::CREATED,
-        Json(s.auth.premiere_installation(&s.store, &i).await?),
+        Json(s.premiere_installation(&i).await?),
     ))
 }
 
@@ -70,9 +95,7 @@ pub(crate) async fn logout(
     me: Me,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    s.auth
-        .deconnexion(&s.store, &me.0, bearer(&headers))
-        .await?;
+    s.deconnexion(&me.0, bearer(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -84,8 +107,7 @@ pub(crate) async fn change_password(
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
-        s.auth
-            .changer_mot_de_passe(&s.store, &me.0, bearer(&headers), &p.old, &p.new)
+        s.changer_mot_de_passe(&me.0, bearer(&headers), &p.old, &p.new)
             .await?,
     ))
 }
@@ -95,30 +117,17 @@ pub(crate) async fn plugins(State(s): State<AppState>) -> Json<Vec<PluginInfo>> 
 }
 
 pub(crate) async fn sites(State(s): State<AppState>) -> Result<Json<Vec<SiteRec>>, ApiError> {
-    Ok(Json(s.store.sites().await?))
+    Ok(Json(s.sites().await?))
 }
 
 pub(crate) async fn practitioners(
     State(s): State<AppState>,
 ) -> Result<Json<Vec<Praticien>>, ApiError> {
-    Ok(Json(
-        s.store
-            .users()
-            .await?
-            .into_iter()
-            .filter(|u| u.role == Role::Medecin && u.active)
-            .map(|u| Praticien {
-                id: u.id,
-                display_name: u.display_name,
-                rpps: u.rpps,
-                profession: u.profession,
-            })
-            .collect(),
-    ))
+    Ok(Json(s.praticiens().await?))
 }
 
 pub(crate) async fn users(State(s): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(s.store.users().await?))
+    Ok(Json(s.comptes().await?))
 }
 
 pub(crate) async fn create_user(
@@ -127,7 +136,7 @@ pub(crate) async fn create_user(
     body: Result<Json<NouveauCompte>, JsonRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let Json(u) = body?;
-    let user = s.auth.creer_compte(&s.store, &me.0.actor(), &u).await?;
+    let user = s.creer_compte(&me.0.actor(), &u).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -138,12 +147,7 @@ pub(crate) async fn update_user(
     body: Result<Json<UserChanges>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let Json(c) = body?;
-    if id == me.0.user.id && c.role.is_some_and(|r| r != Role::Administrateur) {
-        return Err(ApiError::invalid(
-            "un administrateur ne peut pas retirer ses propres droits",
-        ));
-    }
-    Ok(Json(s.store.update_user(&me.0.actor(), &id, c).await?))
+    Ok(Json(s.modifier_compte(&me.0, &id, c).await?))
 }
 
 pub(crate) async fn reset_password(
@@ -154,8 +158,7 @@ pub(crate) async fn reset_password(
 ) -> Result<Json<User>, ApiError> {
     let Json(p) = body?;
     Ok(Json(
-        s.auth
-            .reinitialiser_mot_de_passe(&s.store, &me.0.actor(), &id, &p.password)
+        s.reinitialiser_mot_de_passe(&me.0.actor(), &id, &p.password)
             .await?,
     ))
 }
@@ -163,7 +166,7 @@ pub(crate) async fn reset_password(
 pub(crate) async fn structures(
     State(s): State<AppState>,
 ) -> Result<Json<Vec<StructureRec>>, ApiError> {
-    Ok(Json(s.store.structures().await?))
+    Ok(Json(s.structures().await?))
 }
 
 pub(crate) async fn create_structure(
@@ -173,8 +176,7 @@ pub(crate) async fn create_structure(
 ) -> Result<(StatusCode, Json<StructureRec>), ApiError> {
     let Json(n) = body?;
     let r = s
-        .store
-        .create_structure(&me.0.actor(), &n.name, n.kind, n.finess.as_deref())
+        .creer_structure(&me.0.actor(), &n.name, n.kind, n.finess.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -186,8 +188,7 @@ pub(crate) async fn create_site(
 ) -> Result<(StatusCode, Json<SiteRec>), ApiError> {
     let Json(n) = body?;
     let r = s
-        .store
-        .create_site(
+        .creer_site(
             &me.0.actor(),
             &n.structure_id,
             &n.name,
@@ -199,5 +200,5 @@ pub(crate) async fn create_site(
 }
 
 pub(crate) async fn verify_audit(State(s): State<AppState>) -> Result<Json<AuditReport>, ApiError> {
-    Ok(Json(s.store.verify_audit().await?))
+    Ok(Json(s.verifier_journal().await?))
 }

@@ -1,6 +1,6 @@
 //! Agenda routes: availability, appointments, waiting room.
 
-use super::{ApiError, AppState, Me, today};
+use super::{ApiError, AppState, Me};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use esculape_api_types::agenda::{DeplacementRendezVous, StatutRendezVous};
 use esculape_domain::Day;
 use esculape_domain::agenda::{Availability, NewAppointment};
+use esculape_app::agenda::Filtre;
 use esculape_store::Acteur;
 use esculape_store::agenda::{Appointment, AvailabilityRec, Slot};
 
@@ -27,20 +28,13 @@ pub(crate) async fn list(
     q: Result<Query<Period>, QueryRejection>,
 ) -> Result<Json<Vec<Appointment>>, ApiError> {
     let Query(p) = q?;
-    if p.to < p.from || p.to.days() - p.from.days() > 62 {
-        return Err(ApiError::invalid(
-            "période invalide: «to» suit «from», deux mois au plus",
-        ));
-    }
-    let list = s
-        .store
-        .appointments(p.practitioner.as_deref(), p.site.as_deref(), p.from, p.to)
-        .await?;
-    let detail = format!("{} → {}, {} rendez-vous", p.from, p.to, list.len());
-    s.store
-        .trace(&me.0.actor(), "agenda.lecture", None, &detail)
-        .await?;
-    Ok(Json(list))
+    let filtre = Filtre {
+        praticien: p.practitioner.as_deref(),
+        site: p.site.as_deref(),
+    };
+    Ok(Json(
+        s.rendez_vous(&me.0.actor(), p.from, p.to, filtre).await?,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -54,7 +48,7 @@ pub(crate) async fn free_slots(
     q: Result<Query<SlotQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Slot>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(s.store.free_slots(&q.practitioner, q.day).await?))
+    Ok(Json(s.creneaux_libres(&q.practitioner, q.day).await?))
 }
 
 pub(crate) async fn add_availability(
@@ -63,7 +57,7 @@ pub(crate) async fn add_availability(
     body: Result<Json<Availability>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AvailabilityRec>), ApiError> {
     let Json(a) = body?;
-    let r = s.store.add_availability(&me.0.actor(), a).await?;
+    let r = s.ajouter_disponibilite(&me.0.actor(), a).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -73,7 +67,7 @@ pub(crate) async fn book(
     body: Result<Json<NewAppointment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Appointment>), ApiError> {
     let Json(a) = body?;
-    let r = s.store.book(&me.0.actor(), a).await?;
+    let r = s.prendre_rendez_vous(&me.0.actor(), a).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -85,8 +79,7 @@ pub(crate) async fn move_appointment(
 ) -> Result<Json<Appointment>, ApiError> {
     let Json(m) = body?;
     Ok(Json(
-        s.store
-            .move_appointment(
+        s.deplacer_rendez_vous(
                 &me.0.actor(),
                 &id,
                 m.version,
@@ -106,8 +99,7 @@ pub(crate) async fn set_status(
 ) -> Result<Json<Appointment>, ApiError> {
     let Json(c) = body?;
     Ok(Json(
-        s.store
-            .set_appointment_status(&me.0.actor(), &id, c.status)
+        s.statut_rendez_vous(&me.0.actor(), &id, c.status)
             .await?,
     ))
 }
@@ -125,15 +117,5 @@ pub(crate) async fn waiting_room(
     q: Result<Query<RoomQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Appointment>>, ApiError> {
     let Query(q) = q?;
-    let day = q.day.unwrap_or_else(|| today(&s.store));
-    let list = s.store.waiting_room(&q.site, day).await?;
-    s.store
-        .trace(
-            &me.0.actor(),
-            "agenda.salle-attente",
-            None,
-            &format!("{} {day}", q.site),
-        )
-        .await?;
-    Ok(Json(list))
+    Ok(Json(s.salle_d_attente(&me.0.actor(), &q.site, q.day).await?))
 }

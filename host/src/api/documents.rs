@@ -12,7 +12,6 @@ use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use esculape_api_types::documents::{DocumentProduit, ImageBoite, TexteLu};
-use esculape_domain::document::DocumentFormat;
 use esculape_store::Acteur;
 
 impl From<DocError> for ApiError {
@@ -94,14 +93,7 @@ pub(crate) async fn formulaire_signe(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<esculape_store::documents::FormulaireSigne>, ApiError> {
-    match s.store.document_form(&me.0.actor(), &id).await? {
-        (_, Some(f)) => Ok(Json(f)),
-        (_, None) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "introuvable",
-            "ce document n'a pas été produit ici par un module : pas de formulaire à reprendre",
-        )),
-    }
+    Ok(Json(s.formulaire_signe(&me.0.actor(), &id).await?))
 }
 
 /// The PDF of a stored document: an N1's embedded PDF/A, an N3's PDF
@@ -111,23 +103,7 @@ pub(crate) async fn pdf(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
-    let pdf = match meta.format {
-        DocumentFormat::Pdf => Some(bytes),
-        DocumentFormat::CdaN1 => Some(esculape_xds::embedded_pdf(&bytes).ok_or_else(|| {
-            ApiError::invalid("le document CDA N1 ne contient pas de PDF lisible")
-        })?),
-        // An N3 with its PDF copy (a prescription); else none.
-        DocumentFormat::CdaN3 => esculape_xds::embedded_pdf(&bytes),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "introuvable",
-            "ce document n'a pas de PDF enregistré",
-        )
-    })?;
+    let pdf = s.pdf_du_document(&me.0.actor(), &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }
 

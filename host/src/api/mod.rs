@@ -17,6 +17,8 @@ mod record;
 pub mod routes;
 mod travaux;
 
+pub use esculape_app::auth::CodeInstallation;
+
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -24,9 +26,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use esculape_app::auth::{AuthError, Caller};
-use esculape_domain::{Day, Role};
+use esculape_domain::Role;
 use esculape_runtime::Runtime;
-use esculape_store::{Acteur, Store, StoreError};
+use esculape_store::{Store, StoreError};
 use std::sync::Arc;
 
 /// Largest request body accepted on ordinary routes (identity and form
@@ -42,9 +44,11 @@ pub struct AppState {
     pub app: esculape_app::App,
     /// A host embedded in the desktop client of a one-doctor install
     /// accepts the first-start set-up (practice, site, first account)
-    /// while no account exists; a served host never does (its accounts
-    /// come from `esculape users add`).
-    pub premier_demarrage: bool,
+    /// while no account exists, from its own window only: the request
+    /// carries this start's one-time code, on a loopback `Host` and
+    /// `Origin`. A served host has none (its accounts come from
+    /// `esculape users add`).
+    pub premier_demarrage: Option<esculape_app::auth::CodeInstallation>,
 }
 
 impl AppState {
@@ -55,7 +59,7 @@ impl AppState {
     ) -> Self {
         Self {
             app: esculape_app::App::new(runtime, store, insi),
-            premier_demarrage: false,
+            premier_demarrage: None,
         }
     }
 }
@@ -243,10 +247,7 @@ pub(crate) async fn guard(
     }
     if !g.access.roles().contains(&caller.user.role) {
         let detail = format!("{} {}", req.method(), g.route);
-        g.state
-            .store
-            .trace(&caller.actor(), "acces.refuse", None, &detail)
-            .await?;
+        g.state.acces_refuse(&caller, &detail).await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "interdit",
@@ -290,11 +291,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AdresseClient {
                 .map(|c| c.0.ip()),
         ))
     }
-}
-
-/// Today in the practice.
-pub(crate) fn today(store: &Store) -> Day {
-    esculape_domain::calendar::paris_local(store.now()).day()
 }
 
 pub fn router(state: AppState) -> Router {

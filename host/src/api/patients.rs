@@ -11,7 +11,7 @@ use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use esculape_domain::NewIdentity;
 use esculape_domain::record::{CareTeamMember, Contact};
 use esculape_store::record::CareTeamEntry;
-use esculape_store::{Acteur, PatientRecord, PatientSummary, StoreError};
+use esculape_store::{Acteur, PatientRecord, PatientSummary};
 
 #[derive(serde::Deserialize)]
 pub(crate) struct SearchParams {
@@ -31,8 +31,7 @@ pub(crate) async fn search(
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
     let Query(p) = params?;
     Ok(Json(
-        s.store
-            .search_patients(&me.0.actor(), &p.q, p.limit)
+        s.rechercher_patients(&me.0.actor(), &p.q, p.limit)
             .await?,
     ))
 }
@@ -54,10 +53,7 @@ pub(crate) async fn read(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<PatientRecord>, ApiError> {
-    let actor = me.0.actor();
-    let rec = s.store.patient(&actor, &id).await?;
-    qualification::a_l_ouverture(&s, &actor, &rec);
-    Ok(Json(rec))
+    Ok(Json(s.ouvrir_identite(&me.0.actor(), &id).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -99,15 +95,7 @@ pub(crate) async fn insi(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<ReponseInsi>, ApiError> {
-    let actor = me.0.actor();
-    let rec = s.store.patient(&actor, &id).await?;
-    let v = qualification::interroger(&s, &actor, &rec)
-        .await
-        .map_err(echec)?;
-    s.store
-        .insi_repondu(&id, "demande de l'utilisateur", rec.version, &v)
-        .await?;
-    Ok(Json(v))
+    Ok(Json(s.interroger_insi(&me.0.actor(), &id).await?))
 }
 
 /// The last background query of a patient (asked at the opening of the
@@ -118,20 +106,29 @@ pub(crate) async fn insi_suivi(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<SuiviInsi>, ApiError> {
-    Ok(Json(s.store.insi_suivi(&me.0.actor(), &id).await?))
+    Ok(Json(s.suivi_insi(&me.0.actor(), &id).await?))
 }
 
-/// A failing INSi as the client sees it: 504 when slow, 502 otherwise.
-fn echec(e: qualification::Echec) -> ApiError {
-    use crate::insi::InsiFailure;
-    match e {
-        qualification::Echec::Store(e) => e.into(),
-        qualification::Echec::Service(InsiFailure::Delai(n)) => ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "insi",
-            InsiFailure::Delai(n).to_string(),
-        ),
-        e => ApiError::new(StatusCode::BAD_GATEWAY, "insi", e.to_string()),
+impl From<qualification::Echec> for ApiError {
+    /// A failing INSi: 504 when slow, 502 otherwise; a validation the
+    /// INSi's new answer no longer supports: 409.
+    fn from(e: qualification::Echec) -> Self {
+        use crate::insi::InsiFailure;
+        use qualification::Echec;
+        let m = e.to_string();
+        match e {
+            Echec::Store(e) => e.into(),
+            Echec::Service(InsiFailure::Delai(_)) => {
+                ApiError::new(StatusCode::GATEWAY_TIMEOUT, "insi", m)
+            }
+            Echec::PlusUneIdentite(_) => ApiError::new(StatusCode::CONFLICT, "insi", m),
+            Echec::LieuHorsReferentiel(_) => {
+                ApiError::new(StatusCode::CONFLICT, "lieu_naissance", m)
+            }
+            Echec::Service(_) | Echec::Reponse(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "insi", m)
+            }
+        }
     }
 }
 
@@ -145,46 +142,9 @@ pub(crate) async fn insi_validation(
     body: Result<Json<ValidationInsi>, JsonRejection>,
 ) -> Result<Json<PatientRecord>, ApiError> {
     let Json(v) = body?;
-    let actor = me.0.actor();
-    let rec = s.store.patient(&actor, &id).await?;
-    if rec.version != v.version {
-        return Err(StoreError::Conflict {
-            expected: v.version,
-            found: rec.version,
-        }
-        .into());
-    }
-    let (r, _) = s
-        .insi
-        .rechercher_identite(&qualification::appelant(&s, &actor).await?, &rec.identity)
-        .await
-        .map_err(|e| echec(e.into()))?;
-    let Some(i) = r.individu else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "insi",
-            format!(
-                "le téléservice INSi ne renvoie plus une seule identité ({}): {}",
-                r.code.code(),
-                crate::insi::conseil(r.code).unwrap_or_default()
-            ),
-        ));
-    };
-    if let Some(code) = qualification::lieu_hors_referentiel(&s, &rec.identity, &i)
-        && !v.accepter_lieu_naissance
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "lieu_naissance",
-            format!(
-                "le lieu de naissance renvoyé par l'INSi ({code}) est absent du référentiel local des communes et pays: vérifiez-le sur la pièce d'identité, puis acceptez-le"
-            ),
-        ));
-    }
     Ok(Json(
-        qualification::recover(&s, &actor, &rec, &i, "validée par l'utilisateur")
-            .await
-            .map_err(echec)?,
+        s.valider_insi(&me.0.actor(), &id, v.version, v.accepter_lieu_naissance)
+            .await?,
     ))
 }
 
@@ -206,7 +166,7 @@ pub(crate) async fn contact(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<Contact>, ApiError> {
-    Ok(Json(s.store.contact(&me.0.actor(), &id).await?))
+    Ok(Json(s.contact(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn set_contact(
@@ -216,7 +176,7 @@ pub(crate) async fn set_contact(
     body: Result<Json<Contact>, JsonRejection>,
 ) -> Result<Json<Contact>, ApiError> {
     let Json(c) = body?;
-    Ok(Json(s.store.set_contact(&me.0.actor(), &id, c).await?))
+    Ok(Json(s.modifier_contact(&me.0.actor(), &id, c).await?))
 }
 
 pub(crate) async fn care_team(
@@ -224,7 +184,7 @@ pub(crate) async fn care_team(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<CareTeamEntry>>, ApiError> {
-    Ok(Json(s.store.care_team(&me.0.actor(), &id).await?))
+    Ok(Json(s.equipe_de_soins(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn add_care_team_member(
@@ -234,7 +194,7 @@ pub(crate) async fn add_care_team_member(
     body: Result<Json<CareTeamMember>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CareTeamEntry>), ApiError> {
     let Json(m) = body?;
-    let e = s.store.add_care_team_member(&me.0.actor(), &id, m).await?;
+    let e = s.ajouter_soignant(&me.0.actor(), &id, m).await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
 
@@ -243,9 +203,7 @@ pub(crate) async fn remove_care_team_member(
     me: Me,
     Path((id, member)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    s.store
-        .remove_care_team_member(&me.0.actor(), &id, &member)
-        .await?;
+    s.retirer_soignant(&me.0.actor(), &id, &member).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,13 +222,7 @@ pub(crate) async fn indicateurs_ins(
 ) -> Result<Json<Vec<esculape_store::indicateurs::IndicateursIns>>, ApiError> {
     let Query(p) = params?;
     Ok(Json(
-        s.store
-            .indicateurs_ins(
-                &me.0.actor(),
-                &p.mois,
-                p.rpps.as_deref().filter(|x| !x.is_empty()),
-                p.finess.as_deref().filter(|x| !x.is_empty()),
-            )
+        s.indicateurs_ins(&me.0.actor(), &p.mois, p.rpps.as_deref(), p.finess.as_deref())
             .await?,
     ))
 }

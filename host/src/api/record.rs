@@ -25,10 +25,7 @@ pub(crate) async fn chart(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<Chart>, ApiError> {
-    let actor = me.0.actor();
-    let chart = s.store.chart(&actor, &id).await?;
-    crate::qualification::a_l_ouverture(&s, &actor, &chart.patient);
-    Ok(Json(chart))
+    Ok(Json(s.ouvrir_dossier(&me.0.actor(), &id).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -44,11 +41,7 @@ pub(crate) async fn access_log(
     q: Result<Query<Limit>, QueryRejection>,
 ) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(
-        s.store
-            .journal_du_patient(&me.0.actor(), &id, q.limit.unwrap_or(100).clamp(1, 1000))
-            .await?,
-    ))
+    Ok(Json(s.journal_du_patient(&me.0.actor(), &id, q.limit).await?))
 }
 
 pub(crate) async fn open_episode(
@@ -58,14 +51,8 @@ pub(crate) async fn open_episode(
     body: Result<Json<NouvelEpisode>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Episode>), ApiError> {
     let Json(e) = body?;
-    if e.label.trim().is_empty() || e.label.len() > 200 {
-        return Err(ApiError::invalid(
-            "le libellé de l'épisode est obligatoire (200 caractères au plus)",
-        ));
-    }
     let ep = s
-        .store
-        .open_episode(&me.0.actor(), &patient_id, &e.label)
+        .ouvrir_episode(&me.0.actor(), &patient_id, &e.label)
         .await?;
     Ok((StatusCode::CREATED, Json(ep)))
 }
@@ -75,7 +62,7 @@ pub(crate) async fn episode(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<Episode>, ApiError> {
-    Ok(Json(s.store.episode(&me.0.actor(), &id).await?))
+    Ok(Json(s.episode(&me.0.actor(), &id).await?))
 }
 
 /// Body: `{"kind": "alimentation"|"consultation", "value": "..."}`.
@@ -86,9 +73,7 @@ pub(crate) async fn record_decision(
     body: Result<Json<DmpDecision>, JsonRejection>,
 ) -> Result<Json<Episode>, ApiError> {
     let Json(d) = body?;
-    Ok(Json(
-        s.store.record_dmp_decision(&me.0.actor(), &id, d).await?,
-    ))
+    Ok(Json(s.decision_dmp(&me.0.actor(), &id, d).await?))
 }
 
 pub(crate) async fn create_encounter(
@@ -99,8 +84,7 @@ pub(crate) async fn create_encounter(
 ) -> Result<(StatusCode, Json<Encounter>), ApiError> {
     let Json(b) = body?;
     let e = s
-        .store
-        .create_encounter(&me.0.actor(), &id, b.episode_id.as_deref(), b.encounter)
+        .creer_consultation(&me.0.actor(), &id, b.episode_id.as_deref(), b.encounter)
         .await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
@@ -113,8 +97,7 @@ pub(crate) async fn update_encounter(
 ) -> Result<Json<Encounter>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.store
-            .update_encounter(&me.0.actor(), &id, b.version, b.encounter)
+        s.modifier_consultation(&me.0.actor(), &id, b.version, b.encounter)
             .await?,
     ))
 }
@@ -127,8 +110,7 @@ pub(crate) async fn add_entry(
 ) -> Result<(StatusCode, Json<Entry>), ApiError> {
     let Json(b) = body?;
     let e = s
-        .store
-        .add_entry(&me.0.actor(), &id, b.encounter_id.as_deref(), b.data)
+        .ajouter_entree(&me.0.actor(), &id, b.encounter_id.as_deref(), b.data)
         .await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
@@ -141,8 +123,7 @@ pub(crate) async fn update_entry(
 ) -> Result<Json<Entry>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.store
-            .update_entry(&me.0.actor(), &id, b.version, b.data)
+        s.modifier_entree(&me.0.actor(), &id, b.version, b.data)
             .await?,
     ))
 }
@@ -152,7 +133,7 @@ pub(crate) async fn delete_entry(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    s.store.delete_entry(&me.0.actor(), &id).await?;
+    s.supprimer_entree(&me.0.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,7 +144,7 @@ pub(crate) async fn documents(
     q: Result<Query<DocumentQuery>, QueryRejection>,
 ) -> Result<Json<Page<DocumentMeta>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(s.store.documents(&me.0.actor(), &id, &q).await?))
+    Ok(Json(s.documents(&me.0.actor(), &id, &q).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -186,8 +167,7 @@ pub(crate) async fn encounters(
 ) -> Result<Json<Page<Encounter>>, ApiError> {
     let Query(q) = q?;
     Ok(Json(
-        s.store
-            .encounters_page(&me.0.actor(), &id, q.offset, q.limit)
+        s.consultations(&me.0.actor(), &id, q.offset, q.limit)
             .await?,
     ))
 }
@@ -206,8 +186,7 @@ pub(crate) async fn add_document(
     let Json(b) = body?;
     let bytes = decode(&b.content)?;
     let m = s
-        .store
-        .add_document(&me.0.actor(), &id, b.meta, bytes)
+        .ajouter_document(&me.0.actor(), &id, b.meta, bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
@@ -221,8 +200,7 @@ pub(crate) async fn replace_document(
     let Json(b) = body?;
     let bytes = decode(&b.content)?;
     let m = s
-        .store
-        .replace_document(&me.0.actor(), &id, b.meta, bytes)
+        .remplacer_document(&me.0.actor(), &id, b.meta, bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
@@ -232,7 +210,7 @@ pub(crate) async fn document(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentAvecContenu>, ApiError> {
-    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
+    let (meta, bytes) = s.document(&me.0.actor(), &id).await?;
     Ok(Json(DocumentAvecContenu {
         meta,
         content: B64.encode(bytes),
@@ -244,7 +222,7 @@ pub(crate) async fn document_content(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (meta, bytes) = s.store.document(&me.0.actor(), &id).await?;
+    let (meta, bytes) = s.document(&me.0.actor(), &id).await?;
     Ok(([(header::CONTENT_TYPE, meta.format.mime())], bytes))
 }
 
@@ -253,7 +231,7 @@ pub(crate) async fn delete_document(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentMeta>, ApiError> {
-    Ok(Json(s.store.delete_document(&me.0.actor(), &id).await?))
+    Ok(Json(s.supprimer_document(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn set_sending(
@@ -264,8 +242,7 @@ pub(crate) async fn set_sending(
 ) -> Result<Json<DocumentMeta>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.store
-            .set_sending_state(&me.0.actor(), &id, b.channel, b.state)
+        s.etat_envoi(&me.0.actor(), &id, b.channel, b.state)
             .await?,
     ))
 }
@@ -277,5 +254,5 @@ pub(crate) async fn set_visibility(
     body: Result<Json<Visibility>, JsonRejection>,
 ) -> Result<Json<DocumentMeta>, ApiError> {
     let Json(v) = body?;
-    Ok(Json(s.store.set_visibility(&me.0.actor(), &id, v).await?))
+    Ok(Json(s.visibilite(&me.0.actor(), &id, v).await?))
 }

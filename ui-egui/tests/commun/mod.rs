@@ -12,7 +12,11 @@ pub type Client = Harness<'static, EsculapeApp>;
 
 /// The client window on the host at `url`.
 pub fn client(url: &str) -> Client {
-    let api = Api::new(url).unwrap();
+    client_de(Api::new(url).unwrap())
+}
+
+/// The window on this client of a host.
+pub fn client_de(api: Api) -> Client {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
         .build_ui_state(

@@ -144,6 +144,33 @@ pub struct Authentification {
     pub limites: limites::Limites,
 }
 
+/// The one-time code that opens the first start of a one-doctor install
+/// to the host's own window (128 random bits, never stored).
+#[derive(Clone)]
+pub struct CodeInstallation(String);
+
+impl CodeInstallation {
+    pub fn nouveau() -> Result<Self, StoreError> {
+        Ok(Self(hex::encode(esculape_store::random_bytes::<16>()?)))
+    }
+
+    pub fn texte(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `propose` is this code (compared by digest, so the time
+    /// taken says nothing of a near miss).
+    pub fn accepte(&self, propose: &str) -> bool {
+        Sha256::digest(self.0.as_bytes()) == Sha256::digest(propose.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for CodeInstallation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeInstallation(…)")
+    }
+}
+
 fn jeton_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -368,5 +395,55 @@ impl App {
     /// The caller of a session token.
     pub async fn session(&self, token: &str) -> Result<Caller, AuthError> {
         self.auth.session(&self.store, token).await
+    }
+
+    /// Traces a caller's refused access (`detail`: what was asked).
+    pub async fn acces_refuse(&self, caller: &Caller, detail: &str) -> Result<(), StoreError> {
+        self.store
+            .trace(&caller.actor(), "acces.refuse", None, detail)
+            .await
+    }
+
+    /// Ends the caller's session `token`.
+    pub async fn deconnexion(&self, caller: &Caller, token: &str) -> Result<(), AuthError> {
+        self.auth.deconnexion(&self.store, caller, token).await
+    }
+
+    /// The caller changes their own password (old one required).
+    pub async fn changer_mot_de_passe(
+        &self,
+        caller: &Caller,
+        token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<User, AuthError> {
+        self.auth
+            .changer_mot_de_passe(&self.store, caller, token, old, new)
+            .await
+    }
+
+    /// An administrator sets a user's new password (to change at next
+    /// login).
+    pub async fn reinitialiser_mot_de_passe(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        new: &str,
+    ) -> Result<User, AuthError> {
+        self.auth
+            .reinitialiser_mot_de_passe(&self.store, actor, user_id, new)
+            .await
+    }
+
+    pub async fn creer_compte(&self, actor: &Actor, new: &NouveauCompte) -> Result<User, AuthError> {
+        self.auth.creer_compte(&self.store, actor, new).await
+    }
+
+    /// The first start of a one-doctor install.
+    pub async fn premiere_installation(
+        &self,
+        i: &PremiereInstallation,
+    ) -> Result<Installation, AuthError> {
+        self.auth.premiere_installation(&self.store, i).await
     }
 }
