@@ -705,9 +705,7 @@ where
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let tokio = tokio::runtime::Runtime::new()?;
-    tokio.block_on(async {
-        f(home::app(home).await?).await
-    })
+    tokio.block_on(async { f(home::app(home).await?).await })
 }
 
 fn passphrase(file: Option<PathBuf>) -> anyhow::Result<String> {
@@ -767,7 +765,8 @@ fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
 
 fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Runtime::new()?;
-    let report = tokio.block_on(async { anyhow::Ok(home::app(&home).await?.verifier_journal().await?) })?;
+    let report =
+        tokio.block_on(async { anyhow::Ok(home::app(&home).await?.verifier_journal().await?) })?;
     match report.broken {
         None => {
             println!(

@@ -143,7 +143,9 @@ async fn installer(
         .await
         .unwrap();
     let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
 
@@ -162,17 +164,32 @@ async fn only_the_hosts_own_window_creates_the_practice() {
         let refus: [(&str, &str, &[(&str, &str)]); 5] = [
             ("no code", &sans_code, &local),
             ("a guessed code", &faux_code, &local),
-            ("a rebinding page's Host", &cabinet, &[("host", "evil.example:49152")]),
+            (
+                "a rebinding page's Host",
+                &cabinet,
+                &[("host", "evil.example:49152")],
+            ),
             (
                 "a page's Origin",
                 &cabinet,
-                &[("host", "127.0.0.1:49152"), ("origin", "http://evil.example")],
+                &[
+                    ("host", "127.0.0.1:49152"),
+                    ("origin", "http://evil.example"),
+                ],
             ),
-            ("a lookalike Host", &cabinet, &[("host", "127.0.0.1.evil.example")]),
+            (
+                "a lookalike Host",
+                &cabinet,
+                &[("host", "127.0.0.1.evil.example")],
+            ),
         ];
         for (what, body, headers) in refus {
             let (s, v) = installer(&app, body, headers).await;
-            assert_eq!((s, v["code"].as_str()), (403, Some("interdit")), "{name}: {what}: {v}");
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (403, Some("interdit")),
+                "{name}: {what}: {v}"
+            );
             assert!(
                 v["erreur"].as_str().unwrap().contains("fenêtre d'Esculape"),
                 "{name}: {what}: {v}"
@@ -183,7 +200,10 @@ async fn only_the_hosts_own_window_creates_the_practice() {
         let (s, v) = installer(
             &app,
             &cabinet,
-            &[("host", "localhost:49152"), ("origin", "http://localhost:49152")],
+            &[
+                ("host", "localhost:49152"),
+                ("origin", "http://localhost:49152"),
+            ],
         )
         .await;
         assert_eq!(s, 201, "{name}: {v}");

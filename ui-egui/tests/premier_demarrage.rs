@@ -5,9 +5,9 @@
 mod commun;
 
 use commun::{client, client_de, jusqua, saisir, visible};
-use esculape_ui::api::Api;
 use egui_kittest::kittest::{NodeT, Queryable};
 use esculape_host::serveur::HoteEmbarque;
+use esculape_ui::api::Api;
 
 #[test]
 fn first_start_creates_the_practice_then_the_next_start_asks_to_log_in() {

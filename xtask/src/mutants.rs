@@ -18,6 +18,30 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "import: document rangé sous un autre patient",
+        file: "host/store/src/portability.rs",
+        from: "if d.patient_id != p.id {",
+        to: "if false {",
+        test_target: "import",
+        filter: "an_export_file_is_checked_like_an_api_write",
+    },
+    Mutant {
+        what: "import: identité reprise telle quelle (INS et statut compris)",
+        file: "host/store/src/portability.rs",
+        from: "identity: Identity::saisie(new, None, today)?,",
+        to: "identity: Identity::saisie(new, None, today).map(|_| p.identity.clone())?,",
+        test_target: "import",
+        filter: "an_export_file_is_checked_like_an_api_write",
+    },
+    Mutant {
+        what: "import: entrée d'archive décompressée sans plafond",
+        file: "host/app/src/export.rs",
+        from: "if buf.len() as u64 > ENTREE_MAX {",
+        to: "if false {",
+        test_target: "import",
+        filter: "an_export_file_is_checked_like_an_api_write",
+    },
+    Mutant {
         what: "comptes: un administrateur se retire ses propres droits",
         file: "host/app/src/comptes.rs",
         from: "if id == caller.user.id && changes",

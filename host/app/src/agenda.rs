@@ -100,7 +100,12 @@ impl App {
         let jour = jour.unwrap_or_else(|| self.today());
         let list = self.store.waiting_room(site, jour).await?;
         self.store
-            .trace(actor, "agenda.salle-attente", None, &format!("{site} {jour}"))
+            .trace(
+                actor,
+                "agenda.salle-attente",
+                None,
+                &format!("{site} {jour}"),
+            )
             .await?;
         Ok(list)
     }

@@ -202,12 +202,7 @@ impl App {
         self.store.set_sending_state(actor, id, canal, etat).await
     }
 
-    pub async fn visibilite(
-        &self,
-        actor: &Actor,
-        id: &str,
-        v: Visibility,
-    ) -> Result<DocumentMeta> {
+    pub async fn visibilite(&self, actor: &Actor, id: &str, v: Visibility) -> Result<DocumentMeta> {
         self.store.set_visibility(actor, id, v).await
     }
 

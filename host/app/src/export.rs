@@ -1,15 +1,85 @@
 //! Export and import of patient files (PORT/va1.01) as a zip of open JSON
 //! and the original documents; the format is in `docs/export-format.md`.
 
-use anyhow::Context;
+use crate::App;
 use esculape_domain::document::DocumentFormat;
 use esculape_store::portability::PatientExport;
 use esculape_store::record::Chart;
-use crate::App;
-use esculape_store::Actor;
+use esculape_store::{Actor, StoreError};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Largest entry of an export read, uncompressed: a document (20 MiB
+/// through the API) or a patient's JSON. A zip bomb stops there.
+pub const ENTREE_MAX: u64 = 32 * 1024 * 1024;
+
+/// Why an export or an import did not go through, in French.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{}: {source}", chemin.display())]
+    Fichier {
+        chemin: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("archive zip: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    /// Refused by the store (a rule, a patient already here), for this
+    /// patient.
+    #[error("patient {patient}: {source}")]
+    Patient { patient: String, source: StoreError },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// What the file holds is not an export this version reads.
+    #[error("export refusé: {0}")]
+    Refus(String),
+}
+
+fn fichier(chemin: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Fichier {
+        chemin: chemin.to_path_buf(),
+        source,
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ExportError> {
+    serde_json::to_vec_pretty(v).map_err(|e| ExportError::Refus(format!("JSON: {e}")))
+}
+
+/// An entry of the archive, within [`ENTREE_MAX`] whatever its header
+/// says (at most that much is decompressed); `None` when absent.
+fn entree<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, ExportError> {
+    let f = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let trop = |n: u64| {
+        ExportError::Refus(format!(
+            "«{name}» fait plus de {n} octets une fois décompressé ({} Mio au plus)",
+            ENTREE_MAX / (1024 * 1024)
+        ))
+    };
+    // Read, not taken from the header (which a crafted file sets).
+    let mut buf = Vec::new();
+    f.take(ENTREE_MAX + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ExportError::Refus(format!("«{name}» illisible: {e}")))?;
+    if buf.len() as u64 > ENTREE_MAX {
+        return Err(trop(buf.len() as u64));
+    }
+    Ok(Some(buf))
+}
+
+fn requise<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Vec<u8>, ExportError> {
+    entree(zip, name)?.ok_or_else(|| ExportError::Refus(format!("«{name}» absent de l'export")))
+}
 
 pub const FORMAT: &str = "esculape-export";
 pub const VERSION: u32 = 1;
@@ -33,107 +103,111 @@ fn extension(f: DocumentFormat) -> &'static str {
 }
 
 impl App {
-/// Write the given patients (all when `ids` is None) to a zip at `path`
-/// (0600); each patient's export is traced.
-pub async fn exporter(
-    &self,
-    actor: &Actor,
-    ids: Option<Vec<String>>,
-    path: &Path,
-    mut progress: impl FnMut(usize, usize),
-) -> anyhow::Result<usize> {
-    let store = &self.store;
-    let ids = match ids {
-        Some(ids) => ids,
-        None => store.patient_ids().await?,
-    };
-    let file = esculape_store::prive::creer(path)
-        .with_context(|| format!("création de {}", path.display()))?;
-    let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (i, id) in ids.iter().enumerate() {
-        let e = store.export_patient(actor, id).await?;
-        zip.start_file(format!("patients/{id}/dossier.json"), opts)?;
-        zip.write_all(&serde_json::to_vec_pretty(&e.chart)?)?;
-        for d in &e.chart.documents {
-            let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
-            zip.start_file(name, opts)?;
-            zip.write_all(&e.contents[&d.id])?;
-        }
-        if !e.formulaires.is_empty() {
-            zip.start_file(format!("patients/{id}/formulaires.json"), opts)?;
-            zip.write_all(&serde_json::to_vec_pretty(&e.formulaires)?)?;
-        }
-        progress(i + 1, ids.len());
-    }
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        version: VERSION,
-        created_at: store.now(),
-        generator: format!("Esculape {}", env!("CARGO_PKG_VERSION")),
-        patients: ids.clone(),
-    };
-    zip.start_file("esculape-export.json", opts)?;
-    zip.write_all(&serde_json::to_vec_pretty(&manifest)?)?;
-    zip.finish()?;
-    Ok(ids.len())
-}
-
-/// Import every patient of an export zip; returns how many.
-pub async fn importer(&self, actor: &Actor, path: &Path) -> anyhow::Result<usize> {
-    let store = &self.store;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("ouverture de {}", path.display()))?;
-    let mut zip = zip::ZipArchive::new(file).context("ce fichier n'est pas une archive zip")?;
-    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| -> anyhow::Result<Vec<u8>> {
-        let mut f = zip
-            .by_name(name)
-            .with_context(|| format!("«{name}» absent de l'export"))?;
-        let mut buf = vec![];
-        f.read_to_end(&mut buf)?;
-        Ok(buf)
-    };
-    let manifest: Manifest = serde_json::from_slice(&read(&mut zip, "esculape-export.json")?)
-        .context("manifeste illisible")?;
-    if manifest.format != FORMAT || manifest.version != VERSION {
-        anyhow::bail!(
-            "format {} v{} non pris en charge (attendu {FORMAT} v{VERSION})",
-            manifest.format,
-            manifest.version
-        );
-    }
-    for id in &manifest.patients {
-        let chart: Chart =
-            serde_json::from_slice(&read(&mut zip, &format!("patients/{id}/dossier.json"))?)
-                .with_context(|| format!("dossier {id} illisible"))?;
-        let mut contents = BTreeMap::new();
-        for d in &chart.documents {
-            let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
-            contents.insert(d.id.clone(), read(&mut zip, &name)?);
-        }
-        // Absent from exports without signed forms (and from older ones).
-        let formulaires = match zip.by_name(&format!("patients/{id}/formulaires.json")) {
-            Ok(mut f) => {
-                let mut buf = vec![];
-                f.read_to_end(&mut buf)?;
-                serde_json::from_slice(&buf)
-                    .with_context(|| format!("formulaires du dossier {id} illisibles"))?
-            }
-            Err(_) => BTreeMap::new(),
+    /// Writes the given patients (all when `ids` is None) to a zip at
+    /// `path` (0600); each patient's export is traced.
+    pub async fn exporter(
+        &self,
+        actor: &Actor,
+        ids: Option<Vec<String>>,
+        path: &Path,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<usize, ExportError> {
+        let store = &self.store;
+        let ids = match ids {
+            Some(ids) => ids,
+            None => store.patient_ids().await?,
         };
-        store
-            .import_patient(
-                actor,
-                &PatientExport {
-                    chart,
-                    contents,
-                    formulaires,
-                },
-            )
-            .await
-            .with_context(|| format!("import du patient {id}"))?;
+        let file = esculape_store::prive::creer(path).map_err(fichier(path))?;
+        let mut zip = zip::ZipWriter::new(file);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let ecrire = |zip: &mut zip::ZipWriter<std::fs::File>, name: String, bytes: &[u8]| {
+            zip.start_file(name, opts)?;
+            zip.write_all(bytes).map_err(fichier(path))
+        };
+        for (i, id) in ids.iter().enumerate() {
+            let e = store.export_patient(actor, id).await?;
+            ecrire(
+                &mut zip,
+                format!("patients/{id}/dossier.json"),
+                &json(&e.chart)?,
+            )?;
+            for d in &e.chart.documents {
+                let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
+                ecrire(&mut zip, name, &e.contents[&d.id])?;
+            }
+            if !e.formulaires.is_empty() {
+                let name = format!("patients/{id}/formulaires.json");
+                ecrire(&mut zip, name, &json(&e.formulaires)?)?;
+            }
+            progress(i + 1, ids.len());
+        }
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            created_at: store.now(),
+            generator: format!("Esculape {}", env!("CARGO_PKG_VERSION")),
+            patients: ids.clone(),
+        };
+        ecrire(&mut zip, "esculape-export.json".into(), &json(&manifest)?)?;
+        zip.finish()?;
+        Ok(ids.len())
     }
-    Ok(manifest.patients.len())
-}
+
+    /// Imports every patient of an export zip; returns how many. Each
+    /// entry is read within [`ENTREE_MAX`]; each patient is checked like
+    /// an API write by the store and refused, naming it, when it does
+    /// not fit.
+    pub async fn importer(&self, actor: &Actor, path: &Path) -> Result<usize, ExportError> {
+        let file = std::fs::File::open(path).map_err(fichier(path))?;
+        let mut zip = zip::ZipArchive::new(file)
+            .map_err(|_| ExportError::Refus("ce fichier n'est pas une archive zip".into()))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&requise(&mut zip, "esculape-export.json")?)
+                .map_err(|e| ExportError::Refus(format!("manifeste illisible: {e}")))?;
+        if manifest.format != FORMAT || manifest.version != VERSION {
+            return Err(ExportError::Refus(format!(
+                "format {} v{} non pris en charge (attendu {FORMAT} v{VERSION})",
+                manifest.format, manifest.version
+            )));
+        }
+        for id in &manifest.patients {
+            let chart: Chart =
+                serde_json::from_slice(&requise(&mut zip, &format!("patients/{id}/dossier.json"))?)
+                    .map_err(|e| ExportError::Refus(format!("dossier {id} illisible: {e}")))?;
+            if &chart.patient.id != id {
+                return Err(ExportError::Refus(format!(
+                    "le dossier rangé sous {id} est celui du patient {}",
+                    chart.patient.id
+                )));
+            }
+            let mut contents = BTreeMap::new();
+            for d in &chart.documents {
+                let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
+                contents.insert(d.id.clone(), requise(&mut zip, &name)?);
+            }
+            // Absent from exports without signed forms (and from older ones).
+            let formulaires = match entree(&mut zip, &format!("patients/{id}/formulaires.json"))? {
+                Some(buf) => serde_json::from_slice(&buf).map_err(|e| {
+                    ExportError::Refus(format!("formulaires du dossier {id} illisibles: {e}"))
+                })?,
+                None => BTreeMap::new(),
+            };
+            self.store
+                .import_patient(
+                    actor,
+                    &PatientExport {
+                        chart,
+                        contents,
+                        formulaires,
+                    },
+                )
+                .await
+                .map_err(|source| ExportError::Patient {
+                    patient: id.clone(),
+                    source,
+                })?;
+        }
+        Ok(manifest.patients.len())
+    }
 }

@@ -42,9 +42,7 @@ impl App {
         q: &str,
         limit: i64,
     ) -> Result<Vec<PatientSummary>> {
-        self.store
-            .search_patients(actor, q, limit)
-            .await
+        self.store.search_patients(actor, q, limit).await
     }
 
     /// Loads the search index (at start, while the first user logs in).

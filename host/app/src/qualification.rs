@@ -91,7 +91,12 @@ impl App {
             Ok(x) => x,
             Err(e) => {
                 self.store
-                    .trace(&actor, "insi.echec", None, &format!("ligne de commande: {e}"))
+                    .trace(
+                        &actor,
+                        "insi.echec",
+                        None,
+                        &format!("ligne de commande: {e}"),
+                    )
                     .await?;
                 return Err(e.into());
             }

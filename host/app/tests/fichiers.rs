@@ -25,7 +25,9 @@ async fn the_home_the_database_and_exports_are_private() {
     esculape_store::testing::practice(&app.store).await.unwrap();
     let actor = esculape_store::Actor::system();
     let export = dir.path().join("export.zip");
-    app.exporter(&actor, None, &export, |_, _| {}).await.unwrap();
+    app.exporter(&actor, None, &export, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(mode(&home), 0o700);
     for f in ["esculape.db", "esculape.db-wal", "esculape.db-shm"] {
         assert_eq!(mode(&home.join(f)), 0o600, "{f}");

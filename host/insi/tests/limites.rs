@@ -39,7 +39,10 @@ fn a_deep_answer_is_refused_without_overflowing_the_stack() {
     assert!(xml.len() < TAILLE_MAX);
     match response::parse(&xml) {
         Err(e @ InsiError::Limite(_)) => {
-            assert!(e.to_string().contains(&format!("{PROFONDEUR_MAX} niveaux")), "{e}")
+            assert!(
+                e.to_string().contains(&format!("{PROFONDEUR_MAX} niveaux")),
+                "{e}"
+            )
         }
         other => panic!("deep answer: {other:?}"),
     }

@@ -215,11 +215,12 @@ fn an_older_version_is_refused_unless_asked() {
         .runtime
         .install_package(h.package(SONDE, v("1.3.9")))
         .unwrap_err();
+    assert!(matches!(err, InstallError::Retrogradation { .. }), "{err}");
     assert!(
-        matches!(err, InstallError::Retrogradation { .. }),
+        err.to_string()
+            .contains("plus ancienne que la version installée 1.4.0"),
         "{err}"
     );
-    assert!(err.to_string().contains("plus ancienne que la version installée 1.4.0"), "{err}");
     let listed = |h: &Harness| {
         h.runtime
             .list()
@@ -230,7 +231,11 @@ fn an_older_version_is_refused_unless_asked() {
     assert_eq!(listed(&h).as_deref(), Some("1.4.0"));
     // Still refused after a restart (the kept package is the reference).
     h.runtime.load_installed();
-    assert!(h.runtime.install_package(h.package(SONDE, v("1.0.0"))).is_err());
+    assert!(
+        h.runtime
+            .install_package(h.package(SONDE, v("1.0.0")))
+            .is_err()
+    );
     h.runtime
         .install_package(h.package(SONDE, v("1.4.0")))
         .expect("the same version reinstalls");

@@ -6,9 +6,9 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use esculape_api_types::agenda::{DeplacementRendezVous, StatutRendezVous};
+use esculape_app::agenda::Filtre;
 use esculape_domain::Day;
 use esculape_domain::agenda::{Availability, NewAppointment};
-use esculape_app::agenda::Filtre;
 use esculape_store::Acteur;
 use esculape_store::agenda::{Appointment, AvailabilityRec, Slot};
 
@@ -80,14 +80,14 @@ pub(crate) async fn move_appointment(
     let Json(m) = body?;
     Ok(Json(
         s.deplacer_rendez_vous(
-                &me.0.actor(),
-                &id,
-                m.version,
-                m.start,
-                m.end,
-                m.practitioner_id.as_deref(),
-            )
-            .await?,
+            &me.0.actor(),
+            &id,
+            m.version,
+            m.start,
+            m.end,
+            m.practitioner_id.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -99,8 +99,7 @@ pub(crate) async fn set_status(
 ) -> Result<Json<Appointment>, ApiError> {
     let Json(c) = body?;
     Ok(Json(
-        s.statut_rendez_vous(&me.0.actor(), &id, c.status)
-            .await?,
+        s.statut_rendez_vous(&me.0.actor(), &id, c.status).await?,
     ))
 }
 
@@ -117,5 +116,7 @@ pub(crate) async fn waiting_room(
     q: Result<Query<RoomQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Appointment>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(s.salle_d_attente(&me.0.actor(), &q.site, q.day).await?))
+    Ok(Json(
+        s.salle_d_attente(&me.0.actor(), &q.site, q.day).await?,
+    ))
 }

@@ -31,8 +31,7 @@ pub(crate) async fn search(
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
     let Query(p) = params?;
     Ok(Json(
-        s.rechercher_patients(&me.0.actor(), &p.q, p.limit)
-            .await?,
+        s.rechercher_patients(&me.0.actor(), &p.q, p.limit).await?,
     ))
 }
 
@@ -222,7 +221,12 @@ pub(crate) async fn indicateurs_ins(
 ) -> Result<Json<Vec<esculape_store::indicateurs::IndicateursIns>>, ApiError> {
     let Query(p) = params?;
     Ok(Json(
-        s.indicateurs_ins(&me.0.actor(), &p.mois, p.rpps.as_deref(), p.finess.as_deref())
-            .await?,
+        s.indicateurs_ins(
+            &me.0.actor(),
+            &p.mois,
+            p.rpps.as_deref(),
+            p.finess.as_deref(),
+        )
+        .await?,
     ))
 }

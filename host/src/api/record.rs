@@ -41,7 +41,9 @@ pub(crate) async fn access_log(
     q: Result<Query<Limit>, QueryRejection>,
 ) -> Result<Json<Vec<AuditEvent>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(s.journal_du_patient(&me.0.actor(), &id, q.limit).await?))
+    Ok(Json(
+        s.journal_du_patient(&me.0.actor(), &id, q.limit).await?,
+    ))
 }
 
 pub(crate) async fn open_episode(
@@ -242,8 +244,7 @@ pub(crate) async fn set_sending(
 ) -> Result<Json<DocumentMeta>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.etat_envoi(&me.0.actor(), &id, b.channel, b.state)
-            .await?,
+        s.etat_envoi(&me.0.actor(), &id, b.channel, b.state).await?,
     ))
 }
 

@@ -59,10 +59,18 @@ impl Store {
     }
 
     /// Import one exported patient into this database, keeping its ids;
-    /// refused if the patient is already here. Traced as `import`.
+    /// refused if the patient is already here. A file is checked like an
+    /// API write ([`verifier_import`]): its identity is typed (its INS and
+    /// INSi provenance do not travel: the INSi is asked again at the
+    /// file's opening), and everything in it belongs to this patient.
+    /// Traced as `import`.
     pub async fn import_patient(&self, actor: &Actor, export: &PatientExport) -> Result<()> {
         let c = &export.chart;
-        let p = &c.patient;
+        let today = esculape_domain::BirthDate::from(
+            esculape_domain::calendar::paris_local(self.now()).day(),
+        );
+        let patient = verifier_import(c, today)?;
+        let p = &patient;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let event = audit::append(
@@ -166,6 +174,70 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The imported patient as an API write would make it, once everything
+/// in the file is checked to be this patient's: its documents, the
+/// episodes of its encounters, the encounters of its entries. The
+/// identity is typed anew without INS and not from the INSi (a file
+/// cannot make an identity récupérée or qualifiée); its traits, used
+/// names, attributes and a high-trust document check (not one made
+/// through the INSi path) stay.
+pub fn verifier_import(
+    c: &Chart,
+    today: esculape_domain::BirthDate,
+) -> Result<crate::PatientRecord> {
+    use esculape_domain::{Identity, Justificatif, NewIdentity};
+    let p = &c.patient;
+    let autre = |quoi: &str, id: &str| {
+        StoreError::Rule(format!(
+            "{quoi} {id} n'appartient pas au dossier importé {}",
+            p.id
+        ))
+    };
+    for d in &c.documents {
+        if d.patient_id != p.id {
+            return Err(autre("le document", &d.id));
+        }
+    }
+    for e in &c.encounters {
+        if let Some(ep) = &e.episode_id
+            && !c.episodes.iter().any(|x| &x.id == ep)
+        {
+            return Err(autre("l'épisode", ep));
+        }
+    }
+    for e in &c.entries {
+        if let Some(enc) = &e.encounter_id
+            && !c.encounters.iter().any(|x| &x.id == enc)
+        {
+            return Err(autre("la consultation", enc));
+        }
+    }
+    let i = &p.identity;
+    let (justificatif, high_trust) = match i.justificatif {
+        Some(Justificatif::Apcv | Justificatif::ProcedureTransitoire) => (None, false),
+        j => (j, i.high_trust_document),
+    };
+    let new = NewIdentity {
+        birth_name: i.birth_name.clone(),
+        used_name: i.used_name.clone(),
+        birth_first_names: i.birth_first_names.clone(),
+        used_first_name: i.used_first_name.clone(),
+        sex: i.sex,
+        birth_date: i.birth_date,
+        birth_place_cog: i.birth_place_cog.clone(),
+        ins: None,
+        high_trust_document: high_trust,
+        justificatif,
+        from_insi: false,
+        attributes: i.attributes,
+    };
+    Ok(crate::PatientRecord {
+        identity: Identity::saisie(new, None, today)?,
+        insi_verifie_le: None,
+        ..p.clone()
+    })
 }
 
 fn check_content(d: &DocumentMeta, bytes: &[u8]) -> Result<()> {

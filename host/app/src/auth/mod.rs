@@ -435,7 +435,11 @@ impl App {
             .await
     }
 
-    pub async fn creer_compte(&self, actor: &Actor, new: &NouveauCompte) -> Result<User, AuthError> {
+    pub async fn creer_compte(
+        &self,
+        actor: &Actor,
+        new: &NouveauCompte,
+    ) -> Result<User, AuthError> {
         self.auth.creer_compte(&self.store, actor, new).await
     }
 
