@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "journal d'audit: TRUNCATE accepté sur PostgreSQL",
+        file: "migrations/postgres/0011_audit_truncate.sql",
+        from: "BEFORE TRUNCATE ON audit_event",
+        to: "BEFORE UPDATE ON audit_event",
+        test_target: "patients",
+        filter: "tampering_with_the_audit_trail_is_detected",
+    },
+    Mutant {
         what: "import: document rangé sous un autre patient",
         file: "host/store/src/portability.rs",
         from: "if d.patient_id != p.id {",
