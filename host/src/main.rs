@@ -765,20 +765,32 @@ fn plugins(home: PathBuf, command: PluginsCommand) -> anyhow::Result<()> {
 
 fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Runtime::new()?;
-    let report =
-        tokio.block_on(async { anyhow::Ok(home::app(&home).await?.verifier_journal().await?) })?;
-    match report.broken {
-        None => {
-            println!(
-                "journal d'audit intact: {} événements, empreinte de tête {}",
-                report.events, report.head
-            );
-            Ok(())
+    tokio.block_on(async {
+        let app = home::app(&home).await?;
+        let report = app.verifier_journal().await?;
+        if let Some((seq, what)) = report.broken {
+            anyhow::bail!("journal d'audit altéré à l'événement {seq}: {what}");
         }
-        Some((seq, what)) => {
-            anyhow::bail!("journal d'audit altéré à l'événement {seq}: {what}")
+        // A chain recomputed after a change, a cut tail or an emptied
+        // trail reads as intact: the anchors outside the database say.
+        let ancres = app.verifier_ancres().await?;
+        if let Some(r) = ancres.rupture {
+            anyhow::bail!("journal d'audit altéré: {r}");
         }
-    }
+        println!(
+            "journal d'audit intact: {} événements, empreinte de tête {}",
+            report.events, report.head
+        );
+        match ancres.derniere {
+            Some(seq) => println!(
+                "{} ancres signées vérifiées (dernière: événement {seq})",
+                ancres.ancres
+            ),
+            None => println!("aucune ancre encore (la première est posée maintenant)"),
+        }
+        app.ancrer_journal().await?;
+        Ok(())
+    })
 }
 
 fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {

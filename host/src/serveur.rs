@@ -22,6 +22,17 @@ pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::A
         }
     })
     .await?;
+    // Anchor the audit trail at start, then every ten minutes.
+    let ancrage = app.clone();
+    tokio::spawn(async move {
+        let mut t = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            t.tick().await;
+            if let Err(e) = ancrage.ancrer_journal().await {
+                tracing::error!("ancrage du journal d'audit: {e}");
+            }
+        }
+    });
     // Load the search index while the first user logs in.
     let warming = app.clone();
     tokio::spawn(async move { warming.prechauffer_recherche().await });

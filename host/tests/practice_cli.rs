@@ -159,6 +159,8 @@ fn demo_backup_while_serving_restore_export_import() {
     assert!(out.contains(&hash), "{out} / {hash}");
     let (ok, out, err) = esculape(restored.path(), &["audit", "verify"]);
     assert!(ok, "{out}{err}");
+    // The restored trail was anchored (signed, outside the database).
+    assert!(out.contains("1 ancres signées vérifiées"), "{out}");
     // Both are in the trail: the backup in the practice's, the restore
     // after the restored one.
     let sauvegarde = actions(home.path());

@@ -73,6 +73,17 @@ impl SigningKey {
         Ok(key)
     }
 
+    /// Whether `signature_hex` is this key's signature of `bytes`.
+    pub fn verifie(&self, bytes: &[u8], signature_hex: &str) -> bool {
+        let Ok(raw) = hex::decode(signature_hex) else {
+            return false;
+        };
+        let Ok(sig) = ed25519_dalek::Signature::from_slice(&raw) else {
+            return false;
+        };
+        self.verifying_key().verify_strict(bytes, &sig).is_ok()
+    }
+
     /// Hex of the public key, as a trusted-keys file holds it.
     pub fn public_hex(&self) -> String {
         hex::encode(self.verifying_key().as_bytes())

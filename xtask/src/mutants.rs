@@ -18,6 +18,30 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "ancrage: empreinte ancrée non comparée (chaîne recalculée admise)",
+        file: "host/app/src/ancrage.rs",
+        from: "Some(h) if h != ancre.hash =>",
+        to: "Some(h) if h.is_empty() =>",
+        test_target: "ancrage",
+        filter: "a_recomputed_chain_is_found_by_the_anchors",
+    },
+    Mutant {
+        what: "ancrage: signature des ancres non vérifiée",
+        file: "host/app/src/ancrage.rs",
+        from: "if !cle.verifie(&octets, &ancre.signature) {",
+        to: "if ancre.signature.is_empty() {",
+        test_target: "ancrage",
+        filter: "a_forged_anchor_is_refused",
+    },
+    Mutant {
+        what: "ancrage: événement ancré absent pris pour le précédent (queue coupée admise)",
+        file: "host/store/src/audit.rs",
+        from: "sqlx::query(\"SELECT hash FROM audit_event WHERE seq = $1\")",
+        to: "sqlx::query(\"SELECT hash FROM audit_event WHERE seq <= $1 ORDER BY seq DESC LIMIT 1\")",
+        test_target: "ancrage",
+        filter: "a_cut_tail_or_an_emptied_trail_is_found_by_the_anchors",
+    },
+    Mutant {
         what: "journal d'audit: TRUNCATE accepté sur PostgreSQL",
         file: "migrations/postgres/0011_audit_truncate.sql",
         from: "BEFORE TRUNCATE ON audit_event",

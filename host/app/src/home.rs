@@ -156,5 +156,6 @@ pub async fn app(home: &Path) -> Result<crate::App, HomeError> {
     ));
     let mut app = crate::App::new(runtime, store, insi);
     app.cog = cog(home)?;
+    app.ancrage = Some(crate::ancrage::Ancrage::dans(home));
     Ok(app)
 }

@@ -6,6 +6,7 @@
 //! `host/tests/architecture.rs`).
 
 pub mod agenda;
+pub mod ancrage;
 pub mod auth;
 pub mod comptes;
 pub mod demo;
@@ -39,6 +40,9 @@ pub struct App {
     pub reveil: Arc<tokio::sync::Notify>,
     /// Login providers, sessions and their limits.
     pub auth: Arc<auth::Authentification>,
+    /// Where the audit trail's anchors are kept (the home); none: not
+    /// anchored (tests of the use cases alone).
+    pub ancrage: Option<ancrage::Ancrage>,
 }
 
 impl App {
@@ -50,6 +54,7 @@ impl App {
             cog: esculape_domain::cog::Referentiel::bundled(),
             reveil: Arc::new(tokio::sync::Notify::new()),
             auth: Arc::new(auth::Authentification::default()),
+            ancrage: None,
         }
     }
 

@@ -55,6 +55,10 @@ impl App {
                 &format!("{rows} lignes, empreinte {}", summary.content_hash),
             )
             .await?;
+        // The trail as it was backed up, anchored outside the database.
+        if let Err(e) = self.ancrer_journal().await {
+            tracing::warn!("ancrage du journal d'audit après la sauvegarde: {e}");
+        }
         Ok(summary)
     }
 
@@ -80,6 +84,9 @@ impl App {
                 &format!("empreinte {} vérifiée", summary.content_hash),
             )
             .await?;
+        if let Err(e) = self.reancrer_apres_restauration().await {
+            tracing::warn!("ancrage du journal d'audit restauré: {e}");
+        }
         Ok(summary)
     }
 }

@@ -261,6 +261,23 @@ impl Store {
         })
     }
 
+    /// The last event of the trail (seq, hash), if any.
+    pub async fn tete_audit(&self) -> Result<Option<(i64, String)>> {
+        last_event(&self.pool).await
+    }
+
+    /// The hash of event `seq`, if the trail holds it.
+    pub async fn empreinte_audit(&self, seq: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT hash FROM audit_event WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get::<String, _>(0)?),
+            None => None,
+        })
+    }
+
     /// The events after `seq`, oldest first.
     pub async fn audit_since(&self, seq: i64) -> Result<Vec<AuditEvent>> {
         let rows = sqlx::query(&format!("{SELECT} WHERE seq > $1 ORDER BY seq"))
