@@ -386,10 +386,10 @@ const MUTANTS: &[Mutant] = &[
         filter: "first_start_creates_the_practice_once",
     },
     Mutant {
-        what: "premier démarrage: ouvert sur un hôte servi",
+        what: "premier démarrage: annoncé ouvert sur un hôte servi",
         file: "host/src/api/accounts.rs",
-        from: "    if !s.premier_demarrage {",
-        to: "    if false {",
+        from: "a_creer: s.premier_demarrage.is_some() && s.sans_compte().await?,",
+        to: "a_creer: s.sans_compte().await?,",
         test_target: "installation",
         filter: "a_served_host_never_creates_a_practice",
     },
