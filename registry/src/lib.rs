@@ -159,9 +159,17 @@ impl Package {
 
     /// Read a package file. Reading does not verify: call [`Package::verify`].
     pub fn read(path: &Path) -> Result<Self, PackageError> {
-        let file = std::fs::File::open(path)?;
+        Self::from_reader(std::fs::File::open(path)?)
+    }
+
+    /// A package from its bytes (as downloaded); not verified either.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PackageError> {
+        Self::from_reader(std::io::Cursor::new(bytes))
+    }
+
+    fn from_reader<R: Read + std::io::Seek>(r: R) -> Result<Self, PackageError> {
         let mut zip =
-            zip::ZipArchive::new(file).map_err(|e| PackageError::Unreadable(e.to_string()))?;
+            zip::ZipArchive::new(r).map_err(|e| PackageError::Unreadable(e.to_string()))?;
         let manifest_bytes = read_entry(&mut zip, "manifest.json", MAX_SMALL_ENTRY_BYTES)?;
         let signature_bytes = read_entry(&mut zip, "signature.json", MAX_SMALL_ENTRY_BYTES)?;
         let component = read_entry(&mut zip, "plugin.wasm", MAX_COMPONENT_BYTES)?;
@@ -172,8 +180,18 @@ impl Package {
 
     /// Write the package file.
     pub fn write(&self, path: &Path) -> Result<(), PackageError> {
-        let file = std::fs::File::create(path)?;
-        let mut zip = zip::ZipWriter::new(file);
+        self.write_to(std::fs::File::create(path)?).map(|_| ())
+    }
+
+    /// The package file's bytes (as a registry serves them).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, PackageError> {
+        Ok(self
+            .write_to(std::io::Cursor::new(Vec::new()))?
+            .into_inner())
+    }
+
+    fn write_to<W: Write + std::io::Seek>(&self, w: W) -> Result<W, PackageError> {
+        let mut zip = zip::ZipWriter::new(w);
         let opts = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
         let signature = serde_json::to_vec_pretty(&self.signature)
@@ -188,8 +206,7 @@ impl Package {
             zip.write_all(bytes)?;
         }
         zip.finish()
-            .map_err(|e| PackageError::Unreadable(e.to_string()))?;
-        Ok(())
+            .map_err(|e| PackageError::Unreadable(e.to_string()))
     }
 }
 

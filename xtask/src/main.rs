@@ -10,6 +10,7 @@
 //! | `requirements [--check]` | requirements coverage from `docs/traceability.tsv` |
 //! | `mutants` | breaks runtime checks one at a time and expects the tests to go red |
 //! | `bench` | plugin runtime benchmarks |
+//! | `fuzz [--minutes N] [--cible NOM]` | fuzzes every parser of outside input for N minutes in all (1 by default) |
 
 mod cog;
 mod mutants;
@@ -58,9 +59,20 @@ fn main() -> anyhow::Result<()> {
             &root,
             &["bench", "-p", "esculape-runtime", "--bench", "plugin_calls"],
         ),
+        Some("fuzz") => {
+            // the test profile's build (dependencies optimised) is reused
+            let mut a = vec!["run", "-q", "-p", "esculape-fuzz", "--"];
+            let minutes = arg("--minutes").unwrap_or_else(|| "1".into());
+            a.extend(["--minutes", minutes.as_str()]);
+            let cible = arg("--cible");
+            if let Some(c) = &cible {
+                a.extend(["--cible", c.as_str()]);
+            }
+            cargo(&root, &a)
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|new-plugin NAME|requirements [--check]|mutants|bench>"
+                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|new-plugin NAME|requirements [--check]|mutants|bench|fuzz [--minutes N]>"
             );
             std::process::exit(2)
         }

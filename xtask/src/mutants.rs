@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "CDA reçu: en-tête imbriqué sans limite de profondeur",
+        file: "host/xds/src/cda.rs",
+        from: "if stack.len() >= PROFONDEUR_EN_TETE_MAX {",
+        to: "if stack.len() >= usize::MAX {",
+        test_target: "hostile",
+        filter: "a_header_nested_too_deep_is_refused",
+    },
+    Mutant {
         what: "ancrage: empreinte ancrée non comparée (chaîne recalculée admise)",
         file: "host/app/src/ancrage.rs",
         from: "Some(h) if h != ancre.hash =>",

@@ -118,39 +118,16 @@ impl App {
             None => store.patient_ids().await?,
         };
         let file = esculape_store::prive::creer(path).map_err(fichier(path))?;
-        let mut zip = zip::ZipWriter::new(file);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        let ecrire = |zip: &mut zip::ZipWriter<std::fs::File>, name: String, bytes: &[u8]| {
-            zip.start_file(name, opts)?;
-            zip.write_all(bytes).map_err(fichier(path))
-        };
+        let mut ecriture = EcritureExport::nouvelle(file);
         for (i, id) in ids.iter().enumerate() {
             let e = store.export_patient(actor, id).await?;
-            ecrire(
-                &mut zip,
-                format!("patients/{id}/dossier.json"),
-                &json(&e.chart)?,
-            )?;
-            for d in &e.chart.documents {
-                let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
-                ecrire(&mut zip, name, &e.contents[&d.id])?;
-            }
-            if !e.formulaires.is_empty() {
-                let name = format!("patients/{id}/formulaires.json");
-                ecrire(&mut zip, name, &json(&e.formulaires)?)?;
-            }
+            ecriture.patient(&e).map_err(|e| match e {
+                ExportError::Fichier { source, .. } => fichier(path)(source),
+                e => e,
+            })?;
             progress(i + 1, ids.len());
         }
-        let manifest = Manifest {
-            format: FORMAT.into(),
-            version: VERSION,
-            created_at: store.now(),
-            generator: format!("Esculape {}", env!("CARGO_PKG_VERSION")),
-            patients: ids.clone(),
-        };
-        ecrire(&mut zip, "esculape-export.json".into(), &json(&manifest)?)?;
-        zip.finish()?;
+        ecriture.finir(store.now())?;
         Ok(ids.len())
     }
 
@@ -160,7 +137,96 @@ impl App {
     /// not fit.
     pub async fn importer(&self, actor: &Actor, path: &Path) -> Result<usize, ExportError> {
         let file = std::fs::File::open(path).map_err(fichier(path))?;
-        let mut zip = zip::ZipArchive::new(file)
+        let mut lecture = LectureExport::ouvrir(file)?;
+        let ids = lecture.patients().to_vec();
+        for id in &ids {
+            let export = lecture.patient(id)?;
+            self.store
+                .import_patient(actor, &export)
+                .await
+                .map_err(|source| ExportError::Patient {
+                    patient: id.clone(),
+                    source,
+                })?;
+        }
+        Ok(ids.len())
+    }
+}
+
+/// An export being written, one patient at a time; the manifest, listing
+/// them, comes last.
+pub struct EcritureExport<W: Write + std::io::Seek> {
+    zip: zip::ZipWriter<W>,
+    patients: Vec<String>,
+}
+
+impl<W: Write + std::io::Seek> EcritureExport<W> {
+    pub fn nouvelle(w: W) -> Self {
+        Self {
+            zip: zip::ZipWriter::new(w),
+            patients: vec![],
+        }
+    }
+
+    fn entree(&mut self, name: String, bytes: &[u8]) -> Result<(), ExportError> {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        self.zip.start_file(name, opts)?;
+        self.zip
+            .write_all(bytes)
+            .map_err(|source| ExportError::Fichier {
+                chemin: PathBuf::new(),
+                source,
+            })
+    }
+
+    /// One patient's record, documents and signed forms.
+    pub fn patient(&mut self, e: &PatientExport) -> Result<(), ExportError> {
+        let id = e.chart.patient.id.clone();
+        self.entree(format!("patients/{id}/dossier.json"), &json(&e.chart)?)?;
+        for d in &e.chart.documents {
+            let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
+            let contenu = e.contents.get(&d.id).ok_or_else(|| {
+                ExportError::Refus(format!("contenu du document {} absent", d.id))
+            })?;
+            self.entree(name, contenu)?;
+        }
+        if !e.formulaires.is_empty() {
+            self.entree(
+                format!("patients/{id}/formulaires.json"),
+                &json(&e.formulaires)?,
+            )?;
+        }
+        self.patients.push(id);
+        Ok(())
+    }
+
+    /// Writes the manifest; `created_at`: epoch seconds.
+    pub fn finir(mut self, created_at: i64) -> Result<W, ExportError> {
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            created_at,
+            generator: format!("Esculape {}", env!("CARGO_PKG_VERSION")),
+            patients: std::mem::take(&mut self.patients),
+        };
+        self.entree("esculape-export.json".into(), &json(&manifest)?)?;
+        Ok(self.zip.finish()?)
+    }
+}
+
+/// An export being read, one patient at a time (an export can hold a
+/// whole practice): everything it says is checked against the format
+/// here, and what it says of each patient by the store's import check.
+pub struct LectureExport<R> {
+    zip: zip::ZipArchive<R>,
+    manifest: Manifest,
+}
+
+impl<R: Read + std::io::Seek> LectureExport<R> {
+    /// Opens an export and reads its manifest.
+    pub fn ouvrir(r: R) -> Result<Self, ExportError> {
+        let mut zip = zip::ZipArchive::new(r)
             .map_err(|_| ExportError::Refus("ce fichier n'est pas une archive zip".into()))?;
         let manifest: Manifest =
             serde_json::from_slice(&requise(&mut zip, "esculape-export.json")?)
@@ -171,43 +237,43 @@ impl App {
                 manifest.format, manifest.version
             )));
         }
-        for id in &manifest.patients {
-            let chart: Chart =
-                serde_json::from_slice(&requise(&mut zip, &format!("patients/{id}/dossier.json"))?)
-                    .map_err(|e| ExportError::Refus(format!("dossier {id} illisible: {e}")))?;
-            if &chart.patient.id != id {
-                return Err(ExportError::Refus(format!(
-                    "le dossier rangé sous {id} est celui du patient {}",
-                    chart.patient.id
-                )));
-            }
-            let mut contents = BTreeMap::new();
-            for d in &chart.documents {
-                let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
-                contents.insert(d.id.clone(), requise(&mut zip, &name)?);
-            }
-            // Absent from exports without signed forms (and from older ones).
-            let formulaires = match entree(&mut zip, &format!("patients/{id}/formulaires.json"))? {
-                Some(buf) => serde_json::from_slice(&buf).map_err(|e| {
-                    ExportError::Refus(format!("formulaires du dossier {id} illisibles: {e}"))
-                })?,
-                None => BTreeMap::new(),
-            };
-            self.store
-                .import_patient(
-                    actor,
-                    &PatientExport {
-                        chart,
-                        contents,
-                        formulaires,
-                    },
-                )
-                .await
-                .map_err(|source| ExportError::Patient {
-                    patient: id.clone(),
-                    source,
-                })?;
+        Ok(Self { zip, manifest })
+    }
+
+    /// The patients the manifest lists.
+    pub fn patients(&self) -> &[String] {
+        &self.manifest.patients
+    }
+
+    /// One patient's file: its record, its documents' contents, its
+    /// signed forms.
+    pub fn patient(&mut self, id: &str) -> Result<PatientExport, ExportError> {
+        let zip = &mut self.zip;
+        let chart: Chart =
+            serde_json::from_slice(&requise(zip, &format!("patients/{id}/dossier.json"))?)
+                .map_err(|e| ExportError::Refus(format!("dossier {id} illisible: {e}")))?;
+        if chart.patient.id != id {
+            return Err(ExportError::Refus(format!(
+                "le dossier rangé sous {id} est celui du patient {}",
+                chart.patient.id
+            )));
         }
-        Ok(manifest.patients.len())
+        let mut contents = BTreeMap::new();
+        for d in &chart.documents {
+            let name = format!("patients/{id}/documents/{}.{}", d.id, extension(d.format));
+            contents.insert(d.id.clone(), requise(zip, &name)?);
+        }
+        // Absent from exports without signed forms (and from older ones).
+        let formulaires = match entree(zip, &format!("patients/{id}/formulaires.json"))? {
+            Some(buf) => serde_json::from_slice(&buf).map_err(|e| {
+                ExportError::Refus(format!("formulaires du dossier {id} illisibles: {e}"))
+            })?,
+            None => BTreeMap::new(),
+        };
+        Ok(PatientExport {
+            chart,
+            contents,
+            formulaires,
+        })
     }
 }

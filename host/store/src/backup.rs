@@ -484,14 +484,38 @@ impl Hasher {
     }
 }
 
-fn derive_key(passphrase: &str, salt: &[u8], kdf: Kdf) -> Result<chacha20poly1305::Key> {
+/// The key of a backup from its passphrase, its salt and the parameters
+/// its header names (argon2id).
+pub fn deriver_cle(passphrase: &str, salt: &[u8], kdf: Kdf) -> Result<[u8; 32]> {
     let e = |e: argon2::Error| StoreError::Backup(format!("dérivation de clé: {e}"));
     let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(e)?;
     let mut key = [0u8; 32];
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
         .map_err(e)?;
-    Ok(key.into())
+    Ok(key)
+}
+
+/// The plaintext of a backup file, authenticated chunk by chunk, at most
+/// `max` bytes: what `restore` reads before it parses the lines. The key
+/// comes from `derive` (salt and parameters of the header), so that the
+/// fuzz harness reads envelopes without paying argon2 for each.
+pub fn dechiffrer<R: Read>(
+    input: R,
+    derive: impl FnOnce(&[u8; 16], Kdf) -> Result<[u8; 32]>,
+    max: usize,
+) -> Result<Vec<u8>> {
+    let mut reader = DecryptReader::avec(input, derive)?;
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next_chunk()? {
+        if out.len() + chunk.len() > max {
+            return Err(StoreError::Backup(format!(
+                "sauvegarde de plus de {max} octets"
+            )));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// Plaintext in, encrypted chunks out: `[last: u8][len: u32 BE][ciphertext]`.
@@ -518,7 +542,7 @@ impl<W: Write> EncryptWriter<W> {
     fn with(mut out: W, passphrase: &str, kdf: Option<Kdf>) -> Result<Self> {
         let salt: [u8; 16] = crate::random_bytes()?;
         let nonce: [u8; 7] = crate::random_bytes()?;
-        let key = derive_key(passphrase, &salt, kdf.unwrap_or(Kdf::V1))?;
+        let key = deriver_cle(passphrase, &salt, kdf.unwrap_or(Kdf::V1))?;
         match kdf {
             Some(k) => {
                 out.write_all(MAGIC).map_err(io_err)?;
@@ -528,7 +552,7 @@ impl<W: Write> EncryptWriter<W> {
         }
         out.write_all(&salt).map_err(io_err)?;
         out.write_all(&nonce).map_err(io_err)?;
-        let cipher = ChaCha20Poly1305::new(&key);
+        let cipher = ChaCha20Poly1305::new(&key.into());
         Ok(Self {
             out,
             enc: Some(EncryptorBE32::from_aead(cipher, (&nonce).into())),
@@ -579,7 +603,13 @@ fn bad_file() -> StoreError {
 }
 
 impl<R: Read> DecryptReader<R> {
-    fn new(mut input: R, passphrase: &str) -> Result<Self> {
+    fn new(input: R, passphrase: &str) -> Result<Self> {
+        Self::avec(input, |salt, kdf| deriver_cle(passphrase, salt, kdf))
+    }
+
+    /// Reads the envelope's header and derives the key with `derive`
+    /// (from the salt and the parameters the header names).
+    fn avec(mut input: R, derive: impl FnOnce(&[u8; 16], Kdf) -> Result<[u8; 32]>) -> Result<Self> {
         let mut magic = [0u8; 22];
         input.read_exact(&mut magic).map_err(|_| {
             StoreError::Backup("ce fichier n'est pas une sauvegarde Esculape".into())
@@ -599,8 +629,8 @@ impl<R: Read> DecryptReader<R> {
         let mut nonce = [0u8; 7];
         input.read_exact(&mut salt).map_err(|_| bad_file())?;
         input.read_exact(&mut nonce).map_err(|_| bad_file())?;
-        let key = derive_key(passphrase, &salt, kdf)?;
-        let cipher = ChaCha20Poly1305::new(&key);
+        let key = derive(&salt, kdf)?;
+        let cipher = ChaCha20Poly1305::new(&key.into());
         Ok(Self {
             input,
             dec: Some(DecryptorBE32::from_aead(cipher, (&nonce).into())),

@@ -62,6 +62,11 @@ fn attrs_of(e: &BytesStart) -> HashMap<String, String> {
         .collect()
 }
 
+/// Deepest element of a CDA header read: a header is a dozen levels
+/// deep; past this, a hostile document (thousands of unclosed elements)
+/// would make every node's path cost as much as the whole depth.
+pub const PROFONDEUR_EN_TETE_MAX: usize = 64;
+
 fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
     let mut reader = quick_xml::Reader::from_reader(cda);
     let mut buf = Vec::new();
@@ -79,6 +84,11 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
                 // header is complete.
                 if stack.len() == 1 && name == "component" {
                     break;
+                }
+                if stack.len() >= PROFONDEUR_EN_TETE_MAX {
+                    return Err(XdsError::Cda(format!(
+                        "en-tête imbriqué sur plus de {PROFONDEUR_EN_TETE_MAX} niveaux: document refusé"
+                    )));
                 }
                 stack.push(name);
                 out.push(Node {

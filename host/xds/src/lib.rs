@@ -9,7 +9,7 @@
 mod cda;
 mod xdm;
 
-pub use cda::{CdaHeader, embedded_pdf, read_header};
+pub use cda::{CdaHeader, PROFONDEUR_EN_TETE_MAX, embedded_pdf, read_header};
 pub use xdm::{Submission, XdmPackage, read_xdm, write_xdm};
 
 use serde::Serialize;
