@@ -29,6 +29,110 @@ pub struct PatientRecord {
 pub struct ModificationIdentite {
     pub version: i64,
     pub identity: NewIdentity,
+    /// Why it changes, kept with the version.
+    #[serde(default)]
+    pub motif: Option<String>,
+}
+
+/// The contact details with the version read.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Coordonnees {
+    /// 0 while none were ever entered.
+    pub version: i64,
+    #[serde(flatten)]
+    pub contact: Contact,
+}
+
+/// `PUT /api/patients/{id}/contact`: the new details, with the version
+/// read (refused if they changed since).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct ModificationContact {
+    pub version: i64,
+    #[serde(flatten)]
+    pub contact: Contact,
+    #[serde(default)]
+    pub motif: Option<String>,
+}
+
+/// What a version of the history belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjetHistorise {
+    Consultation,
+    Entree,
+    Contact,
+    Identite,
+}
+
+impl ObjetHistorise {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Consultation => "consultation",
+            Self::Entree => "entree",
+            Self::Contact => "contact",
+            Self::Identite => "identite",
+        }
+    }
+}
+
+/// How a version came to be.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OperationVersion {
+    Creation,
+    Modification,
+    Suppression,
+    /// The state found at the first change after the history began to be
+    /// kept (its author is the last one known).
+    Reprise,
+}
+
+impl OperationVersion {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Creation => "creation",
+            Self::Modification => "modification",
+            Self::Suppression => "suppression",
+            Self::Reprise => "reprise",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::Creation,
+            Self::Modification,
+            Self::Suppression,
+            Self::Reprise,
+        ]
+        .into_iter()
+        .find(|o| o.code() == code)
+    }
+}
+
+/// One version of an encounter, an entry, contact details or an
+/// identity, as it was: who made it, when, why. Versions are only added;
+/// none is ever changed or removed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Version<T> {
+    pub version: i64,
+    pub operation: OperationVersion,
+    /// The account that made it (its login; `inconnu` for a state older
+    /// than the history).
+    pub auteur: String,
+    /// The account's display name, when it is known here.
+    #[serde(default)]
+    pub auteur_nom: Option<String>,
+    /// Unix ms.
+    pub fait_le: i64,
+    pub motif: Option<String>,
+    pub contenu: T,
 }
 
 #[derive(
@@ -81,7 +185,11 @@ pub struct Encounter {
     pub id: String,
     pub patient_id: String,
     pub episode_id: Option<String>,
+    /// Who created it.
     pub author: String,
+    /// Who made the current version, when not its author.
+    #[serde(default)]
+    pub modifie_par: Option<String>,
     pub date: Day,
     pub reason: Option<String>,
     pub note: String,
@@ -109,6 +217,9 @@ pub struct ModificationConsultation {
     pub version: i64,
     #[serde(flatten)]
     pub encounter: NewEncounter,
+    /// Why it changes, kept with the version.
+    #[serde(default)]
+    pub motif: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -117,7 +228,11 @@ pub struct Entry {
     pub patient_id: String,
     pub encounter_id: Option<String>,
     pub data: EntryData,
+    /// Who created it.
     pub author: String,
+    /// Who made the current version, when not its author.
+    #[serde(default)]
+    pub modifie_par: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     /// The version read: a change is refused if it moved since.
@@ -138,6 +253,18 @@ pub struct EntreeDossier {
 pub struct ModificationEntree {
     pub version: i64,
     pub data: EntryData,
+    /// Why it changes, kept with the version.
+    #[serde(default)]
+    pub motif: Option<String>,
+}
+
+/// `DELETE /api/entries/{id}?motif=`: why it is deleted.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct SuppressionEntree {
+    #[serde(default)]
+    pub motif: Option<String>,
 }
 
 /// The patient's file as the client draws it.
@@ -145,6 +272,9 @@ pub struct ModificationEntree {
 pub struct Chart {
     pub patient: PatientRecord,
     pub contact: Contact,
+    /// The contact details' version (0: never entered), for their change.
+    #[serde(default)]
+    pub contact_version: i64,
     pub care_team: Vec<CareTeamEntry>,
     pub episodes: Vec<Episode>,
     /// Newest first (the newest 50 in a chart as opened).

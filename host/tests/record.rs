@@ -20,14 +20,32 @@ async fn record_documents_and_chart() {
         // Contacts and care team (the secretary may do it).
         let s_tok = a.secretaire.clone();
         let (s, c) = a
-            .call("PUT", &uri("contact"), Some(r#"{"address":"3 rue des Lilas","postal_code":"75011","city":"Paris","mobile":"06 12 34 56 78","email":"helene.dupont@example.fr"}"#), &s_tok)
+            .call("PUT", &uri("contact"), Some(r#"{"version":0,"address":"3 rue des Lilas","postal_code":"75011","city":"Paris","mobile":"06 12 34 56 78","email":"helene.dupont@example.fr"}"#), &s_tok)
             .await;
         assert_eq!(s, 200, "{n}: {c}");
+        assert_eq!(c["version"], 1, "{n}: {c}");
+        // A screen that read the details before this change: refused,
+        // nothing overwritten (finding 5 of issue 17).
         let (s, e) = a
             .call(
                 "PUT",
                 &uri("contact"),
-                Some(r#"{"email":"pas-une-adresse"}"#),
+                Some(r#"{"version":0,"city":"Lyon"}"#),
+                &s_tok,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{n}: {e}");
+        let (_, c) = a.call("GET", &uri("contact"), None, &s_tok).await;
+        assert_eq!(
+            (c["city"].as_str(), c["version"].as_i64()),
+            (Some("Paris"), Some(1)),
+            "{n}: {c}"
+        );
+        let (s, e) = a
+            .call(
+                "PUT",
+                &uri("contact"),
+                Some(r#"{"version":1,"email":"pas-une-adresse"}"#),
                 &s_tok,
             )
             .await;
@@ -86,7 +104,7 @@ async fn record_documents_and_chart() {
 
         // Edit with version, conflict on a stale one; delete keeps it out
         // of the chart.
-        let upd = r#"{"version":1,"data":{"kind":"allergie","label":"Pénicilline G","reaction":"urticaire géante"}}"#;
+        let upd = r#"{"version":1,"data":{"kind":"allergie","label":"Pénicilline G","reaction":"urticaire géante"},"motif":"précision"}"#;
         let (s, v) = a
             .call(
                 "PUT",
@@ -109,12 +127,71 @@ async fn record_documents_and_chart() {
         let (s, _) = a
             .call(
                 "DELETE",
-                &format!("/api/entries/{}", entry_ids[2]),
+                &format!("/api/entries/{}?motif=doublon", entry_ids[2]),
                 None,
                 &m,
             )
             .await;
         assert_eq!(s, StatusCode::NO_CONTENT);
+        // Every version stays readable, who, when and why (the deleted
+        // entry's too); the medical history is not the secretary's.
+        let (s, v) = a
+            .call(
+                "GET",
+                &format!("/api/entries/{}/versions", entry_ids[3]),
+                None,
+                &m,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(2), "{n}: {v}");
+        assert_eq!(v[0]["contenu"]["label"], "Pénicilline", "{n}: {v}");
+        assert_eq!(v[1]["motif"], "précision", "{n}: {v}");
+        let (s, v) = a
+            .call(
+                "GET",
+                &format!("/api/entries/{}/versions", entry_ids[2]),
+                None,
+                &m,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {v}");
+        assert_eq!(v[1]["operation"], "suppression", "{n}: {v}");
+        assert_eq!(v[1]["motif"], "doublon", "{n}: {v}");
+        let (s, _) = a
+            .call(
+                "GET",
+                &format!("/api/entries/{}/versions", entry_ids[3]),
+                None,
+                &s_tok,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{n}");
+        let (s, v) = a
+            .call(
+                "GET",
+                &format!("/api/encounters/{enc_id}/versions"),
+                None,
+                &m,
+            )
+            .await;
+        assert_eq!(
+            (s.as_u16(), v[0]["operation"].as_str()),
+            (200, Some("creation")),
+            "{n}: {v}"
+        );
+        let (s, v) = a.call("GET", &uri("contact/versions"), None, &s_tok).await;
+        assert_eq!(
+            (s.as_u16(), v[0]["contenu"]["city"].as_str()),
+            (200, Some("Paris")),
+            "{n}: {v}"
+        );
+        let (s, v) = a.call("GET", &uri("versions"), None, &s_tok).await;
+        assert_eq!(
+            (s.as_u16(), v[0]["operation"].as_str()),
+            (200, Some("creation")),
+            "{n}: {v}"
+        );
 
         // Documents: a version supersedes the previous one; delete marks.
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);

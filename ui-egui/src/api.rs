@@ -20,7 +20,9 @@ pub use esculape_api_types::domaine::identity::PatientSummary;
 use esculape_api_types::domaine::indicateurs::IndicateursIns;
 use esculape_api_types::domaine::record::EntryData;
 use esculape_api_types::domaine::travail::Travail;
-pub use esculape_api_types::dossier::{Chart, Encounter, Entry, Episode, PatientRecord};
+pub use esculape_api_types::dossier::{
+    Chart, Encounter, Entry, Episode, OperationVersion, PatientRecord, Version,
+};
 use esculape_api_types::dossier::{EntreeDossier, ModificationEntree, NouvelEpisode};
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use serde::Serialize;
@@ -336,6 +338,7 @@ impl Api {
             |patient: PatientRecord| Chart {
                 patient,
                 contact: Default::default(),
+                contact_version: 0,
                 care_team: vec![],
                 episodes: vec![],
                 encounters: vec![],
@@ -568,16 +571,33 @@ impl Api {
         )
     }
 
-    /// Changes an entry (refused if it changed since `version` was read).
-    pub fn update_entry(&self, id: &str, version: i64, data: &EntryData) -> Pending<()> {
+    /// Changes an entry (refused if it changed since `version` was read);
+    /// what it said stays in its history, with `motif`.
+    pub fn update_entry(
+        &self,
+        id: &str,
+        version: i64,
+        data: &EntryData,
+        motif: Option<String>,
+    ) -> Pending<()> {
         self.call_then(
             reqwest::Method::PUT,
             &format!("/api/entries/{id}"),
             Some(ModificationEntree {
                 version,
                 data: data.clone(),
+                motif,
             }),
             |_: Entry| (),
+        )
+    }
+
+    /// Every version of an entry, oldest first (who, when, why).
+    pub fn entry_versions(&self, id: &str) -> Pending<Vec<Version<EntryData>>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/entries/{id}/versions"),
+            NO_BODY,
         )
     }
 

@@ -77,6 +77,79 @@ struct Dossier {
     lieu_demande: Option<String>,
     lieu_nom: Option<String>,
     travaux: Travaux,
+    historique: Historique,
+}
+
+/// The versions of an entry, asked from its row and shown in a window
+/// (every change is kept: who, when, what, why).
+#[derive(Default)]
+struct Historique {
+    /// What the window is about (the entry as the chart shows it).
+    titre: String,
+    envoi: Slot<Vec<api::Version<EntryData>>>,
+    versions: Option<Vec<api::Version<EntryData>>>,
+    erreur: Option<String>,
+    ouvert: bool,
+}
+
+impl Historique {
+    fn demander(&mut self, api: &Api, e: &api::Entry) {
+        self.titre = libelles::entree(&e.data);
+        self.versions = None;
+        self.erreur = None;
+        self.ouvert = true;
+        self.envoi.set(api.entry_versions(&e.id));
+    }
+
+    fn show(&mut self, ctx: &egui::Context) {
+        if let Some(r) = self.envoi.take() {
+            match r {
+                Ok(v) => self.versions = Some(v),
+                Err(e) => self.erreur = Some(e.to_string()),
+            }
+        }
+        if !self.ouvert {
+            return;
+        }
+        let mut ouvert = true;
+        egui::Window::new("Historique de l'entrée")
+            .open(&mut ouvert)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label(RichText::new(&self.titre).strong());
+                if self.envoi.busy() {
+                    ui.spinner();
+                }
+                if let Some(m) = &self.erreur {
+                    ui.colored_label(Color32::from_rgb(200, 40, 40), m);
+                }
+                match &self.versions {
+                    Some(v) if v.is_empty() => {
+                        ui.label("Pas encore modifiée depuis la mise en place de l'historique.");
+                    }
+                    Some(v) => {
+                        egui::Grid::new("versions-entree")
+                            .striped(true)
+                            .show(ui, |ui| {
+                                for x in v.iter().rev() {
+                                    ui.label(format!("v{}", x.version));
+                                    ui.label(libelles::moment(x.fait_le));
+                                    ui.label(libelles::operation_version(x.operation));
+                                    ui.label(x.auteur_nom.as_deref().unwrap_or(&x.auteur));
+                                    ui.label(libelles::entree(&x.contenu));
+                                    ui.label(x.motif.as_deref().unwrap_or(""));
+                                    ui.end_row();
+                                }
+                            });
+                    }
+                    None => {}
+                }
+                if ui.button("Fermer l'historique").clicked() {
+                    self.ouvert = false;
+                }
+            });
+        self.ouvert &= ouvert;
+    }
 }
 
 /// The patient's background jobs, asked when the file opens and again
@@ -316,6 +389,7 @@ impl EsculapeApp {
                             lieu_demande: None,
                             lieu_nom: None,
                             travaux: Travaux::default(),
+                            historique: Historique::default(),
                         },
                     });
                     self.erreur = None;
@@ -1263,6 +1337,7 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
     let mut retirer = None;
     let mut modifier = None;
+    let mut historique = None;
     for (titre, garde) in sections {
         let lignes: Vec<&crate::api::Entry> =
             chart.entries.iter().filter(|e| garde(&e.data)).collect();
@@ -1295,6 +1370,13 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                         {
                             retirer = Some(e.id.clone());
                         }
+                        if ui
+                            .add(egui::Button::new("Historique").small())
+                            .on_hover_text("Chaque version de l'entrée: qui, quand, pourquoi")
+                            .clicked()
+                        {
+                            historique = Some(e.clone());
+                        }
                     });
                 }
             });
@@ -1305,6 +1387,10 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     if let Some(e) = modifier {
         d.entree = crate::entree::FormulaireEntree::depuis(&e);
     }
+    if let Some(e) = historique {
+        d.historique.demander(api, &e);
+    }
+    d.historique.show(ui.ctx());
 }
 
 fn now_millis() -> i64 {

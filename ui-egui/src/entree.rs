@@ -37,6 +37,8 @@ pub struct FormulaireEntree {
     pub au_long_cours: bool,
     /// The entry changed: its id, the version read, what it was.
     modifie: Option<(String, i64, EntryData)>,
+    /// Why it is changed (kept with the version).
+    pub motif: String,
     /// An entry added, changed or removed.
     pub envoi: Slot<()>,
     pub erreur: Option<String>,
@@ -343,6 +345,16 @@ impl FormulaireEntree {
                         }
                         _ => {}
                     }
+                    if self.en_modification() {
+                        let l = ui.label("Motif de la modification");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.motif)
+                                .hint_text("facultatif, gardé dans l'historique")
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                    }
                 });
             ui.horizontal(|ui| {
                 let bouton = if self.en_modification() {
@@ -358,7 +370,12 @@ impl FormulaireEntree {
                         Ok(data) => {
                             self.erreur = None;
                             let envoi = match &self.modifie {
-                                Some((id, version, _)) => api.update_entry(id, *version, &data),
+                                Some((id, version, _)) => api.update_entry(
+                                    id,
+                                    *version,
+                                    &data,
+                                    Some(self.motif.trim().to_string()).filter(|m| !m.is_empty()),
+                                ),
                                 None => api.add_entry(patient, &data),
                             };
                             self.envoi.set(envoi);
@@ -396,6 +413,7 @@ mod tests {
             encounter_id: None,
             data,
             author: "dr".into(),
+            modifie_par: None,
             created_at: 0,
             updated_at: 0,
             version: 3,

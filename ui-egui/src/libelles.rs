@@ -13,6 +13,28 @@ pub fn date_fr(iso: &str) -> String {
     }
 }
 
+/// A moment (Unix ms) as the Paris clock shows it: `JJ/MM/AAAA HH:MM`.
+pub fn moment(ms: i64) -> String {
+    let l = esculape_domain::calendar::paris_local(ms);
+    let t = l.to_string();
+    format!(
+        "{} {}",
+        date_fr(&l.day().to_string()),
+        t.get(11..16).unwrap_or("")
+    )
+}
+
+/// How a version of the history came to be.
+pub fn operation_version(o: esculape_api_types::dossier::OperationVersion) -> &'static str {
+    use esculape_api_types::dossier::OperationVersion as O;
+    match o {
+        O::Creation => "création",
+        O::Modification => "modification",
+        O::Suppression => "suppression",
+        O::Reprise => "état antérieur à l'historique",
+    }
+}
+
 pub fn role(role: &str) -> &'static str {
     match role {
         "medecin" => "médecin",

@@ -156,11 +156,32 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         Some("urticaire")
     );
     saisir(&mut c, "Réaction", " géante");
+    saisir(
+        &mut c,
+        "Motif de la modification",
+        "précision de la réaction",
+    );
     c.get_by_label("Enregistrer la modification").click();
     jusqua(&mut c, "l'allergie modifiée", |c| {
         visible(c, "Pénicilline : urticaire géante")
     });
     assert!(visible(&c, "Allergies (1)"), "changed, not added");
+    // Its history: what it said before, the change, who made it and why
+    // (issue 17, finding 5).
+    c.query_all_by_label("Historique").nth(1).unwrap().click();
+    jusqua(&mut c, "l'historique de l'allergie", |c| {
+        visible(c, "précision de la réaction")
+    });
+    assert_eq!(
+        c.query_all_by_label("Pénicilline : urticaire").count(),
+        1,
+        "the version before, in the window"
+    );
+    assert!(visible(&c, "création") && visible(&c, "modification"));
+    assert!(visible(&c, "Dr Claire Martin"), "the author by name");
+    c.get_by_label("Fermer l'historique").click();
+    c.run_steps(2);
+    assert!(!visible(&c, "précision de la réaction"));
     // Removed again (the host keeps it, marked).
     c.query_all_by_label("Retirer").nth(1).unwrap().click();
     jusqua(&mut c, "l'allergie retirée", |c| {

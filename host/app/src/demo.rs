@@ -439,6 +439,7 @@ async fn populate(
             .set_contact(
                 &dr,
                 &p.id,
+                0,
                 Contact {
                     address: Some(format!("{} rue de la République", 1 + rng.below(120))),
                     postal_code: Some("75011".into()),
@@ -452,6 +453,7 @@ async fn populate(
                     )),
                     ..Default::default()
                 },
+                None,
             )
             .await?;
         if rng.chance(30) {

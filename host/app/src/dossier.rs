@@ -6,6 +6,7 @@ use esculape_domain::DmpDecision;
 use esculape_domain::document::{DocumentFormat, NewDocument, SendingState, Visibility};
 use esculape_domain::record::{EntryData, NewEncounter};
 use esculape_store::documents::{Channel, DocumentMeta, DocumentQuery, FormulaireSigne};
+use esculape_store::historique::{ObjetHistorise, Version};
 use esculape_store::record::{Chart, Encounter, Entry, Page};
 use esculape_store::{Actor, AuditEvent, Episode, Result, StoreError};
 
@@ -82,16 +83,39 @@ impl App {
     }
 
     /// Changes an encounter read at `version` (a concurrent change is a
-    /// conflict, nothing is lost).
+    /// conflict, nothing is lost; the text before stays in its history).
     pub async fn modifier_consultation(
         &self,
         actor: &Actor,
         id: &str,
         version: i64,
         consultation: NewEncounter,
+        motif: Option<&str>,
     ) -> Result<Encounter> {
         self.store
-            .update_encounter(actor, id, version, consultation)
+            .update_encounter(actor, id, version, consultation, motif)
+            .await
+    }
+
+    /// Every version of an encounter, oldest first.
+    pub async fn historique_consultation(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<Version<NewEncounter>>> {
+        self.store
+            .historique(actor, ObjetHistorise::Consultation, id)
+            .await
+    }
+
+    /// Every version of an entry (deleted ones too), oldest first.
+    pub async fn historique_entree(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<Version<EntryData>>> {
+        self.store
+            .historique(actor, ObjetHistorise::Entree, id)
             .await
     }
 
@@ -125,12 +149,20 @@ impl App {
         id: &str,
         version: i64,
         data: EntryData,
+        motif: Option<&str>,
     ) -> Result<Entry> {
-        self.store.update_entry(actor, id, version, data).await
+        self.store
+            .update_entry(actor, id, version, data, motif)
+            .await
     }
 
-    pub async fn supprimer_entree(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.store.delete_entry(actor, id).await
+    pub async fn supprimer_entree(
+        &self,
+        actor: &Actor,
+        id: &str,
+        motif: Option<&str>,
+    ) -> Result<()> {
+        self.store.delete_entry(actor, id, motif).await
     }
 
     /// A page of the patient's documents (current versions unless asked).

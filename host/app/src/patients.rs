@@ -4,9 +4,10 @@
 use crate::App;
 use esculape_domain::record::{CareTeamMember, Contact};
 use esculape_domain::{BirthDate, Identity, NewIdentity};
+use esculape_store::historique::{ObjetHistorise, Version};
 use esculape_store::indicateurs::IndicateursIns;
 use esculape_store::patients::PatientRecord;
-use esculape_store::record::CareTeamEntry;
+use esculape_store::record::{CareTeamEntry, Coordonnees};
 use esculape_store::{Actor, PatientSummary, Result};
 
 impl App {
@@ -25,10 +26,22 @@ impl App {
         id: &str,
         version: i64,
         new: NewIdentity,
+        motif: Option<&str>,
     ) -> Result<PatientRecord> {
         let today = BirthDate::from(self.today());
         self.store
-            .saisir_identite(actor, id, version, new, today)
+            .saisir_identite(actor, id, version, new, today, motif)
+            .await
+    }
+
+    /// Every version of the identity, oldest first.
+    pub async fn historique_identite(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<Version<Identity>>> {
+        self.store
+            .historique(actor, ObjetHistorise::Identite, id)
             .await
     }
 }
@@ -65,17 +78,34 @@ impl App {
         Ok(rec)
     }
 
-    pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Contact> {
+    pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Coordonnees> {
         self.store.contact(actor, patient_id).await
     }
 
+    /// Replaces the contact details read at `version` (0: none yet); the
+    /// ones before stay in their history.
     pub async fn modifier_contact(
         &self,
         actor: &Actor,
         patient_id: &str,
+        version: i64,
         c: Contact,
-    ) -> Result<Contact> {
-        self.store.set_contact(actor, patient_id, c).await
+        motif: Option<&str>,
+    ) -> Result<Coordonnees> {
+        self.store
+            .set_contact(actor, patient_id, version, c, motif)
+            .await
+    }
+
+    /// Every version of the contact details, oldest first.
+    pub async fn historique_contact(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<Version<Contact>>> {
+        self.store
+            .historique(actor, ObjetHistorise::Contact, patient_id)
+            .await
     }
 
     pub async fn equipe_de_soins(

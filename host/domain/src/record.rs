@@ -52,6 +52,14 @@ fn opt_text(
     }
 }
 
+/// Longest reason kept with a change of the record.
+pub const MOTIF_MAX: usize = 500;
+
+/// The reason given for a change, trimmed (none when blank).
+pub fn motif(m: Option<&str>) -> Result<Option<String>, RecordError> {
+    opt_text("motif", m, MOTIF_MAX)
+}
+
 /// A code in a named system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Code {

@@ -6,10 +6,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use esculape_api_types::dossier::ModificationIdentite;
+use esculape_api_types::dossier::{
+    Coordonnees, ModificationContact, ModificationIdentite, Version,
+};
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
-use esculape_domain::NewIdentity;
 use esculape_domain::record::{CareTeamMember, Contact};
+use esculape_domain::{Identity, NewIdentity};
 use esculape_store::record::CareTeamEntry;
 use esculape_store::{Acteur, PatientRecord, PatientSummary};
 
@@ -155,16 +157,30 @@ pub(crate) async fn update(
 ) -> Result<Json<PatientRecord>, ApiError> {
     let Json(u) = body?;
     Ok(Json(
-        s.modifier_identite(&me.0.actor(), &id, u.version, u.identity)
-            .await?,
+        s.modifier_identite(
+            &me.0.actor(),
+            &id,
+            u.version,
+            u.identity,
+            u.motif.as_deref(),
+        )
+        .await?,
     ))
+}
+
+pub(crate) async fn identity_versions(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Version<Identity>>>, ApiError> {
+    Ok(Json(s.historique_identite(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn contact(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-) -> Result<Json<Contact>, ApiError> {
+) -> Result<Json<Coordonnees>, ApiError> {
     Ok(Json(s.contact(&me.0.actor(), &id).await?))
 }
 
@@ -172,10 +188,21 @@ pub(crate) async fn set_contact(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    body: Result<Json<Contact>, JsonRejection>,
-) -> Result<Json<Contact>, ApiError> {
-    let Json(c) = body?;
-    Ok(Json(s.modifier_contact(&me.0.actor(), &id, c).await?))
+    body: Result<Json<ModificationContact>, JsonRejection>,
+) -> Result<Json<Coordonnees>, ApiError> {
+    let Json(m) = body?;
+    Ok(Json(
+        s.modifier_contact(&me.0.actor(), &id, m.version, m.contact, m.motif.as_deref())
+            .await?,
+    ))
+}
+
+pub(crate) async fn contact_versions(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Version<Contact>>>, ApiError> {
+    Ok(Json(s.historique_contact(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn care_team(

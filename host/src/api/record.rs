@@ -11,10 +11,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use esculape_api_types::documents::{DocumentAvecContenu, EtatEnvoi, NouveauDocument};
 use esculape_api_types::dossier::{
     EntreeDossier, ModificationConsultation, ModificationEntree, NouvelEpisode,
-    NouvelleConsultation,
+    NouvelleConsultation, SuppressionEntree, Version,
 };
 use esculape_domain::DmpDecision;
 use esculape_domain::document::Visibility;
+use esculape_domain::record::{EntryData, NewEncounter};
 use esculape_store::Acteur;
 use esculape_store::documents::{DocumentMeta, DocumentQuery};
 use esculape_store::record::{Chart, Encounter, Entry, Page};
@@ -99,9 +100,31 @@ pub(crate) async fn update_encounter(
 ) -> Result<Json<Encounter>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.modifier_consultation(&me.0.actor(), &id, b.version, b.encounter)
-            .await?,
+        s.modifier_consultation(
+            &me.0.actor(),
+            &id,
+            b.version,
+            b.encounter,
+            b.motif.as_deref(),
+        )
+        .await?,
     ))
+}
+
+pub(crate) async fn encounter_versions(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Version<NewEncounter>>>, ApiError> {
+    Ok(Json(s.historique_consultation(&me.0.actor(), &id).await?))
+}
+
+pub(crate) async fn entry_versions(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Version<EntryData>>>, ApiError> {
+    Ok(Json(s.historique_entree(&me.0.actor(), &id).await?))
 }
 
 pub(crate) async fn add_entry(
@@ -125,7 +148,7 @@ pub(crate) async fn update_entry(
 ) -> Result<Json<Entry>, ApiError> {
     let Json(b) = body?;
     Ok(Json(
-        s.modifier_entree(&me.0.actor(), &id, b.version, b.data)
+        s.modifier_entree(&me.0.actor(), &id, b.version, b.data, b.motif.as_deref())
             .await?,
     ))
 }
@@ -134,8 +157,11 @@ pub(crate) async fn delete_entry(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
+    q: Result<Query<SuppressionEntree>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
-    s.supprimer_entree(&me.0.actor(), &id).await?;
+    let Query(q) = q?;
+    s.supprimer_entree(&me.0.actor(), &id, q.motif.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

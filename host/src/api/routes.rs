@@ -22,13 +22,13 @@ use esculape_api_types::domaine::cog::Lieu;
 use esculape_api_types::domaine::document::Visibility;
 use esculape_api_types::domaine::identity::PatientSummary;
 use esculape_api_types::domaine::indicateurs::IndicateursIns;
-use esculape_api_types::domaine::record::{CareTeamMember, Contact};
+use esculape_api_types::domaine::record::{CareTeamMember, Contact, EntryData, NewEncounter};
 use esculape_api_types::domaine::travail::Travail;
-use esculape_api_types::domaine::{DmpDecision, NewIdentity};
+use esculape_api_types::domaine::{DmpDecision, Identity, NewIdentity};
 use esculape_api_types::dossier::{
-    CareTeamEntry, Chart, Encounter, EntreeDossier, Entry, Episode, ModificationConsultation,
-    ModificationEntree, ModificationIdentite, NouvelEpisode, NouvelleConsultation, Page,
-    PatientRecord,
+    CareTeamEntry, Chart, Coordonnees, Encounter, EntreeDossier, Entry, Episode,
+    ModificationConsultation, ModificationContact, ModificationEntree, ModificationIdentite,
+    NouvelEpisode, NouvelleConsultation, Page, PatientRecord, Version,
 };
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use esculape_api_types::modules::PluginInfo;
@@ -152,14 +152,16 @@ pub fn table() -> Vec<Route> {
         route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body::<NewIdentity>().created::<PatientRecord>(),
         route("GET", "/api/cog", Accueil, "Lieux de naissance (code officiel géographique): par code, ancien code compris, ou par début de nom", get(patients::cog)).query(&[("code", false), ("nom", false), ("limit", false)]).ok::<Vec<Lieu>>(),
         route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)).ok::<PatientRecord>(),
-        route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue)", put(patients::update)).body::<ModificationIdentite>().ok::<PatientRecord>(),
+        route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue et le motif; l'identité d'avant reste dans l'historique)", put(patients::update)).body::<ModificationIdentite>().ok::<PatientRecord>(),
+        route("GET", "/api/patients/{id}/versions", Accueil, "Historique de l'identité: chaque version, qui, quand, pourquoi", get(patients::identity_versions)).ok::<Vec<Version<Identity>>>(),
         route("POST", "/api/patients/{id}/insi", Accueil, "Interroger le téléservice INSi (traits, puis lieu de naissance si plusieurs identités) et comparer", post(patients::insi)).ok::<ReponseInsi>(),
         route("GET", "/api/patients/{id}/insi", Accueil, "Dernière interrogation INSi du patient (faite en arrière-plan à l'ouverture du dossier ou à l'insertion de la carte Vitale): en attente, terminée avec la comparaison, ou en échec avec le prochain essai", get(patients::insi_suivi)).ok::<SuiviInsi>(),
         route("GET", "/api/patients/{id}/travaux", Accueil, "Travaux en arrière-plan du patient (INSi; DMP et MSSanté à venir), du plus récent: en attente (avec la dernière erreur et le prochain essai), en cours, terminé, en échec avec la raison, annulé", get(travaux::du_patient)).ok::<Vec<Travail>>(),
         route("POST", "/api/travaux/{id}/annulation", Accueil, "Annuler un travail qui n'a pas commencé (409 s'il est en cours ou fini)", post(travaux::annuler)).ok::<Travail>(),
         route("POST", "/api/patients/{id}/insi/validation", Accueil, "Valider en un clic la comparaison INSi: l'identité prend les traits et l'INS renvoyés (INSi interrogé à nouveau)", post(patients::insi_validation)).body::<ValidationInsi>().ok::<PatientRecord>(),
-        route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées", get(patients::contact)).ok::<Contact>(),
-        route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées", put(patients::set_contact)).body::<Contact>().ok::<Contact>(),
+        route("GET", "/api/patients/{id}/contact", Accueil, "Coordonnées et leur version", get(patients::contact)).ok::<Coordonnees>(),
+        route("PUT", "/api/patients/{id}/contact", Accueil, "Remplacer les coordonnées (avec la version lue, 0 s'il n'y en avait pas; 409 si elles ont changé depuis)", put(patients::set_contact)).body::<ModificationContact>().ok::<Coordonnees>(),
+        route("GET", "/api/patients/{id}/contact/versions", Accueil, "Historique des coordonnées", get(patients::contact_versions)).ok::<Vec<Version<Contact>>>(),
         route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)).ok::<Vec<CareTeamEntry>>(),
         route("POST", "/api/patients/{id}/care-team", Accueil, "Ajouter un professionnel à l'équipe de soins", post(patients::add_care_team_member)).body::<CareTeamMember>().created::<CareTeamEntry>(),
         route("DELETE", "/api/patients/{id}/care-team/{member}", Accueil, "Retirer un professionnel de l'équipe de soins", delete(patients::remove_care_team_member)),
@@ -177,10 +179,12 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/episodes/{id}", Medical, "Épisode et décisions DMP", get(record::episode)).ok::<Episode>(),
         route("POST", "/api/episodes/{id}/dmp-decisions", Medical, "Décision du patient sur le DMP (alimentation, consultation)", post(record::record_decision)).body::<DmpDecision>().ok::<Episode>(),
         route("POST", "/api/patients/{id}/encounters", Medical, "Nouvelle consultation", post(record::create_encounter)).body::<NouvelleConsultation>().created::<Encounter>(),
-        route("PUT", "/api/encounters/{id}", Medical, "Modifier une consultation", put(record::update_encounter)).body::<ModificationConsultation>().ok::<Encounter>(),
+        route("PUT", "/api/encounters/{id}", Medical, "Modifier une consultation (le texte d'avant reste dans l'historique)", put(record::update_encounter)).body::<ModificationConsultation>().ok::<Encounter>(),
+        route("GET", "/api/encounters/{id}/versions", Medical, "Historique d'une consultation: chaque version, qui, quand, pourquoi", get(record::encounter_versions)).ok::<Vec<Version<NewEncounter>>>(),
         route("POST", "/api/patients/{id}/entries", Medical, "Ajouter au dossier (problème, antécédent, allergie, traitement, vaccination, mesure, observation)", post(record::add_entry)).body::<EntreeDossier>().created::<Entry>(),
-        route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier", put(record::update_entry)).body::<ModificationEntree>().ok::<Entry>(),
-        route("DELETE", "/api/entries/{id}", Medical, "Supprimer une entrée (conservée, marquée)", delete(record::delete_entry)),
+        route("PUT", "/api/entries/{id}", Medical, "Modifier une entrée du dossier (ce qu'elle disait reste dans l'historique)", put(record::update_entry)).body::<ModificationEntree>().ok::<Entry>(),
+        route("DELETE", "/api/entries/{id}", Medical, "Supprimer une entrée (conservée, marquée; la suppression est une version de l'historique, avec son motif)", delete(record::delete_entry)).query(&[("motif", false)]),
+        route("GET", "/api/entries/{id}/versions", Medical, "Historique d'une entrée du dossier (supprimées comprises)", get(record::entry_versions)).ok::<Vec<Version<EntryData>>>(),
         route("GET", "/api/patients/{id}/documents", Medical, "Documents du patient: filtre par type et date d'acte, tri, pages", get(record::documents)).query(&[("type", false), ("from", false), ("to", false), ("sort", false), ("ascending", false), ("include_deleted", false), ("offset", false), ("limit", false)]).ok::<Page<DocumentMeta>>(),
         route("GET", "/api/patients/{id}/encounters", Medical, "Consultations, les plus récentes d'abord, par pages", get(record::encounters)).query(&[("offset", false), ("limit", false)]).ok::<Page<Encounter>>(),
         route("POST", "/api/patients/{id}/documents", Medical, "Ajouter un document (contenu en base64)", post(record::add_document)).body::<NouveauDocument>().limit(MAX_DOCUMENT_BODY_BYTES).created::<DocumentMeta>(),

@@ -234,6 +234,8 @@ const TABLES: &[Table] = &[
             ("mobile", Text),
             ("email", Text),
             ("updated_at", Int),
+            ("version", Int),
+            ("modifie_par", Text),
         ],
     },
     Table {
@@ -265,6 +267,7 @@ const TABLES: &[Table] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("version", Int),
+            ("modifie_par", Text),
         ],
     },
     Table {
@@ -283,6 +286,23 @@ const TABLES: &[Table] = &[
             ("updated_at", Int),
             ("version", Int),
             ("deleted_at", Int),
+            ("modifie_par", Text),
+        ],
+    },
+    Table {
+        name: "version_historique",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("objet", Text),
+            ("objet_id", Text),
+            ("patient_id", Text),
+            ("version", Int),
+            ("operation", Text),
+            ("contenu", Text),
+            ("auteur", Text),
+            ("fait_le", Int),
+            ("motif", Text),
         ],
     },
     Table {
@@ -438,7 +458,7 @@ pub struct Summary {
 /// 4: `document_form` (format 3 backups restore with it empty).
 /// 5: the job's label, patient, cancellation and abandonment in `outbox`
 /// (older rows restore with them empty).
-const FORMAT_VERSION: u32 = 5;
+const FORMAT_VERSION: u32 = 6;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -859,6 +879,16 @@ impl Store {
                             // cancellation or abandonment: hashed as
                             // written, completed with nothing.
                             r.extend([Value::Null, Value::Null, Value::Null, Value::Null]);
+                        }
+                        if version < 6 {
+                            // Before format 6 nothing said who changed an
+                            // encounter or an entry, and contact details
+                            // had no version.
+                            match (t.as_str(), r.len()) {
+                                ("encounter", 10) | ("clinical_entry", 12) => r.push(Value::Null),
+                                ("patient_contact", 8) => r.extend([Value::Int(1), Value::Null]),
+                                _ => {}
+                            }
                         }
                         if r.len() != table.columns.len() {
                             return Err(StoreError::Backup(format!("ligne de {t} mal formée")));

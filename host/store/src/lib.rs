@@ -14,6 +14,7 @@ pub mod backup;
 mod db;
 pub mod documents;
 pub mod episodes;
+pub mod historique;
 pub mod indicateurs;
 pub mod insi;
 pub mod outbox;

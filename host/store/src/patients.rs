@@ -242,6 +242,21 @@ impl Store {
         )
         .await?;
         insert_record(&mut tx, &rec, event.seq).await?;
+        crate::historique::garder(
+            &mut tx,
+            crate::historique::NouvelleVersion {
+                objet: crate::historique::ObjetHistorise::Identite,
+                objet_id: &rec.id,
+                patient_id: &rec.id,
+                version: 1,
+                operation: crate::historique::OperationVersion::Creation,
+                contenu: &rec.identity,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(rec)
     }
@@ -262,7 +277,7 @@ impl Store {
         expected_version: i64,
         identity: Identity,
     ) -> Result<PatientRecord> {
-        self.change_identity(actor, id, expected_version, |_| Ok(identity))
+        self.change_identity(actor, id, expected_version, None, |_| Ok(identity))
             .await
     }
 
@@ -275,20 +290,24 @@ impl Store {
         expected_version: i64,
         new: esculape_domain::NewIdentity,
         today: esculape_domain::BirthDate,
+        motif: Option<&str>,
     ) -> Result<PatientRecord> {
-        self.change_identity(actor, id, expected_version, |avant| {
+        let motif = esculape_domain::record::motif(motif)?;
+        self.change_identity(actor, id, expected_version, motif.as_deref(), |avant| {
             Ok(Identity::saisie(new, Some(avant), today)?)
         })
         .await
     }
 
-    /// The identity `make` builds from the stored one replaces it; a
-    /// changed INS forgets the date of its last INSi verification.
+    /// The identity `make` builds from the stored one replaces it (the
+    /// one before stays in the history); a changed INS forgets the date
+    /// of its last INSi verification.
     async fn change_identity(
         &self,
         actor: &Actor,
         id: &str,
         expected_version: i64,
+        motif: Option<&str>,
         make: impl FnOnce(&Identity) -> Result<Identity>,
     ) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
@@ -301,6 +320,16 @@ impl Store {
             });
         }
         let identity = make(&before.identity)?;
+        // who made the identity being replaced, from the audit trail (for
+        // a state older than the history)
+        let auteur_avant: Option<String> = sqlx::query(
+            "SELECT actor FROM audit_event WHERE patient_id = $1 AND action IN ('patient.create', 'patient.update', 'import') ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
         let verifie_le = if before.identity.ins == identity.ins {
             before.insi_verifie_le
         } else {
@@ -362,6 +391,39 @@ impl Store {
             }
             Ok(_) => {}
         }
+        // the identity before: its author is the last change's traced one
+        crate::historique::reprendre(
+            &mut tx,
+            crate::historique::NouvelleVersion {
+                objet: crate::historique::ObjetHistorise::Identite,
+                objet_id: id,
+                patient_id: id,
+                version: expected_version,
+                operation: crate::historique::OperationVersion::Reprise,
+                contenu: &before.identity,
+                auteur: auteur_avant
+                    .as_deref()
+                    .unwrap_or(crate::historique::AUTEUR_INCONNU),
+                fait_le: before.updated_at,
+                motif: None,
+            },
+        )
+        .await?;
+        crate::historique::garder(
+            &mut tx,
+            crate::historique::NouvelleVersion {
+                objet: crate::historique::ObjetHistorise::Identite,
+                objet_id: id,
+                patient_id: id,
+                version: expected_version + 1,
+                operation: crate::historique::OperationVersion::Modification,
+                contenu: &identity,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(PatientRecord {
             id: id.to_string(),

@@ -84,7 +84,7 @@ impl Store {
         .await?;
         crate::patients::insert_record(&mut tx, p, event.seq).await?;
         if c.contact != Default::default() {
-            sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(p.id.clone())
                 .bind(c.contact.address.clone())
                 .bind(c.contact.postal_code.clone())
@@ -93,6 +93,7 @@ impl Store {
                 .bind(c.contact.mobile.clone())
                 .bind(c.contact.email.clone())
                 .bind(p.updated_at)
+                .bind(c.contact_version.max(1))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -131,7 +132,7 @@ impl Store {
             }
         }
         for e in &c.encounters {
-            sqlx::query("INSERT INTO encounter (id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            sqlx::query("INSERT INTO encounter (id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version, modifie_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                 .bind(e.id.clone())
                 .bind(p.id.clone())
                 .bind(e.episode_id.clone())
@@ -142,6 +143,7 @@ impl Store {
                 .bind(e.created_at)
                 .bind(e.updated_at)
                 .bind(e.version)
+                .bind(e.modifie_par.clone())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -153,7 +155,7 @@ impl Store {
                 &p.id,
                 e.encounter_id.as_deref(),
                 &data,
-                &e.author,
+                (&e.author, e.modifie_par.as_deref()),
                 (e.created_at, e.updated_at),
                 e.version,
             )

@@ -4,8 +4,11 @@
 
 use crate::audit;
 use crate::db::{JsonRow, Store, json_row};
+use crate::historique::{
+    AUTEUR_INCONNU, NouvelleVersion, ObjetHistorise, OperationVersion, garder, reprendre,
+};
 use crate::{Actor, Result, StoreError, new_id};
-pub use esculape_api_types::dossier::{CareTeamEntry, Chart, Encounter, Entry, Page};
+pub use esculape_api_types::dossier::{CareTeamEntry, Chart, Coordonnees, Encounter, Entry, Page};
 use esculape_domain::record::{
     CareTeamMember, Contact, EntryData, MeasureKind, NewEncounter, bmi_series,
 };
@@ -23,23 +26,35 @@ pub(crate) async fn patient_exists(conn: &mut sqlx::AnyConnection, id: &str) -> 
         .ok_or_else(|| StoreError::NotFound(format!("patient {id}")))
 }
 
-async fn contact_of(tx: &mut sqlx::AnyConnection, patient_id: &str) -> Result<Contact> {
+/// The contact details, their version (0: none yet), who set them and
+/// when.
+async fn contact_of(
+    tx: &mut sqlx::AnyConnection,
+    patient_id: &str,
+) -> Result<(Coordonnees, Option<String>, i64)> {
     let row = sqlx::query(
-        "SELECT address, postal_code, city, phone, mobile, email FROM patient_contact WHERE patient_id = $1",
+        "SELECT address, postal_code, city, phone, mobile, email, version, modifie_par, updated_at FROM patient_contact WHERE patient_id = $1",
     )
     .bind(patient_id.to_string())
     .fetch_optional(&mut *tx)
     .await?;
     Ok(match row {
-        None => Contact::default(),
-        Some(r) => Contact {
-            address: r.try_get(0)?,
-            postal_code: r.try_get(1)?,
-            city: r.try_get(2)?,
-            phone: r.try_get(3)?,
-            mobile: r.try_get(4)?,
-            email: r.try_get(5)?,
-        },
+        None => (Coordonnees::default(), None, 0),
+        Some(r) => (
+            Coordonnees {
+                version: r.try_get(6)?,
+                contact: Contact {
+                    address: r.try_get(0)?,
+                    postal_code: r.try_get(1)?,
+                    city: r.try_get(2)?,
+                    phone: r.try_get(3)?,
+                    mobile: r.try_get(4)?,
+                    email: r.try_get(5)?,
+                },
+            },
+            r.try_get(7)?,
+            r.try_get(8)?,
+        ),
     })
 }
 
@@ -70,8 +85,7 @@ async fn care_team_of(
         .collect()
 }
 
-const ENCOUNTER_COLUMNS: &str =
-    "id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version";
+const ENCOUNTER_COLUMNS: &str = "id, patient_id, episode_id, author, date, reason, note, created_at, updated_at, version, modifie_par";
 
 fn row_encounter(r: &sqlx::any::AnyRow) -> Result<Encounter> {
     let mut r = JsonRow::of(r)?;
@@ -87,11 +101,12 @@ fn row_encounter(r: &sqlx::any::AnyRow) -> Result<Encounter> {
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
         version: r.get(9)?,
+        modifie_par: r.get(10)?,
     })
 }
 
 const ENTRY_COLUMNS: &str =
-    "id, patient_id, encounter_id, data, author, created_at, updated_at, version";
+    "id, patient_id, encounter_id, data, author, created_at, updated_at, version, modifie_par";
 
 fn row_entry(r: &sqlx::any::AnyRow) -> Result<Entry> {
     let data: String = r.try_get(3)?;
@@ -105,6 +120,7 @@ fn row_entry(r: &sqlx::any::AnyRow) -> Result<Entry> {
         created_at: r.try_get(5)?,
         updated_at: r.try_get(6)?,
         version: r.try_get(7)?,
+        modifie_par: r.try_get(8)?,
     })
 }
 
@@ -157,12 +173,12 @@ fn birth_day(identity: &Identity) -> Option<Day> {
 }
 
 impl Store {
-    /// Contact details; traced as `contact.read`.
-    pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Contact> {
+    /// Contact details and their version; traced as `contact.read`.
+    pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Coordonnees> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         patient_exists(&mut tx, patient_id).await?;
-        let c = contact_of(&mut tx, patient_id).await?;
+        let (c, _, _) = contact_of(&mut tx, patient_id).await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -176,22 +192,51 @@ impl Store {
         Ok(c)
     }
 
-    /// Replace the contact details; traced as `contact.update`.
+    /// Replace the contact details read at `version` (0 when there were
+    /// none); the previous ones are kept in the history. Traced as
+    /// `contact.update`.
     pub async fn set_contact(
         &self,
         actor: &Actor,
         patient_id: &str,
+        version: i64,
         contact: Contact,
-    ) -> Result<Contact> {
+        motif: Option<&str>,
+    ) -> Result<Coordonnees> {
         let c = contact.validate()?;
+        let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         patient_exists(&mut tx, patient_id).await?;
-        sqlx::query("DELETE FROM patient_contact WHERE patient_id = $1")
-            .bind(patient_id.to_string())
-            .execute(&mut *tx)
+        let (avant, par, le) = contact_of(&mut tx, patient_id).await?;
+        if avant.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                found: avant.version,
+            });
+        }
+        let now = self.now();
+        let nouvelle = version + 1;
+        if version > 0 {
+            reprendre(
+                &mut tx,
+                NouvelleVersion {
+                    objet: ObjetHistorise::Contact,
+                    objet_id: patient_id,
+                    patient_id,
+                    version,
+                    operation: OperationVersion::Reprise,
+                    contenu: &avant.contact,
+                    auteur: par.as_deref().unwrap_or(AUTEUR_INCONNU),
+                    fait_le: le,
+                    motif: None,
+                },
+            )
             .await?;
-        sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        }
+        // the write checks the version again: another host on the same
+        // database cannot slip a change in between
+        let ecrit = sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at, version, modifie_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id) DO UPDATE SET address = excluded.address, postal_code = excluded.postal_code, city = excluded.city, phone = excluded.phone, mobile = excluded.mobile, email = excluded.email, updated_at = excluded.updated_at, version = excluded.version, modifie_par = excluded.modifie_par WHERE patient_contact.version = $11")
             .bind(patient_id.to_string())
             .bind(c.address.clone())
             .bind(c.postal_code.clone())
@@ -199,9 +244,38 @@ impl Store {
             .bind(c.phone.clone())
             .bind(c.mobile.clone())
             .bind(c.email.clone())
-            .bind(self.now())
+            .bind(now)
+            .bind(nouvelle)
+            .bind(actor.user_id.clone())
+            .bind(version)
             .execute(&mut *tx)
             .await?;
+        if ecrit.rows_affected() != 1 {
+            // changed by another host since read (rolled back)
+            return Err(StoreError::Conflict {
+                expected: version,
+                found: version + 1,
+            });
+        }
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Contact,
+                objet_id: patient_id,
+                patient_id,
+                version: nouvelle,
+                operation: if version == 0 {
+                    OperationVersion::Creation
+                } else {
+                    OperationVersion::Modification
+                },
+                contenu: &c,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: motif.as_deref(),
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -212,7 +286,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(c)
+        Ok(Coordonnees {
+            version: nouvelle,
+            contact: c,
+        })
     }
 
     /// The care team; traced as `equipe.read`.
@@ -330,7 +407,7 @@ impl Store {
         }
         let id = new_id();
         let now = self.now();
-        sqlx::query(&format!("INSERT INTO encounter ({ENCOUNTER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)"))
+        sqlx::query(&format!("INSERT INTO encounter ({ENCOUNTER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, NULL)"))
             .bind(id.clone())
             .bind(patient_id.to_string())
             .bind(episode_id.map(str::to_string))
@@ -341,6 +418,21 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Consultation,
+                objet_id: &id,
+                patient_id,
+                version: 1,
+                operation: OperationVersion::Creation,
+                contenu: &e,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: None,
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -355,15 +447,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Edit an encounter read at `version`; traced as `consultation.modification`.
+    /// Edit an encounter read at `version`: the text before stays in the
+    /// history, the change is the actor's; traced as
+    /// `consultation.modification`.
     pub async fn update_encounter(
         &self,
         actor: &Actor,
         id: &str,
         version: i64,
         enc: NewEncounter,
+        motif: Option<&str>,
     ) -> Result<Encounter> {
         let e = enc.validate()?;
+        let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch_encounter(&mut tx, id).await?;
@@ -373,15 +469,52 @@ impl Store {
                 found: before.version,
             });
         }
-        sqlx::query("UPDATE encounter SET date = $1, reason = $2, note = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6")
+        let now = self.now();
+        let version_de = |b: &Encounter| NewEncounter {
+            date: b.date,
+            reason: b.reason.clone(),
+            note: b.note.clone(),
+        };
+        reprendre(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Consultation,
+                objet_id: id,
+                patient_id: &before.patient_id,
+                version,
+                operation: OperationVersion::Reprise,
+                contenu: &version_de(&before),
+                auteur: before.modifie_par.as_deref().unwrap_or(&before.author),
+                fait_le: before.updated_at,
+                motif: None,
+            },
+        )
+        .await?;
+        sqlx::query("UPDATE encounter SET date = $1, reason = $2, note = $3, updated_at = $4, version = version + 1, modifie_par = $5 WHERE id = $6 AND version = $7")
             .bind(e.date.to_string())
             .bind(e.reason.clone())
             .bind(e.note.clone())
-            .bind(self.now())
+            .bind(now)
+            .bind(actor.user_id.clone())
             .bind(id.to_string())
             .bind(version)
             .execute(&mut *tx)
             .await?;
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Consultation,
+                objet_id: id,
+                patient_id: &before.patient_id,
+                version: version + 1,
+                operation: OperationVersion::Modification,
+                contenu: &e,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: motif.as_deref(),
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -418,15 +551,31 @@ impl Store {
             }
         }
         let id = new_id();
+        let now = self.now();
         insert_entry(
             &mut tx,
             &id,
             patient_id,
             encounter_id,
             &data,
-            &actor.user_id,
-            (self.now(), self.now()),
+            (&actor.user_id, None),
+            (now, now),
             1,
+        )
+        .await?;
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Entree,
+                objet_id: &id,
+                patient_id,
+                version: 1,
+                operation: OperationVersion::Creation,
+                contenu: &data,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: None,
+            },
         )
         .await?;
         audit::append(
@@ -443,15 +592,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Replace an entry read at `version` (same kind); traced as `dossier.modification`.
+    /// Replace an entry read at `version` (same kind): what it said stays
+    /// in the history, the change is the actor's; traced as
+    /// `dossier.modification`.
     pub async fn update_entry(
         &self,
         actor: &Actor,
         id: &str,
         version: i64,
         data: EntryData,
+        motif: Option<&str>,
     ) -> Result<Entry> {
         let data = data.validate()?;
+        let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch_entry(&mut tx, id).await?;
@@ -468,16 +621,34 @@ impl Store {
                 data.kind()
             )));
         }
+        let now = self.now();
+        reprendre_entree(&mut tx, &before).await?;
         let json = serde_json::to_string(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE clinical_entry SET data = $1, label = $2, date = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6")
+        sqlx::query("UPDATE clinical_entry SET data = $1, label = $2, date = $3, updated_at = $4, version = version + 1, modifie_par = $5 WHERE id = $6 AND version = $7")
             .bind(json)
             .bind(data.label())
             .bind(data.date().map(|d| d.to_string()))
-            .bind(self.now())
+            .bind(now)
+            .bind(actor.user_id.clone())
             .bind(id.to_string())
             .bind(version)
             .execute(&mut *tx)
             .await?;
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Entree,
+                objet_id: id,
+                patient_id: &before.patient_id,
+                version: version + 1,
+                operation: OperationVersion::Modification,
+                contenu: &data,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: motif.as_deref(),
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -492,16 +663,38 @@ impl Store {
         Ok(out)
     }
 
-    /// Mark an entry deleted (kept for the record); traced as `dossier.suppression`.
-    pub async fn delete_entry(&self, actor: &Actor, id: &str) -> Result<()> {
+    /// Mark an entry deleted: it leaves the chart, its content stays, and
+    /// the deletion is a last version (who, when, why); traced as
+    /// `dossier.suppression`.
+    pub async fn delete_entry(&self, actor: &Actor, id: &str, motif: Option<&str>) -> Result<()> {
+        let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch_entry(&mut tx, id).await?;
-        sqlx::query("UPDATE clinical_entry SET deleted_at = $1 WHERE id = $2")
-            .bind(self.now())
+        let now = self.now();
+        reprendre_entree(&mut tx, &before).await?;
+        sqlx::query("UPDATE clinical_entry SET deleted_at = $1, updated_at = $1, version = version + 1, modifie_par = $2 WHERE id = $3 AND version = $4")
+            .bind(now)
+            .bind(actor.user_id.clone())
             .bind(id.to_string())
+            .bind(before.version)
             .execute(&mut *tx)
             .await?;
+        garder(
+            &mut tx,
+            NouvelleVersion {
+                objet: ObjetHistorise::Entree,
+                objet_id: id,
+                patient_id: &before.patient_id,
+                version: before.version + 1,
+                operation: OperationVersion::Suppression,
+                contenu: &before.data,
+                auteur: &actor.user_id,
+                fait_le: now,
+                motif: motif.as_deref(),
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             self.backend,
@@ -575,9 +768,11 @@ impl Store {
             (encounters, documents);
 
         let bmi = bmi_series(&measures(&entries), birth_day(&patient.identity));
+        let (Coordonnees { version, contact }, _, _) = contact;
         Ok(Chart {
             patient,
             contact,
+            contact_version: version,
             care_team,
             episodes,
             encounters,
@@ -692,12 +887,12 @@ pub(crate) async fn insert_entry(
     patient_id: &str,
     encounter_id: Option<&str>,
     data: &EntryData,
-    author: &str,
+    (author, modifie_par): (&str, Option<&str>),
     (created_at, updated_at): (i64, i64),
     version: i64,
 ) -> Result<()> {
     let json = serde_json::to_string(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query("INSERT INTO clinical_entry (id, patient_id, encounter_id, kind, label, date, data, author, created_at, updated_at, version, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)")
+    sqlx::query("INSERT INTO clinical_entry (id, patient_id, encounter_id, kind, label, date, data, author, created_at, updated_at, version, deleted_at, modifie_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)")
         .bind(id.to_string())
         .bind(patient_id.to_string())
         .bind(encounter_id.map(str::to_string))
@@ -709,7 +904,27 @@ pub(crate) async fn insert_entry(
         .bind(created_at)
         .bind(updated_at)
         .bind(version)
+        .bind(modifie_par.map(str::to_string))
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The state of an entry about to change, kept if it is not yet.
+async fn reprendre_entree(tx: &mut Tx, before: &Entry) -> Result<()> {
+    reprendre(
+        tx,
+        NouvelleVersion {
+            objet: ObjetHistorise::Entree,
+            objet_id: &before.id,
+            patient_id: &before.patient_id,
+            version: before.version,
+            operation: OperationVersion::Reprise,
+            contenu: &before.data,
+            auteur: before.modifie_par.as_deref().unwrap_or(&before.author),
+            fait_le: before.updated_at,
+            motif: None,
+        },
+    )
+    .await
 }
