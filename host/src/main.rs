@@ -28,6 +28,14 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// The server's certificate (PEM, its chain after it); with
+        /// `--tls-key`. Without them, a host listening beyond this machine
+        /// uses the self-signed one of its home (created at first).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage plugins.
     Plugins {
@@ -238,7 +246,11 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let home = cli.home.unwrap_or_else(home::default_home);
     match cli.command {
-        Command::Serve { addr } => serve(home, addr),
+        Command::Serve {
+            addr,
+            tls_cert,
+            tls_key,
+        } => serve(home, addr, tls_cert.zip(tls_key)),
         Command::Plugins { command } => plugins(home, command),
         Command::Audit {
             command: AuditCommand::Verify,
@@ -793,17 +805,46 @@ fn audit_verify(home: PathBuf) -> anyhow::Result<()> {
     })
 }
 
-fn serve(home: PathBuf, addr: String) -> anyhow::Result<()> {
+fn serve(home: PathBuf, addr: String, tls: Option<(PathBuf, PathBuf)>) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(async move {
-        let state = serveur::etat(&home, false).await?;
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("écoute sur {addr}"))?;
-        tracing::info!("Esculape à l'écoute sur http://{addr}");
-        serveur::servir(state, listener, async {
+        let local = listener.local_addr()?;
+        let certificat = match tls {
+            Some((crt, key)) => Some(home::lire_certificat(&crt, &key)?),
+            None if serveur::exige_tls(&local) => {
+                let mut noms = vec!["localhost".to_string()];
+                if !local.ip().is_unspecified() {
+                    noms.push(local.ip().to_string());
+                }
+                if let Ok(h) = std::env::var("HOSTNAME") {
+                    noms.push(h);
+                }
+                Some(home::certificat_serveur(&home, &noms)?)
+            }
+            None => None,
+        };
+        let state = serveur::etat(&home, false).await?;
+        let arret = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        };
+        match certificat {
+            Some(c) => {
+                // Shown where the host is started: each workstation compares
+                // it at its first connection before pinning it.
+                println!("Esculape à l'écoute sur https://{local}");
+                println!(
+                    "Empreinte SHA-256 du certificat du serveur: {}",
+                    c.empreinte()
+                );
+                serveur::servir_tls(state, listener, c.config()?, arret).await
+            }
+            None => {
+                println!("Esculape à l'écoute sur http://{local} (ce poste seulement)");
+                serveur::servir(state, listener, arret).await
+            }
+        }
     })
 }

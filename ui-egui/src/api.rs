@@ -43,6 +43,9 @@ pub enum ApiError {
     Format(String),
     #[error("requête interrompue")]
     Interrompue,
+    /// The host is not the one this workstation trusts, or TLS failed.
+    #[error("connexion sécurisée refusée : {0}")]
+    Tls(String),
     /// A file of the user's that could not be read.
     #[error("{0}")]
     Fichier(String),
@@ -109,15 +112,33 @@ pub struct Api(Arc<Inner>);
 impl Api {
     /// A client of the host at `base` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base: &str) -> Result<Self, ApiError> {
+        Self::avec_empreinte(base, None)
+    }
+
+    /// A client of the host at `base`; over HTTPS, of the host whose
+    /// certificate has the SHA-256 fingerprint `empreinte` (pinned at the
+    /// first connection, see [`crate::epingles`]), and of no other.
+    pub fn avec_empreinte(base: &str, empreinte: Option<&str>) -> Result<Self, ApiError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("esculape-api")
             .enable_all()
             .build()
             .map_err(|e| ApiError::Injoignable(e.to_string()))?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(60))
+            .timeout(std::time::Duration::from_secs(60));
+        if base.starts_with("https://") {
+            let e = empreinte.ok_or_else(|| {
+                ApiError::Tls("serveur en HTTPS sans empreinte de certificat épinglée".into())
+            })?;
+            let c = esculape_transport::client::config(
+                &esculape_transport::client::Confiance::Epingle(e.to_string()),
+            )
+            .map_err(|e| ApiError::Tls(e.to_string()))?;
+            http = http.use_preconfigured_tls(c);
+        }
+        let http = http
             .build()
             .map_err(|e| ApiError::Injoignable(e.to_string()))?;
         Ok(Self(Arc::new(Inner {
@@ -652,6 +673,34 @@ async fn send<T: DeserializeOwned>(
     serde_json::from_slice(body).map_err(|e| ApiError::Format(e.to_string()))
 }
 
+/// The SHA-256 fingerprint of the certificate the host at `url` presents
+/// (the connection is cut as soon as it is read: nothing is sent), to be
+/// compared before it is pinned.
+pub fn empreinte_presentee(url: &str) -> Result<String, ApiError> {
+    let releve = Arc::new(Mutex::new(None));
+    let c = esculape_transport::client::config_releve(releve.clone())
+        .map_err(|e| ApiError::Tls(e.to_string()))?;
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls(c)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| ApiError::Injoignable(e.to_string()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ApiError::Injoignable(e.to_string()))?;
+    let essai = rt.block_on(
+        http.get(format!("{}/api/health", url.trim_end_matches('/')))
+            .send(),
+    );
+    let lue = releve.lock().ok().and_then(|r| r.clone());
+    match (lue, essai) {
+        (Some(e), _) => Ok(e),
+        (None, Err(e)) => Err(ApiError::Injoignable(e.without_url().to_string())),
+        (None, Ok(_)) => Err(ApiError::Tls("aucun certificat présenté".into())),
+    }
+}
+
 /// The body of a successful answer; the host's French message otherwise.
 async fn fetch(
     http: &reqwest::Client,
@@ -670,7 +719,9 @@ async fn fetch(
             .body(b.to_string());
     }
     let res = req.send().await.map_err(|e| {
-        if e.is_timeout() {
+        if let Some(m) = esculape_transport::client::expliquer(&e) {
+            ApiError::Tls(m)
+        } else if e.is_timeout() {
             ApiError::Injoignable("délai dépassé".into())
         } else {
             ApiError::Injoignable(e.without_url().to_string())

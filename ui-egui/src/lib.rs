@@ -8,6 +8,7 @@ pub mod capture;
 pub mod croissance;
 pub mod document;
 pub mod entree;
+pub mod epingles;
 pub mod installation;
 pub mod libelles;
 pub mod pdf;

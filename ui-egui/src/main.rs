@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 /// What the window shows: the embedded host starting, or the app.
 enum Etat {
     Demarrage(mpsc::Receiver<anyhow::Result<HoteEmbarque>>),
+    /// A host over HTTPS met for the first time: its fingerprint compared.
+    Epinglage(esculape_ui::epingles::PremiereConnexion),
     Echec(String),
     Pret(Box<EsculapeApp>),
 }
@@ -50,7 +52,20 @@ impl eframe::App for Fenetre {
                 Err(mpsc::TryRecvError::Empty) => {}
             }
         }
+        if let Etat::Epinglage(p) = &mut self.etat {
+            match p.show(ui) {
+                Some(esculape_ui::epingles::Decision::Confiance(api)) => {
+                    self.etat = Etat::Pret(Box::new(EsculapeApp::new(api)));
+                }
+                Some(esculape_ui::epingles::Decision::Abandon) => {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                None => {}
+            }
+            return;
+        }
         match &mut self.etat {
+            Etat::Epinglage(_) => {}
             Etat::Demarrage(_) => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.vertical_centered(|ui| {
@@ -100,6 +115,19 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let etat = match std::env::var("ESCULAPE_URL") {
+        Ok(url) if url.starts_with("https://") => {
+            // pinned here before, or given (a structure's deployment)
+            match std::env::var("ESCULAPE_EMPREINTE")
+                .ok()
+                .or_else(|| esculape_ui::epingles::epingle(&url))
+            {
+                Some(e) => Etat::Pret(Box::new(EsculapeApp::new(Api::avec_empreinte(
+                    &url,
+                    Some(&e),
+                )?))),
+                None => Etat::Epinglage(esculape_ui::epingles::PremiereConnexion::new(url)),
+            }
+        }
         Ok(url) => Etat::Pret(Box::new(EsculapeApp::new(Api::new(&url)?))),
         Err(_) => {
             let home = esculape_host::home::default_home();

@@ -121,6 +121,7 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 fn setup() -> anyhow::Result<()> {
     python_modules()?;
     debian_packages()?;
+    postgres_tls()?;
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()?;
@@ -137,6 +138,78 @@ fn setup() -> anyhow::Result<()> {
         bail!("rustup target add {WASM_TARGET} a échoué");
     }
     Ok(())
+}
+
+/// Where the test PostgreSQL's certificate and its authority are kept
+/// (`ca.crt` is what the tests of `sslmode=verify-full` trust).
+pub const POSTGRES_TLS: &str = "/var/lib/postgresql/esculape-tls";
+
+/// The machine's PostgreSQL given a certificate of a test authority and
+/// `ssl = on` (taken on reload), so that the tests connect over TLS with
+/// `sslmode=require` and `verify-full`. Once: nothing is done when the
+/// server already speaks TLS with this authority.
+fn postgres_tls() -> anyhow::Result<()> {
+    if std::env::var_os("ESCULAPE_SKIP_POSTGRES").is_some() {
+        return Ok(());
+    }
+    let url = std::env::var("ESCULAPE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let psql = |sql: &str| -> anyhow::Result<String> {
+        let out = Command::new("psql")
+            .args([url.as_str(), "-tAc", sql])
+            .output()
+            .context("psql introuvable: il faut le client PostgreSQL")?;
+        if !out.status.success() {
+            bail!(
+                "psql «{sql}»: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let dir = Path::new(POSTGRES_TLS);
+    if psql("SHOW ssl")? == "on" && dir.join("ca.crt").exists() {
+        return Ok(());
+    }
+    println!("PostgreSQL de test: certificat d'une autorité de test, ssl = on…");
+    let ca = esculape_transport::essai::AutoriteDeTest::nouvelle(
+        "Autorité de test Esculape (PostgreSQL)",
+    )?;
+    let serveur = ca.emettre(&["localhost".into(), "127.0.0.1".into()])?;
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("ca.crt"), ca.certificat_pem())?;
+    std::fs::write(dir.join("server.crt"), &serveur.certificat_pem)?;
+    std::fs::write(dir.join("server.key"), &serveur.cle_pem)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )?;
+    }
+    // the server reads its key as its own account
+    let chown = Command::new("chown")
+        .args(["-R", "postgres:postgres", POSTGRES_TLS])
+        .status()?;
+    if !chown.success() {
+        bail!("chown postgres {POSTGRES_TLS} a échoué");
+    }
+    psql(&format!(
+        "ALTER SYSTEM SET ssl_cert_file = '{POSTGRES_TLS}/server.crt'"
+    ))?;
+    psql(&format!(
+        "ALTER SYSTEM SET ssl_key_file = '{POSTGRES_TLS}/server.key'"
+    ))?;
+    psql("ALTER SYSTEM SET ssl = on")?;
+    psql("SELECT pg_reload_conf()")?;
+    for _ in 0..50 {
+        if psql("SHOW ssl")? == "on" {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("PostgreSQL n'a pas pris ssl = on (voir son journal)")
 }
 
 /// What the desktop client's window tests need: a virtual X server and

@@ -18,6 +18,22 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "TLS: certificat du serveur accepté sans comparer l'empreinte épinglée",
+        file: "host/transport/src/client.rs",
+        from: "if e == self.attendue {",
+        to: "if !e.is_empty() {",
+        test_target: "tls",
+        filter: "a_pinned_client_talks_to_its_host_and_refuses_any_other",
+    },
+    Mutant {
+        what: "TLS: HTTP en clair servi au-delà de 127.0.0.1",
+        file: "host/src/serveur.rs",
+        from: "!addr.ip().is_loopback()",
+        to: "addr.ip().is_multicast()",
+        test_target: "tls",
+        filter: "serve_beyond_this_machine_speaks_tls_with_a_pinnable_certificate",
+    },
+    Mutant {
         what: "CDA reçu: en-tête imbriqué sans limite de profondeur",
         file: "host/xds/src/cda.rs",
         from: "if stack.len() >= PROFONDEUR_EN_TETE_MAX {",

@@ -10,6 +10,8 @@
 //!   esculape.db                   embedded SQLite (unless $ESCULAPE_DATABASE_URL)
 //!   cog.tsv                       COG referential imported from the INSEE files
 //!                                 (`esculape cog import DIR`; else the bundled one)
+//!   tls/serveur.crt, serveur.key  the host's certificate when it serves a LAN
+//!                                 (generated self-signed at the first `serve`; key 0600)
 //! ```
 
 use esculape_registry::TrustedKeys;
@@ -24,6 +26,54 @@ pub enum HomeError {
     File { path: PathBuf, message: String },
     #[error("{0}")]
     Runtime(String),
+}
+
+/// The host's TLS certificate kept in the home (`tls/`), generated
+/// self-signed for `noms` the first time: the clients of a practice's LAN
+/// pin its fingerprint. The private key is readable by the host's account
+/// only.
+pub fn certificat_serveur(
+    home: &Path,
+    noms: &[String],
+) -> Result<esculape_transport::serveur::CertificatServeur, HomeError> {
+    use esculape_transport::serveur::CertificatServeur;
+    let dossier = home.join("tls");
+    let (crt, key) = (dossier.join("serveur.crt"), dossier.join("serveur.key"));
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: std::io::Error| HomeError::File {
+            path,
+            message: e.to_string(),
+        }
+    };
+    if !crt.exists() || !key.exists() {
+        let g =
+            CertificatServeur::auto_signe(noms).map_err(|e| HomeError::Runtime(e.to_string()))?;
+        esculape_store::prive::dossier(&dossier).map_err(err(&dossier))?;
+        esculape_store::prive::ecrire(&key, g.cle_pem.as_bytes()).map_err(err(&key))?;
+        std::fs::write(&crt, g.certificat_pem.as_bytes()).map_err(err(&crt))?;
+        tracing::info!("certificat du serveur créé: {}", crt.display());
+    }
+    lire_certificat(&crt, &key)
+}
+
+/// A certificate and its key from PEM files (`--tls-cert`, `--tls-key`).
+pub fn lire_certificat(
+    crt: &Path,
+    key: &Path,
+) -> Result<esculape_transport::serveur::CertificatServeur, HomeError> {
+    let lire = |p: &Path| {
+        std::fs::read(p).map_err(|e| HomeError::File {
+            path: p.to_path_buf(),
+            message: e.to_string(),
+        })
+    };
+    esculape_transport::serveur::CertificatServeur::depuis_pem(
+        &lire(crt)?,
+        &lire(key)?,
+        &crt.display().to_string(),
+    )
+    .map_err(|e| HomeError::Runtime(e.to_string()))
 }
 
 /// The default home: `$ESCULAPE_HOME`, else `$XDG_DATA_HOME/esculape`, else

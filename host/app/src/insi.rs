@@ -24,6 +24,9 @@ pub struct InsiConfig {
     pub timeout: Duration,
     /// Context of every request; its message id and time are renewed.
     pub contexte: Contexte,
+    /// The authorities trusted for an `https` service (PEM; the IGC-Santé
+    /// chain in production): `ESCULAPE_INSI_CA`. None trusted otherwise.
+    pub autorites: Option<std::path::PathBuf>,
 }
 
 impl InsiConfig {
@@ -38,6 +41,7 @@ impl InsiConfig {
             ),
             timeout: Duration::from_secs(10),
             contexte: Contexte::exemple(),
+            autorites: std::env::var_os("ESCULAPE_INSI_CA").map(Into::into),
         }
     }
 }
@@ -116,15 +120,39 @@ async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<String,
 pub struct InsiClient {
     http: reqwest::Client,
     config: InsiConfig,
+    /// The trust store could not be read: said at each query.
+    confiance: Option<String>,
 }
 
 impl InsiClient {
     pub fn new(config: InsiConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .build()
-            .unwrap_or_default();
-        Self { http, config }
+        let mut b = reqwest::Client::builder().timeout(config.timeout);
+        let mut confiance = None;
+        if let Some(chemin) = &config.autorites {
+            let lue = std::fs::read(chemin)
+                .map_err(|e| format!("{}: {e}", chemin.display()))
+                .and_then(|pem| {
+                    let quoi = chemin.display().to_string();
+                    esculape_transport::client::autorites_pem(&pem, &quoi)
+                        .and_then(|a| {
+                            esculape_transport::client::config(
+                                &esculape_transport::client::Confiance::Autorites(a),
+                            )
+                        })
+                        .map_err(|e| e.to_string())
+                });
+            match lue {
+                Ok(c) => b = b.use_preconfigured_tls(c),
+                Err(e) => {
+                    confiance = Some(format!("magasin de confiance de l'INSi illisible: {e}"))
+                }
+            }
+        }
+        Self {
+            http: b.build().unwrap_or_default(),
+            config,
+            confiance,
+        }
     }
 
     /// One request, one answer.
@@ -133,6 +161,9 @@ impl InsiClient {
         appelant: &Appelant,
         recherche: &Recherche,
     ) -> Result<Resultat, InsiFailure> {
+        if let Some(e) = &self.confiance {
+            return Err(InsiFailure::Reseau(e.clone()));
+        }
         let mut ctx = self.config.contexte.clone();
         appelant.appliquer(&mut ctx);
         ctx.message_id = message_id();
@@ -171,7 +202,9 @@ impl InsiClient {
     }
 
     fn transport(&self, e: reqwest::Error) -> InsiFailure {
-        if e.is_timeout() {
+        if let Some(m) = esculape_transport::client::expliquer(&e) {
+            InsiFailure::Reseau(m)
+        } else if e.is_timeout() {
             InsiFailure::Delai(self.config.timeout.as_secs().max(1))
         } else {
             InsiFailure::Reseau(e.to_string())
