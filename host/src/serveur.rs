@@ -122,8 +122,13 @@ impl EcouteTls {
         let (tx, recus) = tokio::sync::mpsc::channel(64);
         let accepteur = tokio_rustls::TlsAcceptor::from(config);
         tokio::spawn(async move {
-            while !tx.is_closed() {
-                let (tcp, pair) = match listener.accept().await {
+            loop {
+                // ends with the server (the port released at once)
+                let accepte = tokio::select! {
+                    a = listener.accept() => a,
+                    () = tx.closed() => break,
+                };
+                let (tcp, pair) = match accepte {
                     Ok(c) => c,
                     Err(e) => {
                         tracing::warn!("connexion non acceptée: {e}");

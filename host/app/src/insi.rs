@@ -128,6 +128,11 @@ impl InsiClient {
     pub fn new(config: InsiConfig) -> Self {
         let mut b = reqwest::Client::builder().timeout(config.timeout);
         let mut confiance = None;
+        if config.autorites.is_none() && config.url.starts_with("https://") {
+            confiance = Some(
+                "aucune autorité de confiance pour l'INSi en HTTPS: indiquez la chaîne IGC-Santé dans ESCULAPE_INSI_CA".into(),
+            );
+        }
         if let Some(chemin) = &config.autorites {
             let lue = std::fs::read(chemin)
                 .map_err(|e| format!("{}: {e}", chemin.display()))

@@ -56,7 +56,14 @@ pub fn config(confiance: &Confiance) -> Result<rustls::ClientConfig, TransportEr
         Confiance::Epingle(e) => b
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(Epingle {
-                attendue: crate::empreinte_normalisee(e).unwrap_or_else(|| e.clone()),
+                attendue: crate::empreinte_normalisee(e).ok_or_else(|| {
+                    TransportError::Certificat {
+                        quoi: "empreinte épinglée".into(),
+                        raison: format!(
+                            "«{e}» n'est pas une empreinte SHA-256 (32 octets en hexadécimal)"
+                        ),
+                    }
+                })?,
                 releve: None,
                 fournisseur: f,
             }))

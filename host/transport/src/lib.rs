@@ -84,5 +84,9 @@ mod tests {
         );
         assert_eq!(empreinte_normalisee("AB:CD"), None);
         assert_eq!(empreinte_normalisee("pas une empreinte"), None);
+        let e = client::config(&client::Confiance::Epingle("AB:CD".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("empreinte"), "{e}");
     }
 }
