@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Structures sharing this host (a hosted deployment).
+    Structures {
+        #[command(subcommand)]
+        command: StructuresCommand,
+    },
     /// The COG referential of birth places.
     Cog {
         #[command(subcommand)]
@@ -102,6 +107,14 @@ enum Command {
     Doc {
         #[command(subcommand)]
         command: DocCommand,
+    },
+    /// Show a client certificate (a structure's, for the national
+    /// services): holder, issuer, validity. A `.p12`/`.pfx` takes its
+    /// password from $ESCULAPE_CERT_MDP; PEM its key beside it or `--cle`.
+    Certificat {
+        file: PathBuf,
+        #[arg(long)]
+        cle: Option<PathBuf>,
     },
 }
 
@@ -206,8 +219,32 @@ enum UsersCommand {
         role: String,
         #[arg(long)]
         rpps: Option<String>,
+        /// The account's structure (its id, from `structures list`);
+        /// the first structure by default.
+        #[arg(long)]
+        structure: Option<String>,
     },
     /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum StructuresCommand {
+    /// Create a structure sharing this host (its accounts then see only
+    /// its patients), with its first site.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// cabinet, maison-de-sante or centre-de-sante
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        finess: Option<String>,
+        /// Its first site's name.
+        #[arg(long, default_value = "Site principal")]
+        site: String,
+    },
+    /// List structures and their ids.
     List,
 }
 
@@ -331,6 +368,45 @@ fn main() -> anyhow::Result<()> {
             println!("{n} dossier(s) exporté(s) dans {}", out.display());
             Ok(())
         }),
+        Command::Structures { command } => with_app(&home, |app| async move {
+            let hote = Actor::user("cli");
+            match command {
+                StructuresCommand::Add {
+                    name,
+                    kind,
+                    finess,
+                    site,
+                } => {
+                    let kind =
+                        esculape_domain::StructureKind::from_code(&kind).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "type inconnu «{kind}» (cabinet, maison-de-sante, centre-de-sante)"
+                            )
+                        })?;
+                    let s = app
+                        .creer_structure(&hote, &name, kind, finess.as_deref())
+                        .await?;
+                    app.creer_site(&hote, &s.id, &site, None, None).await?;
+                    println!("structure créée: {} ({})", s.name, s.id);
+                }
+                StructuresCommand::List => {
+                    for s in app.structures(&hote).await? {
+                        println!("{}  {:<16} {}", s.id, s.kind.code(), s.name);
+                    }
+                }
+            }
+            Ok(())
+        }),
+        Command::Certificat { file, cle } => {
+            let i = esculape_transport::identite::Emplacement {
+                chemin: file,
+                cle,
+                mot_de_passe: std::env::var("ESCULAPE_CERT_MDP").ok(),
+            }
+            .charger()?;
+            println!("{}", i.resume(esculape_transport::identite::maintenant()));
+            Ok(())
+        }
         Command::Import { file } => with_app(&home, |app| async move {
             let n = app.importer(&Actor::user("import-cli"), &file).await?;
             println!("{n} dossier(s) importé(s)");
@@ -350,6 +426,7 @@ fn main() -> anyhow::Result<()> {
                     name,
                     role,
                     rpps,
+                    structure,
                 } => {
                     let role = Role::from_code(&role).ok_or_else(|| {
                         anyhow::anyhow!(
@@ -374,7 +451,7 @@ fn main() -> anyhow::Result<()> {
                                     rpps,
                                     profession: None,
                                     role,
-                                    structure_id: None,
+                                    structure_id: structure,
                                 },
                                 password,
                             },
@@ -383,7 +460,7 @@ fn main() -> anyhow::Result<()> {
                     println!("compte créé: {} ({})", u.login, u.role.code());
                 }
                 UsersCommand::List => {
-                    for u in app.comptes().await? {
+                    for u in app.comptes(&Actor::system()).await? {
                         println!(
                             "{:<20} {:<15} {:<30} {}",
                             u.login,

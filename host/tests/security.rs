@@ -129,6 +129,16 @@ fn concrete(a: &TestApp, ids: &Ids, path: &str, op: &serde_json::Value) -> Strin
     uri
 }
 
+/// The roles an operation of the OpenAPI document admits.
+fn roles(op: &serde_json::Value) -> Vec<&str> {
+    op["x-esculape-roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn every_route_enforces_its_roles() {
     for t in esculape_store::testing::both().await {
@@ -150,12 +160,7 @@ async fn every_route_enforces_its_roles() {
                     if path == "/api/session" && method == "DELETE" {
                         continue; // would end the walker's own session
                     }
-                    let roles: Vec<&str> = op["x-esculape-roles"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|r| r.as_str().unwrap())
-                        .collect();
+                    let roles = roles(op);
                     let public = op["security"].as_array().is_some_and(|s| s.is_empty());
                     let uri = concrete(&a, &ids, path, op);
                     let body = op.get("requestBody").map(|_| "{}");
@@ -594,5 +599,259 @@ async fn an_identity_is_qualified_only_through_the_insi() {
         assert!(r["identity"]["ins"].is_null(), "{n}: {r}");
         assert_eq!(r["identity"]["status"], "provisoire", "{n}: {r}");
         assert!(r["insi_verifie_le"].is_null(), "{n}: {r}");
+    }
+}
+
+/// A patient of structure B.
+const LILAS: &str = r#"{"birth_name":"Lilas","birth_first_names":["Rose"],"sex":"F","birth_date":"1990-01-01","birth_place_cog":"75056"}"#;
+
+/// A valid body for each route that takes one, naming structure A's
+/// things, so that what answers is the structure check, not the body's.
+fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
+    let medecin = &a.practice.medecin.id;
+    let site = &a.practice.site.id;
+    let patient = &ids.patient;
+    let b = match (method, path) {
+        ("POST", "/api/users") => format!(
+            r#"{{"login":"intrus","display_name":"Intrus","role":"secretaire","password":"Pomme-Verte-Soleil-7","structure_id":"{}"}}"#,
+            a.practice.structure.id
+        ),
+        ("PUT", "/api/users/{id}") => r#"{"display_name":"Renommé"}"#.into(),
+        ("POST", "/api/users/{id}/password") => r#"{"password":"Pomme-Verte-Soleil-7"}"#.into(),
+        ("POST", "/api/structures") => r#"{"name":"Annexe","kind":"cabinet"}"#.into(),
+        ("POST", "/api/sites") => format!(
+            r#"{{"structure_id":"{}","name":"Annexe"}}"#,
+            a.practice.structure.id
+        ),
+        ("POST", "/api/patients") => LILAS.into(),
+        ("PUT", "/api/patients/{id}") => format!(
+            r#"{{"version":1,"identity":{HELENE},"motif":"correction"}}"#
+        ),
+        ("POST", "/api/patients/{id}/insi/validation") => r#"{"version":1}"#.into(),
+        ("PUT", "/api/patients/{id}/contact") => r#"{"version":0,"city":"Lyon"}"#.into(),
+        ("POST", "/api/patients/{id}/care-team") => r#"{"name":"Dr Intrus"}"#.into(),
+        ("POST", "/api/availability") => format!(
+            r#"{{"practitioner_id":"{medecin}","site_id":"{site}","weekday":1,"start":"08:00","end":"12:00","slot_minutes":20}}"#
+        ),
+        ("POST", "/api/appointments") => format!(
+            r#"{{"practitioner_id":"{medecin}","site_id":"{site}","patient_id":"{patient}","start":"2026-11-27T10:00","end":"2026-11-27T10:20"}}"#
+        ),
+        ("PUT", "/api/appointments/{id}") => {
+            r#"{"version":1,"start":"2026-11-27T11:00","end":"2026-11-27T11:20"}"#.into()
+        }
+        ("POST", "/api/appointments/{id}/status") => r#"{"status":"arrive"}"#.into(),
+        ("POST", "/api/patients/{id}/episodes") => r#"{"label":"Intrusion"}"#.into(),
+        ("POST", "/api/episodes/{id}/dmp-decisions") => {
+            r#"{"kind":"alimentation","value":"opposition"}"#.into()
+        }
+        ("POST", "/api/patients/{id}/encounters") => {
+            r#"{"date":"2026-11-20","note":"intrus"}"#.into()
+        }
+        ("PUT", "/api/encounters/{id}") => {
+            r#"{"version":1,"date":"2026-11-20","note":"intrus"}"#.into()
+        }
+        ("POST", "/api/patients/{id}/entries") => {
+            r#"{"kind":"allergie","label":"Arachide"}"#.into()
+        }
+        ("PUT", "/api/entries/{id}") => {
+            r#"{"version":1,"data":{"kind":"allergie","label":"Arachide"}}"#.into()
+        }
+        ("POST", "/api/patients/{id}/documents") | ("POST", "/api/documents/{id}/versions") => {
+            r#"{"title":"Courrier","type_code":"11490-0","format":"texte","act_date":"2026-11-20","provenance":"produit","content":"aW50cnVz"}"#.into()
+        }
+        ("POST", "/api/patients/{id}/documents/preview")
+        | ("POST", "/api/patients/{id}/documents/sign") => {
+            r#"{"plugin":"fr.esculape.cda.cr-consultation","valeurs":{}}"#.into()
+        }
+        ("PUT", "/api/documents/{id}/sending") => r#"{"channel":"dmp","state":"envoye"}"#.into(),
+        ("PUT", "/api/documents/{id}/visibility") => r#"{"invisible_au_patient":true}"#.into(),
+        _ => return None,
+    };
+    Some(b)
+}
+
+/// Issue 17, finding 3: a user of another structure sharing the database
+/// walks every route of the OpenAPI document on structure A's things and
+/// gets what an unknown id gets (404, or 403 where the structure may not
+/// act at all), nothing of A in any answer, the refusal traced; lists
+/// show only B's own.
+#[tokio::test]
+async fn another_structure_reaches_nothing_of_this_one() {
+    for t in esculape_store::testing::both().await {
+        let a = TestApp::new(t).await;
+        let ids = populate(&a).await;
+        let travail = a
+            .store
+            .enqueue_travail(&esculape_store::outbox::NouveauTravail {
+                kind: "essai.structure".into(),
+                payload: "{}".into(),
+                label: "Essai".into(),
+                patient_id: Some(ids.patient.clone()),
+            })
+            .await
+            .unwrap();
+        let b = esculape_store::testing::structure_de_test(
+            &a.store,
+            "Centre de santé des Lilas",
+            "750000019",
+            "lilas.",
+        )
+        .await
+        .unwrap();
+        let session = |login: String, password: &str| {
+            let body = format!(r#"{{"login":"{login}","password":"{password}"}}"#);
+            let app = a.app.clone();
+            async move {
+                let (s, v) = call(&app, "POST", "/api/session", Some(&body), None).await;
+                assert_eq!(s, 200, "{v}");
+                v["token"].as_str().unwrap().to_string()
+            }
+        };
+        use esculape_store::testing::{ADMIN_PASSWORD, MEDECIN_PASSWORD, SECRETAIRE_PASSWORD};
+        let walkers = [
+            (
+                "medecin",
+                session(b.medecin.login.clone(), MEDECIN_PASSWORD).await,
+            ),
+            (
+                "secretaire",
+                session(b.secretaire.login.clone(), SECRETAIRE_PASSWORD).await,
+            ),
+            (
+                "administrateur",
+                session(b.admin.login.clone(), ADMIN_PASSWORD).await,
+            ),
+        ];
+        // What B must never see of A.
+        let secrets: Vec<String> = vec![
+            ids.patient.clone(),
+            ids.episode.clone(),
+            ids.encounter.clone(),
+            ids.entry.clone(),
+            ids.document.clone(),
+            ids.appointment.clone(),
+            ids.member.clone(),
+            travail.clone(),
+            a.practice.structure.id.clone(),
+            a.practice.site.id.clone(),
+            a.practice.medecin.id.clone(),
+            a.practice.secretaire.id.clone(),
+            a.practice.admin.id.clone(),
+            "Cabinet du Parc".into(),
+            "Pénicilline".into(),
+            "Cardio".into(),
+            "DUPONT".into(),
+        ];
+        let (_, doc) = call(&a.app, "GET", "/api/openapi.json", None, None).await;
+        let paths = doc["paths"].as_object().unwrap();
+        let mut refused = 0;
+        for (path, ops) in paths {
+            for (method, op) in ops.as_object().unwrap() {
+                let method = method.to_uppercase();
+                let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+                if public || path.starts_with("/api/session") {
+                    continue; // no structure's data; one's own session
+                }
+                let roles = roles(op);
+                let Some((_, token)) = walkers.iter().find(|(r, _)| roles.contains(r)) else {
+                    continue;
+                };
+                let mut uri = concrete(&a, &ids, path, op);
+                if path.starts_with("/api/travaux/") {
+                    uri = uri.replace(&a.practice.secretaire.id, &travail);
+                }
+                let body = corps(&a, &ids, &method, path);
+                let sent = format!("{uri} {}", body.as_deref().unwrap_or(""));
+                let names_a = secrets[..13].iter().any(|s| sent.contains(s.as_str()));
+                let before = a.store.verify_audit().await.unwrap().events;
+                let (status, v) = call(&a.app, &method, &uri, body.as_deref(), Some(token)).await;
+                let ctx = format!("{}: {method} {uri} → {status} {v}", a.name);
+                let new = a.store.audit_since(before).await.unwrap();
+                let shown = v.to_string();
+                for s in &secrets {
+                    assert!(
+                        !shown.contains(s.as_str()) || sent.contains(s.as_str()),
+                        "{ctx}: «{s}» de la structure A"
+                    );
+                }
+                // Nothing of A's patient traced but the refusal.
+                for e in &new {
+                    assert!(
+                        e.patient_id.as_deref() != Some(ids.patient.as_str())
+                            || e.action == "acces.refuse",
+                        "{ctx}: {e:?}"
+                    );
+                }
+                if names_a || (method == "POST" && path == "/api/structures") {
+                    assert!(
+                        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+                        "{ctx}"
+                    );
+                    assert!(
+                        new.iter().any(|e| e.action == "acces.refuse"),
+                        "{ctx}: refus non tracé {new:?}"
+                    );
+                    refused += 1;
+                    // An unknown id gets the same answer: nothing says A's
+                    // exists.
+                    if status == StatusCode::NOT_FOUND {
+                        let inconnu = "0123456789abcdef0123456789abcdef";
+                        let swap = |s: &str| {
+                            secrets[..13]
+                                .iter()
+                                .fold(s.to_string(), |s, x| s.replace(x.as_str(), inconnu))
+                        };
+                        let (s2, v2) = call(
+                            &a.app,
+                            &method,
+                            &swap(&uri),
+                            body.as_deref().map(swap).as_deref(),
+                            Some(token),
+                        )
+                        .await;
+                        assert_eq!(s2, status, "{ctx}: inconnu → {v2}");
+                        assert_eq!(swap(&v.to_string()), v2.to_string(), "{ctx}");
+                    }
+                } else {
+                    assert!(status.is_success() || status.is_client_error(), "{ctx}");
+                }
+            }
+        }
+        assert!(refused >= 40, "{}: {refused} refus", a.name);
+        // B's own lists: its practitioners, sites and accounts only; a
+        // search finds its own Dupont, not A's.
+        let (_, mine) = a
+            .call("POST", "/api/patients", Some(HELENE), &walkers[0].1)
+            .await;
+        let (s, found) = a
+            .call("GET", "/api/patients?q=dupont", None, &walkers[1].1)
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+        assert_eq!(found[0]["id"], mine["id"]);
+        let (_, users) = a.call("GET", "/api/users", None, &walkers[2].1).await;
+        assert_eq!(users.as_array().map(Vec::len), Some(3), "{users}");
+        // A's consultation of November is not counted in B's dashboard.
+        let (s, tbb) = a
+            .call(
+                "GET",
+                "/api/indicateurs/ins?mois=2026-11",
+                None,
+                &walkers[0].1,
+            )
+            .await;
+        assert_eq!(s, 200, "{tbb}");
+        assert_eq!(tbb[0]["patients_vus"], 0, "{tbb}");
+        let (_, tbb) = a
+            .call("GET", "/api/indicateurs/ins?mois=2026-11", None, &a.medecin)
+            .await;
+        assert_eq!(tbb[0]["patients_vus"], 1, "{tbb}");
+        // A still sees only its own: the same name twice, two structures.
+        let (_, found) = a
+            .call("GET", "/api/patients?q=dupont", None, &a.medecin)
+            .await;
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+        assert_eq!(found[0]["id"], ids.patient.as_str());
+        assert!(a.store.verify_audit().await.unwrap().is_intact());
     }
 }

@@ -43,7 +43,6 @@ async fn a_pinned_client_talks_to_its_host_and_refuses_any_other() {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let adresse = listener.local_addr().unwrap();
-    let url = format!("https://localhost:{}", adresse.port());
     let url = format!(
         "https://localhost:{}",
         listener.local_addr().unwrap().port()
@@ -196,7 +195,6 @@ fn plain_http_is_for_this_machine_only() {
 #[tokio::test]
 async fn the_insi_is_reached_over_tls_with_its_trust_store() {
     use esculape_host::insi::{Appelant, InsiClient, InsiConfig};
-    use esculape_insi::{Recherche, Traits};
     use esculape_transport::essai::AutoriteDeTest;
     let ca = AutoriteDeTest::nouvelle("IGC de test").unwrap();
     let emis = ca.emettre(&["localhost".into()]).unwrap();
@@ -225,13 +223,7 @@ async fn the_insi_is_reached_over_tls_with_its_trust_store() {
             ..InsiConfig::from_env()
         })
     };
-    let recherche = Recherche::Traits(Traits {
-        nom_naissance: "ADRTROIS".into(),
-        prenoms: vec!["DOMINIQUE".into()],
-        sexe: "F".into(),
-        date_naissance: "1997-02-26".into(),
-        lieu_naissance: None,
-    });
+    let recherche = recherche_de_test();
     let r = client(Some(magasin.clone()))
         .rechercher(&Appelant::default(), &recherche)
         .await;
@@ -260,4 +252,81 @@ async fn the_insi_is_reached_over_tls_with_its_trust_store() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("magasin de confiance"), "{e}");
+}
+
+/// Mutual TLS towards a service that requires the structure's certificate
+/// (as the live INSi does): configured as a PKCS#12 file, it opens the
+/// service; without it, or expired, the user is told why in French.
+#[tokio::test]
+async fn the_insi_gets_the_structure_certificate_when_it_asks_for_one() {
+    use esculape_host::insi::{Appelant, InsiClient, InsiConfig};
+    use esculape_transport::essai::AutoriteDeTest;
+    use esculape_transport::identite::{Emplacement, maintenant};
+    let ca = AutoriteDeTest::nouvelle("IGC-Santé de test").unwrap();
+    let emis = ca.emettre(&["localhost".into()]).unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(esculape_host::serveur::servir_routeur_tls(
+        esculape_sandbox::router(std::sync::Arc::new(Default::default())),
+        l,
+        std::sync::Arc::new(ca.config_serveur_mutuel(&emis).unwrap()),
+        std::future::pending(),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let magasin = dir.path().join("igc.pem");
+    std::fs::write(&magasin, ca.certificat_pem()).unwrap();
+    let ecrire = |nom: &str, debut: i64, fin: i64| {
+        let e = ca.emettre_client("Cabinet du Parc", debut, fin).unwrap();
+        let chemin = dir.path().join(nom);
+        std::fs::write(&chemin, format!("{}{}", e.certificat_pem, e.cle_pem)).unwrap();
+        chemin
+    };
+    let now = maintenant();
+    let valide = ecrire("structure.pem", now - 86_400, now + 200 * 86_400);
+    let expire = ecrire("ancien.pem", now - 400 * 86_400, now - 86_400);
+    let client = |certificat: Option<std::path::PathBuf>| {
+        InsiClient::new(InsiConfig {
+            url: format!("https://localhost:{port}/insi"),
+            lecteur: None,
+            autorites: Some(magasin.clone()),
+            certificat: certificat.map(|chemin| Emplacement {
+                chemin,
+                cle: None,
+                mot_de_passe: None,
+            }),
+            ..InsiConfig::from_env()
+        })
+    };
+    let recherche = recherche_de_test();
+    let avec = client(Some(valide));
+    let c = avec.certificat().unwrap_or_default().to_string();
+    assert!(
+        c.contains("Cabinet du Parc") && c.contains("valable jusqu'au"),
+        "{c}"
+    );
+    let r = avec.rechercher(&Appelant::default(), &recherche).await;
+    assert!(r.is_ok(), "{r:?}");
+    let e = client(None)
+        .rechercher(&Appelant::default(), &recherche)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("exige le certificat de la structure"), "{e}");
+    let e = client(Some(expire))
+        .rechercher(&Appelant::default(), &recherche)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expiré depuis le"), "{e}");
+}
+
+/// A query the sandbox answers (one of the INSi contract's test persons).
+fn recherche_de_test() -> esculape_insi::Recherche {
+    esculape_insi::Recherche::Traits(esculape_insi::Traits {
+        nom_naissance: "ADRTROIS".into(),
+        prenoms: vec!["DOMINIQUE".into()],
+        sexe: "F".into(),
+        date_naissance: "1997-02-26".into(),
+        lieu_naissance: None,
+    })
 }

@@ -5,6 +5,7 @@ use crate::App;
 use esculape_domain::agenda::{AppointmentStatus, Availability, NewAppointment};
 use esculape_domain::{Day, LocalDateTime};
 use esculape_store::agenda::{Appointment, AvailabilityRec, Slot};
+use esculape_store::portee::Cible;
 use esculape_store::{Actor, Result, StoreError};
 
 /// Longest period one agenda read covers, in days.
@@ -32,9 +33,23 @@ impl App {
                 "période invalide: «to» suit «from», deux mois au plus".into(),
             ));
         }
+        if let Some(p) = filtre.praticien {
+            self.store
+                .verifier_portee(actor, Cible::Praticien(p))
+                .await?;
+        }
+        if let Some(site) = filtre.site {
+            self.store.verifier_portee(actor, Cible::Site(site)).await?;
+        }
         let list = self
             .store
-            .appointments(filtre.praticien, filtre.site, du, au)
+            .appointments(
+                &actor.structure_sql(),
+                filtre.praticien,
+                filtre.site,
+                du,
+                au,
+            )
             .await?;
         let detail = format!("{du} → {au}, {} rendez-vous", list.len());
         self.store
@@ -43,8 +58,17 @@ impl App {
         Ok(list)
     }
 
-    /// A practitioner's free slots of a day (no patient named).
-    pub async fn creneaux_libres(&self, praticien: &str, jour: Day) -> Result<Vec<Slot>> {
+    /// A practitioner's free slots of a day (no patient named), for a
+    /// practitioner of the actor's structure.
+    pub async fn creneaux_libres(
+        &self,
+        actor: &Actor,
+        praticien: &str,
+        jour: Day,
+    ) -> Result<Vec<Slot>> {
+        self.store
+            .verifier_portee(actor, Cible::Praticien(praticien))
+            .await?;
         self.store.free_slots(praticien, jour).await
     }
 
@@ -98,6 +122,7 @@ impl App {
         jour: Option<Day>,
     ) -> Result<Vec<Appointment>> {
         let jour = jour.unwrap_or_else(|| self.today());
+        self.store.verifier_portee(actor, Cible::Site(site)).await?;
         let list = self.store.waiting_room(site, jour).await?;
         self.store
             .trace(

@@ -6,6 +6,7 @@ use esculape_api_types::comptes::{Caller, Praticien};
 use esculape_domain::Role;
 use esculape_domain::StructureKind;
 use esculape_store::accounts::{SiteRec, StructureRec, UserChanges};
+use esculape_store::portee::Cible;
 use esculape_store::{Acteur, Actor, AuditReport, Result, StoreError, User};
 
 impl App {
@@ -15,20 +16,25 @@ impl App {
         self.store.sans_compte().await
     }
 
-    pub async fn sites(&self) -> Result<Vec<SiteRec>> {
-        self.store.sites().await
+    /// The sites of the actor's structure.
+    pub async fn sites(&self, actor: &Actor) -> Result<Vec<SiteRec>> {
+        let mut sites = self.store.sites().await?;
+        sites.retain(|s| actor.atteint(Some(&s.structure_id)));
+        Ok(sites)
     }
 
-    pub async fn structures(&self) -> Result<Vec<StructureRec>> {
-        self.store.structures().await
+    /// The actor's structure (every structure for the host).
+    pub async fn structures(&self, actor: &Actor) -> Result<Vec<StructureRec>> {
+        let mut structures = self.store.structures().await?;
+        structures.retain(|s| actor.atteint(Some(&s.id)));
+        Ok(structures)
     }
 
-    /// The active médecins, as any user may list them (no login, no
-    /// role).
-    pub async fn praticiens(&self) -> Result<Vec<Praticien>> {
+    /// The active médecins of the actor's structure, as any user may list
+    /// them (no login, no role).
+    pub async fn praticiens(&self, actor: &Actor) -> Result<Vec<Praticien>> {
         Ok(self
-            .store
-            .users()
+            .comptes(actor)
             .await?
             .into_iter()
             .filter(|u| u.role == Role::Medecin && u.active)
@@ -41,8 +47,12 @@ impl App {
             .collect())
     }
 
-    pub async fn comptes(&self) -> Result<Vec<User>> {
-        self.store.users().await
+    /// The accounts of the actor's structure: an administrator manages
+    /// their own structure's, no other.
+    pub async fn comptes(&self, actor: &Actor) -> Result<Vec<User>> {
+        let mut comptes = self.store.users().await?;
+        comptes.retain(|u| actor.atteint(u.structure_id.as_deref()));
+        Ok(comptes)
     }
 
     /// An administrator changes an account; never their own role away
@@ -58,7 +68,11 @@ impl App {
                 "un administrateur ne peut pas retirer ses propres droits".into(),
             ));
         }
-        self.store.update_user(&caller.actor(), id, changes).await
+        let actor = caller.actor();
+        self.store
+            .verifier_portee(&actor, Cible::Compte(id))
+            .await?;
+        self.store.update_user(&actor, id, changes).await
     }
 
     pub async fn creer_structure(
@@ -68,6 +82,18 @@ impl App {
         kind: StructureKind,
         finess: Option<&str>,
     ) -> Result<StructureRec> {
+        // A structure's administrator manages their own structure; a new
+        // one, with its own accounts, is created on the host (first start,
+        // command line).
+        if actor.portee != esculape_store::Portee::Hote {
+            self.store
+                .trace(actor, "acces.refuse", None, "création d'une structure")
+                .await?;
+            return Err(StoreError::Interdit(
+                "une nouvelle structure se crée sur le serveur, pas depuis une structure existante"
+                    .into(),
+            ));
+        }
         self.store.create_structure(actor, nom, kind, finess).await
     }
 
@@ -79,6 +105,9 @@ impl App {
         adresse: Option<&str>,
         finess: Option<&str>,
     ) -> Result<SiteRec> {
+        self.store
+            .verifier_portee(actor, Cible::Structure(structure_id))
+            .await?;
         self.store
             .create_site(actor, structure_id, nom, adresse, finess)
             .await

@@ -204,6 +204,9 @@ pub async fn app(home: &Path) -> Result<crate::App, HomeError> {
     let insi = Arc::new(crate::insi::InsiClient::new(
         crate::insi::InsiConfig::from_env(),
     ));
+    if let Some(c) = insi.certificat() {
+        tracing::info!("INSi : {c}");
+    }
     let mut app = crate::App::new(runtime, store, insi);
     app.cog = cog(home)?;
     app.ancrage = Some(crate::ancrage::Ancrage::dans(home));

@@ -4,8 +4,8 @@
 //! then, on 02, again with it, without bothering the user.
 //!
 //! The live service also wants mutual TLS with the structure's IGC-Santé
-//! certificate and a signed SAML assertion; neither is wired yet (see
-//! `esculape_insi::request`).
+//! certificate (`ESCULAPE_INSI_CERT`, through `esculape_transport`) and a
+//! signed SAML assertion, not wired yet (see `esculape_insi::request`).
 
 pub use esculape_api_types::insi::Methode;
 use esculape_domain::Identity;
@@ -27,6 +27,10 @@ pub struct InsiConfig {
     /// The authorities trusted for an `https` service (PEM; the IGC-Santé
     /// chain in production): `ESCULAPE_INSI_CA`. None trusted otherwise.
     pub autorites: Option<std::path::PathBuf>,
+    /// The structure's certificate for mutual TLS (`ESCULAPE_INSI_CERT`:
+    /// a `.p12` with `ESCULAPE_INSI_CERT_MDP`, or PEM with
+    /// `ESCULAPE_INSI_CLE`).
+    pub certificat: Option<esculape_transport::identite::Emplacement>,
 }
 
 impl InsiConfig {
@@ -42,6 +46,7 @@ impl InsiConfig {
             timeout: Duration::from_secs(10),
             contexte: Contexte::exemple(),
             autorites: std::env::var_os("ESCULAPE_INSI_CA").map(Into::into),
+            certificat: esculape_transport::identite::Emplacement::depuis_env("ESCULAPE_INSI"),
         }
     }
 }
@@ -120,8 +125,11 @@ async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<String,
 pub struct InsiClient {
     http: reqwest::Client,
     config: InsiConfig,
-    /// The trust store could not be read: said at each query.
+    /// The trust store or the certificate could not be read: said at
+    /// each query.
     confiance: Option<String>,
+    /// The client certificate's holder and validity, as said at start.
+    certificat: Option<String>,
 }
 
 impl InsiClient {
@@ -133,31 +141,54 @@ impl InsiClient {
                 "aucune autorité de confiance pour l'INSi en HTTPS: indiquez la chaîne IGC-Santé dans ESCULAPE_INSI_CA".into(),
             );
         }
+        let identite = match config.certificat.as_ref().map(|c| c.charger()) {
+            None => None,
+            Some(Ok(i)) => Some(i),
+            Some(Err(e)) => {
+                confiance = Some(format!("certificat de la structure pour l'INSi: {e}"));
+                None
+            }
+        };
+        let certificat = identite
+            .as_ref()
+            .map(|i| i.resume(esculape_transport::identite::maintenant()));
         if let Some(chemin) = &config.autorites {
             let lue = std::fs::read(chemin)
-                .map_err(|e| format!("{}: {e}", chemin.display()))
+                .map_err(|e| {
+                    format!(
+                        "magasin de confiance de l'INSi illisible: {}: {e}",
+                        chemin.display()
+                    )
+                })
                 .and_then(|pem| {
                     let quoi = chemin.display().to_string();
                     esculape_transport::client::autorites_pem(&pem, &quoi)
-                        .and_then(|a| {
-                            esculape_transport::client::config(
-                                &esculape_transport::client::Confiance::Autorites(a),
-                            )
-                        })
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| format!("magasin de confiance de l'INSi illisible: {e}"))
+                })
+                .and_then(|a| {
+                    esculape_transport::client::config_avec(
+                        &esculape_transport::client::Confiance::Autorites(a),
+                        identite.as_ref(),
+                    )
+                    .map_err(|e| format!("certificat de la structure pour l'INSi: {e}"))
                 });
             match lue {
                 Ok(c) => b = b.use_preconfigured_tls(c),
-                Err(e) => {
-                    confiance = Some(format!("magasin de confiance de l'INSi illisible: {e}"))
-                }
+                Err(e) => confiance = confiance.or(Some(e)),
             }
         }
         Self {
             http: b.build().unwrap_or_default(),
             config,
             confiance,
+            certificat,
         }
+    }
+
+    /// The structure's certificate presented to the INSi: its holder and
+    /// how long it stays valid (to renew it in time).
+    pub fn certificat(&self) -> Option<&str> {
+        self.certificat.as_deref()
     }
 
     /// One request, one answer.

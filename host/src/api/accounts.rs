@@ -116,18 +116,22 @@ pub(crate) async fn plugins(State(s): State<AppState>) -> Json<Vec<PluginInfo>> 
     Json(s.runtime.list())
 }
 
-pub(crate) async fn sites(State(s): State<AppState>) -> Result<Json<Vec<SiteRec>>, ApiError> {
-    Ok(Json(s.sites().await?))
+pub(crate) async fn sites(
+    State(s): State<AppState>,
+    me: Me,
+) -> Result<Json<Vec<SiteRec>>, ApiError> {
+    Ok(Json(s.sites(&me.0.actor()).await?))
 }
 
 pub(crate) async fn practitioners(
     State(s): State<AppState>,
+    me: Me,
 ) -> Result<Json<Vec<Praticien>>, ApiError> {
-    Ok(Json(s.praticiens().await?))
+    Ok(Json(s.praticiens(&me.0.actor()).await?))
 }
 
-pub(crate) async fn users(State(s): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(s.comptes().await?))
+pub(crate) async fn users(State(s): State<AppState>, me: Me) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(s.comptes(&me.0.actor()).await?))
 }
 
 pub(crate) async fn create_user(
@@ -165,8 +169,9 @@ pub(crate) async fn reset_password(
 
 pub(crate) async fn structures(
     State(s): State<AppState>,
+    me: Me,
 ) -> Result<Json<Vec<StructureRec>>, ApiError> {
-    Ok(Json(s.structures().await?))
+    Ok(Json(s.structures(&me.0.actor()).await?))
 }
 
 pub(crate) async fn create_structure(

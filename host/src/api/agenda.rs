@@ -45,10 +45,14 @@ pub(crate) struct SlotQuery {
 
 pub(crate) async fn free_slots(
     State(s): State<AppState>,
+    me: Me,
     q: Result<Query<SlotQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Slot>>, ApiError> {
     let Query(q) = q?;
-    Ok(Json(s.creneaux_libres(&q.practitioner, q.day).await?))
+    Ok(Json(
+        s.creneaux_libres(&me.0.actor(), &q.practitioner, q.day)
+            .await?,
+    ))
 }
 
 pub(crate) async fn add_availability(

@@ -123,6 +123,7 @@ impl From<StoreError> for ApiError {
             StoreError::DejaInstalle => {
                 Self::new(StatusCode::CONFLICT, "deja_installe", e.to_string())
             }
+            StoreError::Interdit(_) => Self::new(StatusCode::FORBIDDEN, "interdit", e.to_string()),
             _ => {
                 tracing::error!("stockage: {e}");
                 Self::new(

@@ -259,8 +259,10 @@ impl Store {
     ) -> Result<User> {
         let id = new_id();
         let now = self.now();
+        // An account named to no structure joins the practice's first
+        // (the command line's `users add` on a one-structure home).
         let r = sqlx::query(&format!(
-            "INSERT INTO app_user ({USER_COLUMNS}, password_hash, failed_logins, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, NULL, 1, $9, 0, $10)"
+            "INSERT INTO app_user ({USER_COLUMNS}, password_hash, failed_logins, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, (SELECT id FROM structure ORDER BY created_at, id LIMIT 1)), 1, $8, NULL, 1, $9, 0, $10)"
         ))
         .bind(id.clone())
         .bind(new.login.clone())
@@ -338,6 +340,11 @@ impl Store {
             )
             .await?;
         compte.structure_id = Some(structure.id.clone());
+        // Patients imported on the command line before the first start
+        // join the practice now created.
+        sqlx::query(crate::portee::ADOPTION)
+            .execute(&mut *tx)
+            .await?;
         let user = self
             .insert_user(&mut tx, &actor, &compte, password_hash)
             .await?;

@@ -8,6 +8,7 @@
 
 use crate::audit;
 use crate::db::{Backend, Store};
+use crate::portee::Cible;
 use crate::{Actor, Result, StoreError, new_id};
 pub use esculape_api_types::agenda::{AvailabilityRec, Slot};
 pub use esculape_domain::agenda::Appointment;
@@ -111,6 +112,9 @@ impl Store {
         a: Availability,
     ) -> Result<AvailabilityRec> {
         let a = a.validate()?;
+        self.verifier_portee(actor, Cible::Praticien(&a.practitioner_id))
+            .await?;
+        self.verifier_portee(actor, Cible::Site(&a.site_id)).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         lock_practitioner(&mut tx, self.backend, &a.practitioner_id).await?;
@@ -178,7 +182,7 @@ impl Store {
     /// appointments that hold time.
     pub async fn free_slots(&self, practitioner_id: &str, day: Day) -> Result<Vec<Slot>> {
         let taken = self
-            .appointments(Some(practitioner_id), None, day, day)
+            .appointments("", Some(practitioner_id), None, day, day)
             .await?;
         let mut out = vec![];
         for a in self.availabilities(practitioner_id).await? {
@@ -204,6 +208,12 @@ impl Store {
     /// taken. Traced as `rdv.creation`.
     pub async fn book(&self, actor: &Actor, new: NewAppointment) -> Result<Appointment> {
         let a = new.validate()?;
+        self.verifier_portee(actor, Cible::Praticien(&a.practitioner_id))
+            .await?;
+        self.verifier_portee(actor, Cible::Site(&a.site_id)).await?;
+        if let Some(p) = &a.patient_id {
+            self.verifier_portee(actor, Cible::Patient(p)).await?;
+        }
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         lock_practitioner(&mut tx, self.backend, &a.practitioner_id).await?;
@@ -249,6 +259,10 @@ impl Store {
         end: LocalDateTime,
         practitioner_id: Option<&str>,
     ) -> Result<Appointment> {
+        self.verifier_portee(actor, Cible::RendezVous(id)).await?;
+        if let Some(p) = practitioner_id {
+            self.verifier_portee(actor, Cible::Praticien(p)).await?;
+        }
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch(&mut tx, id).await?;
@@ -307,6 +321,8 @@ impl Store {
         id: &str,
         to: AppointmentStatus,
     ) -> Result<Appointment> {
+        self.verifier_portee(actor, Cible::RendezVous(id)).await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch(&mut tx, id).await?;
@@ -350,9 +366,11 @@ impl Store {
     }
 
     /// Appointments from `from` to `to` (inclusive days), by practitioner
-    /// and/or site.
+    /// and/or site, at the sites of `structure` ([`Actor::structure_sql`]:
+    /// empty for every site).
     pub async fn appointments(
         &self,
+        structure: &str,
         practitioner_id: Option<&str>,
         site_id: Option<&str>,
         from: Day,
@@ -361,12 +379,13 @@ impl Store {
         let start = LocalDateTime::at(from, 0).0;
         let end = LocalDateTime::at(to, 0).0 + 1440;
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM appointment WHERE start_min >= $1 AND start_min < $2 AND ($3 = '' OR practitioner_id = $3) AND ($4 = '' OR site_id = $4) ORDER BY start_min, id"
+            "SELECT {COLUMNS} FROM appointment WHERE start_min >= $1 AND start_min < $2 AND ($3 = '' OR practitioner_id = $3) AND ($4 = '' OR site_id = $4) AND ($5 = '' OR site_id IN (SELECT id FROM site WHERE structure_id = $5)) ORDER BY start_min, id"
         ))
         .bind(start)
         .bind(end)
         .bind(practitioner_id.unwrap_or("").to_string())
         .bind(site_id.unwrap_or("").to_string())
+        .bind(structure.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(row_appointment).collect()
@@ -375,7 +394,7 @@ impl Store {
     /// The waiting room of a site on a day: arrived patients, first come first.
     pub async fn waiting_room(&self, site_id: &str, day: Day) -> Result<Vec<Appointment>> {
         let mut list: Vec<Appointment> = self
-            .appointments(None, Some(site_id), day, day)
+            .appointments("", None, Some(site_id), day, day)
             .await?
             .into_iter()
             .filter(|a| a.status == AppointmentStatus::Arrive)

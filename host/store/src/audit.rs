@@ -297,6 +297,9 @@ impl Store {
         patient_id: &str,
         limit: i64,
     ) -> Result<Vec<AuditEvent>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin_read().await?;
         crate::patients::fetch_record(&mut tx, patient_id).await?;

@@ -183,6 +183,7 @@ const TABLES: &[Table] = &[
             ("changed_seq", Int),
             ("justificatif", Text),
             ("insi_verifie_le", Int),
+            ("structure_id", Text),
         ],
     },
     Table {
@@ -458,7 +459,10 @@ pub struct Summary {
 /// 4: `document_form` (format 3 backups restore with it empty).
 /// 5: the job's label, patient, cancellation and abandonment in `outbox`
 /// (older rows restore with them empty).
-const FORMAT_VERSION: u32 = 6;
+/// 6: versions of clinical content and who changed it.
+/// 7: the patient's structure (older patients join the first structure,
+/// as the migration that added it did).
+const FORMAT_VERSION: u32 = 7;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -869,6 +873,7 @@ impl Store {
                                 Value::Null
                             });
                             r.push(Value::Null);
+                            r.push(Value::Null); // structure_id, format 7
                             insert_row(&mut tx, table, r).await?;
                             rows += 1;
                             continue;
@@ -889,6 +894,9 @@ impl Store {
                                 ("patient_contact", 8) => r.extend([Value::Int(1), Value::Null]),
                                 _ => {}
                             }
+                        }
+                        if version < 7 && t == "patient" && r.len() == 22 {
+                            r.push(Value::Null);
                         }
                         if r.len() != table.columns.len() {
                             return Err(StoreError::Backup(format!("ligne de {t} mal formée")));
@@ -914,6 +922,14 @@ impl Store {
             return Err(StoreError::Backup(
                 "contenu différent de l'empreinte de la sauvegarde: rien n'a été restauré".into(),
             ));
+        }
+        if version.is_some_and(|v| v < 7) {
+            sqlx::query(crate::portee::ADOPTION_COMPTES)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(crate::portee::ADOPTION)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(got)

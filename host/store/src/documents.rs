@@ -276,6 +276,9 @@ impl Store {
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
     ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let doc = doc.validate(&content)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -323,6 +326,9 @@ impl Store {
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
     ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(previous_id))
+            .await?;
+
         let doc = doc.validate(&content)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -400,6 +406,9 @@ impl Store {
 
     /// Mark a document deleted (kept, hidden from the current list).
     pub async fn delete_document(&self, actor: &Actor, id: &str) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+
         self.change_document(
             actor,
             id,
@@ -417,6 +426,9 @@ impl Store {
         channel: Channel,
         state: SendingState,
     ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+
         let col = match channel {
             Channel::Dmp => "dmp_state",
             Channel::Mssante => "mssante_state",
@@ -437,6 +449,9 @@ impl Store {
         id: &str,
         v: Visibility,
     ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+
         let set = format!(
             "masque_aux_professionnels = {}, invisible_au_patient = {}, invisible_aux_representants = {}",
             v.masque_aux_professionnels as i64,
@@ -490,6 +505,9 @@ impl Store {
         patient_id: &str,
         q: &DocumentQuery,
     ) -> Result<crate::record::Page<DocumentMeta>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let order = match q.sort {
             DocumentSort::ActDate => "act_date",
             DocumentSort::Type => "type_code",
@@ -537,6 +555,9 @@ impl Store {
         actor: &Actor,
         patient_id: &str,
     ) -> Result<std::collections::BTreeMap<String, FormulaireSigne>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let rows = sqlx::query(
             "SELECT f.document_id, f.plugin, f.valeurs FROM document_form f \
              JOIN document d ON d.id = f.document_id \
@@ -578,6 +599,9 @@ impl Store {
         actor: &Actor,
         id: &str,
     ) -> Result<(DocumentMeta, Option<FormulaireSigne>)> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+
         let (m, form) = {
             let mut c = self.pool.acquire().await?;
             let m = fetch_meta(&mut c, id).await?;
@@ -591,6 +615,9 @@ impl Store {
 
     /// One document with its bytes; traced as `document.lecture`.
     pub async fn document(&self, actor: &Actor, id: &str) -> Result<(DocumentMeta, Vec<u8>)> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+
         let (m, bytes) = {
             let mut c = self.pool.acquire().await?;
             let m = fetch_meta(&mut c, id).await?;

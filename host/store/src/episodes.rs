@@ -77,6 +77,9 @@ impl Store {
         patient_id: &str,
         label: &str,
     ) -> Result<Episode> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let exists = sqlx::query("SELECT 1 FROM patient WHERE id = $1")
@@ -110,6 +113,9 @@ impl Store {
 
     /// Read an episode with its decisions; traced as `episode.read`.
     pub async fn episode(&self, actor: &Actor, id: &str) -> Result<Episode> {
+        self.verifier_portee(actor, crate::portee::Cible::Episode(id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let ep = load(&mut tx, id).await?;
@@ -133,6 +139,9 @@ impl Store {
         episode_id: &str,
         decision: DmpDecision,
     ) -> Result<Episode> {
+        self.verifier_portee(actor, crate::portee::Cible::Episode(episode_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = load(&mut tx, episode_id).await?;

@@ -89,6 +89,13 @@ impl Store {
         objet: ObjetHistorise,
         objet_id: &str,
     ) -> Result<Vec<Version<T>>> {
+        use crate::portee::Cible;
+        let cible = match objet {
+            ObjetHistorise::Consultation => Cible::Consultation(objet_id),
+            ObjetHistorise::Entree => Cible::Entree(objet_id),
+            ObjetHistorise::Contact | ObjetHistorise::Identite => Cible::Patient(objet_id),
+        };
+        self.verifier_portee(actor, cible).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let (table, colonne) = match objet {

@@ -36,8 +36,8 @@ fn bornes(mois: &str) -> Option<(String, String)> {
 impl Store {
     /// The TBB.INS.02 columns of a month: one per (RPPS, FINESS) seen, and
     /// one for the whole practice (empty RPPS and FINESS), filtered by
-    /// `rpps`/`finess` when given. Traced as `indicateurs.ins` (no patient
-    /// is named).
+    /// `rpps`/`finess` when given, over the patients of the actor's
+    /// structure. Traced as `indicateurs.ins` (no patient is named).
     pub async fn indicateurs_ins(
         &self,
         actor: &Actor,
@@ -49,9 +49,10 @@ impl Store {
             .ok_or_else(|| StoreError::Rule(format!("mois invalide «{mois}» (AAAA-MM attendu)")))?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin_read().await?;
-        let rows = sqlx::query("SELECT DISTINCT COALESCE(u.rpps, ''), COALESCE(s.finess, ''), p.id, p.status, COALESCE(p.justificatif, '') FROM encounter e JOIN patient p ON p.id = e.patient_id LEFT JOIN app_user u ON u.login = e.author LEFT JOIN structure s ON s.id = u.structure_id WHERE e.date >= $1 AND e.date < $2")
+        let rows = sqlx::query("SELECT DISTINCT COALESCE(u.rpps, ''), COALESCE(s.finess, ''), p.id, p.status, COALESCE(p.justificatif, '') FROM encounter e JOIN patient p ON p.id = e.patient_id LEFT JOIN app_user u ON u.login = e.author LEFT JOIN structure s ON s.id = u.structure_id WHERE e.date >= $1 AND e.date < $2 AND ($3 = '' OR p.structure_id = $3)")
             .bind(from)
             .bind(to)
+            .bind(actor.structure_sql())
             .fetch_all(&mut *tx)
             .await?;
         audit::append(&mut tx, self.backend, actor, "indicateurs.ins", None, mois).await?;

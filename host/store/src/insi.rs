@@ -180,6 +180,9 @@ impl Store {
     /// The last query about a patient, if any; traced as `insi.lecture`
     /// (the answer carries identity traits).
     pub async fn insi_suivi(&self, actor: &Actor, patient_id: &str) -> Result<SuiviInsi> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin_read().await?;
         crate::patients::fetch_record(&mut tx, patient_id).await?;

@@ -20,6 +20,7 @@ pub mod insi;
 pub mod outbox;
 pub mod patients;
 pub mod portability;
+pub mod portee;
 pub mod prive;
 pub mod record;
 pub mod search;
@@ -30,10 +31,25 @@ pub use db::{Backend, Store};
 pub use episodes::{DecisionEntry, Episode};
 pub use patients::{PatientRecord, PatientSummary};
 
-/// Who acts: a user of the practice (or the system, for jobs).
+/// Who acts, and which patients the act may reach.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
+    /// The login traced in the audit trail.
     pub user_id: String,
+    pub portee: Portee,
+}
+
+/// The patients an actor may reach: a structure's (an MSP or centre de
+/// santé shares its patients across its sites, never across structures).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Portee {
+    /// The host itself acting on its home: the command line, background
+    /// jobs on what a user already reached, tests of the store.
+    Hote,
+    /// A user of this structure (its id).
+    Structure(String),
+    /// An account attached to no structure reaches no patient.
+    Aucune,
 }
 
 /// The actor behind an account or a session (traced by its login).
@@ -43,7 +59,13 @@ pub trait Acteur {
 
 impl Acteur for User {
     fn actor(&self) -> Actor {
-        Actor::user(self.login.clone())
+        Actor {
+            user_id: self.login.clone(),
+            portee: match &self.structure_id {
+                Some(s) => Portee::Structure(s.clone()),
+                None => Portee::Aucune,
+            },
+        }
     }
 }
 
@@ -54,12 +76,23 @@ impl Acteur for esculape_api_types::comptes::Caller {
 }
 
 impl Actor {
+    /// The host acting under a user's name (command line on the home,
+    /// jobs, tests): every structure. A session's user is
+    /// [`Acteur::actor`], scoped to its structure.
     pub fn user(id: impl Into<String>) -> Self {
-        Self { user_id: id.into() }
+        Self {
+            user_id: id.into(),
+            portee: Portee::Hote,
+        }
     }
     pub fn system() -> Self {
-        Self {
-            user_id: "système".into(),
+        Self::user("système")
+    }
+    /// The structure this actor's patients belong to; `None` for the host.
+    pub fn structure(&self) -> Option<&str> {
+        match &self.portee {
+            Portee::Structure(s) => Some(s),
+            Portee::Hote | Portee::Aucune => None,
         }
     }
 }
@@ -95,6 +128,9 @@ pub enum StoreError {
     /// A file of the database could not be created or protected.
     #[error("fichier de la base: {0}")]
     Fichier(String),
+    /// Beyond what the actor's structure may do (the refusal is traced).
+    #[error("{0}")]
+    Interdit(String),
     /// The first-start set-up asked again once an account exists.
     #[error("le cabinet est déjà installé : connectez-vous avec un compte existant")]
     DejaInstalle,

@@ -147,6 +147,9 @@ impl Store {
     /// Cancel a job that has not started: true when it was waiting; false
     /// when a worker holds it or it is over (nothing changed).
     pub async fn annuler_travail(&self, actor: &Actor, id: &str) -> Result<bool> {
+        self.verifier_portee(actor, crate::portee::Cible::Travail(id))
+            .await?;
+
         let now = self.now();
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;

@@ -2,6 +2,7 @@
 
 use crate::audit;
 use crate::db::Store;
+use crate::portee::Cible;
 use crate::search::{Item, SearchIndex};
 use crate::{Actor, Result, StoreError, new_id, now_millis};
 use esculape_domain::{
@@ -115,6 +116,7 @@ pub(crate) async fn insert_record(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     rec: &PatientRecord,
     changed_seq: i64,
+    structure: Option<&str>,
 ) -> Result<()> {
     if sqlx::query("SELECT 1 FROM patient WHERE id = $1")
         .bind(rec.id.clone())
@@ -128,8 +130,8 @@ pub(crate) async fn insert_record(
         )));
     }
     let sql = format!(
-        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq, insi_verifie_le) VALUES ({})",
-        placeholders(1, N_IDENTITY + 6)
+        "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq, insi_verifie_le, structure_id) VALUES ({})",
+        placeholders(1, N_IDENTITY + 7)
     );
     let r = bind_identity(sqlx::query(&sql), &rec.identity)
         .bind(rec.id.clone())
@@ -138,6 +140,7 @@ pub(crate) async fn insert_record(
         .bind(rec.updated_at)
         .bind(changed_seq)
         .bind(rec.insi_verifie_le)
+        .bind(structure.map(str::to_string))
         .execute(&mut **tx)
         .await;
     match r {
@@ -168,6 +171,7 @@ impl Store {
     ) -> Result<Vec<String>> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let structure = crate::portee::structure_de_creation(&mut tx, actor).await?;
         let event = audit::append(
             &mut tx,
             self.backend,
@@ -179,14 +183,14 @@ impl Store {
         .await?;
         let now = now_millis();
         let mut ids = Vec::with_capacity(identities.len());
-        // 21 columns × 500 rows stays under SQLite's 32 766 bound values.
-        const N: usize = N_IDENTITY + 5;
+        // 22 columns × 500 rows stays under SQLite's 32 766 bound values.
+        const N: usize = N_IDENTITY + 6;
         for chunk in identities.chunks(500) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|r| format!("({})", placeholders(r * N + 1, N)))
                 .collect();
             let sql = format!(
-                "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq) VALUES {}",
+                "INSERT INTO patient ({IDENTITY_COLUMNS}, id, version, created_at, updated_at, changed_seq, structure_id) VALUES {}",
                 rows.join(", ")
             );
             let mut q = sqlx::query(&sql);
@@ -197,7 +201,8 @@ impl Store {
                     .bind(1i64)
                     .bind(now)
                     .bind(now)
-                    .bind(event.seq);
+                    .bind(event.seq)
+                    .bind(structure.clone());
                 ids.push(id);
             }
             q.execute(&mut *tx).await.map_err(|e| {
@@ -222,6 +227,7 @@ impl Store {
     pub async fn create_patient(&self, actor: &Actor, identity: Identity) -> Result<PatientRecord> {
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let structure = crate::portee::structure_de_creation(&mut tx, actor).await?;
         let now = now_millis();
         let rec = PatientRecord {
             id: new_id(),
@@ -241,7 +247,7 @@ impl Store {
             &detail,
         )
         .await?;
-        insert_record(&mut tx, &rec, event.seq).await?;
+        insert_record(&mut tx, &rec, event.seq, structure.as_deref()).await?;
         crate::historique::garder(
             &mut tx,
             crate::historique::NouvelleVersion {
@@ -263,6 +269,7 @@ impl Store {
 
     /// Read a patient; traced as `patient.read`.
     pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord> {
+        self.verifier_portee(actor, Cible::Patient(id)).await?;
         let rec = fetch_record(&mut *self.pool.acquire().await?, id).await?;
         self.trace(actor, "patient.read", Some(id), "").await?;
         Ok(rec)
@@ -310,6 +317,7 @@ impl Store {
         motif: Option<&str>,
         make: impl FnOnce(&Identity) -> Result<Identity>,
     ) -> Result<PatientRecord> {
+        self.verifier_portee(actor, Cible::Patient(id)).await?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let before = fetch_record(&mut tx, id).await?;
@@ -459,7 +467,7 @@ impl Store {
             .read()
             .map_err(|_| poisoned())?
             .as_ref()
-            .map(|ix| ix.search(&words, limit))
+            .map(|ix| ix.search(&words, limit, &actor.structure_sql()))
             .unwrap_or_default();
         let mut out = rows.iter().map(|r| shown(r)).collect::<Result<Vec<_>>>()?;
         out.sort_by(|a, b| {
@@ -547,12 +555,12 @@ fn poisoned() -> StoreError {
 
 /// What the search index reads of a patient, as one text value (fields
 /// separated by U+001F, which no stored name or JSON text holds).
-const INDEX_ROW: &str = "id || '\u{1f}' || birth_name || '\u{1f}' || COALESCE(used_name, '') || '\u{1f}' || birth_first_names || '\u{1f}' || COALESCE(used_first_name, '') || '\u{1f}' || sex || '\u{1f}' || birth_date || '\u{1f}' || COALESCE(ins_matricule, '') || '\u{1f}' || status || '\u{1f}' || CAST(changed_seq AS TEXT)";
+const INDEX_ROW: &str = "id || '\u{1f}' || birth_name || '\u{1f}' || COALESCE(used_name, '') || '\u{1f}' || birth_first_names || '\u{1f}' || COALESCE(used_first_name, '') || '\u{1f}' || sex || '\u{1f}' || birth_date || '\u{1f}' || COALESCE(ins_matricule, '') || '\u{1f}' || status || '\u{1f}' || CAST(changed_seq AS TEXT) || '\u{1f}' || COALESCE(structure_id, '')";
 
 /// The fields of an [`INDEX_ROW`] value, and its birth first names.
-fn index_fields(row: &str) -> Result<([&str; 10], Vec<String>)> {
+fn index_fields(row: &str) -> Result<([&str; 11], Vec<String>)> {
     let fields: Vec<&str> = row.split('\u{1f}').collect();
-    let fields: [&str; 10] = fields
+    let fields: [&str; 11] = fields
         .try_into()
         .map_err(|_| corrupt("ligne de l'index de recherche"))?;
     let first = serde_json::from_str(fields[3]).map_err(|_| corrupt("prénoms de naissance"))?;
@@ -573,6 +581,7 @@ fn index_item(row: String) -> Result<(Item, i64)> {
             ins,
             _,
             seq,
+            structure,
         ],
         first,
     ) = index_fields(&row)?;
@@ -584,6 +593,7 @@ fn index_item(row: String) -> Result<(Item, i64)> {
     let item = Item {
         terms,
         date: crate::search::yyyymmdd(birth_date),
+        structure: structure.into(),
         row,
     };
     Ok((item, seq))
@@ -591,7 +601,7 @@ fn index_item(row: String) -> Result<(Item, i64)> {
 
 /// A search result from its [`INDEX_ROW`].
 fn shown(row: &str) -> Result<PatientSummary> {
-    let ([id, birth_name, used_name, _, _, sex, date, _, status, _], first) = index_fields(row)?;
+    let ([id, birth_name, used_name, _, _, sex, date, _, status, _, _], first) = index_fields(row)?;
     Ok(PatientSummary {
         id: id.to_string(),
         birth_name: birth_name.to_string(),

@@ -34,6 +34,9 @@ impl Store {
 
     /// Export one patient; traced as `dossier.read` and `export`.
     pub async fn export_patient(&self, actor: &Actor, id: &str) -> Result<PatientExport> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(id))
+            .await?;
+
         let chart = self.full_chart(actor, id).await?;
         let mut contents = BTreeMap::new();
         for d in &chart.documents {
@@ -62,8 +65,8 @@ impl Store {
     /// refused if the patient is already here. A file is checked like an
     /// API write ([`verifier_import`]): its identity is typed (its INS and
     /// INSi provenance do not travel: the INSi is asked again at the
-    /// file's opening), and everything in it belongs to this patient.
-    /// Traced as `import`.
+    /// file's opening), and everything in it belongs to this patient, of
+    /// the importer's structure. Traced as `import`.
     pub async fn import_patient(&self, actor: &Actor, export: &PatientExport) -> Result<()> {
         let c = &export.chart;
         let today = esculape_domain::BirthDate::from(
@@ -73,6 +76,7 @@ impl Store {
         let p = &patient;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
+        let structure = crate::portee::structure_de_creation(&mut tx, actor).await?;
         let event = audit::append(
             &mut tx,
             self.backend,
@@ -82,7 +86,7 @@ impl Store {
             &format!("{} documents", c.documents.len()),
         )
         .await?;
-        crate::patients::insert_record(&mut tx, p, event.seq).await?;
+        crate::patients::insert_record(&mut tx, p, event.seq, structure.as_deref()).await?;
         if c.contact != Default::default() {
             sqlx::query("INSERT INTO patient_contact (patient_id, address, postal_code, city, phone, mobile, email, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(p.id.clone())

@@ -175,6 +175,9 @@ fn birth_day(identity: &Identity) -> Option<Day> {
 impl Store {
     /// Contact details and their version; traced as `contact.read`.
     pub async fn contact(&self, actor: &Actor, patient_id: &str) -> Result<Coordonnees> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         patient_exists(&mut tx, patient_id).await?;
@@ -203,6 +206,9 @@ impl Store {
         contact: Contact,
         motif: Option<&str>,
     ) -> Result<Coordonnees> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let c = contact.validate()?;
         let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
@@ -294,6 +300,9 @@ impl Store {
 
     /// The care team; traced as `equipe.read`.
     pub async fn care_team(&self, actor: &Actor, patient_id: &str) -> Result<Vec<CareTeamEntry>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         patient_exists(&mut tx, patient_id).await?;
@@ -317,6 +326,9 @@ impl Store {
         patient_id: &str,
         member: CareTeamMember,
     ) -> Result<CareTeamEntry> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let m = member.validate()?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -357,6 +369,9 @@ impl Store {
         patient_id: &str,
         member_id: &str,
     ) -> Result<()> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE care_team_member SET removed_at = $1 WHERE id = $2 AND patient_id = $3 AND removed_at IS NULL")
@@ -391,6 +406,9 @@ impl Store {
         episode_id: Option<&str>,
         enc: NewEncounter,
     ) -> Result<Encounter> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let e = enc.validate()?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -458,6 +476,9 @@ impl Store {
         enc: NewEncounter,
         motif: Option<&str>,
     ) -> Result<Encounter> {
+        self.verifier_portee(actor, crate::portee::Cible::Consultation(id))
+            .await?;
+
         let e = enc.validate()?;
         let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
@@ -538,6 +559,9 @@ impl Store {
         encounter_id: Option<&str>,
         data: EntryData,
     ) -> Result<Entry> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let data = data.validate()?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -603,6 +627,9 @@ impl Store {
         data: EntryData,
         motif: Option<&str>,
     ) -> Result<Entry> {
+        self.verifier_portee(actor, crate::portee::Cible::Entree(id))
+            .await?;
+
         let data = data.validate()?;
         let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
@@ -667,6 +694,9 @@ impl Store {
     /// the deletion is a last version (who, when, why); traced as
     /// `dossier.suppression`.
     pub async fn delete_entry(&self, actor: &Actor, id: &str, motif: Option<&str>) -> Result<()> {
+        self.verifier_portee(actor, crate::portee::Cible::Entree(id))
+            .await?;
+
         let motif = esculape_domain::record::motif(motif)?;
         let _g = self.audit_lock.lock().await;
         let mut tx = self.begin().await?;
@@ -713,6 +743,9 @@ impl Store {
     /// [`CHART_DOCUMENTS`], with the totals; the rest pages through
     /// `encounters_page` and `documents_page`). Traced as `dossier.read`.
     pub async fn chart(&self, actor: &Actor, patient_id: &str) -> Result<Chart> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         self.load_chart(actor, patient_id, Some((CHART_ENCOUNTERS, CHART_DOCUMENTS)))
             .await
     }
@@ -792,6 +825,9 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Page<Encounter>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+
         let (items, total) = {
             let mut c = self.pool.acquire().await?;
             patient_exists(&mut c, patient_id).await?;

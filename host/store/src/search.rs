@@ -116,6 +116,8 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// place in memory.
 struct Entry {
     row: Box<str>,
+    /// The patient's structure, as an index in [`SearchIndex::structures`].
+    structure: u32,
     /// The terms, separated by spaces (a term holds none).
     terms: Box<str>,
     keys: [u64; INLINE],
@@ -123,7 +125,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(item: Item) -> Self {
+    fn new(item: Item, structure: u32) -> Self {
         let mut keys = [0; INLINE];
         let mut count = 0u8;
         for t in item.terms.split(' ') {
@@ -134,6 +136,7 @@ impl Entry {
         }
         Self {
             row: item.row.into(),
+            structure,
             terms: item.terms.into(),
             keys,
             count,
@@ -166,6 +169,8 @@ pub(crate) struct Item {
     pub terms: String,
     /// Birth date as AAAAMMJJ.
     pub date: u32,
+    /// The patient's structure id (empty: none yet).
+    pub structure: String,
 }
 
 impl Item {
@@ -185,6 +190,8 @@ impl Item {
 #[derive(Default)]
 pub(crate) struct SearchIndex {
     entries: Vec<Entry>,
+    /// Structure ids, each once (a handful per database).
+    structures: Vec<Box<str>>,
     by_id: Map<Box<str>, u32>,
     /// Term → slots carrying it, ascending.
     postings: BTreeMap<Box<str>, Vec<u32>>,
@@ -222,13 +229,19 @@ impl SearchIndex {
         for (slot, &(_, i)) in order.iter().enumerate() {
             by_id.insert(items[i as usize].id().into(), slot as u32);
         }
+        let mut structures = Vec::new();
         let mut items: Vec<Option<Item>> = items.into_iter().map(Some).collect();
         let entries = order
             .iter()
-            .filter_map(|&(_, i)| items[i as usize].take().map(Entry::new))
+            .filter_map(|&(_, i)| {
+                let item = items[i as usize].take()?;
+                let s = intern(&mut structures, &item.structure);
+                Some(Entry::new(item, s))
+            })
             .collect();
         Self {
             entries,
+            structures,
             by_id,
             postings,
             dates: order.iter().map(|&(d, _)| d).collect(),
@@ -248,7 +261,8 @@ impl SearchIndex {
         let date = item.date;
         let id: Box<str> = item.id().into();
         let terms: Vec<Box<str>> = item.terms.split(' ').map(Into::into).collect();
-        let entry = Entry::new(item);
+        let structure = intern(&mut self.structures, &item.structure);
+        let entry = Entry::new(item, structure);
         let slot = match self.by_id.get(&id) {
             Some(&slot) => {
                 let old = std::mem::replace(&mut self.entries[slot as usize], entry);
@@ -363,10 +377,21 @@ impl SearchIndex {
     /// packed terms, until `limit` patients are found. With a date word,
     /// only the driver's slots born in that span are read (plus those
     /// added or moved since the load).
-    pub(crate) fn search(&self, words: &[String], limit: usize) -> Vec<String> {
+    ///
+    /// `structure` keeps only that structure's patients (empty: every
+    /// patient, for the host itself).
+    pub(crate) fn search(&self, words: &[String], limit: usize, structure: &str) -> Vec<String> {
         if words.is_empty() || limit == 0 {
             return vec![];
         }
+        let structure = if structure.is_empty() {
+            None
+        } else {
+            match self.structures.iter().position(|s| &**s == structure) {
+                Some(i) => Some(i as u32),
+                None => return vec![],
+            }
+        };
         let span = words
             .iter()
             .enumerate()
@@ -377,6 +402,7 @@ impl SearchIndex {
         let mut take = |slot: u32, checks: &[(&str, (u64, u64))]| {
             let e = &self.entries[slot as usize];
             if found.len() < limit
+                && structure.is_none_or(|s| e.structure == s)
                 && checks.iter().all(|(w, k)| e.has_prefix(w, *k))
                 && !found.contains(&slot)
             {
@@ -434,6 +460,17 @@ impl SearchIndex {
     }
 }
 
+/// The index of `id` in `structures`, added if new.
+fn intern(structures: &mut Vec<Box<str>>, id: &str) -> u32 {
+    match structures.iter().position(|s| &**s == id) {
+        Some(i) => i as u32,
+        None => {
+            structures.push(id.into());
+            (structures.len() - 1) as u32
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +499,7 @@ mod tests {
 
     fn item(id: &str, terms: &[&str], date: u32) -> Item {
         Item {
+            structure: "s1".into(),
             row: format!("{id}\u{1f}{}", terms[0]),
             terms: format!("{} @{date}", terms.join(" ")),
             date,
@@ -489,19 +527,41 @@ mod tests {
         ));
         let w = |q: &str| q.split(' ').map(String::from).collect::<Vec<_>>();
         // "JEA" reaches "a" twice (JEAN, JEANNOT): listed once.
-        assert_eq!(names(ix.search(&w("JEA"), 20)), ["a", "c"]);
-        assert_eq!(names(ix.search(&w("JEA DUP"), 20)), ["a"]);
-        assert_eq!(names(ix.search(&w("DU"), 2)).len(), 2);
+        assert_eq!(names(ix.search(&w("JEA"), 20, "")), ["a", "c"]);
+        assert_eq!(names(ix.search(&w("JEA DUP"), 20, "")), ["a"]);
+        assert_eq!(names(ix.search(&w("DU"), 2, "")).len(), 2);
         // Past the eight packed bytes, the whole term is compared.
-        assert_eq!(names(ix.search(&w("DUR CONSTANTINOPOLITAIN"), 20)), ["c"]);
-        assert!(ix.search(&w("DUR CONSTANTINOPOLITAINE"), 20).is_empty());
-        assert!(ix.search(&w("DUP ZO"), 20).is_empty());
+        assert_eq!(
+            names(ix.search(&w("DUR CONSTANTINOPOLITAIN"), 20, "")),
+            ["c"]
+        );
+        assert!(ix.search(&w("DUR CONSTANTINOPOLITAINE"), 20, "").is_empty());
+        assert!(ix.search(&w("DUP ZO"), 20, "").is_empty());
         // A new identity replaces the old terms.
         ix.upsert(item("a", &["LEFEVRE", "JEAN"], 19800502));
-        assert_eq!(names(ix.search(&w("JEA DUP"), 20)), Vec::<String>::new());
-        assert_eq!(names(ix.search(&w("LEF"), 20)), ["a"]);
+        assert_eq!(
+            names(ix.search(&w("JEA DUP"), 20, "")),
+            Vec::<String>::new()
+        );
+        assert_eq!(names(ix.search(&w("LEF"), 20, "")), ["a"]);
         assert_eq!(ix.len(), 3);
         assert!(!ix.postings.contains_key("JEANNOT"));
+    }
+
+    #[test]
+    fn a_structure_sees_only_its_patients() {
+        let w = |q: &str| q.split(' ').map(String::from).collect::<Vec<_>>();
+        let mut other = item("b", &["DUPONT", "MARIE"], 19750101);
+        other.structure = "s2".into();
+        let mut ix = SearchIndex::build(vec![item("a", &["DUPONT", "JEAN"], 19800502), other], 1);
+        assert_eq!(names(ix.search(&w("DUP"), 20, "s1")), ["a"]);
+        assert_eq!(names(ix.search(&w("DUP"), 20, "s2")), ["b"]);
+        assert!(ix.search(&w("DUP"), 20, "s3").is_empty());
+        assert_eq!(names(ix.search(&w("DUP"), 20, "")).len(), 2);
+        let mut later = item("c", &["DUPONT", "LUC"], 19810101);
+        later.structure = "s3".into();
+        ix.upsert(later);
+        assert_eq!(names(ix.search(&w("DUP @1981"), 20, "s3")), ["c"]);
     }
 
     #[test]
@@ -523,19 +583,19 @@ mod tests {
         assert_eq!(ix.last_seq, 7);
         assert_eq!(ix.dates, [19750101, 19800502, 19800714, 19810101]);
         let w = |q: &str| q.split(' ').map(String::from).collect::<Vec<_>>();
-        assert_eq!(names(ix.search(&w("DU @1980"), 20)), ["a", "c"]);
-        assert_eq!(names(ix.search(&w("DUP @198"), 20)), ["a", "d"]);
-        assert_eq!(names(ix.search(&w("@19800714"), 20)), ["c"]);
-        assert_eq!(names(ix.search(&w("@1980 JEANNE"), 20)), ["c"]);
+        assert_eq!(names(ix.search(&w("DU @1980"), 20, "")), ["a", "c"]);
+        assert_eq!(names(ix.search(&w("DUP @198"), 20, "")), ["a", "d"]);
+        assert_eq!(names(ix.search(&w("@19800714"), 20, "")), ["c"]);
+        assert_eq!(names(ix.search(&w("@1980 JEANNE"), 20, "")), ["c"]);
         // Added after the load: found through the slots past the span.
         ix.upsert(item("e", &["DUPRE", "ANNE"], 19800301));
-        assert_eq!(names(ix.search(&w("DUP @1980"), 20)), ["a", "e"]);
+        assert_eq!(names(ix.search(&w("DUP @1980"), 20, "")), ["a", "e"]);
         // Loaded, then born elsewhere in time: found at its new date only.
         ix.upsert(item("b", &["DUPONT", "MARIE"], 19801231));
-        assert_eq!(names(ix.search(&w("DUP @1980"), 20)), ["a", "b", "e"]);
-        assert!(ix.search(&w("MARIE @1975"), 20).is_empty());
-        assert_eq!(names(ix.search(&w("@19801231"), 20)), ["b"]);
-        assert_eq!(names(ix.search(&w("DUP @1980"), 2)).len(), 2);
+        assert_eq!(names(ix.search(&w("DUP @1980"), 20, "")), ["a", "b", "e"]);
+        assert!(ix.search(&w("MARIE @1975"), 20, "").is_empty());
+        assert_eq!(names(ix.search(&w("@19801231"), 20, "")), ["b"]);
+        assert_eq!(names(ix.search(&w("DUP @1980"), 2, "")).len(), 2);
         assert_eq!(
             terms(
                 &["DE LA TOUR", "", "JEAN-PIERRE", "JEAN"],

@@ -44,6 +44,18 @@ fn admin_url() -> String {
 /// A new database on the test server, named after this process; databases
 /// left by finished test processes are dropped first.
 pub async fn postgres() -> Result<TestStore> {
+    let url = postgres_vide().await?;
+    Ok(TestStore {
+        name: "postgres",
+        store: Store::connect(&url).await?,
+        url,
+        _dir: None,
+    })
+}
+
+/// The URL of a new, empty database on the test server (no schema yet:
+/// for tests of the migrations themselves).
+pub async fn postgres_vide() -> Result<String> {
     use sqlx::{Connection, Row};
     sqlx::any::install_default_drivers();
     let admin = admin_url();
@@ -69,13 +81,7 @@ pub async fn postgres() -> Result<TestStore> {
         .await?;
     conn.close().await?;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    let url = format!("{base}/{name}");
-    Ok(TestStore {
-        name: "postgres",
-        store: Store::connect(&url).await?,
-        url,
-        _dir: None,
-    })
+    Ok(format!("{base}/{name}"))
 }
 
 /// Both backends (PostgreSQL unless explicitly skipped).
@@ -112,15 +118,22 @@ pub struct Practice {
 }
 
 pub async fn practice(store: &Store) -> Result<Practice> {
+    structure_de_test(store, "Cabinet du Parc", "750000001", "").await
+}
+
+/// Another structure sharing the database (a hosted deployment): the
+/// same accounts as [`practice`], logins prefixed by `prefixe`, same
+/// passwords.
+pub async fn structure_de_test(
+    store: &Store,
+    nom: &str,
+    finess: &str,
+    prefixe: &str,
+) -> Result<Practice> {
     use esculape_domain::{Role, StructureKind};
     let system = crate::Actor::system();
     let structure = store
-        .create_structure(
-            &system,
-            "Cabinet du Parc",
-            StructureKind::Cabinet,
-            Some("750000001"),
-        )
+        .create_structure(&system, nom, StructureKind::Cabinet, Some(finess))
         .await?;
     let site = store
         .create_site(
@@ -132,7 +145,7 @@ pub async fn practice(store: &Store) -> Result<Practice> {
         )
         .await?;
     let user = |login: &str, name: &str, role: Role, rpps: Option<&str>| crate::NewUser {
-        login: login.into(),
+        login: format!("{prefixe}{login}"),
         display_name: name.into(),
         rpps: rpps.map(Into::into),
         profession: (role == Role::Medecin).then(|| "médecin généraliste".into()),

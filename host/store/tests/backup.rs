@@ -161,7 +161,12 @@ async fn export_import_keeps_the_signed_forms() {
         let export = src.store.export_patient(&dr, &p.id).await.unwrap();
         assert_eq!(export.formulaires.len(), 1, "{n}");
         for target in testing::both().await {
-            testing::practice(&target.store).await.unwrap();
+            // imported by a médecin of the target's structure
+            let dr = testing::practice(&target.store)
+                .await
+                .unwrap()
+                .medecin
+                .actor();
             target.store.import_patient(&dr, &export).await.unwrap();
             let (_, f) = target.store.document_form(&dr, &signed.id).await.unwrap();
             assert_eq!(f, Some(formulaire()), "{n} → {}", target.name);

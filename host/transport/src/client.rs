@@ -1,6 +1,7 @@
 //! Client configurations: whom a client trusts, and what it says when a
 //! server is not the one expected.
 
+use crate::identite::IdentiteClient;
 use crate::{TransportError, empreinte, fournisseur};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -42,32 +43,51 @@ pub fn autorites_pem(
 
 /// The rustls client configuration for `confiance`.
 pub fn config(confiance: &Confiance) -> Result<rustls::ClientConfig, TransportError> {
+    config_avec(confiance, None)
+}
+
+/// The rustls client configuration for `confiance`, presenting `identite`
+/// to a server that asks for a client certificate (mutual TLS towards a
+/// national service). An expired certificate, or one not yet valid, is
+/// refused here, with its dates.
+pub fn config_avec(
+    confiance: &Confiance,
+    identite: Option<&IdentiteClient>,
+) -> Result<rustls::ClientConfig, TransportError> {
     let f = fournisseur();
     let b = rustls::ClientConfig::builder_with_provider(f.clone())
         .with_safe_default_protocol_versions()?;
-    Ok(match confiance {
+    let b = match confiance {
         Confiance::Autorites(certs) => {
             let mut racines = rustls::RootCertStore::empty();
             for c in certs {
                 racines.add(c.clone())?;
             }
-            b.with_root_certificates(racines).with_no_client_auth()
+            b.with_root_certificates(racines)
         }
-        Confiance::Epingle(e) => b
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Epingle {
-                attendue: crate::empreinte_normalisee(e).ok_or_else(|| {
-                    TransportError::Certificat {
-                        quoi: "empreinte épinglée".into(),
-                        raison: format!(
-                            "«{e}» n'est pas une empreinte SHA-256 (32 octets en hexadécimal)"
-                        ),
-                    }
-                })?,
-                releve: None,
-                fournisseur: f,
-            }))
-            .with_no_client_auth(),
+        Confiance::Epingle(e) => {
+            b.dangerous()
+                .with_custom_certificate_verifier(Arc::new(Epingle {
+                    attendue: crate::empreinte_normalisee(e).ok_or_else(|| {
+                        TransportError::Certificat {
+                            quoi: "empreinte épinglée".into(),
+                            raison: format!(
+                                "«{e}» n'est pas une empreinte SHA-256 (32 octets en hexadécimal)"
+                            ),
+                        }
+                    })?,
+                    releve: None,
+                    fournisseur: f,
+                }))
+        }
+    };
+    Ok(match identite {
+        None => b.with_no_client_auth(),
+        Some(i) => {
+            i.utilisable(crate::identite::maintenant())?;
+            let (chaine, cle) = i.pour_rustls();
+            b.with_client_auth_cert(chaine, cle)?
+        }
     })
 }
 
@@ -198,7 +218,17 @@ fn francais(e: &rustls::Error) -> String {
             C::BadSignature => "signature du certificat du serveur invalide".into(),
             autre => format!("certificat du serveur refusé ({autre:?})"),
         },
-        rustls::Error::AlertReceived(a) => format!("connexion sécurisée refusée par le serveur ({a:?})"),
+        rustls::Error::AlertReceived(a) => {
+            use rustls::AlertDescription as A;
+            match a {
+                A::CertificateRequired => "le serveur exige le certificat de la structure (authentification mutuelle) : aucun n'est configuré".into(),
+                A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::AccessDenied => {
+                    "le serveur a refusé le certificat de la structure (autorité non reconnue ou certificat révoqué)".into()
+                }
+                A::CertificateExpired => "le serveur a refusé le certificat de la structure : il a expiré".into(),
+                autre => format!("connexion sécurisée refusée par le serveur ({autre:?})"),
+            }
+        }
         autre => format!("connexion sécurisée impossible: {autre}"),
     }
 }

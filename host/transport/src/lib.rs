@@ -8,13 +8,17 @@
 //!   clients pin.
 //! - [`client`]: rustls client configurations that trust either the
 //!   authorities of a trust store (the IGC-Santé chains in production, a
-//!   test authority in tests) or exactly one pinned certificate.
+//!   test authority in tests) or exactly one pinned certificate, and
+//!   present a client certificate where a service requires mutual TLS.
+//! - [`identite`]: that client certificate, from PKCS#12 or PEM, with its
+//!   holder and validity shown.
 //!
 //! rustls with the *ring* provider throughout: no OpenSSL, one provider
 //! for the whole workspace.
 
 pub mod client;
 pub mod essai;
+pub mod identite;
 pub mod serveur;
 
 use sha2::{Digest, Sha256};
@@ -26,6 +30,9 @@ pub enum TransportError {
     Certificat { quoi: String, raison: String },
     #[error("clé privée illisible ({quoi}): {raison}")]
     Cle { quoi: String, raison: String },
+    /// A client certificate out of its validity.
+    #[error("{0}")]
+    Inutilisable(String),
     #[error("configuration TLS refusée: {0}")]
     Tls(#[from] rustls::Error),
     #[error("génération du certificat: {0}")]

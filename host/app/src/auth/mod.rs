@@ -321,6 +321,9 @@ impl Authentification {
         user_id: &str,
         new: &str,
     ) -> Result<User, AuthError> {
+        store
+            .verifier_portee(actor, esculape_store::portee::Cible::Compte(user_id))
+            .await?;
         let user = store.user(user_id).await?;
         PasswordPolicy::for_role(user.role).check(&user.login, new)?;
         let hash = mot_de_passe::hacher(&self.limites, new).await?;
@@ -343,8 +346,20 @@ impl Authentification {
         actor: &Actor,
         new: &NouveauCompte,
     ) -> Result<User, AuthError> {
+        // An account of the administrator's structure (unless the host
+        // itself names another).
+        let mut compte = new.compte.clone();
+        match (&compte.structure_id, actor.structure()) {
+            (Some(s), _) => {
+                store
+                    .verifier_portee(actor, esculape_store::portee::Cible::Structure(s))
+                    .await?
+            }
+            (None, Some(mine)) => compte.structure_id = Some(mine.to_string()),
+            (None, None) => {}
+        }
         let hash = self.hash_nouveau(new).await?;
-        Ok(store.create_user(actor, &new.compte, hash).await?)
+        Ok(store.create_user(actor, &compte, hash).await?)
     }
 
     /// The first start of a one-doctor install (the doctor's account).
