@@ -549,6 +549,27 @@ async fn agenda_without_double_booking_and_waiting_room() {
             .await;
         assert_eq!(s, 200);
         assert_eq!(list.as_array().unwrap().len(), 3);
+        // One patient's appointments (the client's banner: her next one);
+        // an unknown patient is refused like any other read of her.
+        let (s, list) = a
+            .call(
+                "GET",
+                &format!("/api/agenda?from=2026-11-23&to=2026-11-29&patient={pid}"),
+                None,
+                &sec,
+            )
+            .await;
+        assert_eq!(s, 200, "{n}: {list}");
+        assert_eq!(list.as_array().unwrap().len(), 3, "{n}");
+        let (s, _) = a
+            .call(
+                "GET",
+                "/api/agenda?from=2026-11-23&to=2026-11-29&patient=personne",
+                None,
+                &sec,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{n}");
         // Only a médecin can be booked.
         let other = book("11:00", "11:20").replace(&doc, &a.practice.secretaire.id);
         let (s, _) = a

@@ -503,19 +503,39 @@ impl Api {
         )
     }
 
+    /// A site's appointments, of one practitioner or of all.
     pub fn agenda(
         &self,
         from: Day,
         to: Day,
-        practitioner: &str,
+        practitioner: Option<&str>,
         site: &str,
+    ) -> Pending<Vec<Appointment>> {
+        let praticien = practitioner
+            .map(|p| format!("&practitioner={}", encode(p)))
+            .unwrap_or_default();
+        self.call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/agenda?from={from}&to={to}{praticien}&site={}",
+                encode(site)
+            ),
+            NO_BODY,
+        )
+    }
+
+    /// A patient's appointments of a period, at every site.
+    pub fn rendez_vous_patient(
+        &self,
+        patient: &str,
+        from: Day,
+        to: Day,
     ) -> Pending<Vec<Appointment>> {
         self.call(
             reqwest::Method::GET,
             &format!(
-                "/api/agenda?from={from}&to={to}&practitioner={}&site={}",
-                encode(practitioner),
-                encode(site)
+                "/api/agenda?from={from}&to={to}&patient={}",
+                encode(patient)
             ),
             NO_BODY,
         )
@@ -539,6 +559,7 @@ impl Api {
         version: i64,
         start: LocalDateTime,
         end: LocalDateTime,
+        practitioner: Option<&str>,
     ) -> Pending<Appointment> {
         self.call(
             reqwest::Method::PUT,
@@ -547,7 +568,7 @@ impl Api {
                 version,
                 start,
                 end,
-                practitioner_id: None,
+                practitioner_id: practitioner.map(str::to_string),
             }),
         )
     }

@@ -5,15 +5,15 @@
 
 use crate::api::{self, Api, ApiError, Chart, DocumentMeta, PatientSummary, Session, Slot};
 use crate::libelles;
-use egui::{Color32, RichText};
+use crate::theme::{self, Affichage, Ton, espace, icone, palette};
+use egui::RichText;
 use esculape_api_types::documents::DocumentAvecContenu;
 use esculape_api_types::dossier;
 use esculape_api_types::insi::{CodeCr, Comparaison, ReponseInsi, ValidationInsi};
-use esculape_domain::calendar::{Day, paris_local};
+use esculape_domain::calendar::{Day, LocalDateTime, paris_local};
 use esculape_domain::document::{DocumentFormat, DocumentStatus, Provenance};
-use esculape_domain::identity::IdentityStatus;
-use esculape_domain::record::EntryData;
 use esculape_domain::record::NewEncounter;
+use esculape_domain::record::{Activity, EntryData, MeasureKind};
 use esculape_domain::{DmpDecision, Role};
 
 /// The ANS "météo des services" (SC.STAPP.01): the state of the national
@@ -49,12 +49,66 @@ struct FiltreDocuments {
     plus_anciens_d_abord: bool,
 }
 
+/// The consultation being typed. Its note keeps the history and the
+/// examination as they were typed, under their headings; its measures
+/// become entries of the record.
 #[derive(Default)]
 struct NouvelleConsultation {
     motif: String,
+    histoire: String,
+    examen: String,
+    /// As typed, in the order of [`MESURES_CONSULTATION`].
+    mesures: [String; 6],
     note: String,
     envoi: Slot<api::Encounter>,
+    mesures_envoi: Vec<Slot<()>>,
     erreur: Option<String>,
+}
+
+impl NouvelleConsultation {
+    /// The measures typed, checked here (French message, nothing sent
+    /// when one is wrong).
+    fn mesures(&self, maintenant: LocalDateTime) -> Result<Vec<EntryData>, String> {
+        let mut out = vec![];
+        for ((sorte, libelle), texte) in MESURES_CONSULTATION.iter().zip(&self.mesures) {
+            let t = texte.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let value: f64 = t
+                .replace(',', ".")
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| format!("{libelle} : «{t}» n'est pas un nombre"))?;
+            out.push(EntryData::Mesure {
+                measure: *sorte,
+                value,
+                date: maintenant.day(),
+                heure: esculape_domain::calendar::Heure::from_minutes(maintenant.minute_of_day()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The encounter: the note with the history and examination first.
+    fn rencontre(&self, jour: Day) -> NewEncounter {
+        let mut parties = vec![];
+        for (titre, texte) in [("Histoire", &self.histoire), ("Examen", &self.examen)] {
+            if !texte.trim().is_empty() {
+                parties.push(format!("{titre} : {}", texte.trim()));
+            }
+        }
+        if !self.note.trim().is_empty() {
+            parties.push(self.note.trim().to_string());
+        }
+        let motif = self.motif.trim();
+        NewEncounter {
+            date: jour,
+            reason: (!motif.is_empty()).then(|| motif.to_string()),
+            note: parties.join("\n"),
+        }
+    }
 }
 
 struct Dossier {
@@ -65,7 +119,7 @@ struct Dossier {
     insi: Slot<ReponseInsi>,
     comparaison: Option<ReponseInsi>,
     validation: Slot<api::PatientRecord>,
-    message: Option<String>,
+    message: Option<(Ton, String)>,
     filtre: FiltreDocuments,
     consultation: NouvelleConsultation,
     editeur: crate::document::Editeur,
@@ -78,6 +132,51 @@ struct Dossier {
     lieu_nom: Option<String>,
     travaux: Travaux,
     historique: Historique,
+    bandeau: crate::bandeau::Bandeau,
+    /// A shortcut asked for a field of the file (taken at the next frame).
+    focus: Option<Focus>,
+}
+
+/// Where a shortcut sends the keyboard in an open file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    /// Ctrl+N: the new consultation's reason.
+    Consultation,
+    /// Ctrl+D: the new document's editor.
+    Document,
+}
+
+/// The shortcuts, as the help menu lists them.
+const RACCOURCIS: &[(&str, &str)] = &[
+    ("Rechercher un patient", "Ctrl+F"),
+    ("Dossiers", "Ctrl+P"),
+    ("Agenda", "Ctrl+G"),
+    ("Nouvelle consultation", "Ctrl+N"),
+    ("Nouveau document", "Ctrl+D"),
+    ("Enregistrer la consultation", "Ctrl+Entrée"),
+    ("Valider et signer le document", "Ctrl+Maj+S"),
+];
+
+/// The product's mark: its icon and name.
+fn marque(ui: &mut egui::Ui, grande: bool) {
+    let p = palette(ui);
+    let taille = if grande { 34.0 } else { 20.0 };
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(icone::FIRST_AID_KIT)
+                .size(taille)
+                .color(p.primaire),
+        );
+        ui.label(
+            RichText::new("Esculape")
+                .size(taille)
+                .strong()
+                .color(p.texte),
+        );
+    });
+    if grande {
+        theme::discret(ui, "Le logiciel du cabinet médical");
+    }
 }
 
 /// The versions of an entry, asked from its row and shown in a window
@@ -121,7 +220,7 @@ impl Historique {
                     ui.spinner();
                 }
                 if let Some(m) = &self.erreur {
-                    ui.colored_label(Color32::from_rgb(200, 40, 40), m);
+                    theme::bandeau_erreur(ui, m);
                 }
                 match &self.versions {
                     Some(v) if v.is_empty() => {
@@ -180,6 +279,8 @@ struct Lecture {
     vue: crate::pdf::VuePdf,
     rendu: Vec<(String, String)>,
     erreur: Option<String>,
+    /// The structured view is shown instead of the PDF.
+    structure: bool,
 }
 
 impl Lecture {
@@ -236,6 +337,12 @@ pub struct EsculapeApp {
     installation_demandee: bool,
     /// The first-start form (one-doctor install, no account yet).
     premier: Option<crate::installation::PremierDemarrage>,
+    /// The user's theme and text size, and where they are kept (none in
+    /// tests: nothing written to the user's folder).
+    affichage: Affichage,
+    fichier_affichage: Option<std::path::PathBuf>,
+    /// A shortcut asked for the search field's focus.
+    focus_recherche: bool,
 }
 
 impl EsculapeApp {
@@ -260,6 +367,32 @@ impl EsculapeApp {
             installation: Slot::default(),
             installation_demandee: false,
             premier: None,
+            affichage: Affichage::default(),
+            fichier_affichage: None,
+            focus_recherche: false,
+        }
+    }
+
+    /// The display the user chose, kept in `fichier` when they change it.
+    pub fn avec_affichage(mut self, a: Affichage, fichier: Option<std::path::PathBuf>) -> Self {
+        self.affichage = a.borne();
+        self.fichier_affichage = fichier;
+        self
+    }
+
+    /// The theme and text size now in force.
+    pub fn affichage(&self) -> Affichage {
+        self.affichage
+    }
+
+    /// Applies and keeps a display choice.
+    pub fn changer_affichage(&mut self, ctx: &egui::Context, a: Affichage) {
+        self.affichage = a.borne();
+        theme::appliquer(ctx, self.affichage);
+        if let Some(f) = &self.fichier_affichage
+            && let Err(e) = self.affichage.enregistrer(f)
+        {
+            self.erreur = Some(format!("Réglage d'affichage non enregistré : {e}"));
         }
     }
 
@@ -267,8 +400,9 @@ impl EsculapeApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if !self.style_applique {
-            // The tooltip on the identity status comes after one second.
-            ctx.all_styles_mut(|s| s.interaction.tooltip_delay = 1.0);
+            theme::installer(&ctx, self.affichage);
+            // This frame's ui was made before: it takes the theme now.
+            ui.set_style(ctx.style_of(theme::egui_theme(self.affichage.theme)));
             self.api.set_repaint(&ctx);
             self.style_applique = true;
         }
@@ -305,6 +439,7 @@ impl EsculapeApp {
                 d.insi.busy()
                     || d.validation.busy()
                     || d.consultation.envoi.busy()
+                    || d.consultation.mesures_envoi.iter().any(|m| m.busy())
                     || d.episode.busy()
                     || d.editeur.occupe()
                     || d.lecture.contenu.busy()
@@ -312,6 +447,7 @@ impl EsculapeApp {
                     || d.lecture.pdf_envoi.busy()
                     || d.lecture.vue.occupe()
                     || d.lieu.busy()
+                    || d.bandeau.occupe()
             })
     }
 
@@ -390,6 +526,8 @@ impl EsculapeApp {
                             lieu_nom: None,
                             travaux: Travaux::default(),
                             historique: Historique::default(),
+                            bandeau: Default::default(),
+                            focus: None,
                         },
                     });
                     self.erreur = None;
@@ -405,8 +543,10 @@ impl EsculapeApp {
                 match r {
                     Ok(v) => {
                         if v.recuperee {
-                            d.message =
-                                Some("Identité récupérée automatiquement depuis l'INSi.".into());
+                            d.message = Some((
+                                Ton::Succes,
+                                "Identité récupérée automatiquement depuis l'INSi.".into(),
+                            ));
                             rouvrir = Some(d.chart.patient.id.clone());
                         }
                         d.comparaison = Some(v);
@@ -420,7 +560,10 @@ impl EsculapeApp {
                         {
                             self.service_en_echec = Some(format!("INSi : {e}"));
                         }
-                        d.message = Some(format!("Interrogation de l'INSi impossible : {e}"));
+                        d.message = Some((
+                            Ton::Danger,
+                            format!("Interrogation de l'INSi impossible : {e}"),
+                        ));
                     }
                 }
             }
@@ -428,12 +571,14 @@ impl EsculapeApp {
                 d.travaux.demande_le = None;
                 match r {
                     Ok(_) => {
-                        d.message =
-                            Some("Identité mise à jour avec les traits et l'INS de l'INSi.".into());
+                        d.message = Some((
+                            Ton::Succes,
+                            "Identité mise à jour avec les traits et l'INS de l'INSi.".into(),
+                        ));
                         d.comparaison = None;
                         rouvrir = Some(d.chart.patient.id.clone());
                     }
-                    Err(e) => d.message = Some(format!("Validation refusée : {e}")),
+                    Err(e) => d.message = Some((Ton::Danger, format!("Validation refusée : {e}"))),
                 }
             }
             if let Some(r) = d.episode.take() {
@@ -496,10 +641,27 @@ impl EsculapeApp {
                 d.editeur.signe = false;
                 rouvrir = Some(d.chart.patient.id.clone());
             }
+            let mut mesures_finies = false;
+            for m in &mut d.consultation.mesures_envoi {
+                if let Some(r) = m.take() {
+                    mesures_finies = true;
+                    if let Err(e) = r {
+                        d.consultation.erreur = Some(format!("Mesure non enregistrée : {e}"));
+                    }
+                }
+            }
+            if mesures_finies && d.consultation.mesures_envoi.iter().all(|m| !m.busy()) {
+                d.consultation.mesures_envoi.clear();
+                rouvrir = Some(d.chart.patient.id.clone());
+            }
             if let Some(r) = d.consultation.envoi.take() {
                 match r {
                     Ok(_) => {
-                        d.consultation = NouvelleConsultation::default();
+                        let en_cours = std::mem::take(&mut d.consultation.mesures_envoi);
+                        d.consultation = NouvelleConsultation {
+                            mesures_envoi: en_cours,
+                            ..Default::default()
+                        };
                         rouvrir = Some(d.chart.patient.id.clone());
                     }
                     // The typed text stays: nothing is lost on a refusal.
@@ -527,23 +689,23 @@ impl EsculapeApp {
 
     fn ecran_connexion(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.vertical_centered(|ui| {
-                ui.add_space(60.0);
-                ui.heading("Esculape");
-                ui.label("Connexion au cabinet");
-                ui.add_space(20.0);
-            });
+            let largeur = 380.0;
+            ui.add_space(((ui.available_height() - 440.0) / 2.0).max(espace::XL));
             let c = &mut self.connexion;
             let api = &self.api;
-            // The form in the middle of the window, under the title.
             ui.horizontal(|ui| {
-                ui.add_space(((ui.available_width() - 340.0) / 2.0).max(0.0));
+                ui.add_space(((ui.available_width() - largeur) / 2.0).max(0.0));
                 ui.vertical(|ui| {
-                    egui::Grid::new("connexion").num_columns(2).show(ui, |ui| {
+                    ui.set_width(largeur);
+                    marque(ui, true);
+                    ui.add_space(espace::L);
+                    theme::carte(ui, icone::LOCK_KEY, "Connexion au cabinet", |ui| {
                         let l = ui.label("Identifiant");
                         let id = ui
                             .add(
-                                egui::TextEdit::singleline(&mut c.identifiant).desired_width(240.0),
+                                egui::TextEdit::singleline(&mut c.identifiant)
+                                    .desired_width(f32::INFINITY)
+                                    .margin(egui::vec2(8.0, 6.0)),
                             )
                             .labelled_by(l.id);
                         if c.identifiant.is_empty()
@@ -552,118 +714,246 @@ impl EsculapeApp {
                         {
                             id.request_focus();
                         }
-                        ui.end_row();
+                        ui.add_space(espace::XS);
                         let l = ui.label("Mot de passe");
                         let mdp = ui
                             .add(
                                 egui::TextEdit::singleline(&mut c.mot_de_passe)
                                     .password(true)
-                                    .desired_width(240.0),
+                                    .desired_width(f32::INFINITY)
+                                    .margin(egui::vec2(8.0, 6.0)),
                             )
                             .labelled_by(l.id);
-                        ui.end_row();
                         let entree =
                             mdp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        ui.label("");
+                        ui.add_space(espace::S);
+                        let pret = !c.identifiant.trim().is_empty() && !c.mot_de_passe.is_empty();
                         ui.horizontal(|ui| {
-                            let pret =
-                                !c.identifiant.trim().is_empty() && !c.mot_de_passe.is_empty();
-                            let clic = ui
-                                .add_enabled(
-                                    pret && !c.envoi.busy(),
-                                    egui::Button::new("Se connecter"),
-                                )
-                                .clicked();
+                            let clic = theme::bouton_principal(
+                                ui,
+                                pret && !c.envoi.busy(),
+                                icone::SIGN_IN,
+                                "Se connecter",
+                            )
+                            .clicked();
                             if (clic || (entree && pret)) && !c.envoi.busy() {
                                 c.erreur = None;
                                 c.envoi
                                     .set(api.login(c.identifiant.trim(), &c.mot_de_passe));
                             }
                             if c.envoi.busy() {
-                                ui.spinner();
-                                ui.label("Connexion…");
+                                theme::ligne_progression(ui, "Connexion…", c.envoi.started());
                             }
                         });
-                        ui.end_row();
+                        if let Some(e) = &c.erreur {
+                            ui.add_space(espace::S);
+                            theme::bandeau_erreur(ui, &format!("Connexion refusée : {e}"));
+                        }
                     });
-                    if let Some(e) = &c.erreur {
-                        ui.colored_label(
-                            Color32::from_rgb(200, 40, 40),
-                            format!("Connexion refusée : {e}"),
-                        );
-                    }
+                    ui.add_space(espace::S);
+                    theme::discret(ui, format!("Serveur du cabinet : {}", api.base()));
                 });
             });
         });
     }
 
-    fn ecran_principal(&mut self, ui: &mut egui::Ui) {
+    /// Keyboard shortcuts of the main screen (the menus show them).
+    fn raccourcis(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let ctrl = |k| KeyboardShortcut::new(Modifiers::COMMAND, k);
+        let (recherche, agenda, dossiers, consultation, document) = ctx.input_mut(|i| {
+            (
+                i.consume_shortcut(&ctrl(Key::F)) || i.consume_shortcut(&ctrl(Key::K)),
+                i.consume_shortcut(&ctrl(Key::G)),
+                i.consume_shortcut(&ctrl(Key::P)),
+                i.consume_shortcut(&ctrl(Key::N)),
+                i.consume_shortcut(&ctrl(Key::D)),
+            )
+        });
+        if recherche {
+            self.focus_recherche = true;
+        }
+        if agenda {
+            self.ecran = Ecran::Agenda;
+        }
+        if dossiers {
+            self.ecran = Ecran::Dossier;
+        }
+        if let Some(d) = &mut self.dossier {
+            if consultation {
+                self.ecran = Ecran::Dossier;
+                d.focus = Some(Focus::Consultation);
+            }
+            if document {
+                self.ecran = Ecran::Dossier;
+                d.focus = Some(Focus::Document);
+            }
+        }
+    }
+
+    fn barre(&mut self, ui: &mut egui::Ui) {
+        let p = palette(ui);
         let ctx = ui.ctx().clone();
-        egui::Panel::top("barre").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.menu_button("Aide", |ui| {
-                    if ui.button("À propos").clicked() {
-                        self.a_propos = true;
-                        ui.close();
+        egui::Panel::top("barre")
+            .frame(
+                egui::Frame::new()
+                    .fill(p.surface)
+                    .stroke(egui::Stroke::new(1.0, p.bordure))
+                    .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::S as i8)),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    marque(ui, false);
+                    ui.add_space(espace::L);
+                    if theme::onglet(
+                        ui,
+                        self.ecran == Ecran::Dossier,
+                        icone::FOLDER_OPEN,
+                        "Dossiers",
+                    )
+                    .on_hover_text("Ctrl+P")
+                    .clicked()
+                    {
+                        self.ecran = Ecran::Dossier;
                     }
-                    ui.hyperlink_to("Météo des services (ANS)", METEO_DES_SERVICES);
-                });
-                ui.separator();
-                let nom_site = self
-                    .liste_sites
-                    .iter()
-                    .find(|s| Some(&s.id) == self.site.as_ref())
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default();
-                egui::ComboBox::from_label("Site de travail")
-                    .selected_text(nom_site)
-                    .show_ui(ui, |ui| {
-                        for s in &self.liste_sites {
-                            ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
+                    if theme::onglet(
+                        ui,
+                        self.ecran == Ecran::Agenda,
+                        icone::CALENDAR_DOTS,
+                        "Agenda",
+                    )
+                    .on_hover_text("Ctrl+G")
+                    .clicked()
+                    {
+                        self.ecran = Ecran::Agenda;
+                    }
+                    // The dashboard: médecins and administrators (the host
+                    // refuses the others).
+                    if self
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| s.user.role != Role::Secretaire)
+                        && theme::onglet(
+                            ui,
+                            self.ecran == Ecran::Tableau,
+                            icone::CHART_LINE_UP,
+                            "Tableau de bord",
+                        )
+                        .clicked()
+                    {
+                        self.ecran = Ecran::Tableau;
+                    }
+                    ui.add_space(espace::L);
+                    let nom_site = self
+                        .liste_sites
+                        .iter()
+                        .find(|s| Some(&s.id) == self.site.as_ref())
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
+                    ui.label(RichText::new(icone::MAP_PIN).color(p.texte_discret));
+                    egui::ComboBox::from_label("Site de travail")
+                        .selected_text(nom_site)
+                        .show_ui(ui, |ui| {
+                            for s in &self.liste_sites {
+                                ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
+                            }
+                        });
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if theme::bouton(ui, true, icone::SIGN_OUT, "Se déconnecter").clicked() {
+                            let _ = self.api.logout();
+                            self.session = None;
+                            self.dossier = None;
+                            self.agenda = None;
+                            self.tableau = None;
+                            self.ecran = Ecran::Dossier;
+                            self.recherche = Recherche::default();
+                        }
+                        ui.menu_button("Aide", |ui| {
+                            if ui.button("À propos").clicked() {
+                                self.a_propos = true;
+                                ui.close();
+                            }
+                            ui.hyperlink_to("Météo des services (ANS)", METEO_DES_SERVICES);
+                            ui.separator();
+                            ui.label(RichText::new("Raccourcis clavier").strong());
+                            for (t, r) in RACCOURCIS {
+                                ui.horizontal(|ui| {
+                                    ui.label(RichText::new(*r).monospace());
+                                    ui.label(*t);
+                                });
+                            }
+                        });
+                        self.menu_affichage(ui, &ctx);
+                        if let Some(s) = &self.session {
+                            ui.label(
+                                RichText::new(format!(
+                                    "{}  {} · {}",
+                                    icone::USER_CIRCLE,
+                                    s.user.display_name,
+                                    libelles::role(s.user.role.code())
+                                ))
+                                .color(p.texte),
+                            );
                         }
                     });
-                ui.separator();
-                ui.selectable_value(&mut self.ecran, Ecran::Dossier, "Dossiers");
-                ui.selectable_value(&mut self.ecran, Ecran::Agenda, "Agenda");
-                // The dashboard: médecins and administrators (the host
-                // refuses the others).
-                if self
-                    .session
-                    .as_ref()
-                    .is_some_and(|s| s.user.role != Role::Secretaire)
-                {
-                    ui.selectable_value(&mut self.ecran, Ecran::Tableau, "Tableau de bord");
-                }
-                ui.separator();
-                if let Some(s) = &self.session {
-                    ui.label(format!(
-                        "{} ({})",
-                        s.user.display_name,
-                        libelles::role(s.user.role.code())
-                    ));
-                }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button("Se déconnecter").clicked() {
-                        let _ = self.api.logout();
-                        self.session = None;
-                        self.dossier = None;
-                        self.agenda = None;
-                        self.tableau = None;
-                        self.ecran = Ecran::Dossier;
-                        self.recherche = Recherche::default();
-                    }
                 });
             });
-            if let Some(e) = &self.service_en_echec {
-                ui.horizontal(|ui| {
-                    ui.colored_label(
-                        Color32::from_rgb(200, 40, 40),
-                        format!("Service national en difficulté — {e}"),
+        if let Some(e) = &self.service_en_echec {
+            let e = e.clone();
+            egui::Panel::top("service-en-echec")
+                .frame(
+                    egui::Frame::new()
+                        .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::XS as i8)),
+                )
+                .show(ui, |ui| {
+                    theme::bandeau(
+                        ui,
+                        Ton::Attention,
+                        icone::CLOUD_WARNING,
+                        &format!("Service national en difficulté — {e}"),
                     );
                     ui.hyperlink_to("Voir la météo des services", METEO_DES_SERVICES);
                 });
+        }
+    }
+
+    /// Theme and text size, applied at once and kept.
+    fn menu_affichage(&mut self, ui: &mut egui::Ui, ctx: &egui::Context) {
+        ui.menu_button("Affichage", |ui| {
+            let mut a = self.affichage;
+            for t in [theme::Theme::Clair, theme::Theme::Sombre] {
+                let i = if t == theme::Theme::Clair {
+                    icone::SUN
+                } else {
+                    icone::MOON
+                };
+                if theme::onglet(ui, a.theme == t, i, t.libelle()).clicked() {
+                    a.theme = t;
+                }
+            }
+            ui.separator();
+            ui.label("Taille du texte");
+            ui.horizontal(|ui| {
+                for t in theme::TAILLES {
+                    let texte = format!("{:.0} %", t * 100.0);
+                    if ui
+                        .selectable_label((a.taille - t).abs() < 0.01, texte)
+                        .clicked()
+                    {
+                        a.taille = t;
+                    }
+                }
+            });
+            if a != self.affichage {
+                self.changer_affichage(ctx, a);
             }
         });
+    }
+
+    fn ecran_principal(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.raccourcis(&ctx);
+        self.barre(ui);
         if self.a_propos {
             let mut open = true;
             egui::Window::new("À propos d'Esculape")
@@ -676,16 +966,42 @@ impl EsculapeApp {
                 });
             self.a_propos = open;
         }
+        // The patient banner, on every screen while a file is open.
+        if let Some(d) = &mut self.dossier {
+            let p = palette(ui);
+            let api = self.api.clone();
+            egui::Panel::top("bandeau-patient")
+                .frame(
+                    egui::Frame::new()
+                        .fill(p.surface)
+                        .stroke(egui::Stroke::new(1.0, p.bordure))
+                        .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::S as i8)),
+                )
+                .show(ui, |ui| {
+                    let chart = d.chart.clone();
+                    d.bandeau.show(ui, &api, &chart, paris_local(now_millis()));
+                });
+        }
         egui::Panel::left("recherche")
-            .default_size(340.0)
+            .default_size(320.0)
+            .frame(
+                egui::Frame::new()
+                    .fill(palette(ui).fond)
+                    .inner_margin(egui::Margin::same(espace::M as i8)),
+            )
             .show(ui, |ui| self.panneau_recherche(ui));
+        let centre = egui::CentralPanel::default().frame(
+            egui::Frame::new()
+                .fill(palette(ui).fond)
+                .inner_margin(egui::Margin::same(espace::M as i8)),
+        );
         if self.ecran == Ecran::Tableau {
             let api = self.api.clone();
             let tableau = self.tableau.get_or_insert_with(|| {
                 let d = paris_local(now_millis()).day();
                 crate::tableau::Tableau::new(format!("{:04}-{:02}", d.year, d.month))
             });
-            egui::CentralPanel::default().show(ui, |ui| tableau.show(ui, &api));
+            centre.show(ui, |ui| tableau.show(ui, &api));
             return;
         }
         if self.ecran == Ecran::Agenda {
@@ -702,21 +1018,24 @@ impl EsculapeApp {
             });
             let api = self.api.clone();
             let site = self.site.clone();
-            let agenda = self.agenda.get_or_insert_with(|| {
-                crate::agenda::Agenda::new(paris_local(now_millis()).day(), site)
-            });
-            egui::CentralPanel::default().show(ui, |ui| agenda.show(ui, &api, patient));
+            let agenda = self
+                .agenda
+                .get_or_insert_with(|| crate::agenda::Agenda::new(paris_local(now_millis()), site));
+            centre.show(ui, |ui| agenda.show(ui, &api, patient));
+            // A booking changed the open patient's next appointment.
+            if agenda.modifie()
+                && let Some(d) = &mut self.dossier
+            {
+                d.bandeau.rafraichir();
+            }
             return;
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        centre.show(ui, |ui| {
             if let Some(e) = &self.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                theme::bandeau_erreur(ui, e);
             }
             if self.ouverture.busy() && self.dossier.is_none() {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Ouverture du dossier…");
-                });
+                theme::ligne_progression(ui, "Ouverture du dossier…", self.ouverture.started());
             }
             let role = self
                 .session
@@ -725,29 +1044,41 @@ impl EsculapeApp {
                 .unwrap_or_default();
             match &mut self.dossier {
                 Some(d) => dossier(ui, &self.api, d, role),
-                None => {
-                    ui.label("Recherchez un patient à gauche (nom, prénom, date ou année de naissance, INS).");
-                }
+                None if !self.ouverture.busy() => theme::accueil_vide(
+                    ui,
+                    icone::MAGNIFYING_GLASS,
+                    "Aucun dossier ouvert",
+                    "Recherchez un patient à gauche (nom, prénom, date ou année de naissance, INS) — Ctrl+F.",
+                ),
+                None => {}
             }
         });
     }
 
     fn panneau_recherche(&mut self, ui: &mut egui::Ui) {
-        let l = ui.label("Rechercher un patient");
+        let p = palette(ui);
+        let l = ui.label(
+            RichText::new("Rechercher un patient")
+                .text_style(theme::texte::titre())
+                .strong(),
+        );
         let champ = ui
             .add(
                 egui::TextEdit::singleline(&mut self.recherche.texte)
-                    .hint_text("ex. dup jea 1980")
-                    .desired_width(f32::INFINITY),
+                    .hint_text(format!("{}  ex. dup jea 1980", icone::MAGNIFYING_GLASS))
+                    .desired_width(f32::INFINITY)
+                    .margin(egui::vec2(8.0, 6.0)),
             )
             .labelled_by(l.id);
         // Ready to type a name on arrival, but never taken from another
         // field (the agenda's form, the dashboard's month...).
-        if self.recherche.resultats.is_empty()
-            && self.dossier.is_none()
-            && ui.memory(|m| m.focused().is_none())
+        if self.focus_recherche
+            || (self.recherche.resultats.is_empty()
+                && self.dossier.is_none()
+                && ui.memory(|m| m.focused().is_none()))
         {
             champ.request_focus();
+            self.focus_recherche = false;
         }
         let entree = champ.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if champ.has_focus() {
@@ -766,14 +1097,12 @@ impl EsculapeApp {
             }
         }
         self.relancer_recherche();
+        ui.add_space(espace::XS);
         if self.recherche.envoi.busy() {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Recherche…");
-            });
+            theme::ligne_progression(ui, "Recherche…", None);
         }
         if let Some(e) = &self.recherche.erreur {
-            ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+            theme::bandeau_erreur(ui, e);
         }
         let mut ouvrir = None;
         if entree
@@ -786,43 +1115,82 @@ impl EsculapeApp {
             ouvrir = Some(p.id.clone());
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for (i, p) in self.recherche.resultats.iter().enumerate() {
+            for (i, r) in self.recherche.resultats.iter().enumerate() {
                 let courant = self
                     .dossier
                     .as_ref()
                     .map_or(i == self.recherche.selection, |d| {
-                        d.chart.patient.id == p.id
+                        d.chart.patient.id == r.id
                     });
-                let mut texte = egui::text::LayoutJob::default();
-                let style = ui.style();
-                let normal = egui::TextFormat::simple(
-                    egui::TextStyle::Body.resolve(style),
-                    style.visuals.text_color(),
+                let nom = format!(
+                    "{} {}",
+                    r.used_name.as_deref().unwrap_or(&r.birth_name),
+                    r.first_names
                 );
-                texte.append(
-                    &format!(
-                        "{} {}",
-                        p.used_name.as_deref().unwrap_or(&p.birth_name),
-                        p.first_names
-                    ),
+                let (ton, i_statut) = theme::ton_identite(r.status);
+                let (encre, _) = p.ton(ton);
+                // Drawn, not laid out as labels: one target per patient,
+                // its words as its accessible label.
+                let corps = egui::TextStyle::Body.resolve(ui.style());
+                let l1 = ui
+                    .painter()
+                    .layout_no_wrap(nom.clone(), corps.clone(), p.texte);
+                let mut l2 = egui::text::LayoutJob::default();
+                l2.append(
+                    &format!("{}   ", libelles::date_fr(&r.birth_date)),
                     0.0,
-                    normal.clone(),
+                    egui::TextFormat::simple(corps.clone(), p.texte_discret),
                 );
-                texte.append(
-                    &format!("\n{} — ", libelles::date_fr(&p.birth_date)),
+                l2.append(
+                    &format!("{i_statut} {}", r.status.label()),
                     0.0,
-                    normal,
+                    egui::TextFormat::simple(corps, encre),
                 );
-                texte.append(
-                    p.status.label(),
-                    0.0,
-                    egui::TextFormat::simple(
-                        egui::TextStyle::Body.resolve(style),
-                        couleur(p.status),
-                    ),
+                let l2 = ui.painter().layout_job(l2);
+                let hauteur = l1.size().y + l2.size().y + 16.0;
+                let (rect, clic) = ui.allocate_exact_size(
+                    egui::vec2(ui.available_width(), hauteur),
+                    egui::Sense::click(),
                 );
-                if ui.selectable_label(courant, texte).clicked() {
-                    ouvrir = Some(p.id.clone());
+                if ui.is_rect_visible(rect) {
+                    let survol = clic.hovered();
+                    ui.painter().rect(
+                        rect,
+                        egui::CornerRadius::same(8),
+                        if courant {
+                            p.selection
+                        } else if survol {
+                            p.bouton_survol
+                        } else {
+                            p.surface
+                        },
+                        egui::Stroke::new(1.0, if courant { p.primaire } else { p.bordure }),
+                        egui::StrokeKind::Inside,
+                    );
+                    let x = rect.left() + 10.0;
+                    ui.painter()
+                        .galley(egui::pos2(x, rect.top() + 7.0), l1.clone(), p.texte);
+                    ui.painter()
+                        .galley(egui::pos2(x, rect.top() + 9.0 + l1.size().y), l2, p.texte);
+                }
+                let texte = format!(
+                    "{nom}\n{} — {}",
+                    libelles::date_fr(&r.birth_date),
+                    r.status.label()
+                );
+                clic.widget_info(|| {
+                    egui::WidgetInfo::selected(
+                        egui::WidgetType::SelectableLabel,
+                        true,
+                        courant,
+                        &texte,
+                    )
+                });
+                if clic.hovered() {
+                    ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+                }
+                if clic.clicked() {
+                    ouvrir = Some(r.id.clone());
                 }
             }
             if !self.recherche.envoi.busy()
@@ -830,7 +1198,7 @@ impl EsculapeApp {
                 && self.recherche.resultats.is_empty()
                 && self.recherche.erreur.is_none()
             {
-                ui.label("Aucun patient trouvé.");
+                theme::etat_vide(ui, icone::USER_CIRCLE_DASHED, "Aucun patient trouvé.");
             }
         });
         if let Some(id) = ouvrir {
@@ -892,7 +1260,6 @@ impl EsculapeApp {
     pub fn capture_about(&mut self) {
         self.a_propos = true;
     }
-    /// `agenda` or `tableau` (the about window closed first).
     /// Opens the newest document of the open file (its PDF drawn).
     pub fn capture_open_document(&mut self) {
         self.ecran = Ecran::Dossier;
@@ -903,13 +1270,49 @@ impl EsculapeApp {
         }
     }
 
+    /// `agenda`, `agenda-semaine` or `tableau` (the about window closed
+    /// first).
     pub fn capture_screen(&mut self, screen: &str) {
         self.a_propos = false;
         self.ecran = match screen {
-            "agenda" => Ecran::Agenda,
+            "agenda" | "agenda-semaine" => Ecran::Agenda,
             "tableau" => Ecran::Tableau,
             _ => Ecran::Dossier,
         };
+        if let Some(a) = &mut self.agenda {
+            a.semaine(screen == "agenda-semaine");
+        }
+    }
+
+    pub fn capture_close_document(&mut self) {
+        if let Some(d) = &mut self.dossier {
+            d.lecture = Lecture::default();
+        }
+    }
+
+    /// Back to the login screen, nothing kept.
+    pub fn capture_logout(&mut self) {
+        if self.session.is_some() {
+            let _ = self.api.logout();
+        }
+        self.session = None;
+        self.dossier = None;
+        self.agenda = None;
+        self.tableau = None;
+        self.ecran = Ecran::Dossier;
+        self.recherche = Recherche::default();
+        self.a_propos = false;
+    }
+
+    /// A theme for the pictures, not kept in the user's settings.
+    pub fn capture_theme(&mut self, ctx: &egui::Context, t: theme::Theme) {
+        self.affichage.theme = t;
+        if !self.style_applique {
+            theme::installer(ctx, self.affichage);
+            self.style_applique = true;
+            self.api.set_repaint(ctx);
+        }
+        theme::appliquer(ctx, self.affichage);
     }
 }
 
@@ -919,42 +1322,34 @@ impl eframe::App for EsculapeApp {
     }
 }
 
-/// The colour of an identity status badge.
-fn couleur(status: IdentityStatus) -> Color32 {
-    match status {
-        IdentityStatus::Qualifiee => Color32::from_rgb(20, 130, 60),
-        IdentityStatus::Validee => Color32::from_rgb(30, 100, 170),
-        IdentityStatus::Recuperee => Color32::from_rgb(190, 120, 0),
-        IdentityStatus::Provisoire => Color32::from_rgb(200, 40, 40),
-    }
-}
+/// The help service for imaging requests (DSR §3.2.2, function 2.2):
+/// ADERIM, by the Société française de radiologie and the Collège de la
+/// médecine générale.
+pub const AIDE_DEMANDE_IMAGERIE: &str = "https://aderim.radiologie.fr/";
+
+/// The vital signs typed with a consultation, in the order of the form.
+const MESURES_CONSULTATION: [(MeasureKind, &str); 6] = [
+    (MeasureKind::PressionSystolique, "PA systolique (mmHg)"),
+    (MeasureKind::PressionDiastolique, "PA diastolique (mmHg)"),
+    (
+        MeasureKind::FrequenceCardiaque,
+        "Fréquence cardiaque (/min)",
+    ),
+    (MeasureKind::Poids, "Poids (kg)"),
+    (MeasureKind::Taille, "Taille (cm)"),
+    (MeasureKind::Temperature, "Température (°C)"),
+];
 
 fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
-    let p = &d.chart.patient;
-    let id = &p.identity;
-    // The header: identity, status and attributes, without any click
-    // (SC.DMP/UX.11).
-    ui.horizontal_wrapped(|ui| {
-        ui.heading(format!(
-            "{} {}",
-            id.used_name.as_deref().unwrap_or(&id.birth_name),
-            id.used_first_name
-                .clone()
-                .unwrap_or_else(|| id.birth_first_names.join(" "))
-        ));
-        ui.label(
-            RichText::new(id.status.label())
-                .strong()
-                .color(couleur(id.status)),
-        )
-        .on_hover_text(libelles::vers_qualifiee(id.status));
-        for a in libelles::attributs(&id.attributes) {
-            ui.label(RichText::new(a).italics());
-        }
-    });
+    // A document open: the viewer takes the screen.
+    if !d.lecture.titre.is_empty() {
+        lecture(ui, &mut d.lecture);
+        return;
+    }
     if let Some(Ok(lieux)) = d.lieu.take() {
         d.lieu_nom = lieux.first().map(|l| l.nom.clone());
     }
+    let id = &d.chart.patient.identity;
     if id.birth_place_cog != d.lieu_demande && !d.lieu.busy() {
         d.lieu_demande = id.birth_place_cog.clone();
         d.lieu_nom = None;
@@ -962,54 +1357,298 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
             d.lieu.set(api.lieu(code));
         }
     }
-    let lieu = match (&id.birth_place_cog, &d.lieu_nom) {
-        (None, _) => "non renseigné".to_string(),
-        (Some(code), Some(nom)) => format!("{nom} ({code})"),
-        (Some(code), None) => code.clone(),
-    };
-    ui.label(format!(
-        "Nom de naissance : {} — Prénoms de naissance : {} — né(e) le {} — sexe {} — lieu de naissance {lieu}",
-        id.birth_name,
-        id.birth_first_names.join(" "),
-        libelles::date_fr(&id.birth_date.to_string()),
-        libelles::sexe(&id.sex),
-    ));
-    if let Some(ins) = &id.ins {
-        ui.label(format!("INS : {}", libelles::ins(ins)));
-    }
-    ui.horizontal(|ui| {
-        let insi = ui.add_enabled(!d.insi.busy(), egui::Button::new("Comparer avec l'INSi"));
-        if insi.clicked() {
-            d.message = None;
-            d.comparaison = None;
-            d.insi.set(api.insi(&d.chart.patient.id));
-        }
-        if let Some(waited) = d.insi_started() {
-            ui.spinner();
-            ui.label(format!("Interrogation de l'INSi… {waited} s"));
-        }
-        travaux(ui, api, d);
+    egui::ScrollArea::vertical()
+        .id_salt("dossier")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if role != "medecin" {
+                carte_identite(ui, api, d);
+                ui.add_space(espace::M);
+                theme::bandeau(
+                    ui,
+                    Ton::Info,
+                    icone::LOCK_KEY,
+                    "Le dossier médical et les documents sont réservés aux professionnels de santé.",
+                );
+                return;
+            }
+            // Two columns on a wide screen: what is done today on the
+            // left, what the record holds on the right.
+            if ui.available_width() >= 860.0 {
+                ui.columns(2, |c| {
+                    colonne_consultation(&mut c[0], api, d);
+                    colonne_dossier(&mut c[1], api, d);
+                });
+            } else {
+                colonne_consultation(ui, api, d);
+                ui.add_space(espace::M);
+                colonne_dossier(ui, api, d);
+            }
+        });
+    d.historique.show(ui.ctx());
+}
+
+fn colonne_consultation(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    carte_identite(ui, api, d);
+    ui.add_space(espace::M);
+    carte_consultation(ui, api, d);
+    ui.add_space(espace::M);
+    chronologie(ui, d);
+}
+
+fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    theme::carte(ui, icone::CLOUD, "DMP et épisode de soins", |ui| {
+        decisions_dmp(ui, api, d)
     });
-    liste_travaux(ui, api, d);
-    if let Some(m) = &d.message {
-        ui.label(m);
-    }
-    if let Some(c) = d.comparaison.clone() {
-        comparaison_insi(ui, api, d, &c);
-    }
-    ui.separator();
-    if role != "medecin" {
-        ui.label("Le dossier médical et les documents sont réservés aux professionnels de santé.");
-        return;
-    }
-    decisions_dmp(ui, api, d);
-    ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        dossier_medical(ui, api, d);
-        ui.separator();
-        documents(ui, api, d);
+    ui.add_space(espace::M);
+    dossier_medical(ui, api, d);
+    ui.add_space(espace::M);
+    let total = d.chart.documents_total;
+    theme::carte(ui, icone::FILES, &format!("Documents ({total})"), |ui| {
+        documents(ui, api, d)
+    });
+}
+
+/// The identity's details, the INSi and the file's background jobs.
+fn carte_identite(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    theme::carte(ui, icone::IDENTIFICATION_CARD, "Identité et INS", |ui| {
+        let id = &d.chart.patient.identity;
+        let lieu = match (&id.birth_place_cog, &d.lieu_nom) {
+            (None, _) => "non renseigné".to_string(),
+            (Some(code), Some(nom)) => format!("{nom} ({code})"),
+            (Some(code), None) => code.clone(),
+        };
+        ui.label(format!(
+            "Nom de naissance : {} — Prénoms de naissance : {} — né(e) le {} — sexe {} — lieu de naissance {lieu}",
+            id.birth_name,
+            id.birth_first_names.join(" "),
+            libelles::date_fr(&id.birth_date.to_string()),
+            libelles::sexe(&id.sex),
+        ));
+        match &id.ins {
+            Some(ins) => ui.label(format!("INS : {}", libelles::ins(ins))),
+            None => theme::discret(
+                ui,
+                "Pas d'INS : l'identité n'a pas été récupérée de l'INSi.",
+            ),
+        };
+        ui.add_space(espace::XS);
+        ui.horizontal_wrapped(|ui| {
+            let clic = theme::bouton(
+                ui,
+                !d.insi.busy(),
+                icone::ARROWS_CLOCKWISE,
+                "Comparer avec l'INSi",
+            )
+            .clicked();
+            if clic {
+                d.message = None;
+                d.comparaison = None;
+                d.insi.set(api.insi(&d.chart.patient.id));
+            }
+            if let Some(waited) = d.insi_started() {
+                ui.spinner();
+                ui.label(format!("Interrogation de l'INSi… {waited} s"));
+            }
+            travaux(ui, api, d);
+        });
+        liste_travaux(ui, api, d);
+        if let Some((ton, m)) = &d.message {
+            let i = if *ton == Ton::Danger {
+                icone::WARNING_CIRCLE
+            } else {
+                icone::INFO
+            };
+            theme::bandeau(ui, *ton, i, m);
+        }
+        if let Some(c) = d.comparaison.clone() {
+            comparaison_insi(ui, api, d, &c);
+        }
+    });
+}
+
+/// Today's consultation, typed fast: reason, history, examination with
+/// its measures, conclusion; prescriptions and documents from here.
+fn carte_consultation(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    let focus = d.focus.take();
+    theme::carte(ui, icone::STETHOSCOPE, "Consultation du jour", |ui| {
+        let c = &mut d.consultation;
+        let chart = &d.chart;
+        let l = ui.label("Motif");
+        let motif = ui
+            .add(egui::TextEdit::singleline(&mut c.motif).desired_width(f32::INFINITY))
+            .labelled_by(l.id);
+        if focus == Some(Focus::Consultation) {
+            motif.request_focus();
+        }
+        for (libelle, texte, lignes) in [
+            ("Histoire de la maladie", &mut c.histoire, 2),
+            ("Examen clinique", &mut c.examen, 2),
+        ] {
+            let l = ui.label(libelle);
+            ui.add(
+                egui::TextEdit::multiline(texte)
+                    .desired_rows(lignes)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(l.id);
+        }
+        // The measures two by two: they fit a half screen.
+        egui::Grid::new("mesures-consultation")
+            .num_columns(4)
+            .spacing([espace::S, espace::XS])
+            .show(ui, |ui| {
+                for (i, ((_, libelle), valeur)) in MESURES_CONSULTATION
+                    .iter()
+                    .zip(c.mesures.iter_mut())
+                    .enumerate()
+                {
+                    let l = ui.label(RichText::new(*libelle).small());
+                    ui.add(egui::TextEdit::singleline(valeur).desired_width(56.0))
+                        .labelled_by(l.id);
+                    if i % 2 == 1 {
+                        ui.end_row();
+                    }
+                }
+            });
+        let l = ui.label("Note de consultation");
+        ui.add(
+            egui::TextEdit::multiline(&mut c.note)
+                .hint_text("Conclusion, conduite à tenir")
+                .desired_rows(3)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        let enregistrer_clavier = ui.input_mut(|i| {
+            i.consume_shortcut(&egui::KeyboardShortcut::new(
+                egui::Modifiers::COMMAND,
+                egui::Key::Enter,
+            ))
+        });
+        ui.horizontal(|ui| {
+            let pret = !c.note.trim().is_empty()
+                || !c.motif.trim().is_empty()
+                || !c.histoire.trim().is_empty()
+                || !c.examen.trim().is_empty();
+            let libre = !c.envoi.busy() && c.mesures_envoi.iter().all(|m| !m.busy());
+            let clic = theme::bouton_principal(
+                ui,
+                pret && libre,
+                icone::FLOPPY_DISK,
+                "Enregistrer la consultation",
+            )
+            .on_hover_text("Ctrl+Entrée")
+            .clicked();
+            if (clic || (enregistrer_clavier && pret)) && libre {
+                c.erreur = None;
+                let maintenant = paris_local(now_millis());
+                match c.mesures(maintenant) {
+                    Err(e) => c.erreur = Some(e),
+                    Ok(mesures) => {
+                        c.envoi.set(api.add_encounter(
+                            &chart.patient.id,
+                            &dossier::NouvelleConsultation {
+                                episode_id: None,
+                                encounter: c.rencontre(maintenant.day()),
+                            },
+                        ));
+                        c.mesures_envoi = mesures
+                            .iter()
+                            .map(|m| {
+                                let mut s = Slot::default();
+                                s.set(api.add_entry(&chart.patient.id, m));
+                                s
+                            })
+                            .collect();
+                    }
+                }
+            }
+            if !libre {
+                ui.spinner();
+            }
+        });
+        if let Some(e) = &c.erreur {
+            theme::bandeau_erreur(ui, e);
+        }
+        theme::separateur(ui);
+        ui.label(RichText::new("Prescriptions et documents").strong());
+        ui.horizontal_wrapped(|ui| {
+            theme::discret(ui, format!("{} Demande d'imagerie :", icone::SCAN));
+            ui.hyperlink_to(
+                "aide à la demande d'examens d'imagerie (ADERIM)",
+                AIDE_DEMANDE_IMAGERIE,
+            )
+            .on_hover_text("Le guide de la SFR et du CMG : quel examen pour quelle indication");
+        });
         let patient = d.chart.patient.id.clone();
+        if focus == Some(Focus::Document) {
+            d.editeur.ouvrir(api);
+        }
         d.editeur.show(ui, api, &patient);
+    });
+}
+
+/// Encounters and documents on one line of time, newest first.
+fn chronologie(ui: &mut egui::Ui, d: &Dossier) {
+    let chart = &d.chart;
+    let titre = format!(
+        "Consultations ({}) et documents ({})",
+        chart.encounters_total, chart.documents_total
+    );
+    theme::carte(ui, icone::CLOCK_COUNTER_CLOCKWISE, &titre, |ui| {
+        let p = palette(ui);
+        enum Evenement<'a> {
+            Consultation(&'a api::Encounter),
+            Document(&'a DocumentMeta),
+        }
+        let mut liste: Vec<(Day, Evenement)> = chart
+            .encounters
+            .iter()
+            .map(|e| (e.date, Evenement::Consultation(e)))
+            .chain(
+                chart
+                    .documents
+                    .iter()
+                    .filter(|m| m.status == DocumentStatus::Actif)
+                    .map(|m| (m.act_date, Evenement::Document(m))),
+            )
+            .collect();
+        liste.sort_by_key(|(jour, _)| std::cmp::Reverse(*jour));
+        if liste.is_empty() {
+            theme::etat_vide(ui, icone::CLOCK, "Première venue : rien encore au dossier.");
+        }
+        for (jour, e) in liste {
+            ui.horizontal_top(|ui| {
+                ui.label(
+                    RichText::new(libelles::date_fr(&jour.to_string()))
+                        .monospace()
+                        .color(p.texte_discret),
+                );
+                match e {
+                    Evenement::Consultation(e) => {
+                        ui.label(RichText::new(icone::STETHOSCOPE).color(p.primaire));
+                        ui.add(
+                            egui::Label::new(format!(
+                                "{}{}",
+                                e.reason.as_deref().unwrap_or("consultation"),
+                                if e.note.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" : {}", e.note)
+                                }
+                            ))
+                            .wrap(),
+                        );
+                    }
+                    Evenement::Document(m) => {
+                        ui.label(RichText::new(icone::FILE_TEXT).color(p.texte_discret));
+                        ui.add(
+                            egui::Label::new(RichText::new(&m.title).color(p.texte_discret)).wrap(),
+                        );
+                    }
+                }
+            });
+        }
     });
 }
 
@@ -1116,74 +1755,81 @@ impl Dossier {
 /// The INSi comparison: local and INSi traits side by side, differences
 /// marked, the one-click validation; the 01/02 answers with their advice.
 fn comparaison_insi(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, c: &ReponseInsi) {
-    ui.group(|ui| {
-        ui.label(RichText::new("Comparaison avec l'INSi").strong());
-        let code = c.code.map(|c| c.code()).unwrap_or_default();
-        ui.label(format!("Réponse {code} : {}", c.libelle));
-        if let Some(conseil) = &c.conseil {
-            ui.label(RichText::new(conseil).italics());
-        }
-        if let Some(Comparaison::Impossible { erreur }) = &c.comparaison {
-            ui.label(RichText::new(erreur).italics());
-        }
-        let traits = c
-            .comparaison
-            .as_ref()
-            .map(Comparaison::traits)
-            .unwrap_or_default();
-        if traits.is_empty() {
-            return;
-        }
-        egui::Grid::new("comparaison").striped(true).show(ui, |ui| {
-            ui.label(RichText::new("Trait").strong());
-            ui.label(RichText::new("Dossier").strong());
-            ui.label(RichText::new("INSi").strong());
-            ui.label("");
-            ui.end_row();
-            for t in traits {
-                let same = t.identique;
-                let color = if same {
-                    Color32::from_rgb(20, 130, 60)
-                } else {
-                    Color32::from_rgb(200, 40, 40)
-                };
-                let ou_tiret = |v: &str| {
-                    if v.is_empty() {
-                        "—".to_string()
-                    } else {
-                        v.to_string()
-                    }
-                };
-                ui.label(&t.nom);
-                ui.label(RichText::new(ou_tiret(&t.local)).color(color));
-                ui.label(RichText::new(ou_tiret(&t.insi)).color(color));
-                ui.label(RichText::new(if same { "identique" } else { "différent" }).color(color));
-                ui.end_row();
+    let p = palette(ui);
+    egui::Frame::new()
+        .fill(p.surface_basse)
+        .corner_radius(egui::CornerRadius::same(8))
+        .inner_margin(egui::Margin::same(espace::M as i8))
+        .show(ui, |ui| {
+            ui.label(RichText::new("Comparaison avec l'INSi").strong());
+            let code = c.code.map(|c| c.code()).unwrap_or_default();
+            ui.label(format!("Réponse {code} : {}", c.libelle));
+            if let Some(conseil) = &c.conseil {
+                ui.label(RichText::new(conseil).italics());
             }
-        });
-        if !c.recuperee && c.code == Some(CodeCr::Trouve) {
-            let clic = ui
-                .add_enabled(
+            if let Some(Comparaison::Impossible { erreur }) = &c.comparaison {
+                ui.label(RichText::new(erreur).italics());
+            }
+            let traits = c
+                .comparaison
+                .as_ref()
+                .map(Comparaison::traits)
+                .unwrap_or_default();
+            if traits.is_empty() {
+                return;
+            }
+            egui::Grid::new("comparaison").striped(true).show(ui, |ui| {
+                ui.label(RichText::new("Trait").strong());
+                ui.label(RichText::new("Dossier").strong());
+                ui.label(RichText::new("INSi").strong());
+                ui.label("");
+                ui.end_row();
+                for t in traits {
+                    let same = t.identique;
+                    let color = p.ton(if same { Ton::Succes } else { Ton::Danger }).0;
+                    let ou_tiret = |v: &str| {
+                        if v.is_empty() {
+                            "—".to_string()
+                        } else {
+                            v.to_string()
+                        }
+                    };
+                    ui.label(&t.nom);
+                    ui.label(RichText::new(ou_tiret(&t.local)).color(color));
+                    ui.label(RichText::new(ou_tiret(&t.insi)).color(color));
+                    // Said with a sign as well as a colour.
+                    if same {
+                        theme::badge(ui, Ton::Succes, icone::CHECK, "identique");
+                    } else {
+                        theme::badge(ui, Ton::Danger, icone::X, "différent");
+                    }
+                    ui.end_row();
+                }
+            });
+            if !c.recuperee && c.code == Some(CodeCr::Trouve) {
+                let clic = theme::bouton_principal(
+                    ui,
                     !d.validation.busy(),
-                    egui::Button::new("Valider l'identité INSi"),
+                    icone::SEAL_CHECK,
+                    "Valider l'identité INSi",
                 )
                 .on_hover_text("L'identité prend les traits et l'INS renvoyés par l'INSi.")
                 .clicked();
-            if clic {
-                let hors = c.lieu_naissance_hors_referentiel.is_some();
-                d.validation.set(api.insi_validate(
-                    &d.chart.patient.id,
-                    ValidationInsi {
-                        version: d.chart.patient.version,
-                        accepter_lieu_naissance: hors,
-                    },
-                ));
+                if clic {
+                    let hors = c.lieu_naissance_hors_referentiel.is_some();
+                    d.validation.set(api.insi_validate(
+                        &d.chart.patient.id,
+                        ValidationInsi {
+                            version: d.chart.patient.version,
+                            accepter_lieu_naissance: hors,
+                        },
+                    ));
+                }
+                if d.validation.busy() {
+                    ui.spinner();
+                }
             }
-            if d.validation.busy() {
-                ui.spinner();
-            }
-        }
-    });
+        });
 }
 
 /// The DMP decisions of the current episode, changed in one click
@@ -1240,7 +1886,7 @@ fn decisions_dmp(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         }
     });
     if let Some(e) = &d.episode_erreur {
-        ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+        theme::bandeau_erreur(ui, e);
     }
 }
 
@@ -1249,137 +1895,89 @@ type Garde = fn(&EntryData) -> bool;
 
 fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     let chart = &d.chart;
-    egui::CollapsingHeader::new(format!("Consultations ({})", chart.encounters_total))
-        .default_open(true)
-        .show(ui, |ui| {
-            let c = &mut d.consultation;
-            ui.horizontal(|ui| {
-                let l = ui.label("Motif");
-                ui.add(egui::TextEdit::singleline(&mut c.motif).desired_width(240.0))
-                    .labelled_by(l.id);
+    let aujourdhui = paris_local(now_millis()).day();
+    theme::carte(ui, icone::FIRST_AID_KIT, "Dossier médical", |ui| {
+        d.entree.show(ui, api, &chart.patient.id, aujourdhui);
+    });
+    // A child under five: the growth charts, in place.
+    let id = &chart.patient.identity;
+    if let Ok(naissance) = Day::parse(&id.birth_date.to_string()) {
+        let age = crate::croissance::age_mois(naissance, aujourdhui);
+        if (0.0..61.0).contains(&age) {
+            ui.add_space(espace::M);
+            theme::carte(ui, icone::BABY, "Courbes de croissance (OMS)", |ui| {
+                crate::croissance::show(ui, chart)
             });
-            let l = ui.label("Note de consultation");
-            ui.add(
-                egui::TextEdit::multiline(&mut c.note)
-                    .desired_rows(3)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(l.id);
-            ui.horizontal(|ui| {
-                let pret = !c.note.trim().is_empty() || !c.motif.trim().is_empty();
-                if ui
-                    .add_enabled(
-                        pret && !c.envoi.busy(),
-                        egui::Button::new("Enregistrer la consultation"),
-                    )
-                    .clicked()
-                {
-                    c.erreur = None;
-                    let today = paris_local(now_millis()).day();
-                    let motif = c.motif.trim();
-                    c.envoi.set(api.add_encounter(
-                        &chart.patient.id,
-                        &dossier::NouvelleConsultation {
-                            episode_id: None,
-                            encounter: NewEncounter {
-                                date: today,
-                                reason: (!motif.is_empty()).then(|| motif.to_string()),
-                                note: c.note.clone(),
-                            },
-                        },
-                    ));
-                }
-                if c.envoi.busy() {
-                    ui.spinner();
-                }
-            });
-            if let Some(e) = &c.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
-            }
-            for e in &chart.encounters {
-                ui.label(format!(
-                    "{} — {}{}",
-                    libelles::date_fr(&e.date.to_string()),
-                    e.reason.as_deref().unwrap_or("consultation"),
-                    if e.note.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" : {}", e.note)
-                    }
-                ));
-            }
-        });
-    let sections: [(&str, Garde); 6] = [
-        ("Problèmes et antécédents", |e| {
+        }
+    }
+    let sections: [(&str, &str, Garde); 6] = [
+        ("Problèmes et antécédents", icone::HEARTBEAT, |e| {
             matches!(e, EntryData::Probleme { .. } | EntryData::Antecedent { .. })
         }),
-        ("Allergies", |e| matches!(e, EntryData::Allergie { .. })),
-        ("Traitements", |e| matches!(e, EntryData::Traitement { .. })),
-        ("Vaccinations", |e| {
+        ("Allergies", icone::WARNING_OCTAGON, |e| {
+            matches!(e, EntryData::Allergie { .. })
+        }),
+        ("Traitements", icone::PILL, |e| {
+            matches!(e, EntryData::Traitement { .. })
+        }),
+        ("Vaccinations", icone::SYRINGE, |e| {
             matches!(e, EntryData::Vaccination { .. })
         }),
-        ("Mesures", |e| matches!(e, EntryData::Mesure { .. })),
-        ("Observations", |e| {
+        ("Mesures", icone::GAUGE, |e| {
+            matches!(e, EntryData::Mesure { .. })
+        }),
+        ("Observations", icone::FLASK, |e| {
             matches!(e, EntryData::Observation { .. })
         }),
     ];
-    d.entree
-        .show(ui, api, &chart.patient.id, paris_local(now_millis()).day());
-    // A child under five: the growth charts.
-    let id = &chart.patient.identity;
-    if let Ok(naissance) = Day::parse(&id.birth_date.to_string()) {
-        let age = crate::croissance::age_mois(naissance, paris_local(now_millis()).day());
-        if (0.0..61.0).contains(&age) {
-            egui::CollapsingHeader::new("Courbes de croissance (OMS)")
-                .default_open(true)
-                .show(ui, |ui| crate::croissance::show(ui, chart));
-        }
-    }
     let mut retirer = None;
     let mut modifier = None;
     let mut historique = None;
-    for (titre, garde) in sections {
+    let occupe = d.entree.envoi.busy();
+    for (titre, i, garde) in sections {
         let lignes: Vec<&crate::api::Entry> =
             chart.entries.iter().filter(|e| garde(&e.data)).collect();
-        egui::CollapsingHeader::new(format!("{titre} ({})", lignes.len()))
-            .default_open(!lignes.is_empty())
-            .show(ui, |ui| {
-                if lignes.is_empty() {
-                    ui.label("Rien de renseigné.");
-                }
-                for e in lignes {
-                    ui.horizontal(|ui| {
-                        ui.label(libelles::entree(&e.data));
-                        if ui
-                            .add_enabled(
-                                !d.entree.envoi.busy(),
-                                egui::Button::new("Modifier").small(),
-                            )
-                            .clicked()
-                        {
-                            modifier = Some(e.clone());
-                        }
-                        // Removed entries are kept by the host, marked.
-                        if ui
-                            .add_enabled(
-                                !d.entree.envoi.busy(),
-                                egui::Button::new("Retirer").small(),
-                            )
-                            .on_hover_text("Retirer du dossier (l'entrée est conservée, marquée)")
-                            .clicked()
-                        {
-                            retirer = Some(e.id.clone());
-                        }
-                        if ui
-                            .add(egui::Button::new("Historique").small())
-                            .on_hover_text("Chaque version de l'entrée: qui, quand, pourquoi")
-                            .clicked()
-                        {
-                            historique = Some(e.clone());
-                        }
-                    });
-                }
-            });
+        ui.add_space(espace::M);
+        theme::carte(ui, i, &format!("{titre} ({})", lignes.len()), |ui| {
+            let p = palette(ui);
+            if lignes.is_empty() {
+                theme::etat_vide(ui, icone::MINUS, "Rien de renseigné.");
+                return;
+            }
+            if titre == "Mesures" {
+                tendances(ui, &lignes);
+                theme::separateur(ui);
+            }
+            for e in lignes {
+                ui.horizontal_wrapped(|ui| {
+                    let texte = RichText::new(libelles::entree(&e.data));
+                    let texte = match &e.data {
+                        EntryData::Allergie {
+                            status: Activity::Actif,
+                            ..
+                        } => texte.color(p.ton(Ton::Danger).0).strong(),
+                        _ => texte.color(p.texte),
+                    };
+                    ui.label(texte);
+                    if theme::action(ui, !occupe, icone::PENCIL_SIMPLE, "Modifier").clicked() {
+                        modifier = Some(e.clone());
+                    }
+                    // Removed entries are kept by the host, marked.
+                    if theme::action(ui, !occupe, icone::TRASH, "Retirer")
+                        .on_hover_text("Retirer du dossier (l'entrée est conservée, marquée)")
+                        .clicked()
+                    {
+                        retirer = Some(e.id.clone());
+                    }
+                    if theme::action(ui, true, icone::CLOCK_COUNTER_CLOCKWISE, "Historique")
+                        .on_hover_text("Chaque version de l'entrée : qui, quand, pourquoi")
+                        .clicked()
+                    {
+                        historique = Some(e.clone());
+                    }
+                });
+            }
+        });
     }
     if let Some(id) = retirer {
         d.entree.envoi.set(api.remove_entry(&id));
@@ -1390,10 +1988,113 @@ fn dossier_medical(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     if let Some(e) = historique {
         d.historique.demander(api, &e);
     }
-    d.historique.show(ui.ctx());
+}
+
+/// Each measure's last value, its change since the one before, and its
+/// course drawn small (a trend read at a glance).
+fn tendances(ui: &mut egui::Ui, lignes: &[&crate::api::Entry]) {
+    let p = palette(ui);
+    let mut series: std::collections::BTreeMap<&'static str, (MeasureKind, Vec<(Day, f64)>)> =
+        Default::default();
+    for e in lignes {
+        if let EntryData::Mesure {
+            measure,
+            value,
+            date,
+            ..
+        } = &e.data
+        {
+            series
+                .entry(measure.code())
+                .or_insert((*measure, vec![]))
+                .1
+                .push((*date, *value));
+        }
+    }
+    egui::Grid::new("tendances").num_columns(4).show(ui, |ui| {
+        for (_, (sorte, mut points)) in series {
+            points.sort_by_key(|(d, _)| *d);
+            let Some(&(jour, dernier)) = points.last() else {
+                continue;
+            };
+            ui.label(RichText::new(libelles::mesure(sorte)).color(p.texte_discret));
+            ui.label(
+                RichText::new(format!("{} {}", nombre(dernier), libelles::unite(sorte))).strong(),
+            );
+            let fleche = match points.len().checked_sub(2).map(|i| points[i].1) {
+                Some(avant) if dernier > avant => {
+                    format!("{} depuis {}", icone::TREND_UP, nombre(avant))
+                }
+                Some(avant) if dernier < avant => {
+                    format!("{} depuis {}", icone::TREND_DOWN, nombre(avant))
+                }
+                Some(_) => "stable".into(),
+                None => libelles::date_fr(&jour.to_string()),
+            };
+            ui.label(RichText::new(fleche).color(p.texte_discret));
+            courbe(ui, &points, p.primaire);
+            ui.end_row();
+        }
+    });
+}
+
+fn nombre(v: f64) -> String {
+    let t = format!("{v:.1}");
+    t.strip_suffix(".0").unwrap_or(&t).replace('.', ",")
+}
+
+/// A measure's values over time, as a line in a small box.
+fn courbe(ui: &mut egui::Ui, points: &[(Day, f64)], couleur: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 20.0), egui::Sense::hover());
+    if points.len() < 2 || !ui.is_rect_visible(rect) {
+        return;
+    }
+    let (t0, t1) = (
+        points[0].0.days() as f32,
+        points[points.len() - 1].0.days() as f32,
+    );
+    let (min, max) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (_, v)| {
+        (a.min(*v), b.max(*v))
+    });
+    let etendue = ((max - min) as f32).max(f32::EPSILON);
+    let duree = (t1 - t0).max(1.0);
+    let ligne: Vec<egui::Pos2> = points
+        .iter()
+        .map(|(d, v)| {
+            egui::pos2(
+                rect.left() + (d.days() as f32 - t0) / duree * rect.width(),
+                rect.bottom() - ((*v - min) as f32) / etendue * rect.height(),
+            )
+        })
+        .collect();
+    ui.painter()
+        .add(egui::Shape::line(ligne, egui::Stroke::new(1.5, couleur)));
+}
+
+/// Now, in Unix ms (the agenda's line of now, waiting times).
+pub(crate) fn maintenant_ms() -> i64 {
+    now_millis()
+}
+
+/// Today, on the practice's (Paris) calendar.
+pub(crate) fn aujourdhui() -> Day {
+    paris_local(now_millis()).day()
+}
+
+/// A fixed "now" (Unix ms), for pictures that must not change with the
+/// day they are taken (the look's snapshot tests); the system clock
+/// otherwise.
+static HORLOGE_FIXE: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+/// Fixes the client's clock for this process (tests only).
+pub fn fixer_horloge(ms: i64) {
+    let _ = HORLOGE_FIXE.set(ms);
 }
 
 fn now_millis() -> i64 {
+    if let Some(t) = HORLOGE_FIXE.get() {
+        return *t;
+    }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -1403,7 +2104,6 @@ fn now_millis() -> i64 {
 /// The documents, filtered by type and act date, sorted by act date,
 /// with their provenance and sending states.
 fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
-    ui.label(RichText::new(format!("Documents ({})", d.chart.documents_total)).strong());
     let f = &mut d.filtre;
     let mut types: Vec<(String, String)> = d
         .chart
@@ -1452,10 +2152,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     let du = Day::parse(f.du.trim()).ok();
     let au = Day::parse(f.au.trim()).ok();
     if (!f.du.trim().is_empty() && du.is_none()) || (!f.au.trim().is_empty() && au.is_none()) {
-        ui.colored_label(
-            Color32::from_rgb(200, 40, 40),
-            "Date attendue au format AAAA-MM-JJ",
-        );
+        theme::bandeau_erreur(ui, "Date attendue au format AAAA-MM-JJ");
     }
     let mut liste: Vec<&DocumentMeta> = d
         .chart
@@ -1485,13 +2182,18 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         ui.end_row();
         for m in liste {
             ui.label(libelles::date_fr(&m.act_date.to_string()));
-            ui.label(&m.title);
-            ui.label(libelles::provenance(m.provenance));
-            ui.label(libelles::envoi(m.dmp_state));
-            ui.label(libelles::envoi(m.mssante_state));
-            ui.label(libelles::statut_document(m.status));
+            ui.add(egui::Label::new(&m.title).wrap());
+            theme::discret(ui, libelles::provenance(m.provenance));
+            theme::badge_envoi(ui, m.dmp_state);
+            theme::badge_envoi(ui, m.mssante_state);
+            let statut = libelles::statut_document(m.status);
+            if m.status == DocumentStatus::Actif {
+                theme::discret(ui, statut);
+            } else {
+                theme::badge(ui, Ton::Neutre, icone::ARCHIVE, statut);
+            }
             ui.horizontal(|ui| {
-                if ui.small_button("Ouvrir").clicked() {
+                if theme::action(ui, true, icone::EYE, "Ouvrir").clicked() {
                     ouvrir = Some((m.id.clone(), m.title.clone(), m.format));
                 }
                 // Only the version in force of a CDA produced here can be
@@ -1499,8 +2201,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                 if m.provenance == Provenance::Produit
                     && m.status == DocumentStatus::Actif
                     && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
-                    && ui
-                        .small_button("Corriger")
+                    && theme::action(ui, true, icone::PENCIL_SIMPLE, "Corriger")
                         .on_hover_text("Nouvelle version du document, depuis le formulaire signé")
                         .clicked()
                 {
@@ -1516,68 +2217,103 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     if let Some((id, titre, format)) = ouvrir {
         d.lecture = Lecture::ouvrir(api, &id, titre, format);
     }
-    lecture(ui.ctx(), &mut d.lecture);
 }
 
-/// A stored document in a window over the file: its PDF first, drawn
-/// here, the structured rendering of its CDA on demand.
-fn lecture(ctx: &egui::Context, l: &mut Lecture) {
-    if l.titre.is_empty() {
-        return;
-    }
-    let mut ouverte = true;
-    egui::Window::new(format!("Document : {}", l.titre))
-        .id(egui::Id::new("lecture-document"))
-        .open(&mut ouverte)
-        .default_size([860.0, 760.0])
-        .collapsible(false)
-        .show(ctx, |ui| {
+/// A stored document in the large viewer, in place of the file: its PDF
+/// first, page by page with zoom, the structured rendering of its CDA one
+/// click away.
+fn lecture(ui: &mut egui::Ui, l: &mut Lecture) {
+    let p = palette(ui);
+    egui::Frame::new()
+        .fill(p.surface)
+        .stroke(egui::Stroke::new(1.0, p.bordure))
+        .corner_radius(egui::CornerRadius::same(espace::ARRONDI))
+        .inner_margin(egui::Margin::same(espace::M as i8))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
             ui.horizontal(|ui| {
+                if theme::bouton(ui, true, icone::ARROW_LEFT, "Fermer")
+                    .on_hover_text("Revenir au dossier (Échap)")
+                    .clicked()
+                    || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                {
+                    l.titre.clear();
+                }
+                ui.label(
+                    RichText::new(format!("{}  {}", icone::FILE_TEXT, l.titre))
+                        .text_style(theme::texte::titre())
+                        .strong(),
+                );
                 if l.contenu.busy() || l.pdf_envoi.busy() {
                     ui.spinner();
                 }
-                if let Some(pdf) = &l.pdf {
-                    ui.label(format!("PDF : {} Ko", pdf.len().div_ceil(1024)));
-                    if ui
-                        .button("Ouvrir dans le lecteur PDF")
-                        .on_hover_text("Pour l'imprimer ou l'enregistrer")
-                        .clicked()
-                        && let Err(e) = crate::document::ouvrir_pdf(pdf)
-                    {
-                        l.erreur = Some(e);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if let Some(pdf) = &l.pdf {
+                        if theme::bouton(ui, true, icone::PRINTER, "Ouvrir dans le lecteur PDF")
+                            .on_hover_text("Pour l'imprimer ou l'enregistrer")
+                            .clicked()
+                            && let Err(e) = crate::document::ouvrir_pdf(pdf)
+                        {
+                            l.erreur = Some(e);
+                        }
+                        theme::discret(ui, format!("PDF : {} Ko", pdf.len().div_ceil(1024)));
                     }
-                }
-                if ui.small_button("Fermer").clicked() {
-                    l.titre.clear();
-                }
+                    // Once the PDF is known to be there or not: the
+                    // structured view at once when there is none.
+                    if matches!(
+                        l.format,
+                        Some(DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+                    ) && !l.pdf_envoi.busy()
+                    {
+                        if l.pdf.is_none() {
+                            l.structure = true;
+                        }
+                        let r = ui.add(egui::Button::selectable(
+                            l.structure,
+                            format!(
+                                "{}  Contenu structuré du document (CDA)",
+                                icone::LIST_BULLETS
+                            ),
+                        ));
+                        let choisi = l.structure;
+                        r.widget_info(|| {
+                            egui::WidgetInfo::selected(
+                                egui::WidgetType::SelectableLabel,
+                                true,
+                                choisi,
+                                "Contenu structuré du document (CDA)",
+                            )
+                        });
+                        if r.clicked() {
+                            l.structure = !l.structure;
+                        }
+                    }
+                });
             });
             if let Some(e) = &l.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                theme::bandeau_erreur(ui, e);
             }
-            // The PDF first, in the window.
-            l.vue.show(ui);
+            theme::separateur(ui);
+            if l.structure {
+                egui::ScrollArea::vertical()
+                    .id_salt("rendu-document")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| crate::document::afficher_rendu(ui, &l.rendu));
+                return;
+            }
+            l.vue.show_grand(ui);
             if let Some(t) = &l.texte {
                 egui::ScrollArea::vertical()
                     .id_salt("texte-document")
-                    .max_height(600.0)
+                    .auto_shrink([false, false])
                     .show(ui, |ui| ui.label(t));
             }
             if l.format == Some(DocumentFormat::Image) {
-                ui.label("Image : à ouvrir avec le lecteur d'images du poste.");
-            }
-            // Once the PDF is known to be there or not: open at once when
-            // there is no PDF to read first.
-            if matches!(
-                l.format,
-                Some(DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
-            ) && !l.pdf_envoi.busy()
-            {
-                egui::CollapsingHeader::new("Contenu structuré du document (CDA)")
-                    .default_open(l.pdf.is_none())
-                    .show(ui, |ui| crate::document::afficher_rendu(ui, &l.rendu));
+                theme::etat_vide(
+                    ui,
+                    icone::IMAGE,
+                    "Image : à ouvrir avec le lecteur d'images du poste.",
+                );
             }
         });
-    if !ouverte {
-        l.titre.clear();
-    }
 }

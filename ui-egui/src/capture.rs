@@ -1,6 +1,8 @@
 //! Capture mode (`ESCULAPE_CAPTURE=DIR`): the real window drives itself
 //! through the main screens (login, search, patient file, INSi
-//! comparison, about, agenda, dashboard, a document) and saves each as a PNG in DIR, then closes. It is
+//! comparison, about, agenda by day and by week, dashboard, a document),
+//! in the light theme then in the dark one, and saves each as a PNG in
+//! DIR (`6-agenda-clair.png`, `6-agenda-sombre.png`…), then closes. It is
 //! what `cargo xtask screenshots` and the Xvfb smoke test run, so that
 //! anyone can look at the screens without clicking through them.
 
@@ -32,6 +34,13 @@ const STEPS: &[&str] = &[
     "6-agenda",
     "7-tableau-de-bord",
     "8-document",
+    "9-agenda-semaine",
+];
+
+/// The themes captured, in order, and their files' suffix.
+const THEMES: [(crate::theme::Theme, &str); 2] = [
+    (crate::theme::Theme::Clair, "clair"),
+    (crate::theme::Theme::Sombre, "sombre"),
 ];
 
 impl Capture {
@@ -56,7 +65,7 @@ impl Capture {
     }
 
     pub fn done(&self) -> bool {
-        self.step >= STEPS.len() || self.error.is_some()
+        self.step >= STEPS.len() * THEMES.len() || self.error.is_some()
     }
 
     /// After each frame of the app: act, wait for the screen to settle,
@@ -91,12 +100,23 @@ impl Capture {
             return;
         }
         self.frames += 1;
+        let (etape, (theme, suffixe)) = (
+            self.step % STEPS.len(),
+            THEMES[(self.step / STEPS.len()).min(THEMES.len() - 1)],
+        );
         if self.frames > 600 {
-            self.error = Some(format!("écran « {} » jamais prêt", STEPS[self.step]));
+            self.error = Some(format!("écran « {} » jamais prêt", STEPS[etape]));
             return;
         }
-        let ready = match self.step {
-            0 => self.frames > 5,
+        let ready = match etape {
+            0 => {
+                if self.frames == 1 {
+                    // Each theme's pass starts signed out.
+                    app.capture_logout();
+                    app.capture_theme(ctx, theme);
+                }
+                self.frames > 5
+            }
             1 => {
                 if self.frames == 1 {
                     app.capture_login(&self.login, &self.password);
@@ -136,9 +156,16 @@ impl Capture {
                 }
                 self.frames > 5 && !app.busy()
             }
-            _ => {
+            7 => {
                 if self.frames == 1 {
                     app.capture_open_document();
+                }
+                self.frames > 5 && !app.busy()
+            }
+            _ => {
+                if self.frames == 1 {
+                    app.capture_close_document();
+                    app.capture_screen("agenda-semaine");
                 }
                 self.frames > 5 && !app.busy()
             }
@@ -147,7 +174,7 @@ impl Capture {
         // for windows to fade in.
         let debut = *self.debut.get_or_insert_with(std::time::Instant::now);
         if ready && self.frames > 3 && debut.elapsed() > std::time::Duration::from_millis(600) {
-            self.asked = Some(STEPS[self.step].to_string());
+            self.asked = Some(format!("{}-{suffixe}", STEPS[etape]));
             ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(Default::default()));
         }
     }

@@ -5,6 +5,7 @@
 //! curves would need their tables, which are not public.
 
 use crate::api::Chart;
+use crate::theme::Ton;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use esculape_domain::calendar::Day;
 use esculape_domain::identity::Sex;
@@ -111,6 +112,7 @@ pub fn show(ui: &mut egui::Ui, chart: &Chart) {
     ui.columns(2, |cols| {
         for (i, (ind, titre, points)) in courbes.into_iter().enumerate() {
             let ui = &mut cols[i % 2];
+            let pal = crate::theme::palette(ui);
             ui.label(titre);
             let lms = table(ind, sexe);
             Plot::new(format!("croissance-{ind}"))
@@ -126,9 +128,9 @@ pub fn show(ui: &mut egui::Ui, chart: &Chart) {
                             .collect();
                         // One legend entry (and colour) per pair of curves.
                         let (name, color) = match z.abs() as u8 {
-                            0 => ("médiane", egui::Color32::from_rgb(60, 170, 90)),
-                            1 => ("±1 ET", egui::Color32::from_rgb(220, 160, 40)),
-                            _ => ("±2 ET", egui::Color32::from_rgb(210, 70, 60)),
+                            0 => ("médiane", pal.ton(Ton::Succes).0),
+                            1 => ("±1 ET", pal.ton(Ton::Attention).0),
+                            _ => ("±2 ET", pal.ton(Ton::Danger).0),
                         };
                         p.line(Line::new(name, line).color(color));
                     }
@@ -136,7 +138,7 @@ pub fn show(ui: &mut egui::Ui, chart: &Chart) {
                         p.points(
                             Points::new("l'enfant", points)
                                 .radius(4.0)
-                                .color(egui::Color32::from_rgb(90, 160, 255)),
+                                .color(pal.primaire),
                         );
                     }
                 });

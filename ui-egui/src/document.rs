@@ -5,7 +5,7 @@
 
 use crate::api::{Api, Slot};
 use base64::Engine as _;
-use egui::{Color32, RichText};
+use egui::RichText;
 pub use esculape_api_types::documents::{Champ, Formulaire, TypeDocument};
 use esculape_api_types::documents::{DocumentProduit, FormulaireSigne};
 use serde_json::{Map, Value};
@@ -340,7 +340,7 @@ impl PhotoBoite {
                 }
             });
             if let Some(e) = &self.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                crate::theme::bandeau_erreur(ui, e);
             }
         });
     }
@@ -421,145 +421,168 @@ impl Editeur {
         }
     }
 
+    /// Opens the editor on the list of document types (Ctrl+D).
+    pub fn ouvrir(&mut self, api: &Api) {
+        if !self.ouvert {
+            self.ouvert = true;
+            self.types.set(api.document_types());
+        }
+    }
+
     pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, patient: &str) {
+        use crate::theme::{self, icone};
         self.recevoir(api, patient);
         if !self.ouvert {
-            if ui.button("Nouveau document").clicked() {
-                self.ouvert = true;
-                self.types.set(api.document_types());
+            if theme::bouton(ui, true, icone::FILE_PLUS, "Nouveau document")
+                .on_hover_text("Ctrl+D")
+                .clicked()
+            {
+                self.ouvrir(api);
             }
             return;
         }
-        ui.group(|ui| {
-            ui.horizontal(|ui| {
-                let titre = match &self.remplace {
-                    Some((_, t)) => format!("Correction de « {t} » (nouvelle version)"),
-                    None => "Nouveau document".into(),
-                };
-                ui.label(RichText::new(titre).strong());
-                if ui.button("Fermer l'éditeur").clicked() {
-                    *self = Editeur::default();
-                }
-            });
-            if !self.ouvert {
-                return;
-            }
-            if self.remplace.is_some() {
-                // A correction keeps the document's type.
-                if self.reprise.busy() || self.chargement.busy() {
-                    ui.spinner();
-                }
-                if let Some(e) = &self.erreur
-                    && self.formulaire.is_none()
-                {
-                    ui.colored_label(Color32::from_rgb(200, 40, 40), e);
-                }
-            } else {
-                ui.horizontal_wrapped(|ui| {
-                    for t in self.liste.clone() {
-                        let courant = self
-                            .formulaire
-                            .as_ref()
-                            .is_some_and(|f| f.plugin == t.plugin);
-                        if ui
-                            .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
-                            .clicked()
-                        {
-                            self.chargement.set(api.document_form(patient, &t.plugin));
-                        }
+        let signer_clavier = ui.input_mut(|i| {
+            i.consume_shortcut(&egui::KeyboardShortcut::new(
+                egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                egui::Key::S,
+            ))
+        });
+        let p = theme::palette(ui);
+        egui::Frame::new()
+            .fill(p.surface_basse)
+            .corner_radius(egui::CornerRadius::same(8))
+            .inner_margin(egui::Margin::same(theme::espace::M as i8))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let titre = match &self.remplace {
+                        Some((_, t)) => format!("Correction de « {t} » (nouvelle version)"),
+                        None => "Nouveau document".into(),
+                    };
+                    ui.label(RichText::new(titre).strong());
+                    if theme::bouton(ui, true, icone::X, "Fermer l'éditeur").clicked() {
+                        *self = Editeur::default();
                     }
-                    if self.types.busy() || self.chargement.busy() {
+                });
+                if !self.ouvert {
+                    return;
+                }
+                if self.remplace.is_some() {
+                    // A correction keeps the document's type.
+                    if self.reprise.busy() || self.chargement.busy() {
                         ui.spinner();
                     }
-                });
-            }
-            let Some(f) = self.formulaire.clone() else {
-                return;
-            };
-            ui.label(RichText::new(&f.titre).strong());
-            egui::Grid::new("formulaire").num_columns(2).show(ui, |ui| {
-                for c in &f.champs {
-                    let libelle = if c.obligatoire {
-                        format!("{} *", c.libelle)
-                    } else {
-                        c.libelle.clone()
-                    };
-                    let l = ui.label(&libelle);
-                    let l = match &c.aide {
-                        Some(a) => l.on_hover_text(a),
-                        None => l,
-                    };
-                    champ(ui, &mut self.saisie, c, l.id);
-                    ui.end_row();
-                    if c.cle == CHAMP_DATAMATRIX {
-                        self.photo.show(ui, api, &mut self.saisie);
-                        ui.end_row();
-                    }
-                }
-            });
-            ui.horizontal(|ui| {
-                let libre = !self.envoi.busy();
-                if ui.add_enabled(libre, egui::Button::new("Aperçu")).clicked() {
-                    self.envoi_signe = false;
-                    self.envoi.set(api.document(
-                        patient,
-                        &f.plugin,
-                        self.saisie.valeurs(&f),
-                        false,
-                        self.remplace.as_ref().map(|r| r.0.as_str()),
-                    ));
-                }
-                if ui
-                    .add_enabled(libre, egui::Button::new("Valider et signer"))
-                    .clicked()
-                {
-                    self.envoi_signe = true;
-                    self.envoi.set(api.document(
-                        patient,
-                        &f.plugin,
-                        self.saisie.valeurs(&f),
-                        true,
-                        self.remplace.as_ref().map(|r| r.0.as_str()),
-                    ));
-                }
-                if self.envoi.busy() {
-                    ui.spinner();
-                    ui.label("Production du document…");
-                }
-            });
-            if let Some(e) = &self.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), format!("Refusé : {e}"));
-            }
-            if let Some(a) = &self.apercu {
-                ui.separator();
-                ui.label(
-                    RichText::new(if a.signe {
-                        "Document signé et enregistré"
-                    } else {
-                        "Aperçu prêt (rien n'est enregistré)"
-                    })
-                    .strong(),
-                );
-                for n in &a.avis {
-                    ui.label(RichText::new(n).color(Color32::from_rgb(190, 120, 0)));
-                }
-                ui.horizontal(|ui| {
-                    ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
-                    if ui
-                        .button("Ouvrir dans le lecteur PDF")
-                        .on_hover_text("Pour l'imprimer ou l'enregistrer")
-                        .clicked()
-                        && let Err(e) = ouvrir_pdf(&a.pdf)
+                    if let Some(e) = &self.erreur
+                        && self.formulaire.is_none()
                     {
-                        self.erreur = Some(e);
+                        theme::bandeau_erreur(ui, e);
+                    }
+                } else {
+                    ui.horizontal_wrapped(|ui| {
+                        for t in self.liste.clone() {
+                            let courant = self
+                                .formulaire
+                                .as_ref()
+                                .is_some_and(|f| f.plugin == t.plugin);
+                            if ui
+                                .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
+                                .clicked()
+                            {
+                                self.chargement.set(api.document_form(patient, &t.plugin));
+                            }
+                        }
+                        if self.types.busy() || self.chargement.busy() {
+                            ui.spinner();
+                        }
+                    });
+                }
+                let Some(f) = self.formulaire.clone() else {
+                    return;
+                };
+                ui.label(RichText::new(&f.titre).strong());
+                egui::Grid::new("formulaire").num_columns(2).show(ui, |ui| {
+                    for c in &f.champs {
+                        let libelle = if c.obligatoire {
+                            format!("{} *", c.libelle)
+                        } else {
+                            c.libelle.clone()
+                        };
+                        let l = ui.label(&libelle);
+                        let l = match &c.aide {
+                            Some(a) => l.on_hover_text(a),
+                            None => l,
+                        };
+                        champ(ui, &mut self.saisie, c, l.id);
+                        ui.end_row();
+                        if c.cle == CHAMP_DATAMATRIX {
+                            self.photo.show(ui, api, &mut self.saisie);
+                            ui.end_row();
+                        }
                     }
                 });
-                self.vue.show(ui);
-                egui::CollapsingHeader::new("Contenu structuré (CDA)")
-                    .default_open(false)
-                    .show(ui, |ui| afficher_rendu(ui, &a.rendu));
-            }
-        });
+                ui.horizontal(|ui| {
+                    let libre = !self.envoi.busy();
+                    if theme::bouton(ui, libre, icone::EYE, "Aperçu").clicked() {
+                        self.envoi_signe = false;
+                        self.envoi.set(api.document(
+                            patient,
+                            &f.plugin,
+                            self.saisie.valeurs(&f),
+                            false,
+                            self.remplace.as_ref().map(|r| r.0.as_str()),
+                        ));
+                    }
+                    if theme::bouton_principal(ui, libre, icone::SIGNATURE, "Valider et signer")
+                        .on_hover_text("Ctrl+Maj+S")
+                        .clicked()
+                        || (signer_clavier && libre)
+                    {
+                        self.envoi_signe = true;
+                        self.envoi.set(api.document(
+                            patient,
+                            &f.plugin,
+                            self.saisie.valeurs(&f),
+                            true,
+                            self.remplace.as_ref().map(|r| r.0.as_str()),
+                        ));
+                    }
+                    if self.envoi.busy() {
+                        ui.spinner();
+                        ui.label("Production du document…");
+                    }
+                });
+                if let Some(e) = &self.erreur {
+                    theme::bandeau_erreur(ui, &format!("Refusé : {e}"));
+                }
+                if let Some(a) = &self.apercu {
+                    ui.separator();
+                    ui.label(
+                        RichText::new(if a.signe {
+                            "Document signé et enregistré"
+                        } else {
+                            "Aperçu prêt (rien n'est enregistré)"
+                        })
+                        .strong(),
+                    );
+                    for n in &a.avis {
+                        theme::bandeau(ui, theme::Ton::Attention, icone::WARNING, n);
+                    }
+                    ui.horizontal(|ui| {
+                        ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
+                        if ui
+                            .button("Ouvrir dans le lecteur PDF")
+                            .on_hover_text("Pour l'imprimer ou l'enregistrer")
+                            .clicked()
+                            && let Err(e) = ouvrir_pdf(&a.pdf)
+                        {
+                            self.erreur = Some(e);
+                        }
+                    });
+                    self.vue.show(ui);
+                    egui::CollapsingHeader::new("Contenu structuré (CDA)")
+                        .default_open(false)
+                        .show(ui, |ui| afficher_rendu(ui, &a.rendu));
+                }
+            });
     }
 }
 

@@ -5,7 +5,6 @@
 //! editing the same entry do not overwrite each other.
 
 use crate::api::{Api, Entry, Slot};
-use egui::Color32;
 use esculape_domain::calendar::Day;
 use esculape_domain::record::{Activity, AntecedentKind, EntryData, MeasureKind};
 
@@ -391,7 +390,7 @@ impl FormulaireEntree {
                 }
             });
             if let Some(m) = &self.erreur {
-                ui.colored_label(Color32::from_rgb(200, 40, 40), m);
+                crate::theme::bandeau_erreur(ui, m);
             }
         });
     }

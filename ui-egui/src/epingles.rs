@@ -15,11 +15,17 @@ pub fn fichier() -> PathBuf {
     if let Some(f) = std::env::var_os("ESCULAPE_EPINGLES") {
         return PathBuf::from(f);
     }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
+    dossier_config().join("serveurs.json")
+}
+
+/// The client's configuration folder on this workstation:
+/// `$XDG_CONFIG_HOME/esculape`, else `~/.config/esculape`.
+pub fn dossier_config() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .unwrap_or_else(|| ".".into());
-    config.join("esculape/serveurs.json")
+        .unwrap_or_else(|| ".".into())
+        .join("esculape")
 }
 
 fn lues() -> BTreeMap<String, String> {
@@ -101,7 +107,7 @@ impl PremiereConnexion {
                             .request_repaint_after(std::time::Duration::from_millis(100));
                     }
                     Some(Err(e)) => {
-                        ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+                        crate::theme::bandeau_erreur(ui, e);
                         if ui.button("Fermer").clicked() {
                             decision = Some(Decision::Abandon);
                         }

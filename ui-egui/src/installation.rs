@@ -3,7 +3,6 @@
 //! account, then signs the doctor in.
 
 use crate::api::{Api, Slot};
-use egui::Color32;
 use esculape_api_types::comptes::{
     Installation, NewUser, NouveauCabinet, NouveauCompte, PremiereInstallation,
 };
@@ -94,62 +93,89 @@ impl PremierDemarrage {
     }
 
     pub fn ecran(&mut self, ui: &mut egui::Ui, api: &Api) {
+        use crate::theme::{self, espace, icone, palette};
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.vertical_centered(|ui| {
-                ui.add_space(40.0);
-                ui.heading("Bienvenue dans Esculape");
-                ui.label("Premier démarrage : créez votre cabinet et votre compte de médecin.");
-                ui.add_space(16.0);
-            });
-            ui.horizontal(|ui| {
-                ui.add_space(((ui.available_width() - 520.0) / 2.0).max(0.0));
-                ui.vertical(|ui| {
-                    egui::Grid::new("installation")
-                        .num_columns(2)
-                        .spacing([12.0, 8.0])
-                        .show(ui, |ui| {
-                            let champ = |ui: &mut egui::Ui, libelle: &str, texte: &mut String, secret: bool| {
-                                let l = ui.label(libelle);
-                                ui.add(
-                                    egui::TextEdit::singleline(texte)
-                                        .password(secret)
-                                        .desired_width(320.0),
-                                )
-                                .labelled_by(l.id);
-                                ui.end_row();
-                            };
-                            champ(ui, "Nom du cabinet", &mut self.cabinet, false);
-                            champ(ui, "Adresse", &mut self.adresse, false);
-                            champ(ui, "FINESS (facultatif)", &mut self.finess, false);
-                            champ(ui, "Votre nom (Dr …)", &mut self.nom, false);
-                            champ(ui, "RPPS", &mut self.rpps, false);
-                            champ(ui, "Identifiant", &mut self.identifiant, false);
-                            champ(ui, "Mot de passe", &mut self.mot_de_passe, true);
-                            champ(ui, "Confirmation du mot de passe", &mut self.confirmation, true);
+            let p = palette(ui);
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.vertical_centered(|ui| {
+                    ui.add_space(espace::XL);
+                    ui.label(egui::RichText::new(icone::FIRST_AID_KIT).size(40.0).color(p.primaire));
+                    ui.heading("Bienvenue dans Esculape");
+                    theme::discret(
+                        ui,
+                        "Premier démarrage : créez votre cabinet et votre compte de médecin.",
+                    );
+                    ui.add_space(espace::L);
+                });
+                ui.horizontal(|ui| {
+                    ui.add_space(((ui.available_width() - 560.0) / 2.0).max(0.0));
+                    ui.vertical(|ui| {
+                        ui.set_width(560.0);
+                        let champ = |ui: &mut egui::Ui, libelle: &str, texte: &mut String, secret: bool| {
+                            let l = ui.label(libelle);
+                            ui.add(
+                                egui::TextEdit::singleline(texte)
+                                    .password(secret)
+                                    .desired_width(320.0),
+                            )
+                            .labelled_by(l.id);
+                            ui.end_row();
+                        };
+                        theme::carte(ui, icone::HOUSE, "Le cabinet", |ui| {
+                            egui::Grid::new("installation-cabinet")
+                                .num_columns(2)
+                                .spacing([12.0, 8.0])
+                                .show(ui, |ui| {
+                                    champ(ui, "Nom du cabinet", &mut self.cabinet, false);
+                                    champ(ui, "Adresse", &mut self.adresse, false);
+                                    champ(ui, "FINESS (facultatif)", &mut self.finess, false);
+                                });
                         });
-                    ui.small("Mot de passe : 12 caractères au moins, de 3 sortes (minuscules, majuscules, chiffres, autres), sans l'identifiant.");
-                    ui.add_space(8.0);
-                    ui.horizontal(|ui| {
-                        let clic = ui
-                            .add_enabled(!self.envoi.busy(), egui::Button::new("Créer le cabinet"))
+                        ui.add_space(espace::M);
+                        theme::carte(ui, icone::USER_CIRCLE, "Votre compte de médecin", |ui| {
+                            egui::Grid::new("installation-compte")
+                                .num_columns(2)
+                                .spacing([12.0, 8.0])
+                                .show(ui, |ui| {
+                                    champ(ui, "Votre nom (Dr …)", &mut self.nom, false);
+                                    champ(ui, "RPPS", &mut self.rpps, false);
+                                    champ(ui, "Identifiant", &mut self.identifiant, false);
+                                    champ(ui, "Mot de passe", &mut self.mot_de_passe, true);
+                                    champ(
+                                        ui,
+                                        "Confirmation du mot de passe",
+                                        &mut self.confirmation,
+                                        true,
+                                    );
+                                });
+                            theme::discret(ui, "Mot de passe : 12 caractères au moins, de 3 sortes (minuscules, majuscules, chiffres, autres), sans l'identifiant.");
+                        });
+                        ui.add_space(espace::M);
+                        ui.horizontal(|ui| {
+                            let clic = theme::bouton_principal(
+                                ui,
+                                !self.envoi.busy(),
+                                icone::CHECK_CIRCLE,
+                                "Créer le cabinet",
+                            )
                             .clicked();
-                        if clic {
-                            match self.demande() {
-                                Ok(body) => {
-                                    self.erreur = None;
-                                    self.envoi.set(api.installer(&body));
+                            if clic {
+                                match self.demande() {
+                                    Ok(body) => {
+                                        self.erreur = None;
+                                        self.envoi.set(api.installer(&body));
+                                    }
+                                    Err(e) => self.erreur = Some(e),
                                 }
-                                Err(e) => self.erreur = Some(e),
                             }
-                        }
-                        if self.envoi.busy() {
-                            ui.spinner();
-                            ui.label("Création du cabinet…");
+                            if self.envoi.busy() {
+                                theme::ligne_progression(ui, "Création du cabinet…", self.envoi.started());
+                            }
+                        });
+                        if let Some(e) = &self.erreur {
+                            theme::bandeau_erreur(ui, &format!("Impossible de créer le cabinet : {e}"));
                         }
                     });
-                    if let Some(e) = &self.erreur {
-                        ui.colored_label(Color32::from_rgb(200, 40, 40), format!("Impossible de créer le cabinet : {e}"));
-                    }
                 });
             });
         });

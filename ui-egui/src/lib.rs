@@ -4,6 +4,7 @@
 pub mod agenda;
 pub mod api;
 pub mod app;
+pub mod bandeau;
 pub mod capture;
 pub mod croissance;
 pub mod document;
@@ -13,6 +14,7 @@ pub mod installation;
 pub mod libelles;
 pub mod pdf;
 pub mod tableau;
+pub mod theme;
 
 pub use app::EsculapeApp;
 

@@ -133,7 +133,7 @@ pub fn statut_document(s: DocumentStatus) -> &'static str {
     }
 }
 
-fn mesure(m: MeasureKind) -> &'static str {
+pub fn mesure(m: MeasureKind) -> &'static str {
     match m {
         MeasureKind::Poids => "Poids",
         MeasureKind::Taille => "Taille",
@@ -145,7 +145,7 @@ fn mesure(m: MeasureKind) -> &'static str {
     }
 }
 
-fn unite(m: MeasureKind) -> &'static str {
+pub fn unite(m: MeasureKind) -> &'static str {
     match m.unit() {
         "mm[Hg]" => "mmHg",
         "Cel" => "°C",
@@ -244,5 +244,86 @@ mod tests {
         ] {
             assert!(vers_qualifiee(s).contains("qualifier"), "{s:?}");
         }
+    }
+}
+
+/// An age as a doctor says it: days for a newborn, months under two,
+/// years after.
+pub fn age(
+    naissance: esculape_domain::calendar::Day,
+    le: esculape_domain::calendar::Day,
+) -> String {
+    let jours = le.days() - naissance.days();
+    if jours < 0 {
+        return "—".into();
+    }
+    if jours < 31 {
+        return format!("{jours} j");
+    }
+    let ans = naissance.years_until(le);
+    if ans < 2 {
+        let mois = (crate::croissance::age_mois(naissance, le)).floor() as i64;
+        return format!("{mois} mois");
+    }
+    format!("{ans} ans")
+}
+
+const JOURS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+const MOIS: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+
+/// `lun. 7 déc.` (the agenda's columns, the next appointment).
+pub fn jour_court(d: esculape_domain::calendar::Day) -> String {
+    let j = JOURS[usize::from(d.weekday().clamp(1, 7)) - 1];
+    let m = MOIS[(d.month.clamp(1, 12) - 1) as usize];
+    format!("{j} {} {m}", d.day)
+}
+
+/// `lundi 7 décembre 2026` (the agenda's day).
+pub fn jour_long(d: esculape_domain::calendar::Day) -> String {
+    const JOURS_LONGS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    let j = JOURS_LONGS[usize::from(d.weekday().clamp(1, 7)) - 1];
+    format!("{j} {} {}", d.day, mois_annee(d.year, d.month))
+}
+
+/// `décembre 2026` (the mini-calendar's title).
+pub fn mois_annee(annee: i32, mois: u32) -> String {
+    const NOMS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    format!("{} {annee}", NOMS[(mois.clamp(1, 12) - 1) as usize])
+}
+
+#[cfg(test)]
+mod tests_dates {
+    use super::*;
+    use esculape_domain::calendar::Day;
+
+    #[test]
+    fn ages_and_short_days_read_as_in_a_french_practice() {
+        let d = |s| Day::parse(s).unwrap();
+        assert_eq!(age(d("1975-03-12"), d("2026-12-06")), "51 ans");
+        assert_eq!(age(d("1975-12-07"), d("2026-12-06")), "50 ans");
+        assert_eq!(age(d("2026-11-20"), d("2026-12-06")), "16 j");
+        assert_eq!(age(d("2025-06-06"), d("2026-12-06")), "18 mois");
+        assert_eq!(jour_court(d("2026-12-07")), "lun. 7 déc.");
+        assert_eq!(jour_court(d("2026-12-06")), "dim. 6 déc.");
+        assert_eq!(mois_annee(2026, 12), "décembre 2026");
+        assert_eq!(jour_long(d("2026-12-07")), "lundi 7 décembre 2026");
     }
 }

@@ -11,6 +11,7 @@ use esculape_host::serveur::HoteEmbarque;
 use esculape_ui::EsculapeApp;
 use esculape_ui::api::Api;
 use esculape_ui::capture::Capture;
+use esculape_ui::theme::Affichage;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -26,11 +27,19 @@ enum Etat {
 /// The window: the app, and in capture mode the capture driving it.
 struct Fenetre {
     etat: Etat,
+    /// The user's display choice, and where it is kept.
+    affichage: Affichage,
     /// Kept alive as long as the window: dropping it stops the host once
     /// the requests in flight are answered.
     hote: Option<HoteEmbarque>,
     capture: Option<Capture>,
     issue: Arc<Mutex<Option<Result<usize, String>>>>,
+}
+
+impl Fenetre {
+    fn app(&self, api: Api) -> EsculapeApp {
+        EsculapeApp::new(api).avec_affichage(self.affichage, Some(Affichage::fichier()))
+    }
 }
 
 impl eframe::App for Fenetre {
@@ -40,7 +49,7 @@ impl eframe::App for Fenetre {
                 Ok(Ok(hote)) => match Api::new(&hote.url) {
                     Ok(api) => {
                         api.set_code_installation(hote.code_installation.clone());
-                        self.etat = Etat::Pret(Box::new(EsculapeApp::new(api)));
+                        self.etat = Etat::Pret(Box::new(self.app(api)));
                         self.hote = Some(hote);
                     }
                     Err(e) => self.etat = Etat::Echec(e.to_string()),
@@ -55,7 +64,7 @@ impl eframe::App for Fenetre {
         if let Etat::Epinglage(p) = &mut self.etat {
             match p.show(ui) {
                 Some(esculape_ui::epingles::Decision::Confiance(api)) => {
-                    self.etat = Etat::Pret(Box::new(EsculapeApp::new(api)));
+                    self.etat = Etat::Pret(Box::new(self.app(api)));
                 }
                 Some(esculape_ui::epingles::Decision::Abandon) => {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -83,7 +92,7 @@ impl eframe::App for Fenetre {
                     ui.vertical_centered(|ui| {
                         ui.add_space(120.0);
                         ui.heading("Esculape n'a pas pu démarrer");
-                        ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e.as_str());
+                        esculape_ui::theme::bandeau_erreur(ui, e.as_str());
                     });
                 });
             }
@@ -114,6 +123,9 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    let affichage = Affichage::charger(&Affichage::fichier());
+    let app =
+        |api: Api| EsculapeApp::new(api).avec_affichage(affichage, Some(Affichage::fichier()));
     let etat = match std::env::var("ESCULAPE_URL") {
         Ok(url) if url.starts_with("https://") => {
             // pinned here before, or given (a structure's deployment)
@@ -121,14 +133,11 @@ fn main() -> anyhow::Result<()> {
                 .ok()
                 .or_else(|| esculape_ui::epingles::epingle(&url))
             {
-                Some(e) => Etat::Pret(Box::new(EsculapeApp::new(Api::avec_empreinte(
-                    &url,
-                    Some(&e),
-                )?))),
+                Some(e) => Etat::Pret(Box::new(app(Api::avec_empreinte(&url, Some(&e))?))),
                 None => Etat::Epinglage(esculape_ui::epingles::PremiereConnexion::new(url)),
             }
         }
-        Ok(url) => Etat::Pret(Box::new(EsculapeApp::new(Api::new(&url)?))),
+        Ok(url) => Etat::Pret(Box::new(app(Api::new(&url)?))),
         Err(_) => {
             let home = esculape_host::home::default_home();
             let (tx, rx) = mpsc::channel();
@@ -143,6 +152,7 @@ fn main() -> anyhow::Result<()> {
     let issue = Arc::new(Mutex::new(None));
     let fenetre = Fenetre {
         etat,
+        affichage,
         hote: None,
         capture,
         issue: issue.clone(),
@@ -156,7 +166,11 @@ fn main() -> anyhow::Result<()> {
     let fenetre_fermee = eframe::run_native(
         "Esculape",
         options,
-        Box::new(move |_cc| Ok(Box::new(fenetre))),
+        Box::new(move |cc| {
+            // The theme from the first frame (the start screen too).
+            esculape_ui::theme::installer(&cc.egui_ctx, affichage);
+            Ok(Box::new(fenetre))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("fenêtre Esculape: {e}"));
     esculape_ui::document::effacer_ouverts();

@@ -71,10 +71,17 @@ pub struct VuePdf {
     pages: Vec<PagePdf>,
     textures: Vec<egui::TextureHandle>,
     pub erreur: Option<String>,
+    /// The large viewer's page (from 0) and zoom (1.0: the page fits the
+    /// width).
+    page: usize,
+    zoom: f32,
 }
 
+/// The zoom steps of the large viewer.
+const ZOOMS: [f32; 7] = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0];
+
 /// Width in pixels a page is drawn at.
-const LARGEUR_PX: u32 = 800;
+const LARGEUR_PX: u32 = 1000;
 
 impl VuePdf {
     /// Starts drawing `pdf` off the UI thread.
@@ -89,7 +96,92 @@ impl VuePdf {
         self.dessin.busy()
     }
 
-    pub fn show(&mut self, ui: &mut egui::Ui) {
+    /// The large viewer: one page at a time, the pages and the zoom in
+    /// its toolbar (arrow keys, + and − too).
+    pub fn show_grand(&mut self, ui: &mut egui::Ui) {
+        self.recevoir(ui);
+        let n = self.textures.len();
+        if n == 0 {
+            return;
+        }
+        if self.zoom == 0.0 {
+            self.zoom = 1.0;
+        }
+        use crate::theme::{bouton, icone};
+        // The keys turn pages only when no field is being typed in.
+        let libre = ui.memory(|m| m.focused().is_none());
+        let (avant, apres, plus, moins) = ui.input(|i| {
+            let k = |k| libre && i.key_pressed(k);
+            (
+                k(egui::Key::ArrowLeft) || k(egui::Key::PageUp),
+                k(egui::Key::ArrowRight) || k(egui::Key::PageDown),
+                k(egui::Key::Plus),
+                k(egui::Key::Minus),
+            )
+        });
+        let rang = ZOOMS
+            .iter()
+            .position(|z| (*z - self.zoom).abs() < 0.01)
+            .unwrap_or(2);
+        ui.horizontal(|ui| {
+            if (bouton(ui, self.page > 0, icone::CARET_LEFT, "Page précédente").clicked() || avant)
+                && self.page > 0
+            {
+                self.page -= 1;
+            }
+            ui.label(format!("Page {} / {n}", self.page + 1));
+            if (bouton(ui, self.page + 1 < n, icone::CARET_RIGHT, "Page suivante").clicked()
+                || apres)
+                && self.page + 1 < n
+            {
+                self.page += 1;
+            }
+            ui.separator();
+            if (bouton(ui, rang > 0, icone::MAGNIFYING_GLASS_MINUS, "Réduire").clicked() || moins)
+                && rang > 0
+            {
+                self.zoom = ZOOMS[rang - 1];
+            }
+            ui.label(format!("{:.0} %", self.zoom * 100.0));
+            if (bouton(
+                ui,
+                rang + 1 < ZOOMS.len(),
+                icone::MAGNIFYING_GLASS_PLUS,
+                "Agrandir",
+            )
+            .clicked()
+                || plus)
+                && rang + 1 < ZOOMS.len()
+            {
+                self.zoom = ZOOMS[rang + 1];
+            }
+            if bouton(
+                ui,
+                true,
+                icone::ARROWS_OUT_LINE_HORIZONTAL,
+                "Pleine largeur",
+            )
+            .clicked()
+            {
+                self.zoom = 1.0;
+            }
+        });
+        self.page = self.page.min(n - 1);
+        let t = &self.textures[self.page];
+        egui::ScrollArea::both()
+            .id_salt("pdf-grand")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let taille = t.size_vec2();
+                let largeur = ui.available_width().min(taille.x.max(600.0)) * self.zoom;
+                // The page on the desk, centred when narrower.
+                ui.vertical_centered(|ui| {
+                    ui.image((t.id(), taille * (largeur / taille.x)));
+                });
+            });
+    }
+
+    fn recevoir(&mut self, ui: &mut egui::Ui) {
         if let Some(r) = self.dessin.take() {
             match r {
                 Ok(Ok(p)) => self.pages = p,
@@ -104,7 +196,7 @@ impl VuePdf {
             });
         }
         if let Some(e) = &self.erreur {
-            ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+            crate::theme::bandeau_erreur(ui, e);
         }
         if self.textures.len() != self.pages.len() {
             self.textures = self
@@ -120,6 +212,10 @@ impl VuePdf {
                 })
                 .collect();
         }
+    }
+
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.recevoir(ui);
         if self.textures.is_empty() {
             return;
         }

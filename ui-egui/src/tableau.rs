@@ -126,7 +126,7 @@ impl Tableau {
             }
         }
         if let Some(e) = &self.erreur {
-            ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+            crate::theme::bandeau_erreur(ui, e);
         }
         let pick = |cols: &[IndicateursIns]| -> IndicateursIns {
             cols.iter()
@@ -139,6 +139,24 @@ impl Tableau {
                 .unwrap_or_default()
         };
         let (a, b) = (pick(&self.colonnes.0), pick(&self.colonnes.1));
+        let avant = mois_precedent(&mois).unwrap_or_default();
+        ui.add_space(crate::theme::espace::M);
+        crate::theme::carte(
+            ui,
+            crate::theme::icone::IDENTIFICATION_CARD,
+            "Identités des patients vus (TBB.INS.02)",
+            |ui| self.grille(ui, &a, &b, &avant, &mois),
+        );
+    }
+
+    fn grille(
+        &self,
+        ui: &mut egui::Ui,
+        a: &IndicateursIns,
+        b: &IndicateursIns,
+        avant: &str,
+        mois: &str,
+    ) {
         let titre = |c: &IndicateursIns, m: &str| {
             if c.mois.is_empty() {
                 m.to_string()
@@ -146,40 +164,42 @@ impl Tableau {
                 c.mois.clone()
             }
         };
-        let avant = mois_precedent(&mois).unwrap_or_default();
-        egui::Grid::new("tbb-ins-02").striped(true).show(ui, |ui| {
-            ui.label("");
-            for c in [titre(&a, &avant), titre(&b, &mois)] {
-                ui.label(RichText::new(format!("{c} — nombre")).strong());
-                ui.label(RichText::new("taux").strong());
-            }
-            ui.end_row();
-            ui.label("Nombre de patients uniques vus dans le mois");
-            for c in [&a, &b] {
-                ui.label(c.patients_vus.to_string());
-                ui.label("-");
-            }
-            ui.end_row();
-            let lignes: [(&str, Ligne); 5] = [
-                ("Identités pour le statut provisoire", |c| &c.provisoire),
-                ("Identités pour le statut récupérée", |c| &c.recuperee),
-                ("Identités pour le statut validé", |c| &c.validee),
-                ("Identités pour le statut qualifié", |c| &c.qualifiee),
-                (
-                    "dont qualifiées par procédure spécifique transitoire",
-                    |c| &c.qualifiee_procedure_transitoire,
-                ),
-            ];
-            for (label, compte) in lignes {
-                ui.label(label);
-                for c in [&a, &b] {
-                    let k = compte(c);
-                    ui.label(k.nombre.to_string());
-                    ui.label(format!("{:.1} %", k.taux));
+        egui::Grid::new("tbb-ins-02")
+            .striped(true)
+            .spacing([24.0, 8.0])
+            .show(ui, |ui| {
+                ui.label("");
+                for c in [titre(a, avant), titre(b, mois)] {
+                    ui.label(RichText::new(format!("{c} — nombre")).strong());
+                    ui.label(RichText::new("taux").strong());
                 }
                 ui.end_row();
-            }
-        });
+                ui.label("Nombre de patients uniques vus dans le mois");
+                for c in [a, b] {
+                    ui.label(c.patients_vus.to_string());
+                    ui.label("-");
+                }
+                ui.end_row();
+                let lignes: [(&str, Ligne); 5] = [
+                    ("Identités pour le statut provisoire", |c| &c.provisoire),
+                    ("Identités pour le statut récupérée", |c| &c.recuperee),
+                    ("Identités pour le statut validé", |c| &c.validee),
+                    ("Identités pour le statut qualifié", |c| &c.qualifiee),
+                    (
+                        "dont qualifiées par procédure spécifique transitoire",
+                        |c| &c.qualifiee_procedure_transitoire,
+                    ),
+                ];
+                for (label, compte) in lignes {
+                    ui.label(label);
+                    for c in [a, b] {
+                        let k = compte(c);
+                        ui.label(k.nombre.to_string());
+                        ui.label(format!("{:.1} %", k.taux));
+                    }
+                    ui.end_row();
+                }
+            });
     }
 }
 

@@ -6,7 +6,7 @@ mod hote;
 
 mod commun;
 
-use commun::{Client, jusqua, saisir, visible};
+use commun::{Client, cliquer, cliquer_a, cliquer_nieme, glisser, jusqua, saisir, visible};
 use egui_kittest::kittest::{NodeT, Queryable};
 
 fn client(h: &hote::Hote) -> Client {
@@ -17,7 +17,7 @@ fn connecter(c: &mut Client, (login, password): (&str, &str)) {
     jusqua(c, "l'écran de connexion", |c| visible(c, "Identifiant"));
     saisir(c, "Identifiant", login);
     saisir(c, "Mot de passe", password);
-    c.get_by_label("Se connecter").click();
+    cliquer(c, "Se connecter");
     jusqua(c, "l'écran principal", |c| {
         c.query_by_label("Rechercher un patient").is_some()
     });
@@ -58,7 +58,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     assert!(visible(&c, "Pour qualifier l'identité"));
 
     // INSi comparison: the INSi knows her birth place.
-    c.get_by_label("Comparer avec l'INSi").click();
+    cliquer(&mut c, "Comparer avec l'INSi");
     jusqua(&mut c, "la comparaison", |c| {
         visible(c, "Comparaison avec l'INSi")
     });
@@ -71,7 +71,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         c.query_all_by_label("identique").count() >= 3,
         "nom, prénoms, sexe, date identiques"
     );
-    c.get_by_label("Valider l'identité INSi").click();
+    cliquer(&mut c, "Valider l'identité INSi");
     jusqua(&mut c, "l'identité récupérée", |c| {
         c.query_by_label("Identité récupérée").is_some()
     });
@@ -101,7 +101,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         "Note de consultation",
         "TA 13/8, poursuite du traitement.",
     );
-    c.get_by_label("Enregistrer la consultation").click();
+    cliquer(&mut c, "Enregistrer la consultation");
     jusqua(&mut c, "la consultation enregistrée", |c| {
         visible(c, "Contrôle tensionnel : TA 13/8")
     });
@@ -109,14 +109,14 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
 
     // A surgical antecedent added to the record; a bad date is refused
     // here, the typed label kept.
-    c.get_by_label("Ajouter au dossier").click();
+    cliquer(&mut c, "Ajouter au dossier");
     c.step();
-    c.get_by_label("Antécédent").click();
+    cliquer(&mut c, "Antécédent");
     c.step();
     saisir(&mut c, "Libellé", "Appendicectomie");
-    c.get_by_label("chirurgical").click();
+    cliquer(&mut c, "chirurgical");
     saisir(&mut c, "Date", "hier");
-    c.get_by_label("Ajouter").click();
+    cliquer(&mut c, "Ajouter");
     jusqua(&mut c, "le refus de la date", |c| visible(c, "date «hier»"));
     assert_eq!(
         c.get_by_label("Libellé").value().as_deref(),
@@ -128,18 +128,18 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     c.step();
     c.key_press(egui::Key::Backspace);
     c.step();
-    c.get_by_label("Ajouter").click();
+    cliquer(&mut c, "Ajouter");
     jusqua(&mut c, "l'antécédent au dossier", |c| {
         visible(c, "Appendicectomie (antécédent chirurgical)")
     });
     assert!(visible(&c, "Problèmes et antécédents (1)"));
 
     // An allergy added, then changed: the form comes back filled with it.
-    c.get_by_label("Allergie").click();
+    cliquer(&mut c, "Allergie");
     c.step();
     saisir(&mut c, "Libellé", "Pénicilline");
     saisir(&mut c, "Réaction", "urticaire");
-    c.get_by_label("Ajouter").click();
+    cliquer(&mut c, "Ajouter");
     jusqua(&mut c, "l'allergie au dossier", |c| {
         visible(c, "Pénicilline : urticaire")
     });
@@ -147,7 +147,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     let modifier = c.query_all_by_label("Modifier").count();
     assert_eq!(modifier, 2, "one per entry");
     // The allergy's line is the second (sections in order).
-    c.query_all_by_label("Modifier").nth(1).unwrap().click();
+    cliquer_nieme(&mut c, "Modifier", 1);
     jusqua(&mut c, "le formulaire de modification", |c| {
         c.query_by_label("Enregistrer la modification").is_some()
     });
@@ -161,14 +161,14 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         "Motif de la modification",
         "précision de la réaction",
     );
-    c.get_by_label("Enregistrer la modification").click();
+    cliquer(&mut c, "Enregistrer la modification");
     jusqua(&mut c, "l'allergie modifiée", |c| {
         visible(c, "Pénicilline : urticaire géante")
     });
     assert!(visible(&c, "Allergies (1)"), "changed, not added");
     // Its history: what it said before, the change, who made it and why
     // (issue 17, finding 5).
-    c.query_all_by_label("Historique").nth(1).unwrap().click();
+    cliquer_nieme(&mut c, "Historique", 1);
     jusqua(&mut c, "l'historique de l'allergie", |c| {
         visible(c, "précision de la réaction")
     });
@@ -179,18 +179,18 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     );
     assert!(visible(&c, "création") && visible(&c, "modification"));
     assert!(visible(&c, "Dr Claire Martin"), "the author by name");
-    c.get_by_label("Fermer l'historique").click();
+    cliquer(&mut c, "Fermer l'historique");
     c.run_steps(2);
     assert!(!visible(&c, "précision de la réaction"));
     // Removed again (the host keeps it, marked).
-    c.query_all_by_label("Retirer").nth(1).unwrap().click();
+    cliquer_nieme(&mut c, "Retirer", 1);
     jusqua(&mut c, "l'allergie retirée", |c| {
         visible(c, "Allergies (0)")
     });
     assert!(visible(&c, "Problèmes et antécédents (1)"));
 
     // The patient's DMP decisions for the care team: one click each.
-    c.get_by_label("Ouvrir un épisode de soins").click();
+    cliquer(&mut c, "Ouvrir un épisode de soins");
     jusqua(&mut c, "l'épisode", |c| {
         visible(c, "DMP (Suivi au cabinet)")
     });
@@ -198,18 +198,18 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         c.get_by_label(label).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
     };
     assert!(selected(&c, "autorisée") && selected(&c, "non autorisée"));
-    c.get_by_label("opposition").click();
+    cliquer(&mut c, "opposition");
     jusqua(&mut c, "l'opposition enregistrée", |c| {
         selected(c, "opposition")
     });
-    c.get_by_label("consentie").click();
+    cliquer(&mut c, "consentie");
     jusqua(&mut c, "le consentement enregistré", |c| {
         selected(c, "consentie")
     });
 
     // A document: the type chosen, the form prefilled from the record
     // and completed, the preview, the sign-off; the list shows it.
-    c.get_by_label("Nouveau document").click();
+    cliquer(&mut c, "Nouveau document");
     jusqua(&mut c, "les types de documents", |c| {
         visible(c, "Document non structuré")
     });
@@ -227,7 +227,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         Some("Compte rendu de consultation")
     );
     saisir(&mut c, "Texte *", "Examen clinique normal.");
-    c.get_by_label("Aperçu").click();
+    cliquer(&mut c, "Aperçu");
     jusqua(&mut c, "l'aperçu", |c| {
         visible(c, "Aperçu prêt") || visible(c, "Refusé")
     });
@@ -236,7 +236,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         .and_then(|n| n.accesskit_node().value().map(|v| v.to_string()));
     assert!(refus.is_none(), "{refus:?}");
     assert!(visible(&c, "Documents (0)"), "rien d'enregistré à l'aperçu");
-    c.get_by_label("Valider et signer").click();
+    cliquer(&mut c, "Valider et signer");
     jusqua(&mut c, "le document dans la liste", |c| {
         visible(c, "Documents (1)")
     });
@@ -250,10 +250,16 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     let pages = |c: &Client| c.query_all_by_label("Page 1 / 1").count();
     // The signed document's PDF is drawn under the editor already.
     jusqua(&mut c, "le PDF signé dans la fenêtre", |c| pages(c) == 1);
-    c.get_by_label("Ouvrir").click();
+    cliquer(&mut c, "Ouvrir");
     jusqua(&mut c, "le PDF du document", |c| visible(c, "PDF : "));
-    // Its PDF first, drawn in the window.
-    jusqua(&mut c, "la page du PDF dans la fenêtre", |c| pages(c) == 2);
+    // Its PDF first, page by page in the large viewer, in place of the
+    // file (the editor's preview is gone with it).
+    jusqua(&mut c, "la page du PDF dans la visionneuse", |c| {
+        pages(c) == 1 && c.query_by_label("Page suivante").is_some()
+    });
+    assert!(c.query_by_label("Enregistrer la consultation").is_none());
+    cliquer(&mut c, "Agrandir");
+    jusqua(&mut c, "la page agrandie", |c| visible(c, "125 %"));
     let titres = |c: &Client| {
         c.query_all_by_label_contains("Compte rendu de consultation")
             .count()
@@ -267,7 +273,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     // An N1 carries only its title in the CDA (its body is the PDF).
     jusqua(&mut c, "le contenu structuré", |c| titres(c) > avant);
 
-    c.get_by_label("Fermer").click();
+    cliquer(&mut c, "Fermer");
     c.run_steps(2);
     assert!(
         c.query_by_label("Contenu structuré du document (CDA)")
@@ -279,7 +285,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     // superseded; a superseded version cannot be corrected again.
     c.get_by_label("Corriger").scroll_to_me();
     c.run_steps(3);
-    c.get_by_label("Corriger").click();
+    cliquer(&mut c, "Corriger");
     jusqua(&mut c, "le formulaire signé", |c| {
         visible(
             c,
@@ -299,7 +305,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     saisir(&mut c, "Texte *", " Revoir dans 3 mois.");
     c.get_by_label("Valider et signer").scroll_to_me();
     c.run_steps(3);
-    c.get_by_label("Valider et signer").click();
+    cliquer(&mut c, "Valider et signer");
     jusqua(&mut c, "la nouvelle version dans la liste", |c| {
         visible(c, "Documents (2)")
     });
@@ -313,7 +319,7 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
             "Correction de « Compte rendu de consultation » (nouvelle version)",
         )
     });
-    c.get_by_label("Valider et signer").click();
+    cliquer(&mut c, "Valider et signer");
     jusqua(&mut c, "la troisième version", |c| {
         visible(c, "Documents (3)")
     });
@@ -322,14 +328,14 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
 
     // The TBB.INS.02 dashboard of this month: she was seen (the
     // encounter) and her identity is now récupérée.
-    c.get_by_label("Tableau de bord").click();
+    cliquer(&mut c, "Tableau de bord");
     jusqua(&mut c, "le tableau de bord", |c| {
         visible(c, "Nombre de patients uniques vus dans le mois")
     });
     jusqua(&mut c, "les chiffres du mois", |c| {
         c.query_all_by_value("100.0 %").next().is_some()
     });
-    c.get_by_label("Dossiers").click();
+    cliquer(&mut c, "Dossiers");
     c.step();
 
     // A child's file: the growth charts on the WHO standards (an adult's
@@ -366,9 +372,9 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
 
     // Aide > À propos: the technical version.
-    c.get_by_label("Aide").click();
+    cliquer(&mut c, "Aide");
     c.step();
-    c.get_by_label("À propos").click();
+    cliquer(&mut c, "À propos");
     jusqua(&mut c, "la version", |c| visible(c, "version technique"));
 }
 
@@ -389,7 +395,7 @@ fn a_photo_of_the_vaccine_box_fills_the_datamatrix_of_the_vaccination_note() {
     let mut c = client(&h);
     connecter(&mut c, hote::MEDECIN);
     ouvrir_patient(&mut c);
-    c.get_by_label("Nouveau document").click();
+    cliquer(&mut c, "Nouveau document");
     jusqua(&mut c, "les types de documents", |c| {
         visible(c, "Note de vaccination")
     });
@@ -408,7 +414,7 @@ fn a_photo_of_the_vaccine_box_fills_the_datamatrix_of_the_vaccination_note() {
         "Photo de la boîte",
         &sans_code.display().to_string(),
     );
-    c.get_by_label("Lire la photo").click();
+    cliquer(&mut c, "Lire la photo");
     jusqua(&mut c, "le refus", |c| {
         visible(c, "aucun DataMatrix lisible")
     });
@@ -448,7 +454,7 @@ fn with_a_slow_insi_the_window_keeps_answering() {
     connecter(&mut c, hote::MEDECIN);
     // Without an open file, the agenda's fields keep the focus (the search
     // field does not take it back).
-    c.get_by_label("Agenda").click();
+    cliquer(&mut c, "Agenda");
     jusqua(&mut c, "l'agenda", |c| visible(c, "Nouveau rendez-vous"));
     saisir(&mut c, "Motif du rendez-vous", "Vaccin");
     c.run_steps(5);
@@ -456,10 +462,10 @@ fn with_a_slow_insi_the_window_keeps_answering() {
         c.get_by_label("Motif du rendez-vous").value().as_deref(),
         Some("Vaccin")
     );
-    c.get_by_label("Dossiers").click();
+    cliquer(&mut c, "Dossiers");
     c.step();
     ouvrir_patient(&mut c);
-    c.get_by_label("Comparer avec l'INSi").click();
+    cliquer(&mut c, "Comparer avec l'INSi");
     jusqua(&mut c, "l'attente de l'INSi", |c| {
         visible(c, "Interrogation de l'INSi")
     });
@@ -492,7 +498,7 @@ fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a
     });
     saisir(&mut c, "Identifiant", "dr.martin");
     saisir(&mut c, "Mot de passe", "pas le bon");
-    c.get_by_label("Se connecter").click();
+    cliquer(&mut c, "Se connecter");
     jusqua(&mut c, "le refus", |c| visible(c, "Connexion refusée"));
     // What was typed stays.
     assert_eq!(
@@ -509,7 +515,7 @@ fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a
 
     // The secretariat books her an appointment, refuses a double booking,
     // marks her arrived, moves and cancels.
-    c.get_by_label("Agenda").click();
+    cliquer(&mut c, "Agenda");
     let choisi = |c: &Client, combo: &str| {
         c.query_by_label(combo)
             .and_then(|n| n.accesskit_node().value().map(|v| v.to_string()))
@@ -525,37 +531,124 @@ fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a
     c.get_by_label("Motif du rendez-vous")
         .type_text("Renouvellement");
     c.step();
-    c.get_by_label("Réserver").click();
+    cliquer(&mut c, "Réserver");
     jusqua(&mut c, "le rendez-vous", |c| {
         visible(c, "09:00–09:15 MARTINEZ ANA — Renouvellement (prévu)")
     });
-    c.get_by_label("Réserver").click();
+    cliquer(&mut c, "Réserver");
     jusqua(&mut c, "le refus de la double réservation", |c| {
         visible(c, "déjà un rendez-vous")
     });
-    c.get_by_label("+15 min").click();
+    cliquer(&mut c, "+15 min");
     jusqua(&mut c, "le rendez-vous déplacé", |c| {
         visible(c, "09:15–09:30 MARTINEZ ANA")
     });
-    c.get_by_label("Arrivé").click();
+    cliquer(&mut c, "Arrivé");
     jusqua(&mut c, "la salle d'attente", |c| {
         visible(c, "09:15 — MARTINEZ ANA (arrivé)") && visible(c, "(en salle d'attente)")
     });
     // Only a planned appointment moves.
     assert!(c.query_by_label("+15 min").is_none());
-    c.get_by_label("Annuler").click();
+    cliquer(&mut c, "Annuler");
     jusqua(&mut c, "le rendez-vous annulé", |c| visible(c, "(annulé)"));
-    c.get_by_label("Dossiers").click();
+    cliquer(&mut c, "Dossiers");
     c.step();
 
     // The INSi is down: said in French, with the link to the ANS météo
     // des services (SC.STAPP.01); the file stays open.
     h.panne_insi();
-    c.get_by_label("Comparer avec l'INSi").click();
+    cliquer(&mut c, "Comparer avec l'INSi");
     jusqua(&mut c, "la panne", |c| {
         visible(c, "Service national en difficulté")
     });
     assert!(c.query_by_label("Voir la météo des services").is_some());
     assert!(visible(&c, "Interrogation de l'INSi impossible"));
     assert!(visible(&c, "Nom de naissance : MARTINEZ"));
+}
+
+#[test]
+fn the_agenda_grid_books_a_clicked_slot_moves_a_dragged_block_and_the_keyboard_reaches_the_main_actions()
+ {
+    let h = hote::demarrer();
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+    // Ctrl+N: the new consultation's reason has the keyboard.
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    c.run_steps(3);
+    assert!(c.get_by_label("Motif").is_focused(), "Ctrl+N");
+    // Ctrl+G: the agenda; a click on 10:30 in the doctor's column fills
+    // the form with that practitioner, day and time.
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::G);
+    jusqua(&mut c, "l'agenda", |c| visible(c, "Nouveau rendez-vous"));
+    jusqua(&mut c, "la grille", |c| {
+        c.query_by_label("Grille de l'agenda").is_some() && !c.state().busy()
+    });
+    c.run_steps(5);
+    let heure = esculape_ui::agenda::HAUTEUR_HEURE;
+    let grille = c.get_by_label("Grille de l'agenda").rect();
+    // The grid opens on the morning: 10:30 is in view.
+    let y = |h: f32| grille.top() + (h - esculape_ui::agenda::HEURE_DEBUT as f32) * heure;
+    let x = grille.left() + 52.0 + 40.0;
+    cliquer_a(&mut c, egui::pos2(x, y(10.5) + 3.0));
+    c.run_steps(3);
+    assert_eq!(c.get_by_label("Heure").value().as_deref(), Some("10:30"));
+    saisir(&mut c, "Motif du rendez-vous", "Bilan");
+    cliquer(&mut c, "Réserver");
+    jusqua(&mut c, "le bloc du rendez-vous", |c| {
+        visible(c, "10:30–10:45 MARTINEZ ANA — Bilan (prévu)")
+    });
+    // The banner knows her next appointment at once.
+    jusqua(&mut c, "le prochain rendez-vous dans le bandeau", |c| {
+        visible(c, "Prochain rendez-vous : ") && visible(c, "à 10:30")
+    });
+    // Dragged down by half an hour: moved to 11:00 by the host.
+    c.run_steps(5);
+    let bloc = c
+        .query_all_by_label("10:30–10:45 MARTINEZ ANA — Bilan (prévu)")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("le bloc")
+        .rect();
+    glisser(&mut c, bloc.center(), egui::vec2(0.0, heure / 2.0));
+    jusqua(&mut c, "le rendez-vous déplacé par glisser", |c| {
+        visible(c, "11:00–11:15 MARTINEZ ANA — Bilan (prévu)")
+    });
+    // Its lower edge dragged down by a quarter hour: 30 minutes long.
+    c.run_steps(5);
+    let bloc = c
+        .query_all_by_label("11:00–11:15 MARTINEZ ANA — Bilan (prévu)")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("le bloc déplacé")
+        .rect();
+    let bord = egui::pos2(bloc.center().x, bloc.bottom() - 2.0);
+    glisser(&mut c, bord, egui::vec2(0.0, heure / 4.0));
+    jusqua(&mut c, "le rendez-vous allongé", |c| {
+        visible(c, "11:00–11:30 MARTINEZ ANA — Bilan (prévu)")
+    });
+
+    // The display: dark theme, text at 150 %; the screens keep working.
+    cliquer(&mut c, "Affichage");
+    c.run_steps(2);
+    cliquer(&mut c, "Thème sombre");
+    c.run_steps(2);
+    assert!(c.ctx.global_style().visuals.dark_mode);
+    if c.query_by_label("150 %").is_none() {
+        cliquer(&mut c, "Affichage");
+        c.run_steps(2);
+    }
+    cliquer(&mut c, "150 %");
+    c.run_steps(3);
+    assert_eq!(c.ctx.zoom_factor(), 1.5);
+    c.key_press(egui::Key::Escape);
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+    jusqua(&mut c, "le dossier à 150 %", |c| {
+        c.query_by_label("Enregistrer la consultation").is_some()
+    });
+    // Ctrl+F: back to the search field.
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    c.run_steps(3);
+    assert!(
+        c.get_by_label("Rechercher un patient").is_focused(),
+        "Ctrl+F"
+    );
 }

@@ -10,6 +10,8 @@
 //! | `requirements [--check]` | requirements coverage from `docs/traceability.tsv` |
 //! | `mutants` | breaks runtime checks one at a time and expects the tests to go red |
 //! | `bench` | plugin runtime benchmarks |
+//! | `screenshots` | every screen of the desktop client, light and dark, as PNG files (real window under Xvfb) |
+//! | `bench-ui` | the desktop client's frame times (p50/p95/p99) scrolling a full day and a long chart, real window under Xvfb |
 //! | `fuzz [--minutes N] [--cible NOM]` | fuzzes every parser of outside input for N minutes in all (1 by default) |
 
 mod cog;
@@ -59,6 +61,7 @@ fn main() -> anyhow::Result<()> {
             &root,
             &["bench", "-p", "esculape-runtime", "--bench", "plugin_calls"],
         ),
+        Some("bench-ui") => bench_ui(&root),
         Some("fuzz") => {
             // the test profile's build (dependencies optimised) is reused
             let mut a = vec!["run", "-q", "-p", "esculape-fuzz", "--"];
@@ -72,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|new-plugin NAME|requirements [--check]|mutants|bench|fuzz [--minutes N]>"
+                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|bench-ui|new-plugin NAME|requirements [--check]|mutants|bench|fuzz [--minutes N]>"
             );
             std::process::exit(2)
         }
@@ -212,9 +215,18 @@ fn postgres_tls() -> anyhow::Result<()> {
     bail!("PostgreSQL n'a pas pris ssl = on (voir son journal)")
 }
 
-/// What the desktop client's window tests need: a virtual X server and
-/// Mesa's software OpenGL (eframe draws with glow on X11).
-const DEBIAN_PACKAGES: &[&str] = &["xvfb", "libgl1-mesa-dri", "libegl1", "libxkbcommon-x11-0"];
+/// What the desktop client's window tests need: a virtual X server,
+/// Mesa's software OpenGL (eframe draws with glow on X11) and its
+/// software Vulkan, lavapipe (the look's snapshots render with wgpu on it:
+/// ui-egui/tests/apparence.rs).
+const DEBIAN_PACKAGES: &[&str] = &[
+    "xvfb",
+    "libgl1-mesa-dri",
+    "libegl1",
+    "libxkbcommon-x11-0",
+    "mesa-vulkan-drivers",
+    "libvulkan1",
+];
 
 fn debian_packages() -> anyhow::Result<()> {
     let missing: Vec<&str> = DEBIAN_PACKAGES
@@ -466,6 +478,29 @@ impl Product {
 
 /// PNGs of the main screens: the real client under Xvfb drives itself
 /// (capture mode) against a host with demo data.
+/// The desktop client's frame times (ui-egui/benches/images.rs) in a
+/// real window on a virtual X server.
+fn bench_ui(root: &Path) -> anyhow::Result<()> {
+    setup()?;
+    let display = ":58";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+        .spawn()
+        .context("Xvfb introuvable (cargo xtask setup l'installe)")?;
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = Command::new(cargo_bin())
+        .current_dir(root)
+        .args(["bench", "-p", "esculape-ui", "--bench", "images"])
+        .env("DISPLAY", display)
+        .status();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    if !status?.success() {
+        bail!("mesure des images non faite");
+    }
+    Ok(())
+}
+
 fn screenshots(root: &Path) -> anyhow::Result<()> {
     setup()?;
     let out = target_dir(root).join("screenshots");

@@ -16,6 +16,8 @@ pub const PERIODE_MAX_JOURS: i64 = 62;
 pub struct Filtre<'a> {
     pub praticien: Option<&'a str>,
     pub site: Option<&'a str>,
+    /// One patient's appointments (the banner's next one).
+    pub patient: Option<&'a str>,
 }
 
 impl App {
@@ -41,19 +43,23 @@ impl App {
         if let Some(site) = filtre.site {
             self.store.verifier_portee(actor, Cible::Site(site)).await?;
         }
+        if let Some(p) = filtre.patient {
+            self.store.verifier_portee(actor, Cible::Patient(p)).await?;
+        }
         let list = self
             .store
             .appointments(
                 &actor.structure_sql(),
                 filtre.praticien,
                 filtre.site,
+                filtre.patient,
                 du,
                 au,
             )
             .await?;
         let detail = format!("{du} → {au}, {} rendez-vous", list.len());
         self.store
-            .trace(actor, "agenda.lecture", None, &detail)
+            .trace(actor, "agenda.lecture", filtre.patient, &detail)
             .await?;
         Ok(list)
     }

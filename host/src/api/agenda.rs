@@ -20,6 +20,8 @@ pub(crate) struct Period {
     practitioner: Option<String>,
     #[serde(default)]
     site: Option<String>,
+    #[serde(default)]
+    patient: Option<String>,
 }
 
 pub(crate) async fn list(
@@ -31,6 +33,7 @@ pub(crate) async fn list(
     let filtre = Filtre {
         praticien: p.practitioner.as_deref(),
         site: p.site.as_deref(),
+        patient: p.patient.as_deref(),
     };
     Ok(Json(
         s.rendez_vous(&me.0.actor(), p.from, p.to, filtre).await?,

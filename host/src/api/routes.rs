@@ -165,7 +165,7 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/care-team", Accueil, "Équipe de soins", get(patients::care_team)).ok::<Vec<CareTeamEntry>>(),
         route("POST", "/api/patients/{id}/care-team", Accueil, "Ajouter un professionnel à l'équipe de soins", post(patients::add_care_team_member)).body::<CareTeamMember>().created::<CareTeamEntry>(),
         route("DELETE", "/api/patients/{id}/care-team/{member}", Accueil, "Retirer un professionnel de l'équipe de soins", delete(patients::remove_care_team_member)),
-        route("GET", "/api/agenda", Accueil, "Rendez-vous d'une période, par praticien ou site", get(agenda::list)).query(&[("from", true), ("to", true), ("practitioner", false), ("site", false)]).ok::<Vec<Appointment>>(),
+        route("GET", "/api/agenda", Accueil, "Rendez-vous d'une période, par praticien ou site", get(agenda::list)).query(&[("from", true), ("to", true), ("practitioner", false), ("site", false), ("patient", false)]).ok::<Vec<Appointment>>(),
         route("GET", "/api/agenda/free-slots", Accueil, "Créneaux libres d'un praticien un jour", get(agenda::free_slots)).query(&[("practitioner", true), ("day", true)]).ok::<Vec<Slot>>(),
         route("POST", "/api/availability", Accueil, "Ajouter une disponibilité hebdomadaire", post(agenda::add_availability)).body::<Availability>().created::<AvailabilityRec>(),
         route("POST", "/api/appointments", Accueil, "Prendre un rendez-vous (pas de double réservation)", post(agenda::book)).body::<NewAppointment>().created::<Appointment>(),

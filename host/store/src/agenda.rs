@@ -182,7 +182,7 @@ impl Store {
     /// appointments that hold time.
     pub async fn free_slots(&self, practitioner_id: &str, day: Day) -> Result<Vec<Slot>> {
         let taken = self
-            .appointments("", Some(practitioner_id), None, day, day)
+            .appointments("", Some(practitioner_id), None, None, day, day)
             .await?;
         let mut out = vec![];
         for a in self.availabilities(practitioner_id).await? {
@@ -373,19 +373,21 @@ impl Store {
         structure: &str,
         practitioner_id: Option<&str>,
         site_id: Option<&str>,
+        patient_id: Option<&str>,
         from: Day,
         to: Day,
     ) -> Result<Vec<Appointment>> {
         let start = LocalDateTime::at(from, 0).0;
         let end = LocalDateTime::at(to, 0).0 + 1440;
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM appointment WHERE start_min >= $1 AND start_min < $2 AND ($3 = '' OR practitioner_id = $3) AND ($4 = '' OR site_id = $4) AND ($5 = '' OR site_id IN (SELECT id FROM site WHERE structure_id = $5)) ORDER BY start_min, id"
+            "SELECT {COLUMNS} FROM appointment WHERE start_min >= $1 AND start_min < $2 AND ($3 = '' OR practitioner_id = $3) AND ($4 = '' OR site_id = $4) AND ($5 = '' OR site_id IN (SELECT id FROM site WHERE structure_id = $5)) AND ($6 = '' OR patient_id = $6) ORDER BY start_min, id"
         ))
         .bind(start)
         .bind(end)
         .bind(practitioner_id.unwrap_or("").to_string())
         .bind(site_id.unwrap_or("").to_string())
         .bind(structure.to_string())
+        .bind(patient_id.unwrap_or("").to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(row_appointment).collect()
@@ -394,7 +396,7 @@ impl Store {
     /// The waiting room of a site on a day: arrived patients, first come first.
     pub async fn waiting_room(&self, site_id: &str, day: Day) -> Result<Vec<Appointment>> {
         let mut list: Vec<Appointment> = self
-            .appointments("", None, Some(site_id), day, day)
+            .appointments("", None, Some(site_id), None, day, day)
             .await?
             .into_iter()
             .filter(|a| a.status == AppointmentStatus::Arrive)

@@ -119,7 +119,7 @@ async fn two_hosts_never_double_book_a_practitioner() {
         }
         let day = esculape_domain::Day::parse("2026-11-26").unwrap();
         let stored = a
-            .appointments("", Some(&practice.medecin.id), None, day, day)
+            .appointments("", Some(&practice.medecin.id), None, None, day, day)
             .await
             .unwrap();
         assert_eq!(stored.len(), booked.len(), "{n}");

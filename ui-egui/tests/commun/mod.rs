@@ -38,10 +38,10 @@ pub fn jusqua(c: &mut Client, what: &str, pred: impl Fn(&Client) -> bool) {
     }
     // What the window shows, to see why.
     let shown: Vec<String> = c
-        .query_all_by_label_contains("")
+        .query_all_by(|_| true)
         .filter_map(|n| {
             let n = n.accesskit_node();
-            n.value().or(n.label()).map(|v| v.to_string())
+            n.label().or(n.value()).map(|v| v.to_string())
         })
         .collect();
     panic!("jamais affiché : {what}\nà l'écran : {shown:#?}");
@@ -50,10 +50,75 @@ pub fn jusqua(c: &mut Client, what: &str, pred: impl Fn(&Client) -> bool) {
 pub fn saisir(c: &mut Client, label: &str, text: &str) {
     c.get_by_label(label).focus();
     c.step();
+    jusqua(c, label, |c| c.query_by_label(label).is_some());
     c.get_by_label(label).type_text(text);
     c.step();
 }
 
 pub fn visible(c: &Client, text: &str) -> bool {
     c.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Brings the widget into view (the chart and the agenda scroll), then
+/// clicks it as a user would: where it is drawn, once the scrolling has
+/// come to rest.
+pub fn cliquer(c: &mut Client, label: &str) {
+    cliquer_nieme(c, label, 0);
+}
+
+/// The same for the `n`-th widget of that label (from 0).
+pub fn cliquer_nieme(c: &mut Client, label: &str, n: usize) {
+    let ou = |c: &Client| c.query_all_by_label(label).nth(n).map(|w| w.rect());
+    if let Some(w) = c.query_all_by_label(label).nth(n) {
+        w.scroll_to_me();
+    }
+    // The scroll starts a frame or two later and glides: wait until the
+    // widget has stayed put for a few frames.
+    let (mut avant, mut immobile) = (None, 0);
+    for i in 0..240 {
+        c.step();
+        let maintenant = ou(c);
+        immobile = if maintenant.is_some() && maintenant == avant {
+            immobile + 1
+        } else {
+            0
+        };
+        if i >= 6 && immobile >= 4 {
+            break;
+        }
+        avant = maintenant;
+    }
+    match c.query_all_by_label(label).nth(n) {
+        Some(w) => w.click(),
+        None => panic!("pas de {n}e « {label} »"),
+    }
+}
+
+/// The mouse pressed at `depart`, moved by `delta` in small steps, let go.
+pub fn glisser(c: &mut Client, depart: egui::Pos2, delta: egui::Vec2) {
+    c.hover_at(depart);
+    c.step();
+    c.drag_at(depart);
+    c.step();
+    for i in 1..=10 {
+        c.hover_at(depart + delta * (i as f32 / 10.0));
+        c.step();
+    }
+    c.drop_at(depart + delta);
+    c.step();
+}
+
+/// A click of the mouse at `pos` (a place with no widget of its own: a
+/// free slot of the agenda).
+pub fn cliquer_a(c: &mut Client, pos: egui::Pos2) {
+    c.hover_at(pos);
+    for pressed in [true, false] {
+        c.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    c.step();
 }
