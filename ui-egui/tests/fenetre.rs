@@ -1,7 +1,9 @@
 //! Smoke test of the real window: the `esculape-ui` binary under Xvfb
 //! (Mesa's software OpenGL) against a real host, in capture mode: it logs
-//! in, searches, opens the file, asks the INSi, opens "À propos", saves a
-//! PNG of each screen and closes. The PNGs must be real drawings.
+//! in, searches, opens the file, asks the INSi, opens "À propos", the
+//! agenda, the dashboard and a document, saves a PNG of each screen in
+//! both themes and closes. The PNGs must be real drawings, light or dark
+//! as their theme says.
 
 mod hote;
 
@@ -52,6 +54,7 @@ fn the_real_window_draws_the_main_screens() {
         .env("ESCULAPE_CAPTURE", out.path())
         .env("ESCULAPE_CAPTURE_LOGIN", format!("{login}:{password}"))
         .env("ESCULAPE_CAPTURE_RECHERCHE", "martinez")
+        .env("ESCULAPE_AFFICHAGE", out.path().join("affichage.json"))
         .output()
         .unwrap();
     assert!(
@@ -60,7 +63,7 @@ fn the_real_window_draws_the_main_screens() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    for name in [
+    let ecrans = [
         "1-connexion",
         "2-recherche",
         "3-dossier",
@@ -69,7 +72,13 @@ fn the_real_window_draws_the_main_screens() {
         "6-agenda",
         "7-tableau-de-bord",
         "8-document",
-    ] {
+        "9-agenda-semaine",
+    ];
+    // Every screen in both themes.
+    for name in ecrans
+        .iter()
+        .flat_map(|e| ["clair", "sombre"].map(|t| format!("{e}-{t}")))
+    {
         let path = out.path().join(format!("{name}.png"));
         let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut reader = png::Decoder::new(std::io::BufReader::new(file))
@@ -81,8 +90,19 @@ fn the_real_window_draws_the_main_screens() {
         // A drawn screen, not a blank one: many colours (text is
         // anti-aliased).
         let mut colours: Vec<&[u8]> = buf[..info.buffer_size()].chunks(4).collect();
+        let clarte = colours
+            .iter()
+            .map(|p| u64::from(p[0]) + u64::from(p[1]) + u64::from(p[2]))
+            .sum::<u64>()
+            / (3 * colours.len() as u64);
         colours.sort();
         colours.dedup();
         assert!(colours.len() > 20, "{name}: {} couleurs", colours.len());
+        // The light theme is light, the dark one dark.
+        if name.ends_with("-clair") {
+            assert!(clarte > 170, "{name}: clarté moyenne {clarte}");
+        } else {
+            assert!(clarte < 90, "{name}: clarté moyenne {clarte}");
+        }
     }
 }
