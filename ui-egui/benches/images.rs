@@ -202,7 +202,6 @@ fn main() {
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 860.0]),
-        vsync: false,
         ..Default::default()
     };
     eframe::run_native(

@@ -978,8 +978,8 @@ impl EsculapeApp {
                         .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::S as i8)),
                 )
                 .show(ui, |ui| {
-                    let chart = d.chart.clone();
-                    d.bandeau.show(ui, &api, &chart, paris_local(now_millis()));
+                    let Dossier { bandeau, chart, .. } = d;
+                    bandeau.show(ui, &api, chart, paris_local(now_millis()));
                 });
         }
         egui::Panel::left("recherche")
