@@ -28,7 +28,7 @@ fn ouvrir_patient(c: &mut Client) {
     jusqua(c, "le patient dans les résultats", |c| {
         visible(c, "MARTINEZ ANA")
     });
-    c.get_by_label_contains("MARTINEZ ANA").click();
+    c.get_by_label_contains("MARTINEZ ANA").click_accesskit();
     jusqua(c, "le dossier", |c| {
         visible(c, "Nom de naissance : MARTINEZ")
     });
@@ -82,14 +82,16 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "les travaux du dossier", |c| {
         visible(c, "Travaux en arrière-plan")
     });
-    c.get_by_label_contains("Travaux en arrière-plan").click();
+    c.get_by_label_contains("Travaux en arrière-plan")
+        .click_accesskit();
     jusqua(&mut c, "le travail INSi", |c| {
         visible(
             c,
             "Recherche de l'INS auprès de l'INSi (ouverture du dossier) — ",
         )
     });
-    c.get_by_label_contains("Travaux en arrière-plan").click();
+    c.get_by_label_contains("Travaux en arrière-plan")
+        .click_accesskit();
     jusqua(&mut c, "la liste repliée", |c| {
         !visible(c, "Recherche de l'INS auprès de l'INSi")
     });
@@ -213,7 +215,8 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "les types de documents", |c| {
         visible(c, "Document non structuré")
     });
-    c.get_by_label_contains("Document non structuré").click();
+    c.get_by_label_contains("Document non structuré")
+        .click_accesskit();
     jusqua(&mut c, "le formulaire", |c| {
         c.query_by_label("Valider et signer").is_some()
     });
@@ -399,7 +402,8 @@ fn a_photo_of_the_vaccine_box_fills_the_datamatrix_of_the_vaccination_note() {
     jusqua(&mut c, "les types de documents", |c| {
         visible(c, "Note de vaccination")
     });
-    c.get_by_label_contains("Note de vaccination").click();
+    c.get_by_label_contains("Note de vaccination")
+        .click_accesskit();
     jusqua(&mut c, "le formulaire", |c| {
         c.query_by_label("Photo de la boîte").is_some()
     });

@@ -59,9 +59,8 @@ pub fn visible(c: &Client, text: &str) -> bool {
     c.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Brings the widget into view (the chart and the agenda scroll), then
-/// clicks it as a user would: where it is drawn, once the scrolling has
-/// come to rest.
+/// Brings the widget into view (the chart and the agenda scroll), waits
+/// for the scrolling to come to rest, then clicks it.
 pub fn cliquer(c: &mut Client, label: &str) {
     cliquer_nieme(c, label, 0);
 }
@@ -88,8 +87,12 @@ pub fn cliquer_nieme(c: &mut Client, label: &str, n: usize) {
         }
         avant = maintenant;
     }
+    // Clicked through the accessibility tree (as a keyboard or a screen
+    // reader would): on a loaded machine a host answer can re-lay a list
+    // out between reading a position and clicking there, and a pointer
+    // click then lands on the neighbour.
     match c.query_all_by_label(label).nth(n) {
-        Some(w) => w.click(),
+        Some(w) => w.click_accesskit(),
         None => panic!("pas de {n}e « {label} »"),
     }
 }
