@@ -749,7 +749,6 @@ impl Agenda {
 
     /// The appointments as blocks; a drag moves one or changes its length.
     fn blocs(&mut self, ui: &mut egui::Ui, api: &Api, g: &Grille, colonnes: &[Colonne]) {
-        let p = palette(ui);
         let mut rdvs: Vec<Appointment> = self.rendez_vous.clone();
         rdvs.sort_by_key(|r| (r.start, r.id.clone()));
         for (i, c) in colonnes.iter().enumerate() {
@@ -855,7 +854,6 @@ impl Agenda {
         if self.glisse.is_some() && !ui.ctx().input(|i| i.pointer.any_down()) {
             self.glisse = None;
         }
-        let _ = p;
     }
 
     fn dessiner(&self, ui: &egui::Ui, rect: Rect, r: &Appointment, en_cours: bool) {

@@ -652,14 +652,21 @@ impl EsculapeApp {
             }
             if mesures_finies && d.consultation.mesures_envoi.iter().all(|m| !m.busy()) {
                 d.consultation.mesures_envoi.clear();
+                // The measures typed are cleared only once all are stored:
+                // a refused one stays on screen to be corrected.
+                if d.consultation.erreur.is_none() {
+                    d.consultation.mesures = Default::default();
+                }
                 rouvrir = Some(d.chart.patient.id.clone());
             }
             if let Some(r) = d.consultation.envoi.take() {
                 match r {
                     Ok(_) => {
-                        let en_cours = std::mem::take(&mut d.consultation.mesures_envoi);
+                        let c = std::mem::take(&mut d.consultation);
                         d.consultation = NouvelleConsultation {
-                            mesures_envoi: en_cours,
+                            mesures: c.mesures,
+                            mesures_envoi: c.mesures_envoi,
+                            erreur: c.erreur,
                             ..Default::default()
                         };
                         rouvrir = Some(d.chart.patient.id.clone());
@@ -795,12 +802,7 @@ impl EsculapeApp {
         let p = palette(ui);
         let ctx = ui.ctx().clone();
         egui::Panel::top("barre")
-            .frame(
-                egui::Frame::new()
-                    .fill(p.surface)
-                    .stroke(egui::Stroke::new(1.0, p.bordure))
-                    .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::S as i8)),
-            )
+            .frame(theme::bande(ui))
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     marque(ui, false);
@@ -968,15 +970,9 @@ impl EsculapeApp {
         }
         // The patient banner, on every screen while a file is open.
         if let Some(d) = &mut self.dossier {
-            let p = palette(ui);
             let api = self.api.clone();
             egui::Panel::top("bandeau-patient")
-                .frame(
-                    egui::Frame::new()
-                        .fill(p.surface)
-                        .stroke(egui::Stroke::new(1.0, p.bordure))
-                        .inner_margin(egui::Margin::symmetric(espace::L as i8, espace::S as i8)),
-                )
+                .frame(theme::bande(ui))
                 .show(ui, |ui| {
                     let Dossier { bandeau, chart, .. } = d;
                     bandeau.show(ui, &api, chart, paris_local(now_millis()));

@@ -119,6 +119,16 @@ pub fn carte<R>(
         })
 }
 
+/// The frame of a band across the window (the top bar, the patient
+/// banner): the card's surface, a border, no rounding.
+pub fn bande(ui: &Ui) -> egui::Frame {
+    let p = palette(ui);
+    egui::Frame::new()
+        .fill(p.surface)
+        .stroke(Stroke::new(1.0, p.bordure))
+        .inner_margin(Margin::symmetric(espace::L as i8, espace::S as i8))
+}
+
 /// What a list says when it has nothing to show.
 pub fn etat_vide(ui: &mut Ui, icone: &str, texte: &str) {
     let p = palette(ui);
