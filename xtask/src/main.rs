@@ -124,6 +124,7 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 fn setup() -> anyhow::Result<()> {
     python_modules()?;
     debian_packages()?;
+    npm_packages()?;
     postgres_tls()?;
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
@@ -260,6 +261,51 @@ fn debian_packages() -> anyhow::Result<()> {
         .context("apt-get introuvable")?;
     if !status.success() {
         bail!("apt-get install {} a échoué", missing.join(" "));
+    }
+    Ok(())
+}
+
+/// The npm packages of the tests' real peers, in a cache outside the
+/// clone (`ESCULAPE_NPM_CACHE`, or `~/.cache/esculape/npm`): the OpenID
+/// provider that host/psc's tests configure like Pro Santé Connect.
+const NPM_PACKAGES: &[(&str, &str)] = &[("oidc-provider", "9.13.3")];
+
+pub fn npm_cache() -> PathBuf {
+    std::env::var_os("ESCULAPE_NPM_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/esculape/npm")
+        })
+}
+
+fn npm_packages() -> anyhow::Result<()> {
+    let cache = npm_cache();
+    for (package, version) in NPM_PACKAGES {
+        let manifest = cache
+            .join("node_modules")
+            .join(package)
+            .join("package.json");
+        let installed = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+            .is_some_and(|m| m["version"] == *version);
+        if installed {
+            continue;
+        }
+        println!(
+            "installation du paquet npm {package}@{version} dans {}…",
+            cache.display()
+        );
+        std::fs::create_dir_all(&cache)?;
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&cache)
+            .arg(format!("{package}@{version}"))
+            .status()
+            .context("npm introuvable: il faut Node.js et npm (paquets Debian nodejs npm)")?;
+        if !status.success() {
+            bail!("npm install {package}@{version} a échoué");
+        }
     }
     Ok(())
 }

@@ -18,6 +18,30 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "PSC: une connexion sous eidas1 acceptée",
+        file: "host/psc/src/jetons.rs",
+        from: "if acr != ACR_EIDAS1 {",
+        to: "if acr.is_empty() {",
+        test_target: "oidc_provider",
+        filter: "a_sign_in_below_eidas1_is_refused",
+    },
+    Mutant {
+        what: "PSC: la réponse du navigateur acceptée sans comparer le state",
+        file: "host/psc/src/code.rs",
+        from: "RetourNavigateur::Code { code, etat } if meme_etat(&etat) => code,",
+        to: "RetourNavigateur::Code { code, .. } => code,",
+        test_target: "oidc_provider",
+        filter: "a_cancelled_sign_in_and_a_forged_answer_are_refused",
+    },
+    Mutant {
+        what: "PSC: le nonce du jeton d'identité n'est pas vérifié",
+        file: "host/psc/src/jetons.rs",
+        from: "Some(n) => id.claims(&verificateur, n),",
+        to: "Some(_) => id.claims(&verificateur, |_: Option<&Nonce>| Ok(())),",
+        test_target: "oidc_provider",
+        filter: "an_id_token_of_another_audience_a_wrong_nonce_or_signature_is_refused",
+    },
+    Mutant {
         what: "structures: un compte atteint le patient d'une autre structure",
         file: "host/store/src/portee.rs",
         from: "Portee::Structure(s) => structure == Some(s.as_str()),",

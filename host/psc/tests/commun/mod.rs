@@ -1,0 +1,293 @@
+//! A real OpenID provider (npm `oidc-provider`, configured like PSC by
+//! `tests/pair/psc-oidc-provider.mjs`) started on free ports, and a
+//! "browser" that goes through its login form as a person would.
+
+#![allow(dead_code)]
+
+use esculape_psc::code::RetourNavigateur;
+use esculape_psc::{AuthentificationClient, ConfigPsc, Psc};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const CLIENT: &str = "esculape";
+pub const SECRET: &str = "secret-essai";
+pub const KIT: &str = "899700366240";
+pub const ANNE: &str = "899700423059";
+/// Signs in at eidas0.
+pub const BAS_NIVEAU: &str = "899700999999";
+
+/// Where `cargo xtask setup` installs the npm packages of the tests.
+pub fn cache_npm() -> PathBuf {
+    std::env::var_os("ESCULAPE_NPM_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/esculape/npm")
+        })
+}
+
+pub fn port_libre() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port libre")
+}
+
+/// The provider process, stopped when dropped.
+pub struct Fournisseur {
+    enfant: Child,
+    pub emetteur: String,
+    pub redirection: String,
+}
+
+impl Drop for Fournisseur {
+    fn drop(&mut self) {
+        let _ = self.enfant.kill();
+        let _ = self.enfant.wait();
+    }
+}
+
+impl Fournisseur {
+    pub fn demarrer() -> Self {
+        Self::avec_durees(120, 30)
+    }
+
+    /// With an access token living `acces` seconds and CIBA requests
+    /// `ciba` seconds.
+    pub fn avec_durees(acces: u32, ciba: u32) -> Self {
+        let module = cache_npm().join("node_modules/oidc-provider/lib/index.js");
+        assert!(
+            module.exists(),
+            "{} absent : lancez `cargo xtask setup` (installe oidc-provider)",
+            module.display()
+        );
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pair/psc-oidc-provider.mjs");
+        let port = port_libre();
+        let boucle = port_libre();
+        let mut enfant = Command::new("node")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(boucle.to_string())
+            .env("ESCULAPE_OIDC_PROVIDER", &module)
+            .env("PSC_TTL_ACCES", acces.to_string())
+            .env("PSC_TTL_CIBA", ciba.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node introuvable : lancez `cargo xtask setup`");
+        let sortie = enfant.stdout.take().expect("sortie du fournisseur");
+        let mut sortie = BufReader::new(sortie);
+        let mut ligne = String::new();
+        sortie.read_line(&mut ligne).expect("fournisseur démarré");
+        assert!(ligne.starts_with("pret"), "fournisseur : {ligne}");
+        // drained until the end: a closed pipe would kill the provider at
+        // its next notice
+        std::thread::spawn(move || std::io::copy(&mut sortie, &mut std::io::sink()));
+        Self {
+            enfant,
+            emetteur: format!("http://127.0.0.1:{port}"),
+            redirection: format!("http://127.0.0.1:{boucle}/psc"),
+        }
+    }
+
+    pub fn config(&self) -> ConfigPsc {
+        let mut c = ConfigPsc::nouvelle(
+            &self.emetteur,
+            CLIENT,
+            AuthentificationClient::Secret(SECRET.into()),
+            &self.redirection,
+        );
+        c.intervalle_ciba = Duration::from_millis(200);
+        c.delai = Duration::from_secs(5);
+        c
+    }
+
+    pub async fn psc(&self) -> Psc {
+        let c = self.config();
+        Psc::decouvrir(c.clone(), esculape_psc::client_http(None, c.delai).unwrap())
+            .await
+            .expect("découverte")
+    }
+
+    /// The test's control routes (CIBA decisions, latency).
+    pub async fn essai(&self, chemin: &str) -> u16 {
+        reqwest::Client::new()
+            .post(format!("{}/essai/{chemin}", self.emetteur))
+            .send()
+            .await
+            .expect("route d'essai")
+            .status()
+            .as_u16()
+    }
+}
+
+/// What a person does in the browser.
+#[derive(Debug, Clone, Copy)]
+pub enum Geste {
+    SeConnecter(&'static str),
+    Annuler,
+}
+
+/// A browser: follows the redirects of `url` with its cookies, fills the
+/// provider's login form with `geste`, and stops at the first redirect
+/// towards `arret`, which it returns (the loopback redirect is then
+/// requested like the browser does, by [`Navigateur::livrer`]).
+pub struct Navigateur {
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Navigateur {
+    pub fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn garder(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap_or_default();
+            let paire = v.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = paire.split_once('=') {
+                if val.is_empty() {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.trim().into(), val.into());
+                }
+            }
+        }
+    }
+
+    fn cookie(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn aller(
+        &mut self,
+        url: &str,
+        formulaire: Option<Vec<(String, String)>>,
+    ) -> reqwest::Response {
+        let r = match formulaire {
+            None => self.http.get(url),
+            Some(f) => self.http.post(url).form(&f),
+        };
+        let r = r
+            .header("Cookie", self.cookie())
+            .send()
+            .await
+            .expect("navigation");
+        self.garder(&r);
+        r
+    }
+
+    /// Goes from the authorisation URL to the redirect towards `arret`.
+    pub async fn parcourir(&mut self, url: &str, arret: &str, geste: Geste) -> String {
+        let mut courant = url.to_string();
+        let mut formulaire = None;
+        for _ in 0..20 {
+            let r = self.aller(&courant, formulaire.take()).await;
+            let base = r.url().clone();
+            if r.status().is_redirection() {
+                let loc = r.headers()["location"].to_str().unwrap().to_string();
+                let suivant = base.join(&loc).unwrap().to_string();
+                if suivant.starts_with(arret) {
+                    return suivant;
+                }
+                courant = suivant;
+                continue;
+            }
+            let page = r.text().await.unwrap();
+            let (action, champs) = choisir(&page, geste);
+            courant = base.join(&action).unwrap().to_string();
+            formulaire = Some(champs);
+        }
+        panic!("trop de redirections");
+    }
+
+    /// Requests the loopback redirect, as the browser does.
+    pub async fn livrer(&self, url: &str) -> String {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .expect("boucle locale")
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+/// A whole code flow through the browser: the request, the login, the
+/// loopback redirect received by [`esculape_psc::boucle::Boucle`].
+pub async fn retour_du_navigateur(
+    psc: &Psc,
+    f: &Fournisseur,
+    geste: Geste,
+) -> (esculape_psc::code::DemandeAutorisation, RetourNavigateur) {
+    let demande = psc.demande_autorisation();
+    let boucle = esculape_psc::boucle::Boucle::ecouter(&f.redirection)
+        .await
+        .unwrap();
+    let attente = tokio::spawn(boucle.attendre(Duration::from_secs(20)));
+    let mut navigateur = Navigateur::new();
+    let arrivee = navigateur
+        .parcourir(&demande.url, &f.redirection, geste)
+        .await;
+    let page = navigateur.livrer(&arrivee).await;
+    assert!(page.contains("revenir dans Esculape"), "{page}");
+    let retour = attente.await.unwrap().unwrap();
+    (demande, retour)
+}
+
+/// The form a person uses on a login page for `geste`: the one offering
+/// the professional (a `<select>` option, or a form of hidden fields
+/// naming them), or the one whose button says "Annuler"; its action and
+/// fields.
+fn choisir(page: &str, geste: Geste) -> (String, Vec<(String, String)>) {
+    let formulaires: Vec<&str> = page.split("<form").skip(1).collect();
+    assert!(!formulaires.is_empty(), "page sans formulaire : {page}");
+    let attribut = |morceau: &str, nom: &str| -> Option<String> {
+        let apres = morceau.split(&format!("{nom}=")).nth(1)?;
+        let v = match apres.strip_prefix('"') {
+            Some(r) => r.split('"').next()?,
+            None => apres.split([' ', '>']).next()?,
+        };
+        Some(
+            v.replace("&amp;", "&")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<"),
+        )
+    };
+    let f = match geste {
+        Geste::SeConnecter(id) => formulaires
+            .iter()
+            .find(|f| f.contains(&format!("value=\"{id}\"")))
+            .unwrap_or_else(|| panic!("le formulaire ne propose pas {id} : {page}")),
+        Geste::Annuler => formulaires
+            .iter()
+            .find(|f| f.contains(">Annuler<"))
+            .expect("bouton Annuler"),
+    };
+    let action = attribut(f, "action").expect("action du formulaire");
+    let mut champs = Vec::new();
+    if let (Some(select), Geste::SeConnecter(id)) = (f.split("<select").nth(1), geste) {
+        champs.push((attribut(select, "name").unwrap(), id.to_string()));
+    }
+    for input in f.split("<input").skip(1) {
+        if let (Some(n), Some(v)) = (attribut(input, "name"), attribut(input, "value")) {
+            champs.push((n, v));
+        }
+    }
+    (action, champs)
+}
