@@ -303,11 +303,11 @@ async fn page_autorisation(
     }
     let champs = |id: &str| {
         format!(
-            "<input type=hidden name=id_national value=\"{id}\">\
-             <input type=hidden name=redirect_uri value=\"{}\">\
-             <input type=hidden name=state value=\"{}\">\
-             <input type=hidden name=nonce value=\"{}\">\
-             <input type=hidden name=code_challenge value=\"{}\">",
+            "<input type=\"hidden\" name=\"id_national\" value=\"{id}\">\
+             <input type=\"hidden\" name=\"redirect_uri\" value=\"{}\">\
+             <input type=\"hidden\" name=\"state\" value=\"{}\">\
+             <input type=\"hidden\" name=\"nonce\" value=\"{}\">\
+             <input type=\"hidden\" name=\"code_challenge\" value=\"{}\">",
             html(&d.redirect_uri),
             html(d.state.as_deref().unwrap_or_default()),
             html(d.nonce.as_deref().unwrap_or_default()),

@@ -21,6 +21,7 @@ pub mod code;
 pub mod erreur;
 pub mod identite;
 pub mod jetons;
+pub mod proxy_api;
 
 pub use erreur::ErreurPsc;
 pub use identite::IdentitePsc;
@@ -48,6 +49,9 @@ pub const PORTEES: &str = "openid scope_all";
 pub const EMETTEUR_BAS: &str = "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet";
 /// PSC's production.
 pub const EMETTEUR_PRODUCTION: &str = "https://auth.esante.gouv.fr/auth/realms/esante-wallet";
+/// The desktop client's loopback redirect, registered with PSC (RFC
+/// 8252: a fixed port on 127.0.0.1).
+pub const REDIRECTION_PAR_DEFAUT: &str = "http://127.0.0.1:53682/psc";
 /// Bound on every answer read from PSC (a discovery document or a
 /// userinfo is a few kilobytes).
 pub const REPONSE_MAX: usize = 256 * 1024;

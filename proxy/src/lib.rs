@@ -1,0 +1,594 @@
+//! The proxy e-santé (DSR SC.PSC.16): the server-side component that
+//! holds the Pro Santé Connect client's credentials (secret, or the
+//! structure's certificate for mutual TLS), signs professionals in (code
+//! flow for the desktop client's browser, CIBA), keeps their PSC sessions
+//! in memory and gives the hosts what they need of them. Run by the editor
+//! or by a structure's server, never inside the doctor's desktop process.
+//!
+//! Routes (bodies in `esculape_psc::proxy_api`), every one behind the
+//! hosts' key (`Authorization: Bearer <clé>`):
+//! - ANS: `POST /connect` (CIBA, answered once validated, sets the
+//!   `proxy_session_id` cookie), `DELETE /disconnect`, `GET /traces`;
+//! - Esculape: `POST /esculape/autorisation` and `POST /esculape/code`
+//!   (code flow), `POST /esculape/ciba` and `GET /esculape/ciba/{id}`
+//!   (CIBA without holding a request open), `GET /esculape/session` and
+//!   `GET /esculape/jeton` (the session, its access token refreshed).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use esculape_psc::ciba::Canal;
+use esculape_psc::code::{DemandeAutorisation, RetourNavigateur};
+use esculape_psc::proxy_api::{
+    Autorisation, CibaDemarree, Connexion, DemandeCiba, ErreurAns, EtatCiba, JetonAcces,
+    RetourCode, SessionAns, SessionPsc, Trace,
+};
+use esculape_psc::{ErreurPsc, IdentitePsc, Jetons, Psc};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Sign-ins under way at once (code flow or CIBA): past it, refused.
+pub const DEMANDES_MAX: usize = 1000;
+/// Sessions held at once.
+pub const SESSIONS_MAX: usize = 10_000;
+/// Trace lines kept.
+pub const TRACES_MAX: usize = 10_000;
+/// A token is refreshed when it ends within this.
+pub const MARGE_RAFRAICHISSEMENT: Duration = Duration::from_secs(60);
+
+struct Session {
+    jetons: Jetons,
+    identite: IdentitePsc,
+}
+
+enum Ciba {
+    EnAttente,
+    Validee(String),
+    Erreur(String),
+}
+
+#[derive(Default)]
+struct Etat {
+    codes: HashMap<String, DemandeAutorisation>,
+    ciba: HashMap<String, (Instant, Ciba)>,
+    sessions: HashMap<String, Session>,
+    traces: VecDeque<Trace>,
+}
+
+/// The proxy: the PSC client (with its credentials) and the sessions.
+pub struct Proxy {
+    psc: Psc,
+    /// SHA-256 of the hosts' key.
+    cle: [u8; 32],
+    etat: Mutex<Etat>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErreurProxy {
+    #[error("clé du proxy e-santé absente ou fausse")]
+    Cle,
+    #[error("session Pro Santé Connect inconnue ou terminée : reconnectez-vous")]
+    Session,
+    #[error("trop de connexions en cours : réessayez dans un instant")]
+    Occupe,
+    #[error("demande de connexion inconnue ou expirée : recommencez")]
+    Demande,
+    #[error("{0}")]
+    Psc(#[from] ErreurPsc),
+}
+
+impl ErreurProxy {
+    fn statut(&self) -> StatusCode {
+        match self {
+            Self::Cle | Self::Session => StatusCode::UNAUTHORIZED,
+            Self::Occupe => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Demande => StatusCode::NOT_FOUND,
+            Self::Psc(ErreurPsc::IdentifiantInconnu) => StatusCode::NOT_FOUND,
+            Self::Psc(ErreurPsc::Injoignable(_) | ErreurPsc::Delai(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Psc(ErreurPsc::SessionTerminee) => StatusCode::UNAUTHORIZED,
+            Self::Psc(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Cle => "cle",
+            Self::Session => "session",
+            Self::Occupe => "occupe",
+            Self::Demande => "demande",
+            Self::Psc(e) => match e {
+                ErreurPsc::IdentifiantInconnu => "identifiant_inconnu",
+                ErreurPsc::RefuseeParUtilisateur | ErreurPsc::Annulee => "refusee",
+                ErreurPsc::Expiree => "expiree",
+                ErreurPsc::Niveau(_) => "niveau",
+                ErreurPsc::Injoignable(_) | ErreurPsc::Delai(_) => "injoignable",
+                ErreurPsc::SessionTerminee => "session",
+                _ => "psc",
+            },
+        }
+    }
+}
+
+impl IntoResponse for ErreurProxy {
+    fn into_response(self) -> Response {
+        (
+            self.statut(),
+            Json(ErreurAns {
+                code: self.code().into(),
+                message: self.to_string(),
+            }),
+        )
+            .into_response()
+    }
+}
+
+fn aleatoire() -> String {
+    let mut b = [0u8; 16];
+    // the system's randomness missing is not something to run without
+    getrandom::fill(&mut b).unwrap_or_else(|e| panic!("aléa du système indisponible : {e}"));
+    hex::encode(b)
+}
+
+fn maintenant_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Proxy {
+    /// A proxy for `psc` (discovered, with its credentials), open to the
+    /// hosts presenting `cle`.
+    pub fn new(psc: Psc, cle: &str) -> Self {
+        Self {
+            psc,
+            cle: Sha256::digest(cle.as_bytes()).into(),
+            etat: Mutex::default(),
+        }
+    }
+
+    fn etat(&self) -> std::sync::MutexGuard<'_, Etat> {
+        self.etat.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tracer(
+        &self,
+        action: &str,
+        id_national: Option<&str>,
+        session: Option<&str>,
+        resultat: &str,
+    ) {
+        let mut e = self.etat();
+        if e.traces.len() >= TRACES_MAX {
+            e.traces.pop_front();
+        }
+        e.traces.push_back(Trace {
+            date: maintenant_ms(),
+            action: action.into(),
+            id_national: id_national.map(Into::into),
+            session: session.map(Into::into),
+            resultat: resultat.into(),
+        });
+    }
+
+    fn verifier_cle(&self, headers: &HeaderMap) -> Result<(), ErreurProxy> {
+        let donnee = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // compared by digest: the time taken says nothing of a near miss
+        if <[u8; 32]>::from(Sha256::digest(donnee.as_bytes())) == self.cle {
+            Ok(())
+        } else {
+            Err(ErreurProxy::Cle)
+        }
+    }
+
+    /// Forgets the requests older than their lifetime.
+    fn purger(&self) {
+        let mut e = self.etat();
+        e.codes
+            .retain(|_, d| d.debut.elapsed() < esculape_psc::code::DUREE_DEMANDE);
+        e.ciba
+            .retain(|_, (debut, _)| debut.elapsed() < Duration::from_secs(15 * 60));
+    }
+
+    fn demandes(&self) -> usize {
+        let e = self.etat();
+        e.codes.len() + e.ciba.len()
+    }
+
+    /// Opens a session for `jetons`: reads who signed in.
+    async fn ouvrir(&self, jetons: Jetons, action: &str) -> Result<SessionPsc, ErreurProxy> {
+        let identite = self.psc.identite(&jetons).await?;
+        let id = aleatoire();
+        let expire_dans_s = jetons
+            .expire
+            .saturating_duration_since(Instant::now())
+            .as_secs();
+        {
+            let mut e = self.etat();
+            if e.sessions.len() >= SESSIONS_MAX {
+                return Err(ErreurProxy::Occupe);
+            }
+            e.sessions.insert(
+                id.clone(),
+                Session {
+                    jetons,
+                    identite: identite.clone(),
+                },
+            );
+        }
+        self.tracer(
+            action,
+            Some(&identite.id_national),
+            Some(&id),
+            "session ouverte",
+        );
+        Ok(SessionPsc {
+            proxy_session_id: id,
+            identite,
+            expire_dans_s,
+        })
+    }
+
+    /// The session `id`, its tokens refreshed when they are about to end;
+    /// a refresh PSC refuses ends the session.
+    async fn session(&self, id: &str) -> Result<(Jetons, IdentitePsc), ErreurProxy> {
+        let (jetons, identite) = {
+            let e = self.etat();
+            let s = e.sessions.get(id).ok_or(ErreurProxy::Session)?;
+            (s.jetons.clone(), s.identite.clone())
+        };
+        if !jetons.a_rafraichir(MARGE_RAFRAICHISSEMENT) {
+            // the session may have ended at PSC (signed out elsewhere)
+            if self.psc.introspecter(&jetons.acces).await? {
+                return Ok((jetons, identite));
+            }
+            self.etat().sessions.remove(id);
+            self.tracer(
+                "session",
+                Some(&identite.id_national),
+                Some(id),
+                "session terminée par Pro Santé Connect",
+            );
+            return Err(ErreurProxy::Session);
+        }
+        match self.psc.rafraichir(&jetons).await {
+            Ok(neufs) => {
+                if let Some(s) = self.etat().sessions.get_mut(id) {
+                    s.jetons = neufs.clone();
+                }
+                self.tracer(
+                    "rafraichissement",
+                    Some(&identite.id_national),
+                    Some(id),
+                    "ok",
+                );
+                Ok((neufs, identite))
+            }
+            Err(ErreurPsc::SessionTerminee) => {
+                self.etat().sessions.remove(id);
+                self.tracer(
+                    "rafraichissement",
+                    Some(&identite.id_national),
+                    Some(id),
+                    "session terminée par Pro Santé Connect",
+                );
+                Err(ErreurProxy::Session)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Ends the session `id`: its tokens revoked at PSC.
+    async fn fermer(&self, id: &str) -> Result<(), ErreurProxy> {
+        let s = self
+            .etat()
+            .sessions
+            .remove(id)
+            .ok_or(ErreurProxy::Session)?;
+        let revoque = self.psc.revoquer(&s.jetons).await;
+        self.tracer(
+            "deconnexion",
+            Some(&s.identite.id_national),
+            Some(id),
+            match &revoque {
+                Ok(()) => "jetons révoqués",
+                Err(_) => "révocation impossible, session oubliée",
+            },
+        );
+        Ok(())
+    }
+}
+
+pub fn router(proxy: Arc<Proxy>) -> Router {
+    Router::new()
+        .route("/connect", post(connect))
+        .route("/disconnect", delete(disconnect))
+        .route("/traces", get(traces))
+        .route("/esculape/autorisation", post(autorisation))
+        .route("/esculape/code", post(code))
+        .route("/esculape/ciba", post(ciba))
+        .route("/esculape/ciba/{id}", get(etat_ciba))
+        .route("/esculape/session", get(session).delete(disconnect))
+        .route("/esculape/jeton", get(jeton))
+        .with_state(proxy)
+}
+
+fn canal(c: &str) -> Result<Canal, ErreurProxy> {
+    match c {
+        "CARD" => Ok(Canal::Carte),
+        "MOBILE" => Ok(Canal::Mobile),
+        _ => Err(ErreurPsc::Reponse(format!("canal « {c} » : CARD ou MOBILE attendu")).into()),
+    }
+}
+
+/// The ANS session cookie of a request.
+fn cookie_session(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == esculape_psc::proxy_api::COOKIE_SESSION)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `POST /connect`: CIBA to the end, as the ANS proxy does.
+async fn connect(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Json(c): Json<Connexion>,
+) -> Result<Response, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    if c.client_id != p.psc.config().client_id {
+        return Err(
+            ErreurPsc::Configuration(format!("clientId « {} » inconnu", c.client_id)).into(),
+        );
+    }
+    if let Some(id) = cookie_session(&headers)
+        && p.etat().sessions.contains_key(&id)
+    {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let mut d = match p
+        .psc
+        .ciba_demarrer(&c.national_id, &c.binding_message, canal(&c.channel)?)
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => {
+            p.tracer("connect", Some(&c.national_id), None, &e.to_string());
+            return Err(e.into());
+        }
+    };
+    let jetons = match p.psc.ciba_attendre(&mut d, |_| {}).await {
+        Ok(j) => j,
+        Err(e) => {
+            p.tracer("connect", Some(&c.national_id), None, &e.to_string());
+            return Err(e.into());
+        }
+    };
+    let s = p.ouvrir(jetons, "connect").await?;
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict",
+        esculape_psc::proxy_api::COOKIE_SESSION,
+        s.proxy_session_id
+    );
+    let mut r = Json(SessionAns {
+        session_state: s.proxy_session_id.clone(),
+        proxy_session_id: s.proxy_session_id,
+    })
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+/// `DELETE /disconnect` (and `DELETE /esculape/session`).
+async fn disconnect(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+) -> Result<Response, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let id = cookie_session(&headers).ok_or(ErreurProxy::Session)?;
+    p.fermer(&id).await?;
+    let mut r = StatusCode::OK.into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("proxy_session_id=; Path=/; Max-Age=0"),
+    );
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+struct Periode {
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+async fn traces(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Query(q): Query<Periode>,
+) -> Result<Json<Vec<Trace>>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let e = p.etat();
+    Ok(Json(
+        e.traces
+            .iter()
+            .filter(|t| q.start.is_none_or(|s| t.date >= s) && q.end.is_none_or(|f| t.date <= f))
+            .cloned()
+            .collect(),
+    ))
+}
+
+async fn autorisation(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+) -> Result<Json<Autorisation>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    p.purger();
+    if p.demandes() >= DEMANDES_MAX {
+        return Err(ErreurProxy::Occupe);
+    }
+    let d = p.psc.demande_autorisation();
+    let a = Autorisation {
+        url: d.url.clone(),
+        etat: d.etat.clone(),
+    };
+    p.etat().codes.insert(d.etat.clone(), d);
+    p.tracer("autorisation", None, None, "demande envoyée au navigateur");
+    Ok(Json(a))
+}
+
+async fn code(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Json(r): Json<RetourCode>,
+) -> Result<Json<SessionPsc>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let retour = RetourNavigateur::depuis_requete(&r.requete)?;
+    let etat = match &retour {
+        RetourNavigateur::Code { etat, .. } => Some(etat.clone()),
+        RetourNavigateur::Erreur { etat, .. } => etat.clone(),
+    };
+    let demande = etat
+        .and_then(|e| p.etat().codes.remove(&e))
+        .ok_or(ErreurProxy::Demande)?;
+    let jetons = match p.psc.echanger_code(demande, retour).await {
+        Ok(j) => j,
+        Err(e) => {
+            p.tracer("code", None, None, &e.to_string());
+            return Err(e.into());
+        }
+    };
+    Ok(Json(p.ouvrir(jetons, "code").await?))
+}
+
+async fn ciba(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Json(d): Json<DemandeCiba>,
+) -> Result<Json<CibaDemarree>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    p.purger();
+    if p.demandes() >= DEMANDES_MAX {
+        return Err(ErreurProxy::Occupe);
+    }
+    let mut demande = match p
+        .psc
+        .ciba_demarrer(&d.id_national, &d.message, canal(&d.canal)?)
+        .await
+    {
+        Ok(x) => x,
+        Err(e) => {
+            p.tracer("ciba", Some(&d.id_national), None, &e.to_string());
+            return Err(e.into());
+        }
+    };
+    let id = aleatoire();
+    p.etat()
+        .ciba
+        .insert(id.clone(), (Instant::now(), Ciba::EnAttente));
+    let (proxy, cle) = (p.clone(), id.clone());
+    tokio::spawn(async move {
+        let fin = match proxy.psc.ciba_attendre(&mut demande, |_| {}).await {
+            Ok(j) => match proxy.ouvrir(j, "ciba").await {
+                Ok(s) => Ciba::Validee(s.proxy_session_id),
+                Err(e) => Ciba::Erreur(e.to_string()),
+            },
+            Err(e) => {
+                proxy.tracer("ciba", Some(&d.id_national), None, &e.to_string());
+                Ciba::Erreur(e.to_string())
+            }
+        };
+        if let Some(c) = proxy.etat().ciba.get_mut(&cle) {
+            c.1 = fin;
+        }
+    });
+    Ok(Json(CibaDemarree { demande: id }))
+}
+
+async fn etat_ciba(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<EtatCiba>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let mut e = p.etat();
+    let fini = !matches!(
+        e.ciba.get(&id).ok_or(ErreurProxy::Demande)?.1,
+        Ciba::EnAttente
+    );
+    if !fini {
+        return Ok(Json(EtatCiba::EnAttente));
+    }
+    // a result is given once
+    let (_, c) = e.ciba.remove(&id).ok_or(ErreurProxy::Demande)?;
+    Ok(Json(match c {
+        Ciba::EnAttente => EtatCiba::EnAttente,
+        Ciba::Erreur(message) => EtatCiba::Erreur { message },
+        Ciba::Validee(sid) => {
+            let s = e.sessions.get(&sid).ok_or(ErreurProxy::Session)?;
+            EtatCiba::Validee {
+                session: SessionPsc {
+                    proxy_session_id: sid.clone(),
+                    identite: s.identite.clone(),
+                    expire_dans_s: s
+                        .jetons
+                        .expire
+                        .saturating_duration_since(Instant::now())
+                        .as_secs(),
+                },
+            }
+        }
+    }))
+}
+
+fn session_demandee(headers: &HeaderMap) -> Result<String, ErreurProxy> {
+    cookie_session(headers).ok_or(ErreurProxy::Session)
+}
+
+async fn session(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+) -> Result<Json<SessionPsc>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let id = session_demandee(&headers)?;
+    let (jetons, identite) = p.session(&id).await?;
+    Ok(Json(SessionPsc {
+        proxy_session_id: id,
+        identite,
+        expire_dans_s: jetons
+            .expire
+            .saturating_duration_since(Instant::now())
+            .as_secs(),
+    }))
+}
+
+async fn jeton(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+) -> Result<Json<JetonAcces>, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let id = session_demandee(&headers)?;
+    let (jetons, _) = p.session(&id).await?;
+    Ok(Json(JetonAcces {
+        expire_dans_s: jetons
+            .expire
+            .saturating_duration_since(Instant::now())
+            .as_secs(),
+        acces: jetons.acces,
+    }))
+}
