@@ -14,5 +14,6 @@ pub mod dossier;
 pub mod erreur;
 pub mod insi;
 pub mod modules;
+pub mod psc;
 
 pub use esculape_domain as domaine;

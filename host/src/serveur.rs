@@ -10,7 +10,25 @@ use std::path::{Path, PathBuf};
 /// (migrated), search index warming in the background, INS worker
 /// started. Must run inside a tokio runtime.
 pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::AppState> {
-    let app = home::app(home).await?;
+    let mut app = home::app(home).await?;
+    // Pro Santé Connect through the proxy e-santé, when one is configured;
+    // its sessions checked every minute (a session PSC ended ends here).
+    if let Some(c) = esculape_app::psc::ConfigProxy::depuis_env() {
+        tracing::info!("connexion Pro Santé Connect par le proxy e-santé {}", c.url);
+        app.psc = Some(std::sync::Arc::new(esculape_app::psc::ConnexionPsc::new(c)));
+        let veille = app.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                t.tick().await;
+                match veille.psc_surveiller().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("{n} session(s) Pro Santé Connect terminée(s)"),
+                    Err(e) => tracing::warn!("sessions Pro Santé Connect : {e}"),
+                }
+            }
+        });
+    }
     // Loading plugins compiles them (once, then cached): off the runtime.
     let rt = app.runtime.clone();
     tokio::task::spawn_blocking(move || {

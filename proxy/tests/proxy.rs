@@ -113,48 +113,11 @@ impl Banc {
         );
     }
 
-    /// The browser's part of the code flow on the sandbox page: the form
-    /// of `id`'s card, posted; the loopback redirect's query string.
+    /// The browser's part of the code flow on the sandbox page.
     async fn navigateur(&self, url: &str, id: &str) -> String {
-        let page = self
-            .http
-            .get(url)
-            .send()
+        esculape_sandbox::psc::carte_choisie(&self.http, url, id)
             .await
             .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let form = page
-            .split("<form")
-            .find(|f| f.contains(&format!("value=\"{id}\"")))
-            .expect("carte");
-        let champs: Vec<(String, String)> = form
-            .split("<input")
-            .skip(1)
-            .map(|i| {
-                let v = |n: &str| {
-                    i.split(&format!("{n}="))
-                        .nth(1)
-                        .unwrap()
-                        .trim_start_matches('"')
-                        .split(['"', '>'])
-                        .next()
-                        .unwrap()
-                        .replace("&amp;", "&")
-                };
-                (v("name"), v("value"))
-            })
-            .collect();
-        let r = self
-            .http
-            .post(format!("{}/psc/auth/connexion", self.bac))
-            .form(&champs)
-            .send()
-            .await
-            .unwrap();
-        let loc = r.headers()["location"].to_str().unwrap().to_string();
-        loc.split_once('?').unwrap().1.to_string()
     }
 }
 

@@ -52,9 +52,9 @@ pub struct Professionnel {
     pub activites: &'static [(&'static str, &'static str, &'static str)],
 }
 
-/// The demo's doctors (their RPPS are the demo accounts'), the doctor of
-/// PSC's published example (no account: the refusal of an unknown RPPS),
-/// and one doctor practising in two places.
+/// The demo's doctors (their RPPS are the demo accounts'; one practises in
+/// two places), the tests' doctor, and the doctor of PSC's published
+/// example (no account: the refusal of an unknown RPPS).
 pub const PROFESSIONNELS: &[Professionnel] = &[
     Professionnel {
         id_national: "810001234560",
@@ -71,6 +71,18 @@ pub const PROFESSIONNELS: &[Professionnel] = &[
         activites: &[
             ("R10000001", "MAISON DE SANTE DES TILLEULS", "SA07"),
             ("R10000002", "CABINET DU CANAL", "SA07"),
+        ],
+    },
+    // the doctor of the tests' practice (esculape_store::testing), with
+    // an account in two structures
+    Professionnel {
+        id_national: "810001234567",
+        prenom: "CLAIRE",
+        nom: "MARTIN",
+        savoir_faire: "SM54",
+        activites: &[
+            ("R20000001", "CABINET DU PARC", "SA07"),
+            ("R20000002", "CENTRE DE SANTE DU CANAL", "SA05"),
         ],
     },
     Professionnel {
@@ -845,4 +857,62 @@ async fn ecrire_reglages(State(s): State<Arc<Sandbox>>, Json(r): Json<Reglages>)
         *g = r;
     }
     StatusCode::NO_CONTENT
+}
+
+/// What a browser does on this stand-in's page, for the tests that drive
+/// a sign-in without a person: opens the authorisation `url`, posts the
+/// form of `id_national`'s card, and gives the query string it is sent
+/// back with to the loopback redirect.
+pub async fn carte_choisie(
+    http: &reqwest::Client,
+    url: &str,
+    id_national: &str,
+) -> Result<String, String> {
+    let page = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let formulaire = page
+        .split("<form")
+        .find(|f| f.contains(&format!("value=\"{id_national}\"")))
+        .ok_or_else(|| format!("la page ne propose pas la carte {id_national} : {page}"))?;
+    let champ = |input: &str, nom: &str| -> Option<String> {
+        let v = input
+            .split(&format!("{nom}=\""))
+            .nth(1)?
+            .split('"')
+            .next()?;
+        Some(
+            v.replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&amp;", "&"),
+        )
+    };
+    let champs: Vec<(String, String)> = formulaire
+        .split("<input")
+        .skip(1)
+        .filter_map(|i| Some((champ(i, "name")?, champ(i, "value")?)))
+        .collect();
+    let action = url::Url::parse(url)
+        .and_then(|u| u.join("/psc/auth/connexion"))
+        .map_err(|e| e.to_string())?;
+    let r = http
+        .post(action)
+        .form(&champs)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let retour = r
+        .headers()
+        .get(header::LOCATION.as_str())
+        .and_then(|v| v.to_str().ok())
+        .ok_or("pas de redirection après la connexion")?;
+    Ok(retour
+        .split_once('?')
+        .map(|(_, q)| q.to_string())
+        .unwrap_or_default())
 }

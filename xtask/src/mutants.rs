@@ -18,6 +18,22 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "PSC: la liaison confirmée du compte n'est pas enregistrée",
+        file: "host/app/src/psc.rs",
+        from: "if !lie {",
+        to: "if false && !lie {",
+        test_target: "psc",
+        filter: "a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it",
+    },
+    Mutant {
+        what: "PSC: une session terminée par PSC laisse la session locale ouverte",
+        file: "host/app/src/psc.rs",
+        from: "Err(ErreurPsc::Proxy { code, .. }) if code == \"session\" => {",
+        to: "Err(ErreurPsc::Proxy { code, .. }) if code == \"jamais\" => {",
+        test_target: "psc",
+        filter: "a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it",
+    },
+    Mutant {
         what: "PSC: une connexion sous eidas1 acceptée",
         file: "host/psc/src/jetons.rs",
         from: "if acr != ACR_EIDAS1 {",

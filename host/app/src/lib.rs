@@ -16,6 +16,7 @@ pub mod export;
 pub mod home;
 pub mod insi;
 pub mod patients;
+pub mod psc;
 pub mod qualification;
 pub mod sauvegarde;
 pub mod travaux;
@@ -43,6 +44,9 @@ pub struct App {
     /// Where the audit trail's anchors are kept (the home); none: not
     /// anchored (tests of the use cases alone).
     pub ancrage: Option<ancrage::Ancrage>,
+    /// Sign-in with Pro Santé Connect through the proxy e-santé; none:
+    /// not configured (local passwords only).
+    pub psc: Option<Arc<psc::ConnexionPsc>>,
 }
 
 impl App {
@@ -55,6 +59,7 @@ impl App {
             reveil: Arc::new(tokio::sync::Notify::new()),
             auth: Arc::new(auth::Authentification::default()),
             ancrage: None,
+            psc: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod agenda;
 mod documents;
 pub mod openapi;
 mod patients;
+mod psc;
 mod record;
 pub mod routes;
 mod travaux;

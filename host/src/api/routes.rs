@@ -3,7 +3,7 @@
 //! the OpenAPI document all come from here.
 
 use super::{
-    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, record,
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, psc, record,
     travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
@@ -32,6 +32,10 @@ use esculape_api_types::dossier::{
 };
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use esculape_api_types::modules::PluginInfo;
+use esculape_api_types::psc::{
+    ChoixPsc, CibaPsc, DemandeCibaPsc, DemandeNavigateurPsc, EtatConnexionPsc, PscDisponible,
+    RetourNavigateurPsc,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 /// Writes the schema of one type (a `$ref` to its component).
@@ -131,6 +135,14 @@ pub fn table() -> Vec<Route> {
         route("POST", "/api/installation", Public, "Premier démarrage d'une installation monoposte (hôte intégré au poste, aucun compte encore): crée le cabinet, son site et le compte du médecin", post(accounts::installer)).body::<PremiereInstallation>().created::<Installation>(),
         route("POST", "/api/session", Public, "Connexion (identifiant, mot de passe): ouvre une session", post(accounts::login)).body::<Connexion>().ok::<comptes::Session>(),
         route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)).ok::<Caller>(),
+        // Pro Santé Connect (through the proxy e-santé)
+        route("GET", "/api/psc", Public, "Connexion par Pro Santé Connect: disponible sur ce serveur ? et la redirection locale du navigateur", get(psc::disponible)).ok::<PscDisponible>(),
+        route("POST", "/api/psc/navigateur", Public, "Connexion Pro Santé Connect par le navigateur du poste: l'adresse où l'envoyer", post(psc::navigateur)).ok::<DemandeNavigateurPsc>(),
+        route("POST", "/api/psc/navigateur/retour", Public, "Ce que le navigateur a rapporté à la redirection locale: connecte, ou propose le compte et l'activité à choisir", post(psc::retour_navigateur)).body::<RetourNavigateurPsc>().ok::<EtatConnexionPsc>(),
+        route("POST", "/api/psc/ciba", Public, "Connexion Pro Santé Connect par la carte CPS ou l'application e-CPS (CIBA): les deux chiffres à comparer", post(psc::ciba)).body::<DemandeCibaPsc>().ok::<CibaPsc>(),
+        route("GET", "/api/psc/ciba/{demande}", Public, "Où en est une connexion CIBA", get(psc::etat_ciba)).ok::<EtatConnexionPsc>(),
+        route("POST", "/api/psc/choix", Public, "Choix du compte (confirmation de la liaison à la première connexion) et de l'activité: ouvre la session", post(psc::choisir)).body::<ChoixPsc>().ok::<comptes::Session>(),
+
         route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),
         route("POST", "/api/session/password", Session, "Changer son mot de passe", post(accounts::change_password)).body::<ChangementMotDePasse>().ok::<comptes::User>(),
         route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)).ok::<Vec<PluginInfo>>(),

@@ -659,6 +659,52 @@ impl Store {
         Ok(())
     }
 
+    /// The active accounts a Pro Santé Connect identity may sign in as:
+    /// those with its RPPS, or already linked to its national id; with
+    /// whether each is linked (`true`) or only matched by RPPS.
+    pub async fn comptes_psc(
+        &self,
+        rpps: Option<&str>,
+        id_national: &str,
+    ) -> Result<Vec<(User, bool)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, psc_id_national FROM app_user WHERE active = 1 AND ((rpps IS NOT NULL AND rpps = $1) OR psc_id_national = $2) ORDER BY login"
+        ))
+        .bind(rpps.unwrap_or_default().to_string())
+        .bind(id_national.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let lie: Option<String> = r.try_get(11)?;
+                Ok((row_user(r)?, lie.as_deref() == Some(id_national)))
+            })
+            .collect()
+    }
+
+    /// Links the account to a PSC national id, as its holder confirmed at
+    /// their first PSC sign-in (traced `psc.liaison`).
+    pub async fn lier_psc(&self, actor: &Actor, user_id: &str, id_national: &str) -> Result<()> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE app_user SET psc_id_national = $1 WHERE id = $2")
+            .bind(id_national.to_string())
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "psc.liaison",
+            None,
+            &format!("compte lié à l'identifiant national {id_national}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes an ended session (no trace: nobody acted).
     pub async fn supprimer_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM user_session WHERE token_hash = $1")

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub medecin: String,
     pub secretaire: String,
     pub admin: String,
+    /// The host's state behind `app` (its use cases, called directly).
+    pub state: AppState,
     _keep: testing::KeepAlive,
     _home: tempfile::TempDir,
 }
@@ -165,13 +167,20 @@ impl TestApp {
     pub async fn with(t: TestStore, edit: impl FnOnce(&mut Store)) -> Self {
         let home = tempfile::tempdir().unwrap();
         let rt = esculape_host::home::runtime(home.path()).unwrap();
-        Self::build(t, edit, rt, home).await
+        Self::build(t, edit, rt, home, None).await
+    }
+
+    /// Signing in with Pro Santé Connect through `psc`'s proxy.
+    pub async fn avec_psc(t: TestStore, psc: Arc<esculape_app::psc::ConnexionPsc>) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let rt = esculape_host::home::runtime(home.path()).unwrap();
+        Self::build(t, |_| {}, rt, home, Some(psc)).await
     }
 
     /// On a runtime with plugins installed (see [`runtime_with`]).
     pub async fn with_runtime(t: TestStore, rt: esculape_runtime::Runtime) -> Self {
         let home = tempfile::tempdir().unwrap();
-        Self::build(t, |_| {}, rt, home).await
+        Self::build(t, |_| {}, rt, home, None).await
     }
 
     async fn build(
@@ -179,17 +188,16 @@ impl TestApp {
         edit: impl FnOnce(&mut Store),
         rt: esculape_runtime::Runtime,
         home: tempfile::TempDir,
+        psc: Option<Arc<esculape_app::psc::ConnexionPsc>>,
     ) -> Self {
         edit(&mut t.store);
         let practice = testing::practice(&t.store).await.unwrap();
         let name = t.name;
         let (store, keep) = t.split();
         let store = Arc::new(store);
-        let app = router(AppState::new(
-            Arc::new(rt),
-            store.clone(),
-            sandbox_insi().await,
-        ));
+        let mut state = AppState::new(Arc::new(rt), store.clone(), sandbox_insi().await);
+        state.app.psc = psc;
+        let app = router(state.clone());
         let login = |u: &User, p: &str| format!(r#"{{"login":"{}","password":"{p}"}}"#, u.login);
         let mut tokens = vec![];
         for (u, p) in [
@@ -208,6 +216,7 @@ impl TestApp {
             medecin: tokens[0].clone(),
             secretaire: tokens[1].clone(),
             admin: tokens[2].clone(),
+            state,
             practice,
             _keep: keep,
             _home: home,

@@ -3,8 +3,9 @@
 //!
 //! A provider checks a proof and names the local account it vouches for
 //! ([`FournisseurIdentite`]): today the local password provider
-//! ([`MotDePasseLocal`]: policy, argon2id, lockout); Pro Santé Connect
-//! will map an external identity to an account by its RPPS. Sessions
+//! ([`MotDePasseLocal`]: policy, argon2id, lockout) and Pro Santé
+//! Connect (`crate::psc`: an external identity linked to an account by
+//! its RPPS). Sessions
 //! (token, lifetimes), rate limits and the bound on hashing are the same
 //! for every provider. The store keeps only rows.
 
@@ -421,6 +422,7 @@ impl App {
 
     /// Ends the caller's session `token`.
     pub async fn deconnexion(&self, caller: &Caller, token: &str) -> Result<(), AuthError> {
+        self.psc_deconnexion(token).await;
         self.auth.deconnexion(&self.store, caller, token).await
     }
 

@@ -1,0 +1,396 @@
+//! Signing in with Pro Santé Connect through the HTTP API, on SQLite and
+//! PostgreSQL: the host talks to a real proxy e-santé (`esculape-proxy`)
+//! which talks to the sandbox's PSC. The browser's part is driven as a
+//! person would, on the sandbox's page.
+
+mod common;
+
+use common::{TestApp, call, start_sandbox};
+use esculape_app::psc::{ConfigProxy, ConnexionPsc};
+use esculape_psc::{AuthentificationClient, ConfigPsc, Psc};
+use esculape_sandbox::psc::{CLIENT, SECRET};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const CLE: &str = "cle-du-proxy-des-tests";
+/// The tests' doctor (dr.martin of `esculape_store::testing`, RPPS
+/// 10001234567), who practises in two places.
+const CLAIRE: &str = "810001234567";
+/// PSC's published example: no account here.
+const KIT: &str = "899700366240";
+
+struct Banc {
+    bac: String,
+    proxy: String,
+    psc: Arc<ConnexionPsc>,
+    http: reqwest::Client,
+}
+
+async fn banc() -> Banc {
+    let bac = format!("http://{}", start_sandbox().await);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .put(format!("{bac}/psc/reglages"))
+        .json(&json!({ "validation_auto_ms": null }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let c = ConfigPsc::nouvelle(
+        &format!("{bac}/psc"),
+        CLIENT,
+        AuthentificationClient::Secret(SECRET.into()),
+        "http://127.0.0.1:53998/psc",
+    );
+    let psc = Psc::decouvrir(c.clone(), esculape_psc::client_http(None, c.delai).unwrap())
+        .await
+        .unwrap();
+    let ecoute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", ecoute.local_addr().unwrap());
+    let routes = esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(psc, CLE)));
+    tokio::spawn(async move { axum::serve(ecoute, routes).await });
+    let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
+        url: proxy.clone(),
+        cle: CLE.into(),
+        redirection: "http://127.0.0.1:53998/psc".into(),
+    }));
+    Banc {
+        bac,
+        proxy,
+        psc,
+        http,
+    }
+}
+
+impl Banc {
+    /// The browser on the sandbox's PSC page: `id`'s card chosen; the
+    /// query string it brings back to the loopback redirect.
+    async fn navigateur(&self, url: &str, id: &str) -> String {
+        esculape_sandbox::psc::carte_choisie(&self.http, url, id)
+            .await
+            .unwrap()
+    }
+
+    async fn decider(&self, id: &str, decision: &str) {
+        let r = self
+            .http
+            .post(format!("{}/psc/essai/ciba/{id}/{decision}", self.bac))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
+    /// The access token of a proxy session (as MSSanté would ask it).
+    async fn jeton(&self, proxy_session: &str) -> String {
+        let r: Value = self
+            .http
+            .get(format!("{}/esculape/jeton", self.proxy))
+            .bearer_auth(CLE)
+            .header("cookie", format!("proxy_session_id={proxy_session}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["acces"].as_str().unwrap().to_string()
+    }
+
+    async fn session_au_proxy(&self, proxy_session: &str) -> u16 {
+        self.http
+            .get(format!("{}/esculape/session", self.proxy))
+            .bearer_auth(CLE)
+            .header("cookie", format!("proxy_session_id={proxy_session}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+/// A browser sign-in through the API: the state it ends in.
+async fn par_navigateur(t: &TestApp, b: &Banc, id: &str) -> (u16, Value) {
+    let (s, d) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
+    assert_eq!(s, 200, "{d}");
+    let requete = b.navigateur(d["url"].as_str().unwrap(), id).await;
+    let corps = json!({ "requete": requete }).to_string();
+    let (s, e) = call(
+        &t.app,
+        "POST",
+        "/api/psc/navigateur/retour",
+        Some(&corps),
+        None,
+    )
+    .await;
+    (s.as_u16(), e)
+}
+
+async fn choisir(
+    t: &TestApp,
+    ticket: &Value,
+    compte: &str,
+    activite: Option<&str>,
+) -> (u16, Value) {
+    let corps = json!({ "ticket": ticket, "compte": compte, "activite": activite }).to_string();
+    let (s, r) = call(&t.app, "POST", "/api/psc/choix", Some(&corps), None).await;
+    (s.as_u16(), r)
+}
+
+async fn actions(t: &TestApp) -> Vec<(String, String)> {
+    t.store
+        .audit_since(0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.detail))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
+    for st in esculape_store::testing::both().await {
+        let b = banc().await;
+        let t = TestApp::avec_psc(st, b.psc.clone()).await;
+        let nom = t.name;
+        let (s, d) = call(&t.app, "GET", "/api/psc", None, None).await;
+        assert_eq!(
+            (s.as_u16(), d["disponible"].as_bool()),
+            (200, Some(true)),
+            "{nom}"
+        );
+
+        // first sign-in: the account found by RPPS, to confirm; two
+        // activities, to choose from
+        let (s, e) = par_navigateur(&t, &b, CLAIRE).await;
+        assert_eq!(s, 200, "{nom}: {e}");
+        assert_eq!(e["etat"], "a_choisir", "{nom}: {e}");
+        assert_eq!(e["professionnel"]["nom"], "MARTIN");
+        let comptes = e["comptes"].as_array().unwrap();
+        assert_eq!(comptes.len(), 1, "{nom}: {e}");
+        assert_eq!(comptes[0]["login"], t.practice.medecin.login.as_str());
+        assert_eq!(comptes[0]["lie"], false, "première connexion : à confirmer");
+        assert_eq!(e["activites"].as_array().unwrap().len(), 2);
+        let ticket = &e["ticket"];
+        let medecin = t.practice.medecin.id.as_str();
+        // a wrong account, no activity among two: said, the choice kept
+        let (s, r) = choisir(&t, ticket, &t.practice.secretaire.id, None).await;
+        assert_eq!(s, 422, "{nom}: {r}");
+        let (s, r) = choisir(&t, ticket, medecin, None).await;
+        assert_eq!(s, 422, "{nom}: {r}");
+        assert!(
+            r["erreur"].as_str().unwrap().contains("plusieurs lieux"),
+            "{r}"
+        );
+        let (s, session) = choisir(&t, ticket, medecin, Some("R20000001")).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        let token = session["token"].as_str().unwrap().to_string();
+        let (s, moi) = t.call("GET", "/api/session", None, &token).await;
+        assert_eq!(
+            (s.as_u16(), &moi["user"]["id"]),
+            (200, &json!(medecin)),
+            "{nom}"
+        );
+        let psc = b.psc.session_de(&token).expect("session PSC gardée");
+        assert_eq!(psc.activite.as_deref(), Some("R20000001"));
+        // the ticket served once
+        let (s, _) = choisir(&t, ticket, medecin, Some("R20000001")).await;
+        assert_eq!(s, 404, "{nom}");
+        let trace = actions(&t).await;
+        assert!(
+            trace
+                .iter()
+                .any(|(a, d)| a == "psc.liaison" && d.contains(CLAIRE)),
+            "{nom}: {trace:?}"
+        );
+        assert!(
+            trace
+                .iter()
+                .any(|(a, d)| a == "connexion.succes" && d.contains("Pro Santé Connect")),
+            "{nom}"
+        );
+
+        // logout ends the PSC session at the proxy too
+        assert_eq!(b.session_au_proxy(&psc.proxy_session_id).await, 200);
+        let (s, _) = t.call("DELETE", "/api/session", None, &token).await;
+        assert_eq!(s, 204, "{nom}");
+        assert_eq!(
+            b.session_au_proxy(&psc.proxy_session_id).await,
+            401,
+            "{nom}"
+        );
+
+        // second sign-in, by CIBA: the account is linked now
+        let corps = json!({ "id_national": CLAIRE, "canal": "CARD" }).to_string();
+        let (s, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;
+        assert_eq!(s, 200, "{nom}: {c}");
+        let message = c["message"].as_str().unwrap();
+        assert!(message.len() == 2 && message.bytes().all(|b| b.is_ascii_digit()));
+        let chemin = format!("/api/psc/ciba/{}", c["demande"].as_str().unwrap());
+        let (_, e) = call(&t.app, "GET", &chemin, None, None).await;
+        assert_eq!(e["etat"], "en_attente", "{nom}: {e}");
+        b.decider(CLAIRE, "accepter").await;
+        let mut e = Value::Null;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            e = call(&t.app, "GET", &chemin, None, None).await.1;
+            if e["etat"] != "en_attente" {
+                break;
+            }
+        }
+        assert_eq!(e["etat"], "a_choisir", "{nom}: {e}");
+        assert_eq!(e["comptes"][0]["lie"], true, "{nom}: {e}");
+        let (s, session) = choisir(&t, &e["ticket"], medecin, Some("R20000002")).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        let token = session["token"].as_str().unwrap().to_string();
+
+        // PSC ends the session (signed out elsewhere): the local one ends
+        let psc = b.psc.session_de(&token).unwrap();
+        let acces = b.jeton(&psc.proxy_session_id).await;
+        let r = b
+            .http
+            .post(format!("{}/psc/revoke", b.bac))
+            .basic_auth(CLIENT, Some(SECRET))
+            .form(&[("token", acces.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        assert_eq!(t.state.psc_surveiller().await.unwrap(), 1, "{nom}");
+        let (s, _) = t.call("GET", "/api/session", None, &token).await;
+        assert_eq!(s, 401, "{nom}: la session locale finit avec celle de PSC");
+        assert!(
+            actions(&t)
+                .await
+                .iter()
+                .any(|(a, _)| a == "psc.fin_de_session"),
+            "{nom}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_accounts_of_one_rpps_are_offered_and_an_unknown_rpps_is_refused_in_french() {
+    for st in esculape_store::testing::both().await {
+        let b = banc().await;
+        let t = TestApp::avec_psc(st, b.psc.clone()).await;
+        let nom = t.name;
+        let autre = esculape_store::testing::structure_de_test(
+            &t.store,
+            "Centre du Canal",
+            "750000002",
+            "canal.",
+        )
+        .await
+        .unwrap();
+        let (_, e) = par_navigateur(&t, &b, CLAIRE).await;
+        let comptes: Vec<&str> = e["comptes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["login"].as_str().unwrap())
+            .collect();
+        assert_eq!(comptes.len(), 2, "{nom}: {e}");
+        assert!(
+            comptes.contains(&"canal.dr.martin") && comptes.contains(&"dr.martin"),
+            "{comptes:?}"
+        );
+        let (s, session) = choisir(&t, &e["ticket"], &autre.medecin.id, Some("R20000002")).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        assert_eq!(
+            session["user"]["structure_id"],
+            json!(autre.structure.id),
+            "{nom}"
+        );
+
+        let (s, e) = par_navigateur(&t, &b, KIT).await;
+        assert_eq!(s, 403, "{nom}: {e}");
+        let m = e["erreur"].as_str().unwrap();
+        assert!(
+            m.contains("aucun compte Esculape actif n'a le RPPS 99700366240"),
+            "{m}"
+        );
+        assert!(m.contains("administrateur"), "{m}");
+        assert!(
+            actions(&t)
+                .await
+                .iter()
+                .any(|(a, d)| a == "connexion.echec" && d.contains("Pro Santé Connect")),
+            "{nom}"
+        );
+        // a CIBA refused on the phone is said, and traced
+        let corps = json!({ "id_national": CLAIRE, "canal": "MOBILE" }).to_string();
+        let (_, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;
+        b.decider(CLAIRE, "refuser").await;
+        let chemin = format!("/api/psc/ciba/{}", c["demande"].as_str().unwrap());
+        let mut r = (200, Value::Null);
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let (s, e) = call(&t.app, "GET", &chemin, None, None).await;
+            r = (s.as_u16(), e);
+            if r.1["etat"] != "en_attente" {
+                break;
+            }
+        }
+        assert_eq!(r.0, 401, "{nom}: {:?}", r.1);
+        assert!(
+            r.1["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("refusée sur la carte"),
+            "{:?}",
+            r.1
+        );
+        let (s, e) = call(
+            &t.app,
+            "POST",
+            "/api/psc/ciba",
+            Some(r#"{"id_national":"12","canal":"CARD"}"#),
+            None,
+        )
+        .await;
+        assert_eq!(s, 422, "{nom}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_proxy_psc_is_said_unavailable_and_a_proxy_down_is_told() {
+    let t = TestApp::new(esculape_store::testing::sqlite().await.unwrap()).await;
+    let (s, d) = call(&t.app, "GET", "/api/psc", None, None).await;
+    assert_eq!((s.as_u16(), d["disponible"].as_bool()), (200, Some(false)));
+    let (s, e) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
+    assert_eq!(s, 503, "{e}");
+    assert!(
+        e["erreur"]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas configurée")
+    );
+
+    let ferme = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
+        url: format!("http://{ferme}"),
+        cle: CLE.into(),
+        redirection: "http://127.0.0.1:53998/psc".into(),
+    }));
+    let t = TestApp::avec_psc(esculape_store::testing::sqlite().await.unwrap(), psc).await;
+    let (s, e) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
+    assert_eq!(s, 503, "{e}");
+    assert!(
+        e["erreur"]
+            .as_str()
+            .unwrap()
+            .contains("proxy e-santé injoignable"),
+        "{e}"
+    );
+    // the password still works
+    assert!(!t.medecin.is_empty());
+}
