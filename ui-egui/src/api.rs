@@ -25,6 +25,8 @@ pub use esculape_api_types::dossier::{
 };
 use esculape_api_types::dossier::{EntreeDossier, ModificationEntree, NouvelEpisode};
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
+pub use esculape_api_types::psc::{CanalPsc, ChoixPsc, CibaPsc, EtatConnexionPsc, PscDisponible};
+use esculape_api_types::psc::{DemandeCibaPsc, DemandeNavigateurPsc, RetourNavigateurPsc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::mpsc;
@@ -102,7 +104,29 @@ struct Inner {
     /// The embedded host's first-start code (a one-doctor install).
     code_installation: Mutex<Option<String>>,
     repaint: Mutex<Option<egui::Context>>,
+    /// Opens a URL in the system browser (Pro Santé Connect's page).
+    navigateur: Mutex<Navigateur>,
     rt: tokio::runtime::Runtime,
+}
+
+/// How the client opens the system browser (replaced in tests by a
+/// browser that signs in on the sandbox's page).
+pub type Navigateur = Arc<dyn Fn(String) -> Result<(), String> + Send + Sync>;
+
+/// The system browser: `xdg-open` (`open` on macOS, `explorer` on Windows).
+fn navigateur_du_systeme(url: String) -> Result<(), String> {
+    let ouvreur = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(ouvreur)
+        .arg(&url)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("navigateur introuvable ({ouvreur}) : {e}"))
 }
 
 /// The client of one host.
@@ -147,6 +171,7 @@ impl Api {
             token: Mutex::new(None),
             code_installation: Mutex::new(None),
             repaint: Mutex::new(None),
+            navigateur: Mutex::new(Arc::new(navigateur_du_systeme)),
             rt,
         })))
     }
@@ -281,6 +306,110 @@ impl Api {
     /// The PDF of a stored document (an N1's embedded one).
     pub fn stored_pdf(&self, id: &str) -> Pending<Vec<u8>> {
         self.call_bytes(&format!("/api/documents/{id}/pdf"))
+    }
+
+    /// Replaces how the system browser is opened.
+    pub fn set_navigateur(&self, n: Navigateur) {
+        if let Ok(mut g) = self.0.navigateur.lock() {
+            *g = n;
+        }
+    }
+
+    /// Whether the host signs in with Pro Santé Connect.
+    pub fn psc_disponible(&self) -> Pending<PscDisponible> {
+        self.call(reqwest::Method::GET, "/api/psc", NO_BODY)
+    }
+
+    /// A sign-in with Pro Santé Connect in the system browser: listens on
+    /// the loopback `redirection`, asks the host where to send the
+    /// browser, opens it, waits for its answer (ten minutes at most, or
+    /// until `annulation` is dropped or fires), gives it to the host.
+    pub fn psc_navigateur(
+        &self,
+        redirection: String,
+        annulation: tokio::sync::oneshot::Receiver<()>,
+    ) -> Pending<EtatConnexionPsc> {
+        let api = self.clone();
+        self.spawn(async move {
+            let boucle = esculape_psc::boucle::Boucle::ecouter(&redirection)
+                .await
+                .map_err(|e| ApiError::Fichier(e.to_string()))?;
+            let url = format!("{}/api/psc/navigateur", api.0.base);
+            let d: DemandeNavigateurPsc =
+                send(&api.0.http, reqwest::Method::POST, &url, None, None).await?;
+            let ouvrir = api
+                .0
+                .navigateur
+                .lock()
+                .map(|n| n.clone())
+                .map_err(|_| ApiError::Interrompue)?;
+            tokio::task::spawn_blocking(move || ouvrir(d.url))
+                .await
+                .map_err(|_| ApiError::Interrompue)?
+                .map_err(ApiError::Fichier)?;
+            let retour = tokio::select! {
+                r = boucle.attendre(std::time::Duration::from_secs(600)) => r,
+                _ = annulation => return Err(ApiError::Interrompue),
+            };
+            let requete = match retour {
+                Ok(esculape_psc::code::RetourNavigateur::Code { code, etat }) => {
+                    format!("code={}&state={}", encoder(&code), encoder(&etat))
+                }
+                Ok(esculape_psc::code::RetourNavigateur::Erreur { erreur, etat, .. }) => {
+                    let mut q = format!("error={}", encoder(&erreur));
+                    if let Some(e) = etat {
+                        q.push_str(&format!("&state={}", encoder(&e)));
+                    }
+                    q
+                }
+                Err(e) => return Err(ApiError::Fichier(e.to_string())),
+            };
+            let body = serde_json::to_value(RetourNavigateurPsc { requete }).ok();
+            let url = format!("{}/api/psc/navigateur/retour", api.0.base);
+            let etat: EtatConnexionPsc =
+                send(&api.0.http, reqwest::Method::POST, &url, None, body).await?;
+            api.garder_session_psc(&etat);
+            Ok(etat)
+        })
+    }
+
+    /// Starts a CIBA sign-in: the two digits to compare.
+    pub fn psc_ciba(&self, id_national: &str, canal: CanalPsc) -> Pending<CibaPsc> {
+        let body = DemandeCibaPsc {
+            id_national: id_national.trim().to_string(),
+            canal,
+        };
+        self.call(reqwest::Method::POST, "/api/psc/ciba", Some(body))
+    }
+
+    /// Where a CIBA sign-in stands.
+    pub fn psc_ciba_etat(&self, demande: &str) -> Pending<EtatConnexionPsc> {
+        let api = self.clone();
+        let url = format!("{}/api/psc/ciba/{demande}", self.0.base);
+        self.spawn(async move {
+            let etat: EtatConnexionPsc =
+                send(&api.0.http, reqwest::Method::GET, &url, None, None).await?;
+            api.garder_session_psc(&etat);
+            Ok(etat)
+        })
+    }
+
+    /// The account and activity chosen after a PSC sign-in.
+    pub fn psc_choix(&self, choix: ChoixPsc) -> Pending<Session> {
+        let api = self.clone();
+        let url = format!("{}/api/psc/choix", self.0.base);
+        let body = serde_json::to_value(choix).ok();
+        self.spawn(async move {
+            let s: Session = send(&api.0.http, reqwest::Method::POST, &url, None, body).await?;
+            api.set_token(Some(s.token.clone()));
+            Ok(s)
+        })
+    }
+
+    fn garder_session_psc(&self, etat: &EtatConnexionPsc) {
+        if let EtatConnexionPsc::Connecte { session } = etat {
+            self.set_token(Some(session.token.clone()));
+        }
     }
 
     /// Opens a session; the token is kept for the next calls.
@@ -775,4 +904,8 @@ mod tests {
         assert_eq!(encode("dup jea 1980"), "dup%20jea%201980");
         assert_eq!(encode("hélène&x"), "h%C3%A9l%C3%A8ne%26x");
     }
+}
+
+fn encoder(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

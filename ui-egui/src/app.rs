@@ -26,6 +26,8 @@ struct Connexion {
     mot_de_passe: String,
     envoi: Slot<Session>,
     erreur: Option<String>,
+    /// Pro Santé Connect, offered first.
+    psc: crate::psc::ConnexionPsc,
 }
 
 #[derive(Default)]
@@ -429,6 +431,7 @@ impl EsculapeApp {
 
     fn occupe(&self) -> bool {
         self.connexion.envoi.busy()
+            || (self.session.is_none() && self.connexion.psc.occupe())
             || self.installation.busy()
             || self.premier.as_ref().is_some_and(|p| p.occupe())
             || self.agenda.as_ref().is_some_and(|a| a.occupe())
@@ -465,6 +468,13 @@ impl EsculapeApp {
                 .envoi
                 .set(self.api.login(&self.connexion.identifiant, &p.mot_de_passe));
             self.premier = None;
+        }
+        if self.session.is_none()
+            && let Some(s) = self.connexion.psc.recevoir(&self.api)
+        {
+            self.connexion.erreur = None;
+            self.session = Some(s);
+            self.sites.set(self.api.sites());
         }
         if let Some(r) = self.connexion.envoi.take() {
             match r {
@@ -706,11 +716,18 @@ impl EsculapeApp {
                     ui.set_width(largeur);
                     marque(ui, true);
                     ui.add_space(espace::L);
+                    c.psc.afficher(ui, api);
+                    if c.psc.choix_en_cours() {
+                        return;
+                    }
                     theme::carte(ui, icone::LOCK_KEY, "Connexion au cabinet", |ui| {
                         let l = ui.label("Identifiant");
                         let id = ui
                             .add(
+                                // ids of their own: the Pro Santé Connect card
+                                // may appear above while the user types
                                 egui::TextEdit::singleline(&mut c.identifiant)
+                                    .id_salt("connexion-identifiant")
                                     .desired_width(f32::INFINITY)
                                     .margin(egui::vec2(8.0, 6.0)),
                             )
@@ -726,6 +743,7 @@ impl EsculapeApp {
                         let mdp = ui
                             .add(
                                 egui::TextEdit::singleline(&mut c.mot_de_passe)
+                                    .id_salt("connexion-mot-de-passe")
                                     .password(true)
                                     .desired_width(f32::INFINITY)
                                     .margin(egui::vec2(8.0, 6.0)),

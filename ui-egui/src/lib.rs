@@ -13,6 +13,7 @@ pub mod epingles;
 pub mod installation;
 pub mod libelles;
 pub mod pdf;
+pub mod psc;
 pub mod tableau;
 pub mod theme;
 

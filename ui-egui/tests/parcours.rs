@@ -656,3 +656,100 @@ fn the_agenda_grid_books_a_clicked_slot_moves_a_dragged_block_and_the_keyboard_r
         "Ctrl+F"
     );
 }
+
+#[test]
+fn a_doctor_signs_in_with_pro_sante_connect_in_the_browser_then_by_ciba() {
+    let h = hote::demarrer();
+    let api = esculape_ui::api::Api::new(&h.url).unwrap();
+    // the tests' doctor, dr.martin (RPPS 10001234567), on PSC's page
+    api.set_navigateur(hote::Hote::navigateur("810001234567"));
+    let mut c = commun::client_de(api);
+    jusqua(&mut c, "Pro Santé Connect proposé en premier", |c| {
+        visible(c, "Se connecter avec Pro Santé Connect")
+    });
+    cliquer(&mut c, "Se connecter avec Pro Santé Connect");
+    // first sign-in: the account to link, two activities to choose from
+    jusqua(&mut c, "le choix du compte", |c| {
+        visible(c, "Bienvenue, Dr CLAIRE MARTIN")
+    });
+    assert!(visible(&c, "Première connexion avec Pro Santé Connect"));
+    assert!(visible(&c, "CENTRE DE SANTE DU CANAL"));
+    assert!(
+        !visible(&c, "Mot de passe"),
+        "le mot de passe n'est pas demandé"
+    );
+    cliquer(&mut c, "CENTRE DE SANTE DU CANAL");
+    cliquer(&mut c, "Lier et se connecter");
+    jusqua(&mut c, "l'écran principal", |c| {
+        c.query_by_label("Rechercher un patient").is_some()
+    });
+    cliquer(&mut c, "Se déconnecter");
+    jusqua(&mut c, "l'écran de connexion", |c| {
+        visible(c, "Se connecter avec Pro Santé Connect")
+    });
+
+    // without a browser: the national id, the two digits, the phone
+    cliquer(
+        &mut c,
+        "Sans navigateur : valider sur ma carte ou mon téléphone",
+    );
+    jusqua(&mut c, "l'identifiant national", |c| {
+        visible(c, "Identifiant national (8 suivi du RPPS)")
+    });
+    saisir(
+        &mut c,
+        "Identifiant national (8 suivi du RPPS)",
+        "810001234567",
+    );
+    cliquer(&mut c, "Demander la validation");
+    jusqua(&mut c, "le code à comparer", |c| {
+        visible(c, "Code à comparer")
+    });
+    h.decider_ciba("810001234567", "accepter");
+    jusqua(&mut c, "le choix de l'activité", |c| {
+        visible(c, "Bienvenue, Dr CLAIRE MARTIN")
+    });
+    assert!(!visible(&c, "Première connexion"), "le compte est lié");
+    cliquer(&mut c, "Se connecter");
+    jusqua(&mut c, "l'écran principal", |c| {
+        c.query_by_label("Rechercher un patient").is_some()
+    });
+}
+
+#[test]
+fn a_refused_validation_and_an_unknown_rpps_are_told_in_french() {
+    let h = hote::demarrer();
+    let api = esculape_ui::api::Api::new(&h.url).unwrap();
+    // PSC's published example: a doctor without account here
+    api.set_navigateur(hote::Hote::navigateur("899700366240"));
+    let mut c = commun::client_de(api);
+    jusqua(&mut c, "Pro Santé Connect", |c| {
+        visible(c, "Se connecter avec Pro Santé Connect")
+    });
+    cliquer(&mut c, "Se connecter avec Pro Santé Connect");
+    jusqua(&mut c, "le refus", |c| {
+        visible(c, "aucun compte Esculape actif")
+    });
+    // the password is still there
+    assert!(visible(&c, "Mot de passe"));
+    cliquer(
+        &mut c,
+        "Sans navigateur : valider sur ma carte ou mon téléphone",
+    );
+    jusqua(&mut c, "l'identifiant national", |c| {
+        visible(c, "Identifiant national (8 suivi du RPPS)")
+    });
+    saisir(
+        &mut c,
+        "Identifiant national (8 suivi du RPPS)",
+        "810001234567",
+    );
+    cliquer(&mut c, "Demander la validation");
+    jusqua(&mut c, "le code à comparer", |c| {
+        visible(c, "Code à comparer")
+    });
+    h.decider_ciba("810001234567", "refuser");
+    jusqua(&mut c, "le refus sur le téléphone", |c| {
+        visible(c, "refusée sur la carte CPS ou l'application e-CPS")
+    });
+}

@@ -432,7 +432,9 @@ fn run(root: &Path, addr: String) -> anyhow::Result<()> {
         .unwrap_or_else(|| root.join(".esculape"));
     let sandbox_addr =
         std::env::var("ESCULAPE_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
-    let mut product = Product::start(root, &home, &addr, &sandbox_addr, 200)?;
+    let proxy_addr =
+        std::env::var("ESCULAPE_PROXY_ADDR").unwrap_or_else(|_| "127.0.0.1:8091".into());
+    let mut product = Product::start(root, &home, &addr, &sandbox_addr, &proxy_addr, 200)?;
     let display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if display {
@@ -459,20 +461,38 @@ fn run(root: &Path, addr: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The host and the national services' stand-ins, running.
+/// The host, the national services' stand-ins and the proxy e-santé
+/// (signing in with the sandbox's Pro Santé Connect), running.
 struct Product {
     host: std::process::Child,
     sandbox: std::process::Child,
+    proxy: std::process::Child,
+}
+
+/// The client the sandbox's PSC registers (`esculape_sandbox::psc`;
+/// checked by a test, not linked: xtask stays light to build).
+const PSC_CLIENT_BAC_A_SABLE: (&str, &str) = ("esculape-bac-a-sable", "secret-du-bac-a-sable");
+
+/// Waits (30 s at most) until something listens on `addr`.
+fn attendre_port(addr: &str) {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 impl Product {
     /// Builds and installs the plugins into `home`, fills a new home with
-    /// demo data (`patients` patients), starts the sandbox and the host.
+    /// demo data (`patients` patients), starts the sandbox, the proxy
+    /// e-santé and the host.
     fn start(
         root: &Path,
         home: &Path,
         addr: &str,
         sandbox_addr: &str,
+        proxy_addr: &str,
         patients: u32,
     ) -> anyhow::Result<Self> {
         let packages = build_plugins(root, false)?;
@@ -485,6 +505,8 @@ impl Product {
                 "-p",
                 "esculape-sandbox",
                 "-p",
+                "esculape-proxy",
+                "-p",
                 "esculape-ui",
             ],
         )?;
@@ -493,6 +515,24 @@ impl Product {
             .args(["--addr", sandbox_addr])
             .spawn()
             .context("bac à sable des services nationaux")?;
+        // The proxy reads PSC's discovery at start: the sandbox first. Its
+        // key is this run's, given to the host only.
+        attendre_port(sandbox_addr);
+        let mut cle = [0u8; 16];
+        getrandom::fill(&mut cle).map_err(|e| anyhow::anyhow!("aléa du système : {e}"))?;
+        let cle_proxy = hex::encode(cle);
+        let proxy = Command::new(esculape_bin(root).with_file_name("esculape-proxy"))
+            .args(["--addr", proxy_addr])
+            .env(
+                "ESCULAPE_PSC_EMETTEUR",
+                format!("http://{sandbox_addr}/psc"),
+            )
+            .env("ESCULAPE_PSC_CLIENT_ID", PSC_CLIENT_BAC_A_SABLE.0)
+            .env("ESCULAPE_PSC_SECRET", PSC_CLIENT_BAC_A_SABLE.1)
+            .env("ESCULAPE_PROXY_CLE", &cle_proxy)
+            .spawn()
+            .context("proxy e-santé")?;
+        attendre_port(proxy_addr);
         let host = Command::new(esculape_bin(root))
             .arg("--home")
             .arg(home)
@@ -502,23 +542,24 @@ impl Product {
                 "ESCULAPE_VITALE_URL",
                 format!("http://{sandbox_addr}/vitale"),
             )
+            .env("ESCULAPE_PROXY_URL", format!("http://{proxy_addr}"))
+            .env("ESCULAPE_PROXY_CLE", &cle_proxy)
             .spawn()
             .context("serveur Esculape")?;
         // Ready when the API answers.
-        for _ in 0..300 {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Ok(Self { host, sandbox })
+        attendre_port(addr);
+        Ok(Self {
+            host,
+            sandbox,
+            proxy,
+        })
     }
 
     fn stop(&mut self) {
-        let _ = self.host.kill();
-        let _ = self.sandbox.kill();
-        let _ = self.host.wait();
-        let _ = self.sandbox.wait();
+        for p in [&mut self.host, &mut self.proxy, &mut self.sandbox] {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
     }
 }
 
@@ -554,7 +595,7 @@ fn screenshots(root: &Path) -> anyhow::Result<()> {
     let home = tempfile_dir("esculape-captures")?;
     let addr = "127.0.0.1:18080";
     let sandbox_addr = "127.0.0.1:18090";
-    let mut product = Product::start(root, &home, addr, sandbox_addr, 60)?;
+    let mut product = Product::start(root, &home, addr, sandbox_addr, "127.0.0.1:18091", 60)?;
     let display = ":57";
     let mut xvfb = Command::new("Xvfb")
         .args([display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
@@ -715,6 +756,14 @@ fn test(root: &Path, quick: bool) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_demo_proxy_uses_the_client_the_sandbox_registers() {
+        assert_eq!(
+            super::PSC_CLIENT_BAC_A_SABLE,
+            (esculape_sandbox::psc::CLIENT, esculape_sandbox::psc::SECRET)
+        );
+    }
+
     use super::Counts;
 
     #[test]

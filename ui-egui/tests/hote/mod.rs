@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct Hote {
     pub url: String,
     pub sandbox: String,
+    /// The loopback redirect the client listens on for Pro Santé Connect.
+    pub redirection: String,
     pub patient: String,
     tokio: tokio::runtime::Runtime,
     _keep: (esculape_sdk_testing::Harness, testing::KeepAlive),
@@ -28,6 +30,51 @@ impl Hote {
     /// The INSi sandbox is down (HTTP 503).
     pub fn panne_insi(&self) {
         self.reglages_insi(r#"{"panne":"indisponible"}"#.into());
+    }
+
+    /// The sandbox's PSC: the professional `id` validates (or refuses)
+    /// on their card or phone.
+    pub fn decider_ciba(&self, id: &str, decision: &str) {
+        let url = format!("{}/psc/essai/ciba/{id}/{decision}", self.sandbox);
+        self.tokio.block_on(async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .send()
+                .await
+                .expect("sandbox");
+            assert!(r.status().is_success());
+        });
+    }
+
+    /// A browser that signs `id` in on the sandbox's PSC page and comes
+    /// back to the loopback redirect, as the system browser would.
+    pub fn navigateur(id: &'static str) -> esculape_ui::api::Navigateur {
+        std::sync::Arc::new(move |url: String| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let requete = esculape_sandbox::psc::carte_choisie(&http, &url, id).await?;
+                let redirection = url::Url::parse(&url)
+                    .map_err(|e| e.to_string())?
+                    .query_pairs()
+                    .find(|(k, _)| k == "redirect_uri")
+                    .map(|(_, v)| v.into_owned())
+                    .ok_or("redirect_uri absent")?;
+                // the page the loopback serves comes back: the flow goes on
+                // in the client
+                tokio::spawn(async move {
+                    let _ = reqwest::get(format!("{redirection}?{requete}")).await;
+                });
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                Ok(())
+            })
+        })
     }
 
     fn reglages_insi(&self, body: String) {
@@ -58,7 +105,7 @@ pub fn demarrer() -> Hote {
     for (id, r) in rt.load_installed() {
         assert!(r.is_ok(), "module {id} non chargé: {r:?}");
     }
-    let (url, sandbox, patient, keep) = tokio.block_on(async move {
+    let (url, sandbox, patient, keep, redirection) = tokio.block_on(async move {
         let sl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let saddr = sl.local_addr().unwrap();
         tokio::spawn(async move {
@@ -129,11 +176,51 @@ pub fn demarrer() -> Hote {
         let mut config = InsiConfig::from_env();
         config.url = format!("http://{saddr}/insi");
         config.lecteur = Some(format!("http://{saddr}/vitale"));
-        let state = AppState::new(
+        let mut state = AppState::new(
             Arc::new(rt),
             Arc::new(store),
             Arc::new(InsiClient::new(config)),
         );
+        // Pro Santé Connect: a real proxy e-santé on the sandbox's PSC
+        // (CIBA decided by the tests), the client's loopback on a free port.
+        let reglage = reqwest::Client::new()
+            .put(format!("http://{saddr}/psc/reglages"))
+            .json(&serde_json::json!({ "validation_auto_ms": null }))
+            .send()
+            .await
+            .unwrap();
+        assert!(reglage.status().is_success());
+        let boucle = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let redirection = format!("http://{boucle}/psc");
+        let c = esculape_psc::ConfigPsc::nouvelle(
+            &format!("http://{saddr}/psc"),
+            esculape_sandbox::psc::CLIENT,
+            esculape_psc::AuthentificationClient::Secret(esculape_sandbox::psc::SECRET.into()),
+            &redirection,
+        );
+        let psc = esculape_psc::Psc::decouvrir(
+            c.clone(),
+            esculape_psc::client_http(None, c.delai).unwrap(),
+        )
+        .await
+        .unwrap();
+        let pl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let paddr = pl.local_addr().unwrap();
+        let proxy =
+            esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(psc, "cle-de-test")));
+        tokio::spawn(async move {
+            let _ = axum::serve(pl, proxy).await;
+        });
+        state.app.psc = Some(Arc::new(esculape_app::psc::ConnexionPsc::new(
+            esculape_app::psc::ConfigProxy {
+                url: format!("http://{paddr}"),
+                cle: "cle-de-test".into(),
+                redirection: redirection.clone(),
+            },
+        )));
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move {
@@ -144,11 +231,13 @@ pub fn demarrer() -> Hote {
             format!("http://{saddr}"),
             rec.id,
             keep,
+            redirection,
         )
     });
     Hote {
         url,
         sandbox,
+        redirection,
         patient,
         tokio,
         _keep: (h, keep),
