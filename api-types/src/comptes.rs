@@ -113,6 +113,10 @@ pub struct Session {
     pub expires_at: i64,
     /// The password must be changed before anything else.
     pub password_expired: bool,
+    /// Opened by Pro Santé Connect (else: by the local password, and the
+    /// services acting in the doctor's name need PSC).
+    #[serde(default)]
+    pub psc: bool,
 }
 
 /// Who is calling, from a valid session.

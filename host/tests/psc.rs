@@ -189,6 +189,7 @@ async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
         );
         let (s, session) = choisir(&t, ticket, medecin, Some("R20000001")).await;
         assert_eq!(s, 200, "{nom}: {session}");
+        assert_eq!(session["psc"], true, "{nom}: ouverte par Pro Santé Connect");
         let token = session["token"].as_str().unwrap().to_string();
         let (s, moi) = t.call("GET", "/api/session", None, &token).await;
         assert_eq!(

@@ -431,7 +431,7 @@ impl EsculapeApp {
 
     fn occupe(&self) -> bool {
         self.connexion.envoi.busy()
-            || (self.session.is_none() && self.connexion.psc.occupe())
+            || self.connexion.psc.occupe()
             || self.installation.busy()
             || self.premier.as_ref().is_some_and(|p| p.occupe())
             || self.agenda.as_ref().is_some_and(|a| a.occupe())
@@ -469,9 +469,9 @@ impl EsculapeApp {
                 .set(self.api.login(&self.connexion.identifiant, &p.mot_de_passe));
             self.premier = None;
         }
-        if self.session.is_none()
-            && let Some(s) = self.connexion.psc.recevoir(&self.api)
-        {
+        // a PSC sign-in from the login screen, or a doctor signed in by
+        // password switching to PSC (the new session replaces the other)
+        if let Some(s) = self.connexion.psc.recevoir(&self.api) {
             self.connexion.erreur = None;
             self.session = Some(s);
             self.sites.set(self.api.sites());
@@ -816,6 +816,44 @@ impl EsculapeApp {
         }
     }
 
+    /// SC.PSC.15: a doctor signed in by password is told which services
+    /// need Pro Santé Connect, and offered it in one click.
+    fn incitation_psc(&mut self, ui: &mut egui::Ui) {
+        let medecin_sans_psc = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.user.role == Role::Medecin && !s.psc);
+        if !medecin_sans_psc || !self.connexion.psc.disponible() {
+            return;
+        }
+        let api = self.api.clone();
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("incitation-psc")
+            .frame(theme::bande(ui))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    theme::bandeau(
+                        ui,
+                        Ton::Info,
+                        icone::IDENTIFICATION_CARD,
+                        "Connecté par mot de passe : le DMP, la messagerie sécurisée et l'INSi au nom du médecin demandent Pro Santé Connect.",
+                    );
+                    let (en_cours, erreur) = self.connexion.psc.en_cours();
+                    let erreur = erreur.map(str::to_string);
+                    if theme::bouton(ui, !en_cours, icone::SIGN_IN, "Passer à Pro Santé Connect").clicked() {
+                        self.connexion.psc.demarrer_navigateur(&api);
+                    }
+                    if en_cours {
+                        theme::ligne_progression(ui, "En attente du navigateur…", None);
+                    }
+                    if let Some(e) = erreur {
+                        theme::bandeau_erreur(ui, &e);
+                    }
+                });
+            });
+        self.connexion.psc.fenetre_choix(&ctx, &api);
+    }
+
     fn barre(&mut self, ui: &mut egui::Ui) {
         let p = palette(ui);
         let ctx = ui.ctx().clone();
@@ -974,6 +1012,7 @@ impl EsculapeApp {
         let ctx = ui.ctx().clone();
         self.raccourcis(&ctx);
         self.barre(ui);
+        self.incitation_psc(ui);
         if self.a_propos {
             let mut open = true;
             egui::Window::new("À propos d'Esculape")

@@ -56,6 +56,50 @@ impl ConnexionPsc {
             || self.en_cours.is_some()
     }
 
+    /// Whether the host signs in with PSC (known once it answered).
+    pub fn disponible(&self) -> bool {
+        self.redirection.is_some()
+    }
+
+    /// Starts a browser sign-in (from the main screen: a doctor signed in
+    /// by password switching to PSC).
+    pub fn demarrer_navigateur(&mut self, api: &Api) {
+        let Some(redirection) = self.redirection.clone() else {
+            return;
+        };
+        if self.navigateur.busy() {
+            return;
+        }
+        self.erreur = None;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.annuler = Some(tx);
+        self.navigateur.set(api.psc_navigateur(redirection, rx));
+    }
+
+    /// A browser sign-in under way; the error of the last attempt.
+    pub fn en_cours(&self) -> (bool, Option<&str>) {
+        (
+            self.navigateur.busy() || self.choix.is_some(),
+            self.erreur.as_deref(),
+        )
+    }
+
+    /// The account and activity to choose, shown in a window over the
+    /// main screen (a sign-in started from there).
+    pub fn fenetre_choix(&mut self, ctx: &egui::Context, api: &Api) {
+        if self.choix.is_none() {
+            return;
+        }
+        egui::Window::new("Connexion Pro Santé Connect")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.set_width(380.0);
+                self.afficher_choix(ui, api);
+            });
+    }
+
     /// Whether the choice of account is shown (instead of the password).
     pub fn choix_en_cours(&self) -> bool {
         self.choix.is_some()
@@ -152,9 +196,9 @@ impl ConnexionPsc {
             self.afficher_choix(ui, api);
             return;
         }
-        let Some(redirection) = self.redirection.clone() else {
+        if self.redirection.is_none() {
             return;
-        };
+        }
         theme::carte(ui, icone::IDENTIFICATION_CARD, "Pro Santé Connect", |ui| {
             theme::discret(
                 ui,
@@ -170,10 +214,7 @@ impl ConnexionPsc {
             )
             .clicked()
             {
-                self.erreur = None;
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                self.annuler = Some(tx);
-                self.navigateur.set(api.psc_navigateur(redirection, rx));
+                self.demarrer_navigateur(api);
             }
             if self.navigateur.busy() {
                 ui.horizontal(|ui| {

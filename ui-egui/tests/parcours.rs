@@ -753,3 +753,30 @@ fn a_refused_validation_and_an_unknown_rpps_are_told_in_french() {
         visible(c, "refusée sur la carte CPS ou l'application e-CPS")
     });
 }
+
+#[test]
+fn a_doctor_signed_in_by_password_is_offered_psc_in_one_click() {
+    let h = hote::demarrer();
+    let api = esculape_ui::api::Api::new(&h.url).unwrap();
+    api.set_navigateur(hote::Hote::navigateur("810001234567"));
+    let mut c = commun::client_de(api);
+    jusqua(&mut c, "Pro Santé Connect proposé", |c| {
+        visible(c, "Se connecter avec Pro Santé Connect")
+    });
+    connecter(&mut c, hote::MEDECIN);
+    jusqua(&mut c, "l'incitation", |c| {
+        visible(
+            c,
+            "le DMP, la messagerie sécurisée et l'INSi au nom du médecin demandent Pro Santé Connect",
+        )
+    });
+    cliquer(&mut c, "Passer à Pro Santé Connect");
+    jusqua(&mut c, "le choix du compte", |c| {
+        visible(c, "Bienvenue, Dr CLAIRE MARTIN")
+    });
+    cliquer(&mut c, "Lier et se connecter");
+    jusqua(&mut c, "la session Pro Santé Connect", |c| {
+        !visible(c, "Connecté par mot de passe")
+            && c.query_by_label("Rechercher un patient").is_some()
+    });
+}

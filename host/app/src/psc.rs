@@ -535,7 +535,7 @@ impl App {
                 .lier_psc(&compte.actor(), &compte.id, &identite.id_national)
                 .await?;
         }
-        let session = self
+        let mut session = self
             .auth
             .connexion(
                 &self.store,
@@ -545,6 +545,7 @@ impl App {
                 compte.clone(),
             )
             .await?;
+        session.psc = true;
         p.sessions().insert(
             hacher(&session.token),
             SessionLocalePsc {

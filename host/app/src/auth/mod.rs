@@ -220,6 +220,7 @@ impl Authentification {
             user,
             expires_at,
             password_expired,
+            psc: false,
         })
     }
 
