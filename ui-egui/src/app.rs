@@ -831,25 +831,32 @@ impl EsculapeApp {
         egui::Panel::top("incitation-psc")
             .frame(theme::bande(ui))
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    theme::bandeau(
-                        ui,
-                        Ton::Info,
-                        icone::IDENTIFICATION_CARD,
-                        "Connecté par mot de passe : le DMP, la messagerie sécurisée et l'INSi au nom du médecin demandent Pro Santé Connect.",
-                    );
-                    let (en_cours, erreur) = self.connexion.psc.en_cours();
-                    let erreur = erreur.map(str::to_string);
-                    if theme::bouton(ui, !en_cours, icone::SIGN_IN, "Passer à Pro Santé Connect").clicked() {
+                let (en_cours, erreur) = self.connexion.psc.en_cours();
+                let erreur = erreur.map(str::to_string);
+                // the button at the right, the message in the rest of the
+                // row (it wraps on a narrow window)
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if theme::bouton(ui, !en_cours, icone::SIGN_IN, "Passer à Pro Santé Connect")
+                        .clicked()
+                    {
                         self.connexion.psc.demarrer_navigateur(&api);
                     }
                     if en_cours {
                         theme::ligne_progression(ui, "En attente du navigateur…", None);
                     }
-                    if let Some(e) = erreur {
-                        theme::bandeau_erreur(ui, &e);
-                    }
+                    // read left to right, whatever the row's direction
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        theme::bandeau(
+                            ui,
+                            Ton::Info,
+                            icone::IDENTIFICATION_CARD,
+                            "Connecté par mot de passe : le DMP, la messagerie sécurisée et l'INSi au nom du médecin demandent Pro Santé Connect.",
+                        );
+                    });
                 });
+                if let Some(e) = erreur {
+                    theme::bandeau_erreur(ui, &e);
+                }
             });
         self.connexion.psc.fenetre_choix(&ctx, &api);
     }
