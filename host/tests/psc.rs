@@ -226,6 +226,25 @@ async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
             "{nom}"
         );
 
+        // a local session that ends by itself (inactivity) ends its PSC
+        // session at the next check
+        let (_, e) = par_navigateur(&t, &b, CLAIRE).await;
+        let (_, session) = choisir(&t, &e["ticket"], medecin, Some("R20000001")).await;
+        let jeton = session["token"].as_str().unwrap().to_string();
+        let psc = b.psc.session_de(&jeton).unwrap();
+        let hash = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(jeton.as_bytes()))
+        };
+        t.store.supprimer_session(&hash).await.unwrap();
+        assert_eq!(t.state.psc_surveiller().await.unwrap(), 1, "{nom}");
+        assert_eq!(
+            b.session_au_proxy(&psc.proxy_session_id).await,
+            401,
+            "{nom}"
+        );
+        assert!(b.psc.session_de(&jeton).is_none());
+
         // second sign-in, by CIBA: the account is linked now
         let corps = json!({ "id_national": CLAIRE, "canal": "CARD" }).to_string();
         let (s, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;

@@ -84,9 +84,17 @@ impl ConfigProxy {
     /// `ESCULAPE_PSC_REDIRECTION`; none when the URL is unset.
     pub fn depuis_env() -> Option<Self> {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        let url = var("ESCULAPE_PROXY_URL")?;
+        let Some(cle) = var("ESCULAPE_PROXY_CLE") else {
+            // said once at start, rather than a refusal at every sign-in
+            tracing::error!(
+                "ESCULAPE_PROXY_URL sans ESCULAPE_PROXY_CLE : connexion Pro Santé Connect désactivée (la clé que le proxy e-santé attend des hôtes)"
+            );
+            return None;
+        };
         Some(Self {
-            url: var("ESCULAPE_PROXY_URL")?.trim_end_matches('/').to_string(),
-            cle: var("ESCULAPE_PROXY_CLE").unwrap_or_default(),
+            url: url.trim_end_matches('/').to_string(),
+            cle,
             redirection: var("ESCULAPE_PSC_REDIRECTION")
                 .unwrap_or_else(|| esculape_psc::REDIRECTION_PAR_DEFAUT.into()),
         })
@@ -576,9 +584,10 @@ impl App {
         }
     }
 
-    /// Checks every PSC session at the proxy: a session PSC ended (signed
-    /// out elsewhere, revoked, refresh refused) ends its local session,
-    /// traced. The number ended. Run every minute by the host.
+    /// Checks every PSC session: one whose local session ended by itself
+    /// ends at the proxy; one PSC ended (signed out elsewhere, revoked,
+    /// refresh refused) ends its local session, traced. The number ended.
+    /// Run every minute by the host.
     pub async fn psc_surveiller(&self) -> Result<usize, ErreurPsc> {
         let Some(p) = self.psc.as_deref() else {
             return Ok(0);
@@ -590,6 +599,22 @@ impl App {
             .collect();
         let mut finies = 0;
         for (hash, s) in sessions {
+            // the local session ended by itself (inactivity, 12 h): its
+            // PSC session ends too, its tokens revoked
+            let locale = self.store.session_par_jeton(&hash).await?;
+            if locale.is_none_or(|l| l.expires_at <= self.store.now()) {
+                p.sessions().remove(&hash);
+                let _ = p
+                    .appel::<serde_json::Value>(
+                        reqwest::Method::DELETE,
+                        "/esculape/session",
+                        None,
+                        Some(&s.proxy_session_id),
+                    )
+                    .await;
+                finies += 1;
+                continue;
+            }
             match p
                 .appel::<SessionPsc>(
                     reqwest::Method::GET,
