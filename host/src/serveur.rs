@@ -100,14 +100,7 @@ pub async fn servir_routeur_tls(
     config: std::sync::Arc<rustls::ServerConfig>,
     arret: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-    // `tap_io` gives the peer address to the handlers, as over plain TCP.
-    axum::serve(
-        EcouteTls::new(listener, config)?.tap_io(|_| {}),
-        routeur.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(arret)
-    .await?;
+    esculape_ecoute::servir(routeur, listener, config, arret).await?;
     Ok(())
 }
 
@@ -115,76 +108,6 @@ pub async fn servir_routeur_tls(
 /// address speaks TLS.
 pub fn exige_tls(addr: &std::net::SocketAddr) -> bool {
     !addr.ip().is_loopback()
-}
-
-/// Time a client has to finish its TLS handshake.
-const POIGNEE_DE_MAIN: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// The TCP connections of a listener once their TLS handshake is done.
-/// Each handshake runs in a task of its own, bounded in time, so that a
-/// slow or hostile client holds nobody else.
-struct EcouteTls {
-    recus: tokio::sync::mpsc::Receiver<(
-        tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
-        std::net::SocketAddr,
-    )>,
-    adresse: std::net::SocketAddr,
-}
-
-impl EcouteTls {
-    fn new(
-        listener: tokio::net::TcpListener,
-        config: std::sync::Arc<rustls::ServerConfig>,
-    ) -> std::io::Result<Self> {
-        let adresse = listener.local_addr()?;
-        let (tx, recus) = tokio::sync::mpsc::channel(64);
-        let accepteur = tokio_rustls::TlsAcceptor::from(config);
-        tokio::spawn(async move {
-            loop {
-                // ends with the server (the port released at once)
-                let accepte = tokio::select! {
-                    a = listener.accept() => a,
-                    () = tx.closed() => break,
-                };
-                let (tcp, pair) = match accepte {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::warn!("connexion non acceptée: {e}");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let (accepteur, tx) = (accepteur.clone(), tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(POIGNEE_DE_MAIN, accepteur.accept(tcp)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, pair)).await;
-                        }
-                        Ok(Err(e)) => tracing::info!("connexion TLS refusée ({pair}): {e}"),
-                        Err(_) => tracing::info!("connexion TLS trop lente ({pair})"),
-                    }
-                });
-            }
-        });
-        Ok(Self { recus, adresse })
-    }
-}
-
-impl axum::serve::Listener for EcouteTls {
-    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.recus.recv().await {
-            Some(c) => c,
-            // the accepting task ended: no connection will come
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.adresse)
-    }
 }
 
 /// A host running in this process on a thread of its own (its own tokio

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestApp, call, start_sandbox};
+use common::{TestApp, call};
 use esculape_app::psc::{ConfigProxy, ConnexionPsc};
 use esculape_psc::{AuthentificationClient, ConfigPsc, Psc};
 use esculape_sandbox::psc::{CLIENT, SECRET};
@@ -21,6 +21,8 @@ const CLAIRE: &str = "810001234567";
 const KIT: &str = "899700366240";
 
 struct Banc {
+    /// The sandbox over plain HTTP (PSC, its controls); its INSi is
+    /// reached by the proxy over mutual TLS.
     bac: String,
     proxy: String,
     psc: Arc<ConnexionPsc>,
@@ -28,7 +30,11 @@ struct Banc {
 }
 
 async fn banc() -> Banc {
-    let bac = format!("http://{}", start_sandbox().await);
+    // the national services as reached in production: mutual TLS with
+    // the structure's certificate, which the proxy holds
+    let mutuel = esculape_sandbox::BacMutuel::demarrer().await.unwrap();
+    let tls = mutuel.tls(Some(&mutuel.pki.structure));
+    let (bac, mtls) = (mutuel.http.clone(), mutuel.mtls.clone());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -46,12 +52,18 @@ async fn banc() -> Banc {
         AuthentificationClient::Secret(SECRET.into()),
         "http://127.0.0.1:53998/psc",
     );
-    let psc = Psc::decouvrir(c.clone(), esculape_psc::client_http(None, c.delai).unwrap())
-        .await
-        .unwrap();
+    let psc = Psc::decouvrir(
+        c.clone(),
+        esculape_psc::client_http(Some(tls), c.delai).unwrap(),
+    )
+    .await
+    .unwrap();
     let ecoute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy = format!("http://{}", ecoute.local_addr().unwrap());
-    let routes = esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(psc, CLE)));
+    let routes = esculape_proxy::router(Arc::new(
+        esculape_proxy::Proxy::new(psc, CLE)
+            .avec_services([("insi".into(), format!("{mtls}/insi"))]),
+    ));
     tokio::spawn(async move { axum::serve(ecoute, routes).await });
     let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
         url: proxy.clone(),
@@ -413,4 +425,86 @@ async fn without_a_proxy_psc_is_said_unavailable_and_a_proxy_down_is_told() {
     );
     // the password still works
     assert!(!t.medecin.is_empty());
+}
+
+/// SC.INS/PSC.50: a doctor signed in by PSC queries the INSi without
+/// signing in again, in their own name: through the proxy e-santé, with
+/// their PSC token exchanged for one bound to the structure's
+/// certificate. An account without a PSC session: the host's own way. The PSC
+/// session ended elsewhere: the query is refused, said in French.
+#[tokio::test]
+async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_proxy() {
+    for st in esculape_store::testing::both().await {
+        let b = banc().await;
+        let t = TestApp::avec_psc(st, b.psc.clone()).await;
+        let nom = t.name;
+        let (_, e) = par_navigateur(&t, &b, CLAIRE).await;
+        let medecin = t.practice.medecin.id.clone();
+        let (s, session) = choisir(&t, &e["ticket"], &medecin, Some("R20000001")).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        let token = session["token"].as_str().unwrap().to_string();
+        let (s, p) = t
+            .call(
+                "POST",
+                "/api/patients",
+                Some(r#"{"birth_name":"ADRTROIS","birth_first_names":["DOMINIQUE"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020"}"#),
+                &token,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {p}");
+        let insi = format!("/api/patients/{}/insi", p["id"].as_str().unwrap());
+        let journal = || async {
+            let j: Vec<esculape_sandbox::insi::Appel> = b
+                .http
+                .get(format!("{}/insi/journal", b.bac))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            j
+        };
+
+        let (s, r) = t.call("POST", &insi, None, &token).await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(r["code"], "00", "{nom}: {r}");
+        let j = journal().await;
+        let n = j.len();
+        assert!(n >= 1, "{nom}: par le proxy e-santé");
+        for a in &j {
+            assert_eq!(a.porteur_psc.as_deref(), Some(CLAIRE), "{nom}");
+            assert_eq!(a.identifiant, CLAIRE, "{nom}: le contexte nomme le médecin");
+        }
+
+        // the secretary (no PSC session): the host's own INSi client, not
+        // the proxy (a PSC session serves its account's every session,
+        // background queries included: one sign-in, SC.PSC.08)
+        let (s, r) = t.call("POST", &insi, None, &t.secretaire).await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(journal().await.len(), n, "{nom}");
+
+        // the PSC session ended elsewhere: refused, in French
+        let psc = b.psc.session_de(&token).unwrap();
+        let acces = b.jeton(&psc.proxy_session_id).await;
+        let r = b
+            .http
+            .post(format!("{}/psc/revoke", b.bac))
+            .basic_auth(CLIENT, Some(SECRET))
+            .form(&[("token", acces.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let (s, r) = t.call("POST", &insi, None, &token).await;
+        assert_eq!(s, 502, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("reconnectez-vous"),
+            "{nom}: {r}"
+        );
+        assert_eq!(journal().await.len(), n, "{nom}");
+    }
 }

@@ -12,12 +12,16 @@
 //! - Esculape: `POST /esculape/autorisation` and `POST /esculape/code`
 //!   (code flow), `POST /esculape/ciba` and `GET /esculape/ciba/{id}`
 //!   (CIBA without holding a request open), `GET /esculape/session` and
-//!   `GET /esculape/jeton` (the session, its access token refreshed).
+//!   `GET /esculape/jeton` (the session, its access token refreshed);
+//! - ANS: `/send/{service}/…` (any method): the request passed on to a
+//!   configured national service in the professional's name, with the
+//!   PSC token exchanged (RFC 8693) for one bound to the proxy's
+//!   certificate, over mutual TLS with that certificate.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{Json, Router};
 use esculape_psc::ciba::Canal;
 use esculape_psc::code::{DemandeAutorisation, RetourNavigateur};
@@ -25,7 +29,7 @@ use esculape_psc::proxy_api::{
     Autorisation, CibaDemarree, Connexion, DemandeCiba, ErreurAns, EtatCiba, JetonAcces,
     RetourCode, SessionAns, SessionPsc, Trace,
 };
-use esculape_psc::{ErreurPsc, IdentitePsc, Jetons, Psc};
+use esculape_psc::{ErreurPsc, IdentitePsc, JetonLie, Jetons, Psc};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -37,12 +41,17 @@ pub const DEMANDES_MAX: usize = 1000;
 pub const SESSIONS_MAX: usize = 10_000;
 /// Trace lines kept.
 pub const TRACES_MAX: usize = 10_000;
+/// Largest request or answer passed on by `/send` (a DMP document with
+/// its PDF).
+pub const ENVOI_MAX: usize = 64 * 1024 * 1024;
 /// A token is refreshed when it ends within this.
 pub const MARGE_RAFRAICHISSEMENT: Duration = Duration::from_secs(60);
 
 struct Session {
     jetons: Jetons,
     identite: IdentitePsc,
+    /// Exchanged tokens, by service.
+    lies: HashMap<String, JetonLie>,
 }
 
 enum Ciba {
@@ -62,6 +71,8 @@ struct Etat {
 /// The proxy: the PSC client (with its credentials) and the sessions.
 pub struct Proxy {
     psc: Psc,
+    /// The national services `/send` reaches, by name: their base URL.
+    services: HashMap<String, String>,
     /// SHA-256 of the hosts' key.
     cle: [u8; 32],
     etat: Mutex<Etat>,
@@ -77,6 +88,10 @@ pub enum ErreurProxy {
     Occupe,
     #[error("demande de connexion inconnue ou expirée : recommencez")]
     Demande,
+    #[error("service « {0} » inconnu du proxy e-santé")]
+    Service(String),
+    #[error("le service « {0} » est injoignable : {1}")]
+    Injoignable(String, String),
     #[error("{0}")]
     Psc(#[from] ErreurPsc),
 }
@@ -86,7 +101,8 @@ impl ErreurProxy {
         match self {
             Self::Cle | Self::Session => StatusCode::UNAUTHORIZED,
             Self::Occupe => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Demande => StatusCode::NOT_FOUND,
+            Self::Demande | Self::Service(_) => StatusCode::NOT_FOUND,
+            Self::Injoignable(..) => StatusCode::BAD_GATEWAY,
             Self::Psc(ErreurPsc::IdentifiantInconnu) => StatusCode::NOT_FOUND,
             Self::Psc(ErreurPsc::Injoignable(_) | ErreurPsc::Delai(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -102,6 +118,8 @@ impl ErreurProxy {
             Self::Session => "session",
             Self::Occupe => "occupe",
             Self::Demande => "demande",
+            Self::Service(_) => "service",
+            Self::Injoignable(..) => "service_injoignable",
             Self::Psc(e) => match e {
                 ErreurPsc::IdentifiantInconnu => "identifiant_inconnu",
                 ErreurPsc::RefuseeParUtilisateur | ErreurPsc::Annulee => "refusee",
@@ -148,9 +166,19 @@ impl Proxy {
     pub fn new(psc: Psc, cle: &str) -> Self {
         Self {
             psc,
+            services: HashMap::new(),
             cle: Sha256::digest(cle.as_bytes()).into(),
             etat: Mutex::default(),
         }
+    }
+
+    /// The national services `/send/{nom}` reaches (name, base URL).
+    pub fn avec_services(mut self, services: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.services = services
+            .into_iter()
+            .map(|(n, u)| (n, u.trim_end_matches('/').to_string()))
+            .collect();
+        self
     }
 
     fn etat(&self) -> std::sync::MutexGuard<'_, Etat> {
@@ -223,6 +251,7 @@ impl Proxy {
                 Session {
                     jetons,
                     identite: identite.clone(),
+                    lies: HashMap::new(),
                 },
             );
         }
@@ -288,6 +317,55 @@ impl Proxy {
         }
     }
 
+    /// The token bound to our certificate for `service`, exchanged from
+    /// the session's PSC token when none is held or it is about to end.
+    async fn jeton_lie(
+        &self,
+        id: &str,
+        service: &str,
+        jetons: &Jetons,
+        identite: &IdentitePsc,
+    ) -> Result<JetonLie, ErreurProxy> {
+        let tenu = self
+            .etat()
+            .sessions
+            .get(id)
+            .and_then(|s| s.lies.get(service).cloned())
+            .filter(|j| j.expire > Instant::now() + MARGE_RAFRAICHISSEMENT);
+        if let Some(j) = tenu {
+            return Ok(j);
+        }
+        let j = match self.psc.echanger_jeton(&jetons.acces).await {
+            Ok(j) => j,
+            Err(e) => {
+                self.tracer(
+                    "echange",
+                    Some(&identite.id_national),
+                    Some(id),
+                    &e.to_string(),
+                );
+                return Err(e.into());
+            }
+        };
+        if let Some(s) = self.etat().sessions.get_mut(id) {
+            s.lies.insert(service.into(), j.clone());
+        }
+        self.tracer(
+            "echange",
+            Some(&identite.id_national),
+            Some(id),
+            &format!("jeton lié au certificat pour « {service} »"),
+        );
+        Ok(j)
+    }
+
+    /// Forgets the token held for `service` (the service refused it).
+    fn oublier_lie(&self, id: &str, service: &str) {
+        if let Some(s) = self.etat().sessions.get_mut(id) {
+            s.lies.remove(service);
+        }
+    }
+
     /// Ends the session `id`: its tokens revoked at PSC.
     async fn fermer(&self, id: &str) -> Result<(), ErreurProxy> {
         let s = self
@@ -309,6 +387,26 @@ impl Proxy {
     }
 }
 
+/// `nom=URL,nom=URL`: the services of `ESCULAPE_PROXY_SERVICES`.
+pub fn services(texte: &str) -> Result<Vec<(String, String)>, String> {
+    texte
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((n, u))
+                if !n.trim().is_empty()
+                    && (u.trim().starts_with("https://") || u.trim().starts_with("http://")) =>
+            {
+                Ok((n.trim().to_string(), u.trim().to_string()))
+            }
+            _ => Err(format!(
+                "service « {p} » : nom=URL attendu (par exemple insi=https://…/insi)"
+            )),
+        })
+        .collect()
+}
+
 pub fn router(proxy: Arc<Proxy>) -> Router {
     Router::new()
         .route("/connect", post(connect))
@@ -320,6 +418,9 @@ pub fn router(proxy: Arc<Proxy>) -> Router {
         .route("/esculape/ciba/{id}", get(etat_ciba))
         .route("/esculape/session", get(session).delete(disconnect))
         .route("/esculape/jeton", get(jeton))
+        .route("/send/{service}", any(send))
+        .route("/send/{service}/{*chemin}", any(send))
+        .layer(axum::extract::DefaultBodyLimit::max(ENVOI_MAX))
         .with_state(proxy)
 }
 
@@ -591,4 +692,92 @@ async fn jeton(
             .as_secs(),
         acces: jetons.acces,
     }))
+}
+
+/// Headers of a request passed on to a service (the rest, the hosts' key
+/// first, stays here).
+const ENTETES_TRANSMIS: &[header::HeaderName] = &[header::CONTENT_TYPE, header::ACCEPT];
+
+/// `/send/{service}/…`: the request passed on to the service in the
+/// session's professional's name. The token PSC gave is exchanged for
+/// one bound to our certificate, presented over mutual TLS; refused once
+/// by the service (ended meanwhile), it is exchanged again and the
+/// request sent again.
+async fn send(
+    State(p): State<Arc<Proxy>>,
+    Path(chemins): Path<HashMap<String, String>>,
+    Query(requete): Query<Vec<(String, String)>>,
+    methode: axum::http::Method,
+    headers: HeaderMap,
+    corps: axum::body::Bytes,
+) -> Result<Response, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let id = session_demandee(&headers)?;
+    let service = chemins.get("service").cloned().unwrap_or_default();
+    let base = p
+        .services
+        .get(&service)
+        .cloned()
+        .ok_or_else(|| ErreurProxy::Service(service.clone()))?;
+    let url = match chemins.get("chemin") {
+        Some(c) => format!("{base}/{c}"),
+        None => base,
+    };
+    let (jetons, identite) = p.session(&id).await?;
+    for essai in 0..2 {
+        let lie = p.jeton_lie(&id, &service, &jetons, &identite).await?;
+        let mut r = p
+            .psc
+            .http()
+            .request(methode.clone(), &url)
+            .query(&requete)
+            .bearer_auth(&lie.acces)
+            .body(corps.clone());
+        for h in ENTETES_TRANSMIS {
+            for v in headers.get_all(h) {
+                r = r.header(h, v);
+            }
+        }
+        let reponse = r.send().await.map_err(|e| {
+            let m = esculape_transport::client::expliquer(&e).unwrap_or_else(|| e.to_string());
+            p.tracer("send", Some(&identite.id_national), Some(&id), &m);
+            ErreurProxy::Injoignable(service.clone(), m)
+        })?;
+        let statut = reponse.status();
+        if statut == StatusCode::UNAUTHORIZED && essai == 0 {
+            p.oublier_lie(&id, &service);
+            continue;
+        }
+        p.tracer(
+            "send",
+            Some(&identite.id_national),
+            Some(&id),
+            &format!("{service} : {statut}"),
+        );
+        let type_contenu = reponse.headers().get(header::CONTENT_TYPE).cloned();
+        let corps = lire_borne(reponse)
+            .await
+            .map_err(|m| ErreurProxy::Injoignable(service.clone(), m))?;
+        let mut r = (statut, corps).into_response();
+        if let Some(t) = type_contenu {
+            r.headers_mut().insert(header::CONTENT_TYPE, t);
+        }
+        return Ok(r);
+    }
+    Err(ErreurProxy::Injoignable(
+        service,
+        "le jeton lié au certificat est refusé".into(),
+    ))
+}
+
+/// A service's answer, refused past [`ENVOI_MAX`].
+async fn lire_borne(mut r: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut corps = Vec::new();
+    while let Some(m) = r.chunk().await.map_err(|e| e.to_string())? {
+        corps.extend_from_slice(&m);
+        if corps.len() > ENVOI_MAX {
+            return Err(format!("réponse de plus de {ENVOI_MAX} octets"));
+        }
+    }
+    Ok(corps)
 }

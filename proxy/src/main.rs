@@ -3,9 +3,13 @@
 //! Configuration (environment):
 //! - `ESCULAPE_PSC_EMETTEUR`: PSC's issuer (default: PSC's test
 //!   environment, "BAS");
-//! - `ESCULAPE_PSC_CLIENT_ID`, and `ESCULAPE_PSC_SECRET` or, for mutual
-//!   TLS, `ESCULAPE_PSC_CERT` (PKCS#12 or PEM) with `ESCULAPE_PSC_CLE` /
-//!   `ESCULAPE_PSC_CERT_MDP`;
+//! - `ESCULAPE_PSC_CLIENT_ID`, and `ESCULAPE_PSC_SECRET` and/or the
+//!   structure's certificate `ESCULAPE_PSC_CERT` (PKCS#12 or PEM) with
+//!   `ESCULAPE_PSC_CLE` / `ESCULAPE_PSC_CERT_MDP`: without a secret the
+//!   client authenticates by the certificate (`tls_client_auth`); the
+//!   token exchange and the services need the certificate either way;
+//! - `ESCULAPE_PROXY_SERVICES`: the services `/send/{nom}` reaches,
+//!   `nom=URL` separated by commas (e.g. `insi=https://…/insi`);
 //! - `ESCULAPE_PSC_CA`: PSC's trust store (PEM) for HTTPS;
 //! - `ESCULAPE_PSC_REDIRECTION`: the desktop client's loopback redirect
 //!   (default `http://127.0.0.1:53682/psc`);
@@ -39,11 +43,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| esculape_psc::REDIRECTION_PAR_DEFAUT.into());
     let certificat = esculape_transport::identite::Emplacement::depuis_env("ESCULAPE_PSC");
     let authentification = match (var("ESCULAPE_PSC_SECRET"), &certificat) {
-        (Some(s), None) => AuthentificationClient::Secret(s),
+        (Some(s), _) => AuthentificationClient::Secret(s),
         (None, Some(_)) => AuthentificationClient::CertificatMutuel,
-        (Some(_), Some(_)) => {
-            bail!("ESCULAPE_PSC_SECRET et ESCULAPE_PSC_CERT : choisissez l'un des deux")
-        }
         (None, None) => bail!(
             "ni ESCULAPE_PSC_SECRET ni ESCULAPE_PSC_CERT : le client Pro Santé Connect doit s'authentifier"
         ),
@@ -78,13 +79,27 @@ async fn main() -> anyhow::Result<()> {
     let psc = Psc::decouvrir(config, http)
         .await
         .with_context(|| format!("découverte de Pro Santé Connect ({emetteur})"))?;
+    let services = esculape_proxy::services(&var("ESCULAPE_PROXY_SERVICES").unwrap_or_default())
+        .map_err(anyhow::Error::msg)?;
+    if !services.is_empty() && var("ESCULAPE_PSC_CA").is_none() {
+        bail!(
+            "ESCULAPE_PROXY_SERVICES sans ESCULAPE_PSC_CA : la chaîne de confiance des services nationaux (IGC-Santé)"
+        );
+    }
+    if !services.is_empty() && identite.is_none() {
+        bail!(
+            "ESCULAPE_PROXY_SERVICES sans ESCULAPE_PSC_CERT : les services nationaux exigent le certificat de la structure"
+        );
+    }
     let ecoute = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("écoute sur {addr}"))?;
     tracing::info!("proxy e-santé sur http://{addr} (Pro Santé Connect : {emetteur})");
     axum::serve(
         ecoute,
-        esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(psc, &cle))),
+        esculape_proxy::router(Arc::new(
+            esculape_proxy::Proxy::new(psc, &cle).avec_services(services),
+        )),
     )
     .await?;
     Ok(())

@@ -8,12 +8,14 @@
 
 use crate::Sandbox;
 use crate::identites::{Carte, Personne, cartes, personnes};
-use axum::extract::State;
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use esculape_domain::identity::normalize_name;
+use esculape_ecoute::PairTls;
 use esculape_insi::request::{self, CarteVitale, Recherche, Traits};
 use esculape_insi::response::{self, CodeCr, Individu, Resultat};
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,10 @@ pub struct Appel {
     pub identifiant: String,
     pub qualifiant: String,
     pub code: String,
+    /// The professional of the Pro Santé Connect token the request came
+    /// with (through the proxy e-santé), if it came with one.
+    #[serde(default)]
+    pub porteur_psc: Option<String>,
 }
 
 /// Requests kept in the journal.
@@ -226,7 +232,36 @@ fn action(headers: &HeaderMap) -> Option<String> {
         .map(|a| a.trim_matches('"').to_string())
 }
 
-async fn soap(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
+async fn soap(
+    State(s): State<Arc<Sandbox>>,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    // A request in a professional's name through the proxy e-santé comes
+    // with a token bound to the proxy's certificate (RFC 8705): the same
+    // certificate must be presented on this connection.
+    let porteur_psc = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        None => None,
+        Some(jeton) => {
+            let certificat = pair.and_then(|Extension(ConnectInfo(p))| p.certificat_sha256);
+            match s.psc.porteur_lie(jeton, certificat) {
+                Ok(id) => Some(id),
+                Err(raison) => {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+                        raison,
+                    )
+                        .into_response();
+                }
+            }
+        }
+    };
     let r = s.insi.reglages();
     if r.latence_ms > 0 {
         tokio::time::sleep(Duration::from_millis(r.latence_ms)).await;
@@ -274,6 +309,7 @@ async fn soap(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -
         identifiant: ctx.professionnel.identifiant.clone(),
         qualifiant: ctx.professionnel.qualifiant.clone(),
         code: answer.code.code().to_string(),
+        porteur_psc,
     });
     tracing::info!(
         "INSi {} pour {} ({}): {}",

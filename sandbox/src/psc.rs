@@ -5,18 +5,22 @@
 //! flow, PKCE S256 required, `acr_values=eidas1`), CIBA in poll mode
 //! (`interval`, `authorization_pending`, `slow_down`, `expired_token`,
 //! `access_denied`), tokens signed RS256, refresh, userinfo with PSC's
-//! claims, introspection and revocation.
+//! claims, introspection and revocation; token exchange (RFC 8693) on
+//! the mutual-TLS listener only, the token issued bound to the client's
+//! certificate (`cnf.x5t#S256`, RFC 8705).
 //!
 //! The issuer is `http://<Host>/psc`, from the request. For demos, a CIBA
 //! request is validated by itself after `validation_auto_ms`; tests set it
 //! to none and decide with `POST /psc/essai/ciba/<id national>/accepter|refuser`.
 
 use crate::Sandbox;
-use axum::extract::{Form, Query, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use esculape_ecoute::PairTls;
 use openidconnect::core::{
     CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
 };
@@ -167,6 +171,9 @@ struct Etat {
     acces: HashMap<String, Session>,
     /// refresh token → session
     rafraichissement: HashMap<String, Session>,
+    /// exchanged token → its session and the SHA-256 of the certificate
+    /// it is bound to
+    lies: HashMap<String, (Session, [u8; 32])>,
 }
 
 /// The stand-in's state and settings.
@@ -198,6 +205,35 @@ impl Psc {
     fn etat(&self) -> std::sync::MutexGuard<'_, Etat> {
         self.etat.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The professional of an exchanged token presented on a connection
+    /// whose client certificate has SHA-256 `certificat`: refused when
+    /// the token is unknown, expired, revoked or bound to another
+    /// certificate (what a service behind PSC checks).
+    pub fn porteur_lie(
+        &self,
+        jeton: &str,
+        certificat: Option<[u8; 32]>,
+    ) -> Result<String, &'static str> {
+        let etat = self.etat();
+        let Some((session, lie)) = etat.lies.get(jeton) else {
+            return Err("jeton inconnu, révoqué, ou non échangé par le proxy e-santé");
+        };
+        if session.expire <= Instant::now() {
+            return Err("jeton expiré");
+        }
+        match certificat {
+            None => Err("jeton lié à un certificat : connexion sans certificat client"),
+            Some(c) if c != *lie => Err("jeton lié à un autre certificat"),
+            Some(_) => Ok(session.id_national.clone()),
+        }
+    }
+}
+
+/// `x5t#S256` of a certificate's SHA-256 (RFC 8705).
+fn x5t(sha: &[u8; 32]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha)
 }
 
 pub fn routes() -> Router<Arc<Sandbox>> {
@@ -248,7 +284,7 @@ fn erreur(statut: StatusCode, code: &str, description: &str) -> Response {
 async fn decouverte(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Json<Value> {
     latence(&s).await;
     let e = emetteur(&headers);
-    Json(json!({
+    let mut d = json!({
         "issuer": e,
         "authorization_endpoint": format!("{e}/auth"),
         "token_endpoint": format!("{e}/token"),
@@ -258,15 +294,20 @@ async fn decouverte(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Json<V
         "revocation_endpoint": format!("{e}/revoke"),
         "backchannel_authentication_endpoint": format!("{e}/ciba"),
         "backchannel_token_delivery_modes_supported": ["poll"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "urn:openid:params:grant-type:ciba"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "urn:openid:params:grant-type:ciba", ECHANGE],
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "scope_all"],
         "acr_values_supported": [ACR],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-    }))
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "tls_client_auth"],
+        "tls_client_certificate_bound_access_tokens": true,
+    });
+    if let Some(base) = s.base_mtls.get() {
+        d["mtls_endpoint_aliases"] = json!({ "token_endpoint": format!("{base}/psc/token") });
+    }
+    Json(d)
 }
 
 async fn cles(State(s): State<Arc<Sandbox>>) -> Json<Value> {
@@ -506,15 +547,32 @@ struct DemandeJeton {
     code_verifier: Option<String>,
     refresh_token: Option<String>,
     auth_req_id: Option<String>,
+    client_id: Option<String>,
+    subject_token: Option<String>,
+    subject_token_type: Option<String>,
 }
+
+/// RFC 8693's grant.
+pub const ECHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const TYPE_ACCES: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 async fn jeton(
     State(s): State<Arc<Sandbox>>,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
     headers: HeaderMap,
     Form(d): Form<DemandeJeton>,
 ) -> Response {
     latence(&s).await;
-    let Some(client) = client(&headers) else {
+    let certificat = pair.and_then(|Extension(ConnectInfo(p))| p.certificat_sha256);
+    // tls_client_auth: the client named in the form and a certificate of
+    // the sandbox's authority (which certificate is registered for which
+    // client is the live PSC's business, not checked here)
+    let par_certificat = certificat
+        .is_some()
+        .then_some(())
+        .and(d.client_id.clone())
+        .filter(|c| c == CLIENT);
+    let Some(client) = client(&headers).or(par_certificat) else {
         return erreur(StatusCode::UNAUTHORIZED, "invalid_client", "client inconnu");
     };
     let reglages = s.psc.reglages();
@@ -627,6 +685,50 @@ async fn jeton(
                     erreur(StatusCode::BAD_REQUEST, code, d)
                 }
             }
+        }
+        ECHANGE => {
+            let Some(certificat) = certificat else {
+                return erreur(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "échange de jeton par TLS mutuel seulement",
+                );
+            };
+            if d.subject_token_type.as_deref() != Some(TYPE_ACCES) {
+                return erreur(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "subject_token_type : un jeton d'accès attendu",
+                );
+            }
+            let session = d
+                .subject_token
+                .as_deref()
+                .and_then(|t| s.psc.etat().acces.get(t).cloned())
+                .filter(|x| x.expire > Instant::now() && x.client == client);
+            let Some(session) = session else {
+                return erreur(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "jeton Pro Santé Connect inconnu, expiré ou révoqué",
+                );
+            };
+            let jeton = aleatoire();
+            let expire_dans = session
+                .expire
+                .saturating_duration_since(Instant::now())
+                .as_secs();
+            s.psc
+                .etat()
+                .lies
+                .insert(jeton.clone(), (session, certificat));
+            Json(json!({
+                "access_token": jeton,
+                "issued_token_type": TYPE_ACCES,
+                "token_type": "Bearer",
+                "expires_in": expire_dans,
+            }))
+            .into_response()
         }
         _ => erreur(
             StatusCode::BAD_REQUEST,
@@ -812,15 +914,29 @@ async fn introspection(
     if client(&headers).is_none() {
         return erreur(StatusCode::UNAUTHORIZED, "invalid_client", "client inconnu");
     }
-    let session = s.psc.etat().acces.get(&j.token).cloned();
+    let (session, lie) = {
+        let etat = s.psc.etat();
+        match etat.acces.get(&j.token) {
+            Some(x) => (Some(x.clone()), None),
+            None => match etat.lies.get(&j.token) {
+                Some((x, c)) => (Some(x.clone()), Some(*c)),
+                None => (None, None),
+            },
+        }
+    };
     match session.filter(|s| s.expire > Instant::now()) {
-        Some(session) => Json(json!({
-            "active": true,
-            "client_id": session.client,
-            "sub": sujet(&session.id_national),
-            "preferred_username": session.id_national,
-        }))
-        .into_response(),
+        Some(session) => {
+            let mut r = json!({
+                "active": true,
+                "client_id": session.client,
+                "sub": sujet(&session.id_national),
+                "preferred_username": session.id_national,
+            });
+            if let Some(c) = lie {
+                r["cnf"] = json!({ "x5t#S256": x5t(&c) });
+            }
+            Json(r).into_response()
+        }
         None => Json(json!({ "active": false })).into_response(),
     }
 }
@@ -844,6 +960,7 @@ async fn revocation(
     if let Some(sid) = sid {
         etat.acces.retain(|_, s| s.sid != sid);
         etat.rafraichissement.retain(|_, s| s.sid != sid);
+        etat.lies.retain(|_, (s, _)| s.sid != sid);
     }
     StatusCode::OK.into_response()
 }

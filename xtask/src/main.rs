@@ -483,6 +483,19 @@ fn attendre_port(addr: &str) {
     }
 }
 
+/// The sandbox's mutual-TLS address: its HTTP port + 353 (8090 → 8443).
+fn mtls_addr(http: &str) -> anyhow::Result<String> {
+    let port = port_de(http)?;
+    let (hote, _) = http.rsplit_once(':').unwrap_or((http, ""));
+    Ok(format!("{hote}:{}", port.checked_add(353).context("port")?))
+}
+
+fn port_de(addr: &str) -> anyhow::Result<u16> {
+    addr.rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .with_context(|| format!("adresse sans port : {addr}"))
+}
+
 impl Product {
     /// Builds and installs the plugins into `home`, fills a new home with
     /// demo data (`patients` patients), starts the sandbox, the proxy
@@ -511,13 +524,20 @@ impl Product {
             ],
         )?;
         install_and_seed(root, home, &packages, patients)?;
+        // The national services over mutual TLS too, as reached live: the
+        // proxy holds the structure's certificate the sandbox issues.
+        let pki = home.join("bac-a-sable-igc");
+        let _ = std::fs::remove_file(pki.join("ca.pem"));
+        let sandbox_mtls = mtls_addr(sandbox_addr)?;
         let sandbox = Command::new(esculape_bin(root).with_file_name("esculape-sandbox"))
-            .args(["--addr", sandbox_addr])
+            .args(["--addr", sandbox_addr, "--mtls", &sandbox_mtls, "--pki"])
+            .arg(&pki)
             .spawn()
             .context("bac à sable des services nationaux")?;
         // The proxy reads PSC's discovery at start: the sandbox first. Its
         // key is this run's, given to the host only.
         attendre_port(sandbox_addr);
+        attendre_port(&sandbox_mtls);
         let mut cle = [0u8; 16];
         getrandom::fill(&mut cle).map_err(|e| anyhow::anyhow!("aléa du système : {e}"))?;
         let cle_proxy = hex::encode(cle);
@@ -530,6 +550,12 @@ impl Product {
             .env("ESCULAPE_PSC_CLIENT_ID", PSC_CLIENT_BAC_A_SABLE.0)
             .env("ESCULAPE_PSC_SECRET", PSC_CLIENT_BAC_A_SABLE.1)
             .env("ESCULAPE_PROXY_CLE", &cle_proxy)
+            .env("ESCULAPE_PSC_CA", pki.join("ca.pem"))
+            .env("ESCULAPE_PSC_CERT", pki.join("structure.pem"))
+            .env(
+                "ESCULAPE_PROXY_SERVICES",
+                format!("insi=https://localhost:{}/insi", port_de(&sandbox_mtls)?),
+            )
             .spawn()
             .context("proxy e-santé")?;
         attendre_port(proxy_addr);

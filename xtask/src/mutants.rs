@@ -18,6 +18,22 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "PSC: l'INSi d'un médecin connecté par PSC ne passe pas par le proxy e-santé",
+        file: "host/app/src/qualification.rs",
+        from: "let proxy = s.psc.as_ref().and_then(|p| p.passage(&actor.user_id));",
+        to: "let proxy = None;",
+        test_target: "psc",
+        filter: "a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_proxy",
+    },
+    Mutant {
+        what: "proxy e-santé: un jeton échangé par requête (PSC sollicité à chaque appel)",
+        file: "proxy/src/lib.rs",
+        from: ".filter(|j| j.expire > Instant::now() + MARGE_RAFRAICHISSEMENT);",
+        to: ".filter(|_| false);",
+        test_target: "proxy",
+        filter: "send_reaches_the_insi_in_the_professionals_name_with_a_certificate_bound_token",
+    },
+    Mutant {
         what: "PSC: la liaison confirmée du compte n'est pas enregistrée",
         file: "host/app/src/psc.rs",
         from: "if !lie {",

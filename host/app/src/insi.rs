@@ -56,10 +56,33 @@ impl InsiConfig {
 /// SAML subject is the professional (`8` + RPPS), or the structure (`1` +
 /// FINESS) for a user without RPPS (a secrétaire). What is unknown keeps
 /// the configured context.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Appelant {
     pub rpps: Option<String>,
     pub finess: Option<String>,
+    /// Signed in by Pro Santé Connect: the query goes through the proxy
+    /// e-santé, which presents the professional's token exchanged and
+    /// bound to the structure's certificate. The context (and, live, the
+    /// AMO assertion) is carried in the message as without it.
+    pub proxy: Option<PassageProxy>,
+}
+
+/// The proxy e-santé and the professional's session there.
+#[derive(Clone)]
+pub struct PassageProxy {
+    pub url: String,
+    pub cle: String,
+    pub session: String,
+    /// The host's client towards the proxy.
+    pub http: reqwest::Client,
+}
+
+impl std::fmt::Debug for PassageProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassageProxy")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Appelant {
@@ -92,6 +115,10 @@ pub enum InsiFailure {
     Indisponible(u16),
     #[error("le téléservice INSi est injoignable: {0}")]
     Reseau(String),
+    /// The proxy e-santé refused (PSC session ended, service unknown or
+    /// unreachable), as it said it.
+    #[error("INSi par Pro Santé Connect: {0}")]
+    Proxy(String),
     #[error("{0}")]
     Service(#[from] InsiError),
 }
@@ -204,9 +231,18 @@ impl InsiClient {
         appelant.appliquer(&mut ctx);
         ctx.message_id = message_id();
         ctx.temps = xsd_now();
-        let reply = self
-            .http
-            .post(&self.config.url)
+        let requete = match &appelant.proxy {
+            None => self.http.post(&self.config.url),
+            Some(p) => p
+                .http
+                .post(format!("{}/send/insi", p.url))
+                .bearer_auth(&p.cle)
+                .header(
+                    "cookie",
+                    format!("{}={}", esculape_psc::proxy_api::COOKIE_SESSION, p.session),
+                ),
+        };
+        let reply = requete
             .header(
                 "content-type",
                 format!(
@@ -230,6 +266,12 @@ impl InsiClient {
                 .into());
             }
         };
+        if appelant.proxy.is_some()
+            && !(200..300).contains(&status)
+            && let Ok(e) = serde_json::from_str::<esculape_psc::proxy_api::ErreurAns>(&text)
+        {
+            return Err(InsiFailure::Proxy(e.message));
+        }
         // A SOAP fault comes with 400 or 500 and reads as one.
         if !(200..300).contains(&status) && !text.contains("Envelope") {
             return Err(InsiFailure::Indisponible(status));
@@ -423,6 +465,7 @@ mod tests {
         Appelant {
             rpps: Some("10001234567".into()),
             finess: Some("750000001".into()),
+            proxy: None,
         }
         .appliquer(&mut ctx);
         assert_eq!(ctx.emetteur, "750000001");
@@ -432,6 +475,7 @@ mod tests {
         Appelant {
             rpps: None,
             finess: Some("750000001".into()),
+            proxy: None,
         }
         .appliquer(&mut ctx);
         assert_eq!(ctx.professionnel.identifiant, "1750000001");

@@ -112,6 +112,8 @@ struct Choix {
 #[derive(Debug, Clone)]
 pub struct SessionLocalePsc {
     pub proxy_session_id: String,
+    /// The local account's login (the actor of its acts).
+    pub compte: String,
     pub id_national: String,
     /// The structure id of the activity chosen (`SubjectRefPro`).
     pub activite: Option<String>,
@@ -155,6 +157,20 @@ impl ConnexionPsc {
     /// The PSC side of the local session `token`, if it was opened by PSC.
     pub fn session_de(&self, token: &str) -> Option<SessionLocalePsc> {
         self.sessions().get(&hacher(token)).cloned()
+    }
+
+    /// The way to the national services in a PSC session of the account
+    /// `login`, if it has one (signed in twice: either, both are the same
+    /// professional's).
+    pub fn passage(&self, login: &str) -> Option<crate::insi::PassageProxy> {
+        let sessions = self.sessions();
+        let s = sessions.values().find(|s| s.compte == login)?;
+        Some(crate::insi::PassageProxy {
+            url: self.config.url.clone(),
+            cle: self.config.cle.clone(),
+            session: s.proxy_session_id.clone(),
+            http: self.http.clone(),
+        })
     }
 
     /// One call to the proxy; its JSON answer, or its refusal as it said it.
@@ -558,6 +574,7 @@ impl App {
             hacher(&session.token),
             SessionLocalePsc {
                 proxy_session_id: choix.session.proxy_session_id.clone(),
+                compte: compte.login.clone(),
                 id_national: identite.id_national.clone(),
                 activite,
             },

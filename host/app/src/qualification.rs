@@ -161,7 +161,14 @@ impl App {
 /// for the system's own jobs).
 pub async fn appelant(s: &App, actor: &Actor) -> Result<Appelant, StoreError> {
     let (rpps, finess) = s.store.appelant(&actor.user_id).await?;
-    Ok(Appelant { rpps, finess })
+    // signed in by Pro Santé Connect: the INSi in the professional's name,
+    // through the proxy e-santé (SC.INS/PSC.50)
+    let proxy = s.psc.as_ref().and_then(|p| p.passage(&actor.user_id));
+    Ok(Appelant {
+        rpps,
+        finess,
+        proxy,
+    })
 }
 
 fn detail(r: &Resultat, how: Methode) -> String {

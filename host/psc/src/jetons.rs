@@ -38,6 +38,27 @@ impl Jetons {
     }
 }
 
+/// RFC 8693's grant and token type.
+pub const ECHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const TYPE_JETON_ACCES: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// A token obtained by exchanging the PSC access token, bound to the
+/// proxy's client certificate (`cnf.x5t#S256`): only a connection
+/// presenting that certificate can use it. `Debug` hides it.
+#[derive(Clone)]
+pub struct JetonLie {
+    pub acces: String,
+    pub expire: Instant,
+}
+
+impl std::fmt::Debug for JetonLie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetonLie")
+            .field("expire", &self.expire)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A token endpoint's error, told in French.
 pub(crate) fn erreur_jeton(code: &str, description: Option<&str>) -> ErreurPsc {
     match code {
@@ -209,6 +230,57 @@ impl Psc {
             .await
             .map_err(|e| self.erreur_requete(e))?;
         self.verifier(&reponse, None, Some(jetons))
+    }
+
+    /// Exchanges the PSC access token `acces` for a token bound to the
+    /// client certificate (RFC 8693 over mutual TLS, at the token
+    /// endpoint's mutual-TLS alias when PSC names one, RFC 8705). The HTTP
+    /// client must present the certificate: without one PSC refuses.
+    pub async fn echanger_jeton(&self, acces: &str) -> Result<JetonLie, ErreurPsc> {
+        let url = match self
+            .metadonnees
+            .additional_metadata()
+            .mtls_endpoint_aliases
+            .as_ref()
+            .and_then(|a| a.get("token_endpoint"))
+            .and_then(|u| u.as_str())
+        {
+            Some(u) => u.to_string(),
+            None => self.point_de_jeton()?,
+        };
+        let champs = [
+            ("grant_type", ECHANGE),
+            ("subject_token", acces),
+            ("subject_token_type", TYPE_JETON_ACCES),
+            ("requested_token_type", TYPE_JETON_ACCES),
+            ("client_id", self.config.client_id.as_str()),
+        ];
+        let (statut, _, corps) = envoyer(
+            self.http
+                .post(&url)
+                .header("Accept", "application/json")
+                .form(&champs),
+            self.config.delai,
+        )
+        .await?;
+        if !statut.is_success() {
+            return Err(match erreur_oauth(&corps) {
+                Some((code, d)) => erreur_jeton(&code, d.as_deref()),
+                None => ErreurPsc::Reponse(format!("échange de jeton : statut {statut}")),
+            });
+        }
+        #[derive(Deserialize)]
+        struct Reponse {
+            access_token: String,
+            expires_in: Option<u64>,
+        }
+        let r: Reponse = serde_json::from_slice(&corps)
+            .map_err(|e| ErreurPsc::Reponse(format!("échange de jeton : {e}")))?;
+        Ok(JetonLie {
+            acces: r.access_token,
+            // without a lifetime, taken as short (refetched at next use)
+            expire: Instant::now() + Duration::from_secs(r.expires_in.unwrap_or(60)),
+        })
     }
 
     /// Whether PSC still holds the access token as active (RFC 7662).

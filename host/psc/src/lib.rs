@@ -25,7 +25,7 @@ pub mod proxy_api;
 
 pub use erreur::ErreurPsc;
 pub use identite::IdentitePsc;
-pub use jetons::Jetons;
+pub use jetons::{JetonLie, Jetons};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
@@ -196,6 +196,12 @@ impl Psc {
 
     pub fn metadonnees(&self) -> &Metadonnees {
         &self.metadonnees
+    }
+
+    /// The HTTP client towards PSC, with the proxy's trust store and
+    /// certificate: the proxy reaches the national services with it.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 }
 
