@@ -588,6 +588,13 @@ fn the_agenda_grid_books_a_clicked_slot_moves_a_dragged_block_and_the_keyboard_r
     jusqua(&mut c, "la grille", |c| {
         c.query_by_label("Grille de l'agenda").is_some() && !c.state().busy()
     });
+    // Tomorrow: 10:30 today may already be past (then it is no "next"
+    // appointment), whatever the hour the test runs at.
+    cliquer(&mut c, "Suivant");
+    c.run_steps(3);
+    jusqua(&mut c, "la grille du lendemain", |c| {
+        c.query_by_label("Grille de l'agenda").is_some() && !c.state().busy()
+    });
     c.run_steps(5);
     let heure = esculape_ui::agenda::HAUTEUR_HEURE;
     let grille = c.get_by_label("Grille de l'agenda").rect();
