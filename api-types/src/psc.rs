@@ -20,6 +20,14 @@ corps! {
         pub redirection: Option<String>,
     }
 
+    /// The proxy e-santé as set up, for the administrator: the structure's
+    /// certificate with its expiry, the services reached through it.
+    pub struct ProxyPsc {
+        pub certificat: Option<String>,
+        pub certificat_a_renouveler: bool,
+        pub services: Vec<String>,
+    }
+
     /// Where to send the browser; `etat` comes back with the answer.
     pub struct DemandeNavigateurPsc {
         pub url: String,

@@ -62,7 +62,15 @@ async fn banc() -> Banc {
     let proxy = format!("http://{}", ecoute.local_addr().unwrap());
     let routes = esculape_proxy::router(Arc::new(
         esculape_proxy::Proxy::new(psc, CLE)
-            .avec_services([("insi".into(), format!("{mtls}/insi"))]),
+            .avec_services([("insi".into(), format!("{mtls}/insi"))])
+            .avec_certificat(
+                esculape_transport::identite::IdentiteClient::depuis_pem(
+                    mutuel.pki.structure.certificat_pem.as_bytes(),
+                    mutuel.pki.structure.cle_pem.as_bytes(),
+                    "structure",
+                )
+                .unwrap(),
+            ),
     ));
     tokio::spawn(async move { axum::serve(ecoute, routes).await });
     let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
@@ -476,6 +484,47 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
             assert_eq!(a.porteur_psc.as_deref(), Some(CLAIRE), "{nom}");
             assert_eq!(a.identifiant, CLAIRE, "{nom}: le contexte nomme le médecin");
         }
+
+        // the administrator sees the structure's certificate and its expiry
+        let (s, p) = t.call("GET", "/api/psc/proxy", None, &t.admin).await;
+        assert_eq!(s, 200, "{nom}: {p}");
+        let c = p["certificat"].as_str().unwrap_or_default();
+        assert!(
+            c.contains("Cabinet du Parc") && c.contains("valable jusqu'au"),
+            "{nom}: {p}"
+        );
+        assert_eq!(p["certificat_a_renouveler"], false, "{nom}");
+        assert_eq!(p["services"], json!(["insi"]), "{nom}");
+        let (s, _) = t.call("GET", "/api/psc/proxy", None, &t.medecin).await;
+        assert_eq!(s, 403, "{nom}: administrateur seulement");
+
+        // the token the services that take PSC's own (MSSanté) are given:
+        // the professional's, active at PSC; none without a PSC session
+        let jeton = b.psc.jeton(&t.practice.medecin.login).await.unwrap();
+        assert!(!format!("{jeton:?}").contains(&jeton.acces));
+        let i: Value = b
+            .http
+            .post(format!("{}/psc/introspect", b.bac))
+            .basic_auth(CLIENT, Some(SECRET))
+            .form(&[("token", jeton.acces.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (&i["active"], &i["preferred_username"]),
+            (&json!(true), &json!(CLAIRE)),
+            "{nom}"
+        );
+        let e = b
+            .psc
+            .jeton(&t.practice.secretaire.login)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("connexion par Pro Santé Connect"), "{e}");
 
         // the secretary (no PSC session): the host's own INSi client, not
         // the proxy (a PSC session serves its account's every session,

@@ -26,7 +26,7 @@ use axum::{Json, Router};
 use esculape_psc::ciba::Canal;
 use esculape_psc::code::{DemandeAutorisation, RetourNavigateur};
 use esculape_psc::proxy_api::{
-    Autorisation, CibaDemarree, Connexion, DemandeCiba, ErreurAns, EtatCiba, JetonAcces,
+    Autorisation, CibaDemarree, Connexion, DemandeCiba, ErreurAns, EtatCiba, EtatProxy, JetonAcces,
     RetourCode, SessionAns, SessionPsc, Trace,
 };
 use esculape_psc::{ErreurPsc, IdentitePsc, JetonLie, Jetons, Psc};
@@ -73,6 +73,8 @@ pub struct Proxy {
     psc: Psc,
     /// The national services `/send` reaches, by name: their base URL.
     services: HashMap<String, String>,
+    /// The certificate the HTTP client presents (shown, with its expiry).
+    certificat: Option<esculape_transport::identite::IdentiteClient>,
     /// SHA-256 of the hosts' key.
     cle: [u8; 32],
     etat: Mutex<Etat>,
@@ -167,9 +169,17 @@ impl Proxy {
         Self {
             psc,
             services: HashMap::new(),
+            certificat: None,
             cle: Sha256::digest(cle.as_bytes()).into(),
             etat: Mutex::default(),
         }
+    }
+
+    /// The certificate its PSC client's HTTP client presents (told to
+    /// the administrator with its expiry: `GET /esculape/etat`).
+    pub fn avec_certificat(mut self, c: esculape_transport::identite::IdentiteClient) -> Self {
+        self.certificat = Some(c);
+        self
     }
 
     /// The national services `/send/{nom}` reaches (name, base URL).
@@ -418,6 +428,7 @@ pub fn router(proxy: Arc<Proxy>) -> Router {
         .route("/esculape/ciba/{id}", get(etat_ciba))
         .route("/esculape/session", get(session).delete(disconnect))
         .route("/esculape/jeton", get(jeton))
+        .route("/esculape/etat", get(etat))
         .route("/send/{service}", any(send))
         .route("/send/{service}/{*chemin}", any(send))
         .layer(axum::extract::DefaultBodyLimit::max(ENVOI_MAX))
@@ -691,6 +702,24 @@ async fn jeton(
             .saturating_duration_since(Instant::now())
             .as_secs(),
         acces: jetons.acces,
+    }))
+}
+
+async fn etat(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+) -> Result<Json<EtatProxy>, ErreurProxy> {
+    use esculape_transport::identite::{Validite, maintenant};
+    p.verifier_cle(&headers)?;
+    let mut services: Vec<String> = p.services.keys().cloned().collect();
+    services.sort();
+    Ok(Json(EtatProxy {
+        certificat: p.certificat.as_ref().map(|c| c.resume(maintenant())),
+        certificat_a_renouveler: p
+            .certificat
+            .as_ref()
+            .is_some_and(|c| !matches!(c.validite(maintenant()), Validite::Valide { .. })),
+        services,
     }))
 }
 

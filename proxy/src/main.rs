@@ -97,9 +97,13 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("proxy e-santé sur http://{addr} (Pro Santé Connect : {emetteur})");
     axum::serve(
         ecoute,
-        esculape_proxy::router(Arc::new(
-            esculape_proxy::Proxy::new(psc, &cle).avec_services(services),
-        )),
+        esculape_proxy::router(Arc::new({
+            let p = esculape_proxy::Proxy::new(psc, &cle).avec_services(services);
+            match identite {
+                Some(i) => p.avec_certificat(i),
+                None => p,
+            }
+        })),
     )
     .await?;
     Ok(())

@@ -10,7 +10,7 @@ use crate::auth::{AuthError, Authentification, FournisseurIdentite};
 use esculape_api_types::comptes::Session;
 use esculape_api_types::psc::{
     ActivitePsc, CanalPsc, ChoixPsc, CibaPsc, ComptePsc, DemandeNavigateurPsc, EtatConnexionPsc,
-    ProfessionnelPsc, PscDisponible,
+    ProfessionnelPsc, ProxyPsc, PscDisponible,
 };
 use esculape_psc::proxy_api::{
     Autorisation, CibaDemarree, DemandeCiba, ErreurAns, EtatCiba, RetourCode, SessionPsc,
@@ -49,6 +49,10 @@ pub enum ErreurPsc {
     SansCompte { rpps: String },
     #[error("choix de compte expiré ou inconnu : reconnectez-vous avec Pro Santé Connect")]
     Ticket,
+    #[error(
+        "ce service demande une connexion par Pro Santé Connect : reconnectez-vous avec votre carte CPS ou e-CPS"
+    )]
+    SansSession,
     #[error("{0}")]
     Choix(String),
     #[error(transparent)]
@@ -163,14 +167,40 @@ impl ConnexionPsc {
     /// `login`, if it has one (signed in twice: either, both are the same
     /// professional's).
     pub fn passage(&self, login: &str) -> Option<crate::insi::PassageProxy> {
-        let sessions = self.sessions();
-        let s = sessions.values().find(|s| s.compte == login)?;
         Some(crate::insi::PassageProxy {
             url: self.config.url.clone(),
             cle: self.config.cle.clone(),
-            session: s.proxy_session_id.clone(),
+            session: self.session_du_compte(login)?,
             http: self.http.clone(),
         })
+    }
+
+    /// The proxy session of a PSC session of the account `login`.
+    fn session_du_compte(&self, login: &str) -> Option<String> {
+        self.sessions()
+            .values()
+            .find(|s| s.compte == login)
+            .map(|s| s.proxy_session_id.clone())
+    }
+
+    /// The PSC access token of the account `login`'s PSC session, refreshed
+    /// by the proxy when about to end: for the services that take PSC's
+    /// token themselves (MSSanté over IMAP/SMTP, XOAUTH2 or OAUTHBEARER).
+    /// The caller holds it in memory only; `Debug` hides it.
+    pub async fn jeton(
+        &self,
+        login: &str,
+    ) -> Result<esculape_psc::proxy_api::JetonAcces, ErreurPsc> {
+        let session = self
+            .session_du_compte(login)
+            .ok_or(ErreurPsc::SansSession)?;
+        self.appel(
+            reqwest::Method::GET,
+            "/esculape/jeton",
+            None,
+            Some(&session),
+        )
+        .await
     }
 
     /// One call to the proxy; its JSON answer, or its refusal as it said it.
@@ -265,6 +295,20 @@ impl App {
             disponible: self.psc.is_some(),
             redirection: self.psc.as_ref().map(|p| p.config.redirection.clone()),
         }
+    }
+
+    /// The proxy e-santé as set up (the structure's certificate and its
+    /// expiry), for an administrator.
+    pub async fn psc_proxy(&self) -> Result<ProxyPsc, ErreurPsc> {
+        let p = self.psc()?;
+        let e: esculape_psc::proxy_api::EtatProxy = p
+            .appel(reqwest::Method::GET, "/esculape/etat", None, None)
+            .await?;
+        Ok(ProxyPsc {
+            certificat: e.certificat,
+            certificat_a_renouveler: e.certificat_a_renouveler,
+            services: e.services,
+        })
     }
 
     /// Starts a browser sign-in: where to send the system browser.

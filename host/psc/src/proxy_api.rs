@@ -30,6 +30,19 @@ pub struct SessionAns {
     pub session_state: String,
 }
 
+/// `GET /esculape/etat`: what the proxy is set up with, for the
+/// practice's administrator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EtatProxy {
+    /// The structure's certificate: holder, issuer, validity and days
+    /// left (to renew it in time); none configured: `None`.
+    pub certificat: Option<String>,
+    /// Whether it is expired, or expires within 30 days.
+    pub certificat_a_renouveler: bool,
+    /// The national services `/send` reaches.
+    pub services: Vec<String>,
+}
+
 /// The ANS error body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErreurAns {

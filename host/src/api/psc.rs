@@ -1,14 +1,14 @@
 //! Signing in with Pro Santé Connect (`esculape_app::psc`): thin handlers.
 
-use super::{AdresseClient, ApiError, AppState};
+use super::{AdresseClient, ApiError, AppState, Me};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use esculape_api_types::comptes::Session;
 use esculape_api_types::psc::{
-    ChoixPsc, CibaPsc, DemandeCibaPsc, DemandeNavigateurPsc, EtatConnexionPsc, PscDisponible,
-    RetourNavigateurPsc,
+    ChoixPsc, CibaPsc, DemandeCibaPsc, DemandeNavigateurPsc, EtatConnexionPsc, ProxyPsc,
+    PscDisponible, RetourNavigateurPsc,
 };
 use esculape_app::psc::ErreurPsc;
 
@@ -26,6 +26,7 @@ impl From<ErreurPsc> for ApiError {
             ErreurPsc::Proxy { .. } => Self::new(StatusCode::UNAUTHORIZED, "psc_refus", m),
             ErreurPsc::SansCompte { .. } => Self::new(StatusCode::FORBIDDEN, "psc_sans_compte", m),
             ErreurPsc::Ticket => Self::new(StatusCode::NOT_FOUND, "psc_choix_expire", m),
+            ErreurPsc::SansSession => Self::new(StatusCode::FORBIDDEN, "psc_requis", m),
             ErreurPsc::Choix(_) => Self::invalid(m),
         }
     }
@@ -33,6 +34,11 @@ impl From<ErreurPsc> for ApiError {
 
 pub(crate) async fn disponible(State(s): State<AppState>) -> Json<PscDisponible> {
     Json(s.psc_disponible())
+}
+
+/// Admin only (the route's role); `Me` makes the session required here too.
+pub(crate) async fn proxy(State(s): State<AppState>, _me: Me) -> Result<Json<ProxyPsc>, ApiError> {
+    Ok(Json(s.psc_proxy().await?))
 }
 
 pub(crate) async fn navigateur(

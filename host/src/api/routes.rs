@@ -33,8 +33,8 @@ use esculape_api_types::dossier::{
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 use esculape_api_types::modules::PluginInfo;
 use esculape_api_types::psc::{
-    ChoixPsc, CibaPsc, DemandeCibaPsc, DemandeNavigateurPsc, EtatConnexionPsc, PscDisponible,
-    RetourNavigateurPsc,
+    ChoixPsc, CibaPsc, DemandeCibaPsc, DemandeNavigateurPsc, EtatConnexionPsc, ProxyPsc,
+    PscDisponible, RetourNavigateurPsc,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
@@ -137,6 +137,7 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)).ok::<Caller>(),
         // Pro Santé Connect (through the proxy e-santé)
         route("GET", "/api/psc", Public, "Connexion par Pro Santé Connect: disponible sur ce serveur ? et la redirection locale du navigateur", get(psc::disponible)).ok::<PscDisponible>(),
+        route("GET", "/api/psc/proxy", Admin, "Le proxy e-santé: le certificat de la structure (titulaire, fin de validité, à renouveler ?) et les services nationaux atteints en son nom", get(psc::proxy)).ok::<ProxyPsc>(),
         route("POST", "/api/psc/navigateur", Public, "Connexion Pro Santé Connect par le navigateur du poste: l'adresse où l'envoyer", post(psc::navigateur)).ok::<DemandeNavigateurPsc>(),
         route("POST", "/api/psc/navigateur/retour", Public, "Ce que le navigateur a rapporté à la redirection locale: connecte, ou propose le compte et l'activité à choisir", post(psc::retour_navigateur)).body::<RetourNavigateurPsc>().ok::<EtatConnexionPsc>(),
         route("POST", "/api/psc/ciba", Public, "Connexion Pro Santé Connect par la carte CPS ou l'application e-CPS (CIBA): les deux chiffres à comparer", post(psc::ciba)).body::<DemandeCibaPsc>().ok::<CibaPsc>(),
