@@ -122,6 +122,14 @@ enum Command {
 enum DocCommand {
     /// The document types of the installed plugins.
     Types,
+    /// Read a received document without storing it: a CDA R2 file or an
+    /// IHE_XDM.ZIP; its header, whether a PDF is embedded, its sections
+    /// (`--json`: the shape of docs/lecture-document.md).
+    Read {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Produce and sign a document for a patient: writes the CDA
     /// (<id>.xml), its PDF (<id>.pdf) and the IHE_XDM.ZIP package
     /// (<id>-IHE_XDM.ZIP) into --out.
@@ -651,7 +659,75 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
 }
 
 /// `esculape doc`: the application on this home with its installed plugins.
+/// `doc read`: nothing stored, no home needed.
+fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let taille = std::fs::metadata(file)
+        .with_context(|| format!("{}", file.display()))?
+        .len();
+    if taille > esculape_xds::lecture::TAILLE_MAX as u64 {
+        anyhow::bail!(
+            "{} : {} Mio, {} Mio au plus : refusé",
+            file.display(),
+            taille / (1024 * 1024),
+            esculape_xds::lecture::TAILLE_MAX / (1024 * 1024)
+        );
+    }
+    let octets = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+    let cda = if octets.starts_with(b"PK") {
+        esculape_xds::read_xdm(&octets)
+            .with_context(|| format!("{} : paquet IHE_XDM illisible", file.display()))?
+            .document
+    } else {
+        octets
+    };
+    let d = esculape_xds::lecture::lire(&cda)
+        .with_context(|| format!("{} : document illisible", file.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(());
+    }
+    let h = &d.entete;
+    println!(
+        "{} ({} {}, {})",
+        h.title, h.code.code, h.code.display, d.niveau
+    );
+    println!(
+        "identifiant : {} {}",
+        h.id.0,
+        h.id.1.as_deref().unwrap_or("")
+    );
+    println!("date : {}", h.effective_time);
+    println!(
+        "patient : {} {} né(e) le {}",
+        h.birth_name, h.first_birth_first_name, h.birth_time
+    );
+    println!(
+        "auteur : {} {} ({})",
+        h.author.2, h.author.1, h.organization.1
+    );
+    match d.taille_pdf {
+        Some(n) => println!("PDF joint : {n} octets"),
+        None => println!("PDF joint : aucun"),
+    }
+    for s in &d.sections {
+        let titre = if s.titre.is_empty() {
+            "(sans titre)"
+        } else {
+            s.titre.as_str()
+        };
+        println!("{}§ {titre}", "  ".repeat(s.niveau));
+    }
+    for a in &d.avertissements {
+        println!("attention : {a}");
+    }
+    Ok(())
+}
+
 fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
+    if let DocCommand::Read { file, json } = &command {
+        return lire_document(file, *json);
+    }
     with_app(&home, |state| async move {
         for (id, result) in state.runtime.load_installed() {
             if let Err(e) = result {
@@ -660,6 +736,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
         }
         let types = esculape_host::documents::types(&state);
         match command {
+            DocCommand::Read { .. } => Ok(()),
             DocCommand::Types => {
                 for t in types {
                     println!(

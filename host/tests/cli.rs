@@ -139,3 +139,42 @@ async fn audit_verify_detects_a_modified_line() {
     assert!(!ok);
     assert!(err.contains("altéré à l'événement 1"), "{err}");
 }
+
+/// `esculape doc read`: a received CDA (or its IHE_XDM.ZIP) read without a
+/// home, as text and as JSON; a bad file refused in French with a
+/// non-zero exit.
+#[test]
+fn doc_read_shows_a_received_document_and_refuses_bad_input() {
+    let home = tempfile::tempdir().unwrap();
+    let kit =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/ans");
+    let ips = kit.join("cda-examples/IPS-FR_2024.01.xml");
+    let (ok, out, err) = esculape(home.path(), &["doc", "read", ips.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("60591-5") && out.contains("N3"), "{out}");
+    assert!(out.contains("§ "), "{out}");
+    let (ok, out, err) = esculape(
+        home.path(),
+        &["doc", "read", "--json", ips.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entete"]["code"]["code"], "60591-5");
+    assert!(v["sections"].as_array().unwrap().len() > 3);
+    // an official IHE_XDM.ZIP: the document inside it
+    let zip = std::fs::read_dir(kit.join("xdm"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "zip"))
+        .unwrap();
+    let (ok, out, err) = esculape(home.path(), &["doc", "read", zip.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("identifiant : "), "{out}");
+    // bad input
+    let faux = home.path().join("faux.xml");
+    std::fs::write(&faux, "<ClinicalDocument><title>x</tit").unwrap();
+    let (ok, _, err) = esculape(home.path(), &["doc", "read", faux.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("document illisible"), "{err}");
+}

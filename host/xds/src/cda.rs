@@ -14,7 +14,7 @@ struct Node {
 }
 
 /// What the metadata draws from a CDA header.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct CdaHeader {
     /// (root, extension).
     pub id: (String, Option<String>),
@@ -113,22 +113,10 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
                 }
             }
             Event::GeneralRef(r) => {
-                if let Some(&i) = open.last() {
-                    if let Ok(Some(c)) = r.resolve_char_ref() {
-                        out[i].text.push(c);
-                        buf.clear();
-                        continue;
-                    }
-                    let name = String::from_utf8_lossy(&r).to_string();
-                    let c = match name.as_str() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "",
-                    };
-                    out[i].text.push_str(c);
+                if let Some(&i) = open.last()
+                    && let Some(c) = texte_de_reference(&r)
+                {
+                    out[i].text.push_str(&c);
                 }
             }
             Event::End(_) => {
@@ -146,6 +134,23 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
         ));
     }
     Ok(out)
+}
+
+/// The text of a reference in text: a character reference or one of
+/// XML's five entities; any other (declared in a DOCTYPE) is dropped.
+pub(crate) fn texte_de_reference(r: &quick_xml::events::BytesRef) -> Option<String> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return Some(c.to_string());
+    }
+    let c = match r.as_ref() {
+        b"amp" => "&",
+        b"lt" => "<",
+        b"gt" => ">",
+        b"quot" => "\"",
+        b"apos" => "'",
+        _ => return None,
+    };
+    Some(c.into())
 }
 
 impl Node {

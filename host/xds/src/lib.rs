@@ -7,6 +7,7 @@
 //! document type) comes from the document plugin's description.
 
 mod cda;
+pub mod lecture;
 mod xdm;
 
 pub use cda::{CdaHeader, PROFONDEUR_EN_TETE_MAX, embedded_pdf, read_header};
