@@ -164,3 +164,62 @@ pub struct ImageBoite {
 pub struct TexteLu {
     pub texte: String,
 }
+
+/// A received document to read (a CDA R2, or an IHE_XDM.ZIP), in base64:
+/// nothing is stored.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DocumentARecevoir {
+    pub contenu: String,
+}
+
+/// An identifier as a document carries it: its OID and its value.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct IdentifiantLu {
+    pub oid: String,
+    pub valeur: String,
+}
+
+/// One section of a received document: title, code, narrative as lines
+/// (table cells separated by « | »), nesting level (0: of the body).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct SectionLue {
+    pub titre: String,
+    pub code: Option<String>,
+    pub texte: String,
+    pub niveau: u32,
+}
+
+/// A received document, read: its header in words (people by name), its
+/// PDF (base64) when it carries one, its sections, and what was odd.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DocumentLu {
+    pub titre: String,
+    /// LOINC type code and its label.
+    pub type_code: String,
+    pub type_libelle: String,
+    /// `N1` or `N3`.
+    pub niveau: String,
+    /// root, or root^extension.
+    pub identifiant: String,
+    pub set_id: Option<String>,
+    pub version: Option<u32>,
+    /// HL7 TS as written.
+    pub date: String,
+    pub confidentialite: String,
+    /// Birth name, first birth first name, birth date as written.
+    pub patient: String,
+    pub patient_identifiants: Vec<IdentifiantLu>,
+    pub auteur: String,
+    pub organisation: String,
+    pub pdf: Option<String>,
+    pub sections: Vec<SectionLue>,
+    pub avertissements: Vec<String>,
+}

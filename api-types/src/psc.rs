@@ -23,6 +23,8 @@ corps! {
     /// The proxy e-santé as set up, for the administrator: the structure's
     /// certificate with its expiry, the services reached through it.
     pub struct ProxyPsc {
+        /// A proxy e-santé is configured on this host.
+        pub configure: bool,
         pub certificat: Option<String>,
         pub certificat_a_renouveler: bool,
         pub services: Vec<String>,

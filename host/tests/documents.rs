@@ -871,3 +871,93 @@ async fn the_cs9_takes_the_measures_and_day_of_the_ninth_month_exam_report() {
         );
     }
 }
+
+/// A received document read through the API, nothing stored: an official
+/// CR-BIO opens on its PDF with its sections; an IPS-FR's narrative;
+/// bad input refused in French; each reading traced; a secretary may not.
+#[tokio::test]
+async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
+    let kit = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/ans/cda-examples");
+    for t in testing::both().await {
+        let a = TestApp::new(t).await;
+        let nom = a.name;
+        let lire = |fichier: &str| {
+            let contenu = B64.encode(std::fs::read(kit.join(fichier)).unwrap());
+            serde_json::json!({ "contenu": contenu }).to_string()
+        };
+        let corps = lire("BIO-CR-BIO_2024.01_TSH_1.xml");
+        let (s, d) = a
+            .call("POST", "/api/documents/lecture", Some(&corps), &a.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {d}");
+        assert_eq!(d["type_code"], "11502-2", "{nom}");
+        assert_eq!(d["niveau"], "N3");
+        assert_eq!(d["auteur"], "Marcel CAMPARINI", "{nom}: {d}");
+        let pdf = B64.decode(d["pdf"].as_str().unwrap()).unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "{nom}");
+        let titres: Vec<&str> = d["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["titre"].as_str().unwrap())
+            .collect();
+        assert!(titres.contains(&"BIOCHIMIE"), "{nom}: {titres:?}");
+
+        let corps = lire("IPS-FR_2024.01.xml");
+        let (s, d) = a
+            .call("POST", "/api/documents/lecture", Some(&corps), &a.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {d}");
+        assert!(
+            d["sections"][0]["texte"].as_str().unwrap().contains(" | "),
+            "{nom}: {d}"
+        );
+
+        // bad input: French, nothing stored
+        let faux =
+            serde_json::json!({ "contenu": B64.encode(b"<ClinicalDocument><title>") }).to_string();
+        let (s, e) = a
+            .call("POST", "/api/documents/lecture", Some(&faux), &a.medecin)
+            .await;
+        assert_eq!(s, 422, "{nom}: {e}");
+        assert!(
+            e["erreur"].as_str().unwrap().contains("document illisible"),
+            "{nom}: {e}"
+        );
+        let (s, _) = a
+            .call(
+                "POST",
+                "/api/documents/lecture",
+                Some(r#"{"contenu":"pas du base64 !"}"#),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{nom}");
+
+        // traced, and for the medical roles only
+        let traces: Vec<_> = a
+            .store
+            .audit_since(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "document.lecture")
+            .collect();
+        assert_eq!(traces.len(), 2, "{nom}");
+        assert!(
+            traces[0]
+                .detail
+                .contains("Compte rendu d'examens biologiques")
+        );
+        let (s, _) = a
+            .call(
+                "POST",
+                "/api/documents/lecture",
+                Some(&corps),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 403, "{nom}");
+    }
+}

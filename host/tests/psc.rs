@@ -411,6 +411,9 @@ async fn without_a_proxy_psc_is_said_unavailable_and_a_proxy_down_is_told() {
             .unwrap()
             .contains("n'est pas configurée")
     );
+    // the administrator is told there is none
+    let (s, p) = t.call("GET", "/api/psc/proxy", None, &t.admin).await;
+    assert_eq!((s.as_u16(), &p["configure"]), (200, &json!(false)), "{p}");
 
     let ferme = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -494,6 +497,7 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
             "{nom}: {p}"
         );
         assert_eq!(p["certificat_a_renouveler"], false, "{nom}");
+        assert_eq!(p["configure"], true, "{nom}");
         assert_eq!(p["services"], json!(["insi"]), "{nom}");
         let (s, _) = t.call("GET", "/api/psc/proxy", None, &t.medecin).await;
         assert_eq!(s, 403, "{nom}: administrateur seulement");

@@ -300,11 +300,19 @@ impl App {
     /// The proxy e-santé as set up (the structure's certificate and its
     /// expiry), for an administrator.
     pub async fn psc_proxy(&self) -> Result<ProxyPsc, ErreurPsc> {
-        let p = self.psc()?;
+        let Some(p) = self.psc.as_deref() else {
+            return Ok(ProxyPsc {
+                configure: false,
+                certificat: None,
+                certificat_a_renouveler: false,
+                services: vec![],
+            });
+        };
         let e: esculape_psc::proxy_api::EtatProxy = p
             .appel(reqwest::Method::GET, "/esculape/etat", None, None)
             .await?;
         Ok(ProxyPsc {
+            configure: true,
             certificat: e.certificat,
             certificat_a_renouveler: e.certificat_a_renouveler,
             services: e.services,

@@ -11,7 +11,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use esculape_api_types::documents::{DocumentProduit, ImageBoite, TexteLu};
+use esculape_api_types::documents::{
+    DocumentARecevoir, DocumentLu, DocumentProduit, ImageBoite, TexteLu,
+};
 use esculape_store::Acteur;
 
 impl From<DocError> for ApiError {
@@ -110,6 +112,23 @@ pub(crate) async fn pdf(
 /// The DataMatrix of a medicine box read from a picture (SC.VACC/NOTE.05):
 /// the GS1 string as a 2D reader types it, for the vaccination note's
 /// `datamatrix` field. No patient data: nothing to trace.
+/// Reads a received document (nothing stored; the reading traced).
+pub(crate) async fn lecture(
+    State(s): State<AppState>,
+    me: Me,
+    body: Result<Json<DocumentARecevoir>, JsonRejection>,
+) -> Result<Json<DocumentLu>, ApiError> {
+    let Json(d) = body?;
+    let octets = B64
+        .decode(d.contenu.trim())
+        .map_err(|_| ApiError::invalid("contenu : base64 attendu"))?;
+    let lu = s
+        .lire_document_recu(&me.0.actor(), octets)
+        .await
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(Json(lu))
+}
+
 pub(crate) async fn datamatrix(
     _me: Me,
     body: Result<Json<ImageBoite>, JsonRejection>,
