@@ -745,6 +745,10 @@ pub fn cargo_test(root: &Path, args: &[&str]) -> anyhow::Result<(Counts, bool)> 
 
 /// Every test, in the order that fails fastest on a broken tree.
 fn test(root: &Path, quick: bool) -> anyhow::Result<()> {
+    // A mutants run cut short leaves its copy of the tree, whose files the
+    // shared target folder's fingerprints then name: without it, cargo
+    // rebuilds from this tree rather than trusting the copy's crates.
+    mutants::oublier_copie(root);
     setup()?;
     requirements::command(root, true)?;
     build_plugins(root, true)?;

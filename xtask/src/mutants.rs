@@ -656,6 +656,11 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// Removes the copy a mutants run cut short left behind (see [`run`]).
+pub fn oublier_copie(root: &Path) {
+    let _ = std::fs::remove_dir_all(crate::target_dir(root).join("mutants").join("tree"));
+}
+
 /// Returns the number of mutants killed (all of them, or an error).
 pub fn run(root: &Path) -> anyhow::Result<u64> {
     let base = crate::target_dir(root).join("mutants");
