@@ -674,14 +674,7 @@ fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
         );
     }
     let octets = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
-    let cda = if octets.starts_with(b"PK") {
-        esculape_xds::read_xdm(&octets)
-            .with_context(|| format!("{} : paquet IHE_XDM illisible", file.display()))?
-            .document
-    } else {
-        octets
-    };
-    let d = esculape_xds::lecture::lire(&cda)
+    let d = esculape_xds::lecture::lire_fichier(&octets)
         .with_context(|| format!("{} : document illisible", file.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&d)?);
@@ -697,10 +690,15 @@ fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
         h.id.0,
         h.id.1.as_deref().unwrap_or("")
     );
-    println!("date : {}", h.effective_time);
+    println!(
+        "date : {}",
+        esculape_xds::lecture::jour_lisible(&h.effective_time)
+    );
     println!(
         "patient : {} {} né(e) le {}",
-        h.birth_name, h.first_birth_first_name, h.birth_time
+        h.birth_name,
+        h.first_birth_first_name,
+        esculape_xds::lecture::jour_lisible(&h.birth_time)
     );
     println!(
         "auteur : {} {} ({})",

@@ -894,6 +894,13 @@ async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
         assert_eq!(d["type_code"], "11502-2", "{nom}");
         assert_eq!(d["niveau"], "N3");
         assert_eq!(d["auteur"], "Marcel CAMPARINI", "{nom}: {d}");
+        assert!(
+            d["patient"]
+                .as_str()
+                .unwrap()
+                .ends_with("né(e) le 28/03/1979"),
+            "{nom}: {d}"
+        );
         let pdf = B64.decode(d["pdf"].as_str().unwrap()).unwrap();
         assert!(pdf.starts_with(b"%PDF"), "{nom}");
         let titres: Vec<&str> = d["sections"]

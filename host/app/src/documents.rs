@@ -362,14 +362,7 @@ impl App {
         // a large document is milliseconds to seconds of parsing: off the
         // async threads
         let d = tokio::task::spawn_blocking(move || {
-            let cda = if octets.starts_with(b"PK") {
-                esculape_xds::read_xdm(&octets)
-                    .map_err(|e| LectureRefusee(format!("paquet IHE_XDM illisible : {e}")))?
-                    .document
-            } else {
-                octets
-            };
-            esculape_xds::lecture::lire(&cda)
+            esculape_xds::lecture::lire_fichier(&octets)
                 .map_err(|e| LectureRefusee(format!("document illisible : {e}")))
         })
         .await
@@ -401,7 +394,9 @@ impl App {
             confidentialite: h.confidentiality.code.clone(),
             patient: format!(
                 "{} {}, né(e) le {}",
-                h.birth_name, h.first_birth_first_name, h.birth_time
+                h.birth_name,
+                h.first_birth_first_name,
+                esculape_xds::lecture::jour_lisible(&h.birth_time)
             ),
             patient_identifiants: h
                 .patient_ids

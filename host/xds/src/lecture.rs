@@ -84,6 +84,27 @@ pub fn lire(cda: &[u8]) -> Result<DocumentRecu, XdsError> {
     })
 }
 
+/// Reads what a received file holds: a CDA R2, or the document of an
+/// IHE_XDM.ZIP (as MSSanté delivers it).
+pub fn lire_fichier(octets: &[u8]) -> Result<DocumentRecu, XdsError> {
+    if octets.starts_with(b"PK") {
+        lire(&crate::read_xdm(octets)?.document)
+    } else {
+        lire(octets)
+    }
+}
+
+/// An HL7 date (`AAAAMMJJ…`) as people read it (`JJ/MM/AAAA`); as
+/// written when it is not one.
+pub fn jour_lisible(ts: &str) -> String {
+    match (ts.get(0..4), ts.get(4..6), ts.get(6..8)) {
+        (Some(a), Some(m), Some(j)) if ts[..8].bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{j}/{m}/{a}")
+        }
+        _ => ts.to_string(),
+    }
+}
+
 /// A NIR/NIA of 15 characters whose last two are the key of the first 13.
 fn cle_ins_juste(numero: &str) -> bool {
     numero.len() == 15
