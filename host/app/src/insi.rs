@@ -233,9 +233,11 @@ impl InsiClient {
         ctx.temps = xsd_now();
         let requete = match &appelant.proxy {
             None => self.http.post(&self.config.url),
+            // the INSi's own bound, not the proxy client's
             Some(p) => p
                 .http
                 .post(format!("{}/send/insi", p.url))
+                .timeout(self.config.timeout)
                 .bearer_auth(&p.cle)
                 .header(
                     "cookie",
