@@ -195,11 +195,74 @@ pub struct SectionLue {
     pub niveau: u32,
 }
 
-/// A received document, read: its header in words (people by name), its
-/// PDF (base64) when it carries one, its sections, and what was odd.
+/// A code a received document carries: the code, its system's OID, its
+/// label.
 #[derive(
     Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
+pub struct CodeLu {
+    pub code: String,
+    pub systeme: String,
+    pub libelle: Option<String>,
+}
+
+/// What a received document proposes for the record (LGC.MDV.05); the
+/// doctor takes or leaves each.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(tag = "nature", rename_all = "kebab-case")]
+pub enum Proposition {
+    Probleme {
+        libelle: String,
+        code: Option<CodeLu>,
+        actif: bool,
+        debut: Option<Day>,
+        fin: Option<Day>,
+    },
+    Allergie {
+        libelle: String,
+        code: Option<CodeLu>,
+        reaction: Option<String>,
+    },
+    Traitement {
+        libelle: String,
+        code: Option<CodeLu>,
+        posologie: Option<String>,
+        debut: Option<Day>,
+        fin: Option<Day>,
+        long_cours: bool,
+    },
+    Vaccination {
+        libelle: String,
+        code: Option<CodeLu>,
+        date: Day,
+        lot: Option<String>,
+    },
+    /// A vital sign (LOINC, UCUM), at the practice's wall clock.
+    Mesure {
+        code: CodeLu,
+        valeur: f64,
+        unite: String,
+        quand: esculape_domain::LocalDateTime,
+    },
+    /// A lab result (LOINC, or the laboratory's own code; UCUM).
+    ResultatBio {
+        code: CodeLu,
+        valeur: Option<f64>,
+        unite: Option<String>,
+        /// A coded or textual result (e.g. « négatif »).
+        texte: Option<String>,
+        /// The reference range as written.
+        intervalle: Option<String>,
+        /// HL7 interpretation: N, H, L, A…
+        interpretation: Option<String>,
+        quand: esculape_domain::LocalDateTime,
+    },
+}
+
+/// A received document, read: its header in words (people by name), its
+/// PDF (base64) when it carries one, its sections, what it proposes for
+/// the record, and what was odd.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct DocumentLu {
     pub titre: String,
     /// LOINC type code and its label.
@@ -221,5 +284,9 @@ pub struct DocumentLu {
     pub organisation: String,
     pub pdf: Option<String>,
     pub sections: Vec<SectionLue>,
+    /// Who read the typed content: the document plugin of its type (its
+    /// id), or the generic reader (`lecteur générique`).
+    pub lecteur: String,
+    pub propositions: Vec<Proposition>,
     pub avertissements: Vec<String>,
 }

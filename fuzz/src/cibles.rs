@@ -23,7 +23,7 @@ pub fn cibles() -> Vec<Cible> {
     vec![
         Cible {
             nom: "cda",
-            quoi: "en-tête et PDF d'un document CDA R2 reçu",
+            quoi: "document CDA R2 reçu (en-tête, PDF, sections, entrées)",
             graines: || fichiers("ans/cda-examples", "xml", 24),
             jetons: XML,
             executer: cda,
@@ -104,9 +104,17 @@ fn resultat<T, E: std::fmt::Display>(r: Result<T, E>, ok: impl FnOnce(T) -> Stri
 }
 
 fn cda(b: &[u8]) -> String {
-    let pdf = esculape_xds::embedded_pdf(b).map(|p| p.len());
-    resultat(esculape_xds::read_header(b), |h| {
-        format!("ok {} pdf {}", signature(&h.code.code), pdf.is_some())
+    // the whole reading of a received document: header, PDF, narrative,
+    // typed entries
+    resultat(esculape_xds::lecture::lire(b), |d| {
+        let c = &d.contenu;
+        format!(
+            "ok {} pdf {} sections {} entrées {}",
+            signature(&d.entete.code.code),
+            d.pdf.is_some(),
+            d.sections.len().min(1),
+            (c.problemes.len() + c.traitements.len() + c.resultats.len()).min(1)
+        )
     })
 }
 

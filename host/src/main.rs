@@ -716,10 +716,98 @@ fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
         };
         println!("{}§ {titre}", "  ".repeat(s.niveau));
     }
+    imprimer_contenu(&d.contenu);
     for a in &d.avertissements {
         println!("attention : {a}");
     }
     Ok(())
+}
+
+/// The typed content of a received document, one line per item.
+fn imprimer_contenu(c: &esculape_xds::lecture::Contenu) {
+    use esculape_xds::lecture::jour_lisible as jour;
+    let code = |c: &Option<esculape_xds::Code>| match c {
+        Some(c) => format!(" [{}]", c.code),
+        None => String::new(),
+    };
+    let depuis = |d: &Option<String>| match d {
+        Some(d) => format!(" depuis le {}", jour(d)),
+        None => String::new(),
+    };
+    for p in &c.problemes {
+        let etat = if p.actif { "actif" } else { "passé" };
+        println!(
+            "problème : {}{} ({etat}){}",
+            p.texte,
+            code(&p.code),
+            depuis(&p.debut)
+        );
+    }
+    for a in &c.allergies {
+        let reaction = a
+            .reaction
+            .as_ref()
+            .map(|r| format!(" : {r}"))
+            .unwrap_or_default();
+        println!("allergie : {}{}{reaction}", a.texte, code(&a.substance));
+    }
+    for t in &c.traitements {
+        let poso = t
+            .posologie
+            .as_ref()
+            .map(|p| format!(" — {p}"))
+            .unwrap_or_default();
+        println!(
+            "traitement : {}{}{poso}{}",
+            t.texte,
+            code(&t.medicament),
+            depuis(&t.debut)
+        );
+    }
+    for v in &c.vaccinations {
+        let lot = v
+            .lot
+            .as_ref()
+            .map(|l| format!(", lot {l}"))
+            .unwrap_or_default();
+        let date = v
+            .date
+            .as_deref()
+            .map(jour)
+            .unwrap_or("date inconnue".into());
+        println!(
+            "vaccination : {}{} le {date}{lot}",
+            v.texte,
+            code(&v.vaccin)
+        );
+    }
+    for m in &c.mesures {
+        println!(
+            "mesure : {} [{}] {} {}",
+            m.code.display, m.code.code, m.valeur, m.unite
+        );
+    }
+    for r in &c.resultats {
+        let valeur = match (&r.valeur, &r.unite, &r.texte) {
+            (Some(v), Some(u), _) => format!("{v} {u}"),
+            (_, _, Some(t)) => t.clone(),
+            _ => "?".into(),
+        };
+        let intervalle = r
+            .intervalle
+            .as_ref()
+            .map(|i| format!(" (référence {i})"))
+            .unwrap_or_default();
+        let interpretation = r
+            .interpretation
+            .as_ref()
+            .map(|i| format!(" {i}"))
+            .unwrap_or_default();
+        println!(
+            "résultat : {} [{}] = {valeur}{intervalle}{interpretation}",
+            r.libelle, r.code.code
+        );
+    }
 }
 
 fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {

@@ -153,6 +153,22 @@ fn doc_read_shows_a_received_document_and_refuses_bad_input() {
     assert!(ok, "{out}{err}");
     assert!(out.contains("60591-5") && out.contains("N3"), "{out}");
     assert!(out.contains("§ "), "{out}");
+    // the typed content
+    assert!(
+        out.contains("allergie : Paracétamol [XM5DJ7] : Bronchospasme"),
+        "{out}"
+    );
+    assert!(
+        out.contains("problème : Thyroïdite auto-immune [E06.3] (actif) depuis le 11/01/2024"),
+        "{out}"
+    );
+    let bio = kit.join("cda-examples/BIO-CR-BIO_2024.01_TSH_1.xml");
+    let (ok, out, err) = esculape(home.path(), &["doc", "read", bio.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("[3024-7] = 7.67 pg/mL (référence 9.3 - 17 pg/mL) L"),
+        "{out}"
+    );
     let (ok, out, err) = esculape(
         home.path(),
         &["doc", "read", "--json", ips.to_str().unwrap()],
@@ -161,6 +177,7 @@ fn doc_read_shows_a_received_document_and_refuses_bad_input() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["entete"]["code"]["code"], "60591-5");
     assert!(v["sections"].as_array().unwrap().len() > 3);
+    assert_eq!(v["contenu"]["allergies"][0]["substance"]["code"], "XM5DJ7");
     // an official IHE_XDM.ZIP: the document inside it
     let zip = std::fs::read_dir(kit.join("xdm"))
         .unwrap()

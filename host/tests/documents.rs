@@ -880,7 +880,9 @@ async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
     let kit = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/testdata/ans/cda-examples");
     for t in testing::both().await {
-        let a = TestApp::new(t).await;
+        // the synthèse médicale plugin installed; none for CR-BIO
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-ips"]);
+        let a = TestApp::with_runtime(t, rt).await;
         let nom = a.name;
         let lire = |fichier: &str| {
             let contenu = B64.encode(std::fs::read(kit.join(fichier)).unwrap());
@@ -910,6 +912,20 @@ async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
             .map(|s| s["titre"].as_str().unwrap())
             .collect();
         assert!(titres.contains(&"BIOCHIMIE"), "{nom}: {titres:?}");
+        // no plugin reads CR-BIO yet: the generic reader gives the results
+        assert_eq!(d["lecteur"], "lecteur générique", "{nom}");
+        let t4 = d["propositions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"]["code"] == "3024-7")
+            .unwrap_or_else(|| panic!("{nom}: {d}"));
+        assert_eq!(t4["nature"], "resultat-bio");
+        assert_eq!(t4["valeur"], 7.67);
+        assert_eq!(t4["unite"], "pg/mL");
+        assert_eq!(t4["intervalle"], "9.3 - 17 pg/mL");
+        assert_eq!(t4["interpretation"], "L");
+        assert_eq!(t4["quand"], "2014-04-02T14:55", "{nom}: {t4}");
 
         let corps = lire("IPS-FR_2024.01.xml");
         let (s, d) = a
@@ -919,6 +935,40 @@ async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
         assert!(
             d["sections"][0]["texte"].as_str().unwrap().contains(" | "),
             "{nom}: {d}"
+        );
+        // the synthèse médicale plugin reads it: typed proposals
+        assert_eq!(d["lecteur"], "fr.esculape.doc.ips", "{nom}: {d}");
+        let propositions = d["propositions"].as_array().unwrap();
+        let de = |nature: &str| {
+            propositions
+                .iter()
+                .filter(|p| p["nature"] == nature)
+                .collect::<Vec<_>>()
+        };
+        let allergies = de("allergie");
+        assert_eq!(allergies.len(), 1, "{nom}: {allergies:?}");
+        assert_eq!(allergies[0]["libelle"], "Paracétamol");
+        assert_eq!(allergies[0]["code"]["code"], "XM5DJ7");
+        let thyroidite = de("probleme")
+            .into_iter()
+            .find(|p| p["code"]["code"] == "E06.3")
+            .unwrap();
+        assert_eq!(
+            (thyroidite["actif"].as_bool(), thyroidite["debut"].as_str()),
+            (Some(true), Some("2024-01-11"))
+        );
+        let vaccins = de("vaccination");
+        assert_eq!(vaccins[0]["date"], "2009-09-28", "{nom}: {vaccins:?}");
+        assert_eq!(vaccins[0]["lot"], "4456672");
+        assert!(
+            de("traitement")
+                .iter()
+                .any(|t| t["code"]["code"] == "62080626")
+        );
+        assert!(
+            de("mesure")
+                .iter()
+                .any(|m| m["code"]["code"] == "29463-7" && m["valeur"] == 58.0)
         );
 
         // bad input: French, nothing stored

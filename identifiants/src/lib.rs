@@ -57,6 +57,29 @@ pub fn oid_from_hex(hex: &str) -> Option<String> {
         .map(|n| format!("{}.{n}", oid::UUID_ARC))
 }
 
+/// The key a NIR/NIA's 13 first characters call for (97 minus the number
+/// modulo 97; Corsica: 2A→19, 2B→18).
+pub fn cle_ins(first13: &str) -> Option<u8> {
+    if first13.len() != 13 || !first13.is_ascii() {
+        return None;
+    }
+    let up = first13.to_ascii_uppercase();
+    let digits = match &up[5..7] {
+        "2A" => format!("{}19{}", &up[..5], &up[7..]),
+        "2B" => format!("{}18{}", &up[..5], &up[7..]),
+        _ => up,
+    };
+    let n: u64 = digits.parse().ok()?;
+    Some((97 - n % 97) as u8)
+}
+
+/// A NIR/NIA of 15 characters whose last two are the key of the first 13.
+pub fn ins_cle_juste(numero: &str) -> bool {
+    numero.len() == 15
+        && numero.is_char_boundary(13)
+        && cle_ins(&numero[..13]).is_some_and(|k| numero[13..].parse::<u8>() == Ok(k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

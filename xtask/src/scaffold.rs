@@ -179,8 +179,9 @@ impl Guest for Plugin {
         })
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(Error::Internal("lecture non prise en charge".into()))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        // the shared reader: header, narrative, typed proposals
+        esculape_sdk::lecture::recu(&cda, &["11488-4"])
     }
 }
 

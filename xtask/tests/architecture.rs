@@ -254,6 +254,7 @@ fn plugins_link_only_the_sdk() {
         "esculape-store",
         "esculape-runtime",
         "esculape-domain",
+        "esculape-xds",
         "wasmtime",
         "tokio",
         "sqlx",

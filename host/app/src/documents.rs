@@ -349,83 +349,6 @@ impl RecordSource for Dossier {
 }
 
 impl App {
-    /// Reads a received document (a CDA R2 or an IHE_XDM.ZIP) without
-    /// storing it; the reading is traced (who read what), attached to no
-    /// patient: the document is not matched to one yet.
-    pub async fn lire_document_recu(
-        &self,
-        actor: &Actor,
-        octets: Vec<u8>,
-    ) -> Result<esculape_api_types::documents::DocumentLu, LectureRefusee> {
-        use base64::Engine;
-        use esculape_api_types::documents::{DocumentLu, IdentifiantLu, SectionLue};
-        // a large document is milliseconds to seconds of parsing: off the
-        // async threads
-        let d = tokio::task::spawn_blocking(move || {
-            esculape_xds::lecture::lire_fichier(&octets)
-                .map_err(|e| LectureRefusee(format!("document illisible : {e}")))
-        })
-        .await
-        .map_err(|_| LectureRefusee("la lecture du document a échoué".into()))??;
-        let h = &d.entete;
-        let identifiant = match &h.id.1 {
-            Some(x) => format!("{}^{x}", h.id.0),
-            None => h.id.0.clone(),
-        };
-        self.store
-            .trace(
-                actor,
-                "document.lecture",
-                None,
-                &format!("document reçu lu : {} ({identifiant})", h.title),
-            )
-            .await
-            .map_err(|e| LectureRefusee(e.to_string()))?;
-        let nom = |famille: &str, prenom: &str| format!("{prenom} {famille}").trim().to_string();
-        Ok(DocumentLu {
-            titre: h.title.clone(),
-            type_code: h.code.code.clone(),
-            type_libelle: h.code.display.clone(),
-            niveau: d.niveau.clone(),
-            identifiant,
-            set_id: h.set_id.clone(),
-            version: h.version,
-            date: h.effective_time.clone(),
-            confidentialite: h.confidentiality.code.clone(),
-            patient: format!(
-                "{} {}, né(e) le {}",
-                h.birth_name,
-                h.first_birth_first_name,
-                esculape_xds::lecture::jour_lisible(&h.birth_time)
-            ),
-            patient_identifiants: h
-                .patient_ids
-                .iter()
-                .map(|(oid, valeur)| IdentifiantLu {
-                    oid: oid.clone(),
-                    valeur: valeur.clone(),
-                })
-                .collect(),
-            auteur: nom(&h.author.1, &h.author.2),
-            organisation: h.organization.1.clone(),
-            pdf: d
-                .pdf
-                .as_ref()
-                .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
-            sections: d
-                .sections
-                .iter()
-                .map(|s| SectionLue {
-                    titre: s.titre.clone(),
-                    code: s.code.as_ref().map(|c| c.code.clone()),
-                    texte: s.texte.clone(),
-                    niveau: s.niveau as u32,
-                })
-                .collect(),
-            avertissements: d.avertissements.clone(),
-        })
-    }
-
     /// Who signs when no author is named (the command line): the one
     /// active médecin with an RPPS; none or several is a French refusal
     /// naming the choices.
@@ -456,11 +379,6 @@ impl App {
 
 /// The document types of the installed `document` plugins (test plugins
 /// aside).
-/// Why a received document was not read, in French.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LectureRefusee(pub String);
-
 pub fn types(state: &App) -> Vec<TypeDocument> {
     state
         .runtime

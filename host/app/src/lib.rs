@@ -18,6 +18,7 @@ pub mod insi;
 pub mod patients;
 pub mod psc;
 pub mod qualification;
+pub mod reception;
 pub mod sauvegarde;
 pub mod travaux;
 pub mod wit;

@@ -242,17 +242,7 @@ pub struct Ins {
 
 /// The key a NIR/NIA's 13 first characters call for (Corsica: 2A→19, 2B→18).
 pub fn ins_key(first13: &str) -> Option<u8> {
-    if first13.len() != 13 || !first13.is_ascii() {
-        return None;
-    }
-    let up = first13.to_ascii_uppercase();
-    let digits = match &up[5..7] {
-        "2A" => format!("{}19{}", &up[..5], &up[7..]),
-        "2B" => format!("{}18{}", &up[..5], &up[7..]),
-        _ => up,
-    };
-    let n: u64 = digits.parse().ok()?;
-    Some((97 - n % 97) as u8)
+    esculape_identifiants::cle_ins(first13)
 }
 
 impl Ins {

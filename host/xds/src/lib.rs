@@ -6,11 +6,10 @@
 //! What the header cannot say (classCode, formatCode: properties of the
 //! document type) comes from the document plugin's description.
 
-mod cda;
 pub mod lecture;
 mod xdm;
 
-pub use cda::{CdaHeader, PROFONDEUR_EN_TETE_MAX, embedded_pdf, read_header};
+pub use esculape_cda_lecture::{CdaHeader, Code, ErreurCda, PROFONDEUR_EN_TETE_MAX, embedded_pdf};
 pub use xdm::{Submission, XdmPackage, read_xdm, write_xdm};
 
 use serde::Serialize;
@@ -25,20 +24,16 @@ pub enum XdsError {
     Xdm(String),
 }
 
-/// A coded value of the metadata: code, coding scheme, display name.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Code {
-    pub code: String,
-    pub scheme: String,
-    pub display: String,
+/// Read the header of a CDA R2 document.
+pub fn read_header(cda: &[u8]) -> Result<CdaHeader, XdsError> {
+    Ok(esculape_cda_lecture::read_header(cda)?)
 }
 
-impl Code {
-    pub fn new(code: &str, scheme: &str, display: &str) -> Self {
-        Self {
-            code: code.into(),
-            scheme: scheme.into(),
-            display: display.into(),
+impl From<ErreurCda> for XdsError {
+    fn from(e: ErreurCda) -> Self {
+        match e {
+            ErreurCda::Illisible(m) => XdsError::Cda(m),
+            ErreurCda::Manquant(m) => XdsError::Missing(m),
         }
     }
 }

@@ -29,10 +29,8 @@ impl Guest for Certificat9 {
         cse::produire(&CS9, &ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(Error::InvalidInput(
-            "lecture non prise en charge par ce module".into(),
-        ))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        esculape_sdk::lecture::recu(&cda, &["CERT_DECL"])
     }
 }
 

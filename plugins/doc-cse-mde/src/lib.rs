@@ -155,8 +155,8 @@ impl Guest for MesuresEnfant {
         produire(&ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(invalid("lecture non prise en charge par ce module"))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        esculape_sdk::lecture::recu(&cda, &["29274-8"])
     }
 }
 

@@ -138,10 +138,9 @@ impl Guest for Generique {
         produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(Error::InvalidInput(
-            "lecture non prise en charge par ce module".into(),
-        ))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        let types: Vec<&str> = TYPES.iter().map(|t| t.0).collect();
+        esculape_sdk::lecture::recu(&cda, &types)
     }
 }
 

@@ -189,8 +189,8 @@ impl Guest for SyntheseMedicale {
         produire(&ctx, &patient, &values)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(invalid("lecture non prise en charge par ce module"))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        esculape_sdk::lecture::recu(&cda, &["60591-5"])
     }
 }
 

@@ -211,8 +211,8 @@ impl Guest for Ordonnance {
         produire(&ctx, &patient, &values, &|layout| pdf::render(layout))
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(invalid("lecture non prise en charge par ce module"))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        esculape_sdk::lecture::recu(&cda, &["57833-6"])
     }
 }
 

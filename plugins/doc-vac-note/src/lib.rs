@@ -374,8 +374,8 @@ impl Guest for NoteDeVaccination {
         produire(&ctx, &patient, &values, &resolve)
     }
 
-    fn read(_cda: Vec<u8>) -> Result<Received, Error> {
-        Err(invalid("lecture non prise en charge par ce module"))
+    fn read(cda: Vec<u8>) -> Result<Received, Error> {
+        esculape_sdk::lecture::recu(&cda, &["87273-9"])
     }
 }
 

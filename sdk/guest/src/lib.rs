@@ -51,5 +51,9 @@ pub mod document {
 #[cfg(feature = "document")]
 pub mod forme;
 
+/// A received document read for a document plugin's `read`.
+#[cfg(feature = "document")]
+pub mod lecture;
+
 pub mod cda;
 pub mod helpers;

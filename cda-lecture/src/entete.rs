@@ -1,7 +1,8 @@
-//! The CDA R2 header as the XDS metadata needs it. Read by path, in one
+//! The CDA R2 header, as the XDS metadata and the reader of received
+//! documents need it. Read by path, in one
 //! pass that stops at the body (an N1 body is megabytes of base64).
 
-use crate::{Code, XdsError};
+use crate::{Code, ErreurCda, illisible, texte_de_reference};
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
 
@@ -67,7 +68,7 @@ fn attrs_of(e: &BytesStart) -> HashMap<String, String> {
 /// would make every node's path cost as much as the whole depth.
 pub const PROFONDEUR_EN_TETE_MAX: usize = 64;
 
-fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
+fn nodes(cda: &[u8]) -> Result<Vec<Node>, ErreurCda> {
     let mut reader = quick_xml::Reader::from_reader(cda);
     let mut buf = Vec::new();
     let mut stack: Vec<String> = Vec::new();
@@ -76,7 +77,7 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
     loop {
         let ev = reader
             .read_event_into(&mut buf)
-            .map_err(|e| XdsError::Cda(e.to_string()))?;
+            .map_err(|e| illisible(e.to_string()))?;
         match ev {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
@@ -86,7 +87,7 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
                     break;
                 }
                 if stack.len() >= PROFONDEUR_EN_TETE_MAX {
-                    return Err(XdsError::Cda(format!(
+                    return Err(illisible(format!(
                         "en-tête imbriqué sur plus de {PROFONDEUR_EN_TETE_MAX} niveaux: document refusé"
                     )));
                 }
@@ -108,7 +109,7 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
             }
             Event::Text(t) => {
                 if let Some(&i) = open.last() {
-                    let text = t.decode().map_err(|e| XdsError::Cda(e.to_string()))?;
+                    let text = t.decode().map_err(|e| illisible(e.to_string()))?;
                     out[i].text.push_str(&text);
                 }
             }
@@ -129,28 +130,9 @@ fn nodes(cda: &[u8]) -> Result<Vec<Node>, XdsError> {
         buf.clear();
     }
     if out.first().is_none_or(|n| n.path != "ClinicalDocument") {
-        return Err(XdsError::Cda(
-            "l'élément racine n'est pas ClinicalDocument".into(),
-        ));
+        return Err(illisible("l'élément racine n'est pas ClinicalDocument"));
     }
     Ok(out)
-}
-
-/// The text of a reference in text: a character reference or one of
-/// XML's five entities; any other (declared in a DOCTYPE) is dropped.
-pub(crate) fn texte_de_reference(r: &quick_xml::events::BytesRef) -> Option<String> {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return Some(c.to_string());
-    }
-    let c = match r.as_ref() {
-        b"amp" => "&",
-        b"lt" => "<",
-        b"gt" => ">",
-        b"quot" => "\"",
-        b"apos" => "'",
-        _ => return None,
-    };
-    Some(c.into())
 }
 
 impl Node {
@@ -199,7 +181,7 @@ pub fn embedded_pdf(cda: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-pub fn read_header(cda: &[u8]) -> Result<CdaHeader, XdsError> {
+pub fn read_header(cda: &[u8]) -> Result<CdaHeader, ErreurCda> {
     let nodes = nodes(cda)?;
     let first = |p: &str| {
         nodes
@@ -211,19 +193,19 @@ pub fn read_header(cda: &[u8]) -> Result<CdaHeader, XdsError> {
         nodes.iter().filter(move |n| n.path == p)
     };
     let mut h = CdaHeader::default();
-    let id = first("id").ok_or(XdsError::Missing("id"))?;
+    let id = first("id").ok_or(ErreurCda::Manquant("id"))?;
     h.id = (id.get("root"), id.attrs.get("extension").cloned());
     h.set_id = first("setId").map(|n| n.get("root"));
     h.version = first("versionNumber").and_then(|n| n.get("value").parse().ok());
-    h.code = first("code").ok_or(XdsError::Missing("code"))?.code();
+    h.code = first("code").ok_or(ErreurCda::Manquant("code"))?.code();
     h.title = first("title")
         .map(|n| n.text.trim().to_string())
         .unwrap_or_default();
     h.effective_time = first("effectiveTime")
-        .ok_or(XdsError::Missing("effectiveTime"))?
+        .ok_or(ErreurCda::Manquant("effectiveTime"))?
         .get("value");
     h.confidentiality = first("confidentialityCode")
-        .ok_or(XdsError::Missing("confidentialityCode"))?
+        .ok_or(ErreurCda::Manquant("confidentialityCode"))?
         .code();
     h.language = first("languageCode")
         .map(|n| n.get("code"))
@@ -259,7 +241,7 @@ pub fn read_header(cda: &[u8]) -> Result<CdaHeader, XdsError> {
     let author = "author/assignedAuthor";
     h.author = (
         first(&format!("{author}/id"))
-            .ok_or(XdsError::Missing("author/assignedAuthor/id"))?
+            .ok_or(ErreurCda::Manquant("author/assignedAuthor/id"))?
             .get("extension"),
         first(&format!("{author}/assignedPerson/name/family"))
             .map(|n| n.text.trim().to_string())

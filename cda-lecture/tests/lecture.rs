@@ -2,11 +2,11 @@
 //! received document: header, PDF, sections; malformed, truncated, huge
 //! or hostile documents are refused in French, never a crash.
 
-use esculape_xds::lecture::{PROFONDEUR_MAX, TAILLE_MAX, lire};
+use esculape_cda_lecture::{PROFONDEUR_MAX, TAILLE_MAX, lire};
 
 fn exemples() -> Vec<(String, Vec<u8>)> {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/ans/cda-examples");
+        .join("../../shared/testdata/ans/cda-examples");
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
