@@ -259,6 +259,54 @@ pub enum Proposition {
     },
 }
 
+/// One proposal of a received document beside the patient's record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Comparaison {
+    /// What would enter the record (its codes as the record keeps them),
+    /// when the proposal can enter it.
+    pub entree: Option<esculape_domain::record::EntryData>,
+    /// The record's entry that already holds it (its id).
+    pub deja_present: Option<String>,
+    /// Why it cannot enter the record, in French.
+    pub remarque: Option<String>,
+}
+
+/// `POST /api/patients/{id}/documents/integration/apercu`: a received
+/// document read, and each of its proposals beside the record (in the
+/// order of `document.propositions`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct ApercuIntegration {
+    pub document: DocumentLu,
+    pub comparaisons: Vec<Comparaison>,
+    /// What the doctor should check about the identity (the document's
+    /// INS beside the patient's), in French.
+    pub identite: Option<String>,
+}
+
+/// `POST /api/patients/{id}/documents/integration`: the proposals the
+/// doctor picked (their positions in `propositions`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DemandeIntegration {
+    /// The document, base64, as for reading.
+    pub contenu: String,
+    pub choix: Vec<u32>,
+}
+
+/// What an integration did.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct IntegrationFaite {
+    /// The ids of the entries added.
+    pub ajoutees: Vec<String>,
+    /// Picked but already in the record: left as they are.
+    pub deja_presentes: u32,
+    /// Picked but not integrable, each with why.
+    pub ecartees: Vec<String>,
+}
+
 /// A received document, read: its header in words (people by name), its
 /// PDF (base64) when it carries one, its sections, what it proposes for
 /// the record, and what was odd.

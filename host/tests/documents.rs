@@ -1018,3 +1018,213 @@ async fn a_received_document_is_read_through_the_api_and_the_reading_traced() {
         assert_eq!(s, 403, "{nom}");
     }
 }
+
+/// LGC.MDV.05: a received synthèse médicale integrated item by item into a
+/// patient's record: each proposal beside the record (already present or
+/// not), the picked ones added with their source document in their
+/// history, nothing the record holds overwritten, a second integration
+/// adding nothing; a document about another patient (another qualified
+/// INS) refused. On SQLite and PostgreSQL.
+#[tokio::test]
+async fn a_received_synthese_is_integrated_item_by_item_without_overwriting() {
+    let ips = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/ans/cda-examples/IPS-FR_2024.01.xml"),
+    )
+    .unwrap();
+    let contenu = B64.encode(&ips);
+    for t in testing::both().await {
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-ips"]);
+        let a = TestApp::with_runtime(t, rt).await;
+        let nom = a.name;
+        let (s, p) = a
+            .call("POST", "/api/patients", Some(common::HELENE), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{nom}: {p}");
+        let id = p["id"].as_str().unwrap().to_string();
+        // the record already knows the allergy, without a code and with
+        // its own reaction
+        let allergie = serde_json::json!({
+            "kind": "allergie", "label": "paracétamol", "reaction": "urticaire"
+        });
+        let (s, e) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{id}/entries"),
+                Some(&allergie.to_string()),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {e}");
+        let allergie_id = e["id"].as_str().unwrap().to_string();
+
+        let corps = serde_json::json!({ "contenu": contenu }).to_string();
+        let (s, ap) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{id}/documents/integration/apercu"),
+                Some(&corps),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {ap}");
+        // the document's patient is not this one's INS: the doctor checks
+        assert!(
+            ap["identite"]
+                .as_str()
+                .unwrap()
+                .contains("identité à vérifier"),
+            "{nom}: {}",
+            ap["identite"]
+        );
+        let propositions = ap["document"]["propositions"].as_array().unwrap();
+        let comparaisons = ap["comparaisons"].as_array().unwrap();
+        assert_eq!(propositions.len(), comparaisons.len());
+        let position =
+            |f: &dyn Fn(&serde_json::Value) -> bool| propositions.iter().position(f).unwrap();
+        let i_allergie = position(&|p| p["nature"] == "allergie");
+        assert_eq!(
+            comparaisons[i_allergie]["deja_present"],
+            allergie_id.as_str()
+        );
+        let i_thyroidite = position(&|p| p["code"]["code"] == "E06.3");
+        let c = &comparaisons[i_thyroidite];
+        assert!(c["deja_present"].is_null(), "{nom}: {c}");
+        assert_eq!(c["entree"]["kind"], "probleme");
+        assert_eq!(c["entree"]["code"]["system"], "CIM-10");
+        let i_taille = position(&|p| p["code"]["code"] == "8302-2");
+        assert_eq!(
+            comparaisons[i_taille]["entree"]["value"], 160.0,
+            "1,6 m enters as 160 cm"
+        );
+
+        // integrate everything
+        let tout: Vec<u32> = (0..propositions.len() as u32).collect();
+        let demande = serde_json::json!({ "contenu": contenu, "choix": tout }).to_string();
+        let chemin = format!("/api/patients/{id}/documents/integration");
+        let (s, f) = a.call("POST", &chemin, Some(&demande), &a.medecin).await;
+        assert_eq!(s, 200, "{nom}: {f}");
+        let ajoutees = f["ajoutees"].as_array().unwrap().len();
+        assert!(ajoutees >= 10, "{nom}: {f}");
+        // the allergy, and the kit's second REVAXIS of the same day (same
+        // vaccine, same date: the same injection)
+        assert_eq!(f["deja_presentes"], 2, "{nom}: {f}");
+        let ecartees = f["ecartees"].as_array().unwrap().len();
+        assert_eq!(ajoutees + 2 + ecartees, propositions.len());
+
+        let (_, chart) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{id}/chart"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        let entrees = chart["entries"].as_array().unwrap();
+        let de = |kind: &str| {
+            entrees
+                .iter()
+                .filter(|e| e["data"]["kind"] == kind)
+                .collect::<Vec<_>>()
+        };
+        // the allergy as the record had it: one, its reaction kept
+        let allergies = de("allergie");
+        assert_eq!(allergies.len(), 1, "{nom}");
+        assert_eq!(allergies[0]["data"]["reaction"], "urticaire");
+        let thyroidite: Vec<_> = de("probleme")
+            .into_iter()
+            .filter(|e| e["data"]["code"]["code"] == "E06.3")
+            .collect();
+        assert_eq!(thyroidite.len(), 1, "{nom}");
+        assert_eq!(thyroidite[0]["data"]["onset"], "2024-01-11");
+        let levothyrox = de("traitement")
+            .into_iter()
+            .find(|e| {
+                e["data"]["code"]["system"] == "CIS" && e["data"]["code"]["code"] == "62080626"
+            })
+            .unwrap_or_else(|| panic!("{nom}: {entrees:?}"));
+        assert_eq!(levothyrox["data"]["start"], "2022-02-11");
+        assert!(
+            de("vaccination")
+                .iter()
+                .any(|e| e["data"]["date"] == "2009-09-28" && e["data"]["lot"] == "4456672")
+        );
+        assert!(de("mesure").iter().any(|e| e["data"]["measure"] == "poids"
+            && e["data"]["value"] == 58.0
+            && e["data"]["date"] == "2024-04-02"));
+        assert!(
+            !de("antecedent").is_empty(),
+            "past problems are antecedents"
+        );
+        // the integrated entry's history names its source document
+        let (_, versions) = a
+            .call(
+                "GET",
+                &format!(
+                    "/api/entries/{}/versions",
+                    thyroidite[0]["id"].as_str().unwrap()
+                ),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert!(
+            versions[0]["motif"]
+                .as_str()
+                .unwrap()
+                .starts_with("document reçu « SYNTHESE MEDICALE » du 02/04/2024"),
+            "{nom}: {versions}"
+        );
+        let traces = a
+            .store
+            .audit_since(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "dossier.integration")
+            .count();
+        assert_eq!(traces, ajoutees, "{nom}");
+
+        // a second time: everything is already there
+        let (s, f) = a.call("POST", &chemin, Some(&demande), &a.medecin).await;
+        assert_eq!(s, 200, "{nom}: {f}");
+        assert_eq!(f["ajoutees"].as_array().unwrap().len(), 0, "{nom}: {f}");
+        assert_eq!(f["deja_presentes"], ajoutees as i64 + 2, "{nom}: {f}");
+        // a pick out of range is refused
+        let faux = serde_json::json!({ "contenu": contenu, "choix": [999] }).to_string();
+        let (s, e) = a.call("POST", &chemin, Some(&faux), &a.medecin).await;
+        assert_eq!(s, 422, "{nom}: {e}");
+
+        // another patient's document: refused, nothing added
+        let autre = common::patient_insi(&a.store, r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#).await;
+        let (s, e) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{autre}/documents/integration"),
+                Some(&demande),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{nom}: {e}");
+        assert_eq!(e["code"], "autre_patient", "{nom}: {e}");
+        let (_, chart) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{autre}/chart"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert!(chart["entries"].as_array().unwrap().is_empty());
+        // a secretary may not
+        let (s, _) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{id}/documents/integration/apercu"),
+                Some(&corps),
+                &a.secretaire,
+            )
+            .await;
+        assert_eq!(s, 403, "{nom}");
+    }
+}

@@ -663,6 +663,12 @@ fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
         | ("POST", "/api/patients/{id}/documents/sign") => {
             r#"{"plugin":"fr.esculape.cda.cr-consultation","valeurs":{}}"#.into()
         }
+        ("POST", "/api/patients/{id}/documents/integration/apercu") => {
+            r#"{"contenu":"aW50cnVz"}"#.into()
+        }
+        ("POST", "/api/patients/{id}/documents/integration") => {
+            r#"{"contenu":"aW50cnVz","choix":[0]}"#.into()
+        }
         ("PUT", "/api/documents/{id}/sending") => r#"{"channel":"dmp","state":"envoye"}"#.into(),
         ("PUT", "/api/documents/{id}/visibility") => r#"{"invisible_au_patient":true}"#.into(),
         _ => return None,

@@ -138,6 +138,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "serve_beyond_this_machine_speaks_tls_with_a_pinnable_certificate",
     },
     Mutant {
+        what: "intégration: un élément déjà au dossier ajouté une seconde fois",
+        file: "host/app/src/reception.rs",
+        from: "if c.deja_present.is_some() || deja_present(entree, &ajoutees).is_some() {",
+        to: "if false {",
+        test_target: "documents",
+        filter: "a_received_synthese_is_integrated_item_by_item_without_overwriting",
+    },
+    Mutant {
         what: "CDA reçu: corps lu sans limite du nombre d'éléments",
         file: "cda-lecture/src/arbre.rs",
         from: "if self.elements.len() >= ELEMENTS_MAX {",

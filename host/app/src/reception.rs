@@ -6,6 +6,7 @@
 
 use crate::App;
 use esculape_api_types::documents::{CodeLu, DocumentLu, IdentifiantLu, Proposition, SectionLue};
+use esculape_domain::record::{EntryData, deja_present};
 use esculape_domain::{Day, LocalDateTime};
 use esculape_runtime::Runtime;
 use esculape_runtime::model as t;
@@ -314,5 +315,280 @@ fn document_lu(
         lecteur,
         propositions,
         avertissements,
+    }
+}
+
+/// Why an integration did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ErreurIntegration {
+    #[error(transparent)]
+    Lecture(#[from] LectureRefusee),
+    #[error(transparent)]
+    Store(#[from] esculape_store::StoreError),
+    /// The document names another patient: nothing is integrated.
+    #[error("{0}")]
+    Identite(String),
+    #[error("{0}")]
+    Choix(String),
+}
+
+/// Longest description of the source kept with an integrated entry.
+const SOURCE_MAX: usize = 300;
+
+impl App {
+    /// A received document's proposals beside the patient's record: what
+    /// each would enter as, and whether the record already holds it
+    /// (LGC.MDV.05). Nothing is stored; the reading and the chart are
+    /// traced. A document whose INS is not this patient's qualified INS is
+    /// refused.
+    pub async fn apercu_integration(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        octets: Vec<u8>,
+    ) -> Result<esculape_api_types::documents::ApercuIntegration, ErreurIntegration> {
+        let chart = self.store.chart(actor, patient_id).await?;
+        let document = self.lire_document_recu(actor, octets).await?;
+        let identite = identite(&document, &chart.patient.identity)?;
+        let comparaisons = comparer(&document, &chart.entries);
+        Ok(esculape_api_types::documents::ApercuIntegration {
+            document,
+            comparaisons,
+            identite,
+        })
+    }
+
+    /// Integrates the proposals the doctor picked: each one the record does
+    /// not hold yet becomes an entry whose history names the document; what
+    /// the record holds is left as it is (nothing overwritten).
+    pub async fn integrer_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        octets: Vec<u8>,
+        choix: &[u32],
+    ) -> Result<esculape_api_types::documents::IntegrationFaite, ErreurIntegration> {
+        let apercu = self.apercu_integration(actor, patient_id, octets).await?;
+        let d = &apercu.document;
+        let mut source = format!(
+            "document reçu « {} » du {} ({})",
+            d.titre,
+            jour_lisible(&d.date),
+            d.identifiant
+        );
+        if source.len() > SOURCE_MAX {
+            let mut n = SOURCE_MAX;
+            while !source.is_char_boundary(n) {
+                n -= 1;
+            }
+            source.truncate(n);
+        }
+        let mut faite = esculape_api_types::documents::IntegrationFaite {
+            ajoutees: Vec::new(),
+            deja_presentes: 0,
+            ecartees: Vec::new(),
+        };
+        // what this integration adds counts as present for the next picks
+        let mut ajoutees: Vec<EntryData> = Vec::new();
+        let mut choix = choix.to_vec();
+        choix.sort_unstable();
+        choix.dedup();
+        for i in choix {
+            let c = apercu.comparaisons.get(i as usize).ok_or_else(|| {
+                ErreurIntegration::Choix(format!(
+                    "proposition {i} : le document n'en a que {}",
+                    apercu.comparaisons.len()
+                ))
+            })?;
+            let Some(entree) = &c.entree else {
+                faite.ecartees.push(c.remarque.clone().unwrap_or_default());
+                continue;
+            };
+            if c.deja_present.is_some() || deja_present(entree, &ajoutees).is_some() {
+                faite.deja_presentes += 1;
+                continue;
+            }
+            let e = self
+                .store
+                .integrer_entree(actor, patient_id, entree.clone(), &source)
+                .await?;
+            faite.ajoutees.push(e.id);
+            ajoutees.push(entree.clone());
+        }
+        Ok(faite)
+    }
+}
+
+/// The document's INS beside the patient's: the same INS passes; another
+/// INS where the patient's is qualified is refused; otherwise the doctor
+/// is asked to check the traits (the document never changes the identity).
+fn identite(
+    d: &DocumentLu,
+    patient: &esculape_domain::Identity,
+) -> Result<Option<String>, ErreurIntegration> {
+    let ins_document = d
+        .patient_identifiants
+        .iter()
+        .find(|i| esculape_identifiants::est_oid_ins(&i.oid));
+    match (&patient.ins, ins_document) {
+        (Some(ins), Some(i)) if ins.matricule == i.valeur && ins.oid.oid() == i.oid => Ok(None),
+        (Some(ins), Some(i)) if patient.status == esculape_domain::IdentityStatus::Qualifiee => {
+            Err(ErreurIntegration::Identite(format!(
+                "le document concerne un autre patient (INS {} ; ce dossier : INS {}) : rien n'est intégré",
+                i.valeur, ins.matricule
+            )))
+        }
+        _ => Ok(Some(format!(
+            "identité à vérifier : le document désigne {} ; confirmez que c'est bien ce patient",
+            d.patient
+        ))),
+    }
+}
+
+/// Each proposal beside the record's entries.
+fn comparer(
+    d: &DocumentLu,
+    entrees: &[esculape_api_types::dossier::Entry],
+) -> Vec<esculape_api_types::documents::Comparaison> {
+    let donnees: Vec<EntryData> = entrees.iter().map(|e| e.data.clone()).collect();
+    let jour_acte = jour_hl7(&d.date);
+    d.propositions
+        .iter()
+        .map(|p| match entree_de(p, jour_acte) {
+            Ok(e) => esculape_api_types::documents::Comparaison {
+                deja_present: deja_present(&e, &donnees).map(|i| entrees[i].id.clone()),
+                entree: Some(e),
+                remarque: None,
+            },
+            Err(r) => esculape_api_types::documents::Comparaison {
+                entree: None,
+                deja_present: None,
+                remarque: Some(r),
+            },
+        })
+        .collect()
+}
+
+fn code_dossier(c: &Option<CodeLu>) -> Option<esculape_domain::record::Code> {
+    c.as_ref().and_then(|c| {
+        esculape_domain::record::Code::depuis_oid(&c.systeme, &c.code, c.libelle.as_deref())
+    })
+}
+
+/// What a proposal enters the record as (its codes as the record keeps
+/// them: a code of a system it does not keep is dropped, the words stay),
+/// or why it cannot.
+fn entree_de(p: &Proposition, jour_acte: Option<Day>) -> Result<EntryData, String> {
+    use esculape_domain::record::{Activity, AntecedentKind, MeasureKind};
+    Ok(match p {
+        Proposition::Probleme {
+            libelle,
+            code,
+            actif: true,
+            debut,
+            ..
+        } => EntryData::Probleme {
+            label: libelle.clone(),
+            code: code_dossier(code),
+            status: Activity::Actif,
+            onset: *debut,
+        },
+        Proposition::Probleme {
+            libelle,
+            code,
+            debut,
+            ..
+        } => EntryData::Antecedent {
+            label: libelle.clone(),
+            code: code_dossier(code),
+            antecedent: AntecedentKind::Personnel,
+            onset: *debut,
+        },
+        Proposition::Allergie {
+            libelle,
+            code,
+            reaction,
+        } => EntryData::Allergie {
+            label: libelle.clone(),
+            code: code_dossier(code),
+            reaction: reaction.clone(),
+            status: Activity::Actif,
+        },
+        Proposition::Traitement {
+            libelle,
+            code,
+            posologie,
+            debut,
+            fin,
+            long_cours,
+        } => EntryData::Traitement {
+            label: libelle.clone(),
+            code: code_dossier(code),
+            // the record asks for one; a received line may carry none
+            posology: posologie
+                .clone()
+                .unwrap_or_else(|| "non précisée dans le document reçu".into()),
+            start: debut
+                .or(jour_acte)
+                .ok_or_else(|| format!("{libelle} : date de début inconnue"))?,
+            end: *fin,
+            long_term: *long_cours,
+        },
+        Proposition::Vaccination {
+            libelle,
+            code,
+            date,
+            lot,
+        } => EntryData::Vaccination {
+            label: libelle.clone(),
+            code: code_dossier(code),
+            date: *date,
+            lot: lot.clone(),
+            dose: None,
+        },
+        Proposition::Mesure {
+            code,
+            valeur,
+            unite,
+            quand,
+        } => {
+            let nom = code.libelle.clone().unwrap_or_else(|| code.code.clone());
+            let kind = MeasureKind::of_loinc(&code.code)
+                .ok_or_else(|| format!("{nom} : mesure que le dossier ne suit pas"))?;
+            let value = kind
+                .depuis_ucum(*valeur, unite)
+                .ok_or_else(|| format!("{nom} : unité {unite} non convertie en {}", kind.unit()))?;
+            let heure = match quand.minute_of_day() {
+                720 => None,
+                m => esculape_domain::calendar::Heure::from_minutes(m),
+            };
+            EntryData::Mesure {
+                measure: kind,
+                value,
+                date: quand.day(),
+                heure,
+            }
+        }
+        Proposition::ResultatBio { code, .. } => {
+            return Err(format!(
+                "{} : les résultats de biologie entrent au dossier par le module de biologie (à venir)",
+                code.libelle.as_deref().unwrap_or(&code.code)
+            ));
+        }
+    }
+    .validate()
+    .map_err(|e| format!("{} : {e}", resume(p)))?)
+}
+
+/// A proposal in a few words, for a refusal.
+fn resume(p: &Proposition) -> String {
+    match p {
+        Proposition::Probleme { libelle, .. }
+        | Proposition::Allergie { libelle, .. }
+        | Proposition::Traitement { libelle, .. }
+        | Proposition::Vaccination { libelle, .. } => libelle.clone(),
+        Proposition::Mesure { code, .. } | Proposition::ResultatBio { code, .. } => {
+            code.libelle.clone().unwrap_or_else(|| code.code.clone())
+        }
     }
 }

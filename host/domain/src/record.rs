@@ -84,6 +84,28 @@ impl Code {
         })
     }
 
+    /// The record's code for a code received with its system's OID, when
+    /// the record knows that system and the code is well formed.
+    pub fn depuis_oid(oid: &str, code: &str, display: Option<&str>) -> Option<Code> {
+        [
+            "CIM-10",
+            "CISP-2",
+            "ATC",
+            "CIS",
+            "CIP",
+            "LOINC",
+            "SNOMED-CT",
+        ]
+        .into_iter()
+        .map(|system| Code {
+            system: system.into(),
+            code: code.trim().into(),
+            display: display.map(str::to_string),
+        })
+        .find(|c| c.oid() == Some(oid))
+        .filter(|c| c.validate().is_ok())
+    }
+
     pub fn validate(&self) -> Result<(), RecordError> {
         let bad = || RecordError::BadCode {
             system: self.system.clone(),
@@ -176,6 +198,21 @@ impl MeasureKind {
     /// The measure of this LOINC code, if the record keeps it.
     pub fn of_loinc(code: &str) -> Option<MeasureKind> {
         Self::ALL.into_iter().find(|k| k.loinc() == code)
+    }
+
+    /// A value given in a UCUM unit, in the record's unit for this
+    /// measure (a weight in g, a height in m or mm); None for a unit it
+    /// does not convert.
+    pub fn depuis_ucum(self, valeur: f64, unite: &str) -> Option<f64> {
+        if unite == self.unit() {
+            return Some(valeur);
+        }
+        match (self.unit(), unite) {
+            ("kg", "g") => Some(valeur / 1000.0),
+            ("cm", "m") => Some(valeur * 100.0),
+            ("cm", "mm") => Some(valeur / 10.0),
+            _ => None,
+        }
     }
 
     /// Its name in a French sentence.
@@ -308,6 +345,96 @@ pub enum EntryData {
         value: String,
         date: Day,
     },
+}
+
+/// Words compared without case nor extra spaces.
+fn memes_mots(a: &str, b: &str) -> bool {
+    let n = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    n(a) == n(b)
+}
+
+/// Same thing named: the same code when both have one, else the same words.
+fn meme_chose(a: (&str, &Option<Code>), b: (&str, &Option<Code>)) -> bool {
+    match (a.1, b.1) {
+        (Some(x), Some(y)) => x.system == y.system && x.code.trim() == y.code.trim(),
+        _ => memes_mots(a.0, b.0),
+    }
+}
+
+/// Whether the record already holds what a received document proposes
+/// (LGC.MDV.05): a problem or antecedent, an allergy or a treatment with
+/// the same code (or, without one, the same words); a vaccination the
+/// same and on the same day; a measure of the same kind on the same day.
+/// Gives the position of the entry that holds it.
+pub fn deja_present(proposee: &EntryData, dossier: &[EntryData]) -> Option<usize> {
+    use EntryData as E;
+    dossier.iter().position(|e| match (proposee, e) {
+        (
+            E::Probleme { label, code, .. } | E::Antecedent { label, code, .. },
+            E::Probleme {
+                label: l2,
+                code: c2,
+                ..
+            }
+            | E::Antecedent {
+                label: l2,
+                code: c2,
+                ..
+            },
+        ) => meme_chose((label, code), (l2, c2)),
+        (
+            E::Allergie { label, code, .. },
+            E::Allergie {
+                label: l2,
+                code: c2,
+                ..
+            },
+        )
+        | (
+            E::Traitement { label, code, .. },
+            E::Traitement {
+                label: l2,
+                code: c2,
+                ..
+            },
+        ) => meme_chose((label, code), (l2, c2)),
+        (
+            E::Vaccination {
+                label, code, date, ..
+            },
+            E::Vaccination {
+                label: l2,
+                code: c2,
+                date: d2,
+                ..
+            },
+        ) => date == d2 && meme_chose((label, code), (l2, c2)),
+        (
+            E::Mesure { measure, date, .. },
+            E::Mesure {
+                measure: m2,
+                date: d2,
+                ..
+            },
+        ) => measure == m2 && date == d2,
+        (
+            E::Observation {
+                label, code, date, ..
+            },
+            E::Observation {
+                label: l2,
+                code: c2,
+                date: d2,
+                ..
+            },
+        ) => date == d2 && meme_chose((label, code), (l2, c2)),
+        _ => false,
+    })
 }
 
 impl EntryData {

@@ -12,8 +12,10 @@ use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use esculape_api_types::documents::{
-    DocumentARecevoir, DocumentLu, DocumentProduit, ImageBoite, TexteLu,
+    ApercuIntegration, DemandeIntegration, DocumentARecevoir, DocumentLu, DocumentProduit,
+    ImageBoite, IntegrationFaite, TexteLu,
 };
+use esculape_app::reception::ErreurIntegration;
 use esculape_store::Acteur;
 
 impl From<DocError> for ApiError {
@@ -119,14 +121,58 @@ pub(crate) async fn lecture(
     body: Result<Json<DocumentARecevoir>, JsonRejection>,
 ) -> Result<Json<DocumentLu>, ApiError> {
     let Json(d) = body?;
-    let octets = B64
-        .decode(d.contenu.trim())
-        .map_err(|_| ApiError::invalid("contenu : base64 attendu"))?;
+    let octets = decoder(&d.contenu)?;
     let lu = s
         .lire_document_recu(&me.0.actor(), octets)
         .await
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(Json(lu))
+}
+
+impl From<ErreurIntegration> for ApiError {
+    fn from(e: ErreurIntegration) -> Self {
+        match e {
+            ErreurIntegration::Store(s) => s.into(),
+            ErreurIntegration::Identite(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "autre_patient", m)
+            }
+            e => ApiError::invalid(e.to_string()),
+        }
+    }
+}
+
+fn decoder(contenu: &str) -> Result<Vec<u8>, ApiError> {
+    B64.decode(contenu.trim())
+        .map_err(|_| ApiError::invalid("contenu : base64 attendu"))
+}
+
+/// A received document's proposals beside the patient's record.
+pub(crate) async fn integration_apercu(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DocumentARecevoir>, JsonRejection>,
+) -> Result<Json<ApercuIntegration>, ApiError> {
+    let Json(d) = body?;
+    let octets = decoder(&d.contenu)?;
+    Ok(Json(
+        s.apercu_integration(&me.0.actor(), &id, octets).await?,
+    ))
+}
+
+/// Integrates the proposals the doctor picked.
+pub(crate) async fn integration(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DemandeIntegration>, JsonRejection>,
+) -> Result<Json<IntegrationFaite>, ApiError> {
+    let Json(d) = body?;
+    let octets = decoder(&d.contenu)?;
+    Ok(Json(
+        s.integrer_document(&me.0.actor(), &id, octets, &d.choix)
+            .await?,
+    ))
 }
 
 pub(crate) async fn datamatrix(

@@ -14,9 +14,9 @@ use esculape_api_types::comptes::{
     Praticien, PremiereInstallation, SiteRec, StructureRec, UserChanges,
 };
 use esculape_api_types::documents::{
-    DemandeDocument, DocumentARecevoir, DocumentAvecContenu, DocumentLu, DocumentMeta,
-    DocumentProduit, EtatEnvoi, Formulaire, FormulaireSigne, ImageBoite, NouveauDocument, TexteLu,
-    TypeDocument,
+    ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir, DocumentAvecContenu,
+    DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire, FormulaireSigne, ImageBoite,
+    IntegrationFaite, NouveauDocument, TexteLu, TypeDocument,
 };
 use esculape_api_types::domaine::agenda::{Appointment, Availability, NewAppointment};
 use esculape_api_types::domaine::cog::Lieu;
@@ -206,6 +206,8 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)).ok::<Formulaire>(),
         route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body::<DemandeDocument>().ok::<DocumentProduit>(),
         route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body::<DemandeDocument>().created::<DocumentProduit>(),
+        route("POST", "/api/patients/{id}/documents/integration/apercu", Medical, "Les propositions d'un document reçu (problèmes, allergies, traitements, vaccinations, mesures) à côté du dossier, chacune marquée déjà présente ou non; rien n'est enregistré", post(documents::integration_apercu)).body::<DocumentARecevoir>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<ApercuIntegration>(),
+        route("POST", "/api/patients/{id}/documents/integration", Medical, "Intégrer au dossier les propositions choisies d'un document reçu: rien de ce que le dossier contient n'est remplacé, chaque élément garde son document source; tracé", post(documents::integration)).body::<DemandeIntegration>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<IntegrationFaite>(),
         route("POST", "/api/documents/lecture", Medical, "Lire un document reçu (CDA R2 ou IHE_XDM.ZIP en base64) sans l'enregistrer: en-tête, PDF joint, sections; la lecture est tracée", post(documents::lecture)).body::<DocumentARecevoir>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<DocumentLu>(),
         route("POST", "/api/datamatrix", Medical, "Lire le DataMatrix GS1 d'une boîte de médicament sur une photo ou un scan (PNG ou JPEG en base64): la chaîne que taperait un lecteur 2D", post(documents::datamatrix)).body::<ImageBoite>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<TexteLu>(),
         route("GET", "/api/documents/{id}/form", Medical, "Le formulaire dont un document produit ici a été signé (module et valeurs), pour le corriger", get(documents::formulaire_signe)).ok::<FormulaireSigne>(),

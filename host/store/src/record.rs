@@ -559,6 +559,40 @@ impl Store {
         encounter_id: Option<&str>,
         data: EntryData,
     ) -> Result<Entry> {
+        self.ajouter_entree(actor, patient_id, encounter_id, data, "dossier.ajout", None)
+            .await
+    }
+
+    /// Add an entry taken from a received document (LGC.MDV.05): its first
+    /// version names the document it came from (`source`, kept in its
+    /// history); traced as `dossier.integration`.
+    pub async fn integrer_entree(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        data: EntryData,
+        source: &str,
+    ) -> Result<Entry> {
+        self.ajouter_entree(
+            actor,
+            patient_id,
+            None,
+            data,
+            "dossier.integration",
+            Some(source),
+        )
+        .await
+    }
+
+    async fn ajouter_entree(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        encounter_id: Option<&str>,
+        data: EntryData,
+        action: &str,
+        source: Option<&str>,
+    ) -> Result<Entry> {
         self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
             .await?;
 
@@ -598,17 +632,21 @@ impl Store {
                 contenu: &data,
                 auteur: &actor.user_id,
                 fait_le: now,
-                motif: None,
+                motif: source,
             },
         )
         .await?;
+        let detail = match source {
+            Some(s) => format!("{} {id} depuis {s}", data.kind()),
+            None => format!("{} {id}", data.kind()),
+        };
         audit::append(
             &mut tx,
             self.backend,
             actor,
-            "dossier.ajout",
+            action,
             Some(patient_id),
-            &format!("{} {id}", data.kind()),
+            &detail,
         )
         .await?;
         let out = fetch_entry(&mut tx, &id).await?;
