@@ -130,6 +130,18 @@ enum DocCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Store a received document (a CDA R2 file or an IHE_XDM.ZIP) in a
+    /// patient's record and integrate what it proposes that the record
+    /// does not hold yet (nothing in the record is changed).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        patient: String,
+        /// The médecin it is imported for (default: the only médecin with
+        /// an RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+    },
     /// Produce and sign a document for a patient: writes the CDA
     /// (<id>.xml), its PDF (<id>.pdf) and the IHE_XDM.ZIP package
     /// (<id>-IHE_XDM.ZIP) into --out.
@@ -660,7 +672,9 @@ fn ins_search(home: PathBuf, command: InsCommand) -> anyhow::Result<()> {
 
 /// `esculape doc`: the application on this home with its installed plugins.
 /// `doc read`: nothing stored, no home needed.
-fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+/// A received file's bytes, refused above the reader's limit before
+/// being read.
+fn octets_recus(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
     let taille = std::fs::metadata(file)
         .with_context(|| format!("{}", file.display()))?
@@ -673,7 +687,12 @@ fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
             esculape_xds::lecture::TAILLE_MAX / (1024 * 1024)
         );
     }
-    let octets = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+    std::fs::read(file).with_context(|| format!("{}", file.display()))
+}
+
+fn lire_document(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let octets = octets_recus(file)?;
     let d = esculape_xds::lecture::lire_fichier(&octets)
         .with_context(|| format!("{} : document illisible", file.display()))?;
     if json {
@@ -829,6 +848,49 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                         "{:<32} {:<3} {:<10} {} ({})",
                         t.plugin, t.niveau, t.type_code, t.titre, t.volet
                     );
+                }
+                Ok(())
+            }
+            DocCommand::Import {
+                file,
+                patient,
+                auteur,
+            } => {
+                let octets = octets_recus(&file)?;
+                let actor = match auteur {
+                    Some(l) => Actor::user(l),
+                    None => state.signataire_par_defaut().await?,
+                };
+                let m = state
+                    .recevoir_document(
+                        &actor,
+                        &patient,
+                        octets.clone(),
+                        esculape_domain::document::Provenance::Importe,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{} : {e}", file.display()))?;
+                println!(
+                    "document enregistré : {} (id {}, version {})",
+                    m.title, m.id, m.version_number
+                );
+                let apercu = state
+                    .apercu_integration(&actor, &patient, octets.clone())
+                    .await?;
+                if let Some(i) = &apercu.identite {
+                    println!("attention : {i}");
+                }
+                let tout: Vec<u32> = (0..apercu.comparaisons.len() as u32).collect();
+                let f = state
+                    .integrer_document(&actor, &patient, octets, &tout)
+                    .await?;
+                println!(
+                    "intégré au dossier : {} élément(s) ajouté(s), {} déjà présent(s)",
+                    f.ajoutees.len(),
+                    f.deja_presentes
+                );
+                for e in f.ecartees {
+                    println!("non intégré : {e}");
                 }
                 Ok(())
             }

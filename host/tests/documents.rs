@@ -630,21 +630,38 @@ impl PdfCall for axum::Router {
     }
 }
 
-#[tokio::test]
-async fn cli_doc_produce_writes_cda_pdf_and_xdm() {
-    let (h, _rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
-    let home = h.home().to_path_buf();
-    let run = |args: Vec<String>| {
+/// The command line on this home, off the async threads: (success,
+/// stdout, stderr).
+fn cli(
+    home: &std::path::Path,
+) -> impl Fn(Vec<String>) -> tokio::task::JoinHandle<(bool, String, String)> {
+    let home = home.to_path_buf();
+    move |args: Vec<String>| {
         let home = home.clone();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             common::esculape_cli(&home, &[], &args)
         })
-    };
-    let (ok, out, err) = run(vec!["demo-data".into(), "--patients".into(), "2".into()])
+    }
+}
+
+/// A practice with `n` demo patients and its médecins.
+async fn demo(
+    run: &impl Fn(Vec<String>) -> tokio::task::JoinHandle<(bool, String, String)>,
+    n: u32,
+) {
+    let (ok, out, err) = run(vec!["demo-data".into(), "--patients".into(), n.to_string()])
         .await
         .unwrap();
     assert!(ok, "{out}{err}");
+}
+
+#[tokio::test]
+async fn cli_doc_produce_writes_cda_pdf_and_xdm() {
+    let (h, _rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+    let home = h.home().to_path_buf();
+    let run = cli(&home);
+    demo(&run, 2).await;
     let patient = {
         let store = esculape_host::home::store(&home).await.unwrap();
         let rec = store
@@ -1227,4 +1244,173 @@ async fn a_received_synthese_is_integrated_item_by_item_without_overwriting() {
             .await;
         assert_eq!(s, 403, "{nom}");
     }
+}
+
+/// SC.CDA/INT.18, DD.05, VISU.02: a received document stored under its own
+/// CDA identity: a second copy refused as already present; a newer version
+/// replaces the current one (kept, marked replaced by it); an older one
+/// arriving late is kept, replaced by the newer; the same setId and
+/// version under another id is the same document. On SQLite and
+/// PostgreSQL.
+#[tokio::test]
+async fn a_received_document_is_stored_once_and_a_newer_version_replaces_the_older() {
+    let ips = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/ans/cda-examples/IPS-FR_2024.01.xml"),
+    )
+    .unwrap();
+    // the kit's synthèse is version 2 of its set
+    let version = |id: &str, v: u32| {
+        ips.replacen(
+            r#"<id root="1.2.250.1.213.1.1.1.51.2024.1.1"/>"#,
+            &format!(r#"<id root="1.2.250.1.213.1.1.1.51.2024.1.{id}"/>"#),
+            1,
+        )
+        .replacen(
+            r#"<versionNumber value="2"/>"#,
+            &format!(r#"<versionNumber value="{v}"/>"#),
+            1,
+        )
+    };
+    let corps = |xml: &str| serde_json::json!({ "contenu": B64.encode(xml) }).to_string();
+    for t in testing::both().await {
+        let a = TestApp::new(t).await;
+        let nom = a.name;
+        let (_, p) = a
+            .call("POST", "/api/patients", Some(common::HELENE), &a.medecin)
+            .await;
+        let id = p["id"].as_str().unwrap().to_string();
+        let chemin = format!("/api/patients/{id}/documents/recus");
+        let (s, v2) = a
+            .call("POST", &chemin, Some(&corps(&ips)), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{nom}: {v2}");
+        assert_eq!(v2["id"], "1.2.250.1.213.1.1.1.51.2024.1.1");
+        assert_eq!(v2["set_id"], "1.2.250.1.213.1.1.1.51.2024.1");
+        assert_eq!(v2["version_number"], 2);
+        assert_eq!(v2["provenance"], "importe");
+        assert_eq!(v2["format"], "cda-n3");
+        assert_eq!(v2["status"], "actif");
+        // the same document again
+        let (s, e) = a
+            .call("POST", &chemin, Some(&corps(&ips)), &a.medecin)
+            .await;
+        assert_eq!(s, 409, "{nom}: {e}");
+        assert!(
+            e["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("déjà présent dans le dossier"),
+            "{nom}: {e}"
+        );
+        // the same setId and version under another id: the same document
+        let (s, e) = a
+            .call("POST", &chemin, Some(&corps(&version("9", 2))), &a.medecin)
+            .await;
+        assert_eq!(s, 409, "{nom}: {e}");
+        // a newer version replaces it
+        let (s, v3) = a
+            .call("POST", &chemin, Some(&corps(&version("3", 3))), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{nom}: {v3}");
+        assert_eq!(v3["status"], "actif");
+        // an older one arriving late is kept, replaced by the newer
+        let (s, v1) = a
+            .call("POST", &chemin, Some(&corps(&version("0", 1))), &a.medecin)
+            .await;
+        assert_eq!(s, 201, "{nom}: {v1}");
+        assert_eq!(v1["status"], "remplace");
+        assert_eq!(v1["superseded_by"], v3["id"]);
+        let (_, chart) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{id}/chart"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        let docs = chart["documents"].as_array().unwrap();
+        assert_eq!(docs.len(), 3, "{nom}: {docs:?}");
+        let ancienne = docs.iter().find(|d| d["id"] == v2["id"]).unwrap();
+        assert_eq!(ancienne["status"], "remplace", "{nom}");
+        assert_eq!(
+            ancienne["superseded_by"], v3["id"],
+            "the newer one in one click"
+        );
+        assert_eq!(
+            docs.iter().filter(|d| d["status"] == "actif").count(),
+            1,
+            "{nom}"
+        );
+        let traces = a
+            .store
+            .audit_since(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "document.reception")
+            .count();
+        assert_eq!(traces, 3, "{nom}");
+        // bad input: French, nothing stored
+        let (s, e) = a
+            .call(
+                "POST",
+                &chemin,
+                Some(&corps("<ClinicalDocument>")),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{nom}: {e}");
+    }
+}
+
+/// `esculape doc import FILE --patient ID`: stored and integrated; the
+/// same file a second time refused with a French message and a non-zero
+/// exit.
+#[tokio::test]
+async fn cli_doc_import_stores_and_integrates_a_received_document() {
+    let (h, _rt) = common::runtime_with(&["esculape-plugin-doc-ips"]);
+    let home = h.home().to_path_buf();
+    let run = cli(&home);
+    demo(&run, 1).await;
+    let patient = {
+        let store = esculape_host::home::store(&home).await.unwrap();
+        let new: esculape_domain::NewIdentity = serde_json::from_str(common::HELENE).unwrap();
+        let today = esculape_domain::BirthDate::parse("2026-11-26").unwrap();
+        let identity = esculape_domain::Identity::validate(new, today).unwrap();
+        store
+            .create_patient(&Actor::system(), identity)
+            .await
+            .unwrap()
+            .id
+    };
+    let ips = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/ans/cda-examples/IPS-FR_2024.01.xml")
+        .display()
+        .to_string();
+    let args = || -> Vec<String> {
+        [
+            "doc",
+            "import",
+            &ips,
+            "--patient",
+            &patient,
+            "--auteur",
+            "dr.martin",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let (ok, out, err) = run(args()).await.unwrap();
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("document enregistré : SYNTHESE MEDICALE"),
+        "{out}"
+    );
+    assert!(out.contains("identité à vérifier"), "{out}");
+    assert!(out.contains("élément(s) ajouté(s)"), "{out}");
+    let (ok, out, err) = run(args()).await.unwrap();
+    assert!(!ok, "{out}");
+    assert!(err.contains("déjà présent dans le dossier"), "{err}");
 }

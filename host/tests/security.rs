@@ -663,7 +663,8 @@ fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
         | ("POST", "/api/patients/{id}/documents/sign") => {
             r#"{"plugin":"fr.esculape.cda.cr-consultation","valeurs":{}}"#.into()
         }
-        ("POST", "/api/patients/{id}/documents/integration/apercu") => {
+        ("POST", "/api/patients/{id}/documents/integration/apercu")
+        | ("POST", "/api/patients/{id}/documents/recus") => {
             r#"{"contenu":"aW50cnVz"}"#.into()
         }
         ("POST", "/api/patients/{id}/documents/integration") => {

@@ -272,26 +272,54 @@ impl Api {
     /// box (PNG or JPEG file): the file is read and sent in the
     /// background, the host decodes it.
     pub fn datamatrix(&self, fichier: std::path::PathBuf) -> Pending<String> {
+        let lu = self.poster_fichier("/api/datamatrix", fichier, "photo non lue", |image| {
+            ImageBoite { image }
+        });
+        self.spawn(async move {
+            let lu: TexteLu = lu.await?;
+            Ok(lu.texte)
+        })
+    }
+
+    /// Reads a file off the UI thread and posts what `corps` makes of its
+    /// bytes in base64; a file that cannot be read is said with `quoi`
+    /// (« photo non lue »).
+    fn poster_fichier<B: Serialize + Send + 'static, R: DeserializeOwned + Send + 'static>(
+        &self,
+        chemin: &str,
+        fichier: std::path::PathBuf,
+        quoi: &'static str,
+        corps: impl FnOnce(String) -> B + Send + 'static,
+    ) -> impl std::future::Future<Output = Result<R, ApiError>> + Send + 'static {
         use base64::Engine as _;
         let inner = self.0.clone();
-        let url = format!("{}/api/datamatrix", inner.base);
+        let url = format!("{}{chemin}", inner.base);
         let token = self.token();
-        self.spawn(async move {
+        async move {
             let lu = fichier.clone();
             let bytes = tokio::task::spawn_blocking(move || std::fs::read(&lu))
                 .await
                 .map_err(|_| ApiError::Interrompue)?
-                .map_err(|e| {
-                    ApiError::Fichier(format!("photo non lue ({}) : {e}", fichier.display()))
-                })?;
-            let body = ImageBoite {
-                image: base64::engine::general_purpose::STANDARD.encode(bytes),
-            };
+                .map_err(|e| ApiError::Fichier(format!("{quoi} ({}) : {e}", fichier.display())))?;
+            let body = corps(base64::engine::general_purpose::STANDARD.encode(bytes));
             let body = serde_json::to_value(body).map_err(|e| ApiError::Format(e.to_string()))?;
-            let lu: TexteLu =
-                send(&inner.http, reqwest::Method::POST, &url, token, Some(body)).await?;
-            Ok(lu.texte)
-        })
+            send(&inner.http, reqwest::Method::POST, &url, token, Some(body)).await
+        }
+    }
+
+    /// Stores a received document (a CDA or an IHE_XDM.ZIP file) in a
+    /// patient's record; the file is read off the UI thread.
+    pub fn importer_document(
+        &self,
+        patient: &str,
+        fichier: std::path::PathBuf,
+    ) -> Pending<esculape_api_types::documents::DocumentMeta> {
+        self.spawn(self.poster_fichier(
+            &format!("/api/patients/{patient}/documents/recus"),
+            fichier,
+            "fichier non lu",
+            |contenu| esculape_api_types::documents::DocumentARecevoir { contenu },
+        ))
     }
 
     /// A stored document and its content (base64 in `content`).

@@ -137,6 +137,15 @@ struct Dossier {
     bandeau: crate::bandeau::Bandeau,
     /// A shortcut asked for a field of the file (taken at the next frame).
     focus: Option<Focus>,
+    /// A received document's file being imported.
+    import: Importation,
+}
+
+/// Importing a received document (a CDA or an IHE_XDM.ZIP) into the file.
+#[derive(Default)]
+struct Importation {
+    chemin: String,
+    envoi: Slot<DocumentMeta>,
 }
 
 /// Where a shortcut sends the keyboard in an open file.
@@ -283,15 +292,26 @@ struct Lecture {
     erreur: Option<String>,
     /// The structured view is shown instead of the PDF.
     structure: bool,
+    /// The version in force when this one was replaced (SC.CDA/VISU.02):
+    /// id, title, format.
+    en_vigueur: Option<(String, String, DocumentFormat)>,
 }
 
 impl Lecture {
     /// Asks for a stored document: its content, and its PDF when it may
-    /// have one.
-    fn ouvrir(api: &Api, id: &str, titre: String, format: DocumentFormat) -> Self {
+    /// have one. `documents`: the record's, to find the version in force
+    /// of a replaced one.
+    fn ouvrir(
+        api: &Api,
+        id: &str,
+        titre: String,
+        format: DocumentFormat,
+        documents: &[DocumentMeta],
+    ) -> Self {
         let mut l = Lecture {
             titre,
             format: Some(format),
+            en_vigueur: en_vigueur(documents, id),
             ..Lecture::default()
         };
         l.contenu.set(api.stored_document(id));
@@ -303,6 +323,21 @@ impl Lecture {
         }
         l
     }
+}
+
+/// The version in force of a replaced document: its `superseded_by`
+/// followed to the end (a few links at most).
+fn en_vigueur(documents: &[DocumentMeta], id: &str) -> Option<(String, String, DocumentFormat)> {
+    let mut courant = documents.iter().find(|m| m.id == id)?;
+    let mut sauts = 0;
+    while let Some(suivant) = &courant.superseded_by {
+        courant = documents.iter().find(|m| &m.id == suivant)?;
+        sauts += 1;
+        if sauts > 32 {
+            return None;
+        }
+    }
+    (sauts > 0).then(|| (courant.id.clone(), courant.title.clone(), courant.format))
 }
 
 /// The screen shown beside the search.
@@ -446,6 +481,7 @@ impl EsculapeApp {
                     || d.episode.busy()
                     || d.editeur.occupe()
                     || d.lecture.contenu.busy()
+                    || d.import.envoi.busy()
                     || d.entree.envoi.busy()
                     || d.lecture.pdf_envoi.busy()
                     || d.lecture.vue.occupe()
@@ -538,6 +574,7 @@ impl EsculapeApp {
                             historique: Historique::default(),
                             bandeau: Default::default(),
                             focus: None,
+                            import: Importation::default(),
                         },
                     });
                     self.erreur = None;
@@ -601,6 +638,19 @@ impl EsculapeApp {
                         }
                     }
                     Err(e) => d.episode_erreur = Some(e.to_string()),
+                }
+            }
+            if let Some(r) = d.import.envoi.take() {
+                match r {
+                    Ok(m) => {
+                        d.message = Some((
+                            Ton::Succes,
+                            format!("Document reçu enregistré au dossier : « {} »", m.title),
+                        ));
+                        d.import.chemin.clear();
+                        rouvrir = Some(d.chart.patient.id.clone());
+                    }
+                    Err(e) => d.message = Some((Ton::Danger, format!("Import refusé : {e}"))),
                 }
             }
             if let Some(r) = d.lecture.contenu.take() {
@@ -1326,7 +1376,13 @@ impl EsculapeApp {
         if let Some(d) = &mut self.dossier
             && let Some(m) = d.chart.documents.first()
         {
-            d.lecture = Lecture::ouvrir(&self.api, &m.id, m.title.clone(), m.format);
+            d.lecture = Lecture::ouvrir(
+                &self.api,
+                &m.id,
+                m.title.clone(),
+                m.format,
+                &d.chart.documents,
+            );
         }
     }
 
@@ -1403,7 +1459,7 @@ const MESURES_CONSULTATION: [(MeasureKind, &str); 6] = [
 fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
     // A document open: the viewer takes the screen.
     if !d.lecture.titre.is_empty() {
-        lecture(ui, &mut d.lecture);
+        lecture(ui, api, &d.chart.documents, &mut d.lecture);
         return;
     }
     if let Some(Ok(lieux)) = d.lieu.take() {
@@ -2162,8 +2218,32 @@ fn now_millis() -> i64 {
 }
 
 /// The documents, filtered by type and act date, sorted by act date,
-/// with their provenance and sending states.
+/// with their provenance and sending states; a received document's file
+/// imported into them.
 fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    ui.horizontal(|ui| {
+        let l = ui.label("Document reçu (CDA ou IHE_XDM.ZIP)");
+        ui.add(
+            egui::TextEdit::singleline(&mut d.import.chemin)
+                .hint_text("chemin du fichier")
+                .desired_width(260.0),
+        )
+        .labelled_by(l.id);
+        let libre = !d.import.envoi.busy() && !d.import.chemin.trim().is_empty();
+        if theme::bouton(ui, libre, icone::DOWNLOAD_SIMPLE, "Importer")
+            .on_hover_text("Enregistrer le document au dossier (un second exemplaire est refusé, une version plus récente remplace l'ancienne)")
+            .clicked()
+        {
+            d.import.envoi.set(api.importer_document(
+                &d.chart.patient.id,
+                std::path::PathBuf::from(d.import.chemin.trim()),
+            ));
+        }
+        if d.import.envoi.busy() {
+            ui.spinner();
+            ui.label("Import du document…");
+        }
+    });
     let f = &mut d.filtre;
     let mut types: Vec<(String, String)> = d
         .chart
@@ -2275,14 +2355,14 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         d.editeur.corriger(api, &id, &titre);
     }
     if let Some((id, titre, format)) = ouvrir {
-        d.lecture = Lecture::ouvrir(api, &id, titre, format);
+        d.lecture = Lecture::ouvrir(api, &id, titre, format, &d.chart.documents);
     }
 }
 
 /// A stored document in the large viewer, in place of the file: its PDF
 /// first, page by page with zoom, the structured rendering of its CDA one
 /// click away.
-fn lecture(ui: &mut egui::Ui, l: &mut Lecture) {
+fn lecture(ui: &mut egui::Ui, api: &Api, documents: &[DocumentMeta], l: &mut Lecture) {
     let p = palette(ui);
     egui::Frame::new()
         .fill(p.surface)
@@ -2352,6 +2432,28 @@ fn lecture(ui: &mut egui::Ui, l: &mut Lecture) {
             });
             if let Some(e) = &l.erreur {
                 theme::bandeau_erreur(ui, e);
+            }
+            let mut plus_recente = None;
+            if let Some((id, titre, format)) = &l.en_vigueur {
+                ui.horizontal(|ui| {
+                    theme::bandeau(
+                        ui,
+                        Ton::Attention,
+                        icone::CLOCK_COUNTER_CLOCKWISE,
+                        &format!(
+                            "Ce document a été remplacé par une version plus récente : « {titre} »."
+                        ),
+                    );
+                    if theme::bouton(ui, true, icone::ARROW_RIGHT, "Ouvrir la version en vigueur")
+                        .clicked()
+                    {
+                        plus_recente = Some((id.clone(), titre.clone(), *format));
+                    }
+                });
+            }
+            if let Some((id, titre, format)) = plus_recente {
+                *l = Lecture::ouvrir(api, &id, titre, format, documents);
+                return;
             }
             theme::separateur(ui);
             if l.structure {

@@ -787,3 +787,75 @@ fn a_doctor_signed_in_by_password_is_offered_psc_in_one_click() {
             && c.query_by_label("Rechercher un patient").is_some()
     });
 }
+
+/// A received document imported from its file into the open record: a
+/// second copy refused in French; a newer version replaces it; the older
+/// opened in the viewer says it was replaced and opens the version in
+/// force in one click (SC.CDA/INT.18, VISU.02).
+#[test]
+fn a_received_document_is_imported_and_a_replaced_version_leads_to_the_newer() {
+    let h = hote::demarrer();
+    let kit = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/ans/cda-examples/IPS-FR_2024.01.xml");
+    let ips = std::fs::read_to_string(&kit).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let v3 = dir.path().join("synthese-v3.xml");
+    std::fs::write(
+        &v3,
+        ips.replacen(
+            r#"<id root="1.2.250.1.213.1.1.1.51.2024.1.1"/>"#,
+            r#"<id root="1.2.250.1.213.1.1.1.51.2024.1.3"/>"#,
+            1,
+        )
+        .replacen(
+            r#"<versionNumber value="2"/>"#,
+            r#"<versionNumber value="3"/>"#,
+            1,
+        ),
+    )
+    .unwrap();
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+    let champ = "Document reçu (CDA ou IHE_XDM.ZIP)";
+    let importer = |c: &mut Client, fichier: &std::path::Path| {
+        c.get_by_label(champ).scroll_to_me();
+        c.run_steps(3);
+        // a refused file's path stays in the field (to be corrected)
+        c.get_by_label(champ).focus();
+        c.step();
+        c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        c.step();
+        c.key_press(egui::Key::Backspace);
+        c.step();
+        saisir(c, champ, &fichier.display().to_string());
+        cliquer(c, "Importer");
+    };
+    importer(&mut c, &kit);
+    jusqua(&mut c, "le document importé", |c| {
+        visible(c, "Documents (1)")
+    });
+    assert!(visible(&c, "Document reçu enregistré au dossier"));
+    // the same file again: refused, said in French
+    importer(&mut c, &kit);
+    jusqua(&mut c, "le refus", |c| {
+        visible(c, "déjà présent dans le dossier")
+    });
+    assert!(visible(&c, "Documents (1)"));
+    // a newer version
+    importer(&mut c, &v3);
+    jusqua(&mut c, "la nouvelle version", |c| {
+        visible(c, "Documents (2)")
+    });
+    assert!(c.query_by_label("remplacé").is_some());
+    // the older one (first of the list: same act date, older first once
+    // reversed) says it was replaced, and leads to the newer
+    cliquer_nieme(&mut c, "Ouvrir", 0);
+    jusqua(&mut c, "l'annonce de la version plus récente", |c| {
+        visible(c, "remplacé par une version plus récente")
+    });
+    cliquer(&mut c, "Ouvrir la version en vigueur");
+    jusqua(&mut c, "la version en vigueur", |c| {
+        !visible(c, "remplacé par une version plus récente") && visible(c, "Fermer")
+    });
+}

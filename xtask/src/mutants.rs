@@ -159,7 +159,7 @@ const MUTANTS: &[Mutant] = &[
         from: ".any(|p| matches!(a.nom(p), \"observation\" | \"substanceAdministration\")) =>",
         to: ".any(|_| false) =>",
         test_target: "entrees",
-        filter: "a_synthese_medicale_gives_its_problems",
+        filter: "a_synthese_medicale_gives_its_problems_allergy_treatments_vaccinations_and_measures",
     },
     Mutant {
         what: "CDA reçu: en-tête imbriqué sans limite de profondeur",

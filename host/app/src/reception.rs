@@ -592,3 +592,81 @@ fn resume(p: &Proposition) -> String {
         }
     }
 }
+
+/// The id a received document takes in the record: its CDA id root, and
+/// its extension when it has one (`root-extension`, kept to characters a
+/// URL path carries as they are).
+fn id_du_document(identifiant: &str) -> String {
+    let propre = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+    };
+    match identifiant.split_once('^') {
+        Some((racine, ext)) if !ext.is_empty() => format!("{}-{}", propre(racine), propre(ext)),
+        Some((racine, _)) => propre(racine),
+        None => propre(identifiant),
+    }
+}
+
+impl App {
+    /// Stores a received document in a patient's record (DMP, MSSanté or
+    /// imported file: `provenance`), under its own CDA identity: a second
+    /// copy is refused as already present, a newer version replaces the
+    /// older (kept, marked replaced). The document must not name another
+    /// patient (a qualified INS that is not this one's).
+    pub async fn recevoir_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        octets: Vec<u8>,
+        provenance: esculape_domain::document::Provenance,
+    ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurIntegration> {
+        use esculape_domain::document::{DocumentFormat, NewDocument};
+        let chart = self.store.chart(actor, patient_id).await?;
+        let cda = esculape_xds::lecture::cda_du_fichier(&octets)
+            .map_err(|e| LectureRefusee(format!("document illisible : {e}")))?
+            .into_owned();
+        let d = self.lire_document_recu(actor, octets).await?;
+        identite(&d, &chart.patient.identity)?;
+        let jour = jour_hl7(&d.date).ok_or_else(|| {
+            LectureRefusee(format!("date du document illisible : « {} »", d.date))
+        })?;
+        let titre = if d.titre.trim().is_empty() {
+            d.type_libelle.clone()
+        } else {
+            d.titre.trim().to_string()
+        };
+        let nouveau = NewDocument {
+            title: titre,
+            type_code: d.type_code.clone(),
+            type_display: (!d.type_libelle.is_empty()).then(|| d.type_libelle.clone()),
+            format: if d.niveau == "N1" {
+                DocumentFormat::CdaN1
+            } else {
+                DocumentFormat::CdaN3
+            },
+            act_date: jour,
+            provenance,
+            visibility: Default::default(),
+            cda_id: Some(id_du_document(&d.identifiant)),
+            cda_set_id: d.set_id.as_deref().map(id_du_document),
+        };
+        Ok(self
+            .store
+            .recevoir_document(
+                actor,
+                patient_id,
+                nouveau,
+                d.version.map(i64::from).unwrap_or(1),
+                cda,
+            )
+            .await?)
+    }
+}

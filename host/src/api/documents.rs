@@ -160,6 +160,32 @@ pub(crate) async fn integration_apercu(
     ))
 }
 
+/// Stores an imported received document in a patient's record.
+pub(crate) async fn recevoir(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<DocumentARecevoir>, JsonRejection>,
+) -> Result<
+    (
+        StatusCode,
+        Json<esculape_api_types::documents::DocumentMeta>,
+    ),
+    ApiError,
+> {
+    let Json(d) = body?;
+    let octets = decoder(&d.contenu)?;
+    let m = s
+        .recevoir_document(
+            &me.0.actor(),
+            &id,
+            octets,
+            esculape_domain::document::Provenance::Importe,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
 /// Integrates the proposals the doctor picked.
 pub(crate) async fn integration(
     State(s): State<AppState>,

@@ -370,6 +370,115 @@ impl Store {
         Ok(m)
     }
 
+    /// Store a received document (DMP, MSSanté, import) under its own
+    /// CDA identity (SC.CDA/INT.18, DD.05): the same document — the same
+    /// id, or the same setId and version — is refused as already present;
+    /// a newer version of a set already here replaces the current one
+    /// (kept, marked replaced); an older version arriving late is kept,
+    /// marked replaced by the newer. Traced as `document.reception`.
+    pub async fn recevoir_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        doc: NewDocument,
+        version_number: i64,
+        content: Vec<u8>,
+    ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+        let doc = doc.validate(&content)?;
+        let id = doc
+            .cda_id
+            .clone()
+            .ok_or_else(|| StoreError::Rule("document reçu sans identifiant".into()))?;
+        // a document without a setId is a set of its own
+        let set_id = doc.cda_set_id.clone().unwrap_or_else(|| id.clone());
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        crate::record::patient_exists(&mut tx, patient_id).await?;
+        let meme = sqlx::query("SELECT patient_id, title, act_date FROM document WHERE id = $1")
+            .bind(id.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(r) = meme {
+            let patient: String = r.try_get(0)?;
+            // another patient's document is not named
+            return Err(StoreError::Duplicate(if patient == patient_id {
+                let titre: String = r.try_get(1)?;
+                let jour: String = r.try_get(2)?;
+                let jour = match (jour.get(0..4), jour.get(5..7), jour.get(8..10)) {
+                    (Some(a), Some(m), Some(j)) => format!("{j}/{m}/{a}"),
+                    _ => jour,
+                };
+                format!("document déjà présent dans le dossier : « {titre} » du {jour}")
+            } else {
+                "document déjà enregistré (même identifiant)".into()
+            }));
+        }
+        let versions = sqlx::query(
+            "SELECT id, version_number, status FROM document WHERE set_id = $1 AND patient_id = $2",
+        )
+        .bind(set_id.clone())
+        .bind(patient_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut courante: Option<(String, i64)> = None;
+        for r in &versions {
+            let (autre, v, statut): (String, i64, String) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            if v == version_number {
+                return Err(StoreError::Duplicate(format!(
+                    "document déjà présent dans le dossier : même setId, version {v}"
+                )));
+            }
+            if statut == "actif" {
+                courante = Some((autre, v));
+            }
+        }
+        let mut m = self.new_meta(
+            actor,
+            patient_id,
+            &id,
+            set_id.clone(),
+            version_number,
+            &doc,
+            &content,
+        );
+        let mut detail = format!("{id} (setId {set_id}, version {version_number})");
+        match &courante {
+            Some((plus_recente, v)) if *v > version_number => {
+                m.status = DocumentStatus::Remplace;
+                m.superseded_by = Some(plus_recente.clone());
+                detail.push_str(&format!(", remplacé par {plus_recente}"));
+            }
+            _ => {}
+        }
+        insert(&mut tx, &m, &content).await?;
+        if let Some((ancienne, v)) = &courante
+            && *v < version_number
+        {
+            sqlx::query(
+                "UPDATE document SET status = 'remplace', superseded_by = $1 WHERE id = $2",
+            )
+            .bind(id.clone())
+            .bind(ancienne.clone())
+            .execute(&mut *tx)
+            .await?;
+            detail.push_str(&format!(", remplace {ancienne}"));
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.reception",
+            Some(patient_id),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn new_meta(
         &self,
