@@ -861,29 +861,23 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                     Some(l) => Actor::user(l),
                     None => state.signataire_par_defaut().await?,
                 };
-                let m = state
-                    .recevoir_document(
+                let fait = state
+                    .importer_document(
                         &actor,
                         &patient,
-                        octets.clone(),
+                        octets,
                         esculape_domain::document::Provenance::Importe,
                     )
                     .await
                     .map_err(|e| anyhow::anyhow!("{} : {e}", file.display()))?;
+                let (m, f) = (&fait.document, fait.integration);
                 println!(
                     "document enregistré : {} (id {}, version {})",
                     m.title, m.id, m.version_number
                 );
-                let apercu = state
-                    .apercu_integration(&actor, &patient, octets.clone())
-                    .await?;
-                if let Some(i) = &apercu.identite {
+                if let Some(i) = &fait.identite {
                     println!("attention : {i}");
                 }
-                let tout: Vec<u32> = (0..apercu.comparaisons.len() as u32).collect();
-                let f = state
-                    .integrer_document(&actor, &patient, octets, &tout)
-                    .await?;
                 println!(
                     "intégré au dossier : {} élément(s) ajouté(s), {} déjà présent(s)",
                     f.ajoutees.len(),

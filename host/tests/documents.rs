@@ -1115,10 +1115,29 @@ async fn a_received_synthese_is_integrated_item_by_item_without_overwriting() {
             "1,6 m enters as 160 cm"
         );
 
+        // a pick out of range: refused, and nothing of the others added
+        let chemin = format!("/api/patients/{id}/documents/integration");
+        let faux =
+            serde_json::json!({ "contenu": contenu, "choix": [i_thyroidite, 999] }).to_string();
+        let (s, e) = a.call("POST", &chemin, Some(&faux), &a.medecin).await;
+        assert_eq!(s, 422, "{nom}: {e}");
+        assert!(
+            e["erreur"].as_str().unwrap().contains("rien n'est intégré"),
+            "{nom}: {e}"
+        );
+        let (_, chart) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{id}/chart"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(chart["entries"].as_array().unwrap().len(), 1, "{nom}");
+
         // integrate everything
         let tout: Vec<u32> = (0..propositions.len() as u32).collect();
         let demande = serde_json::json!({ "contenu": contenu, "choix": tout }).to_string();
-        let chemin = format!("/api/patients/{id}/documents/integration");
         let (s, f) = a.call("POST", &chemin, Some(&demande), &a.medecin).await;
         assert_eq!(s, 200, "{nom}: {f}");
         let ajoutees = f["ajoutees"].as_array().unwrap().len();

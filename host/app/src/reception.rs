@@ -5,7 +5,11 @@
 //! `esculape-cda-lecture`.
 
 use crate::App;
-use esculape_api_types::documents::{CodeLu, DocumentLu, IdentifiantLu, Proposition, SectionLue};
+use esculape_api_types::documents::{
+    ApercuIntegration, CodeLu, DocumentLu, DocumentMeta, IdentifiantLu, IntegrationFaite,
+    Proposition, SectionLue,
+};
+use esculape_domain::document::Provenance;
 use esculape_domain::record::{EntryData, deja_present};
 use esculape_domain::{Day, LocalDateTime};
 use esculape_runtime::Runtime;
@@ -31,19 +35,31 @@ impl App {
         actor: &Actor,
         octets: Vec<u8>,
     ) -> Result<DocumentLu, LectureRefusee> {
+        Ok(self.lire_recu(actor, octets).await?.0)
+    }
+
+    /// The reading, and the CDA read (the document of an IHE_XDM.ZIP).
+    async fn lire_recu(
+        &self,
+        actor: &Actor,
+        octets: Vec<u8>,
+    ) -> Result<(DocumentLu, Vec<u8>), LectureRefusee> {
         let rt = self.runtime.clone();
         // a large document is milliseconds to seconds of parsing, a plugin
         // call is CPU work: off the async threads
-        let (d, lecteur, propositions, avertissements) = tokio::task::spawn_blocking(move || {
-            let illisible =
-                |e: esculape_xds::XdsError| LectureRefusee(format!("document illisible : {e}"));
-            let cda = esculape_xds::lecture::cda_du_fichier(&octets).map_err(illisible)?;
-            let d = esculape_xds::lecture::lire(&cda).map_err(illisible)?;
-            let (lecteur, propositions, avertissements) = contenu_type(&rt, &cda, &d);
-            Ok::<_, LectureRefusee>((d, lecteur, propositions, avertissements))
-        })
-        .await
-        .map_err(|_| LectureRefusee("la lecture du document a échoué".into()))??;
+        let (d, cda, lecteur, propositions, avertissements) =
+            tokio::task::spawn_blocking(move || {
+                let illisible =
+                    |e: esculape_xds::XdsError| LectureRefusee(format!("document illisible : {e}"));
+                let cda = esculape_xds::lecture::cda_du_fichier(&octets)
+                    .map_err(illisible)?
+                    .into_owned();
+                let d = esculape_xds::lecture::lire(&cda).map_err(illisible)?;
+                let (lecteur, propositions, avertissements) = contenu_type(&rt, &cda, &d);
+                Ok::<_, LectureRefusee>((d, cda, lecteur, propositions, avertissements))
+            })
+            .await
+            .map_err(|_| LectureRefusee("la lecture du document a échoué".into()))??;
         let h = &d.entete;
         let identifiant = match &h.id.1 {
             Some(x) => format!("{}^{x}", h.id.0),
@@ -58,13 +74,8 @@ impl App {
             )
             .await
             .map_err(|e| LectureRefusee(e.to_string()))?;
-        Ok(document_lu(
-            &d,
-            identifiant,
-            lecteur,
-            propositions,
-            avertissements,
-        ))
+        let lu = document_lu(&d, identifiant, lecteur, propositions, avertissements);
+        Ok((lu, cda))
     }
 }
 
@@ -149,11 +160,20 @@ fn heure_locale(at: &t::Timestamp) -> LocalDateTime {
     esculape_domain::calendar::paris_local(at.unix_millis)
 }
 
-/// An HL7 TS at the practice's wall clock (the day alone: noon).
+/// An HL7 TS at the practice's wall clock, as the plugins' path gives it:
+/// with an offset, the instant (`esculape_xds::utc`) brought to Paris
+/// time; without, as written; the day alone: noon.
 fn quand_hl7(ts: &str) -> Option<LocalDateTime> {
     let jour = jour_hl7(ts)?;
-    let n = |a: usize, b: usize| ts.get(a..b).and_then(|x| x.parse::<u32>().ok());
-    let minutes = match (n(8, 10), n(10, 12)) {
+    let n = |s: &str, a: usize, b: usize| s.get(a..b).and_then(|x| x.parse::<u32>().ok());
+    if ts.get(8..).is_some_and(|r| r.contains(['+', '-'])) {
+        let u = esculape_xds::utc(ts);
+        if let (Some(j), Some(h), Some(m)) = (jour_hl7(&u), n(&u, 8, 10), n(&u, 10, 12)) {
+            let millis = (j.days() * 86_400 + i64::from(h * 3600 + m * 60)) * 1000;
+            return Some(esculape_domain::calendar::paris_local(millis));
+        }
+    }
+    let minutes = match (n(ts, 8, 10), n(ts, 10, 12)) {
         (Some(h), m) if h < 24 => h * 60 + m.filter(|m| *m < 60).unwrap_or(0),
         _ => 12 * 60,
     };
@@ -346,16 +366,8 @@ impl App {
         actor: &Actor,
         patient_id: &str,
         octets: Vec<u8>,
-    ) -> Result<esculape_api_types::documents::ApercuIntegration, ErreurIntegration> {
-        let chart = self.store.chart(actor, patient_id).await?;
-        let document = self.lire_document_recu(actor, octets).await?;
-        let identite = identite(&document, &chart.patient.identity)?;
-        let comparaisons = comparer(&document, &chart.entries);
-        Ok(esculape_api_types::documents::ApercuIntegration {
-            document,
-            comparaisons,
-            identite,
-        })
+    ) -> Result<ApercuIntegration, ErreurIntegration> {
+        Ok(self.preparer(actor, patient_id, octets).await?.0)
     }
 
     /// Integrates the proposals the doctor picked: each one the record does
@@ -367,8 +379,49 @@ impl App {
         patient_id: &str,
         octets: Vec<u8>,
         choix: &[u32],
-    ) -> Result<esculape_api_types::documents::IntegrationFaite, ErreurIntegration> {
-        let apercu = self.apercu_integration(actor, patient_id, octets).await?;
+    ) -> Result<IntegrationFaite, ErreurIntegration> {
+        let (apercu, _) = self.preparer(actor, patient_id, octets).await?;
+        self.integrer_choix(actor, patient_id, &apercu, choix).await
+    }
+
+    /// The chart and the document read once: the preview, and the CDA.
+    async fn preparer(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        octets: Vec<u8>,
+    ) -> Result<(ApercuIntegration, Vec<u8>), ErreurIntegration> {
+        let chart = self.store.chart(actor, patient_id).await?;
+        let (document, cda) = self.lire_recu(actor, octets).await?;
+        let identite = identite(&document, &chart.patient.identity)?;
+        let comparaisons = comparer(&document, &chart.entries);
+        Ok((
+            ApercuIntegration {
+                document,
+                comparaisons,
+                identite,
+            },
+            cda,
+        ))
+    }
+
+    async fn integrer_choix(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        apercu: &ApercuIntegration,
+        choix: &[u32],
+    ) -> Result<IntegrationFaite, ErreurIntegration> {
+        let mut choix = choix.to_vec();
+        choix.sort_unstable();
+        choix.dedup();
+        // every pick checked before anything is added: a bad one adds nothing
+        let n = apercu.comparaisons.len();
+        if let Some(i) = choix.iter().find(|&&i| i as usize >= n) {
+            return Err(ErreurIntegration::Choix(format!(
+                "proposition {i} : le document n'en a que {n} ; rien n'est intégré"
+            )));
+        }
         let d = &apercu.document;
         let mut source = format!(
             "document reçu « {} » du {} ({})",
@@ -383,23 +436,15 @@ impl App {
             }
             source.truncate(n);
         }
-        let mut faite = esculape_api_types::documents::IntegrationFaite {
+        let mut faite = IntegrationFaite {
             ajoutees: Vec::new(),
             deja_presentes: 0,
             ecartees: Vec::new(),
         };
         // what this integration adds counts as present for the next picks
         let mut ajoutees: Vec<EntryData> = Vec::new();
-        let mut choix = choix.to_vec();
-        choix.sort_unstable();
-        choix.dedup();
         for i in choix {
-            let c = apercu.comparaisons.get(i as usize).ok_or_else(|| {
-                ErreurIntegration::Choix(format!(
-                    "proposition {i} : le document n'en a que {}",
-                    apercu.comparaisons.len()
-                ))
-            })?;
+            let c = &apercu.comparaisons[i as usize];
             let Some(entree) = &c.entree else {
                 faite.ecartees.push(c.remarque.clone().unwrap_or_default());
                 continue;
@@ -615,6 +660,15 @@ fn id_du_document(identifiant: &str) -> String {
     }
 }
 
+/// A received document imported into a record and integrated.
+#[derive(Debug)]
+pub struct DocumentImporte {
+    pub document: DocumentMeta,
+    pub integration: IntegrationFaite,
+    /// What the doctor should check about the identity, in French.
+    pub identite: Option<String>,
+}
+
 impl App {
     /// Stores a received document in a patient's record (DMP, MSSanté or
     /// imported file: `provenance`), under its own CDA identity: a second
@@ -626,15 +680,46 @@ impl App {
         actor: &Actor,
         patient_id: &str,
         octets: Vec<u8>,
-        provenance: esculape_domain::document::Provenance,
-    ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurIntegration> {
+        provenance: Provenance,
+    ) -> Result<DocumentMeta, ErreurIntegration> {
+        let (apercu, cda) = self.preparer(actor, patient_id, octets).await?;
+        self.stocker(actor, patient_id, &apercu.document, cda, provenance)
+            .await
+    }
+
+    /// Stores a received document, then integrates every proposal the
+    /// record does not hold (the command line's import).
+    pub async fn importer_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        octets: Vec<u8>,
+        provenance: Provenance,
+    ) -> Result<DocumentImporte, ErreurIntegration> {
+        let (apercu, cda) = self.preparer(actor, patient_id, octets).await?;
+        let document = self
+            .stocker(actor, patient_id, &apercu.document, cda, provenance)
+            .await?;
+        let tout: Vec<u32> = (0..apercu.comparaisons.len() as u32).collect();
+        let integration = self
+            .integrer_choix(actor, patient_id, &apercu, &tout)
+            .await?;
+        Ok(DocumentImporte {
+            document,
+            integration,
+            identite: apercu.identite,
+        })
+    }
+
+    async fn stocker(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        d: &DocumentLu,
+        cda: Vec<u8>,
+        provenance: Provenance,
+    ) -> Result<DocumentMeta, ErreurIntegration> {
         use esculape_domain::document::{DocumentFormat, NewDocument};
-        let chart = self.store.chart(actor, patient_id).await?;
-        let cda = esculape_xds::lecture::cda_du_fichier(&octets)
-            .map_err(|e| LectureRefusee(format!("document illisible : {e}")))?
-            .into_owned();
-        let d = self.lire_document_recu(actor, octets).await?;
-        identite(&d, &chart.patient.identity)?;
         let jour = jour_hl7(&d.date).ok_or_else(|| {
             LectureRefusee(format!("date du document illisible : « {} »", d.date))
         })?;
@@ -668,5 +753,32 @@ impl App {
                 cda,
             )
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quand_hl7;
+
+    #[test]
+    fn an_hl7_time_is_read_at_the_practices_wall_clock() {
+        let q = |ts: &str| quand_hl7(ts).map(|t| t.to_string());
+        // the same instant written at two offsets
+        assert_eq!(
+            q("20140402145521+0200").as_deref(),
+            Some("2014-04-02T14:55")
+        );
+        assert_eq!(
+            q("20140402125521+0000").as_deref(),
+            Some("2014-04-02T14:55")
+        );
+        assert_eq!(
+            q("20140102085500-0500").as_deref(),
+            Some("2014-01-02T14:55")
+        );
+        // without an offset: as written; a day alone: noon
+        assert_eq!(q("201404021455").as_deref(), Some("2014-04-02T14:55"));
+        assert_eq!(q("20140402").as_deref(), Some("2014-04-02T12:00"));
+        assert_eq!(q("2014"), None);
     }
 }
