@@ -265,7 +265,10 @@ pub struct Comparaison {
     /// What would enter the record (its codes as the record keeps them),
     /// when the proposal can enter it.
     pub entree: Option<esculape_domain::record::EntryData>,
-    /// The record's entry that already holds it (its id).
+    /// A lab result: what would enter the patient's results (LGC.MDV.08).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resultat: Option<esculape_domain::biologie::ResultatBiologie>,
+    /// The record's entry (or result) that already holds it (its id).
     pub deja_present: Option<String>,
     /// Why it cannot enter the record, in French.
     pub remarque: Option<String>,

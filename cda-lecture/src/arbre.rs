@@ -34,7 +34,7 @@ fn attrs_de(e: &BytesStart) -> Vec<(String, String)> {
         .filter_map(|a| {
             Some((
                 String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(),
-                a.unescape_value().ok()?.into_owned(),
+                a.decode_and_unescape_value(e.decoder()).ok()?.into_owned(),
             ))
         })
         .collect()

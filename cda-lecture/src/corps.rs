@@ -94,7 +94,7 @@ pub(crate) fn sections(cda: &[u8]) -> Result<(String, Vec<Section>), ErreurCda> 
                             e.try_get_attribute(k)
                                 .ok()
                                 .flatten()
-                                .and_then(|v| v.unescape_value().ok())
+                                .and_then(|v| v.decode_and_unescape_value(e.decoder()).ok())
                                 .map(|v| v.into_owned())
                                 .unwrap_or_default()
                         };

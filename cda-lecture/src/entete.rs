@@ -54,7 +54,7 @@ fn attrs_of(e: &BytesStart) -> HashMap<String, String> {
     e.attributes()
         .flatten()
         .filter_map(|a| {
-            let v = a.unescape_value().ok()?.into_owned();
+            let v = a.decode_and_unescape_value(e.decoder()).ok()?.into_owned();
             Some((
                 String::from_utf8_lossy(a.key.local_name().as_ref()).to_string(),
                 v,

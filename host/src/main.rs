@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: StructuresCommand,
     },
+    /// Biology: the JDV « Circuit de la biologie ».
+    Biologie {
+        #[command(subcommand)]
+        command: BiologieCommand,
+    },
     /// The COG referential of birth places.
     Cog {
         #[command(subcommand)]
@@ -168,6 +173,14 @@ enum DocCommand {
         #[arg(long)]
         apercu: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum BiologieCommand {
+    /// Load the official spreadsheet of the JDV Circuit de la biologie
+    /// (.xlsx; its columns are found by their header names) as this
+    /// home's, used instead of the bundled extract.
+    Jdv { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -433,6 +446,26 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Cog { command } => cog(home, command),
+        Command::Biologie {
+            command: BiologieCommand::Jdv { file },
+        } => with_app(&home, |app| async move {
+            let octets =
+                std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
+            let nom = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("jdv.xlsx")
+                .to_string();
+            let jdv = app.importer_jdv(&Actor::system(), octets, &nom).await?;
+            println!(
+                "JDV Circuit de la biologie : {} analyses lues de {}",
+                jdv.analyses, jdv.origine
+            );
+            for r in &jdv.remarques {
+                println!("  {r}");
+            }
+            Ok(())
+        }),
         Command::Ins {
             command: InsCommand::Check { nir },
         } => ins_check(&nir),

@@ -53,6 +53,26 @@ pub enum ApiError {
     Fichier(String),
 }
 
+/// A file of the user's, read off the UI thread, as base64.
+async fn fichier_base64(fichier: std::path::PathBuf, quoi: &str) -> Result<String, ApiError> {
+    use base64::Engine as _;
+    let lu = fichier.clone();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&lu))
+        .await
+        .map_err(|_| ApiError::Interrompue)?
+        .map_err(|e| ApiError::Fichier(format!("{quoi} ({}) : {e}", fichier.display())))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// A received document stored (or why not: already present) and what it
+/// proposes beside the record, with its content to integrate from.
+pub struct Proposees {
+    pub enregistre: Result<DocumentMeta, String>,
+    pub apercu: esculape_api_types::documents::ApercuIntegration,
+    /// The file, base64.
+    pub contenu: String,
+}
+
 /// A call in flight.
 pub struct Pending<T> {
     rx: mpsc::Receiver<Result<T, ApiError>>,
@@ -291,35 +311,101 @@ impl Api {
         quoi: &'static str,
         corps: impl FnOnce(String) -> B + Send + 'static,
     ) -> impl std::future::Future<Output = Result<R, ApiError>> + Send + 'static {
-        use base64::Engine as _;
         let inner = self.0.clone();
         let url = format!("{}{chemin}", inner.base);
         let token = self.token();
         async move {
-            let lu = fichier.clone();
-            let bytes = tokio::task::spawn_blocking(move || std::fs::read(&lu))
-                .await
-                .map_err(|_| ApiError::Interrompue)?
-                .map_err(|e| ApiError::Fichier(format!("{quoi} ({}) : {e}", fichier.display())))?;
-            let body = corps(base64::engine::general_purpose::STANDARD.encode(bytes));
+            let body = corps(fichier_base64(fichier, quoi).await?);
             let body = serde_json::to_value(body).map_err(|e| ApiError::Format(e.to_string()))?;
             send(&inner.http, reqwest::Method::POST, &url, token, Some(body)).await
         }
     }
 
-    /// Stores a received document (a CDA or an IHE_XDM.ZIP file) in a
-    /// patient's record; the file is read off the UI thread.
-    pub fn importer_document(
+    /// Stores a received document and asks what it proposes beside the
+    /// record (LGC.MDV.05): the file is read once, off the UI thread; a
+    /// document already in the record is said, and its proposals are
+    /// shown all the same (what was not integrated yet can be).
+    pub fn importer_et_proposer(
         &self,
         patient: &str,
         fichier: std::path::PathBuf,
-    ) -> Pending<esculape_api_types::documents::DocumentMeta> {
-        self.spawn(self.poster_fichier(
-            &format!("/api/patients/{patient}/documents/recus"),
-            fichier,
-            "fichier non lu",
-            |contenu| esculape_api_types::documents::DocumentARecevoir { contenu },
-        ))
+    ) -> Pending<Proposees> {
+        let inner = self.0.clone();
+        let token = self.token();
+        let patient = patient.to_string();
+        self.spawn(async move {
+            let contenu = fichier_base64(fichier, "fichier non lu").await?;
+            let corps = serde_json::json!({ "contenu": contenu });
+            let base = format!("{}/api/patients/{patient}/documents", inner.base);
+            let enregistre = match send::<DocumentMeta>(
+                &inner.http,
+                reqwest::Method::POST,
+                &format!("{base}/recus"),
+                token.clone(),
+                Some(corps.clone()),
+            )
+            .await
+            {
+                Ok(m) => Ok(m),
+                Err(ApiError::Refus {
+                    status: 409,
+                    message,
+                }) => Err(message),
+                Err(e) => return Err(e),
+            };
+            let apercu = send(
+                &inner.http,
+                reqwest::Method::POST,
+                &format!("{base}/integration/apercu"),
+                token,
+                Some(corps),
+            )
+            .await?;
+            Ok(Proposees {
+                enregistre,
+                apercu,
+                contenu,
+            })
+        })
+    }
+
+    /// Integrates the proposals picked (their positions in the preview).
+    pub fn integrer(
+        &self,
+        patient: &str,
+        contenu: String,
+        choix: Vec<u32>,
+    ) -> Pending<esculape_api_types::documents::IntegrationFaite> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/documents/integration"),
+            Some(esculape_api_types::documents::DemandeIntegration { contenu, choix }),
+        )
+    }
+
+    /// The patient's lab results, by analysis.
+    pub fn biologie(
+        &self,
+        patient: &str,
+    ) -> Pending<esculape_api_types::biologie::BiologiePatient> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/biologie"),
+            NO_BODY,
+        )
+    }
+
+    /// One analysis's curve under the JDV's rules.
+    pub fn tendance_biologie(
+        &self,
+        patient: &str,
+        code: &str,
+    ) -> Pending<esculape_api_types::biologie::TendanceBiologie> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/biologie/tendance/{code}"),
+            NO_BODY,
+        )
     }
 
     /// A stored document and its content (base64 in `content`).

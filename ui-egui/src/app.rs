@@ -139,13 +139,17 @@ struct Dossier {
     focus: Option<Focus>,
     /// A received document's file being imported.
     import: Importation,
+    /// The lab results and an analysis's curve.
+    biologie: crate::biologie::Biologie,
 }
 
 /// Importing a received document (a CDA or an IHE_XDM.ZIP) into the file.
 #[derive(Default)]
 struct Importation {
     chemin: String,
-    envoi: Slot<DocumentMeta>,
+    envoi: Slot<crate::api::Proposees>,
+    /// What the document proposes, beside the record, to pick from.
+    integration: Option<crate::integration::Integration>,
 }
 
 /// Where a shortcut sends the keyboard in an open file.
@@ -482,6 +486,11 @@ impl EsculapeApp {
                     || d.editeur.occupe()
                     || d.lecture.contenu.busy()
                     || d.import.envoi.busy()
+                    || d.import
+                        .integration
+                        .as_ref()
+                        .is_some_and(|i| i.envoi.busy())
+                    || d.biologie.occupe()
                     || d.entree.envoi.busy()
                     || d.lecture.pdf_envoi.busy()
                     || d.lecture.vue.occupe()
@@ -549,7 +558,7 @@ impl EsculapeApp {
                         .dossier
                         .take()
                         .filter(|d| d.chart.patient.id == chart.patient.id);
-                    self.dossier = Some(match keep {
+                    let mut dossier = match keep {
                         Some(mut d) => {
                             d.chart = chart;
                             d
@@ -575,8 +584,13 @@ impl EsculapeApp {
                             bandeau: Default::default(),
                             focus: None,
                             import: Importation::default(),
+                            biologie: Default::default(),
                         },
-                    });
+                    };
+                    // the results may have changed with the chart
+                    let patient = dossier.chart.patient.id.clone();
+                    dossier.biologie.charger(&self.api, &patient);
+                    self.dossier = Some(dossier);
                     self.erreur = None;
                 }
                 Err(e) => self.erreur = Some(e.to_string()),
@@ -642,17 +656,33 @@ impl EsculapeApp {
             }
             if let Some(r) = d.import.envoi.take() {
                 match r {
-                    Ok(m) => {
-                        d.message = Some((
-                            Ton::Succes,
-                            format!("Document reçu enregistré au dossier : « {} »", m.title),
-                        ));
+                    Ok(p) => {
+                        d.message = Some(match &p.enregistre {
+                            Ok(m) => (
+                                Ton::Succes,
+                                format!("Document reçu enregistré au dossier : « {} »", m.title),
+                            ),
+                            Err(deja) => (Ton::Attention, deja.clone()),
+                        });
+                        if p.enregistre.is_ok() {
+                            rouvrir = Some(d.chart.patient.id.clone());
+                        }
                         d.import.chemin.clear();
-                        rouvrir = Some(d.chart.patient.id.clone());
+                        d.import.integration = crate::integration::Integration::depuis(p);
                     }
                     Err(e) => d.message = Some((Ton::Danger, format!("Import refusé : {e}"))),
                 }
             }
+            if let Some(i) = &mut d.import.integration
+                && let crate::integration::Suite::Fermee(m) = i.recevoir()
+            {
+                if m.is_some() {
+                    d.message = m;
+                }
+                d.import.integration = None;
+                rouvrir = Some(d.chart.patient.id.clone());
+            }
+            d.biologie.recevoir();
             if let Some(r) = d.lecture.contenu.take() {
                 match r {
                     Ok(v) => {
@@ -1519,6 +1549,25 @@ fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     ui.add_space(espace::M);
     dossier_medical(ui, api, d);
     ui.add_space(espace::M);
+    let patient = d.chart.patient.id.clone();
+    let ouvrir = theme::carte(ui, icone::TEST_TUBE, "Biologie", |ui| {
+        d.biologie.show(ui, api, &patient)
+    })
+    .inner;
+    if let Some(id) = ouvrir {
+        match d.chart.documents.iter().find(|m| m.id == id) {
+            Some(m) => {
+                d.lecture = Lecture::ouvrir(api, &id, m.title.clone(), m.format, &d.chart.documents)
+            }
+            None => {
+                d.message = Some((
+                    Ton::Attention,
+                    "Le compte rendu de ce résultat n'est pas (ou plus) au dossier.".into(),
+                ))
+            }
+        }
+    }
+    ui.add_space(espace::M);
     let total = d.chart.documents_total;
     theme::carte(ui, icone::FILES, &format!("Documents ({total})"), |ui| {
         documents(ui, api, d)
@@ -2234,7 +2283,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             .on_hover_text("Enregistrer le document au dossier (un second exemplaire est refusé, une version plus récente remplace l'ancienne)")
             .clicked()
         {
-            d.import.envoi.set(api.importer_document(
+            d.import.envoi.set(api.importer_et_proposer(
                 &d.chart.patient.id,
                 std::path::PathBuf::from(d.import.chemin.trim()),
             ));
@@ -2244,6 +2293,12 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             ui.label("Import du document…");
         }
     });
+    if let Some(i) = &mut d.import.integration {
+        let patient = d.chart.patient.id.clone();
+        if let crate::integration::Suite::Fermee(_) = i.show(ui, api, &patient) {
+            d.import.integration = None;
+        }
+    }
     let f = &mut d.filtre;
     let mut types: Vec<(String, String)> = d
         .chart

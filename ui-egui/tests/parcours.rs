@@ -859,3 +859,71 @@ fn a_received_document_is_imported_and_a_replaced_version_leads_to_the_newer() {
         !visible(c, "remplacé par une version plus récente") && visible(c, "Fermer")
     });
 }
+
+#[test]
+fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() {
+    let h = hote::demarrer();
+    let kit = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/ans/cda-examples/BIO-CR-BIO_2024.01_Glycémie mole.xml");
+    let officiel = std::fs::read_to_string(&kit).unwrap();
+    // the same report from another laboratory, later, in g/L
+    let dir = tempfile::tempdir().unwrap();
+    let en_grammes = dir.path().join("glycemie-g-l.xml");
+    std::fs::write(
+        &en_grammes,
+        officiel
+            .replace("Laboratoire des charmes", "Laboratoire du Parc")
+            .replace(
+                "1.2.250.1.213.1.1.1.55.2024.7",
+                "1.2.250.1.213.1.1.1.55.2024.9",
+            )
+            .replace(r#"code="40193-5""#, r#"code="53049-3""#)
+            .replace(
+                r#"value="4.89" unit="mmol/L""#,
+                r#"value="1.05" unit="g/L""#,
+            )
+            .replace("20140402", "20140702"),
+    )
+    .unwrap();
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    ouvrir_patient(&mut c);
+    assert!(visible(&c, "Aucun résultat : importez un compte rendu"));
+    let champ = "Document reçu (CDA ou IHE_XDM.ZIP)";
+    for (i, f) in [kit.as_path(), en_grammes.as_path()]
+        .into_iter()
+        .enumerate()
+    {
+        c.get_by_label(champ).scroll_to_me();
+        c.run_steps(3);
+        saisir(&mut c, champ, &f.display().to_string());
+        cliquer(&mut c, "Importer");
+        // the report's results proposed beside the record, each checked
+        jusqua(&mut c, "les propositions", |c| {
+            visible(c, "Intégrer la sélection")
+        });
+        assert!(visible(&c, "Biologie — Glucose à jeun"));
+        let bouton = c
+            .query_all_by_label_contains("Intégrer la sélection")
+            .next()
+            .and_then(|n| n.accesskit_node().label().map(|l| l.to_string()))
+            .unwrap();
+        cliquer(&mut c, &bouton);
+        jusqua(&mut c, "l'intégration", |c| {
+            visible(c, "ajouté(s) au dossier")
+        });
+        let attendu = format!("Glycémie à jeun ({})", i + 1);
+        jusqua(&mut c, "la ligne de l'analyse", |c| visible(c, &attendu));
+    }
+    // one curve, in the unit of the latest (g/L), the mmol/L result
+    // converted by the JDV's factor, the JDV's warning beside it
+    cliquer(&mut c, "Courbe : Glycémie à jeun");
+    jusqua(&mut c, "la courbe", |c| visible(c, "Glycémie à jeun (g/L)"));
+    assert!(visible(&c, "n'a pas été évaluée"));
+    assert!(visible(&c, "facteur du JDV"));
+    assert!(visible(&c, "Laboratoire du Parc"));
+    assert!(visible(&c, "Laboratoire des charmes"));
+    // a point leads to its report
+    cliquer_nieme(&mut c, "Ouvrir le compte rendu", 0);
+    jusqua(&mut c, "le compte rendu", |c| visible(c, "Fermer"));
+}

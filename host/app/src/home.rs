@@ -10,6 +10,8 @@
 //!   esculape.db                   embedded SQLite (unless $ESCULAPE_DATABASE_URL)
 //!   cog.tsv                       COG referential imported from the INSEE files
 //!                                 (`esculape cog import DIR`; else the bundled one)
+//!   jdv-circuit-biologie.xlsx     JDV Circuit de la biologie loaded by the practice
+//!                                 (`esculape biologie jdv FILE`; else the bundled extract)
 //!   tls/serveur.crt, serveur.key  the host's certificate when it serves a LAN
 //!                                 (generated self-signed at the first `serve`; key 0600)
 //! ```
@@ -209,6 +211,7 @@ pub async fn app(home: &Path) -> Result<crate::App, HomeError> {
     }
     let mut app = crate::App::new(runtime, store, insi);
     app.cog = cog(home)?;
+    app.biologie = Arc::new(crate::biologie::Referentiel::du_dossier(home));
     app.ancrage = Some(crate::ancrage::Ancrage::dans(home));
     Ok(app)
 }

@@ -8,6 +8,7 @@
 pub mod agenda;
 pub mod ancrage;
 pub mod auth;
+pub mod biologie;
 pub mod comptes;
 pub mod demo;
 pub mod documents;
@@ -48,6 +49,8 @@ pub struct App {
     /// Sign-in with Pro Santé Connect through the proxy e-santé; none:
     /// not configured (local passwords only).
     pub psc: Option<Arc<psc::ConnexionPsc>>,
+    /// The JDV « Circuit de la biologie » in use.
+    pub biologie: Arc<biologie::Referentiel>,
 }
 
 impl App {
@@ -61,6 +64,7 @@ impl App {
             auth: Arc::new(auth::Authentification::default()),
             ancrage: None,
             psc: None,
+            biologie: Arc::new(biologie::Referentiel::embarque()),
         }
     }
 

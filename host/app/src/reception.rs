@@ -9,6 +9,7 @@ use esculape_api_types::documents::{
     ApercuIntegration, CodeLu, DocumentLu, DocumentMeta, IdentifiantLu, IntegrationFaite,
     Proposition, SectionLue,
 };
+use esculape_domain::biologie::{ResultatBiologie, ResultatStocke};
 use esculape_domain::document::Provenance;
 use esculape_domain::record::{EntryData, deja_present};
 use esculape_domain::{Day, LocalDateTime};
@@ -394,7 +395,16 @@ impl App {
         let chart = self.store.chart(actor, patient_id).await?;
         let (document, cda) = self.lire_recu(actor, octets).await?;
         let identite = identite(&document, &chart.patient.identity)?;
-        let comparaisons = comparer(&document, &chart.entries);
+        let resultats = if document
+            .propositions
+            .iter()
+            .any(|p| matches!(p, Proposition::ResultatBio { .. }))
+        {
+            self.store.resultats_biologie(actor, patient_id).await?
+        } else {
+            Vec::new()
+        };
+        let comparaisons = comparer(&document, &chart.entries, &resultats);
         Ok((
             ApercuIntegration {
                 document,
@@ -443,8 +453,17 @@ impl App {
         };
         // what this integration adds counts as present for the next picks
         let mut ajoutees: Vec<EntryData> = Vec::new();
+        let mut resultats: Vec<ResultatBiologie> = Vec::new();
         for i in choix {
             let c = &apercu.comparaisons[i as usize];
+            if let Some(r) = &c.resultat {
+                if c.deja_present.is_some() {
+                    faite.deja_presentes += 1;
+                } else {
+                    resultats.push(r.clone());
+                }
+                continue;
+            }
             let Some(entree) = &c.entree else {
                 faite.ecartees.push(c.remarque.clone().unwrap_or_default());
                 continue;
@@ -459,6 +478,16 @@ impl App {
                 .await?;
             faite.ajoutees.push(e.id);
             ajoutees.push(entree.clone());
+        }
+        if !resultats.is_empty() {
+            // the results of one report go in together (one transaction)
+            let n = resultats.len();
+            let ids = self
+                .store
+                .integrer_resultats(actor, patient_id, resultats, &source)
+                .await?;
+            faite.deja_presentes += (n - ids.len()) as u32;
+            faite.ajoutees.extend(ids);
         }
         Ok(faite)
     }
@@ -494,24 +523,79 @@ fn identite(
 fn comparer(
     d: &DocumentLu,
     entrees: &[esculape_api_types::dossier::Entry],
+    resultats: &[ResultatStocke],
 ) -> Vec<esculape_api_types::documents::Comparaison> {
+    use esculape_api_types::documents::Comparaison;
     let donnees: Vec<EntryData> = entrees.iter().map(|e| e.data.clone()).collect();
     let jour_acte = jour_hl7(&d.date);
     d.propositions
         .iter()
-        .map(|p| match entree_de(p, jour_acte) {
-            Ok(e) => esculape_api_types::documents::Comparaison {
-                deja_present: deja_present(&e, &donnees).map(|i| entrees[i].id.clone()),
-                entree: Some(e),
-                remarque: None,
-            },
-            Err(r) => esculape_api_types::documents::Comparaison {
-                entree: None,
-                deja_present: None,
-                remarque: Some(r),
-            },
+        .map(|p| {
+            if let Some(r) = resultat_de(p, d) {
+                return match r.clone().validate() {
+                    Ok(r) => Comparaison {
+                        deja_present: resultats
+                            .iter()
+                            .find(|s| s.resultat.meme_que(&r))
+                            .map(|s| s.id.clone()),
+                        entree: None,
+                        resultat: Some(r),
+                        remarque: None,
+                    },
+                    Err(e) => Comparaison {
+                        entree: None,
+                        resultat: None,
+                        deja_present: None,
+                        remarque: Some(format!("{} : {e}", resume(p))),
+                    },
+                };
+            }
+            match entree_de(p, jour_acte) {
+                Ok(e) => Comparaison {
+                    deja_present: deja_present(&e, &donnees).map(|i| entrees[i].id.clone()),
+                    entree: Some(e),
+                    resultat: None,
+                    remarque: None,
+                },
+                Err(r) => Comparaison {
+                    entree: None,
+                    resultat: None,
+                    deja_present: None,
+                    remarque: Some(r),
+                },
+            }
         })
         .collect()
+}
+
+/// A lab result proposal as the patient's results keep it: from the
+/// report's laboratory, linked to the document as the record stores it.
+fn resultat_de(p: &Proposition, d: &DocumentLu) -> Option<ResultatBiologie> {
+    let Proposition::ResultatBio {
+        code,
+        valeur,
+        unite,
+        texte,
+        intervalle,
+        interpretation,
+        quand,
+    } = p
+    else {
+        return None;
+    };
+    Some(ResultatBiologie {
+        code: code.code.clone(),
+        systeme: code.systeme.clone(),
+        libelle: code.libelle.clone().unwrap_or_else(|| code.code.clone()),
+        valeur: *valeur,
+        unite: unite.clone(),
+        texte: texte.clone(),
+        intervalle: intervalle.clone(),
+        interpretation: interpretation.clone(),
+        preleve_le: *quand,
+        laboratoire: (!d.organisation.is_empty()).then(|| d.organisation.clone()),
+        document: Some(id_du_document(&d.identifiant)),
+    })
 }
 
 fn code_dossier(c: &Option<CodeLu>) -> Option<esculape_domain::record::Code> {
@@ -525,7 +609,7 @@ fn code_dossier(c: &Option<CodeLu>) -> Option<esculape_domain::record::Code> {
 /// or why it cannot.
 fn entree_de(p: &Proposition, jour_acte: Option<Day>) -> Result<EntryData, String> {
     use esculape_domain::record::{Activity, AntecedentKind, MeasureKind};
-    Ok(match p {
+    match p {
         Proposition::Probleme {
             libelle,
             code,
@@ -614,15 +698,13 @@ fn entree_de(p: &Proposition, jour_acte: Option<Day>) -> Result<EntryData, Strin
                 heure,
             }
         }
-        Proposition::ResultatBio { code, .. } => {
-            return Err(format!(
-                "{} : les résultats de biologie entrent au dossier par le module de biologie (à venir)",
-                code.libelle.as_deref().unwrap_or(&code.code)
-            ));
+        // a lab result enters the patient's results (`resultat_de`)
+        Proposition::ResultatBio { .. } => {
+            return Err(format!("{} : résultat de biologie", resume(p)));
         }
     }
     .validate()
-    .map_err(|e| format!("{} : {e}", resume(p)))?)
+    .map_err(|e| format!("{} : {e}", resume(p)))
 }
 
 /// A proposal in a few words, for a refusal.

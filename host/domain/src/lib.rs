@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod biologie;
 pub mod calendar;
 pub mod cog;
 pub mod document;

@@ -32,7 +32,7 @@ pub enum RecordError {
     Account(#[from] crate::account::AccountError),
 }
 
-fn text(field: &'static str, s: &str, max: usize) -> Result<String, RecordError> {
+pub(crate) fn text(field: &'static str, s: &str, max: usize) -> Result<String, RecordError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(RecordError::Missing(field));
@@ -40,7 +40,7 @@ fn text(field: &'static str, s: &str, max: usize) -> Result<String, RecordError>
     opt_text(field, Some(t), max).map(|o| o.unwrap_or_default())
 }
 
-fn opt_text(
+pub(crate) fn opt_text(
     field: &'static str,
     s: Option<&str>,
     max: usize,

@@ -85,7 +85,7 @@ pub(crate) fn parse(xml: &str) -> Result<Element> {
                 for a in e.attributes() {
                     let a = a.map_err(|e| InsiError::Xml(e.to_string()))?;
                     let value = a
-                        .unescape_value()
+                        .decode_and_unescape_value(e.decoder())
                         .map_err(|e| InsiError::Xml(e.to_string()))?
                         .into_owned();
                     let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();

@@ -48,7 +48,7 @@ impl ValueSets {
                         .attributes()
                         .flatten()
                         .filter_map(|a| {
-                            let v = a.unescape_value().ok()?.into_owned();
+                            let v = a.decode_and_unescape_value(e.decoder()).ok()?.into_owned();
                             Some((a.key.local_name().as_ref().to_vec(), v))
                         })
                         .collect();

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod agenda;
+mod biologie;
 mod documents;
 pub mod openapi;
 mod patients;

@@ -3,11 +3,12 @@
 //! the OpenAPI document all come from here.
 
 use super::{
-    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, documents, patients, psc, record,
-    travaux,
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, documents, patients,
+    psc, record, travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
 use esculape_api_types::agenda::{AvailabilityRec, DeplacementRendezVous, Slot, StatutRendezVous};
+use esculape_api_types::biologie::{BiologiePatient, FichierJdv, JdvEnUsage, TendanceBiologie};
 use esculape_api_types::comptes::{
     self, AuditEvent, AuditReport, Caller, ChangementMotDePasse, Connexion, EtatInstallation,
     EtatServeur, Installation, NouveauCompte, NouveauMotDePasse, NouveauSite, NouvelleStructure,
@@ -206,6 +207,10 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)).ok::<Formulaire>(),
         route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body::<DemandeDocument>().ok::<DocumentProduit>(),
         route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body::<DemandeDocument>().created::<DocumentProduit>(),
+        route("GET", "/api/patients/{id}/biologie", Medical, "Résultats de biologie du patient, et une ligne par analyse (la plus récente d'abord); q: ne garder que les analyses dont le nom, ou un synonyme usuel (kaliémie), contient ces mots", get(biologie::patient)).query(&[("q", false)]).ok::<BiologiePatient>(),
+        route("GET", "/api/patients/{id}/biologie/tendance/{code}", Medical, "Une analyse sur une courbe selon le JDV Circuit de la biologie: unité du JDV, correspondance masse/moles convertie par son facteur, préfixes UCUM convertis, avertissement de comparabilité, résultats écartés et pourquoi", get(biologie::tendance)).ok::<TendanceBiologie>(),
+        route("GET", "/api/biologie/jdv", Medical, "Le JDV Circuit de la biologie en usage (extrait embarqué ou fichier chargé)", get(biologie::jdv)).ok::<JdvEnUsage>(),
+        route("POST", "/api/biologie/jdv", Admin, "Charger le fichier officiel du JDV Circuit de la biologie (.xlsx en base64): colonnes trouvées par leur en-tête; gardé et utilisé dès maintenant; un fichier qui n'est pas le JDV est refusé", post(biologie::importer_jdv)).body::<FichierJdv>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<JdvEnUsage>(),
         route("POST", "/api/patients/{id}/documents/recus", Medical, "Enregistrer au dossier un document reçu (CDA R2 ou IHE_XDM.ZIP en base64), sous son identité CDA: un second exemplaire est refusé, une version plus récente remplace l'ancienne (conservée, marquée remplacée)", post(documents::recevoir)).body::<DocumentARecevoir>().limit(MAX_DOCUMENT_BODY_BYTES).created::<DocumentMeta>(),
         route("POST", "/api/patients/{id}/documents/integration/apercu", Medical, "Les propositions d'un document reçu (problèmes, allergies, traitements, vaccinations, mesures) à côté du dossier, chacune marquée déjà présente ou non; rien n'est enregistré", post(documents::integration_apercu)).body::<DocumentARecevoir>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<ApercuIntegration>(),
         route("POST", "/api/patients/{id}/documents/integration", Medical, "Intégrer au dossier les propositions choisies d'un document reçu: rien de ce que le dossier contient n'est remplacé, chaque élément garde son document source; tracé", post(documents::integration)).body::<DemandeIntegration>().limit(MAX_DOCUMENT_BODY_BYTES).ok::<IntegrationFaite>(),

@@ -412,6 +412,22 @@ const TABLES: &[Table] = &[
             ("erreur", Text),
         ],
     },
+    Table {
+        name: "resultat_biologie",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("patient_id", Text),
+            ("systeme", Text),
+            ("code", Text),
+            ("preleve_le", Text),
+            ("data", Text),
+            ("document_id", Text),
+            ("source", Text),
+            ("author", Text),
+            ("created_at", Int),
+        ],
+    },
 ];
 
 /// One value of a row.

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod agenda;
 pub mod audit;
 pub mod backup;
+pub mod biologie;
 
 mod db;
 pub mod documents;

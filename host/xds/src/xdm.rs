@@ -430,7 +430,10 @@ pub fn read_xdm(bytes: &[u8]) -> Result<XdmPackage, XdsError> {
                     .attributes()
                     .flatten()
                     .filter_map(|a| {
-                        Some((local(a.key.as_ref()), a.unescape_value().ok()?.into_owned()))
+                        Some((
+                            local(a.key.as_ref()),
+                            a.decode_and_unescape_value(e.decoder()).ok()?.into_owned(),
+                        ))
                     })
                     .collect();
                 let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();

@@ -56,7 +56,11 @@ pub fn read(cda: &[u8]) -> Result<Received, Error> {
                     e.attributes()
                         .flatten()
                         .find(|a| a.key.local_name().as_ref() == k)
-                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+                        .and_then(|a| {
+                            a.decode_and_unescape_value(e.decoder())
+                                .ok()
+                                .map(|v| v.into_owned())
+                        })
                 };
                 if depth == 1 {
                     match name.as_slice() {
