@@ -75,7 +75,52 @@ pub struct DocumentRecu {
     pub avertissements: Vec<String>,
 }
 
-/// Reads a received CDA R2 document.
+/// The `ClinicalDocument` of a received file: the file itself, or the
+/// one an « auto-présentable » report wraps (an XSLT stylesheet carrying
+/// the CDA as data, e.g. `xsl:stylesheet/data:Contenu/c:ClinicalDocument`,
+/// which the ANS kit gives for CR-BIO). Found by its local name within the
+/// first levels; the file as it is when there is none (the header reader
+/// then says what is wrong). The readers go by local names, so the
+/// wrapper's namespace prefix needs no declaration.
+pub fn document_clinique(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use quick_xml::events::Event;
+    /// How deep a wrapper may hold the document.
+    const ENVELOPPE_MAX: usize = 8;
+    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut profondeur = 0usize;
+    let mut debut = None;
+    loop {
+        let avant = r.buffer_position() as usize;
+        match r.read_event() {
+            Ok(Event::Start(e)) => {
+                if debut.is_none() && e.local_name().as_ref() == b"ClinicalDocument" {
+                    if profondeur == 0 {
+                        return xml.into();
+                    }
+                    debut = Some((avant, profondeur));
+                } else if debut.is_none() && profondeur >= ENVELOPPE_MAX {
+                    return xml.into();
+                }
+                profondeur += 1;
+            }
+            Ok(Event::End(_)) => {
+                profondeur = profondeur.saturating_sub(1);
+                if let Some((d, p)) = debut
+                    && profondeur == p
+                {
+                    let fin = r.buffer_position() as usize;
+                    return xml.get(d..fin).map_or(xml.into(), Into::into);
+                }
+            }
+            // a DOCTYPE stays with the document, to be refused
+            Ok(Event::Eof | Event::DocType(_)) | Err(_) => return xml.into(),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Reads a received CDA R2 document (or the one an auto-presentable
+/// report wraps).
 pub fn lire(cda: &[u8]) -> Result<DocumentRecu, ErreurCda> {
     if cda.len() > TAILLE_MAX {
         return Err(illisible(format!(
@@ -84,6 +129,7 @@ pub fn lire(cda: &[u8]) -> Result<DocumentRecu, ErreurCda> {
             TAILLE_MAX / (1024 * 1024)
         )));
     }
+    let cda = &*document_clinique(cda);
     let (niveau, sections) = corps::sections(cda)?;
     let entete = read_header(cda)?;
     let contenu = if niveau == "N3" {

@@ -33,8 +33,9 @@ fn every_official_example_is_read_with_its_header_its_pdf_and_its_sections() {
     assert!(exemples.len() >= 80, "{} exemples", exemples.len());
     let (mut avec_pdf, mut sections) = (0, 0);
     for (nom, xml) in &exemples {
-        // the kit's content-model catalogue is not a document
-        if !contient(xml, b"<ClinicalDocument") {
+        // the kit's content-model catalogue is not a document; an
+        // auto-presentable report wraps one (`c:ClinicalDocument`)
+        if !contient(xml, b"<ClinicalDocument") && !contient(xml, b":ClinicalDocument>") {
             continue;
         }
         let d = lire(xml).unwrap_or_else(|e| panic!("{nom} : {e}"));
@@ -147,4 +148,32 @@ fn a_wrong_ins_key_is_a_warning() {
         })
         .count();
     assert!(n >= 1, "au moins un exemple officiel à la clé fausse");
+}
+
+/// An « auto-présentable » report (an XSLT stylesheet carrying the CDA as
+/// data) is read as the CDA it wraps; a wrapper with a DOCTYPE is not.
+#[test]
+fn an_auto_presentable_report_is_read_as_the_cda_it_wraps() {
+    let (_, xml) = exemples()
+        .into_iter()
+        .find(|(n, _)| n == "BIO-CR-BIO_2021.01_Auto-Presentable.xml")
+        .unwrap();
+    assert!(xml.windows(15).any(|w| w == b"<xsl:stylesheet"));
+    let cda = esculape_cda_lecture::document_clinique(&xml);
+    assert!(cda.starts_with(b"<c:ClinicalDocument"));
+    assert!(cda.ends_with(b"</c:ClinicalDocument>"));
+    let d = lire(&xml).unwrap();
+    assert_eq!(d.entete.code.code, "11502-2");
+    assert_eq!(d.niveau, "N3");
+    assert!(
+        d.contenu.resultats.iter().any(|r| r.code.code == "53049-3"),
+        "{:?}",
+        d.contenu.resultats
+    );
+    // a plain CDA is given back as it is
+    let plain = b"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>";
+    assert_eq!(&*esculape_cda_lecture::document_clinique(plain), plain);
+    // a DOCTYPE stays, and is refused
+    let piege = br#"<!DOCTYPE x [<!ENTITY f SYSTEM "file:///etc/passwd">]><x><c:ClinicalDocument><c:title>&f;</c:title></c:ClinicalDocument></x>"#;
+    assert!(lire(piege).unwrap_err().to_string().contains("DOCTYPE"));
 }

@@ -18,7 +18,8 @@ pub fn cda_du_fichier(octets: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, XdsEr
     if octets.starts_with(b"PK") {
         Ok(crate::read_xdm(octets)?.document.into())
     } else {
-        Ok(octets.into())
+        // an auto-presentable report: the CDA it wraps
+        Ok(esculape_cda_lecture::document_clinique(octets))
     }
 }
 
