@@ -341,3 +341,26 @@ pub struct DocumentLu {
     pub propositions: Vec<Proposition>,
     pub avertissements: Vec<String>,
 }
+
+/// A received document signed off by a doctor (« vu par Dr X le … »).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Vu {
+    pub document_id: String,
+    /// The account (login).
+    pub par: String,
+    /// Its name as the practice knows it.
+    pub nom: String,
+    /// Unix milliseconds.
+    pub le: i64,
+}
+
+/// `GET /api/a-voir`: a received report or letter no doctor has signed
+/// off yet.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct AVoir {
+    pub document: DocumentMeta,
+    /// The patient's names, as the record holds them.
+    pub patient: String,
+    /// Its lab results outside the reference range.
+    pub anormaux: u32,
+}

@@ -19,6 +19,32 @@ fn exemple(nom: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// The official « Glycémie mole » report as another laboratory would send
+/// it three months later: its glycaemia in g/L, above the range. (The
+/// kit's other CR-BIO in g/L, 53049-3, is an auto-presentable one of the
+/// same laboratory.)
+fn en_grammes(en_moles: &[u8]) -> Vec<u8> {
+    String::from_utf8(en_moles.to_vec())
+        .unwrap()
+        .replace("Laboratoire des charmes", "Laboratoire du Parc")
+        .replace(
+            "1.2.250.1.213.1.1.1.55.2024.7",
+            "1.2.250.1.213.1.1.1.55.2024.9",
+        )
+        .replace("code=\"40193-5\"", "code=\"53049-3\"")
+        .replace(
+            "value=\"4.89\" unit=\"mmol/L\"",
+            "value=\"1.05\" unit=\"g/L\"",
+        )
+        .replacen(
+            "<interpretationCode code=\"N\"",
+            "<interpretationCode code=\"H\"",
+            1,
+        )
+        .replace("20140402", "20140702")
+        .into_bytes()
+}
+
 /// Stores a received report and integrates every proposal; gives the
 /// stored document's id and what the integration said.
 async fn recevoir_et_integrer(
@@ -64,23 +90,7 @@ async fn recevoir_et_integrer(
 #[tokio::test]
 async fn two_glycaemias_from_two_laboratories_share_one_converted_curve() {
     let en_moles = exemple("BIO-CR-BIO_2024.01_Glycémie mole.xml");
-    // the same report from another laboratory, three months later, its
-    // glycaemia in g/L (the kit's only other CR-BIO with one is an
-    // auto-presentable XSLT wrapper, not a CDA document)
-    let en_grammes = String::from_utf8(en_moles.clone())
-        .unwrap()
-        .replace("Laboratoire des charmes", "Laboratoire du Parc")
-        .replace(
-            "1.2.250.1.213.1.1.1.55.2024.7",
-            "1.2.250.1.213.1.1.1.55.2024.9",
-        )
-        .replace("code=\"40193-5\"", "code=\"53049-3\"")
-        .replace(
-            "value=\"4.89\" unit=\"mmol/L\"",
-            "value=\"1.05\" unit=\"g/L\"",
-        )
-        .replace("20140402", "20140702")
-        .into_bytes();
+    let en_grammes = en_grammes(&en_moles);
     for t in testing::both().await {
         let a = TestApp::new(t).await;
         let nom = a.name;
@@ -290,5 +300,112 @@ async fn two_glycaemias_from_two_laboratories_share_one_converted_curve() {
             )
             .await;
         assert_eq!(s, 403, "{nom}: a secretary does not read results");
+    }
+}
+
+#[tokio::test]
+async fn received_reports_wait_to_be_seen_until_a_doctor_signs_them_off() {
+    let en_moles = exemple("BIO-CR-BIO_2024.01_Glycémie mole.xml");
+    let en_grammes = en_grammes(&en_moles);
+    for t in testing::both().await {
+        let a = TestApp::new(t).await;
+        let nom = a.name;
+        let (_, p) = a
+            .call("POST", "/api/patients", Some(common::HELENE), &a.medecin)
+            .await;
+        let id = p["id"].as_str().unwrap().to_string();
+        let (doc_m, _, _) = recevoir_et_integrer(&a, &id, &en_moles).await;
+        let (doc_g, _, _) = recevoir_et_integrer(&a, &id, &en_grammes).await;
+        // a document written here is not « à voir »
+        let courrier = r#"{"title":"Courrier","type_code":"11490-0","format":"texte","act_date":"2026-11-20","provenance":"produit","content":"Ym9uam91cg=="}"#;
+        let (s, produit) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{id}/documents"),
+                Some(courrier),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {produit}");
+
+        let (s, liste) = a.call("GET", "/api/a-voir", None, &a.medecin).await;
+        assert_eq!(s, 200, "{nom}: {liste}");
+        let liste = liste.as_array().unwrap();
+        assert_eq!(liste.len(), 2, "{nom}: {liste:?}");
+        assert_eq!(liste[0]["document"]["id"], doc_g.as_str(), "newest first");
+        assert_eq!(
+            liste[0]["anormaux"], 1,
+            "{nom}: the glycaemia above the range"
+        );
+        assert_eq!(liste[1]["anormaux"], 0, "{nom}");
+        assert_eq!(liste[0]["patient"], "DUPONT HELENE", "{nom}");
+
+        // signed off: « vu par Dr X le … », once
+        let (s, vu) = a
+            .call(
+                "POST",
+                &format!("/api/documents/{doc_g}/vu"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {vu}");
+        assert_eq!(vu["par"], a.practice.medecin.login.as_str(), "{nom}");
+        assert_eq!(vu["nom"], a.practice.medecin.display_name.as_str(), "{nom}");
+        let (_, encore) = a
+            .call(
+                "POST",
+                &format!("/api/documents/{doc_g}/vu"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(encore["le"], vu["le"], "{nom}: the first sign-off stays");
+        let (_, liste) = a
+            .call(
+                "GET",
+                &format!("/api/a-voir?patient={id}"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        let liste = liste.as_array().unwrap();
+        assert_eq!(liste.len(), 1, "{nom}");
+        assert_eq!(liste[0]["document"]["id"], doc_m.as_str());
+        let (_, vus) = a
+            .call("GET", &format!("/api/patients/{id}/vus"), None, &a.medecin)
+            .await;
+        assert_eq!(vus.as_array().unwrap().len(), 1, "{nom}: {vus}");
+        assert_eq!(vus[0]["document_id"], doc_g.as_str());
+
+        // what was produced here is not signed off; a secretary sees no list
+        let (s, e) = a
+            .call(
+                "POST",
+                &format!("/api/documents/{}/vu", produit["id"].as_str().unwrap()),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 422, "{nom}: {e}");
+        let (s, _) = a.call("GET", "/api/a-voir", None, &a.secretaire).await;
+        assert_eq!(s, 403, "{nom}");
+        // the sign-off is traced
+        let (_, journal) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{id}/access-log"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert!(
+            journal
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "document.vu"),
+            "{nom}: {journal}"
+        );
     }
 }

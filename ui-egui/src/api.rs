@@ -383,6 +383,37 @@ impl Api {
         )
     }
 
+    /// The received documents no doctor has signed off: the practice's,
+    /// or one patient's.
+    pub fn a_voir(
+        &self,
+        patient: Option<&str>,
+    ) -> Pending<Vec<esculape_api_types::documents::AVoir>> {
+        let chemin = match patient {
+            Some(p) => format!("/api/a-voir?patient={p}"),
+            None => "/api/a-voir".to_string(),
+        };
+        self.call(reqwest::Method::GET, &chemin, NO_BODY)
+    }
+
+    /// Who signed off each of a patient's received documents.
+    pub fn vus(&self, patient: &str) -> Pending<Vec<esculape_api_types::documents::Vu>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{patient}/vus"),
+            NO_BODY,
+        )
+    }
+
+    /// Signs a received document off.
+    pub fn marquer_vu(&self, document: &str) -> Pending<esculape_api_types::documents::Vu> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/documents/{document}/vu"),
+            NO_BODY,
+        )
+    }
+
     /// The patient's lab results, by analysis.
     pub fn biologie(
         &self,

@@ -141,6 +141,10 @@ struct Dossier {
     import: Importation,
     /// The lab results and an analysis's curve.
     biologie: crate::biologie::Biologie,
+    /// Who signed off the received documents.
+    visas: crate::a_voir::Visas,
+    /// « Fermer le dossier » was asked (back to the home screen).
+    fermer: bool,
 }
 
 /// Importing a received document (a CDA or an IHE_XDM.ZIP) into the file.
@@ -367,6 +371,8 @@ pub struct EsculapeApp {
     recherche: Recherche,
     ouverture: Slot<Chart>,
     dossier: Option<Dossier>,
+    /// The practice's received documents not yet seen (home screen).
+    a_voir: crate::a_voir::ListeAVoir,
     erreur: Option<String>,
     a_propos: bool,
     /// A national service that failed (its message), shown with the link
@@ -401,6 +407,7 @@ impl EsculapeApp {
             recherche: Recherche::default(),
             ouverture: Slot::default(),
             dossier: None,
+            a_voir: Default::default(),
             erreur: None,
             a_propos: false,
             service_en_echec: None,
@@ -477,6 +484,7 @@ impl EsculapeApp {
             || self.tableau.as_ref().is_some_and(|t| t.occupe())
             || self.recherche.envoi.busy()
             || self.ouverture.busy()
+            || self.a_voir.occupe()
             || self.dossier.as_ref().is_some_and(|d| {
                 d.insi.busy()
                     || d.validation.busy()
@@ -491,6 +499,7 @@ impl EsculapeApp {
                         .as_ref()
                         .is_some_and(|i| i.envoi.busy())
                     || d.biologie.occupe()
+                    || d.visas.occupe()
                     || d.entree.envoi.busy()
                     || d.lecture.pdf_envoi.busy()
                     || d.lecture.vue.occupe()
@@ -585,11 +594,21 @@ impl EsculapeApp {
                             focus: None,
                             import: Importation::default(),
                             biologie: Default::default(),
+                            visas: Default::default(),
+                            fermer: false,
                         },
                     };
                     // the results may have changed with the chart
                     let patient = dossier.chart.patient.id.clone();
                     dossier.biologie.charger(&self.api, &patient);
+                    if dossier
+                        .chart
+                        .documents
+                        .iter()
+                        .any(|m| m.provenance != Provenance::Produit)
+                    {
+                        dossier.visas.charger(&self.api, &patient);
+                    }
                     self.dossier = Some(dossier);
                     self.erreur = None;
                 }
@@ -683,6 +702,9 @@ impl EsculapeApp {
                 rouvrir = Some(d.chart.patient.id.clone());
             }
             d.biologie.recevoir();
+            if d.visas.recevoir() {
+                self.a_voir.perimer();
+            }
             if let Some(r) = d.lecture.contenu.take() {
                 match r {
                     Ok(v) => {
@@ -1170,6 +1192,7 @@ impl EsculapeApp {
             }
             return;
         }
+        let mut a_ouvrir = None;
         centre.show(ui, |ui| {
             if let Some(e) = &self.erreur {
                 theme::bandeau_erreur(ui, e);
@@ -1184,15 +1207,30 @@ impl EsculapeApp {
                 .unwrap_or_default();
             match &mut self.dossier {
                 Some(d) => dossier(ui, &self.api, d, role),
-                None if !self.ouverture.busy() => theme::accueil_vide(
-                    ui,
-                    icone::MAGNIFYING_GLASS,
-                    "Aucun dossier ouvert",
-                    "Recherchez un patient à gauche (nom, prénom, date ou année de naissance, INS) — Ctrl+F.",
-                ),
+                None if !self.ouverture.busy() => {
+                    // a doctor's home: what was received and not yet seen
+                    if role == Role::Medecin.code()
+                        && let Some(id) = self.a_voir.show(ui, &self.api)
+                    {
+                        a_ouvrir = Some(id);
+                    }
+                    theme::accueil_vide(
+                        ui,
+                        icone::MAGNIFYING_GLASS,
+                        "Aucun dossier ouvert",
+                        "Recherchez un patient à gauche (nom, prénom, date ou année de naissance, INS) — Ctrl+F.",
+                    )
+                }
                 None => {}
             }
         });
+        if let Some(id) = a_ouvrir {
+            self.ouvrir(&id);
+        }
+        if self.dossier.as_ref().is_some_and(|d| d.fermer) {
+            self.dossier = None;
+            self.a_voir.perimer();
+        }
     }
 
     fn panneau_recherche(&mut self, ui: &mut egui::Ui) {
@@ -1503,6 +1541,12 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
             d.lieu.set(api.lieu(code));
         }
     }
+    if theme::action(ui, true, icone::X, "Fermer le dossier")
+        .on_hover_text("Revenir à l'accueil (les documents reçus à voir)")
+        .clicked()
+    {
+        d.fermer = true;
+    }
     egui::ScrollArea::vertical()
         .id_salt("dossier")
         .auto_shrink([false, false])
@@ -1569,9 +1613,22 @@ fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
     ui.add_space(espace::M);
     let total = d.chart.documents_total;
-    theme::carte(ui, icone::FILES, &format!("Documents ({total})"), |ui| {
-        documents(ui, api, d)
-    });
+    let a_voir = d
+        .chart
+        .documents
+        .iter()
+        .filter(|m| {
+            m.provenance != Provenance::Produit
+                && m.status != DocumentStatus::Supprime
+                && d.visas.de(&m.id).is_none()
+        })
+        .count();
+    let titre = if a_voir > 0 {
+        format!("Documents ({total}) · {a_voir} à voir")
+    } else {
+        format!("Documents ({total})")
+    };
+    theme::carte(ui, icone::FILES, &titre, |ui| documents(ui, api, d));
 }
 
 /// The identity's details, the INSi and the file's background jobs.
@@ -2362,6 +2419,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     }
     let mut ouvrir = None;
     let mut corriger = None;
+    let mut vise = None;
     egui::Grid::new("documents").striped(true).show(ui, |ui| {
         for h in [
             "Date d'acte",
@@ -2382,14 +2440,35 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             theme::badge_envoi(ui, m.dmp_state);
             theme::badge_envoi(ui, m.mssante_state);
             let statut = libelles::statut_document(m.status);
-            if m.status == DocumentStatus::Actif {
-                theme::discret(ui, statut);
-            } else {
-                theme::badge(ui, Ton::Neutre, icone::ARCHIVE, statut);
-            }
+            let recu = m.provenance != Provenance::Produit && m.status != DocumentStatus::Supprime;
+            let visa = d.visas.de(&m.id);
+            ui.horizontal(|ui| {
+                if m.status == DocumentStatus::Actif {
+                    theme::discret(ui, statut);
+                } else {
+                    theme::badge(ui, Ton::Neutre, icone::ARCHIVE, statut);
+                }
+                match visa {
+                    Some(v) if recu => {
+                        theme::discret(ui, crate::a_voir::Visas::texte(v));
+                    }
+                    None if recu => {
+                        theme::badge(ui, Ton::Attention, icone::EYE, "à voir");
+                    }
+                    _ => {}
+                }
+            });
             ui.horizontal(|ui| {
                 if theme::action(ui, true, icone::EYE, "Ouvrir").clicked() {
                     ouvrir = Some((m.id.clone(), m.title.clone(), m.format));
+                }
+                if recu
+                    && visa.is_none()
+                    && theme::action(ui, !d.visas.visa.busy(), icone::CHECK_CIRCLE, "Marquer vu")
+                        .on_hover_text("« Vu par » vous, aujourd'hui (tracé)")
+                        .clicked()
+                {
+                    vise = Some(m.id.clone());
                 }
                 // Only the version in force of a CDA produced here can be
                 // corrected from its form.
@@ -2408,6 +2487,12 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     });
     if let Some((id, titre)) = corriger {
         d.editeur.corriger(api, &id, &titre);
+    }
+    if let Some(id) = vise {
+        d.visas.visa.set(api.marquer_vu(&id));
+    }
+    if let Some(e) = &d.visas.erreur {
+        theme::bandeau_erreur(ui, e);
     }
     if let Some((id, titre, format)) = ouvrir {
         d.lecture = Lecture::ouvrir(api, &id, titre, format, &d.chart.documents);

@@ -1,6 +1,7 @@
 //! The Esculape desktop client (egui). It talks to the host only through
 //! its HTTP API ([`api`]); every call runs off the UI thread.
 
+pub mod a_voir;
 pub mod agenda;
 pub mod api;
 pub mod app;

@@ -915,6 +915,15 @@ fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() 
         let attendu = format!("Glycémie à jeun ({})", i + 1);
         jusqua(&mut c, "la ligne de l'analyse", |c| visible(c, &attendu));
     }
+    // both reports wait to be seen; one is signed off
+    jusqua(&mut c, "les documents à voir", |c| {
+        visible(c, "Documents (2) · 2 à voir")
+    });
+    cliquer_nieme(&mut c, "Marquer vu", 0);
+    jusqua(&mut c, "le visa", |c| {
+        visible(c, "vu par Dr Claire Martin le")
+    });
+    assert!(visible(&c, "Documents (2) · 1 à voir"));
     // one curve, in the unit of the latest (g/L), the mmol/L result
     // converted by the JDV's factor, the JDV's warning beside it
     cliquer(&mut c, "Courbe : Glycémie à jeun");
@@ -926,4 +935,15 @@ fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() 
     // a point leads to its report
     cliquer_nieme(&mut c, "Ouvrir le compte rendu", 0);
     jusqua(&mut c, "le compte rendu", |c| visible(c, "Fermer"));
+    // back home: the report not yet seen waits there, and leads to the file
+    cliquer(&mut c, "Fermer");
+    jusqua(&mut c, "le dossier", |c| visible(c, "Fermer le dossier"));
+    cliquer(&mut c, "Fermer le dossier");
+    jusqua(&mut c, "l'accueil", |c| {
+        visible(c, "Documents reçus à voir (1)")
+    });
+    cliquer(&mut c, "Ouvrir le dossier de MARTINEZ ANA");
+    jusqua(&mut c, "le dossier rouvert", |c| {
+        visible(c, "Documents (2) · 1 à voir")
+    });
 }

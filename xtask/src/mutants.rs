@@ -154,6 +154,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "two_glycaemias_from_two_laboratories_share_one_converted_curve",
     },
     Mutant {
+        what: "à voir: un document reçu visé reste dans la liste",
+        file: "host/store/src/a_voir.rs",
+        from: "AND id NOT IN (SELECT document_id FROM document_vu) ",
+        to: "",
+        test_target: "biologie",
+        filter: "received_reports_wait_to_be_seen_until_a_doctor_signs_them_off",
+    },
+    Mutant {
         what: "JDV: facteur de conversion de la correspondance appliqué à l'envers",
         file: "biologie/src/tendance.rs",
         from: "(Some(f), Some(vers), _) if vers == loinc => Some(f),",

@@ -864,3 +864,33 @@ mod tests {
         assert_eq!(q("2014"), None);
     }
 }
+
+impl App {
+    /// The received reports and letters no doctor has signed off yet: of
+    /// one patient, or of the actor's structure (the home screen's list).
+    pub async fn a_voir(
+        &self,
+        actor: &Actor,
+        patient_id: Option<&str>,
+    ) -> Result<Vec<esculape_api_types::documents::AVoir>, esculape_store::StoreError> {
+        self.store.a_voir(actor, patient_id).await
+    }
+
+    /// Signs a received document off (« vu par Dr X le … », traced).
+    pub async fn marquer_vu(
+        &self,
+        actor: &Actor,
+        document_id: &str,
+    ) -> Result<esculape_api_types::documents::Vu, esculape_store::StoreError> {
+        self.store.marquer_vu(actor, document_id).await
+    }
+
+    /// Who signed off each of a patient's received documents.
+    pub async fn vus(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<esculape_api_types::documents::Vu>, esculape_store::StoreError> {
+        self.store.vus(actor, patient_id).await
+    }
+}

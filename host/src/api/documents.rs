@@ -222,3 +222,36 @@ pub(crate) async fn datamatrix(
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(Json(TexteLu { texte }))
 }
+
+#[derive(serde::Deserialize)]
+pub(crate) struct PatientDuFiltre {
+    patient: Option<String>,
+}
+
+/// The received documents waiting to be seen.
+pub(crate) async fn a_voir(
+    State(s): State<AppState>,
+    me: Me,
+    q: Result<axum::extract::Query<PatientDuFiltre>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<esculape_api_types::documents::AVoir>>, ApiError> {
+    let axum::extract::Query(f) = q?;
+    Ok(Json(s.a_voir(&me.0.actor(), f.patient.as_deref()).await?))
+}
+
+/// Signs a received document off.
+pub(crate) async fn marquer_vu(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<esculape_api_types::documents::Vu>, ApiError> {
+    Ok(Json(s.marquer_vu(&me.0.actor(), &id).await?))
+}
+
+/// Who signed off each of a patient's received documents.
+pub(crate) async fn vus(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<esculape_api_types::documents::Vu>>, ApiError> {
+    Ok(Json(s.vus(&me.0.actor(), &id).await?))
+}

@@ -15,9 +15,9 @@ use esculape_api_types::comptes::{
     Praticien, PremiereInstallation, SiteRec, StructureRec, UserChanges,
 };
 use esculape_api_types::documents::{
-    ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir, DocumentAvecContenu,
-    DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire, FormulaireSigne, ImageBoite,
-    IntegrationFaite, NouveauDocument, TexteLu, TypeDocument,
+    AVoir, ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir,
+    DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire,
+    FormulaireSigne, ImageBoite, IntegrationFaite, NouveauDocument, TexteLu, TypeDocument, Vu,
 };
 use esculape_api_types::domaine::agenda::{Appointment, Availability, NewAppointment};
 use esculape_api_types::domaine::cog::Lieu;
@@ -207,6 +207,9 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/document-forms/{plugin}", Medical, "Formulaire d'un type de document, prérempli depuis le dossier", get(documents::formulaire)).ok::<Formulaire>(),
         route("POST", "/api/patients/{id}/documents/preview", Medical, "Aperçu d'un document (PDF, CDA, métadonnées XDS): rien n'est enregistré", post(documents::apercu)).body::<DemandeDocument>().ok::<DocumentProduit>(),
         route("POST", "/api/patients/{id}/documents/sign", Medical, "Valider et signer un document: CDA enregistré (ou nouvelle version), PDF, métadonnées XDS, IHE_XDM.ZIP", post(documents::produire)).body::<DemandeDocument>().created::<DocumentProduit>(),
+        route("GET", "/api/a-voir", Medical, "Les documents reçus (DMP, MSSanté, importés) qu'aucun médecin n'a encore vus: de la structure, ou d'un patient (patient=ID); les plus récents d'abord, avec le nom du patient et ses résultats anormaux", get(documents::a_voir)).query(&[("patient", false)]).ok::<Vec<AVoir>>(),
+        route("POST", "/api/documents/{id}/vu", Medical, "Marquer vu un document reçu (« vu par Dr X le … », tracé); un second visa garde le premier", post(documents::marquer_vu)).ok::<Vu>(),
+        route("GET", "/api/patients/{id}/vus", Medical, "Qui a vu chacun des documents reçus du patient, et quand", get(documents::vus)).ok::<Vec<Vu>>(),
         route("GET", "/api/patients/{id}/biologie", Medical, "Résultats de biologie du patient, et une ligne par analyse (la plus récente d'abord); q: ne garder que les analyses dont le nom, ou un synonyme usuel (kaliémie), contient ces mots", get(biologie::patient)).query(&[("q", false)]).ok::<BiologiePatient>(),
         route("GET", "/api/patients/{id}/biologie/tendance/{code}", Medical, "Une analyse sur une courbe selon le JDV Circuit de la biologie: unité du JDV, correspondance masse/moles convertie par son facteur, préfixes UCUM convertis, avertissement de comparabilité, résultats écartés et pourquoi", get(biologie::tendance)).ok::<TendanceBiologie>(),
         route("GET", "/api/biologie/jdv", Medical, "Le JDV Circuit de la biologie en usage (extrait embarqué ou fichier chargé)", get(biologie::jdv)).ok::<JdvEnUsage>(),

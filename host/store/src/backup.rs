@@ -413,6 +413,11 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "document_vu",
+        key: "document_id",
+        columns: &[("document_id", Text), ("vu_par", Text), ("vu_le", Int)],
+    },
+    Table {
         name: "resultat_biologie",
         key: "id",
         columns: &[

@@ -92,7 +92,10 @@ impl Store {
     }
 }
 
-async fn lire(c: &mut sqlx::AnyConnection, patient_id: &str) -> Result<Vec<ResultatStocke>> {
+pub(crate) async fn lire(
+    c: &mut sqlx::AnyConnection,
+    patient_id: &str,
+) -> Result<Vec<ResultatStocke>> {
     let rows = sqlx::query(
         "SELECT id, data FROM resultat_biologie WHERE patient_id = $1 ORDER BY preleve_le, created_at, id LIMIT $2",
     )

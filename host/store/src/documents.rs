@@ -96,7 +96,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, s: String) -> Result<T> {
         .map_err(|_| StoreError::Corrupt(format!("{what} «{s}»")))
 }
 
-fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
+pub(crate) fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
     let mut r = JsonRow::of(r)?;
     let act: String = r.get(8)?;
     Ok(DocumentMeta {
@@ -127,7 +127,7 @@ fn row_meta(r: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
 }
 
 /// The document columns as one value per row ([`row_meta`] reads it).
-fn meta_select(tx: &sqlx::AnyConnection) -> String {
+pub(crate) fn meta_select(tx: &sqlx::AnyConnection) -> String {
     json_row(tx, COLUMNS)
 }
 
@@ -150,7 +150,7 @@ pub(crate) async fn of_patient(
     Ok((rows.iter().map(row_meta).collect::<Result<_>>()?, total))
 }
 
-async fn fetch_meta(conn: &mut sqlx::AnyConnection, id: &str) -> Result<DocumentMeta> {
+pub(crate) async fn fetch_meta(conn: &mut sqlx::AnyConnection, id: &str) -> Result<DocumentMeta> {
     let r = sqlx::query(&format!(
         "SELECT {} FROM document WHERE id = $1",
         meta_select(conn)

@@ -6,6 +6,7 @@
 //! [`Actor`] and appends to the hash-chained audit trail in the same
 //! transaction: no access without its trace.
 
+pub mod a_voir;
 pub mod accounts;
 pub mod agenda;
 pub mod audit;
