@@ -45,6 +45,7 @@ struct Recherche {
 /// The document list's filter and order (SC.CDA/INT.04).
 #[derive(Default)]
 struct FiltreDocuments {
+    groupe: Option<esculape_domain::document::GroupeDocument>,
     type_code: Option<String>,
     du: String,
     au: String,
@@ -2371,6 +2372,15 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     types.sort();
     types.dedup_by(|a, b| a.0 == b.0);
     ui.horizontal(|ui| {
+        use esculape_domain::document::GroupeDocument;
+        egui::ComboBox::from_label("Groupe")
+            .selected_text(f.groupe.map_or("Tous", GroupeDocument::libelle))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.groupe, None, "Tous");
+                for g in GroupeDocument::TOUS {
+                    ui.selectable_value(&mut f.groupe, Some(g), g.libelle());
+                }
+            });
         egui::ComboBox::from_label("Type")
             .selected_text(
                 f.type_code
@@ -2410,6 +2420,11 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         .chart
         .documents
         .iter()
+        .filter(|m| {
+            f.groupe.is_none_or(|g| {
+                esculape_domain::document::GroupeDocument::du_type(&m.type_code) == g
+            })
+        })
         .filter(|m| f.type_code.as_ref().is_none_or(|c| &m.type_code == c))
         .filter(|m| du.is_none_or(|x| m.act_date >= x) && au.is_none_or(|x| m.act_date <= x))
         .collect();

@@ -185,3 +185,74 @@ mod tests {
         assert_eq!(d.validate(b""), Err(DocumentError::Empty));
     }
 }
+
+/// The groups a document list is sorted into (SC.CDA/INT.04, 08, 17): by
+/// the document's type (its LOINC type code).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupeDocument {
+    Hospitalisation,
+    SyntheseMedicale,
+    Biologie,
+    Radiologie,
+    Prescription,
+    Vaccination,
+    Autres,
+}
+
+impl GroupeDocument {
+    pub const TOUS: [GroupeDocument; 7] = [
+        Self::Hospitalisation,
+        Self::SyntheseMedicale,
+        Self::Biologie,
+        Self::Radiologie,
+        Self::Prescription,
+        Self::Vaccination,
+        Self::Autres,
+    ];
+
+    pub fn libelle(self) -> &'static str {
+        match self {
+            Self::Hospitalisation => "Hospitalisation",
+            Self::SyntheseMedicale => "Synthèse médicale",
+            Self::Biologie => "Biologie",
+            Self::Radiologie => "Radiologie",
+            Self::Prescription => "Prescription",
+            Self::Vaccination => "Vaccination",
+            Self::Autres => "Autres",
+        }
+    }
+
+    /// The group of a document type (the CI-SIS type codes of the ANS
+    /// kit's documents; a type not listed is « Autres »).
+    pub fn du_type(type_code: &str) -> Self {
+        match type_code.trim() {
+            // lettres de liaison, transfert, synthèses d'épisode et de
+            // maternité, urgence, anesthésie
+            "11490-0" | "18761-7" | "34133-9" | "74207-2" | "57055-6" | "57057-2" | "57075-4"
+            | "78489-2" | "89235-6" | "77436-4" | "34749-2" | "34874-2" => Self::Hospitalisation,
+            "60591-5" | "SYNTH" | "18776-5" => Self::SyntheseMedicale,
+            // CR de biologie, TROD, génétique moléculaire
+            "11502-2" | "96173-0" | "51969-4" => Self::Biologie,
+            // CR et demande d'imagerie
+            "18748-4" | "55115-0" => Self::Radiologie,
+            // prescription, dispensation
+            "57833-6" | "60593-1" => Self::Prescription,
+            // note de vaccination, historique
+            "87273-9" | "11369-6" => Self::Vaccination,
+            _ => Self::Autres,
+        }
+    }
+}
