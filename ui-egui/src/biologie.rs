@@ -160,7 +160,7 @@ impl Biologie {
 }
 
 /// One analysis's curve, its warnings and its points.
-fn courbe(ui: &mut egui::Ui, t: &TendanceBiologie) -> Option<String> {
+pub fn courbe(ui: &mut egui::Ui, t: &TendanceBiologie) -> Option<String> {
     let p = palette(ui);
     let mut ouvrir = None;
     ui.label(

@@ -888,7 +888,10 @@ fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() 
     let mut c = client(&h);
     connecter(&mut c, hote::MEDECIN);
     ouvrir_patient(&mut c);
-    assert!(visible(&c, "Aucun résultat : importez un compte rendu"));
+    // the results come after the chart
+    jusqua(&mut c, "la carte de biologie vide", |c| {
+        visible(c, "Aucun résultat : importez un compte rendu")
+    });
     let champ = "Document reçu (CDA ou IHE_XDM.ZIP)";
     for (i, f) in [kit.as_path(), en_grammes.as_path()]
         .into_iter()
