@@ -31,9 +31,8 @@ impl ListeAVoir {
         self.demande_le = None;
     }
 
-    /// Draws the list (asking for it when it is stale); gives the patient
-    /// whose file to open.
-    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api) -> Option<String> {
+    /// Collects the answer (every frame, whatever the screen).
+    pub fn recevoir(&mut self) {
         match self.envoi.take() {
             Some(Ok(l)) => {
                 self.liste = Some(l);
@@ -42,6 +41,11 @@ impl ListeAVoir {
             Some(Err(e)) => self.erreur = Some(format!("Liste « à voir » non lue : {e}")),
             None => {}
         }
+    }
+
+    /// Draws the list (asking for it when it is stale); gives the patient
+    /// whose file to open.
+    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api) -> Option<String> {
         if !self.envoi.busy() && self.demande_le.is_none_or(|t| t.elapsed() > FRAICHEUR) {
             self.envoi.set(api.a_voir(None));
             self.demande_le = Some(Instant::now());

@@ -511,6 +511,7 @@ impl EsculapeApp {
 
     /// Collects what the host answered since the last frame.
     fn recevoir(&mut self) {
+        self.a_voir.recevoir();
         if let Some(Ok(true)) = self.installation.take() {
             self.premier = Some(Default::default());
         }
