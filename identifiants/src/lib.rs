@@ -49,6 +49,23 @@ pub fn idnps_finess(finess: &str) -> String {
     format!("1{finess}")
 }
 
+/// A version-4 UUID written from 16 random bytes (the caller draws them:
+/// this crate does no I/O), for WS-Addressing message ids and ebRIM
+/// entry UUIDs.
+pub fn uuid_v4(mut o: [u8; 16]) -> String {
+    o[6] = (o[6] & 0x0f) | 0x40;
+    o[8] = (o[8] & 0x3f) | 0x80;
+    let h: String = o.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 /// An OID under `2.25` from 128 random bits in hex: valid as a CDA id root
 /// and as an XDS uniqueId without an OID registration.
 pub fn oid_from_hex(hex: &str) -> Option<String> {

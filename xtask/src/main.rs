@@ -216,7 +216,7 @@ fn postgres_tls() -> anyhow::Result<()> {
     bail!("PostgreSQL n'a pas pris ssl = on (voir son journal)")
 }
 
-/// What the desktop client's window tests need: a virtual X server,
+/// What the tests need from Debian. The desktop client's window tests: a virtual X server,
 /// Mesa's software OpenGL (eframe draws with glow on X11) and its
 /// software Vulkan, lavapipe (the look's snapshots render with wgpu on it:
 /// ui-egui/tests/apparence.rs).
@@ -227,6 +227,11 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "libxkbcommon-x11-0",
     "mesa-vulkan-drivers",
     "libvulkan1",
+    // the independent verifier of our XML signatures (VIHF, XAdES):
+    // host/dmp/tests/contrat.rs
+    "xmlsec1",
+    // test RSA keys like the IGC-Santé's (rcgen makes ECDSA only)
+    "openssl",
 ];
 
 fn debian_packages() -> anyhow::Result<()> {

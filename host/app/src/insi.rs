@@ -439,17 +439,7 @@ fn traits(identity: &Identity, with_place: bool) -> Recherche {
 fn message_id() -> String {
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    esculape_identifiants::uuid_v4(b)
 }
 
 /// Now as an `xsd:dateTime` in UTC.

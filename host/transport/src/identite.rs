@@ -202,6 +202,14 @@ impl IdentiteClient {
         }
     }
 
+    /// The certificate (DER) and its private key, for the host's own XML
+    /// signatures (the DMP's VIHF and XAdES are signed with the
+    /// structure's key in indirect mode). Host code only: never handed
+    /// to a plugin.
+    pub fn certificat_et_cle(&self) -> (&[u8], &PrivateKeyDer<'static>) {
+        (self.chaine[0].as_ref(), &self.cle)
+    }
+
     pub(crate) fn pour_rustls(&self) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
         (self.chaine.clone(), self.cle.clone_key())
     }

@@ -7,6 +7,7 @@
 //! document type) comes from the document plugin's description.
 
 pub mod lecture;
+pub mod registre;
 mod xdm;
 
 pub use esculape_cda_lecture::{CdaHeader, Code, ErreurCda, PROFONDEUR_EN_TETE_MAX, embedded_pdf};

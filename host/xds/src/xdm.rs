@@ -6,7 +6,6 @@
 use crate::{Code, DocumentEntry, XdsError, hash_and_size};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 const RIM: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0";
@@ -49,8 +48,8 @@ pub const SCHEMES: &[(&str, &str)] = &[
         "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500",
     ),
 ];
-const DE_PATIENT_ID: &str = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427";
-const DE_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
+pub(crate) const DE_PATIENT_ID: &str = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427";
+pub(crate) const DE_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
 const SS_PATIENT_ID: &str = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446";
 const SS_SOURCE_ID: &str = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832";
 const SS_UNIQUE_ID: &str = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8";
@@ -351,46 +350,28 @@ pub fn write_xdm(e: &DocumentEntry, cda: &[u8], s: &Submission) -> Result<Vec<u8
     Ok(zip.finish().map_err(|e| err(&e))?.into_inner())
 }
 
-/// An IHE_XDM package read back.
+/// An IHE_XDM package read back: its document entry's metadata (read
+/// as a registry's, fields reached through `Deref`) and its document.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct XdmPackage {
-    /// DocumentEntry slots by name.
-    pub slots: BTreeMap<String, Vec<String>>,
-    /// DocumentEntry classifications by scheme name (several for
-    /// eventCodeList).
-    pub classifications: BTreeMap<String, Vec<Code>>,
-    /// DocumentEntry external identifiers: patientId, uniqueId.
-    pub patient_id: Option<String>,
-    pub unique_id: Option<String>,
-    pub mime_type: Option<String>,
+    pub metadonnees: crate::registre::EntreeLue,
     pub document: Vec<u8>,
 }
 
+impl std::ops::Deref for XdmPackage {
+    type Target = crate::registre::EntreeLue;
+    fn deref(&self) -> &Self::Target {
+        &self.metadonnees
+    }
+}
+
 impl XdmPackage {
-    pub fn slot(&self, name: &str) -> Option<&str> {
-        self.slots
-            .get(name)
-            .and_then(|v| v.first())
-            .map(String::as_str)
-    }
-
-    pub fn code(&self, scheme_name: &str) -> Option<&Code> {
-        self.classifications
-            .get(scheme_name)
-            .and_then(|v| v.first())
-    }
-
     /// Whether the hash and size slots match the document.
     pub fn hash_and_size_match(&self) -> bool {
         let (hash, size) = hash_and_size(&self.document);
         self.slot("hash") == Some(hash.as_str())
             && self.slot("size") == Some(size.to_string().as_str())
     }
-}
-
-fn local(name: &[u8]) -> String {
-    let n = String::from_utf8_lossy(name);
-    n.rsplit(':').next().unwrap_or_default().to_string()
 }
 
 /// Read an IHE_XDM.ZIP: the first document entry's metadata and its
@@ -407,125 +388,16 @@ pub fn read_xdm(bytes: &[u8]) -> Result<XdmPackage, XdsError> {
         Ok(v)
     };
     let metadata = read("IHE_XDM/SUBSET01/METADATA.XML")?;
-    let mut pkg = XdmPackage::default();
-    let uri;
-    {
-        let mut reader = quick_xml::Reader::from_reader(metadata.as_slice());
-        let mut buf = Vec::new();
-        let mut entry_id: Option<String> = None;
-        let mut in_entry = false;
-        let mut slot: Option<String> = None;
-        let mut class: Option<(String, Code)> = None;
-        let mut value: Option<String> = None;
-        let mut in_name = false;
-        loop {
-            let ev = reader.read_event_into(&mut buf).map_err(|e| err(&e))?;
-            let (start, e) = match &ev {
-                Event::Start(e) => (true, Some(e.clone())),
-                Event::Empty(e) => (false, Some(e.clone())),
-                _ => (false, None),
-            };
-            if let Some(e) = e {
-                let attrs: BTreeMap<String, String> = e
-                    .attributes()
-                    .flatten()
-                    .filter_map(|a| {
-                        Some((
-                            local(a.key.as_ref()),
-                            a.decode_and_unescape_value(e.decoder()).ok()?.into_owned(),
-                        ))
-                    })
-                    .collect();
-                let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
-                match local(e.name().as_ref()).as_str() {
-                    "ExtrinsicObject" if entry_id.is_none() => {
-                        entry_id = Some(get("id"));
-                        in_entry = start;
-                        pkg.mime_type = attrs.get("mimeType").cloned();
-                    }
-                    "Slot" if in_entry => slot = Some(get("name")),
-                    "Value" if in_entry => value = Some(String::new()),
-                    "Classification" if in_entry => {
-                        let scheme_uuid = get("classificationScheme");
-                        let name = SCHEMES
-                            .iter()
-                            .find(|(_, u)| *u == scheme_uuid)
-                            .map(|(n, _)| n.to_string())
-                            .unwrap_or(scheme_uuid);
-                        class = Some((
-                            name,
-                            Code {
-                                code: get("nodeRepresentation"),
-                                ..Code::default()
-                            },
-                        ));
-                    }
-                    "Name" if in_entry => in_name = start,
-                    "LocalizedString" if in_entry && in_name => {
-                        if let Some((_, c)) = class.as_mut() {
-                            c.display = get("value");
-                        }
-                    }
-                    "ExternalIdentifier" if in_entry => {
-                        match get("identificationScheme").as_str() {
-                            DE_PATIENT_ID => pkg.patient_id = Some(get("value")),
-                            DE_UNIQUE_ID => pkg.unique_id = Some(get("value")),
-                            _ => {}
-                        }
-                    }
-                    _ => {}
-                }
-                buf.clear();
-                continue;
-            }
-            match ev {
-                Event::Text(t) => {
-                    if let Some(v) = value.as_mut() {
-                        v.push_str(&t.decode().map_err(|e| err(&e))?);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    if let Some(v) = value.as_mut() {
-                        match r.resolve_char_ref().ok().flatten() {
-                            Some(c) => v.push(c),
-                            None => v.push_str(match String::from_utf8_lossy(&r).as_ref() {
-                                "amp" => "&",
-                                "lt" => "<",
-                                "gt" => ">",
-                                "quot" => "\"",
-                                _ => "'",
-                            }),
-                        }
-                    }
-                }
-                Event::End(e) => match local(e.name().as_ref()).as_str() {
-                    "ExtrinsicObject" => in_entry = false,
-                    "Slot" => slot = None,
-                    "Value" => {
-                        if let (Some(v), Some(slot)) = (value.take(), slot.as_deref()) {
-                            let v = v.trim().to_string();
-                            match class.as_mut() {
-                                Some((_, c)) if slot == "codingScheme" => c.scheme = v,
-                                Some(_) => {}
-                                None => pkg.slots.entry(slot.to_string()).or_default().push(v),
-                            }
-                        }
-                    }
-                    "Name" => in_name = false,
-                    "Classification" => {
-                        if let Some((name, code)) = class.take() {
-                            pkg.classifications.entry(name).or_default().push(code);
-                        }
-                    }
-                    _ => {}
-                },
-                Event::Eof => break,
-                _ => {}
-            }
-            buf.clear();
-        }
-        uri = pkg.slot("URI").unwrap_or("DOC0001.XML").to_string();
-    }
+    let entree = crate::registre::lire(&metadata)?
+        .entrees
+        .into_iter()
+        .next()
+        .ok_or_else(|| XdsError::Xdm("METADATA.XML sans fiche de document".into()))?;
+    let mut pkg = XdmPackage {
+        metadonnees: entree,
+        document: Vec::new(),
+    };
+    let uri = pkg.slot("URI").unwrap_or("DOC0001.XML").to_string();
     pkg.document = read(&format!("IHE_XDM/SUBSET01/{uri}"))?;
     Ok(pkg)
 }

@@ -1,0 +1,336 @@
+//! The DMP messages against what nobody here wrote: the published
+//! integration package (`../shared/testdata/dmp/`: schemas, example
+//! messages), lxml's exclusive canonicalization, and `xmlsec1` as the
+//! independent verifier of our signatures.
+
+use esculape_dmp::c14n::{Selection, canonicaliser};
+use esculape_dmp::signature::{CleLogicielle, ErreurSignature, verifier_enveloppe};
+use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, ModeAuthentification, Vihf};
+use esculape_dmp::{soap, td02, td31};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn racine() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn paquet() -> PathBuf {
+    racine().join("../shared/testdata/dmp")
+}
+
+fn vihf_exemple() -> Vihf {
+    Vihf {
+        emetteur: "CN=CABINET DU PARC,OU=499900063480001,O=ESCULAPE TEST,C=FR".into(),
+        professionnel: "899900063480".into(),
+        nom_professionnel: None,
+        structure: "499900063480001".into(),
+        secteur_activite: "SA07^1.2.250.1.71.4.2.4".into(),
+        roles: vec![
+            Code {
+                code: "10".into(),
+                systeme: "1.2.250.1.71.1.2.7".into(),
+                libelle: "Médecin".into(),
+            },
+            Code {
+                code: "SM26".into(),
+                systeme: "1.2.250.1.71.4.2.5".into(),
+                libelle: "Qualifié en Médecine Générale (SM)".into(),
+            },
+        ],
+        mode: ModeAuthentification::Directe,
+        patient: Some(vihf::cx(
+            "279035121518989",
+            esculape_identifiants::oid::INS_NIR,
+        )),
+        acces: ModeAcces::Normal,
+        logiciel: Logiciel {
+            id: "esculape".into(),
+            nom: "Esculape".into(),
+            version: "0.1.0".into(),
+            homologation: "NumAutorisation".into(),
+        },
+    }
+}
+
+/// A test certificate and key: RSA 2048 made by `openssl` (IGC-Santé
+/// keys are RSA), or ECDSA P-256 made by rcgen.
+fn cle(rsa: bool, dossier: &Path) -> CleLogicielle {
+    let (cert, key) = if rsa {
+        let (c, k) = (dossier.join("c.pem"), dossier.join("k.pem"));
+        let s = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args(["-subj", "/C=FR/O=ESCULAPE TEST/CN=CABINET DU PARC"])
+            .arg("-keyout")
+            .arg(&k)
+            .arg("-out")
+            .arg(&c)
+            .output()
+            .expect("openssl (paquet Debian openssl)");
+        assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+        (std::fs::read(c).unwrap(), std::fs::read(k).unwrap())
+    } else {
+        let k = rcgen::KeyPair::generate().unwrap();
+        let c = rcgen::CertificateParams::new(vec!["cabinet.test".into()])
+            .unwrap()
+            .self_signed(&k)
+            .unwrap();
+        (c.pem().into_bytes(), k.serialize_pem().into_bytes())
+    };
+    let identite =
+        esculape_transport::identite::IdentiteClient::depuis_pem(&cert, &key, "test").unwrap();
+    let (c, k) = identite.certificat_et_cle();
+    CleLogicielle::nouvelle(c, k).unwrap()
+}
+
+fn xmlsec1(fichier: &Path) -> (bool, String) {
+    let o = Command::new("xmlsec1")
+        .args(["--verify", "--insecure", "--id-attr:ID"])
+        .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
+        .arg(fichier)
+        .output()
+        .expect("xmlsec1 (paquet Debian xmlsec1, installé par cargo xtask setup)");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn a_vihf_we_sign_is_verified_by_xmlsec1_and_a_changed_one_is_not() {
+    let d = tempfile::tempdir().unwrap();
+    for rsa in [true, false] {
+        let cle = cle(rsa, d.path());
+        let v = vihf_exemple();
+        let signe = v
+            .signer("_a1b2c3", "2026-12-06T10:00:00.000Z", &cle)
+            .unwrap();
+        let f = d.path().join("vihf.xml");
+        std::fs::write(&f, &signe).unwrap();
+        let (ok, sortie) = xmlsec1(&f);
+        assert!(
+            ok,
+            "rsa={rsa}: xmlsec1 refuse notre signature : {sortie}\n{signe}"
+        );
+
+        // ours reads it back, signature checked
+        let lu = vihf::lire(signe.as_bytes()).unwrap();
+        assert_eq!(lu.vihf, v);
+        assert_eq!(lu.signature.reference, "_a1b2c3");
+
+        // one attribute changed after signing: both verifiers refuse
+        let change = signe.replace(
+            "499900063480001</saml2:AttributeValue>",
+            "499900063480002</saml2:AttributeValue>",
+        );
+        assert_ne!(change, signe);
+        std::fs::write(&f, &change).unwrap();
+        assert!(!xmlsec1(&f).0, "rsa={rsa}: xmlsec1 accepte un VIHF modifié");
+        assert!(matches!(
+            verifier_enveloppe(change.as_bytes()),
+            Err(ErreurSignature::Empreinte)
+        ));
+        // the signature value changed: refused too
+        let i = signe.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
+        let mut faux = signe.clone().into_bytes();
+        faux[i + 5] = if faux[i + 5] == b'A' { b'B' } else { b'A' };
+        assert!(matches!(
+            verifier_enveloppe(&faux),
+            Err(ErreurSignature::Valeur)
+        ));
+    }
+}
+
+/// lxml's exclusive c14n of the first element `{ns}local` of each file,
+/// hex-encoded, or nothing when lxml cannot read the file.
+fn lxml_c14n(fichiers: &[PathBuf], ns: &str, local: &str) -> Vec<Option<Vec<u8>>> {
+    let script = r#"
+import sys
+from lxml import etree
+ns, local = sys.argv[1], sys.argv[2]
+for f in sys.argv[3:]:
+    try:
+        root = etree.parse(f, etree.XMLParser(resolve_entities=False)).getroot()
+    except Exception:
+        print("-"); continue
+    el = next(root.iter("{%s}%s" % (ns, local)), None)
+    if el is None:
+        print("-"); continue
+    print(etree.tostring(el, method="c14n", exclusive=True, with_comments=False).hex())
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script, ns, local])
+        .args(fichiers)
+        .output()
+        .expect("python3 + lxml (cargo xtask setup)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            (l != "-").then(|| {
+                (0..l.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap())
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn our_exclusive_c14n_is_lxml_s_on_every_official_message() {
+    let mut fichiers: Vec<PathBuf> = std::fs::read_dir(paquet().join("messages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    fichiers.sort();
+    let mut compares = 0;
+    for (ns, local) in [
+        (vihf::SAML, "Assertion"),
+        (soap::SOAP, "Body"),
+        ("urn:hl7-org:v3", "patient"),
+        (
+            "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0",
+            "ExtrinsicObject",
+        ),
+    ] {
+        let attendus = lxml_c14n(&fichiers, ns, local);
+        for (f, attendu) in fichiers.iter().zip(attendus) {
+            let Some(attendu) = attendu else { continue };
+            let octets = std::fs::read(f).unwrap();
+            let nous = canonicaliser(&octets, Selection::Element { ns, local }, false)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            assert!(
+                nous == attendu,
+                "{} {{{ns}}}{local}:\nnous : {}\nlxml : {}",
+                f.display(),
+                String::from_utf8_lossy(&nous),
+                String::from_utf8_lossy(&attendu)
+            );
+            compares += 1;
+        }
+    }
+    assert!(compares >= 40, "{compares} comparaisons seulement");
+}
+
+fn xsd(fichiers: &[(&str, &str)]) -> (bool, String) {
+    let d = tempfile::tempdir().unwrap();
+    let mut chemins = Vec::new();
+    for (nom, xml) in fichiers {
+        let p = d.path().join(format!("{nom}.xml"));
+        std::fs::write(&p, xml).unwrap();
+        chemins.push(p);
+    }
+    let o = Command::new("python3")
+        .arg(racine().join("tools/dmp-xsd-check"))
+        .args(&chemins)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn our_requests_pass_the_published_schemas_and_a_broken_one_does_not() {
+    let d = tempfile::tempdir().unwrap();
+    let cle = cle(false, d.path());
+    let v = vihf_exemple();
+    let signe = v.signer("_x1", "2026-12-06T10:00:00.000Z", &cle).unwrap();
+    let emetteur = td02::Emetteur {
+        oid: "1.2.250.1.999.1".into(),
+        nom: "Esculape".into(),
+    };
+    let (_, td02) = soap::enveloppe(
+        td02::ACTION,
+        "https://dmp.test/si-dmp-server/v2/services/patients",
+        &signe,
+        &td02::requete(
+            &emetteur,
+            "279035121518989",
+            esculape_identifiants::oid::INS_NIR,
+            "20261206100000",
+        ),
+    );
+    let mut r = td31::Recherche::du_patient(&vihf::cx(
+        "279035121518989",
+        esculape_identifiants::oid::INS_NIR,
+    ));
+    r.statuts.push(td31::ARCHIVE.into());
+    r.cree_depuis = Some("20260101".into());
+    r.types.push("11488-4^^2.16.840.1.113883.6.1".into());
+    let (_, td31) = soap::enveloppe(
+        td31::ACTION,
+        "https://dmp.test/si-dmp-server/v2/services/registry",
+        &signe,
+        &td31::requete(&r),
+    );
+    let (ok, sortie) = xsd(&[("td02", &td02), ("td31", &td31)]);
+    assert!(ok, "{sortie}");
+
+    // the check can fail: an HL7 element out of order, a VIHF without
+    // its issuer
+    let casse = td02
+        .replace("<processingCode code=\"P\"/>", "")
+        .replace("<creationTime", "<processingCode code=\"P\"/><creationTime");
+    let sans_emetteur = td31
+        .replacen("<saml2:Issuer", "<saml2:Emetteur", 1)
+        .replacen("</saml2:Issuer>", "</saml2:Emetteur>", 1);
+    let (ok, sortie) = xsd(&[("casse", &casse)]);
+    assert!(!ok, "{sortie}");
+    let (ok, sortie) = xsd(&[("sans_emetteur", &sans_emetteur)]);
+    assert!(!ok && sortie.contains("Emetteur"), "{sortie}");
+}
+
+#[test]
+fn the_published_answers_are_read() {
+    let td02 = std::fs::read(paquet().join("messages/TD0.2-Test_dexistence_reponse.xml")).unwrap();
+    let r = td02::lire_reponse(&td02).unwrap();
+    assert_eq!(r.acquittement, "AA");
+    assert_eq!(r.reponse, "OK");
+    assert_eq!(r.autorisation, Some(td02::Autorisation::Valide));
+    assert_eq!(r.medecin_traitant, Some(true));
+    assert_eq!(r.statut_dossier.as_deref(), Some("active"));
+    assert!(r.dmp_ouvert());
+    assert!(
+        r.identifiants
+            .contains(&("1.2.250.1.213.1.4.10".into(), "207058575627097".into()))
+    );
+    assert!(soap::faute(&td02).is_none());
+
+    let td31 =
+        std::fs::read(paquet().join("messages/TD3.1-Recherche_de_document_reponse.xml")).unwrap();
+    let docs = td31::lire_reponse(&td31).unwrap();
+    let attendus = String::from_utf8_lossy(&td31)
+        .matches("ExtrinsicObject id=")
+        .count();
+    assert_eq!(docs.len(), attendus);
+    assert!(docs.len() >= 10, "{}", docs.len());
+    for d in &docs {
+        assert!(!d.unique_id.is_empty() && !d.entry_uuid.is_empty(), "{d:?}");
+        assert!(!d.type_code.is_empty() && !d.cree.is_empty(), "{d:?}");
+        assert!(!d.repository.is_empty(), "{d:?}");
+    }
+    let premier = &docs[0];
+    assert_eq!(premier.cree, "20100319183244");
+    assert_eq!(premier.taille, Some(2768));
+    assert!(!premier.auteur.is_empty(), "{premier:?}");
+
+    // a SOAP fault as the DMP answers one
+    let faute = br#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value><soap:Subcode><soap:Value>DMPInvalidCertificate</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang="fr">Certificat invalide</soap:Text></soap:Reason></soap:Fault></soap:Body></soap:Envelope>"#;
+    let f = soap::faute(faute).unwrap();
+    assert_eq!(f.sous_code.as_deref(), Some("DMPInvalidCertificate"));
+    assert_eq!(f.raison, "Certificat invalide");
+}

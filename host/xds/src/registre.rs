@@ -1,0 +1,247 @@
+//! ebRIM metadata read back: every `ExtrinsicObject` (document entry) of
+//! a SubmitObjectsRequest (an IHE_XDM's METADATA.XML) or of a registry's
+//! answer (an ITI-18 AdhocQueryResponse from the DMP), by classification
+//! scheme and slot name, and the errors a registry answers with.
+
+use crate::xdm::{DE_PATIENT_ID, DE_UNIQUE_ID, SCHEMES};
+use crate::{Code, XdsError};
+use quick_xml::events::Event;
+use std::collections::BTreeMap;
+
+/// Largest metadata document read (a DMP with hundreds of documents
+/// answers a few MB).
+pub const TAILLE_MAX: usize = 64 << 20;
+
+/// One document entry as a registry describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EntreeLue {
+    /// `id` (the entryUUID).
+    pub entry_uuid: String,
+    /// `status` (`…StatusType:Approved`, `…:Deprecated`, or the DMP's
+    /// `urn:asip:ci-sis:2010:StatusType:Archived`).
+    pub statut: String,
+    pub mime_type: Option<String>,
+    /// The entry's `Name` (the document's title).
+    pub titre: String,
+    /// Slots by name.
+    pub slots: BTreeMap<String, Vec<String>>,
+    /// Classifications by scheme name (several for eventCodeList and
+    /// confidentialityCode).
+    pub classifications: BTreeMap<String, Vec<Code>>,
+    pub patient_id: Option<String>,
+    pub unique_id: Option<String>,
+}
+
+impl EntreeLue {
+    pub fn slot(&self, name: &str) -> Option<&str> {
+        self.slots
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+
+    pub fn code(&self, scheme_name: &str) -> Option<&Code> {
+        self.classifications
+            .get(scheme_name)
+            .and_then(|v| v.first())
+    }
+
+    pub fn codes(&self, scheme_name: &str) -> &[Code] {
+        self.classifications
+            .get(scheme_name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+/// An error of a registry's answer (`RegistryError`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErreurRegistre {
+    /// `errorCode` (`XDSPatientIdDoesNotMatch`, `XDSDocumentUniqueIdError`…).
+    pub code: String,
+    pub contexte: String,
+    pub gravite: String,
+}
+
+/// A registry's answer: its status, entries and errors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReponseRegistre {
+    /// `status` of the answer (`…ResponseStatusType:Success`, `:Failure`,
+    /// `:PartialSuccess`).
+    pub statut: String,
+    pub entrees: Vec<EntreeLue>,
+    pub erreurs: Vec<ErreurRegistre>,
+}
+
+impl ReponseRegistre {
+    pub fn succes(&self) -> bool {
+        self.statut.ends_with(":Success")
+    }
+}
+
+fn local(name: &[u8]) -> String {
+    let n = String::from_utf8_lossy(name);
+    n.rsplit(':').next().unwrap_or_default().to_string()
+}
+
+/// Reads every document entry, the answer's status and its errors.
+pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
+    if xml.len() > TAILLE_MAX {
+        return Err(XdsError::Xdm(format!(
+            "métadonnées trop volumineuses (plus de {} Mo)",
+            TAILLE_MAX >> 20
+        )));
+    }
+    let err = |e: &dyn std::fmt::Display| XdsError::Xdm(e.to_string());
+    let mut reponse = ReponseRegistre::default();
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut entree: Option<EntreeLue> = None;
+    let mut slot: Option<String> = None;
+    let mut class: Option<(String, Code)> = None;
+    let mut value: Option<String> = None;
+    let mut in_name = false;
+    loop {
+        let ev = reader.read_event_into(&mut buf).map_err(|e| err(&e))?;
+        let (start, e) = match &ev {
+            Event::Start(e) => (true, Some(e.clone())),
+            Event::Empty(e) => (false, Some(e.clone())),
+            _ => (false, None),
+        };
+        if let Some(e) = e {
+            let attrs: BTreeMap<String, String> = e
+                .attributes()
+                .flatten()
+                .filter_map(|a| {
+                    Some((
+                        local(a.key.as_ref()),
+                        a.decode_and_unescape_value(e.decoder()).ok()?.into_owned(),
+                    ))
+                })
+                .collect();
+            let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
+            match local(e.name().as_ref()).as_str() {
+                "AdhocQueryResponse" | "RegistryResponse" => reponse.statut = get("status"),
+                "RegistryError" => reponse.erreurs.push(ErreurRegistre {
+                    code: get("errorCode"),
+                    contexte: get("codeContext"),
+                    gravite: get("severity"),
+                }),
+                "ExtrinsicObject" => {
+                    let nouvelle = EntreeLue {
+                        entry_uuid: get("id"),
+                        statut: get("status"),
+                        mime_type: attrs.get("mimeType").cloned(),
+                        ..EntreeLue::default()
+                    };
+                    if start {
+                        entree = Some(nouvelle);
+                    } else {
+                        reponse.entrees.push(nouvelle);
+                    }
+                }
+                _ => {}
+            }
+            if let Some(en) = entree.as_mut() {
+                match local(e.name().as_ref()).as_str() {
+                    "Slot" => slot = Some(get("name")),
+                    "Value" => value = Some(String::new()),
+                    "Classification" => {
+                        let scheme_uuid = get("classificationScheme");
+                        let name = SCHEMES
+                            .iter()
+                            .find(|(_, u)| *u == scheme_uuid)
+                            .map(|(n, _)| n.to_string())
+                            .unwrap_or(scheme_uuid);
+                        let c = (
+                            name,
+                            Code {
+                                code: get("nodeRepresentation"),
+                                ..Code::default()
+                            },
+                        );
+                        if start {
+                            class = Some(c);
+                        } else {
+                            en.classifications.entry(c.0).or_default().push(c.1);
+                        }
+                    }
+                    "Name" => in_name = start,
+                    "LocalizedString" if in_name => match class.as_mut() {
+                        Some((_, c)) => c.display = get("value"),
+                        None => en.titre = get("value"),
+                    },
+                    "ExternalIdentifier" => match get("identificationScheme").as_str() {
+                        DE_PATIENT_ID => en.patient_id = Some(get("value")),
+                        DE_UNIQUE_ID => en.unique_id = Some(get("value")),
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            buf.clear();
+            continue;
+        }
+        match ev {
+            Event::Text(t) => {
+                if let Some(v) = value.as_mut() {
+                    v.push_str(&t.decode().map_err(|e| err(&e))?);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(v) = value.as_mut() {
+                    match r.resolve_char_ref().ok().flatten() {
+                        Some(c) => v.push(c),
+                        None => v.push_str(match String::from_utf8_lossy(&r).as_ref() {
+                            "amp" => "&",
+                            "lt" => "<",
+                            "gt" => ">",
+                            "quot" => "\"",
+                            "apos" => "'",
+                            autre => {
+                                return Err(XdsError::Xdm(format!("entité inconnue &{autre};")));
+                            }
+                        }),
+                    }
+                }
+            }
+            Event::End(e) => match local(e.name().as_ref()).as_str() {
+                "ExtrinsicObject" => {
+                    if let Some(en) = entree.take() {
+                        reponse.entrees.push(en);
+                    }
+                }
+                "Slot" => slot = None,
+                "Value" => {
+                    if let (Some(v), Some(s), Some(en)) =
+                        (value.take(), slot.as_deref(), entree.as_mut())
+                    {
+                        let v = v.trim().to_string();
+                        match class.as_mut() {
+                            Some((_, c)) if s == "codingScheme" => c.scheme = v,
+                            // an author's slots (authorPerson, authorInstitution,
+                            // authorSpecialty…) kept with the entry's
+                            Some((n, _)) if n == "author" => {
+                                en.slots.entry(s.to_string()).or_default().push(v)
+                            }
+                            Some(_) => {}
+                            None => en.slots.entry(s.to_string()).or_default().push(v),
+                        }
+                    }
+                }
+                "Name" => in_name = false,
+                "Classification" => {
+                    if let (Some((name, code)), Some(en)) = (class.take(), entree.as_mut()) {
+                        en.classifications.entry(name).or_default().push(code);
+                    }
+                }
+                _ => {}
+            },
+            Event::DocType(_) => return Err(XdsError::Xdm("DOCTYPE non accepté".into())),
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(reponse)
+}
