@@ -10,6 +10,7 @@
 pub mod agenda;
 pub mod biologie;
 pub mod comptes;
+pub mod dmp;
 pub mod documents;
 pub mod dossier;
 pub mod erreur;

@@ -93,6 +93,12 @@ enum Command {
         #[command(subcommand)]
         command: BiologieCommand,
     },
+    /// DMP (Mon espace santé): the state of a patient's DMP, the choices
+    /// made without the DMPi guide.
+    Dmp {
+        #[command(subcommand)]
+        command: DmpCommand,
+    },
     /// The COG referential of birth places.
     Cog {
         #[command(subcommand)]
@@ -181,6 +187,33 @@ enum BiologieCommand {
     /// (.xlsx; its columns are found by their header names) as this
     /// home's, used instead of the bundled extract.
     Jdv { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DmpCommand {
+    /// TD0.2: does the patient have an open DMP, is the médecin authorised
+    /// (only for a qualified INS and recorded consent; --bris-de-glace for
+    /// an emergency, traced).
+    Test {
+        #[arg(long)]
+        patient: String,
+        /// The médecin's login (default: the only médecin with an RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+        #[arg(long)]
+        bris_de_glace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The DICA: the four conditions of access to the patient's DMP.
+    Dica {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        auteur: Option<String>,
+    },
+    /// The choices made without the DMPi guide, to check against it.
+    Hypotheses,
 }
 
 #[derive(Subcommand)]
@@ -443,6 +476,78 @@ fn main() -> anyhow::Result<()> {
         Command::Import { file } => with_app(&home, |app| async move {
             let n = app.importer(&Actor::user("import-cli"), &file).await?;
             println!("{n} dossier(s) importé(s)");
+            Ok(())
+        }),
+        Command::Dmp {
+            command: DmpCommand::Hypotheses,
+        } => {
+            for (quoi, choix) in esculape_dmp::acces::HYPOTHESES {
+                println!("{quoi} : {choix}");
+            }
+            Ok(())
+        }
+        Command::Dmp {
+            command:
+                DmpCommand::Test {
+                    patient,
+                    auteur,
+                    bris_de_glace,
+                    json,
+                },
+        } => with_app(&home, |app| async move {
+            let actor = match auteur {
+                Some(l) => Actor::user(l),
+                None => app.signataire_par_defaut().await?,
+            };
+            let e = app.etat_dmp(&actor, &patient, bris_de_glace).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&e)?);
+            } else {
+                println!("{} ({})", e.message, e.mode);
+                if let Some(a) = &e.autorisation {
+                    println!(
+                        "autorisation : {a}{}",
+                        if e.medecin_traitant {
+                            " · médecin traitant"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                if e.bris_de_glace {
+                    println!("accès en BRIS DE GLACE (tracé)");
+                }
+            }
+            Ok(())
+        }),
+        Command::Dmp {
+            command: DmpCommand::Dica { patient, auteur },
+        } => with_app(&home, |app| async move {
+            let actor = match auteur {
+                Some(l) => Actor::user(l),
+                None => app.signataire_par_defaut().await?,
+            };
+            let d = app.dica(&actor, &patient).await?;
+            println!(
+                "DMP {}",
+                if d.consultable {
+                    "consultable"
+                } else {
+                    "non consultable"
+                }
+            );
+            for c in &d.conditions {
+                println!(
+                    "  [{}] {:?} : {}{}",
+                    if c.remplie { "x" } else { " " },
+                    c.condition,
+                    c.detail,
+                    c.solution
+                        .as_ref()
+                        .map(|s| format!(" → {s}"))
+                        .unwrap_or_default()
+                );
+            }
             Ok(())
         }),
         Command::Cog { command } => cog(home, command),

@@ -1,8 +1,9 @@
 //! Local stand-ins of the national services, speaking their published
 //! contracts, for demos and tests where the real service cannot be
-//! reached: the INSi téléservice ([`insi`]), Pro Santé Connect ([`psc`])
+//! reached: the INSi téléservice ([`insi`]), the DMP ([`dmp`]), Pro Santé Connect ([`psc`])
 //! and a carte Vitale reader ([`vitale`]). One HTTP server carries them all ([`router`]).
 
+pub mod dmp;
 pub mod identites;
 pub mod insi;
 pub mod psc;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct Sandbox {
     pub insi: insi::Insi,
+    pub dmp: dmp::Dmp,
     pub psc: psc::Psc,
     pub vitale: vitale::Lecteur,
     /// Where the same routes are served over mutual TLS
@@ -114,6 +116,7 @@ pub async fn servir_mutuel(
 
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
     insi::routes()
+        .merge(dmp::routes())
         .merge(vitale::routes())
         .merge(psc::routes())
         .with_state(sandbox)

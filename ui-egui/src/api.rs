@@ -815,6 +815,17 @@ impl Api {
         )
     }
 
+    /// The DICA of a patient: the four conditions of access to the DMP
+    /// (the host asks the DMP itself only when the INS is qualified and
+    /// consent recorded).
+    pub fn dica(&self, patient: &str) -> Pending<esculape_api_types::dmp::Dica> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{}/dica", encode(patient)),
+            NO_BODY,
+        )
+    }
+
     pub fn waiting_room(&self, site: &str, day: Day) -> Pending<Vec<Appointment>> {
         self.call(
             reqwest::Method::GET,

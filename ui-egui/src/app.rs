@@ -667,6 +667,8 @@ impl EsculapeApp {
                 match r {
                     Ok(ep) => {
                         d.episode_erreur = None;
+                        // a consent decision changes the DICA
+                        d.bandeau.rafraichir_dmp();
                         match d.chart.episodes.iter_mut().find(|e| e.id == ep.id) {
                             Some(e) => *e = ep,
                             None => d.chart.episodes.push(ep),

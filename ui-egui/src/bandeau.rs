@@ -8,6 +8,7 @@ use crate::api::{Api, Chart, Slot};
 use crate::libelles;
 use crate::theme::{self, Ton, espace, icone, palette};
 use egui::{RichText, Ui};
+use esculape_api_types::dmp::Dica;
 use esculape_domain::agenda::{Appointment, AppointmentStatus};
 use esculape_domain::calendar::{Day, LocalDateTime, format_time};
 use esculape_domain::record::{Activity, EntryData};
@@ -23,11 +24,21 @@ pub struct Bandeau {
     patient: String,
     envoi: Slot<Vec<Appointment>>,
     prochain: Option<Option<Appointment>>,
+    /// The DICA of the patient: asked when the file opens and after a
+    /// consent decision; the host asks the DMP in the background.
+    patient_dica: String,
+    envoi_dica: Slot<Dica>,
+    dica: Option<Result<Dica, String>>,
 }
 
 impl Bandeau {
     pub fn occupe(&self) -> bool {
-        self.envoi.busy()
+        self.envoi.busy() || self.envoi_dica.busy()
+    }
+
+    /// Asks the DICA again (after a consent decision).
+    pub fn rafraichir_dmp(&mut self) {
+        self.patient_dica.clear();
     }
 
     /// Asks again for the next appointment (after a booking).
@@ -44,6 +55,13 @@ impl Bandeau {
                 jour,
                 Day::from_days(jour.days() + HORIZON_JOURS),
             ));
+        }
+        if self.patient_dica != patient && !self.envoi_dica.busy() {
+            self.patient_dica = patient.to_string();
+            self.envoi_dica.set(api.dica(patient));
+        }
+        if let Some(r) = self.envoi_dica.take() {
+            self.dica = Some(r.map_err(|e| e.to_string()));
         }
         if let Some(r) = self.envoi.take() {
             // Unknown stays unknown: the banner says nothing wrong.
@@ -90,9 +108,7 @@ impl Bandeau {
                     }
                     ui.add_space(espace::S);
                     theme::badge_identite(ui, id.status);
-                    // The DMP's slot: its state comes with the DMP client.
-                    theme::badge(ui, Ton::Neutre, icone::CLOUD, "DMP non consulté")
-                        .on_hover_text("L'accès au DMP arrive avec le module DMP.");
+                    self.badge_dmp(ui);
                     for a in libelles::attributs(&id.attributes) {
                         theme::badge(ui, Ton::Attention, icone::WARNING, a);
                     }
@@ -114,6 +130,58 @@ impl Bandeau {
             });
         });
         ui.add_space(espace::XS);
+    }
+
+    /// The DICA without a click (SC.DMP/UX.14): whether the DMP can be
+    /// consulted; on hover, the four conditions, each with its state and
+    /// what solves it.
+    fn badge_dmp(&self, ui: &mut Ui) {
+        let Some(dica) = &self.dica else {
+            theme::badge(ui, Ton::Neutre, icone::CLOUD, "DMP…")
+                .on_hover_text("Conditions d'accès au DMP en cours de vérification");
+            return;
+        };
+        let dica = match dica {
+            Ok(d) => d,
+            Err(e) => {
+                theme::badge(ui, Ton::Attention, icone::CLOUD, "DMP ?")
+                    .on_hover_text(format!("Conditions d'accès au DMP inconnues : {e}"));
+                return;
+            }
+        };
+        let manquantes = dica.conditions.iter().filter(|c| !c.remplie).count();
+        let (ton, texte) = match (dica.consultable, &dica.etat) {
+            (true, _) => (Ton::Succes, "DMP consultable".to_string()),
+            (false, Some(e)) if !e.existe => (Ton::Neutre, "Pas de DMP".to_string()),
+            (false, Some(e)) if e.autorisation.as_deref() == Some("INTERDITE") => {
+                (Ton::Danger, "DMP : accès bloqué par le patient".to_string())
+            }
+            _ => (
+                Ton::Attention,
+                format!(
+                    "DMP : {manquantes} condition{} manquante{}",
+                    if manquantes > 1 { "s" } else { "" },
+                    if manquantes > 1 { "s" } else { "" }
+                ),
+            ),
+        };
+        let detail: Vec<String> = dica
+            .conditions
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} : {}{}",
+                    if c.remplie { "✔" } else { "✘" },
+                    libelles::condition_dmp(c.condition),
+                    c.detail,
+                    c.solution
+                        .as_ref()
+                        .map(|s| format!("\n    → {s}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        theme::badge(ui, ton, icone::CLOUD, &texte).on_hover_text(detail.join("\n"));
     }
 
     /// Allergies, long-term treatments, care team, next appointment.

@@ -327,3 +327,14 @@ mod tests_dates {
         assert_eq!(jour_long(d("2026-12-07")), "lundi 7 décembre 2026");
     }
 }
+
+/// A DICA condition, as the banner names it.
+pub fn condition_dmp(c: esculape_api_types::dmp::ConditionDmp) -> &'static str {
+    use esculape_api_types::dmp::ConditionDmp as C;
+    match c {
+        C::DmpAccessible => "DMP accessible",
+        C::InsQualifiee => "INS qualifiée",
+        C::Consentement => "Consentement du patient",
+        C::Authentification => "Authentification Pro Santé Connect / CPS",
+    }
+}

@@ -47,6 +47,11 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
             == Some("Site principal")
     });
     ouvrir_patient(&mut c);
+    // The DICA without a click: none of the four conditions of access to
+    // the DMP is met yet (the DMP itself is not asked).
+    jusqua(&mut c, "le DICA", |c| {
+        visible(c, "DMP : 4 conditions manquantes")
+    });
 
     // The status is in the header without a click; its advice comes after
     // a second of hovering.
@@ -207,6 +212,10 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     cliquer(&mut c, "consentie");
     jusqua(&mut c, "le consentement enregistré", |c| {
         selected(c, "consentie")
+    });
+    // … which the DICA counts at once.
+    jusqua(&mut c, "le DICA après le consentement", |c| {
+        visible(c, "DMP : 3 conditions manquantes")
     });
 
     // A document: the type chosen, the form prefilled from the record

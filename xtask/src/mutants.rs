@@ -633,6 +633,30 @@ const MUTANTS: &[Mutant] = &[
         test_target: "backup",
         filter: "the_key_derivation_travels_with_the_backup",
     },
+    Mutant {
+        what: "DMP: interrogé sans le consentement du patient",
+        file: "host/app/src/dmp.rs",
+        from: "if !p.consenti && !bris_de_glace {",
+        to: "if false {",
+        test_target: "dmp",
+        filter: "the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_the_dica_needs",
+    },
+    Mutant {
+        what: "c14n exclusive: attributs non triés (signatures du VIHF fausses)",
+        file: "host/dmp/src/c14n.rs",
+        from: "tries.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));",
+        to: "tries.reverse();",
+        test_target: "contrat",
+        filter: "our_exclusive_c14n_is_lxml_s_on_every_official_message",
+    },
+    Mutant {
+        what: "bac à sable DMP: VIHF d'un médecin sans spécialité accepté",
+        file: "sandbox/src/dmp.rs",
+        from: "Some(p) if p.code == \"10\" && !specialite => {",
+        to: "Some(p) if p.code == \"jamais\" && !specialite => {",
+        test_target: "bac_dmp",
+        filter: "td02_answers_pass_the_schemas_and_bad_vihfs_are_refused",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

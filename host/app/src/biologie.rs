@@ -123,13 +123,22 @@ impl App {
         octets: Vec<u8>,
         nom: &str,
     ) -> Result<JdvEnUsage, ErreurBiologie> {
-        let jdv = esculape_biologie::xlsx::lire(&octets, nom)?;
-        if let Some(f) = &self.biologie.fichier {
-            let tmp = f.with_extension("xlsx.part");
-            std::fs::write(&tmp, &octets)
-                .and_then(|_| std::fs::rename(&tmp, f))
-                .map_err(|e| ErreurBiologie::Fichier(e.to_string()))?;
-        }
+        // reading a 20 MB spreadsheet and writing it takes long: off the
+        // async workers, which serve the other requests meanwhile
+        let fichier = self.biologie.fichier.clone();
+        let nom_lu = nom.to_string();
+        let jdv = tokio::task::spawn_blocking(move || -> Result<Jdv, ErreurBiologie> {
+            let jdv = esculape_biologie::xlsx::lire(&octets, &nom_lu)?;
+            if let Some(f) = &fichier {
+                let tmp = f.with_extension("xlsx.part");
+                std::fs::write(&tmp, &octets)
+                    .and_then(|_| std::fs::rename(&tmp, f))
+                    .map_err(|e| ErreurBiologie::Fichier(e.to_string()))?;
+            }
+            Ok(jdv)
+        })
+        .await
+        .map_err(|e| ErreurBiologie::Fichier(e.to_string()))??;
         let info = en_usage(&jdv);
         self.store
             .trace(

@@ -126,28 +126,7 @@ pub enum InsiFailure {
 /// Largest answer read from the card reader's local service.
 const LECTEUR_MAX: usize = 64 * 1024;
 
-enum Lecture {
-    Transport(reqwest::Error),
-    /// Over the bound: the bytes read when it was passed.
-    Trop(usize),
-}
-
-/// An answer's body as text, refused past `max` bytes: read chunk by
-/// chunk, so that an endless answer is cut off rather than buffered.
-/// Bytes that are not UTF-8 are replaced (the parser then refuses them).
-async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<String, Lecture> {
-    if reply.content_length().is_some_and(|n| n > max as u64) {
-        return Err(Lecture::Trop(reply.content_length().unwrap_or(0) as usize));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = reply.chunk().await.map_err(Lecture::Transport)? {
-        body.extend_from_slice(&chunk);
-        if body.len() > max {
-            return Err(Lecture::Trop(body.len()));
-        }
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
+use crate::service::{Lecture, corps_borne};
 
 pub struct InsiClient {
     http: reqwest::Client,
@@ -161,54 +140,19 @@ pub struct InsiClient {
 
 impl InsiClient {
     pub fn new(config: InsiConfig) -> Self {
-        let mut b = reqwest::Client::builder().timeout(config.timeout);
-        let mut confiance = None;
-        if config.autorites.is_none() && config.url.starts_with("https://") {
-            confiance = Some(
-                "aucune autorité de confiance pour l'INSi en HTTPS: indiquez la chaîne IGC-Santé dans ESCULAPE_INSI_CA".into(),
-            );
-        }
-        let identite = match config.certificat.as_ref().map(|c| c.charger()) {
-            None => None,
-            Some(Ok(i)) => Some(i),
-            Some(Err(e)) => {
-                confiance = Some(format!("certificat de la structure pour l'INSi: {e}"));
-                None
-            }
-        };
-        let certificat = identite
-            .as_ref()
-            .map(|i| i.resume(esculape_transport::identite::maintenant()));
-        if let Some(chemin) = &config.autorites {
-            let lue = std::fs::read(chemin)
-                .map_err(|e| {
-                    format!(
-                        "magasin de confiance de l'INSi illisible: {}: {e}",
-                        chemin.display()
-                    )
-                })
-                .and_then(|pem| {
-                    let quoi = chemin.display().to_string();
-                    esculape_transport::client::autorites_pem(&pem, &quoi)
-                        .map_err(|e| format!("magasin de confiance de l'INSi illisible: {e}"))
-                })
-                .and_then(|a| {
-                    esculape_transport::client::config_avec(
-                        &esculape_transport::client::Confiance::Autorites(a),
-                        identite.as_ref(),
-                    )
-                    .map_err(|e| format!("certificat de la structure pour l'INSi: {e}"))
-                });
-            match lue {
-                Ok(c) => b = b.use_preconfigured_tls(c),
-                Err(e) => confiance = confiance.or(Some(e)),
-            }
-        }
+        let c = crate::service::client(
+            "l'INSi",
+            "ESCULAPE_INSI",
+            &config.url,
+            config.autorites.as_deref(),
+            config.certificat.as_ref(),
+            config.timeout,
+        );
         Self {
-            http: b.build().unwrap_or_default(),
+            http: c.http,
             config,
-            confiance,
-            certificat,
+            confiance: c.confiance,
+            certificat: c.certificat,
         }
     }
 

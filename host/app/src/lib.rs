@@ -11,6 +11,7 @@ pub mod auth;
 pub mod biologie;
 pub mod comptes;
 pub mod demo;
+pub mod dmp;
 pub mod documents;
 pub mod dossier;
 pub mod export;
@@ -21,6 +22,7 @@ pub mod psc;
 pub mod qualification;
 pub mod reception;
 pub mod sauvegarde;
+pub mod service;
 pub mod travaux;
 pub mod wit;
 
@@ -51,6 +53,8 @@ pub struct App {
     pub psc: Option<Arc<psc::ConnexionPsc>>,
     /// The JDV « Circuit de la biologie » in use.
     pub biologie: Arc<biologie::Referentiel>,
+    /// The DMP (the local sandbox by default).
+    pub dmp: Arc<dmp::DmpClient>,
 }
 
 impl App {
@@ -65,6 +69,7 @@ impl App {
             ancrage: None,
             psc: None,
             biologie: Arc::new(biologie::Referentiel::embarque()),
+            dmp: Arc::new(dmp::DmpClient::new(dmp::DmpConfig::from_env())),
         }
     }
 

@@ -136,6 +136,10 @@ pub const HYPOTHESES: &[(&str, &str)] = &[
         "RSA-SHA256 avec exc-c14n et empreinte SHA-256 (PDT-INF-579 : suites acceptées) ; les exemples, anciens, sont en RSA-SHA1",
     ),
     (
+        "document de signature XAdES d'une soumission",
+        "XAdES 1.1.1 comme l'exemple TD2.1, mais exc-c14n et SHA-256 (l'exemple : c14n inclusive avec commentaires et SHA-1) ; le manifeste liste le lot (empreinte du vide, comme l'exemple) et chaque document",
+    ),
+    (
         "identifiants du logiciel (LPS_ID, LPS_ID_HOMOLOGATION_DMP)",
         "ceux de la configuration ; le numéro d'homologation est attribué par le CNDA",
     ),

@@ -21,6 +21,7 @@ pub mod soap;
 pub mod td02;
 pub mod td31;
 pub mod vihf;
+pub mod xades;
 
 /// A new UUID (version 4), for message ids.
 pub fn uuid() -> String {

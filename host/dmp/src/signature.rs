@@ -178,6 +178,86 @@ fn cle_publique(certificat: &[u8]) -> Result<(bool, Vec<u8>), ErreurSignature> {
     Ok((rsa, spki.subject_public_key.data.to_vec()))
 }
 
+/// An element signed by a reference of `SignedInfo`.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference<'a> {
+    /// Its `ID`/`Id` (the reference is `#id`).
+    pub id: &'a str,
+    /// The enveloped-signature transform (the element holds the
+    /// signature).
+    pub enveloppee: bool,
+    /// The reference's `Type`, if any (XAdES: a Manifest, the signed
+    /// properties).
+    pub type_: Option<&'a str>,
+}
+
+const SIGNED_INFO_VIDE: &str = "<SignedInfo></SignedInfo>";
+const VALEUR_VIDE: &str = "<SignatureValue></SignatureValue>";
+
+/// Fills the signature of `document` (UTF-8, written by us), which holds
+/// once `<SignedInfo></SignedInfo><SignatureValue></SignatureValue>` in a
+/// `Signature` of the XML-DSig default namespace: digests of `references`
+/// (exc-c14n, SHA-256), then the value over the canonical `SignedInfo`.
+pub fn signer_gabarit(
+    document: &str,
+    references: &[Reference<'_>],
+    signataire: &dyn Signataire,
+) -> Result<String, ErreurSignature> {
+    if !document.contains(SIGNED_INFO_VIDE) || !document.contains(VALEUR_VIDE) {
+        return Err(ErreurSignature::Forme(
+            "gabarit de signature incomplet".into(),
+        ));
+    }
+    let mut refs = String::new();
+    for r in references {
+        let empreinte = STANDARD.encode(sha2::Sha256::digest(c14n::canonicaliser(
+            document.as_bytes(),
+            Selection::ParId(r.id),
+            r.enveloppee,
+        )?));
+        let type_ = r
+            .type_
+            .map(|t| format!(" Type=\"{t}\""))
+            .unwrap_or_default();
+        let enveloppe = if r.enveloppee {
+            format!("<Transform Algorithm=\"{ENVELOPPEE}\"/>")
+        } else {
+            String::new()
+        };
+        refs.push_str(&format!(
+            "<Reference URI=\"#{}\"{type_}><Transforms>{enveloppe}<Transform Algorithm=\"{EXC_C14N}\"/></Transforms><DigestMethod Algorithm=\"{SHA256}\"/><DigestValue>{empreinte}</DigestValue></Reference>",
+            r.id
+        ));
+    }
+    let signed_info = format!(
+        "<SignedInfo><CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><SignatureMethod Algorithm=\"{}\"/>{refs}</SignedInfo>",
+        signataire.algorithme().uri()
+    );
+    let signe = document.replacen(SIGNED_INFO_VIDE, &signed_info, 1);
+    let canonique = c14n::canonicaliser(
+        signe.as_bytes(),
+        Selection::Element {
+            ns: DSIG,
+            local: "SignedInfo",
+        },
+        false,
+    )?;
+    let valeur = STANDARD.encode(signataire.signer(&canonique)?);
+    Ok(signe.replacen(
+        VALEUR_VIDE,
+        &format!("<SignatureValue>{valeur}</SignatureValue>"),
+        1,
+    ))
+}
+
+/// The `KeyInfo` carrying the signer's certificate.
+pub fn key_info(signataire: &dyn Signataire) -> String {
+    format!(
+        "<KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo>",
+        STANDARD.encode(signataire.certificat())
+    )
+}
+
 /// Signs the element whose `ID` is `id`: the `Signature` is inserted
 /// right after the first occurrence of `apres` (for a SAML assertion,
 /// `</saml2:Issuer>`, where its schema puts it). `xml` must be written
@@ -192,38 +272,20 @@ pub fn signer_enveloppe(
         .find(apres)
         .map(|i| i + apres.len())
         .ok_or_else(|| ErreurSignature::Forme(format!("{apres} absent")))?;
-    let empreinte = STANDARD.encode(sha2::Sha256::digest(c14n::canonicaliser(
-        xml.as_bytes(),
-        Selection::ParId(id),
-        true,
-    )?));
-    let signed_info = format!(
-        "<SignedInfo><CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><SignatureMethod Algorithm=\"{}\"/><Reference URI=\"#{id}\"><Transforms><Transform Algorithm=\"{ENVELOPPEE}\"/><Transform Algorithm=\"{EXC_C14N}\"/></Transforms><DigestMethod Algorithm=\"{SHA256}\"/><DigestValue>{empreinte}</DigestValue></Reference></SignedInfo>",
-        signataire.algorithme().uri()
-    );
-    let vide = "<SignatureValue></SignatureValue>";
     let signature = format!(
-        "<Signature xmlns=\"{DSIG}\">{signed_info}{vide}<KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></Signature>",
-        STANDARD.encode(signataire.certificat())
+        "<Signature xmlns=\"{DSIG}\">{SIGNED_INFO_VIDE}{VALEUR_VIDE}{}</Signature>",
+        key_info(signataire)
     );
-    let mut signe = String::with_capacity(xml.len() + signature.len() + 512);
-    signe.push_str(&xml[..position]);
-    signe.push_str(&signature);
-    signe.push_str(&xml[position..]);
-    let canonique = c14n::canonicaliser(
-        signe.as_bytes(),
-        Selection::Element {
-            ns: DSIG,
-            local: "SignedInfo",
-        },
-        false,
-    )?;
-    let valeur = STANDARD.encode(signataire.signer(&canonique)?);
-    Ok(signe.replacen(
-        vide,
-        &format!("<SignatureValue>{valeur}</SignatureValue>"),
-        1,
-    ))
+    let gabarit = format!("{}{signature}{}", &xml[..position], &xml[position..]);
+    signer_gabarit(
+        &gabarit,
+        &[Reference {
+            id,
+            enveloppee: true,
+            type_: None,
+        }],
+        signataire,
+    )
 }
 
 /// What a checked signature says.
@@ -232,28 +294,38 @@ pub struct SignatureVerifiee {
     /// The `ID` of the signed element (the caller checks it is the one
     /// it reads, against signature wrapping).
     pub reference: String,
+    /// Every referenced `ID`, in `SignedInfo`'s order.
+    pub references: Vec<String>,
     /// The signer's certificate (DER).
     pub certificat: Vec<u8>,
     pub algorithme: String,
 }
 
 #[derive(Default)]
-struct Lue {
-    canonicalisation: Option<String>,
-    methode: Option<String>,
-    uri: Option<String>,
+struct ReferenceLue {
+    uri: String,
     transformations: Vec<String>,
     empreinte_methode: Option<String>,
     empreinte: String,
+}
+
+#[derive(Default)]
+struct Lue {
+    canonicalisation: Option<String>,
+    methode: Option<String>,
+    /// The references of `SignedInfo` (a Manifest's are not checked
+    /// here: its digest covers them).
+    references: Vec<ReferenceLue>,
     valeur: String,
     certificat: String,
     inclusive_namespaces: bool,
 }
 
-/// Checks the first `ds:Signature` of `xml`: the digest of the element it
-/// references, then its value with the certificate it carries. Whether
-/// that certificate is trusted is the caller's decision.
-pub fn verifier_enveloppe(xml: &[u8]) -> Result<SignatureVerifiee, ErreurSignature> {
+/// Checks the first `ds:Signature` of `xml`: the digest of each element
+/// its `SignedInfo` references (in this document: `#id`), then its value
+/// with the certificate it carries. Whether that certificate is trusted
+/// is the caller's decision.
+pub fn verifier(xml: &[u8]) -> Result<SignatureVerifiee, ErreurSignature> {
     if xml.len() > TAILLE_MAX {
         return Err(ErreurSignature::Taille);
     }
@@ -265,34 +337,43 @@ pub fn verifier_enveloppe(xml: &[u8]) -> Result<SignatureVerifiee, ErreurSignatu
     if canonicalisation != EXC_C14N {
         return Err(ErreurSignature::Algorithme(canonicalisation));
     }
-    let uri = lue.uri.unwrap_or_default();
-    let id = uri
-        .strip_prefix('#')
-        .filter(|i| !i.is_empty())
-        .ok_or_else(|| ErreurSignature::Forme(format!("référence {uri:?} hors du document")))?;
-    let mut enveloppee = false;
-    for t in &lue.transformations {
-        match t.as_str() {
-            ENVELOPPEE => enveloppee = true,
-            EXC_C14N => {}
-            autre => return Err(ErreurSignature::Algorithme(autre.into())),
-        }
+    if lue.references.is_empty() {
+        return Err(ErreurSignature::Forme("aucune référence signée".into()));
     }
-    let canonique = c14n::canonicaliser(xml, Selection::ParId(id), enveloppee)?;
-    let empreinte = match lue.empreinte_methode.as_deref() {
-        Some(SHA256) => sha2::Sha256::digest(&canonique).to_vec(),
-        Some(SHA1) => {
-            use sha1::Digest as _;
-            sha1::Sha1::digest(&canonique).to_vec()
+    let mut ids = Vec::new();
+    for r in &lue.references {
+        let id = r
+            .uri
+            .strip_prefix('#')
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| {
+                ErreurSignature::Forme(format!("référence {:?} hors du document", r.uri))
+            })?;
+        let mut enveloppee = false;
+        for t in &r.transformations {
+            match t.as_str() {
+                ENVELOPPEE => enveloppee = true,
+                EXC_C14N => {}
+                autre => return Err(ErreurSignature::Algorithme(autre.into())),
+            }
         }
-        autre => {
-            return Err(ErreurSignature::Algorithme(
-                autre.unwrap_or_default().into(),
-            ));
+        let canonique = c14n::canonicaliser(xml, Selection::ParId(id), enveloppee)?;
+        let empreinte = match r.empreinte_methode.as_deref() {
+            Some(SHA256) => sha2::Sha256::digest(&canonique).to_vec(),
+            Some(SHA1) => {
+                use sha1::Digest as _;
+                sha1::Sha1::digest(&canonique).to_vec()
+            }
+            autre => {
+                return Err(ErreurSignature::Algorithme(
+                    autre.unwrap_or_default().into(),
+                ));
+            }
+        };
+        if base64(&r.empreinte)? != empreinte {
+            return Err(ErreurSignature::Empreinte);
         }
-    };
-    if base64(&lue.empreinte)? != empreinte {
-        return Err(ErreurSignature::Empreinte);
+        ids.push(id.to_string());
     }
     let certificat = base64(&lue.certificat)?;
     let (rsa, public) = cle_publique(&certificat)?;
@@ -315,10 +396,20 @@ pub fn verifier_enveloppe(xml: &[u8]) -> Result<SignatureVerifiee, ErreurSignatu
         .verify(&signed_info, &base64(&lue.valeur)?)
         .map_err(|_| ErreurSignature::Valeur)?;
     Ok(SignatureVerifiee {
-        reference: id.to_string(),
+        reference: ids[0].clone(),
+        references: ids,
         certificat,
         algorithme: methode,
     })
+}
+
+/// [`verifier`] for an enveloped signature: exactly one reference.
+pub fn verifier_enveloppe(xml: &[u8]) -> Result<SignatureVerifiee, ErreurSignature> {
+    let v = verifier(xml)?;
+    if v.references.len() != 1 {
+        return Err(ErreurSignature::Forme("plusieurs références".into()));
+    }
+    Ok(v)
 }
 
 fn base64(s: &str) -> Result<Vec<u8>, ErreurSignature> {
@@ -336,6 +427,7 @@ fn lire_signature(xml: &[u8]) -> Result<Lue, ErreurSignature> {
     let mut lue = Lue::default();
     let mut dans_signature = 0usize;
     let mut texte_de: Option<&'static str> = None;
+    let mut dans_signed_info = false;
     let forme = |e: &dyn std::fmt::Display| ErreurSignature::Forme(e.to_string());
     loop {
         let (ns, ev) = lecteur
@@ -367,21 +459,29 @@ fn lire_signature(xml: &[u8]) -> Result<Lue, ErreurSignature> {
                     .map_err(|e| forme(&e))?
                     .map(|a| String::from_utf8_lossy(&a.value).into_owned());
                 match local.as_str() {
-                    "CanonicalizationMethod" => lue.canonicalisation = algo,
-                    "SignatureMethod" => lue.methode = algo,
-                    "DigestMethod" => lue.empreinte_methode = algo,
-                    "Transform" => lue.transformations.extend(algo),
-                    "InclusiveNamespaces" => lue.inclusive_namespaces = true,
-                    "Reference" => {
-                        if lue.uri.is_some() {
-                            return Err(ErreurSignature::Forme("plusieurs références".into()));
-                        }
-                        lue.uri = e
+                    "CanonicalizationMethod" if dans_signed_info => lue.canonicalisation = algo,
+                    "SignatureMethod" if dans_signed_info => lue.methode = algo,
+                    "SignedInfo" => dans_signed_info = !vide,
+                    "Reference" if dans_signed_info => lue.references.push(ReferenceLue {
+                        uri: e
                             .try_get_attribute("URI")
                             .map_err(|e| forme(&e))?
-                            .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .unwrap_or_default(),
+                        ..ReferenceLue::default()
+                    }),
+                    "DigestMethod" if dans_signed_info => {
+                        if let Some(r) = lue.references.last_mut() {
+                            r.empreinte_methode = algo;
+                        }
                     }
-                    "DigestValue" => texte_de = Some("empreinte"),
+                    "Transform" if dans_signed_info => {
+                        if let Some(r) = lue.references.last_mut() {
+                            r.transformations.extend(algo);
+                        }
+                    }
+                    "InclusiveNamespaces" => lue.inclusive_namespaces = true,
+                    "DigestValue" if dans_signed_info => texte_de = Some("empreinte"),
                     "SignatureValue" => texte_de = Some("valeur"),
                     "X509Certificate" if lue.certificat.is_empty() => texte_de = Some("certificat"),
                     _ => {}
@@ -390,14 +490,21 @@ fn lire_signature(xml: &[u8]) -> Result<Lue, ErreurSignature> {
             Event::Text(t) if dans_signature > 0 => {
                 let t = String::from_utf8_lossy(t.as_ref());
                 match texte_de {
-                    Some("empreinte") => lue.empreinte.push_str(&t),
+                    Some("empreinte") => {
+                        if let Some(r) = lue.references.last_mut() {
+                            r.empreinte.push_str(&t)
+                        }
+                    }
                     Some("valeur") => lue.valeur.push_str(&t),
                     Some("certificat") => lue.certificat.push_str(&t),
                     _ => {}
                 }
             }
-            Event::End(_) if dans_signature > 0 => {
+            Event::End(ref e) if dans_signature > 0 => {
                 texte_de = None;
+                if e.local_name().as_ref() == b"SignedInfo" {
+                    dans_signed_info = false;
+                }
                 dans_signature -= 1;
                 if dans_signature == 0 {
                     break;

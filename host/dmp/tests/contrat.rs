@@ -334,3 +334,85 @@ fn the_published_answers_are_read() {
     assert_eq!(f.sous_code.as_deref(), Some("DMPInvalidCertificate"));
     assert_eq!(f.raison, "Certificat invalide");
 }
+
+#[test]
+fn the_submission_s_xades_signature_is_verified_by_xmlsec1_and_lists_each_document() {
+    use esculape_dmp::xades::{self, Piece};
+    let d = tempfile::tempdir().unwrap();
+    let cda = std::fs::read(paquet().join("messages/TD2.1-DocumentME2.xml")).unwrap();
+    for rsa in [true, false] {
+        let cle = cle(rsa, d.path());
+        let pieces = [
+            Piece {
+                unique_id: "1.2.250.1.999.1.1.7898.3.1",
+                octets: b"",
+            },
+            Piece {
+                unique_id: "1.2.250.1.999.1.1.7898.4.2",
+                octets: &cda,
+            },
+        ];
+        let signe = xades::signer_lot("sig-1", &pieces, "2026-12-06T10:00:00Z", &cle).unwrap();
+        let f = d.path().join("xades.xml");
+        std::fs::write(&f, &signe).unwrap();
+        // xmlsec1 checks the manifest too: each urn:oid mapped to the
+        // document's bytes
+        let vide = d.path().join("lot");
+        let doc = d.path().join("doc.xml");
+        std::fs::write(&vide, b"").unwrap();
+        std::fs::write(&doc, &cda).unwrap();
+        let xmlsec = |f: &Path| {
+            let o = Command::new("xmlsec1")
+                .args(["--verify", "--insecure"])
+                .arg("--url-map:urn:oid:1.2.250.1.999.1.1.7898.3.1")
+                .arg(&vide)
+                .arg("--url-map:urn:oid:1.2.250.1.999.1.1.7898.4.2")
+                .arg(&doc)
+                .args([
+                    "--id-attr:Id",
+                    "http://www.w3.org/2000/09/xmldsig#:Manifest",
+                ])
+                .args([
+                    "--id-attr:Id",
+                    "http://uri.etsi.org/01903/v1.1.1#:SignedProperties",
+                ])
+                .arg(f)
+                .output()
+                .unwrap();
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        };
+        let (ok, sortie) = xmlsec(&f);
+        assert!(ok, "rsa={rsa}: {sortie}\n{signe}");
+        let v = esculape_dmp::signature::verifier(signe.as_bytes()).unwrap();
+        assert_eq!(v.references, ["IHEManifest", "sig-1-SignedProperties"]);
+        let m = xades::manifeste(signe.as_bytes()).unwrap();
+        assert_eq!(m.len(), 2);
+        use sha2::Digest;
+        assert_eq!(m[1].0, "1.2.250.1.999.1.1.7898.4.2");
+        assert_eq!(m[1].1, sha2::Sha256::digest(&cda).to_vec());
+
+        // another document's digest in the manifest: refused by both
+        let autre = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            sha2::Sha256::digest(b"autre document"),
+        );
+        let vrai = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            sha2::Sha256::digest(&cda),
+        );
+        let change = signe.replacen(&vrai, &autre, 1);
+        assert_ne!(change, signe);
+        std::fs::write(&f, &change).unwrap();
+        assert!(
+            !xmlsec(&f).0,
+            "rsa={rsa}: xmlsec1 accepte un manifeste modifié"
+        );
+        assert!(matches!(
+            esculape_dmp::signature::verifier(change.as_bytes()),
+            Err(ErreurSignature::Empreinte)
+        ));
+    }
+}

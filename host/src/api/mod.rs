@@ -11,6 +11,7 @@
 mod accounts;
 mod agenda;
 mod biologie;
+mod dmp;
 mod documents;
 pub mod openapi;
 mod patients;

@@ -3,8 +3,8 @@
 //! the OpenAPI document all come from here.
 
 use super::{
-    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, documents, patients,
-    psc, record, travaux,
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, dmp, documents,
+    patients, psc, record, travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
 use esculape_api_types::agenda::{AvailabilityRec, DeplacementRendezVous, Slot, StatutRendezVous};
@@ -14,6 +14,7 @@ use esculape_api_types::comptes::{
     EtatServeur, Installation, NouveauCompte, NouveauMotDePasse, NouveauSite, NouvelleStructure,
     Praticien, PremiereInstallation, SiteRec, StructureRec, UserChanges,
 };
+use esculape_api_types::dmp::{Dica, EtatDmp};
 use esculape_api_types::documents::{
     AVoir, ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir,
     DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire,
@@ -210,6 +211,8 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/a-voir", Medical, "Les documents reçus (DMP, MSSanté, importés) qu'aucun médecin n'a encore vus: de la structure, ou d'un patient (patient=ID); les plus récents d'abord, avec le nom du patient et ses résultats anormaux", get(documents::a_voir)).query(&[("patient", false)]).ok::<Vec<AVoir>>(),
         route("POST", "/api/documents/{id}/vu", Medical, "Marquer vu un document reçu (« vu par Dr X le … », tracé); un second visa garde le premier", post(documents::marquer_vu)).ok::<Vu>(),
         route("GET", "/api/patients/{id}/vus", Medical, "Qui a vu chacun des documents reçus du patient, et quand", get(documents::vus)).ok::<Vec<Vu>>(),
+        route("GET", "/api/patients/{id}/dica", Medical, "DICA : les quatre conditions d'accès au DMP (DMP accessible, INS qualifiée, consentement, authentification Pro Santé Connect), chacune avec son état et ce qui la remplit ; le DMP n'est interrogé (TD0.2) qu'une fois l'INS qualifiée et le consentement recueilli", get(dmp::dica)).ok::<Dica>(),
+        route("GET", "/api/patients/{id}/dmp", Medical, "État du DMP du patient (TD0.2 : existence, ouverture, autorisation du professionnel, médecin traitant), demandé seulement pour une INS qualifiée et le consentement recueilli dans l'épisode en cours ; bris_de_glace=true : accès d'urgence sans consentement, signalé dans la trace", get(dmp::etat)).query(&[("bris_de_glace", false)]).ok::<EtatDmp>(),
         route("GET", "/api/patients/{id}/biologie", Medical, "Résultats de biologie du patient, et une ligne par analyse (la plus récente d'abord); q: ne garder que les analyses dont le nom, ou un synonyme usuel (kaliémie), contient ces mots", get(biologie::patient)).query(&[("q", false)]).ok::<BiologiePatient>(),
         route("GET", "/api/patients/{id}/biologie/tendance/{code}", Medical, "Une analyse sur une courbe selon le JDV Circuit de la biologie: unité du JDV, correspondance masse/moles convertie par son facteur, préfixes UCUM convertis, avertissement de comparabilité, résultats écartés et pourquoi", get(biologie::tendance)).ok::<TendanceBiologie>(),
         route("GET", "/api/biologie/jdv", Medical, "Le JDV Circuit de la biologie en usage (extrait embarqué ou fichier chargé)", get(biologie::jdv)).ok::<JdvEnUsage>(),

@@ -76,29 +76,46 @@ impl Store {
         .fetch_all(&mut *c)
         .await?;
         let documents = rows.iter().map(row_meta).collect::<Result<Vec<_>>>()?;
+        // the patients' names and the abnormal results of these documents:
+        // one query each, whatever the number of documents
         let mut noms: HashMap<String, String> = HashMap::new();
         let mut anormaux: HashMap<String, u32> = HashMap::new();
-        for d in &documents {
-            if noms.contains_key(&d.patient_id) {
-                continue;
-            }
-            let r = sqlx::query("SELECT birth_name, birth_first_names FROM patient WHERE id = $1")
-                .bind(d.patient_id.clone())
-                .fetch_one(&mut *c)
-                .await?;
-            let (nom, prenoms): (String, String) = (r.try_get(0)?, r.try_get(1)?);
-            // the birth first names are kept as a JSON list
-            let prenoms: Vec<String> = serde_json::from_str(&prenoms).unwrap_or_default();
-            let prenom = prenoms.first().map(String::as_str).unwrap_or_default();
-            noms.insert(
-                d.patient_id.clone(),
-                format!("{nom} {prenom}").trim().to_string(),
+        let mut patients: Vec<&str> = documents.iter().map(|d| d.patient_id.as_str()).collect();
+        patients.sort_unstable();
+        patients.dedup();
+        if !patients.is_empty() {
+            let sql = format!(
+                "SELECT id, birth_name, birth_first_names FROM patient WHERE id IN ({})",
+                marques(patients.len())
             );
-            for r in crate::biologie::lire(&mut c, &d.patient_id).await? {
-                if r.resultat.anormal()
-                    && let Some(doc) = r.resultat.document
-                {
-                    *anormaux.entry(doc).or_default() += 1;
+            let mut q = sqlx::query(&sql);
+            for p in &patients {
+                q = q.bind(p.to_string());
+            }
+            for r in q.fetch_all(&mut *c).await? {
+                let (id, nom, prenoms): (String, String, String) =
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                // the birth first names are kept as a JSON list
+                let prenoms: Vec<String> = serde_json::from_str(&prenoms).unwrap_or_default();
+                let prenom = prenoms.first().map(String::as_str).unwrap_or_default();
+                noms.insert(id, format!("{nom} {prenom}").trim().to_string());
+            }
+            let sql = format!(
+                "SELECT id, document_id, data FROM resultat_biologie WHERE document_id IN ({})",
+                marques(documents.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for d in &documents {
+                q = q.bind(d.id.clone());
+            }
+            for r in q.fetch_all(&mut *c).await? {
+                let (id, document, data): (String, String, String) =
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                let resultat: esculape_domain::biologie::ResultatBiologie =
+                    serde_json::from_str(&data)
+                        .map_err(|e| crate::StoreError::Corrupt(format!("résultat {id}: {e}")))?;
+                if resultat.anormal() {
+                    *anormaux.entry(document).or_default() += 1;
                 }
             }
         }
@@ -149,3 +166,11 @@ fn vu_de(r: &sqlx::any::AnyRow) -> Result<Vu> {
 /// Who signed a document off, by name.
 const VU: &str = "SELECT v.document_id, v.vu_par, COALESCE(u.display_name, v.vu_par), v.vu_le FROM document_vu v \
      LEFT JOIN app_user u ON u.login = v.vu_par";
+
+/// `$1, $2, …, $n`: the placeholders of an `IN` list of `n` values.
+fn marques(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

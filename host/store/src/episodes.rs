@@ -132,6 +132,31 @@ impl Store {
         Ok(ep)
     }
 
+    /// Every episode of a patient with its DMP decisions, newest first;
+    /// traced as `episode.read`.
+    pub async fn episodes_du_patient(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<Episode>> {
+        self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
+            .await?;
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let eps = of_patient(&mut tx, patient_id).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "episode.read",
+            Some(patient_id),
+            patient_id,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(eps)
+    }
+
     /// Record a decision of the patient; traced as `dmp.decision`.
     pub async fn record_dmp_decision(
         &self,

@@ -167,20 +167,27 @@ impl TestApp {
     pub async fn with(t: TestStore, edit: impl FnOnce(&mut Store)) -> Self {
         let home = tempfile::tempdir().unwrap();
         let rt = esculape_host::home::runtime(home.path()).unwrap();
-        Self::build(t, edit, rt, home, None).await
+        Self::build(t, edit, rt, home, |_| {}).await
     }
 
     /// Signing in with Pro Santé Connect through `psc`'s proxy.
     pub async fn avec_psc(t: TestStore, psc: Arc<esculape_app::psc::ConnexionPsc>) -> Self {
+        Self::avec_app(t, |a| a.psc = Some(psc)).await
+    }
+
+    /// The application changed by `configurer` before it serves (its DMP
+    /// client, its PSC connection).
+    #[allow(dead_code)]
+    pub async fn avec_app(t: TestStore, configurer: impl FnOnce(&mut esculape_app::App)) -> Self {
         let home = tempfile::tempdir().unwrap();
         let rt = esculape_host::home::runtime(home.path()).unwrap();
-        Self::build(t, |_| {}, rt, home, Some(psc)).await
+        Self::build(t, |_| {}, rt, home, configurer).await
     }
 
     /// On a runtime with plugins installed (see [`runtime_with`]).
     pub async fn with_runtime(t: TestStore, rt: esculape_runtime::Runtime) -> Self {
         let home = tempfile::tempdir().unwrap();
-        Self::build(t, |_| {}, rt, home, None).await
+        Self::build(t, |_| {}, rt, home, |_| {}).await
     }
 
     async fn build(
@@ -188,7 +195,7 @@ impl TestApp {
         edit: impl FnOnce(&mut Store),
         rt: esculape_runtime::Runtime,
         home: tempfile::TempDir,
-        psc: Option<Arc<esculape_app::psc::ConnexionPsc>>,
+        configurer: impl FnOnce(&mut esculape_app::App),
     ) -> Self {
         edit(&mut t.store);
         let practice = testing::practice(&t.store).await.unwrap();
@@ -196,7 +203,7 @@ impl TestApp {
         let (store, keep) = t.split();
         let store = Arc::new(store);
         let mut state = AppState::new(Arc::new(rt), store.clone(), sandbox_insi().await);
-        state.app.psc = psc;
+        configurer(&mut state.app);
         let app = router(state.clone());
         let login = |u: &User, p: &str| format!(r#"{{"login":"{}","password":"{p}"}}"#, u.login);
         let mut tokens = vec![];

@@ -181,6 +181,10 @@ pub fn demarrer() -> Hote {
             Arc::new(store),
             Arc::new(InsiClient::new(config)),
         );
+        // the sandbox's DMP behind the chart's DICA
+        let mut dmp = esculape_app::dmp::DmpConfig::from_env();
+        dmp.url = format!("http://{saddr}/dmp");
+        state.app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(dmp));
         // Pro Santé Connect: a real proxy e-santé on the sandbox's PSC
         // (CIBA decided by the tests), the client's loopback on a free port.
         let reglage = reqwest::Client::new()

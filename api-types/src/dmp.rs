@@ -1,0 +1,62 @@
+//! The DMP (Mon espace santé) as the chart sees it.
+
+/// A patient's DMP as TD0.2 answered (the DICA's « DMP accessible »).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct EtatDmp {
+    /// The patient has a DMP.
+    pub existe: bool,
+    /// … and it is open (not closed).
+    pub ouvert: bool,
+    /// The professional's authorisation on it: `VALIDE`, `EXPIREE`,
+    /// `INTERDITE` (blocked by the patient), `NON_AUTORISE`.
+    pub autorisation: Option<String>,
+    /// The professional is the patient's médecin traitant DMP.
+    pub medecin_traitant: bool,
+    /// Asked in bris de glace (no consent recorded): flagged in the trace.
+    pub bris_de_glace: bool,
+    /// How the host authenticated to the DMP.
+    pub mode: String,
+    /// One sentence for the user.
+    pub message: String,
+}
+
+/// One of the four conditions of access to the DMP (DICA, SC.DMP/CONF.16).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionDmp {
+    /// The patient has an open DMP and has not blocked the professional.
+    DmpAccessible,
+    InsQualifiee,
+    /// The patient's consent to consultation, in the current episode.
+    Consentement,
+    /// Signed in with Pro Santé Connect (or a CPS card).
+    Authentification,
+}
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct EtatCondition {
+    pub condition: ConditionDmp,
+    pub remplie: bool,
+    /// Its state in words.
+    pub detail: String,
+    /// What solves it, when it is not met.
+    pub solution: Option<String>,
+}
+
+/// The DICA: whether the DMP can be consulted, each condition with its
+/// state and what solves it; `etat` when the DMP was asked (INS qualified
+/// and consent recorded).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Dica {
+    pub consultable: bool,
+    pub conditions: Vec<EtatCondition>,
+    pub etat: Option<EtatDmp>,
+}

@@ -1,0 +1,511 @@
+//! The DMP as the host uses it (issue 21): one client (the local sandbox
+//! by default, `ESCULAPE_DMP_URL` otherwise), the VIHF signed by the
+//! structure's certificate, and the use cases. So far: the state of a
+//! patient's DMP for the chart (TD0.2), sent only for a qualified INS
+//! and recorded consent (or bris de glace), traced with the
+//! professional's RPPS.
+
+use crate::App;
+use crate::service::{self, ClientService, Lecture, corps_borne};
+use esculape_api_types::dmp::{ConditionDmp, Dica, EtatCondition, EtatDmp};
+use esculape_dmp::acces::{self, Authentification, Transaction};
+use esculape_dmp::signature::{CleLogicielle, Signataire};
+use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, Vihf};
+use esculape_dmp::{soap, td02};
+use esculape_domain::identity::IdentityStatus;
+use esculape_store::Actor;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the DMP is and how the host presents itself.
+#[derive(Debug, Clone)]
+pub struct DmpConfig {
+    /// Base of the services: `{url}/patients`, `{url}/registry`…
+    pub url: String,
+    pub timeout: Duration,
+    /// The IGC-Santé chain (`ESCULAPE_DMP_CA`).
+    pub autorites: Option<std::path::PathBuf>,
+    /// The structure's certificate (`ESCULAPE_DMP_CERT`…): mutual TLS and
+    /// the VIHF's signature in indirect mode.
+    pub certificat: Option<esculape_transport::identite::Emplacement>,
+    pub logiciel: Logiciel,
+    pub emetteur: td02::Emetteur,
+    /// `Identifiant_Structure` (`ESCULAPE_DMP_STRUCTURE`).
+    pub structure: String,
+    /// `Secteur_Activite` (`ESCULAPE_DMP_SECTEUR`): SA07, cabinet
+    /// individuel, by default.
+    pub secteur_activite: String,
+    /// The VIHF's specialty for a médecin (`ESCULAPE_DMP_SPECIALITE`):
+    /// accounts do not hold one yet; SM26, médecine générale, by default.
+    pub specialite: Code,
+}
+
+impl DmpConfig {
+    pub fn from_env() -> Self {
+        let var = |n: &str, d: &str| std::env::var(n).unwrap_or_else(|_| d.to_string());
+        Self {
+            url: var("ESCULAPE_DMP_URL", "http://127.0.0.1:8090/dmp"),
+            timeout: Duration::from_secs(15),
+            autorites: std::env::var_os("ESCULAPE_DMP_CA").map(Into::into),
+            certificat: esculape_transport::identite::Emplacement::depuis_env("ESCULAPE_DMP"),
+            logiciel: Logiciel {
+                id: var("ESCULAPE_DMP_LPS_ID", "esculape"),
+                nom: "Esculape".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                homologation: var("ESCULAPE_DMP_HOMOLOGATION", "NumAutorisation"),
+            },
+            emetteur: td02::Emetteur {
+                oid: var("ESCULAPE_DMP_OID", "1.2.250.1.999.1"),
+                nom: "Esculape".into(),
+            },
+            structure: var("ESCULAPE_DMP_STRUCTURE", "499900063480001"),
+            secteur_activite: var("ESCULAPE_DMP_SECTEUR", "SA07^1.2.250.1.71.4.2.4"),
+            specialite: Code {
+                code: var("ESCULAPE_DMP_SPECIALITE", "SM26"),
+                systeme: "1.2.250.1.71.4.2.5".into(),
+                libelle: "Qualifié en Médecine Générale (SM)".into(),
+            },
+        }
+    }
+}
+
+/// Why the DMP gave no answer, in words for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum DmpFailure {
+    #[error("le DMP n'a pas répondu à temps ({0} s) : réessayez plus tard")]
+    Delai(u64),
+    #[error("le DMP est indisponible (HTTP {0}) : consultez la météo des services de l'ANS")]
+    Indisponible(u16),
+    #[error("le DMP est injoignable : {0}")]
+    Reseau(String),
+    #[error("le DMP a refusé la demande : {0}")]
+    Faute(String),
+    #[error("réponse du DMP illisible : {0}")]
+    Reponse(String),
+    #[error("signature du VIHF impossible : {0}")]
+    Signature(String),
+}
+
+pub struct DmpClient {
+    config: DmpConfig,
+    service: ClientService,
+    /// Signs the VIHF: the structure's certificate, or a test certificate
+    /// made at start when none is configured (the sandbox takes it; the
+    /// real DMP answers DMPInvalidCertificate).
+    signataire: Result<Arc<CleLogicielle>, String>,
+    /// Whether the signer is that test certificate.
+    pub essai: bool,
+}
+
+impl DmpClient {
+    pub fn new(config: DmpConfig) -> Self {
+        let service = service::client(
+            "le DMP",
+            "ESCULAPE_DMP",
+            &config.url,
+            config.autorites.as_deref(),
+            config.certificat.as_ref(),
+            config.timeout,
+        );
+        let (signataire, essai) = match &service.identite {
+            Some(i) => {
+                let (c, k) = i.certificat_et_cle();
+                (
+                    CleLogicielle::nouvelle(c, k)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string()),
+                    false,
+                )
+            }
+            None => (certificat_d_essai(&config.structure), true),
+        };
+        Self {
+            config,
+            service,
+            signataire,
+            essai,
+        }
+    }
+
+    pub fn config(&self) -> &DmpConfig {
+        &self.config
+    }
+
+    /// The structure's certificate (holder, validity), if configured.
+    pub fn certificat(&self) -> Option<&str> {
+        self.service.certificat.as_deref()
+    }
+
+    /// The VIHF of a request in indirect mode, signed.
+    fn vihf(
+        &self,
+        professionnel: &str,
+        patient: Option<String>,
+        acces: ModeAcces,
+    ) -> Result<String, DmpFailure> {
+        let signataire = self
+            .signataire
+            .as_ref()
+            .map_err(|e| DmpFailure::Signature(e.clone()))?;
+        let emetteur = x509_sujet(signataire.certificat()).unwrap_or_default();
+        let v = Vihf {
+            emetteur,
+            professionnel: professionnel.to_string(),
+            nom_professionnel: None,
+            structure: self.config.structure.clone(),
+            secteur_activite: self.config.secteur_activite.clone(),
+            roles: vec![
+                Code {
+                    code: "10".into(),
+                    systeme: "1.2.250.1.71.1.2.7".into(),
+                    libelle: "Médecin".into(),
+                },
+                self.config.specialite.clone(),
+            ],
+            mode: Authentification::Indirecte.mode_vihf(),
+            patient,
+            acces,
+            logiciel: self.config.logiciel.clone(),
+        };
+        let id = format!("_{}", esculape_dmp::uuid());
+        let instant = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        v.signer(&id, &instant, signataire.as_ref())
+            .map_err(|e| DmpFailure::Signature(e.to_string()))
+    }
+
+    async fn envoyer(
+        &self,
+        service: &str,
+        action: &str,
+        corps: String,
+    ) -> Result<String, DmpFailure> {
+        if let Some(e) = &self.service.confiance {
+            return Err(DmpFailure::Reseau(e.clone()));
+        }
+        let url = format!("{}/{service}", self.config.url);
+        let reply = self
+            .service
+            .http
+            .post(&url)
+            .header(
+                "content-type",
+                format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
+            )
+            .body(corps)
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = reply.status().as_u16();
+        let texte = match corps_borne(reply, soap::TAILLE_MAX).await {
+            Ok(t) => t,
+            Err(Lecture::Transport(e)) => return Err(self.transport(e)),
+            Err(Lecture::Trop(n)) => {
+                return Err(DmpFailure::Reponse(format!("plus de {n} octets")));
+            }
+        };
+        if let Some(f) = soap::faute(texte.as_bytes()) {
+            return Err(DmpFailure::Faute(f.to_string()));
+        }
+        if !(200..300).contains(&status) {
+            return Err(DmpFailure::Indisponible(status));
+        }
+        Ok(texte)
+    }
+
+    fn transport(&self, e: reqwest::Error) -> DmpFailure {
+        if let Some(m) = esculape_transport::client::expliquer(&e) {
+            DmpFailure::Reseau(m)
+        } else if e.is_timeout() {
+            DmpFailure::Delai(self.config.timeout.as_secs().max(1))
+        } else {
+            DmpFailure::Reseau(e.to_string())
+        }
+    }
+
+    /// TD0.2 for a patient's INS (and its OID), in `professionnel`'s name.
+    pub async fn test_existence(
+        &self,
+        professionnel: &str,
+        ins: &str,
+        oid: &str,
+        acces: ModeAcces,
+    ) -> Result<td02::ReponseTd02, DmpFailure> {
+        let vihf = self.vihf(professionnel, Some(vihf::cx(ins, oid)), acces)?;
+        let horodatage = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+        let corps = td02::requete(&self.config.emetteur, ins, oid, &horodatage);
+        let url = format!("{}/patients", self.config.url);
+        let (_, enveloppe) = soap::enveloppe(td02::ACTION, &url, &vihf, &corps);
+        let texte = self.envoyer("patients", td02::ACTION, enveloppe).await?;
+        td02::lire_reponse(texte.as_bytes()).map_err(|e| DmpFailure::Reponse(e.to_string()))
+    }
+}
+
+/// A self-signed test certificate for the sandbox, made in memory.
+fn certificat_d_essai(structure: &str) -> Result<Arc<CleLogicielle>, String> {
+    let maintenant = esculape_transport::identite::maintenant();
+    let autorite = esculape_transport::essai::AutoriteDeTest::nouvelle("Esculape — essai DMP")
+        .map_err(|e| e.to_string())?;
+    let emis = autorite
+        .emettre_client(
+            &format!("Structure {structure} (essai)"),
+            maintenant - 3600,
+            maintenant + 365 * 86_400,
+        )
+        .map_err(|e| e.to_string())?;
+    let i = esculape_transport::identite::IdentiteClient::depuis_pem(
+        emis.certificat_pem.as_bytes(),
+        emis.cle_pem.as_bytes(),
+        "certificat d'essai",
+    )
+    .map_err(|e| e.to_string())?;
+    let (c, k) = i.certificat_et_cle();
+    CleLogicielle::nouvelle(c, k)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+fn x509_sujet(der: &[u8]) -> Option<String> {
+    let (_, c) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(c.subject().to_string())
+}
+
+/// Why the state of a patient's DMP was not asked, or not answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ErreurDmp {
+    #[error(transparent)]
+    Store(#[from] esculape_store::StoreError),
+    /// A condition of the DICA is not met: nothing was sent.
+    #[error("{0}")]
+    Condition(String),
+    #[error(transparent)]
+    Acces(#[from] acces::Refus),
+    #[error(transparent)]
+    Service(#[from] DmpFailure),
+}
+
+/// What the host knows before asking the DMP.
+struct Prealables {
+    /// The INS, when qualified.
+    ins: Option<esculape_domain::identity::Ins>,
+    /// Consent to consultation in the current episode.
+    consenti: bool,
+    /// The professional's national identifier (8 + RPPS).
+    professionnel: Option<String>,
+    /// Signed in with Pro Santé Connect.
+    psc: bool,
+}
+
+/// Where a user sees whether the national services are up.
+pub const METEO_SERVICES: &str = "https://esante.gouv.fr/services/meteo-des-services";
+
+impl App {
+    async fn prealables(&self, actor: &Actor, patient_id: &str) -> Result<Prealables, ErreurDmp> {
+        let rec = self.store.patient(actor, patient_id).await?;
+        let ins = match (&rec.identity.ins, rec.identity.status) {
+            (Some(ins), IdentityStatus::Qualifiee) => Some(ins.clone()),
+            _ => None,
+        };
+        let episodes = self.store.episodes_du_patient(actor, patient_id).await?;
+        let consenti = episodes
+            .iter()
+            .find(|e| e.closed_at.is_none())
+            .is_some_and(|e| e.consultation.allows_consulting());
+        let (rpps, _) = self.store.appelant(&actor.user_id).await?;
+        Ok(Prealables {
+            ins,
+            consenti,
+            professionnel: rpps.as_deref().map(esculape_identifiants::idnps_rpps),
+            psc: self
+                .psc
+                .as_ref()
+                .is_some_and(|p| p.passage(&actor.user_id).is_some()),
+        })
+    }
+
+    /// TD0.2, traced `dmp.test_existence` with the professional and the
+    /// access mode; its answer in the chart's words.
+    async fn demander_etat(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        ins: &esculape_domain::identity::Ins,
+        professionnel: &str,
+        bris_de_glace: bool,
+    ) -> Result<EtatDmp, ErreurDmp> {
+        acces::autorise(Authentification::Indirecte, Transaction::TestExistence)?;
+        let acces = if bris_de_glace {
+            ModeAcces::BrisDeGlace
+        } else {
+            ModeAcces::Normal
+        };
+        let reponse = self
+            .dmp
+            .test_existence(professionnel, &ins.matricule, ins.oid.oid(), acces)
+            .await;
+        let detail = match &reponse {
+            Ok(r) => format!(
+                "TD0.2 par {professionnel}{} : {} {}",
+                if bris_de_glace {
+                    " (BRIS DE GLACE)"
+                } else {
+                    ""
+                },
+                r.reponse,
+                r.autorisation.as_ref().map(|a| a.code()).unwrap_or("")
+            ),
+            Err(e) => format!("TD0.2 par {professionnel} : échec : {e}"),
+        };
+        self.store
+            .trace(actor, "dmp.test_existence", Some(patient_id), &detail)
+            .await?;
+        let r = reponse?;
+        let existe = r.acquittement == "AA" && r.reponse == "OK";
+        let ouvert = r.dmp_ouvert();
+        let autorisation = r.autorisation.as_ref().map(|a| a.code().to_string());
+        let message = if r.acquittement != "AA" {
+            format!("le DMP a refusé la demande : {}", r.details.join(" ; "))
+        } else if !existe {
+            "le patient n'a pas de DMP".into()
+        } else if !ouvert {
+            "le DMP du patient est fermé".into()
+        } else {
+            match r.autorisation {
+                Some(td02::Autorisation::Valide) => "DMP accessible".into(),
+                Some(td02::Autorisation::Interdite) => {
+                    "le patient vous a bloqué l'accès à son DMP".into()
+                }
+                Some(td02::Autorisation::Expiree) => "autorisation expirée : à renouveler".into(),
+                _ => "DMP ouvert ; vous n'êtes pas encore autorisé".into(),
+            }
+        };
+        Ok(EtatDmp {
+            existe,
+            ouvert,
+            autorisation,
+            medecin_traitant: r.medecin_traitant.unwrap_or(false),
+            bris_de_glace,
+            mode: Authentification::Indirecte.libelle().into(),
+            message,
+        })
+    }
+
+    /// The state of a patient's DMP (TD0.2): sent only for a qualified INS
+    /// and the patient's consent in the current episode, or in bris de
+    /// glace (flagged in the trace); refused with the reason otherwise,
+    /// nothing sent.
+    pub async fn etat_dmp(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        bris_de_glace: bool,
+    ) -> Result<EtatDmp, ErreurDmp> {
+        let p = self.prealables(actor, patient_id).await?;
+        let Some(ins) = p.ins else {
+            return Err(ErreurDmp::Condition(
+                "INS non qualifiée : qualifiez l'identité (INSi) avant d'accéder au DMP".into(),
+            ));
+        };
+        if !p.consenti && !bris_de_glace {
+            return Err(ErreurDmp::Condition(
+                "consentement du patient à la consultation de son DMP non recueilli : recueillez-le dans l'épisode en cours (ou accès en bris de glace en cas d'urgence)".into(),
+            ));
+        }
+        let professionnel = p.professionnel.ok_or_else(|| {
+            ErreurDmp::Condition(
+                "votre compte n'a pas de RPPS : l'accès au DMP se fait au nom d'un professionnel"
+                    .into(),
+            )
+        })?;
+        self.demander_etat(actor, patient_id, &ins, &professionnel, !p.consenti)
+            .await
+    }
+
+    /// The DICA (SC.DMP/CONF.16, UX.14): the four conditions of access
+    /// to the DMP, each with its state and what solves it; the DMP is
+    /// asked (TD0.2) only once the INS is qualified and consent recorded.
+    pub async fn dica(&self, actor: &Actor, patient_id: &str) -> Result<Dica, ErreurDmp> {
+        let p = self.prealables(actor, patient_id).await?;
+        let etat = match (&p.ins, p.consenti, &p.professionnel) {
+            (Some(ins), true, Some(pro)) => {
+                Some(self.demander_etat(actor, patient_id, ins, pro, false).await)
+            }
+            _ => None,
+        };
+        let etat = match etat {
+            Some(Err(ErreurDmp::Store(e))) => return Err(e.into()),
+            autre => autre,
+        };
+        let condition = |condition, remplie: bool, detail: String, solution: &str| EtatCondition {
+            condition,
+            remplie,
+            detail,
+            solution: (!remplie).then(|| solution.to_string()),
+        };
+        let (accessible, detail_dmp, solution_dmp) = match &etat {
+            None => (
+                false,
+                "non vérifié : l'INS qualifiée et le consentement d'abord".to_string(),
+                "Remplir les conditions ci-dessous".to_string(),
+            ),
+            Some(Ok(e)) => (
+                e.ouvert && e.autorisation.as_deref() != Some("INTERDITE"),
+                e.message.clone(),
+                if e.existe {
+                    "Voir avec le patient (Mon espace santé)".into()
+                } else {
+                    "Le patient peut activer Mon espace santé".into()
+                },
+            ),
+            Some(Err(e)) => (
+                false,
+                e.to_string(),
+                format!("Météo des services : {METEO_SERVICES}"),
+            ),
+        };
+        let conditions = vec![
+            condition(
+                ConditionDmp::DmpAccessible,
+                accessible,
+                detail_dmp,
+                &solution_dmp,
+            ),
+            condition(
+                ConditionDmp::InsQualifiee,
+                p.ins.is_some(),
+                if p.ins.is_some() {
+                    "INS qualifiée".into()
+                } else {
+                    "identité non qualifiée".into()
+                },
+                "Qualifier l'identité (appel INSi et pièce d'identité)",
+            ),
+            condition(
+                ConditionDmp::Consentement,
+                p.consenti,
+                if p.consenti {
+                    "consentement recueilli dans l'épisode en cours".into()
+                } else {
+                    "consentement non recueilli".into()
+                },
+                "Recueillir le consentement dans l'épisode (ou bris de glace en urgence)",
+            ),
+            condition(
+                ConditionDmp::Authentification,
+                p.psc,
+                if p.psc {
+                    "connecté avec Pro Santé Connect".into()
+                } else {
+                    "non connecté avec Pro Santé Connect ni carte CPS".into()
+                },
+                "Se connecter avec Pro Santé Connect",
+            ),
+        ];
+        Ok(Dica {
+            consultable: conditions.iter().all(|c| c.remplie),
+            conditions,
+            etat: etat.and_then(Result::ok),
+        })
+    }
+}

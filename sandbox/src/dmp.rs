@@ -1,0 +1,438 @@
+//! The DMP's web services as the integration package publishes them
+//! (`../shared/testdata/dmp/`), stateful: patients with an open DMP,
+//! without one, with a closed one, professionals authorised or blocked.
+//! Every request's VIHF is read and its signature checked (`esculape-dmp`);
+//! a médecin's VIHF without a specialty is refused as the DMP refuses it.
+//!
+//! Served so far: TD0.2 (`POST /dmp/patients`). `PUT /dmp/reglages` sets
+//! latency and failures (as the INSi's), `PUT /dmp/dossiers/{ins}` a
+//! patient's DMP, `GET /dmp/journal` the requests received.
+
+use crate::Sandbox;
+use crate::insi::{Panne, Reglages};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use esculape_dmp::vihf;
+use quick_xml::events::Event;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Largest request read (a TD2.1 with its documents is read elsewhere).
+const TAILLE_MAX: usize = 1 << 20;
+
+/// A patient's DMP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Dossier {
+    /// Closed by the patient (or after death): TD0.2 says so.
+    #[serde(default)]
+    pub ferme: bool,
+    /// Professionals (VIHF NameID) the patient blocked.
+    #[serde(default)]
+    pub bloques: BTreeSet<String>,
+    /// Professionals authorised (TD0.3).
+    #[serde(default)]
+    pub autorises: BTreeSet<String>,
+    #[serde(default)]
+    pub medecin_traitant: Option<String>,
+}
+
+/// One request received.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppelDmp {
+    pub transaction: String,
+    /// The VIHF's professional, mode and access mode; empty when the
+    /// VIHF was refused.
+    pub professionnel: String,
+    pub mode: String,
+    pub acces: String,
+    pub patient: String,
+    /// What was answered (`OK`, `NF`, a refusal's reason).
+    pub resultat: String,
+}
+
+pub struct Dmp {
+    /// Who each INS is (the INSi's people), for the answers' patient.
+    personnes: BTreeMap<String, esculape_insi::TraitsInsi>,
+    reglages: Mutex<Reglages>,
+    dossiers: Mutex<BTreeMap<String, Dossier>>,
+    journal: Mutex<Vec<AppelDmp>>,
+}
+
+impl Default for Dmp {
+    /// Every person the sandbox's INSi knows has an open DMP, except the
+    /// second (ADRTROIS Toussaint: none) and the third (TCHITCHI: closed).
+    fn default() -> Self {
+        let mut dossiers = BTreeMap::new();
+        let mut personnes = BTreeMap::new();
+        for (i, p) in crate::identites::personnes().iter().enumerate() {
+            let ins = format!(
+                "{}{}",
+                p.ins.numero,
+                p.ins.cle.as_deref().unwrap_or_default()
+            );
+            personnes.insert(ins.clone(), p.traits.clone());
+            match i {
+                1 => {}
+                2 => {
+                    dossiers.insert(
+                        ins,
+                        Dossier {
+                            ferme: true,
+                            ..Dossier::default()
+                        },
+                    );
+                }
+                _ => {
+                    dossiers.insert(ins, Dossier::default());
+                }
+            }
+        }
+        Self {
+            personnes,
+            reglages: Mutex::default(),
+            dossiers: Mutex::new(dossiers),
+            journal: Mutex::default(),
+        }
+    }
+}
+
+impl Dmp {
+    pub fn journal(&self) -> Vec<AppelDmp> {
+        self.journal.lock().map(|j| j.clone()).unwrap_or_default()
+    }
+
+    fn noter(&self, a: AppelDmp) {
+        if let Ok(mut j) = self.journal.lock() {
+            if j.len() == 100 {
+                j.remove(0);
+            }
+            j.push(a);
+        }
+    }
+
+    pub fn dossier(&self, ins: &str) -> Option<Dossier> {
+        self.dossiers.lock().ok()?.get(ins).cloned()
+    }
+
+    /// Sets (or, with `None`, removes) a patient's DMP.
+    pub fn regler_dossier(&self, ins: &str, d: Option<Dossier>) {
+        if let Ok(mut g) = self.dossiers.lock() {
+            match d {
+                Some(d) => g.insert(ins.to_string(), d),
+                None => g.remove(ins),
+            };
+        }
+    }
+
+    pub fn reglages(&self) -> Reglages {
+        self.reglages.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+pub fn routes() -> Router<Arc<Sandbox>> {
+    Router::new()
+        .route("/dmp/patients", post(patients))
+        .route("/dmp/reglages", get(lire_reglages).put(ecrire_reglages))
+        .route("/dmp/dossiers/{ins}", put(ecrire_dossier).get(lire_dossier))
+        .route("/dmp/journal", get(journal))
+}
+
+async fn journal(State(s): State<Arc<Sandbox>>) -> Json<Vec<AppelDmp>> {
+    Json(s.dmp.journal())
+}
+
+async fn lire_reglages(State(s): State<Arc<Sandbox>>) -> Json<Reglages> {
+    Json(s.dmp.reglages())
+}
+
+async fn ecrire_reglages(State(s): State<Arc<Sandbox>>, Json(r): Json<Reglages>) -> Json<Reglages> {
+    if let Ok(mut g) = s.dmp.reglages.lock() {
+        *g = r;
+    }
+    Json(s.dmp.reglages())
+}
+
+async fn lire_dossier(State(s): State<Arc<Sandbox>>, Path(ins): Path<String>) -> Response {
+    match s.dmp.dossier(&ins) {
+        Some(d) => Json(d).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn ecrire_dossier(
+    State(s): State<Arc<Sandbox>>,
+    Path(ins): Path<String>,
+    Json(d): Json<Option<Dossier>>,
+) -> StatusCode {
+    s.dmp.regler_dossier(&ins, d);
+    StatusCode::NO_CONTENT
+}
+
+fn reponse_soap(status: StatusCode, xml: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/soap+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
+
+/// A SOAP 1.2 fault with the DMP's error as subcode.
+pub fn faute(expediteur: bool, sous_code: &str, raison: &str) -> String {
+    let e = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    format!(
+        "<soap:Envelope xmlns:soap=\"{}\"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:{}</soap:Value><soap:Subcode><soap:Value>{}</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang=\"fr\">{}</soap:Text></soap:Reason></soap:Fault></soap:Body></soap:Envelope>",
+        esculape_dmp::soap::SOAP,
+        if expediteur { "Sender" } else { "Receiver" },
+        e(sous_code),
+        e(raison)
+    )
+}
+
+/// Latency and failures, as set; `Some` is the answer to give instead.
+async fn reglages(s: &Sandbox) -> Option<Response> {
+    let r = s.dmp.reglages();
+    if r.latence_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(r.latence_ms)).await;
+    }
+    match r.panne {
+        Some(Panne::Indisponible) => {
+            Some((StatusCode::SERVICE_UNAVAILABLE, "service DMP indisponible").into_response())
+        }
+        Some(Panne::Faute) => Some(reponse_soap(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            faute(false, "DMPSystemError", "Erreur technique (panne simulée)"),
+        )),
+        Some(Panne::Delai) => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            None
+        }
+        None => None,
+    }
+}
+
+/// The VIHF of a request, checked: signature, the role's specialty for a
+/// médecin. `Err` is the fault to answer.
+fn vihf_verifie(body: &str) -> Result<vihf::VihfRecu, (String, String)> {
+    let v =
+        vihf::lire(body.as_bytes()).map_err(|e| ("DMPInvalidVIHF".to_string(), e.to_string()))?;
+    let profession = v
+        .vihf
+        .roles
+        .iter()
+        .find(|r| r.systeme == "1.2.250.1.71.1.2.7");
+    let specialite = v
+        .vihf
+        .roles
+        .iter()
+        .any(|r| r.systeme == "1.2.250.1.71.4.2.5");
+    match profession {
+        None => {
+            return Err((
+                "DMPInvalidVIHF".into(),
+                "Aucune profession dans le vihf".into(),
+            ));
+        }
+        Some(p) if p.code == "10" && !specialite => {
+            return Err((
+                "DMPInvalidVIHF".into(),
+                "Aucune spécialité dans le vihf".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(v)
+}
+
+/// The INS of `patientIdentifier/value` (TD0.2's query).
+fn patient_de_la_requete(body: &str) -> Option<(String, String)> {
+    let mut r = quick_xml::Reader::from_str(body);
+    let mut dans = false;
+    loop {
+        match r.read_event().ok()? {
+            Event::Start(e) if e.local_name().as_ref() == b"patientIdentifier" => dans = true,
+            Event::Empty(e) | Event::Start(e) if dans && e.local_name().as_ref() == b"value" => {
+                let a = |k: &[u8]| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k)
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                };
+                return Some((a(b"extension")?, a(b"root")?));
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+async fn patients(State(s): State<Arc<Sandbox>>, _h: HeaderMap, body: String) -> Response {
+    if let Some(r) = reglages(&s).await {
+        return r;
+    }
+    if body.len() > TAILLE_MAX {
+        return reponse_soap(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            faute(true, "DMPRequestTooLarge", "requête trop volumineuse"),
+        );
+    }
+    let mut appel = AppelDmp {
+        transaction: "TD0.2".into(),
+        professionnel: String::new(),
+        mode: String::new(),
+        acces: String::new(),
+        patient: String::new(),
+        resultat: String::new(),
+    };
+    let v = match vihf_verifie(&body) {
+        Ok(v) => v,
+        Err((code, raison)) => {
+            appel.resultat = raison.clone();
+            s.dmp.noter(appel);
+            return reponse_soap(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                faute(true, &code, &raison),
+            );
+        }
+    };
+    appel.professionnel = v.vihf.professionnel.clone();
+    appel.mode = v.vihf.mode.valeur().into();
+    appel.acces = format!("{:?}", v.vihf.acces);
+    let Some((ins, oid)) = patient_de_la_requete(&body) else {
+        appel.resultat = "patientIdentifier absent".into();
+        s.dmp.noter(appel);
+        return reponse_soap(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            faute(true, "DMPInvalidRequest", "patientIdentifier absent"),
+        );
+    };
+    appel.patient = ins.clone();
+    // the VIHF's patient must be the query's
+    if v.vihf.patient.as_deref() != Some(vihf::cx(&ins, &oid).as_str()) {
+        appel.resultat = "XDSPatientIdDoesNotMatch".into();
+        s.dmp.noter(appel);
+        return reponse_soap(
+            StatusCode::OK,
+            td02_reponse(
+                &ins,
+                &oid,
+                None,
+                None,
+                "AE",
+                Some("XDSPatientIdDoesNotMatch : le patient du VIHF n'est pas celui de la requête"),
+            ),
+        );
+    }
+    let dossier = s.dmp.dossier(&ins);
+    appel.resultat = match &dossier {
+        None => "NF".into(),
+        Some(d) if d.ferme => "OK fermé".into(),
+        Some(_) => "OK".into(),
+    };
+    s.dmp.noter(appel);
+    let etat = dossier.map(|d| (d, v.vihf.professionnel.clone()));
+    let personne = s.dmp.personnes.get(&ins);
+    reponse_soap(
+        StatusCode::OK,
+        td02_reponse(&ins, &oid, etat.as_ref(), personne, "AA", None),
+    )
+}
+
+/// A `PRPA_IN201308UV02` answer as the published example: acknowledgement,
+/// AUTORISATION and STATUT_MT attention lines, the patient and their
+/// DMP's status; `NF` when there is no DMP.
+fn td02_reponse(
+    ins: &str,
+    oid: &str,
+    dossier: Option<&(Dossier, String)>,
+    personne: Option<&esculape_insi::TraitsInsi>,
+    acquittement: &str,
+    detail: Option<&str>,
+) -> String {
+    let e = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    };
+    let mut lignes = String::new();
+    let mut sujet = String::new();
+    let code = match dossier {
+        None => "NF",
+        Some((d, professionnel)) => {
+            let autorisation = if d.bloques.contains(professionnel) {
+                "INTERDITE"
+            } else if d.autorises.contains(professionnel) {
+                "VALIDE"
+            } else {
+                "NON_AUTORISE"
+            };
+            let mt = d.medecin_traitant.as_deref() == Some(professionnel.as_str());
+            lignes = format!(
+                "<attentionLine><keyWordText code=\"AUTORISATION\" codeSystem=\"1.2.250.1.213.4.1.2.6.1\"/><value xsi:type=\"CV\" code=\"{autorisation}\" codeSystem=\"1.2.250.1.213.4.1.2.6.2\"/></attentionLine>\
+<attentionLine><keyWordText code=\"STATUT_MT\" codeSystem=\"1.2.250.1.213.4.1.2.6.3\"/><value xsi:type=\"BL\" value=\"{mt}\"/></attentionLine>"
+            );
+            sujet = format!(
+                "<subject typeCode=\"SUBJ\" contextConductionInd=\"false\"><registrationEvent classCode=\"REG\" moodCode=\"EVN\"><statusCode code=\"completed\"/><subject1 typeCode=\"SBJ\"><patient classCode=\"PAT\"><id root=\"{}\" extension=\"{}\"/><statusCode code=\"{}\"/>{}</patient></subject1><custodian typeCode=\"CST\"><assignedEntity classCode=\"ASSIGNED\"><id root=\"{}\"/></assignedEntity></custodian></registrationEvent></subject>",
+                e(oid),
+                e(ins),
+                if d.ferme { "nullified" } else { "active" },
+                personne_xml(personne),
+                esculape_dmp::td02::DMP
+            );
+            "OK"
+        }
+    };
+    let detail = detail
+        .map(|d| {
+            format!(
+                "<acknowledgementDetail typeCode=\"E\"><text>{}</text></acknowledgementDetail>",
+                e(d)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<soap:Envelope xmlns:soap=\"{soap}\"><soap:Header><Action xmlns=\"{wsa}\">{action}</Action></soap:Header><soap:Body>\
+<PRPA_IN201308UV02 xmlns=\"urn:hl7-org:v3\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ITSVersion=\"XML_1.0\">\
+<id root=\"{id}\"/><creationTime value=\"{now}\"/><interactionId root=\"2.16.840.1.113883.1.6\" extension=\"PRPA_IN201308UV02\"/>\
+<processingCode code=\"P\"/><processingModeCode code=\"T\"/><acceptAckCode code=\"NE\"/>\
+<receiver typeCode=\"RCV\"><device classCode=\"DEV\" determinerCode=\"INSTANCE\"><id root=\"1.2.250.1.999\"/></device></receiver>\
+<sender typeCode=\"SND\"><device classCode=\"DEV\" determinerCode=\"INSTANCE\"><id root=\"{dmp}\"/><softwareName>DMP</softwareName></device></sender>\
+{lignes}<acknowledgement typeCode=\"{acquittement}\"><targetMessage><id root=\"{id}\"/></targetMessage>{detail}</acknowledgement>\
+<controlActProcess classCode=\"CACT\" moodCode=\"EVN\"><reasonCode code=\"TEST_EXST\" codeSystem=\"1.2.250.1.213.1.1.4.11\"/>{sujet}\
+<queryAck><queryId root=\"{dmp}\" extension=\"{id}\"/><queryResponseCode code=\"{code}\"/></queryAck></controlActProcess>\
+</PRPA_IN201308UV02></soap:Body></soap:Envelope>",
+        soap = esculape_dmp::soap::SOAP,
+        wsa = esculape_dmp::soap::WSA,
+        action = esculape_dmp::td02::ACTION_REPONSE,
+        id = esculape_dmp::uuid(),
+        now = chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        dmp = esculape_dmp::td02::DMP,
+    )
+}
+
+/// The `patientPerson` of an answer (the schema wants one): name, sex,
+/// birth date as the INSi knows them.
+fn personne_xml(p: Option<&esculape_insi::TraitsInsi>) -> String {
+    let e = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    };
+    match p {
+        None => "<patientPerson classCode=\"PSN\" determinerCode=\"INSTANCE\"/>".into(),
+        Some(t) => format!(
+            "<patientPerson classCode=\"PSN\" determinerCode=\"INSTANCE\"><name>{}<family qualifier=\"BR\">{}</family></name><administrativeGenderCode code=\"{}\"/><birthTime value=\"{}\"/></patientPerson>",
+            t.prenoms
+                .iter()
+                .map(|p| format!("<given>{}</given>", e(p)))
+                .collect::<String>(),
+            e(&t.nom_naissance),
+            e(&t.sexe),
+            t.date_naissance.replace('-', "")
+        ),
+    }
+}
