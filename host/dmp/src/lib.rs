@@ -11,14 +11,16 @@
 //!   call (PDT-INF-526), and the choices the unavailable DMPi guide
 //!   would fix, kept in one place ([`acces::HYPOTHESES`]).
 //! - [`soap`]: SOAP 1.2 envelopes with WS-Addressing and the VIHF.
-//! - [`td02`], [`td31`]: existence and authorisation test; metadata
-//!   search (ITI-18).
+//! - [`td02`], [`td31`], [`td21`]: existence and authorisation test;
+//!   metadata search (ITI-18); a submission with its XAdES signature
+//!   document (ITI-41, MTOM/XOP, [`xades`]).
 
 pub mod acces;
 pub mod c14n;
 pub mod signature;
 pub mod soap;
 pub mod td02;
+pub mod td21;
 pub mod td31;
 pub mod vihf;
 pub mod xades;

@@ -416,3 +416,130 @@ fn the_submission_s_xades_signature_is_verified_by_xmlsec1_and_lists_each_docume
         ));
     }
 }
+
+#[test]
+fn a_submission_passes_the_schemas_once_inlined_and_its_signature_covers_the_document() {
+    use esculape_dmp::td21;
+    use esculape_xds::{Code, Submission, TypeValues};
+    let d = tempfile::tempdir().unwrap();
+    // the package's own CDA (a BOM before it, as published)
+    let brut = std::fs::read(paquet().join("messages/TD2.1-DocumentME2.xml")).unwrap();
+    let cda = brut
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&brut)
+        .to_vec();
+    let entree = esculape_xds::document_entry(
+        &cda,
+        &TypeValues {
+            class_code: Code {
+                code: "10".into(),
+                scheme: "1.2.250.1.213.1.1.4.1".into(),
+                display: "Compte rendu".into(),
+            },
+            format_code: Code {
+                code: "urn:ihe:iti:xds-sd:pdf:2008".into(),
+                scheme: "1.3.6.1.4.1.19376.1.2.3".into(),
+                display: "Document à corps non structuré en Pdf/A-1".into(),
+            },
+        },
+    )
+    .unwrap();
+    let lot = Submission {
+        unique_id: "1.2.250.1.999.1.1.7898.3.1".into(),
+        source_id: "1.2.250.1.999.1".into(),
+        submission_time: "20261206100000".into(),
+        set_uuid: "urn:uuid:00000000-0000-4000-8000-000000000001".into(),
+        entry_uuid: "urn:uuid:00000000-0000-4000-8000-000000000002".into(),
+        association_uuid: "urn:uuid:00000000-0000-4000-8000-000000000003".into(),
+    };
+    let cle = cle(true, d.path());
+    let s = td21::Soumission {
+        cda: &cda,
+        entree: &entree,
+        lot: &lot,
+        signature_unique_id: "1.2.250.1.999.1.1.7898.4.2",
+        signature_uuids: [
+            "urn:uuid:00000000-0000-4000-8000-000000000004",
+            "urn:uuid:00000000-0000-4000-8000-000000000005",
+            "urn:uuid:00000000-0000-4000-8000-000000000006",
+        ],
+    };
+    let (corps, parties) = td21::requete(&s, "2026-12-06T10:00:00Z", &cle).unwrap();
+    let signe = vihf_exemple()
+        .signer("_t21", "2026-12-06T10:00:00.000Z", &cle)
+        .unwrap();
+    let (_, enveloppe) =
+        soap::enveloppe(td21::ACTION, "https://dmp.test/repository", &signe, &corps);
+
+    // MTOM: written, read back part by part, binary-safe
+    let (type_contenu, message) = td21::mtom(&enveloppe, &parties, td21::ACTION);
+    assert!(type_contenu.starts_with("multipart/related; type=\"application/xop+xml\""));
+    let lues = td21::parties_mtom(&type_contenu, &message).unwrap();
+    assert_eq!(lues.len(), 3);
+    assert_eq!(lues[0].1, enveloppe.as_bytes());
+    assert_eq!(lues[1].1, cda);
+    assert_eq!(lues[2].1, parties[1].octets);
+
+    // the schemas, once each xop:Include is replaced by its content
+    let mut en_ligne = enveloppe.clone();
+    for p in &parties {
+        let include = format!(
+            "<xop:Include xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" href=\"cid:{}\"/>",
+            p.cid
+        );
+        assert!(en_ligne.contains(&include), "{include}");
+        en_ligne = en_ligne.replace(
+            &include,
+            &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &p.octets),
+        );
+    }
+    let (ok, sortie) = xsd(&[("td21", &en_ligne)]);
+    assert!(ok, "{sortie}");
+    // the check can fail: a Document without its id, an entry without
+    // its objectType
+    let casse = en_ligne.replacen("<xdsb:Document id=", "<xdsb:Document ident=", 1);
+    let (ok, sortie) = xsd(&[("casse", &casse)]);
+    assert!(!ok, "{sortie}");
+    let casse = en_ligne.replacen("<ExtrinsicObject id=", "<ExtrinsicObject ident=", 1);
+    let (ok, sortie) = xsd(&[("casse", &casse)]);
+    assert!(!ok, "{sortie}");
+    // the metadata: the document, the signature document and `signs`
+    let meta = esculape_xds::registre::lire(corps.as_bytes()).unwrap();
+    assert_eq!(meta.entrees.len(), 2);
+    let sig = meta
+        .entrees
+        .iter()
+        .find(|e| {
+            e.code("classCode").map(|c| c.code.as_str())
+                == Some(esculape_dmp::xades::CLASSE_SIGNATURE)
+        })
+        .unwrap();
+    assert_eq!(sig.unique_id.as_deref(), Some("1.2.250.1.999.1.1.7898.4.2"));
+    assert!(corps.contains("urn:ihe:iti:2007:AssociationType:signs"));
+
+    // xmlsec1: the signature part, its manifest checked against the CDA
+    let f = d.path().join("signature.xml");
+    std::fs::write(&f, &parties[1].octets).unwrap();
+    let doc = d.path().join("cda.xml");
+    let vide = d.path().join("vide");
+    std::fs::write(&doc, &cda).unwrap();
+    std::fs::write(&vide, b"").unwrap();
+    let o = Command::new("xmlsec1")
+        .args(["--verify", "--insecure"])
+        .args([
+            "--id-attr:Id",
+            "http://www.w3.org/2000/09/xmldsig#:Manifest",
+        ])
+        .args([
+            "--id-attr:Id",
+            "http://uri.etsi.org/01903/v1.1.1#:SignedProperties",
+        ])
+        .arg(format!("--url-map:urn:oid:{}", entree.unique_id))
+        .arg(&doc)
+        .arg("--url-map:urn:oid:1.2.250.1.999.1.1.7898.3.1")
+        .arg(&vide)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -169,18 +169,8 @@ impl X {
     }
 }
 
-/// The METADATA.XML of one document.
-pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
-    let mut x = X {
-        w: Writer::new_with_indent(Vec::new(), b' ', 2),
-    };
-    let _ =
-        x.w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-    x.open(
-        "lcm:SubmitObjectsRequest",
-        &[("xmlns:lcm", LCM), ("xmlns", RIM)],
-    );
-    x.open("RegistryObjectList", &[]);
+/// The submission set (its RegistryPackage and classification).
+fn lot(x: &mut X, e: &DocumentEntry, s: &Submission) {
     // The submission set.
     let set = s.set_uuid.as_str();
     x.open(
@@ -234,8 +224,10 @@ pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
             ("classifiedObject", set),
         ],
     );
-    // The document entry.
-    let doc = s.entry_uuid.as_str();
+}
+
+/// A document entry (ExtrinsicObject); `uri`: its file in an XDM package.
+fn entree(x: &mut X, e: &DocumentEntry, doc: &str, uri: Option<&str>) {
     x.open(
         "ExtrinsicObject",
         &[
@@ -247,7 +239,9 @@ pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
     );
     x.slot("hash", &[&e.hash]);
     x.slot("size", &[&e.size.to_string()]);
-    x.slot("URI", &["DOC0001.XML"]);
+    if let Some(u) = uri {
+        x.slot("URI", &[u]);
+    }
     x.slot("creationTime", &[&e.creation_time]);
     x.slot("languageCode", &[&e.language_code]);
     if let Some(l) = &e.legal_authenticator {
@@ -303,25 +297,108 @@ pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
         "XDSDocumentEntry.uniqueId",
     );
     x.close("ExtrinsicObject");
+}
+
+fn association(x: &mut X, id: &str, type_: &str, source: &str, cible: &str, original: bool) {
     x.open(
         "Association",
         &[
-            ("id", &s.association_uuid),
-            (
-                "associationType",
-                "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember",
-            ),
-            ("sourceObject", set),
-            ("targetObject", doc),
+            ("id", id),
+            ("associationType", type_),
+            ("sourceObject", source),
+            ("targetObject", cible),
         ],
     );
-    x.slot("SubmissionSetStatus", &["Original"]);
+    if original {
+        x.slot("SubmissionSetStatus", &["Original"]);
+    }
     x.close("Association");
+}
+
+const HAS_MEMBER: &str = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember";
+
+/// The METADATA.XML of one document.
+pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
+    let mut x = X {
+        w: Writer::new_with_indent(Vec::new(), b' ', 2),
+    };
+    let _ =
+        x.w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    x.open(
+        "lcm:SubmitObjectsRequest",
+        &[("xmlns:lcm", LCM), ("xmlns", RIM)],
+    );
+    x.open("RegistryObjectList", &[]);
+    lot(&mut x, e, s);
+    entree(&mut x, e, &s.entry_uuid, Some("DOC0001.XML"));
+    association(
+        &mut x,
+        &s.association_uuid,
+        HAS_MEMBER,
+        &s.set_uuid,
+        &s.entry_uuid,
+        true,
+    );
     x.close("RegistryObjectList");
     x.close("lcm:SubmitObjectsRequest");
     let mut v = x.w.into_inner();
     v.push(b'\n');
     v
+}
+
+/// The signature document beside a DMP submission (IHE DSG): its entry,
+/// and the ids of its objects.
+pub struct SignatureLot<'a> {
+    pub entree: &'a DocumentEntry,
+    pub entry_uuid: &'a str,
+    /// HasMember from the set, and `signs` towards the set.
+    pub membre_uuid: &'a str,
+    pub signe_uuid: &'a str,
+}
+
+/// The SubmitObjectsRequest of a DMP submission (ITI-41): the set, the
+/// document, the signature document, the set's two HasMember and the
+/// signature's `signs`. Without an XML declaration: it goes into a SOAP
+/// body.
+pub fn soumission_xml(e: &DocumentEntry, s: &Submission, signature: &SignatureLot<'_>) -> String {
+    let mut x = X {
+        w: Writer::new(Vec::new()),
+    };
+    x.open(
+        "lcm:SubmitObjectsRequest",
+        &[("xmlns:lcm", LCM), ("xmlns", RIM)],
+    );
+    x.open("RegistryObjectList", &[]);
+    lot(&mut x, e, s);
+    entree(&mut x, e, &s.entry_uuid, None);
+    entree(&mut x, signature.entree, signature.entry_uuid, None);
+    association(
+        &mut x,
+        &s.association_uuid,
+        HAS_MEMBER,
+        &s.set_uuid,
+        &s.entry_uuid,
+        true,
+    );
+    association(
+        &mut x,
+        signature.membre_uuid,
+        HAS_MEMBER,
+        &s.set_uuid,
+        signature.entry_uuid,
+        true,
+    );
+    association(
+        &mut x,
+        signature.signe_uuid,
+        "urn:ihe:iti:2007:AssociationType:signs",
+        signature.entry_uuid,
+        &s.set_uuid,
+        false,
+    );
+    x.close("RegistryObjectList");
+    x.close("lcm:SubmitObjectsRequest");
+    String::from_utf8_lossy(&x.w.into_inner()).into_owned()
 }
 
 /// The IHE_XDM.ZIP bytes of one document.
