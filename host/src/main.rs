@@ -212,6 +212,14 @@ enum DmpCommand {
         #[arg(long)]
         auteur: Option<String>,
     },
+    /// TD2.1: send a document signed here to the patient's DMP (indirect
+    /// mode, the structure's certificate; qualified INS, no opposition).
+    Send {
+        #[arg(long)]
+        document: String,
+        #[arg(long)]
+        auteur: Option<String>,
+    },
     /// The choices made without the DMPi guide, to check against it.
     Hypotheses,
 }
@@ -518,6 +526,17 @@ fn main() -> anyhow::Result<()> {
                     println!("accès en BRIS DE GLACE (tracé)");
                 }
             }
+            Ok(())
+        }),
+        Command::Dmp {
+            command: DmpCommand::Send { document, auteur },
+        } => with_app(&home, |app| async move {
+            let actor = match auteur {
+                Some(l) => Actor::user(l),
+                None => app.signataire_par_defaut().await?,
+            };
+            let m = app.alimenter_dmp(&actor, &document).await?;
+            println!("« {} » envoyé au DMP (état : {:?})", m.title, m.dmp_state);
             Ok(())
         }),
         Command::Dmp {

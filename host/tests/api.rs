@@ -473,6 +473,7 @@ async fn the_openapi_document_types_every_route() {
             "/api/travaux/{id}/annulation",
             "/api/psc/navigateur",
             "/api/documents/{id}/vu",
+            "/api/documents/{id}/dmp",
         ];
         if matches!(d.method, "POST" | "PUT") && !sans_corps.contains(&d.path) {
             assert!(

@@ -228,3 +228,132 @@ async fn the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_t
         );
     }
 }
+
+/// Signs a free-text report for `patient` with the generic N1 plugin: the
+/// stored document's id.
+async fn signer(a: &TestApp, patient: &str, titre: &str) -> String {
+    let demande = serde_json::json!({
+        "plugin": "fr.esculape.doc.generique",
+        "valeurs": {"type": "11488-4", "titre": titre, "corps": "Examen clinique normal."},
+        "remplace": null,
+    })
+    .to_string();
+    let (s, doc) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/documents/sign"),
+            Some(&demande),
+            &a.medecin,
+        )
+        .await;
+    assert_eq!(s, 201, "{}: {doc}", a.name);
+    doc["document"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went() {
+    for t in testing::both().await {
+        let (bac, base) = bac().await;
+        let url = format!("{base}/dmp");
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let possede = TestApp::avec_runtime_et_app(t, rt, |app| {
+            let mut c = esculape_app::dmp::DmpConfig::from_env();
+            c.url = url;
+            app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
+        })
+        .await;
+        let a = &possede;
+        let nom = a.name;
+        let envoyer = |doc: String| async move {
+            a.call(
+                "POST",
+                &format!("/api/documents/{doc}/dmp"),
+                None,
+                &a.medecin,
+            )
+            .await
+        };
+
+        // fed: the sandbox checked the VIHF, the metadata against the
+        // document, the XAdES and its manifest, then kept it
+        let dominique = common::patient_insi(&a.store, DOMINIQUE).await;
+        let doc = signer(a, &dominique, "Compte rendu de consultation").await;
+        let (s, m) = envoyer(doc.clone()).await;
+        assert_eq!(s, 200, "{nom}: {m}");
+        assert_eq!(m["dmp_state"], "envoye", "{nom}: {m}");
+        let fed = bac.dmp.documents("297022A02077878");
+        assert_eq!(fed.len(), 1, "{nom}: {fed:?}");
+        assert_eq!(fed[0].titre, "Compte rendu de consultation", "{nom}");
+        assert_eq!(bac.dmp.soumissions(&fed[0].unique_id), 1, "{nom}");
+        let j = bac.dmp.journal();
+        assert_eq!(j.last().unwrap().transaction, "TD2.1", "{nom}");
+        assert_eq!(j.last().unwrap().mode, "INDIRECTE", "{nom}");
+
+        // never twice
+        let (s, r) = envoyer(doc.clone()).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        assert!(
+            r["erreur"].as_str().unwrap().contains("déjà envoyé"),
+            "{nom}: {r}"
+        );
+        assert_eq!(bac.dmp.soumissions(&fed[0].unique_id), 1, "{nom}");
+
+        // no DMP: refused by the DMP, said, the document's state « échec »
+        let toussaint = common::patient_insi(&a.store, TOUSSAINT).await;
+        let doc = signer(a, &toussaint, "Compte rendu").await;
+        let (s, r) = envoyer(doc.clone()).await;
+        assert_eq!(s, 502, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("XDSUnknownPatientId"),
+            "{nom}: {r}"
+        );
+        let (_, d) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{toussaint}/documents"),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(d["items"][0]["dmp_state"], "echec", "{nom}: {d}");
+        let traces = a.store.audit_of_patient(&toussaint, 50).await.unwrap();
+        assert!(
+            traces
+                .iter()
+                .any(|e| e.action == "dmp.alimentation" && e.detail.contains("échec")),
+            "{nom}: {traces:?}"
+        );
+
+        // the patient opposed: nothing sent, the document « non concerné »
+        let (_, ep) = a
+            .call(
+                "POST",
+                &format!("/api/patients/{dominique}/episodes"),
+                Some(r#"{"label":"Suivi"}"#),
+                &a.medecin,
+            )
+            .await;
+        let (s, _) = a
+            .call(
+                "POST",
+                &format!("/api/episodes/{}/dmp-decisions", ep["id"].as_str().unwrap()),
+                Some(r#"{"kind":"alimentation","value":"opposition"}"#),
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}");
+        let doc = signer(a, &dominique, "Certificat").await;
+        let avant = bac.dmp.journal().len();
+        let (s, r) = envoyer(doc).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        assert!(
+            r["erreur"].as_str().unwrap().contains("opposé"),
+            "{nom}: {r}"
+        );
+        assert_eq!(bac.dmp.journal().len(), avant, "{nom}: rien envoyé");
+        assert_eq!(bac.dmp.documents("297022A02077878").len(), 1, "{nom}");
+    }
+}

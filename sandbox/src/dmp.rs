@@ -54,7 +54,22 @@ pub struct AppelDmp {
     pub resultat: String,
 }
 
+/// A document fed to a DMP, as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DocumentRecu {
+    pub unique_id: String,
+    pub patient: String,
+    pub titre: String,
+    pub type_code: String,
+    pub taille: usize,
+}
+
 pub struct Dmp {
+    /// Documents fed, by patient INS.
+    documents: Mutex<BTreeMap<String, Vec<DocumentRecu>>>,
+    /// Submissions received per document uniqueId (a document fed twice
+    /// shows here).
+    soumissions: Mutex<BTreeMap<String, u32>>,
     /// Who each INS is (the INSi's people), for the answers' patient.
     personnes: BTreeMap<String, esculape_insi::TraitsInsi>,
     reglages: Mutex<Reglages>,
@@ -92,6 +107,8 @@ impl Default for Dmp {
             }
         }
         Self {
+            documents: Mutex::default(),
+            soumissions: Mutex::default(),
             personnes,
             reglages: Mutex::default(),
             dossiers: Mutex::new(dossiers),
@@ -112,6 +129,24 @@ impl Dmp {
             }
             j.push(a);
         }
+    }
+
+    /// The documents fed to a patient's DMP.
+    pub fn documents(&self, ins: &str) -> Vec<DocumentRecu> {
+        self.documents
+            .lock()
+            .ok()
+            .and_then(|d| d.get(ins).cloned())
+            .unwrap_or_default()
+    }
+
+    /// How many submissions carried this uniqueId (accepted or not).
+    pub fn soumissions(&self, unique_id: &str) -> u32 {
+        self.soumissions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(unique_id).copied())
+            .unwrap_or(0)
     }
 
     pub fn dossier(&self, ins: &str) -> Option<Dossier> {
@@ -136,9 +171,18 @@ impl Dmp {
 pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/dmp/patients", post(patients))
+        .route("/dmp/repository", post(repository))
+        .route("/dmp/documents/{ins}", get(documents))
         .route("/dmp/reglages", get(lire_reglages).put(ecrire_reglages))
         .route("/dmp/dossiers/{ins}", put(ecrire_dossier).get(lire_dossier))
         .route("/dmp/journal", get(journal))
+}
+
+async fn documents(
+    State(s): State<Arc<Sandbox>>,
+    Path(ins): Path<String>,
+) -> Json<Vec<DocumentRecu>> {
+    Json(s.dmp.documents(&ins))
 }
 
 async fn journal(State(s): State<Arc<Sandbox>>) -> Json<Vec<AppelDmp>> {
@@ -435,4 +479,213 @@ fn personne_xml(p: Option<&esculape_insi::TraitsInsi>) -> String {
             t.date_naissance.replace('-', "")
         ),
     }
+}
+
+/// Largest submission read (MTOM with its documents).
+const SOUMISSION_MAX: usize = 32 << 20;
+
+/// A registry's answer: success, or failure with the DMP's error code.
+fn reponse_registre(erreur: Option<(&str, &str)>) -> String {
+    let e = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    };
+    let rs = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0";
+    let corps = match erreur {
+        None => format!(
+            "<rs:RegistryResponse xmlns:rs=\"{rs}\" status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success\"/>"
+        ),
+        Some((code, contexte)) => format!(
+            "<rs:RegistryResponse xmlns:rs=\"{rs}\" status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure\"><rs:RegistryErrorList><rs:RegistryError errorCode=\"{}\" codeContext=\"{}\" severity=\"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error\"/></rs:RegistryErrorList></rs:RegistryResponse>",
+            e(code),
+            e(contexte)
+        ),
+    };
+    format!(
+        "<soap:Envelope xmlns:soap=\"{}\"><soap:Header><Action xmlns=\"{}\">{}</Action></soap:Header><soap:Body>{corps}</soap:Body></soap:Envelope>",
+        esculape_dmp::soap::SOAP,
+        esculape_dmp::soap::WSA,
+        esculape_dmp::td21::ACTION_REPONSE
+    )
+}
+
+/// TD2.1 (ITI-41): the MTOM message read part by part, the VIHF checked,
+/// the metadata read, the patient the VIHF's, the document not already
+/// there, the XAdES signature checked and its manifest matching the
+/// document's bytes; then the document is kept.
+async fn repository(
+    State(s): State<Arc<Sandbox>>,
+    h: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(r) = reglages(&s).await {
+        return r;
+    }
+    if body.len() > SOUMISSION_MAX {
+        return reponse_soap(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            faute(true, "DMPRequestTooLarge", "soumission trop volumineuse"),
+        );
+    }
+    let type_contenu = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut appel = AppelDmp {
+        transaction: "TD2.1".into(),
+        professionnel: String::new(),
+        mode: String::new(),
+        acces: String::new(),
+        patient: String::new(),
+        resultat: String::new(),
+    };
+    let refus = |s: &Sandbox, mut appel: AppelDmp, code: &str, contexte: &str| {
+        appel.resultat = code.to_string();
+        s.dmp.noter(appel);
+        reponse_soap(StatusCode::OK, reponse_registre(Some((code, contexte))))
+    };
+    let parties = match esculape_dmp::td21::parties_mtom(type_contenu, &body) {
+        Ok(p) if p.len() >= 2 => p,
+        Ok(_) => return refus(&s, appel, "XDSMissingDocument", "aucun document joint"),
+        Err(e) => {
+            return reponse_soap(
+                StatusCode::BAD_REQUEST,
+                faute(true, "DMPInvalidRequest", &format!("MTOM illisible : {e}")),
+            );
+        }
+    };
+    let enveloppe = String::from_utf8_lossy(&parties[0].1).into_owned();
+    let v = match vihf_verifie(&enveloppe) {
+        Ok(v) => v,
+        Err((code, raison)) => {
+            appel.resultat = raison.clone();
+            s.dmp.noter(appel);
+            return reponse_soap(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                faute(true, &code, &raison),
+            );
+        }
+    };
+    appel.professionnel = v.vihf.professionnel.clone();
+    appel.mode = v.vihf.mode.valeur().into();
+    appel.acces = format!("{:?}", v.vihf.acces);
+    let meta = match esculape_xds::registre::lire(enveloppe.as_bytes()) {
+        Ok(m) => m,
+        Err(e) => return refus(&s, appel, "XDSRegistryMetadataError", &e.to_string()),
+    };
+    let classe_signature = esculape_dmp::xades::CLASSE_SIGNATURE;
+    let est_signature = |e: &esculape_xds::registre::EntreeLue| {
+        e.code("classCode").map(|c| c.code.as_str()) == Some(classe_signature)
+    };
+    let (Some(doc), Some(sig)) = (
+        meta.entrees.iter().find(|e| !est_signature(e)),
+        meta.entrees.iter().find(|e| est_signature(e)),
+    ) else {
+        return refus(
+            &s,
+            appel,
+            "XDSRegistryMetadataError",
+            "document ou signature absent des métadonnées",
+        );
+    };
+    let unique_id = doc.unique_id.clone().unwrap_or_default();
+    if let Ok(mut c) = s.dmp.soumissions.lock() {
+        *c.entry(unique_id.clone()).or_default() += 1;
+    }
+    let patient = doc.patient_id.clone().unwrap_or_default();
+    appel.patient = patient.split('^').next().unwrap_or_default().to_string();
+    if v.vihf.patient.as_deref() != Some(patient.as_str()) {
+        return refus(
+            &s,
+            appel,
+            "XDSPatientIdDoesNotMatch",
+            "le patient des métadonnées n'est pas celui du VIHF",
+        );
+    }
+    let ins = appel.patient.clone();
+    match s.dmp.dossier(&ins) {
+        Some(d) if !d.ferme => {}
+        _ => {
+            return refus(
+                &s,
+                appel,
+                "XDSUnknownPatientId",
+                "pas de DMP ouvert pour ce patient",
+            );
+        }
+    }
+    // the documents: each Document element's xop:Include names its part
+    let contenu = |entry: &str| -> Option<Vec<u8>> {
+        let i = enveloppe.find(&format!("Document id=\"{entry}\""))?;
+        let j = enveloppe[i..].find("href=\"cid:")? + i + "href=\"cid:".len();
+        let k = enveloppe[j..].find('"')? + j;
+        let cid = &enveloppe[j..k];
+        parties
+            .iter()
+            .find(|(c, _)| c == cid)
+            .map(|(_, o)| o.clone())
+    };
+    let (Some(cda), Some(signature)) = (contenu(&doc.entry_uuid), contenu(&sig.entry_uuid)) else {
+        return refus(&s, appel, "XDSMissingDocument", "partie MTOM absente");
+    };
+    // the metadata's hash and size are the document's
+    let (hash, taille) = esculape_xds::hash_and_size(&cda);
+    if doc.slot("hash") != Some(hash.as_str())
+        || doc.slot("size") != Some(taille.to_string().as_str())
+    {
+        return refus(
+            &s,
+            appel,
+            "XDSRepositoryMetadataError",
+            "empreinte ou taille du document différente des métadonnées",
+        );
+    }
+    // the XAdES: signature valid, manifest covering this document
+    if let Err(e) = esculape_dmp::signature::verifier(&signature) {
+        return refus(&s, appel, "DMPInvalidSignature", &e.to_string());
+    }
+    use sha2::Digest;
+    let couvert = esculape_dmp::xades::manifeste(&signature)
+        .map(|m| {
+            m.iter()
+                .any(|(u, d)| *u == unique_id && *d == sha2::Sha256::digest(&cda).to_vec())
+        })
+        .unwrap_or(false);
+    if !couvert {
+        return refus(
+            &s,
+            appel,
+            "DMPInvalidSignature",
+            "le manifeste de la signature ne couvre pas le document",
+        );
+    }
+    let deja = s
+        .dmp
+        .documents(&ins)
+        .iter()
+        .any(|d| d.unique_id == unique_id);
+    if deja {
+        return refus(
+            &s,
+            appel,
+            "XDSDocumentUniqueIdError",
+            &format!("document {unique_id} déjà présent"),
+        );
+    }
+    if let Ok(mut d) = s.dmp.documents.lock() {
+        d.entry(ins).or_default().push(DocumentRecu {
+            unique_id,
+            patient,
+            titre: doc.titre.clone(),
+            type_code: doc
+                .code("typeCode")
+                .map(|c| c.code.clone())
+                .unwrap_or_default(),
+            taille: cda.len(),
+        });
+    }
+    appel.resultat = "Success".into();
+    s.dmp.noter(appel);
+    reponse_soap(StatusCode::OK, reponse_registre(None))
 }

@@ -298,8 +298,8 @@ const MUTANTS: &[Mutant] = &[
         filter: "a_deep_answer_is_refused_without_overflowing_the_stack",
     },
     Mutant {
-        what: "INSi: réponse lue sans limite de taille (sans longueur annoncée)",
-        file: "host/app/src/insi.rs",
+        what: "services nationaux (INSi, DMP): réponse lue sans limite de taille (sans longueur annoncée)",
+        file: "host/app/src/service.rs",
         from: "if body.len() > max {",
         to: "if false {",
         test_target: "insi_limites",
@@ -640,6 +640,22 @@ const MUTANTS: &[Mutant] = &[
         to: "if false {",
         test_target: "dmp",
         filter: "the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_the_dica_needs",
+    },
+    Mutant {
+        what: "DMP: un document envoyé deux fois",
+        file: "host/app/src/dmp.rs",
+        from: "if meta.dmp_state == SendingState::Envoye {",
+        to: "if false {",
+        test_target: "dmp",
+        filter: "a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went",
+    },
+    Mutant {
+        what: "DMP: alimenté malgré l'opposition du patient",
+        file: "host/app/src/dmp.rs",
+        from: "        if p.opposition {",
+        to: "        if false {",
+        test_target: "dmp",
+        filter: "a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went",
     },
     Mutant {
         what: "c14n exclusive: attributs non triés (signatures du VIHF fausses)",

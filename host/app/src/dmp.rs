@@ -224,6 +224,95 @@ impl DmpClient {
         }
     }
 
+    /// TD2.1: one document and its XAdES signature document, signed by
+    /// the structure's key, in `professionnel`'s name (indirect mode:
+    /// the credential a deferred order can use).
+    pub async fn alimenter(
+        &self,
+        professionnel: &str,
+        cda: &[u8],
+        entree: &esculape_xds::DocumentEntry,
+    ) -> Result<(), DmpFailure> {
+        let signataire = self
+            .signataire
+            .as_ref()
+            .map_err(|e| DmpFailure::Signature(e.clone()))?;
+        let vihf = self.vihf(
+            professionnel,
+            Some(entree.patient_id.clone()),
+            ModeAcces::Normal,
+        )?;
+        let urn = || format!("urn:uuid:{}", esculape_dmp::uuid());
+        let oid = || {
+            let mut o = [0u8; 16];
+            let _ = getrandom::fill(&mut o);
+            esculape_identifiants::oid_from_hex(&hex::encode(o)).unwrap_or_default()
+        };
+        let lot = esculape_xds::Submission {
+            unique_id: oid(),
+            source_id: self.config.emetteur.oid.clone(),
+            submission_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
+            set_uuid: urn(),
+            entry_uuid: urn(),
+            association_uuid: urn(),
+        };
+        let (sig_uid, u1, u2, u3) = (oid(), urn(), urn(), urn());
+        let soumission = esculape_dmp::td21::Soumission {
+            cda,
+            entree,
+            lot: &lot,
+            signature_unique_id: &sig_uid,
+            signature_uuids: [&u1, &u2, &u3],
+        };
+        let instant = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let (corps, parties) =
+            esculape_dmp::td21::requete(&soumission, &instant, signataire.as_ref())
+                .map_err(|e| DmpFailure::Signature(e.to_string()))?;
+        let url = format!("{}/repository", self.config.url);
+        let (_, enveloppe) = soap::enveloppe(esculape_dmp::td21::ACTION, &url, &vihf, &corps);
+        let (type_contenu, message) =
+            esculape_dmp::td21::mtom(&enveloppe, &parties, esculape_dmp::td21::ACTION);
+        if let Some(e) = &self.service.confiance {
+            return Err(DmpFailure::Reseau(e.clone()));
+        }
+        let reply = self
+            .service
+            .http
+            .post(&url)
+            .header("content-type", type_contenu)
+            .body(message)
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = reply.status().as_u16();
+        let texte = match corps_borne(reply, soap::TAILLE_MAX).await {
+            Ok(t) => t,
+            Err(Lecture::Transport(e)) => return Err(self.transport(e)),
+            Err(Lecture::Trop(n)) => {
+                return Err(DmpFailure::Reponse(format!("plus de {n} octets")));
+            }
+        };
+        if let Some(f) = soap::faute(texte.as_bytes()) {
+            return Err(DmpFailure::Faute(f.to_string()));
+        }
+        if !(200..300).contains(&status) {
+            return Err(DmpFailure::Indisponible(status));
+        }
+        let r = esculape_xds::registre::lire(texte.as_bytes())
+            .map_err(|e| DmpFailure::Reponse(e.to_string()))?;
+        if r.succes() {
+            Ok(())
+        } else {
+            Err(DmpFailure::Faute(
+                r.erreurs
+                    .iter()
+                    .map(|e| format!("{} : {}", e.code, e.contexte))
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            ))
+        }
+    }
+
     /// TD0.2 for a patient's INS (and its OID), in `professionnel`'s name.
     pub async fn test_existence(
         &self,
@@ -295,6 +384,8 @@ struct Prealables {
     professionnel: Option<String>,
     /// Signed in with Pro Santé Connect.
     psc: bool,
+    /// The patient opposed feeding in the current episode.
+    opposition: bool,
 }
 
 /// Where a user sees whether the national services are up.
@@ -308,10 +399,9 @@ impl App {
             _ => None,
         };
         let episodes = self.store.episodes_du_patient(actor, patient_id).await?;
-        let consenti = episodes
-            .iter()
-            .find(|e| e.closed_at.is_none())
-            .is_some_and(|e| e.consultation.allows_consulting());
+        let courant = episodes.iter().find(|e| e.closed_at.is_none());
+        let consenti = courant.is_some_and(|e| e.consultation.allows_consulting());
+        let opposition = courant.is_some_and(|e| !e.feeding.allows_sending());
         let (rpps, _) = self.store.appelant(&actor.user_id).await?;
         Ok(Prealables {
             ins,
@@ -321,6 +411,7 @@ impl App {
                 .psc
                 .as_ref()
                 .is_some_and(|p| p.passage(&actor.user_id).is_some()),
+            opposition,
         })
     }
 
@@ -507,5 +598,82 @@ impl App {
             conditions,
             etat: etat.and_then(Result::ok),
         })
+    }
+}
+
+impl App {
+    /// Feeds the patient's DMP with a document this practice signed
+    /// (TD2.1, indirect mode): only for a qualified INS and no opposition
+    /// in the current episode; the document's DMP state says the outcome
+    /// (envoyé, échec with the reason traced, non concerné when the
+    /// patient opposed). Traced `dmp.alimentation`.
+    pub async fn alimenter_dmp(
+        &self,
+        actor: &Actor,
+        document_id: &str,
+    ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurDmp> {
+        use esculape_api_types::documents::Channel;
+        use esculape_domain::document::{DocumentStatus, Provenance, SendingState};
+        acces::autorise(Authentification::Indirecte, Transaction::Alimentation)?;
+        let (meta, cda) = self.store.document(actor, document_id).await?;
+        if meta.provenance != Provenance::Produit {
+            return Err(ErreurDmp::Condition(
+                "seuls les documents produits et signés au cabinet alimentent le DMP".into(),
+            ));
+        }
+        if meta.status != DocumentStatus::Actif {
+            return Err(ErreurDmp::Condition(
+                "document remplacé ou supprimé : c'est la version en vigueur qui s'envoie".into(),
+            ));
+        }
+        if meta.dmp_state == SendingState::Envoye {
+            return Err(ErreurDmp::Condition("document déjà envoyé au DMP".into()));
+        }
+        let p = self.prealables(actor, &meta.patient_id).await?;
+        if p.opposition {
+            self.store
+                .set_sending_state(actor, document_id, Channel::Dmp, SendingState::NonConcerne)
+                .await?;
+            return Err(ErreurDmp::Condition(
+                "le patient s'est opposé à l'alimentation de son DMP dans l'épisode en cours"
+                    .into(),
+            ));
+        }
+        if p.ins.is_none() {
+            return Err(ErreurDmp::Condition(
+                "INS non qualifiée : l'envoi au DMP attend la qualification de l'identité".into(),
+            ));
+        }
+        let professionnel = p.professionnel.ok_or_else(|| {
+            ErreurDmp::Condition(
+                "votre compte n'a pas de RPPS : l'envoi se fait au nom d'un professionnel".into(),
+            )
+        })?;
+        let entree = crate::documents::entree_xds(self, actor, document_id, &cda)
+            .await
+            .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
+        let envoi = self.dmp.alimenter(&professionnel, &cda, &entree).await;
+        let (etat, detail) = match &envoi {
+            Ok(()) => (
+                SendingState::Envoye,
+                format!("TD2.1 {} par {professionnel} : envoyé", entree.unique_id),
+            ),
+            Err(e) => (
+                SendingState::Echec,
+                format!(
+                    "TD2.1 {} par {professionnel} : échec : {e}",
+                    entree.unique_id
+                ),
+            ),
+        };
+        self.store
+            .trace(actor, "dmp.alimentation", Some(&meta.patient_id), &detail)
+            .await?;
+        let meta = self
+            .store
+            .set_sending_state(actor, document_id, Channel::Dmp, etat)
+            .await?;
+        envoi?;
+        Ok(meta)
     }
 }

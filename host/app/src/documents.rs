@@ -489,6 +489,36 @@ pub struct Produit {
 
 /// TRE_A03 class of the document types whose class differs from their
 /// plugin's default (generic plugins write several types).
+/// What the header does not say: the class (by type, else the
+/// plugin's) and the format (the plugin's).
+fn type_values(type_code: &str, desc: &Description) -> TypeValues {
+    TypeValues {
+        class_code: class_of_type(type_code).unwrap_or_else(|| xds_code(&desc.class_code)),
+        format_code: xds_code(&desc.format_code),
+    }
+}
+
+/// The XDS entry of a document this practice produced, computed again
+/// from its CDA and the plugin that produced it (the same as at signing).
+pub(crate) async fn entree_xds(
+    state: &App,
+    actor: &Actor,
+    id: &str,
+    cda: &[u8],
+) -> Result<DocumentEntry, DocError> {
+    let (_, form) = state.store.document_form(actor, id).await?;
+    let plugin = form.map(|f| f.plugin).ok_or_else(|| {
+        DocError::Refuse("document sans module producteur connu : il ne peut être envoyé".into())
+    })?;
+    let rt = state.runtime.clone();
+    let desc = blocking(move || Ok(rt.document(&plugin)?.describe()?)).await?;
+    let header = esculape_xds::read_header(cda)?;
+    Ok(esculape_xds::document_entry(
+        cda,
+        &type_values(&header.code.code, &desc),
+    )?)
+}
+
 fn class_of_type(type_code: &str) -> Option<Code> {
     let class = |c: &str, d: &str| Some(Code::new(c, "1.2.250.1.213.1.1.4.1", d));
     match type_code {
@@ -718,11 +748,8 @@ pub async fn produire(
             header.code.code
         )));
     }
-    let type_values = TypeValues {
-        class_code: class_of_type(&header.code.code).unwrap_or_else(|| xds_code(&desc.class_code)),
-        format_code: xds_code(&desc.format_code),
-    };
-    let entry = esculape_xds::document_entry(&produced.cda, &type_values)?;
+    let entry =
+        esculape_xds::document_entry(&produced.cda, &type_values(&header.code.code, &desc))?;
     let submission = Submission {
         unique_id: oid(),
         source_id: "2.25.1".into(),

@@ -129,7 +129,7 @@ pub struct Vihf {
 /// OID (`esculape_identifiants::oid::INS_NIR`, or `INS_NIR_TEST` in the
 /// DMP's test environments, as the published examples).
 pub fn cx(ins: &str, oid: &str) -> String {
-    format!("{ins}^^^&{oid}&ISO^NH")
+    esculape_xds::cx(ins, oid, "NH")
 }
 
 fn echapper(s: &str) -> String {

@@ -322,6 +322,8 @@ fn the_published_answers_are_read() {
         assert!(!d.unique_id.is_empty() && !d.entry_uuid.is_empty(), "{d:?}");
         assert!(!d.type_code.is_empty() && !d.cree.is_empty(), "{d:?}");
         assert!(!d.repository.is_empty(), "{d:?}");
+        // the title is the entry's Name, not an identifier's
+        assert!(!d.titre.starts_with("XDSDocumentEntry."), "{d:?}");
     }
     let premier = &docs[0];
     assert_eq!(premier.cree, "20100319183244");

@@ -46,3 +46,11 @@ pub(crate) async fn dica(
 ) -> Result<Json<Dica>, ApiError> {
     Ok(Json(s.dica(&me.0.actor(), &id).await?))
 }
+
+pub(crate) async fn alimenter(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<esculape_api_types::documents::DocumentMeta>, ApiError> {
+    Ok(Json(s.alimenter_dmp(&me.0.actor(), &id).await?))
+}

@@ -184,6 +184,18 @@ impl TestApp {
         Self::build(t, |_| {}, rt, home, configurer).await
     }
 
+    /// On a runtime with plugins installed, the application changed by
+    /// `configurer`.
+    #[allow(dead_code)]
+    pub async fn avec_runtime_et_app(
+        t: TestStore,
+        rt: esculape_runtime::Runtime,
+        configurer: impl FnOnce(&mut esculape_app::App),
+    ) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        Self::build(t, |_| {}, rt, home, configurer).await
+    }
+
     /// On a runtime with plugins installed (see [`runtime_with`]).
     pub async fn with_runtime(t: TestStore, rt: esculape_runtime::Runtime) -> Self {
         let home = tempfile::tempdir().unwrap();

@@ -46,6 +46,13 @@ pub struct TypeValues {
     pub format_code: Code,
 }
 
+/// A patient identifier as HL7 v2 CX, the form XDS and the DMP's VIHF
+/// write it: `id^^^&root&ISO^kind` (`NH` for the INS, `PI` for a local
+/// id).
+pub fn cx(id: &str, root: &str, kind: &str) -> String {
+    format!("{id}^^^&{root}&ISO^{kind}")
+}
+
 /// The XDS DocumentEntry of one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentEntry {
@@ -132,7 +139,6 @@ pub fn hash_and_size(document: &[u8]) -> (String, u64) {
 pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEntry, XdsError> {
     let h = read_header(cda)?;
     let (hash, size) = hash_and_size(cda);
-    let cx = |id: &str, root: &str, kind: &str| format!("{id}^^^&{root}&ISO^{kind}");
     let local = h.patient_ids.iter().find(|(root, _)| !is_ins_oid(root));
     let ins = h.patient_ids.iter().find(|(root, _)| is_ins_oid(root));
     let (source_patient_id, patient_id) = match (local, ins) {

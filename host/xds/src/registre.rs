@@ -101,6 +101,8 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
     let mut class: Option<(String, Code)> = None;
     let mut value: Option<String> = None;
     let mut in_name = false;
+    // an ExternalIdentifier's Name is not the entry's title
+    let mut in_external = false;
     loop {
         let ev = reader.read_event_into(&mut buf).map_err(|e| err(&e))?;
         let (start, e) = match &ev {
@@ -169,13 +171,17 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
                     "Name" => in_name = start,
                     "LocalizedString" if in_name => match class.as_mut() {
                         Some((_, c)) => c.display = get("value"),
-                        None => en.titre = get("value"),
+                        None if !in_external => en.titre = get("value"),
+                        None => {}
                     },
-                    "ExternalIdentifier" => match get("identificationScheme").as_str() {
-                        DE_PATIENT_ID => en.patient_id = Some(get("value")),
-                        DE_UNIQUE_ID => en.unique_id = Some(get("value")),
-                        _ => {}
-                    },
+                    "ExternalIdentifier" => {
+                        in_external = start;
+                        match get("identificationScheme").as_str() {
+                            DE_PATIENT_ID => en.patient_id = Some(get("value")),
+                            DE_UNIQUE_ID => en.unique_id = Some(get("value")),
+                            _ => {}
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -230,6 +236,7 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
                     }
                 }
                 "Name" => in_name = false,
+                "ExternalIdentifier" => in_external = false,
                 "Classification" => {
                     if let (Some((name, code)), Some(en)) = (class.take(), entree.as_mut()) {
                         en.classifications.entry(name).or_default().push(code);
