@@ -502,6 +502,35 @@ fn with_a_slow_insi_the_window_keeps_answering() {
 }
 
 #[test]
+fn with_a_slow_dmp_the_chart_opens_and_keeps_answering_then_the_dica_arrives() {
+    let h = hote::demarrer_avec_patient_qualifie();
+    // LGC.DMP/UX.10: the DMP answering in 3 s blocks nothing.
+    h.latence_dmp(3000);
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    saisir(&mut c, "Rechercher un patient", "adrtrois dominique");
+    jusqua(&mut c, "la patiente", |c| visible(c, "ADRTROIS DOMINIQUE"));
+    c.get_by_label_contains("ADRTROIS DOMINIQUE")
+        .click_accesskit();
+    jusqua(&mut c, "le dossier", |c| {
+        visible(c, "Nom de naissance : ADRTROIS")
+    });
+    // the DMP is being asked: the badge says so, the chart is usable
+    assert!(visible(&c, "DMP…"), "le DICA attend le DMP");
+    saisir(&mut c, "Motif", "Renouvellement");
+    c.run_steps(5);
+    assert_eq!(
+        c.get_by_label("Motif").value().as_deref(),
+        Some("Renouvellement")
+    );
+    assert!(visible(&c, "DMP…"), "saisi pendant l'attente du DMP");
+    // then the answer: an open DMP, only PSC missing
+    jusqua(&mut c, "le DICA", |c| {
+        visible(c, "DMP : 1 condition manquante")
+    });
+}
+
+#[test]
 fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a_failing_insi_is_said()
  {
     let h = hote::demarrer();

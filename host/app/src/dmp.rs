@@ -175,11 +175,14 @@ impl DmpClient {
             .map_err(|e| DmpFailure::Signature(e.to_string()))
     }
 
+    /// One request to `service` (`patients`, `repository`…), its answer
+    /// as text; a SOAP fault or an HTTP failure as the user's words.
+    /// `type_contenu`: SOAP 1.2, or MTOM for a submission.
     async fn envoyer(
         &self,
         service: &str,
-        action: &str,
-        corps: String,
+        type_contenu: String,
+        corps: Vec<u8>,
     ) -> Result<String, DmpFailure> {
         if let Some(e) = &self.service.confiance {
             return Err(DmpFailure::Reseau(e.clone()));
@@ -189,10 +192,7 @@ impl DmpClient {
             .service
             .http
             .post(&url)
-            .header(
-                "content-type",
-                format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
-            )
+            .header("content-type", type_contenu)
             .body(corps)
             .send()
             .await
@@ -272,32 +272,7 @@ impl DmpClient {
         let (_, enveloppe) = soap::enveloppe(esculape_dmp::td21::ACTION, &url, &vihf, &corps);
         let (type_contenu, message) =
             esculape_dmp::td21::mtom(&enveloppe, &parties, esculape_dmp::td21::ACTION);
-        if let Some(e) = &self.service.confiance {
-            return Err(DmpFailure::Reseau(e.clone()));
-        }
-        let reply = self
-            .service
-            .http
-            .post(&url)
-            .header("content-type", type_contenu)
-            .body(message)
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
-        let status = reply.status().as_u16();
-        let texte = match corps_borne(reply, soap::TAILLE_MAX).await {
-            Ok(t) => t,
-            Err(Lecture::Transport(e)) => return Err(self.transport(e)),
-            Err(Lecture::Trop(n)) => {
-                return Err(DmpFailure::Reponse(format!("plus de {n} octets")));
-            }
-        };
-        if let Some(f) = soap::faute(texte.as_bytes()) {
-            return Err(DmpFailure::Faute(f.to_string()));
-        }
-        if !(200..300).contains(&status) {
-            return Err(DmpFailure::Indisponible(status));
-        }
+        let texte = self.envoyer("repository", type_contenu, message).await?;
         let r = esculape_xds::registre::lire(texte.as_bytes())
             .map_err(|e| DmpFailure::Reponse(e.to_string()))?;
         if r.succes() {
@@ -326,7 +301,16 @@ impl DmpClient {
         let corps = td02::requete(&self.config.emetteur, ins, oid, &horodatage);
         let url = format!("{}/patients", self.config.url);
         let (_, enveloppe) = soap::enveloppe(td02::ACTION, &url, &vihf, &corps);
-        let texte = self.envoyer("patients", td02::ACTION, enveloppe).await?;
+        let texte = self
+            .envoyer(
+                "patients",
+                format!(
+                    "application/soap+xml; charset=utf-8; action=\"{}\"",
+                    td02::ACTION
+                ),
+                enveloppe.into_bytes(),
+            )
+            .await?;
         td02::lire_reponse(texte.as_bytes()).map_err(|e| DmpFailure::Reponse(e.to_string()))
     }
 }

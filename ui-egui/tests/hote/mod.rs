@@ -27,6 +27,20 @@ impl Hote {
         self.reglages_insi(format!(r#"{{"latence_ms":{ms}}}"#));
     }
 
+    /// The DMP sandbox answers after `ms` milliseconds.
+    pub fn latence_dmp(&self, ms: u64) {
+        let url = format!("{}/dmp/reglages", self.sandbox);
+        self.tokio.block_on(async move {
+            let res = reqwest::Client::new()
+                .put(url)
+                .json(&serde_json::json!({ "latence_ms": ms }))
+                .send()
+                .await
+                .expect("sandbox");
+            assert!(res.status().is_success());
+        });
+    }
+
     /// The INSi sandbox is down (HTTP 503).
     pub fn panne_insi(&self) {
         self.reglages_insi(r#"{"panne":"indisponible"}"#.into());
@@ -93,6 +107,17 @@ impl Hote {
 }
 
 pub fn demarrer() -> Hote {
+    demarrer_avec(false)
+}
+
+/// [`demarrer`], plus a patient with a qualified INS (the INSi test
+/// identity ADRTROIS DOMINIQUE, an open DMP in the sandbox) whose consent
+/// to the DMP is recorded: the chart then asks the DMP.
+pub fn demarrer_avec_patient_qualifie() -> Hote {
+    demarrer_avec(true)
+}
+
+fn demarrer_avec(qualifie: bool) -> Hote {
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let h = esculape_sdk_testing::Harness::new();
     h.install_crate("esculape-plugin-ins").unwrap();
@@ -126,6 +151,23 @@ pub fn demarrer() -> Hote {
         );
         identity.birth_place_cog = None;
         let rec = t.store.create_patient(&doctor, identity).await.unwrap();
+        if qualifie {
+            let identite = esculape_domain::Identity::validate(
+                serde_json::from_str(r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#).unwrap(),
+                esculape_domain::BirthDate::parse("2026-11-26").unwrap(),
+            )
+            .unwrap();
+            let p = t.store.create_patient(&doctor, identite).await.unwrap();
+            let ep = t.store.open_episode(&doctor, &p.id, "Suivi").await.unwrap();
+            t.store
+                .record_dmp_decision(
+                    &doctor,
+                    &ep.id,
+                    esculape_domain::DmpDecision::Consultation(esculape_domain::DmpConsultation::Consentie),
+                )
+                .await
+                .unwrap();
+        }
         // A child of 18 months with measures: the growth charts.
         let enfant = t
             .store
