@@ -29,6 +29,13 @@ async fn bac() -> (Arc<esculape_sandbox::Sandbox>, String) {
     (sandbox, format!("http://{adresse}"))
 }
 
+/// The application's DMP client towards the sandbox at `url`.
+fn vers_le_bac(app: &mut esculape_app::App, url: String) {
+    let mut c = esculape_app::dmp::DmpConfig::from_env();
+    c.url = url;
+    app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
+}
+
 async fn consentir(a: &TestApp, patient: &str) {
     let (s, ep) = a
         .call(
@@ -55,12 +62,7 @@ async fn the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_t
     for t in testing::both().await {
         let (bac, base) = bac().await;
         let url = format!("{base}/dmp");
-        let possede = TestApp::avec_app(t, |app| {
-            let mut c = esculape_app::dmp::DmpConfig::from_env();
-            c.url = url;
-            app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
-        })
-        .await;
+        let possede = TestApp::avec_app(t, |app| vers_le_bac(app, url)).await;
         let a = &possede;
         let nom = a.name;
         let dominique = common::patient_insi(&a.store, DOMINIQUE).await;
@@ -256,12 +258,7 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
         let (bac, base) = bac().await;
         let url = format!("{base}/dmp");
         let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
-        let possede = TestApp::avec_runtime_et_app(t, rt, |app| {
-            let mut c = esculape_app::dmp::DmpConfig::from_env();
-            c.url = url;
-            app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
-        })
-        .await;
+        let possede = TestApp::avec_runtime_et_app(t, rt, |app| vers_le_bac(app, url)).await;
         let a = &possede;
         let nom = a.name;
         let envoyer = |doc: String| async move {

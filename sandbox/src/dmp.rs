@@ -227,7 +227,7 @@ fn reponse_soap(status: StatusCode, xml: String) -> Response {
 
 /// A SOAP 1.2 fault with the DMP's error as subcode.
 pub fn faute(expediteur: bool, sous_code: &str, raison: &str) -> String {
-    let e = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     format!(
         "<soap:Envelope xmlns:soap=\"{}\"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:{}</soap:Value><soap:Subcode><soap:Value>{}</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang=\"fr\">{}</soap:Text></soap:Reason></soap:Fault></soap:Body></soap:Envelope>",
         esculape_dmp::soap::SOAP,
@@ -292,6 +292,31 @@ fn vihf_verifie(body: &str) -> Result<vihf::VihfRecu, (String, String)> {
     Ok(v)
 }
 
+/// The request's VIHF checked and its professional, mode and access mode
+/// noted in `appel`; a refusal is journaled and is the answer to give.
+fn vihf_de_l_appel(
+    s: &Sandbox,
+    appel: &mut AppelDmp,
+    xml: &str,
+) -> Result<vihf::VihfRecu, Response> {
+    match vihf_verifie(xml) {
+        Ok(v) => {
+            appel.professionnel = v.vihf.professionnel.clone();
+            appel.mode = v.vihf.mode.valeur().into();
+            appel.acces = format!("{:?}", v.vihf.acces);
+            Ok(v)
+        }
+        Err((code, raison)) => {
+            appel.resultat = raison.clone();
+            s.dmp.noter(appel.clone());
+            Err(reponse_soap(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                faute(true, &code, &raison),
+            ))
+        }
+    }
+}
+
 /// The INS of `patientIdentifier/value` (TD0.2's query).
 fn patient_de_la_requete(body: &str) -> Option<(String, String)> {
     let mut r = quick_xml::Reader::from_str(body);
@@ -332,20 +357,10 @@ async fn patients(State(s): State<Arc<Sandbox>>, _h: HeaderMap, body: String) ->
         patient: String::new(),
         resultat: String::new(),
     };
-    let v = match vihf_verifie(&body) {
+    let v = match vihf_de_l_appel(&s, &mut appel, &body) {
         Ok(v) => v,
-        Err((code, raison)) => {
-            appel.resultat = raison.clone();
-            s.dmp.noter(appel);
-            return reponse_soap(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                faute(true, &code, &raison),
-            );
-        }
+        Err(r) => return r,
     };
-    appel.professionnel = v.vihf.professionnel.clone();
-    appel.mode = v.vihf.mode.valeur().into();
-    appel.acces = format!("{:?}", v.vihf.acces);
     let Some((ins, oid)) = patient_de_la_requete(&body) else {
         appel.resultat = "patientIdentifier absent".into();
         s.dmp.noter(appel);
@@ -397,11 +412,7 @@ fn td02_reponse(
     acquittement: &str,
     detail: Option<&str>,
 ) -> String {
-    let e = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('"', "&quot;")
-    };
+    let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     let mut lignes = String::new();
     let mut sujet = String::new();
     let code = match dossier {
@@ -461,11 +472,7 @@ fn td02_reponse(
 /// The `patientPerson` of an answer (the schema wants one): name, sex,
 /// birth date as the INSi knows them.
 fn personne_xml(p: Option<&esculape_insi::TraitsInsi>) -> String {
-    let e = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('"', "&quot;")
-    };
+    let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     match p {
         None => "<patientPerson classCode=\"PSN\" determinerCode=\"INSTANCE\"/>".into(),
         Some(t) => format!(
@@ -486,11 +493,7 @@ const SOUMISSION_MAX: usize = 32 << 20;
 
 /// A registry's answer: success, or failure with the DMP's error code.
 fn reponse_registre(erreur: Option<(&str, &str)>) -> String {
-    let e = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('"', "&quot;")
-    };
+    let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     let rs = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0";
     let corps = match erreur {
         None => format!(
@@ -556,20 +559,10 @@ async fn repository(
         }
     };
     let enveloppe = String::from_utf8_lossy(&parties[0].1).into_owned();
-    let v = match vihf_verifie(&enveloppe) {
+    let v = match vihf_de_l_appel(&s, &mut appel, &enveloppe) {
         Ok(v) => v,
-        Err((code, raison)) => {
-            appel.resultat = raison.clone();
-            s.dmp.noter(appel);
-            return reponse_soap(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                faute(true, &code, &raison),
-            );
-        }
+        Err(r) => return r,
     };
-    appel.professionnel = v.vihf.professionnel.clone();
-    appel.mode = v.vihf.mode.valeur().into();
-    appel.acces = format!("{:?}", v.vihf.acces);
     let meta = match esculape_xds::registre::lire(enveloppe.as_bytes()) {
         Ok(m) => m,
         Err(e) => return refus(&s, appel, "XDSRegistryMetadataError", &e.to_string()),

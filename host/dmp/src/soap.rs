@@ -14,9 +14,7 @@ pub const WSSE: &str =
 pub const TAILLE_MAX: usize = 64 << 20;
 
 fn echapper(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// The envelope of a request: `action` (the WSDL's), `a` (the endpoint's

@@ -23,11 +23,7 @@ pub struct Emetteur {
 pub fn requete(emetteur: &Emetteur, ins: &str, oid_ins: &str, horodatage: &str) -> String {
     let id = crate::uuid();
     let requete = crate::uuid();
-    let e = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('"', "&quot;")
-    };
+    let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     format!(
         "<PRPA_IN201307UV02 xmlns=\"urn:hl7-org:v3\" ITSVersion=\"XML_1.0\">\
 <id root=\"{oid}.1\" extension=\"{id}\"/>\

@@ -133,10 +133,7 @@ pub fn cx(ins: &str, oid: &str) -> String {
 }
 
 fn echapper(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 impl Vihf {

@@ -20,9 +20,7 @@ const SIGNATURE_SOURCE: &str = "1.2.840.10065.1.12.1.14";
 const MANIFEST: &str = "IHEManifest";
 
 fn echapper(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// What the manifest lists: `urn:oid:<uniqueId>` and the bytes (the
