@@ -102,6 +102,10 @@ pub struct DemandeDocument {
     /// The id of the document this one corrects.
     #[serde(default)]
     pub remplace: Option<String>,
+    /// Hold the document back from the DMP (no feeding order is queued
+    /// at signing; it can still be sent later by hand).
+    #[serde(default)]
+    pub retenir_dmp: bool,
 }
 
 /// A produced document (preview or signed), files in base64.

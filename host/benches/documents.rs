@@ -221,6 +221,7 @@ fn main() {
         plugin: PLUGIN.into(),
         valeurs: form_json(),
         remplace: None,
+        retenir_dmp: false,
     };
     let mut last = None;
     let full = median(rounds, || {

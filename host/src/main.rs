@@ -178,6 +178,9 @@ enum DocCommand {
         /// Preview only: write the files, store nothing.
         #[arg(long)]
         apercu: bool,
+        /// Hold it back from the DMP: no feeding order at signing.
+        #[arg(long)]
+        sans_dmp: bool,
     },
 }
 
@@ -219,6 +222,18 @@ enum DmpCommand {
         document: String,
         #[arg(long)]
         auteur: Option<String>,
+    },
+    /// The DMP feeding orders and their state (of one patient, or all).
+    Jobs {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel (block) a feeding order that has not run yet.
+    Cancel {
+        #[arg(long)]
+        ordre: String,
     },
     /// The choices made without the DMPi guide, to check against it.
     Hypotheses,
@@ -525,6 +540,51 @@ fn main() -> anyhow::Result<()> {
                 if e.bris_de_glace {
                     println!("accès en BRIS DE GLACE (tracé)");
                 }
+            }
+            Ok(())
+        }),
+        Command::Dmp {
+            command: DmpCommand::Jobs { patient, json },
+        } => with_app(&home, |app| async move {
+            let ordres = app
+                .ordres_dmp(&Actor::user("dmp-cli"), patient.as_deref())
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&ordres)?);
+                return Ok(());
+            }
+            if ordres.is_empty() {
+                println!("aucun ordre d'envoi au DMP");
+            }
+            for o in ordres {
+                let quand = o
+                    .prochain_essai
+                    .map(|t| {
+                        format!(
+                            " · prochain essai {}",
+                            esculape_domain::calendar::paris_local(t)
+                        )
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "{}  {}  {}  (essais : {}){quand}",
+                    o.id,
+                    o.etat.libelle(),
+                    o.label,
+                    o.essais
+                );
+                if let Some(e) = o.erreur {
+                    println!("    {e}");
+                }
+            }
+            Ok(())
+        }),
+        Command::Dmp {
+            command: DmpCommand::Cancel { ordre },
+        } => with_app(&home, |app| async move {
+            match esculape_app::travaux::annuler(&app, &Actor::user("dmp-cli"), &ordre).await? {
+                Ok(t) => println!("ordre annulé : {}", t.label),
+                Err(t) => anyhow::bail!("ordre non annulable ({}) : {}", t.etat.libelle(), t.label),
             }
             Ok(())
         }),
@@ -1053,6 +1113,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                 set,
                 remplace,
                 apercu,
+                sans_dmp,
             } => {
                 let plugin = types
                     .iter()
@@ -1086,6 +1147,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                     plugin,
                     valeurs,
                     remplace,
+                    retenir_dmp: sans_dmp,
                 };
                 let p =
                     esculape_host::documents::produire(&state, &actor, &patient, demande, !apercu)

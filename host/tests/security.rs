@@ -694,6 +694,7 @@ async fn another_structure_reaches_nothing_of_this_one() {
                 payload: "{}".into(),
                 label: "Essai".into(),
                 patient_id: Some(ids.patient.clone()),
+                ..Default::default()
             })
             .await
             .unwrap();

@@ -166,6 +166,13 @@ impl Dmp {
     pub fn reglages(&self) -> Reglages {
         self.reglages.lock().map(|r| r.clone()).unwrap_or_default()
     }
+
+    /// Latency and failures from now on (`PUT /dmp/reglages`).
+    pub fn regler(&self, r: Reglages) {
+        if let Ok(mut g) = self.reglages.lock() {
+            *g = r;
+        }
+    }
 }
 
 pub fn routes() -> Router<Arc<Sandbox>> {
@@ -194,9 +201,7 @@ async fn lire_reglages(State(s): State<Arc<Sandbox>>) -> Json<Reglages> {
 }
 
 async fn ecrire_reglages(State(s): State<Arc<Sandbox>>, Json(r): Json<Reglages>) -> Json<Reglages> {
-    if let Ok(mut g) = s.dmp.reglages.lock() {
-        *g = r;
-    }
+    s.dmp.regler(r);
     Json(s.dmp.reglages())
 }
 
@@ -255,7 +260,8 @@ async fn reglages(s: &Sandbox) -> Option<Response> {
             tokio::time::sleep(Duration::from_secs(60)).await;
             None
         }
-        None => None,
+        // Only a submission has something to lose (see `repository`).
+        Some(Panne::ReponsePerdue) | None => None,
     }
 }
 
@@ -680,5 +686,8 @@ async fn repository(
     }
     appel.resultat = "Success".into();
     s.dmp.noter(appel);
+    if s.dmp.reglages().panne == Some(Panne::ReponsePerdue) {
+        return (StatusCode::GATEWAY_TIMEOUT, "réponse perdue").into_response();
+    }
     reponse_soap(StatusCode::OK, reponse_registre(None))
 }

@@ -31,6 +31,11 @@ pub enum Panne {
     Indisponible,
     /// No answer within a minute: the client's timeout decides.
     Delai,
+    /// The request is done, its answer lost on the way back (HTTP 504):
+    /// a DMP submission is kept; a query, which changes nothing, is
+    /// simply unanswered.
+    #[serde(rename = "reponse_perdue")]
+    ReponsePerdue,
 }
 
 /// How the service behaves.
@@ -269,6 +274,9 @@ async fn soap(
     match r.panne {
         Some(Panne::Indisponible) => {
             return (StatusCode::SERVICE_UNAVAILABLE, "service INSi indisponible").into_response();
+        }
+        Some(Panne::ReponsePerdue) => {
+            return (StatusCode::GATEWAY_TIMEOUT, "réponse perdue").into_response();
         }
         Some(Panne::Faute) => {
             return soap_reply(

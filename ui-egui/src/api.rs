@@ -729,7 +729,8 @@ impl Api {
     }
 
     /// Produces the document: a preview (nothing stored) or the sign-off
-    /// (stored with its PDF and XDS metadata).
+    /// (stored with its PDF and XDS metadata, and its deferred DMP
+    /// feeding order unless `retenir_dmp`).
     pub fn document(
         &self,
         patient: &str,
@@ -737,6 +738,7 @@ impl Api {
         valeurs: serde_json::Map<String, serde_json::Value>,
         signer: bool,
         remplace: Option<&str>,
+        retenir_dmp: bool,
     ) -> Pending<DocumentProduit> {
         let action = if signer { "sign" } else { "preview" };
         self.call(
@@ -746,6 +748,7 @@ impl Api {
                 plugin: plugin.to_string(),
                 valeurs,
                 remplace: remplace.map(str::to_string),
+                retenir_dmp,
             }),
         )
     }

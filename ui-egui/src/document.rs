@@ -137,8 +137,17 @@ impl Apercu {
                 .decode(s)
                 .unwrap_or_default()
         };
+        let mut avis = v.avis.clone();
+        if v.document
+            .as_ref()
+            .is_some_and(|d| d.dmp_state == esculape_domain::document::SendingState::EnAttente)
+        {
+            avis.push(
+                "Envoi au DMP programmé après le délai de correction : annulable d'ici là dans « Travaux en arrière-plan »".into(),
+            );
+        }
         Self {
-            avis: v.avis.clone(),
+            avis,
             rendu: rendu_cda(&b64(&v.cda)),
             pdf: b64(&v.pdf),
             signe,
@@ -258,6 +267,8 @@ pub struct Editeur {
     saisie: Saisie,
     envoi: Slot<DocumentProduit>,
     envoi_signe: bool,
+    /// Held back from the DMP at signing (SC.DMP/ALI/PROG.03).
+    retenir_dmp: bool,
     apercu: Option<Apercu>,
     erreur: Option<String>,
     /// A document was signed: the file reloads its list.
@@ -529,6 +540,7 @@ impl Editeur {
                             self.saisie.valeurs(&f),
                             false,
                             self.remplace.as_ref().map(|r| r.0.as_str()),
+                            self.retenir_dmp,
                         ));
                     }
                     if theme::bouton_principal(ui, libre, icone::SIGNATURE, "Valider et signer")
@@ -543,8 +555,13 @@ impl Editeur {
                             self.saisie.valeurs(&f),
                             true,
                             self.remplace.as_ref().map(|r| r.0.as_str()),
+                            self.retenir_dmp,
                         ));
                     }
+                    ui.checkbox(&mut self.retenir_dmp, "Ne pas envoyer au DMP")
+                        .on_hover_text(
+                            "Sinon, le document part au DMP après un délai, annulable depuis les travaux en cours",
+                        );
                     if self.envoi.busy() {
                         ui.spinner();
                         ui.label("Production du document…");

@@ -110,6 +110,7 @@ pub fn envoi(s: SendingState) -> &'static str {
         SendingState::Envoye => "envoyé",
         SendingState::Echec => "échec",
         SendingState::NonConcerne => "—",
+        SendingState::Annule => "annulé",
     }
 }
 

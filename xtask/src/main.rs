@@ -13,6 +13,7 @@
 //! | `screenshots` | every screen of the desktop client, light and dark, as PNG files (real window under Xvfb) |
 //! | `bench-ui` | the desktop client's frame times (p50/p95/p99) scrolling a full day and a long chart, real window under Xvfb |
 //! | `fuzz [--minutes N] [--cible NOM]` | fuzzes every parser of outside input for N minutes in all (1 by default) |
+//! | `chaos [--kills N]` | the DMP feeding crash test with N random `kill -9` of the host (200 by default; CI runs 20) |
 
 mod cog;
 mod mutants;
@@ -62,6 +63,19 @@ fn main() -> anyhow::Result<()> {
             &["bench", "-p", "esculape-runtime", "--bench", "plugin_calls"],
         ),
         Some("bench-ui") => bench_ui(&root),
+        Some("chaos") => {
+            let kills = arg("--kills").unwrap_or_else(|| "200".into());
+            let status = Command::new(cargo_bin())
+                .args(["test", "-p", "esculape-host", "--test", "dmp"])
+                .arg("killed_at_every_step_of_feeding")
+                .env("ESCULAPE_CHAOS_KILLS", &kills)
+                .current_dir(&root)
+                .status()?;
+            if !status.success() {
+                bail!("chaos ({kills} kills) : {status}");
+            }
+            Ok(())
+        }
         Some("fuzz") => {
             // the test profile's build (dependencies optimised) is reused
             let mut a = vec!["run", "-q", "-p", "esculape-fuzz", "--"];
@@ -75,7 +89,7 @@ fn main() -> anyhow::Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|bench-ui|new-plugin NAME|requirements [--check]|mutants|bench|fuzz [--minutes N]>"
+                "usage: cargo xtask <setup|build-plugins [--all]|run|test [--quick]|screenshots|bench-ui|new-plugin NAME|requirements [--check]|mutants|bench|fuzz [--minutes N]|chaos [--kills N]>"
             );
             std::process::exit(2)
         }

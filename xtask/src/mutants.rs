@@ -673,6 +673,30 @@ const MUTANTS: &[Mutant] = &[
         test_target: "bac_dmp",
         filter: "td02_answers_pass_the_schemas_and_bad_vihfs_are_refused",
     },
+    Mutant {
+        what: "DMP: un ordre d'envoi abandonné quand le DMP est injoignable",
+        file: "host/app/src/dmp.rs",
+        from: "Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => true,",
+        to: "Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => false,",
+        test_target: "dmp",
+        filter: "a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_once_even_when_the_dmp_was_down",
+    },
+    Mutant {
+        what: "DMP: un ordre d'envoi parti sans attendre le délai de correction",
+        file: "host/store/src/outbox.rs",
+        from: ".bind(now + t.differe_ms.max(0))",
+        to: ".bind(now)",
+        test_target: "dmp",
+        filter: "a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_once_even_when_the_dmp_was_down",
+    },
+    Mutant {
+        what: "DMP: la version corrigée pendant le délai part avec la première",
+        file: "host/store/src/documents.rs",
+        from: "substr(kind, 1, 4) = 'dmp.' AND payload = $2",
+        to: "substr(kind, 1, 4) = 'dmp.' AND payload = $2 AND 1 = 0",
+        test_target: "dmp",
+        filter: "a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_once_even_when_the_dmp_was_down",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

@@ -38,6 +38,10 @@ pub struct DmpConfig {
     /// The VIHF's specialty for a médecin (`ESCULAPE_DMP_SPECIALITE`):
     /// accounts do not hold one yet; SM26, médecine générale, by default.
     pub specialite: Code,
+    /// How long a signed document waits before its feeding order runs
+    /// (`ESCULAPE_DMP_DELAI`, seconds; 15 min by default): time to
+    /// correct or block it (SC.DMP/ALI/PROG.02).
+    pub delai_alimentation: Duration,
 }
 
 impl DmpConfig {
@@ -65,6 +69,9 @@ impl DmpConfig {
                 systeme: "1.2.250.1.71.4.2.5".into(),
                 libelle: "Qualifié en Médecine Générale (SM)".into(),
             },
+            delai_alimentation: Duration::from_secs(
+                var("ESCULAPE_DMP_DELAI", "900").parse().unwrap_or(900),
+            ),
         }
     }
 }
@@ -78,12 +85,39 @@ pub enum DmpFailure {
     Indisponible(u16),
     #[error("le DMP est injoignable : {0}")]
     Reseau(String),
-    #[error("le DMP a refusé la demande : {0}")]
-    Faute(String),
+    /// A SOAP fault or registry errors: their codes, and whether the
+    /// DMP itself failed (`Receiver`: worth trying again).
+    #[error("le DMP a refusé la demande : {message}")]
+    Faute {
+        codes: Vec<String>,
+        message: String,
+        passagere: bool,
+    },
     #[error("réponse du DMP illisible : {0}")]
     Reponse(String),
     #[error("signature du VIHF impossible : {0}")]
     Signature(String),
+}
+
+impl DmpFailure {
+    /// Worth trying again later: the DMP unreachable, slow or failing
+    /// on its side (a deferred order waits for it to come back).
+    pub fn passagere(&self) -> bool {
+        match self {
+            Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => true,
+            Self::Faute { passagere, .. } => *passagere,
+            Self::Reponse(_) | Self::Signature(_) => false,
+        }
+    }
+
+    /// The DMP already holds this uniqueId: a send whose answer was lost
+    /// (host stopped before recording it) is not sent twice
+    /// (`acces::HYPOTHESES`: the DMP refuses a known uniqueId with
+    /// XDSDocumentUniqueIdError, as XDS.b asks of a registry).
+    pub fn deja_present(&self) -> bool {
+        matches!(self, Self::Faute { codes, .. }
+            if codes.iter().any(|c| c.ends_with("XDSDocumentUniqueIdError")))
+    }
 }
 
 pub struct DmpClient {
@@ -206,7 +240,11 @@ impl DmpClient {
             }
         };
         if let Some(f) = soap::faute(texte.as_bytes()) {
-            return Err(DmpFailure::Faute(f.to_string()));
+            return Err(DmpFailure::Faute {
+                codes: f.sous_code.iter().cloned().collect(),
+                message: f.to_string(),
+                passagere: f.code.ends_with("Receiver"),
+            });
         }
         if !(200..300).contains(&status) {
             return Err(DmpFailure::Indisponible(status));
@@ -278,13 +316,16 @@ impl DmpClient {
         if r.succes() {
             Ok(())
         } else {
-            Err(DmpFailure::Faute(
-                r.erreurs
+            Err(DmpFailure::Faute {
+                codes: r.erreurs.iter().map(|e| e.code.clone()).collect(),
+                message: r
+                    .erreurs
                     .iter()
                     .map(|e| format!("{} : {}", e.code, e.contexte))
                     .collect::<Vec<_>>()
                     .join(" ; "),
-            ))
+                passagere: false,
+            })
         }
     }
 
@@ -585,79 +626,324 @@ impl App {
     }
 }
 
+/// The kind of the deferred feeding orders (payload: the document's id).
+pub const ALIMENTATION: &str = "dmp.alimentation";
+
+/// Why a document does not leave for the DMP (nothing is sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Obstacle {
+    NonProduit,
+    PasEnVigueur,
+    DejaEnvoye,
+    Opposition,
+    InsNonQualifiee,
+    SansRpps,
+}
+
+impl Obstacle {
+    fn message(self) -> &'static str {
+        match self {
+            Self::NonProduit => {
+                "seuls les documents produits et signés au cabinet alimentent le DMP"
+            }
+            Self::PasEnVigueur => {
+                "document remplacé ou supprimé : c'est la version en vigueur qui s'envoie"
+            }
+            Self::DejaEnvoye => "document déjà envoyé au DMP",
+            Self::Opposition => {
+                "le patient s'est opposé à l'alimentation de son DMP dans l'épisode en cours"
+            }
+            Self::InsNonQualifiee => {
+                "INS non qualifiée : l'envoi au DMP attend la qualification de l'identité"
+            }
+            Self::SansRpps => {
+                "le compte du signataire n'a pas de RPPS : l'envoi se fait au nom d'un professionnel"
+            }
+        }
+    }
+}
+
+/// The DMP feeding orders, as jobs of the runner (`dmp.` kinds): sent
+/// in indirect mode with the structure's certificate, in the signer's
+/// name — the only credential that outlives a deferred order (a PSC
+/// token lives minutes, a CPS sits in one workstation).
+pub struct TravauxDmp;
+
+impl crate::travaux::Executant for TravauxDmp {
+    fn prefixe(&self) -> &'static str {
+        "dmp."
+    }
+
+    fn executer<'a>(
+        &'a self,
+        app: &'a App,
+        t: crate::travaux::Tentative<'a>,
+    ) -> crate::travaux::Futur<'a> {
+        Box::pin(async move { app.executer_ordre(&t).await })
+    }
+
+    fn annule<'a>(
+        &'a self,
+        app: &'a App,
+        actor: &'a Actor,
+        t: &'a esculape_store::outbox::Travail,
+    ) -> crate::travaux::Futur<'a, ()> {
+        Box::pin(async move {
+            let item = app.store.travail_payload(&t.id).await?;
+            let meta = match app.store.document(actor, &item).await {
+                Ok((m, _)) => m,
+                Err(esculape_store::StoreError::NotFound(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            if meta.dmp_state == esculape_domain::document::SendingState::EnAttente {
+                app.store
+                    .set_sending_state(
+                        actor,
+                        &meta.id,
+                        esculape_api_types::documents::Channel::Dmp,
+                        esculape_domain::document::SendingState::Annule,
+                    )
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+}
+
 impl App {
-    /// Feeds the patient's DMP with a document this practice signed
+    /// The order feeding a just-signed document to the DMP once the
+    /// configured delay has passed; queued with the document itself.
+    pub fn ordre_alimentation(
+        &self,
+        document_id: &str,
+        patient_id: &str,
+        titre: &str,
+    ) -> esculape_store::outbox::NouveauTravail {
+        esculape_store::outbox::NouveauTravail {
+            kind: ALIMENTATION.into(),
+            payload: document_id.into(),
+            label: format!("Envoi au DMP : {titre}"),
+            patient_id: Some(patient_id.into()),
+            differe_ms: self.dmp.config().delai_alimentation.as_millis() as i64,
+        }
+    }
+
+    /// The DMP feeding orders, newest first: of one patient (read as the
+    /// patient is: traced), or all of the host's (traced as a list).
+    pub async fn ordres_dmp(
+        &self,
+        actor: &Actor,
+        patient_id: Option<&str>,
+    ) -> Result<Vec<esculape_store::outbox::Travail>, esculape_store::StoreError> {
+        let tous = match patient_id {
+            Some(p) => crate::travaux::du_patient(self, actor, p).await?,
+            None => {
+                self.store
+                    .trace(actor, "dmp.ordres", None, "liste des ordres d'envoi")
+                    .await?;
+                self.store.travaux(None, 500).await?
+            }
+        };
+        Ok(tous
+            .into_iter()
+            .filter(|t| t.kind.starts_with("dmp."))
+            .collect())
+    }
+
+    /// What stops `meta` from leaving; otherwise the professional whose
+    /// name it leaves in.
+    async fn obstacle(
+        &self,
+        actor: &Actor,
+        meta: &esculape_api_types::documents::DocumentMeta,
+    ) -> Result<Result<String, Obstacle>, ErreurDmp> {
+        use esculape_domain::document::{DocumentStatus, Provenance, SendingState};
+        if meta.provenance != Provenance::Produit {
+            return Ok(Err(Obstacle::NonProduit));
+        }
+        if meta.status != DocumentStatus::Actif {
+            return Ok(Err(Obstacle::PasEnVigueur));
+        }
+        if meta.dmp_state == SendingState::Envoye {
+            return Ok(Err(Obstacle::DejaEnvoye));
+        }
+        let p = self.prealables(actor, &meta.patient_id).await?;
+        if p.opposition {
+            return Ok(Err(Obstacle::Opposition));
+        }
+        if p.ins.is_none() {
+            return Ok(Err(Obstacle::InsNonQualifiee));
+        }
+        Ok(p.professionnel.ok_or(Obstacle::SansRpps))
+    }
+
+    /// TD2.1 of one document in `professionnel`'s name, traced
+    /// `dmp.alimentation` (with `comment`: on demand, deferred order).
+    async fn transmettre(
+        &self,
+        actor: &Actor,
+        meta: &esculape_api_types::documents::DocumentMeta,
+        cda: &[u8],
+        professionnel: &str,
+        comment: &str,
+    ) -> Result<Result<(), DmpFailure>, ErreurDmp> {
+        let entree = crate::documents::entree_xds(self, actor, &meta.id, cda)
+            .await
+            .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
+        let envoi = self.dmp.alimenter(professionnel, cda, &entree).await;
+        let issue = match &envoi {
+            Ok(()) => "envoyé".to_string(),
+            Err(e) if e.deja_present() => "déjà présent dans le DMP".to_string(),
+            Err(e) => format!("échec : {e}"),
+        };
+        self.store
+            .trace(
+                actor,
+                "dmp.alimentation",
+                Some(&meta.patient_id),
+                &format!(
+                    "TD2.1 {} par {professionnel} ({comment}) : {issue}",
+                    entree.unique_id
+                ),
+            )
+            .await?;
+        Ok(envoi)
+    }
+
+    /// Feeds the patient's DMP with a document this practice signed, now
     /// (TD2.1, indirect mode): only for a qualified INS and no opposition
     /// in the current episode; the document's DMP state says the outcome
     /// (envoyé, échec with the reason traced, non concerné when the
-    /// patient opposed). Traced `dmp.alimentation`.
+    /// patient opposed). A waiting order then finds it sent.
     pub async fn alimenter_dmp(
         &self,
         actor: &Actor,
         document_id: &str,
     ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurDmp> {
         use esculape_api_types::documents::Channel;
-        use esculape_domain::document::{DocumentStatus, Provenance, SendingState};
+        use esculape_domain::document::SendingState;
         acces::autorise(Authentification::Indirecte, Transaction::Alimentation)?;
         let (meta, cda) = self.store.document(actor, document_id).await?;
-        if meta.provenance != Provenance::Produit {
-            return Err(ErreurDmp::Condition(
-                "seuls les documents produits et signés au cabinet alimentent le DMP".into(),
-            ));
-        }
-        if meta.status != DocumentStatus::Actif {
-            return Err(ErreurDmp::Condition(
-                "document remplacé ou supprimé : c'est la version en vigueur qui s'envoie".into(),
-            ));
-        }
-        if meta.dmp_state == SendingState::Envoye {
-            return Err(ErreurDmp::Condition("document déjà envoyé au DMP".into()));
-        }
-        let p = self.prealables(actor, &meta.patient_id).await?;
-        if p.opposition {
-            self.store
-                .set_sending_state(actor, document_id, Channel::Dmp, SendingState::NonConcerne)
-                .await?;
-            return Err(ErreurDmp::Condition(
-                "le patient s'est opposé à l'alimentation de son DMP dans l'épisode en cours"
-                    .into(),
-            ));
-        }
-        if p.ins.is_none() {
-            return Err(ErreurDmp::Condition(
-                "INS non qualifiée : l'envoi au DMP attend la qualification de l'identité".into(),
-            ));
-        }
-        let professionnel = p.professionnel.ok_or_else(|| {
-            ErreurDmp::Condition(
-                "votre compte n'a pas de RPPS : l'envoi se fait au nom d'un professionnel".into(),
-            )
-        })?;
-        let entree = crate::documents::entree_xds(self, actor, document_id, &cda)
-            .await
-            .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
-        let envoi = self.dmp.alimenter(&professionnel, &cda, &entree).await;
-        let (etat, detail) = match &envoi {
-            Ok(()) => (
-                SendingState::Envoye,
-                format!("TD2.1 {} par {professionnel} : envoyé", entree.unique_id),
-            ),
-            Err(e) => (
-                SendingState::Echec,
-                format!(
-                    "TD2.1 {} par {professionnel} : échec : {e}",
-                    entree.unique_id
-                ),
-            ),
+        let professionnel = match self.obstacle(actor, &meta).await? {
+            Ok(p) => p,
+            Err(o) => {
+                if o == Obstacle::Opposition {
+                    self.store
+                        .set_sending_state(
+                            actor,
+                            document_id,
+                            Channel::Dmp,
+                            SendingState::NonConcerne,
+                        )
+                        .await?;
+                }
+                return Err(ErreurDmp::Condition(o.message().into()));
+            }
         };
-        self.store
-            .trace(actor, "dmp.alimentation", Some(&meta.patient_id), &detail)
+        let envoi = self
+            .transmettre(actor, &meta, &cda, &professionnel, "à la demande")
             .await?;
+        let etat = match &envoi {
+            Ok(()) => SendingState::Envoye,
+            Err(e) if e.deja_present() => SendingState::Envoye,
+            Err(_) => SendingState::Echec,
+        };
         let meta = self
             .store
             .set_sending_state(actor, document_id, Channel::Dmp, etat)
             .await?;
-        envoi?;
-        Ok(meta)
+        match envoi {
+            Err(e) if !e.deja_present() => Err(e.into()),
+            _ => Ok(meta),
+        }
+    }
+
+    /// One try of a deferred order: sent, or held with the reason (INS
+    /// not yet qualified, DMP unreachable: tried again, the document
+    /// still « en attente »), or over (opposition, replaced, refused by
+    /// the DMP: the document's state says it).
+    async fn executer_ordre(
+        &self,
+        t: &crate::travaux::Tentative<'_>,
+    ) -> Result<crate::travaux::Issue, esculape_store::StoreError> {
+        use crate::travaux::Issue;
+        use esculape_api_types::documents::Channel;
+        use esculape_domain::document::SendingState;
+        let document_id = t.item.payload.as_str();
+        let (meta, cda) = match self.store.document(&Actor::system(), document_id).await {
+            Ok(d) => d,
+            Err(esculape_store::StoreError::NotFound(_)) => {
+                return Ok(Issue::Abandon("document introuvable".into()));
+            }
+            Err(e) => return Err(e),
+        };
+        // In the signer's name, as if they had sent it.
+        let actor = Actor::user(meta.author.clone());
+        let etat = |e: SendingState| {
+            let actor = actor.clone();
+            async move {
+                self.store
+                    .set_sending_state(&actor, document_id, Channel::Dmp, e)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        let professionnel = match self.obstacle(&actor, &meta).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(Obstacle::DejaEnvoye)) => return Ok(Issue::Fait),
+            Ok(Err(Obstacle::InsNonQualifiee)) => {
+                if t.dernier {
+                    etat(SendingState::Echec).await?;
+                }
+                return Ok(Issue::Reessayer(Obstacle::InsNonQualifiee.message().into()));
+            }
+            Ok(Err(o)) => {
+                etat(match o {
+                    Obstacle::Opposition => SendingState::NonConcerne,
+                    Obstacle::PasEnVigueur => SendingState::Annule,
+                    _ => SendingState::Echec,
+                })
+                .await?;
+                return Ok(Issue::Abandon(o.message().into()));
+            }
+            Err(ErreurDmp::Store(e)) => return Err(e),
+            Err(e) => return Ok(Issue::Reessayer(e.to_string())),
+        };
+        let envoi = match self
+            .transmettre(&actor, &meta, &cda, &professionnel, "ordre différé")
+            .await
+        {
+            Ok(r) => r,
+            Err(ErreurDmp::Store(e)) => return Err(e),
+            Err(e) => {
+                etat(SendingState::Echec).await?;
+                return Ok(Issue::Abandon(e.to_string()));
+            }
+        };
+        if envoi.is_ok() {
+            crate::crash::point("dmp.apres_envoi");
+        }
+        Ok(match envoi {
+            Ok(()) => {
+                etat(SendingState::Envoye).await?;
+                crate::crash::point("dmp.apres_etat");
+                Issue::Fait
+            }
+            Err(e) if e.deja_present() => {
+                etat(SendingState::Envoye).await?;
+                crate::crash::point("dmp.apres_etat");
+                Issue::Fait
+            }
+            Err(e) if e.passagere() => {
+                if t.dernier {
+                    etat(SendingState::Echec).await?;
+                }
+                Issue::Reessayer(e.to_string())
+            }
+            Err(e) => {
+                etat(SendingState::Echec).await?;
+                Issue::Abandon(e.to_string())
+            }
+        })
     }
 }

@@ -769,7 +769,7 @@ pub async fn produire(
             act_date: act,
             provenance: Provenance::Produit,
             visibility: Default::default(),
-            cda_id: Some(document_id),
+            cda_id: Some(document_id.clone()),
             cda_set_id: Some(set_id),
         };
         // The form as signed: a correction reopens it.
@@ -777,20 +777,43 @@ pub async fn produire(
             plugin: demande.plugin.clone(),
             valeurs: demande.valeurs.clone(),
         };
+        // The DMP feeding order, deferred, queued with the document
+        // (SC.DMP/ALI/PROG.02, 03): when the plugin says the type may
+        // feed the DMP and the doctor did not hold it back.
+        let ordre = (produced.sharing.dmp && !demande.retenir_dmp)
+            .then(|| state.ordre_alimentation(&document_id, patient_id, &header.title));
         let meta = match &demande.remplace {
             Some(prev) => {
                 state
                     .store
-                    .replace_signed_document(actor, prev, new, produced.cda.clone(), Some(&form))
+                    .replace_signed_document(
+                        actor,
+                        prev,
+                        new,
+                        produced.cda.clone(),
+                        Some(&form),
+                        ordre.as_ref(),
+                    )
                     .await?
             }
             None => {
                 state
                     .store
-                    .add_signed_document(actor, patient_id, new, produced.cda.clone(), Some(&form))
+                    .add_signed_document(
+                        actor,
+                        patient_id,
+                        new,
+                        produced.cda.clone(),
+                        Some(&form),
+                        ordre.as_ref(),
+                    )
                     .await?
             }
         };
+        crate::crash::point("document.apres_signature");
+        if ordre.is_some() {
+            state.reveil.notify_one();
+        }
         produced.notices.extend(
             reporter_mesures(
                 &state.store,

@@ -10,6 +10,7 @@ pub mod ancrage;
 pub mod auth;
 pub mod biologie;
 pub mod comptes;
+pub mod crash;
 pub mod demo;
 pub mod dmp;
 pub mod documents;

@@ -536,6 +536,7 @@ impl Executant for TravauxInsi {
     fn annule<'a>(
         &'a self,
         s: &'a App,
+        _actor: &'a Actor,
         t: &'a esculape_store::outbox::Travail,
     ) -> travaux::Futur<'a, ()> {
         Box::pin(async move {

@@ -1,5 +1,5 @@
 //! The one job runner: everything the host does in the background for
-//! other systems (INSi queries today; DMP feeding and MSSanté next) is a
+//! other systems (INSi queries, DMP feeding; MSSanté next) is a
 //! job of the outbox, claimed with a lease by kind prefix, retried with
 //! backoff, cancellable while it waits, given up after its last try, and
 //! visible to the user in each of these states (`GET /api/travaux`).
@@ -15,8 +15,19 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a claimed job is held before another worker may take it.
-pub const BAIL_MS: i64 = 60_000;
+/// How long a claimed job is held before another worker may take it
+/// (`ESCULAPE_TRAVAUX_BAIL_MS`; a minute by default): a worker that died
+/// loses its jobs after it.
+pub fn bail_ms() -> i64 {
+    static BAIL: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *BAIL.get_or_init(|| {
+        std::env::var("ESCULAPE_TRAVAUX_BAIL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&v| v > 0)
+            .unwrap_or(60_000)
+    })
+}
 
 /// Tries before a job is given up (with the backoff below, about a day).
 pub const ESSAIS_MAX: i64 = 30;
@@ -54,16 +65,25 @@ pub trait Executant: Send + Sync {
     /// The kinds it does: those starting with this (e.g. `insi.`).
     fn prefixe(&self) -> &'static str;
     fn executer<'a>(&'a self, app: &'a App, t: Tentative<'a>) -> Futur<'a>;
-    /// A job of its kinds was cancelled before it ran: tidy what said it
-    /// was coming (e.g. the INS workflow's pending query).
-    fn annule<'a>(&'a self, _app: &'a App, _t: &'a Travail) -> Futur<'a, ()> {
+    /// A job of its kinds was cancelled by `actor` before it ran: tidy
+    /// what said it was coming (e.g. the INS workflow's pending query,
+    /// a document's « en attente » DMP state).
+    fn annule<'a>(
+        &'a self,
+        _app: &'a App,
+        _actor: &'a esculape_store::Actor,
+        _t: &'a Travail,
+    ) -> Futur<'a, ()> {
         Box::pin(async { Ok(()) })
     }
 }
 
 /// Every executor of the host, one per kind prefix.
 pub fn executants() -> Vec<Arc<dyn Executant>> {
-    vec![Arc::new(crate::qualification::TravauxInsi)]
+    vec![
+        Arc::new(crate::qualification::TravauxInsi),
+        Arc::new(crate::dmp::TravauxDmp),
+    ]
 }
 
 /// Claim and do the ready jobs of one executor (at most `limit`); the
@@ -76,8 +96,11 @@ pub async fn une_passe(
 ) -> Result<usize, StoreError> {
     let items = app
         .store
-        .claim_kind(worker, executant.prefixe(), limit, BAIL_MS)
+        .claim_kind(worker, executant.prefixe(), limit, bail_ms())
         .await?;
+    if !items.is_empty() {
+        crate::crash::point("travaux.apres_reclamation");
+    }
     let n = items.len();
     for item in &items {
         let retry = delai_nouvel_essai(item.attempts);
@@ -159,7 +182,7 @@ pub async fn annuler(
     }
     for e in executants() {
         if t.kind.starts_with(e.prefixe()) {
-            e.annule(app, &t).await?;
+            e.annule(app, actor, &t).await?;
         }
     }
     Ok(Ok(t))

@@ -143,6 +143,14 @@ pub const HYPOTHESES: &[(&str, &str)] = &[
         "identifiants du logiciel (LPS_ID, LPS_ID_HOMOLOGATION_DMP)",
         "ceux de la configuration ; le numéro d'homologation est attribué par le CNDA",
     ),
+    (
+        "document déjà présent dans le DMP",
+        "le DMP refuse un uniqueId connu par XDSDocumentUniqueIdError (comme un registre XDS.b) : un ordre d'envoi qui reçoit cette erreur est tenu pour envoyé (réponse perdue après enregistrement), pas renvoyé",
+    ),
+    (
+        "identité d'un ordre d'envoi différé",
+        "mode indirect, certificat de la structure, au nom du médecin signataire : un jeton PSC ne vit que quelques minutes et la CPS reste sur un poste",
+    ),
 ];
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub enum SendingState {
     Echec,
     /// Not to be sent (patient opposition, document not shareable).
     NonConcerne,
+    /// The order was cancelled or blocked by a user, or dropped because
+    /// a correction replaced the document before it left.
+    Annule,
 }
 
 /// The document format.

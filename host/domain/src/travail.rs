@@ -42,7 +42,8 @@ pub struct Travail {
     pub essais: i64,
     /// The last failure, in French (kept while a retry waits).
     pub erreur: Option<String>,
-    /// When it is tried again (a failed job waiting for its retry).
+    /// When it runs next (a failed job waiting for its retry, a deferred
+    /// order waiting for its time).
     pub prochain_essai: Option<i64>,
     pub fini_le: Option<i64>,
 }

@@ -5,6 +5,7 @@
 
 use crate::audit;
 use crate::db::{JsonRow, Store, json_row};
+use crate::outbox::NouveauTravail;
 use crate::{Actor, Result, StoreError, new_id};
 pub use esculape_api_types::documents::{Channel, DocumentMeta, FormulaireSigne};
 use esculape_domain::Day;
@@ -262,12 +263,14 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
-        self.add_signed_document(actor, patient_id, doc, content, None)
+        self.add_signed_document(actor, patient_id, doc, content, None, None)
             .await
     }
 
-    /// [`Self::add_document`], with the form it was signed from (kept in
-    /// the same transaction).
+    /// [`Self::add_document`], with the form it was signed from and the
+    /// order to feed the DMP, if any (both in the same transaction: a
+    /// signed document never lacks its order; its DMP state is then
+    /// « en attente »).
     pub async fn add_signed_document(
         &self,
         actor: &Actor,
@@ -275,6 +278,7 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
+        ordre_dmp: Option<&NouveauTravail>,
     ) -> Result<DocumentMeta> {
         self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
             .await?;
@@ -285,10 +289,16 @@ impl Store {
         crate::record::patient_exists(&mut tx, patient_id).await?;
         let id = doc.cda_id.clone().unwrap_or_else(new_id);
         let set_id = doc.cda_set_id.clone().unwrap_or_else(new_id);
-        let m = self.new_meta(actor, patient_id, &id, set_id, 1, &doc, &content);
+        let mut m = self.new_meta(actor, patient_id, &id, set_id, 1, &doc, &content);
+        if ordre_dmp.is_some() {
+            m.dmp_state = SendingState::EnAttente;
+        }
         insert(&mut tx, &m, &content).await?;
         if let Some(f) = form {
             insert_form(&mut tx, &id, f).await?;
+        }
+        if let Some(o) = ordre_dmp {
+            crate::outbox::enqueue_in(&mut tx, self.now(), o).await?;
         }
         audit::append(
             &mut tx,
@@ -312,12 +322,14 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
-        self.replace_signed_document(actor, previous_id, doc, content, None)
+        self.replace_signed_document(actor, previous_id, doc, content, None, None)
             .await
     }
 
     /// [`Self::replace_document`], with the form the correction was signed
-    /// from.
+    /// from and its order to feed the DMP. The previous version's order,
+    /// if it still waits, is cancelled (state « annulé »): a document
+    /// corrected during the delay leaves only in its corrected version.
     pub async fn replace_signed_document(
         &self,
         actor: &Actor,
@@ -325,6 +337,7 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
+        ordre_dmp: Option<&NouveauTravail>,
     ) -> Result<DocumentMeta> {
         self.verifier_portee(actor, crate::portee::Cible::Document(previous_id))
             .await?;
@@ -339,7 +352,7 @@ impl Store {
             )));
         }
         let id = doc.cda_id.clone().unwrap_or_else(new_id);
-        let m = self.new_meta(
+        let mut m = self.new_meta(
             actor,
             &prev.patient_id,
             &id,
@@ -348,9 +361,29 @@ impl Store {
             &doc,
             &content,
         );
+        if ordre_dmp.is_some() {
+            m.dmp_state = SendingState::EnAttente;
+        }
         insert(&mut tx, &m, &content).await?;
         if let Some(f) = form {
             insert_form(&mut tx, &id, f).await?;
+        }
+        if let Some(o) = ordre_dmp {
+            crate::outbox::enqueue_in(&mut tx, self.now(), o).await?;
+        }
+        let now = self.now();
+        let annules = sqlx::query("UPDATE outbox SET cancelled_at = $1, done_at = $1, last_error = NULL WHERE substr(kind, 1, 4) = 'dmp.' AND payload = $2 AND done_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1)")
+            .bind(now)
+            .bind(previous_id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if annules > 0 && prev.dmp_state == SendingState::EnAttente {
+            sqlx::query("UPDATE document SET dmp_state = $1 WHERE id = $2")
+                .bind(code(&SendingState::Annule))
+                .bind(previous_id.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("UPDATE document SET status = 'remplace', superseded_by = $1 WHERE id = $2")
             .bind(id.clone())

@@ -103,6 +103,7 @@ impl Store {
                 payload,
                 label,
                 patient_id: Some(demande.patient_id.clone()),
+                differe_ms: 0,
             },
         )
         .await?;

@@ -19,13 +19,14 @@ pub(crate) async fn enqueue_in(
     t: &NouveauTravail,
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO outbox (id, created_at, kind, payload, available_at, attempts, claimed_by, claimed_until, done_at, last_error, label, patient_id, cancelled_at, failed_at) VALUES ($1, $2, $3, $4, $2, 0, NULL, NULL, NULL, NULL, $5, $6, NULL, NULL)")
+    sqlx::query("INSERT INTO outbox (id, created_at, kind, payload, available_at, attempts, claimed_by, claimed_until, done_at, last_error, label, patient_id, cancelled_at, failed_at) VALUES ($1, $2, $3, $4, $7, 0, NULL, NULL, NULL, NULL, $5, $6, NULL, NULL)")
         .bind(id.clone())
         .bind(now)
         .bind(t.kind.clone())
         .bind(t.payload.clone())
         .bind(t.label.clone())
         .bind(t.patient_id.clone())
+        .bind(now + t.differe_ms.max(0))
         .execute(&mut **tx)
         .await?;
     Ok(id)
@@ -40,14 +41,17 @@ pub struct OutboxItem {
 }
 
 /// A job to queue: its kind (the prefix names the executor: `insi.`,
-/// `dmp.`, `mss.`), its payload, what it is in words for the user, and
-/// the patient it concerns.
+/// `dmp.`, `mss.`), its payload (for `dmp.` orders, the document's id),
+/// what it is in words for the user, and the patient it concerns.
 #[derive(Debug, Clone, Default)]
 pub struct NouveauTravail {
     pub kind: String,
     pub payload: String,
     pub label: String,
     pub patient_id: Option<String>,
+    /// Not claimed before this delay (a deferred order: DMP feeding
+    /// leaves the doctor time to correct or block it).
+    pub differe_ms: i64,
 }
 
 pub use esculape_domain::travail::{EtatTravail, Travail};
@@ -84,7 +88,9 @@ fn travail(r: &sqlx::any::AnyRow, now: i64) -> Result<Travail> {
         etat,
         cree_le: r.try_get(4)?,
         essais: attempts,
-        prochain_essai: (etat == EtatTravail::EnAttente && attempts > 0 && erreur.is_some())
+        // A failed job waiting for its retry, or a deferred order.
+        prochain_essai: (etat == EtatTravail::EnAttente
+            && ((attempts > 0 && erreur.is_some()) || available_at > now))
             .then_some(available_at),
         erreur,
         fini_le: done_at,
@@ -98,6 +104,7 @@ impl Store {
             payload: payload.into(),
             label: kind.into(),
             patient_id: None,
+            differe_ms: 0,
         })
         .await
     }
@@ -142,6 +149,17 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("travail {id}")))?;
         travail(&r, now)
+    }
+
+    /// The payload of a job (what its executor needs to tidy up after a
+    /// cancellation).
+    pub async fn travail_payload(&self, id: &str) -> Result<String> {
+        Ok(sqlx::query("SELECT payload FROM outbox WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("travail {id}")))?
+            .try_get(0)?)
     }
 
     /// Cancel a job that has not started: true when it was waiting; false

@@ -38,6 +38,7 @@ async fn jobs_show_their_state_and_cancel_only_while_waiting() {
             payload: "{}".into(),
             label: label.into(),
             patient_id: Some(p.id.clone()),
+            ..Default::default()
         };
         let mut ids = vec![];
         for label in ["Envoi au DMP A", "Envoi au DMP B", "Envoi au DMP C"] {

@@ -65,6 +65,7 @@ pub fn ton_envoi(s: SendingState) -> (Ton, &'static str) {
         SendingState::Envoye => (Ton::Succes, icone::CHECK_CIRCLE),
         SendingState::Echec => (Ton::Danger, icone::X_CIRCLE),
         SendingState::NonConcerne => (Ton::Neutre, icone::MINUS),
+        SendingState::Annule => (Ton::Neutre, icone::PROHIBIT),
     }
 }
 
