@@ -308,6 +308,34 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
         );
         assert_eq!(bac.dmp.soumissions(&fed[0].unique_id), 1, "{nom}");
 
+        // a correction of a fed document replaces it in the DMP (RPLC):
+        // the first version Deprecated there, the new one current
+        let correction = signer_avec(
+            a,
+            &dominique,
+            "Compte rendu de consultation (corrigé)",
+            serde_json::json!({"remplace": doc}),
+        )
+        .await;
+        let (s, m) = envoyer(correction["id"].as_str().unwrap().to_string()).await;
+        assert_eq!(s, 200, "{nom}: {m}");
+        let fed = bac.dmp.documents("297022A02077878");
+        assert_eq!(fed.len(), 2, "{nom}: {fed:?}");
+        assert_eq!(
+            fed[0].remplace_par.as_deref(),
+            Some(fed[1].unique_id.as_str()),
+            "{nom}: {fed:?}"
+        );
+        assert_eq!(fed[1].remplace_par, None, "{nom}");
+        assert_eq!(fed[1].titre, "Compte rendu de consultation (corrigé)");
+        let traces = a.store.audit_of_patient(&dominique, 50).await.unwrap();
+        assert!(
+            traces
+                .iter()
+                .any(|e| e.action == "dmp.alimentation" && e.detail.contains("remplace")),
+            "{nom}: {traces:?}"
+        );
+
         // no DMP: refused by the DMP, said, the document's state « échec »
         let toussaint = common::patient_insi(&a.store, TOUSSAINT).await;
         let doc = signer(a, &toussaint, "Compte rendu").await;
@@ -364,7 +392,7 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
             "{nom}: {r}"
         );
         assert_eq!(bac.dmp.journal().len(), avant, "{nom}: rien envoyé");
-        assert_eq!(bac.dmp.documents("297022A02077878").len(), 1, "{nom}");
+        assert_eq!(bac.dmp.documents("297022A02077878").len(), 2, "{nom}");
     }
 }
 

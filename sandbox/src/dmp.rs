@@ -58,10 +58,14 @@ pub struct AppelDmp {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DocumentRecu {
     pub unique_id: String,
+    /// The entryUUID it was submitted under.
+    pub entry_uuid: String,
     pub patient: String,
     pub titre: String,
     pub type_code: String,
     pub taille: usize,
+    /// Replaced by a newer version (RPLC): `Deprecated` in the registry.
+    pub remplace_par: Option<String>,
 }
 
 pub struct Dmp {
@@ -672,8 +676,39 @@ async fn repository(
             &format!("document {unique_id} déjà présent"),
         );
     }
+    // a new version: the version it replaces must be this patient's,
+    // current; it becomes Deprecated
+    let remplace: Vec<String> = meta
+        .associations
+        .iter()
+        .filter(|a| a.type_ == esculape_xds::RPLC && a.source == doc.entry_uuid)
+        .map(|a| a.cible.clone())
+        .collect();
+    for cible in &remplace {
+        let courante = s
+            .dmp
+            .documents(&ins)
+            .iter()
+            .any(|d| d.entry_uuid == *cible && d.remplace_par.is_none());
+        if !courante {
+            return refus(
+                &s,
+                appel,
+                "UnresolvedReferenceException",
+                &format!("document à remplacer {cible} absent ou déjà remplacé"),
+            );
+        }
+    }
     if let Ok(mut d) = s.dmp.documents.lock() {
-        d.entry(ins).or_default().push(DocumentRecu {
+        let liste = d.entry(ins).or_default();
+        for ancien in liste.iter_mut() {
+            if remplace.contains(&ancien.entry_uuid) {
+                ancien.remplace_par = Some(unique_id.clone());
+            }
+        }
+        liste.push(DocumentRecu {
+            entry_uuid: doc.entry_uuid.clone(),
+            remplace_par: None,
             unique_id,
             patient,
             titre: doc.titre.clone(),

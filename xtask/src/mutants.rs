@@ -674,6 +674,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "td02_answers_pass_the_schemas_and_bad_vihfs_are_refused",
     },
     Mutant {
+        what: "DMP: la correction d'un document envoyé s'ajoute au lieu de le remplacer (RPLC)",
+        file: "host/app/src/dmp.rs",
+        from: "Some(p) if p.dmp_state == esculape_domain::document::SendingState::Envoye => {",
+        to: "Some(p) if false => {",
+        test_target: "dmp",
+        filter: "a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went",
+    },
+    Mutant {
         what: "DMP: un ordre d'envoi abandonné quand le DMP est injoignable",
         file: "host/app/src/dmp.rs",
         from: "Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => true,",

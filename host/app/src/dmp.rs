@@ -264,12 +264,15 @@ impl DmpClient {
 
     /// TD2.1: one document and its XAdES signature document, signed by
     /// the structure's key, in `professionnel`'s name (indirect mode:
-    /// the credential a deferred order can use).
+    /// the credential a deferred order can use), under `entry_uuid`;
+    /// `remplace`: the entryUUID of the version it replaces (RPLC).
     pub async fn alimenter(
         &self,
         professionnel: &str,
         cda: &[u8],
         entree: &esculape_xds::DocumentEntry,
+        entry_uuid: String,
+        remplace: Option<String>,
     ) -> Result<(), DmpFailure> {
         let signataire = self
             .signataire
@@ -291,16 +294,20 @@ impl DmpClient {
             source_id: self.config.emetteur.oid.clone(),
             submission_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
             set_uuid: urn(),
-            entry_uuid: urn(),
+            entry_uuid,
             association_uuid: urn(),
         };
-        let (sig_uid, u1, u2, u3) = (oid(), urn(), urn(), urn());
+        let (sig_uid, u1, u2, u3, u4) = (oid(), urn(), urn(), urn(), urn());
         let soumission = esculape_dmp::td21::Soumission {
             cda,
             entree,
             lot: &lot,
             signature_unique_id: &sig_uid,
             signature_uuids: [&u1, &u2, &u3],
+            remplace: remplace.as_deref().map(|cible| esculape_xds::Remplacement {
+                association_uuid: &u4,
+                cible,
+            }),
         };
         let instant = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let (corps, parties) =
@@ -790,7 +797,23 @@ impl App {
         let entree = crate::documents::entree_xds(self, actor, &meta.id, cda)
             .await
             .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
-        let envoi = self.dmp.alimenter(professionnel, cda, &entree).await;
+        // A correction of a version already in the DMP replaces it there.
+        let remplace = match self.store.version_remplacee(actor, &meta.id).await? {
+            Some(p) if p.dmp_state == esculape_domain::document::SendingState::Envoye => {
+                Some(esculape_dmp::td21::entree_uuid(&p.id))
+            }
+            _ => None,
+        };
+        let envoi = self
+            .dmp
+            .alimenter(
+                professionnel,
+                cda,
+                &entree,
+                esculape_dmp::td21::entree_uuid(&meta.id),
+                remplace.clone(),
+            )
+            .await;
         let issue = match &envoi {
             Ok(()) => "envoyé".to_string(),
             Err(e) if e.deja_present() => "déjà présent dans le DMP".to_string(),
@@ -802,8 +825,13 @@ impl App {
                 "dmp.alimentation",
                 Some(&meta.patient_id),
                 &format!(
-                    "TD2.1 {} par {professionnel} ({comment}) : {issue}",
-                    entree.unique_id
+                    "TD2.1 {}{} par {professionnel} ({comment}) : {issue}",
+                    entree.unique_id,
+                    if remplace.is_some() {
+                        " (remplace la version précédente)"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .await?;

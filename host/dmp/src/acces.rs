@@ -148,6 +148,10 @@ pub const HYPOTHESES: &[(&str, &str)] = &[
         "le DMP refuse un uniqueId connu par XDSDocumentUniqueIdError (comme un registre XDS.b) : un ordre d'envoi qui reçoit cette erreur est tenu pour envoyé (réponse perdue après enregistrement), pas renvoyé",
     ),
     (
+        "entryUUID d'un document soumis",
+        "dérivé de son identifiant (UUID version 8 d'un SHA-256) et conservé tel quel par le DMP : une nouvelle version le remplace (RPLC) sans consulter le DMP (interdit en mode indirect)",
+    ),
+    (
         "identité d'un ordre d'envoi différé",
         "mode indirect, certificat de la structure, au nom du médecin signataire : un jeton PSC ne vit que quelques minutes et la CPS reste sur un poste",
     ),

@@ -6,7 +6,7 @@
 
 use crate::signature::{ErreurSignature, Signataire};
 use crate::xades::{self, Piece};
-use esculape_xds::{Code, DocumentEntry, SignatureLot, Submission};
+use esculape_xds::{Code, DocumentEntry, Remplacement, SignatureLot, Submission};
 
 pub const ACTION: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
 pub const ACTION_REPONSE: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse";
@@ -31,6 +31,33 @@ pub struct Soumission<'a> {
     /// The signature document's uniqueId (an OID) and its objects' ids.
     pub signature_unique_id: &'a str,
     pub signature_uuids: [&'a str; 3],
+    /// The version this one replaces in the DMP (RPLC), if any.
+    pub remplace: Option<Remplacement<'a>>,
+}
+
+/// The entryUUID under which a document is submitted, derived from its
+/// uniqueId: the same document always has the same one, so that a later
+/// version can replace it (RPLC) without asking the DMP for it
+/// (`acces::HYPOTHESES`: the DMP keeps the entryUUID it is given).
+pub fn entree_uuid(unique_id: &str) -> String {
+    let h = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("esculape:dmp:entree:{unique_id}").as_bytes(),
+    );
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.as_ref()[..16]);
+    // RFC 9562 version 8 (custom), variant 10
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x: String = b.iter().map(|o| format!("{o:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
 }
 
 fn code(code: &str, scheme: &str, display: &str) -> Code {
@@ -99,6 +126,7 @@ pub fn requete(
             membre_uuid: s.signature_uuids[1],
             signe_uuid: s.signature_uuids[2],
         },
+        s.remplace.as_ref(),
     );
     let cid_doc = format!(
         "doc-{}@esculape",

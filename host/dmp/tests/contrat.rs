@@ -455,6 +455,7 @@ fn a_submission_passes_the_schemas_once_inlined_and_its_signature_covers_the_doc
         association_uuid: "urn:uuid:00000000-0000-4000-8000-000000000003".into(),
     };
     let cle = cle(true, d.path());
+    let premiere = td21::entree_uuid("1.2.250.1.999.1.1.7898.1");
     let s = td21::Soumission {
         cda: &cda,
         entree: &entree,
@@ -465,6 +466,11 @@ fn a_submission_passes_the_schemas_once_inlined_and_its_signature_covers_the_doc
             "urn:uuid:00000000-0000-4000-8000-000000000005",
             "urn:uuid:00000000-0000-4000-8000-000000000006",
         ],
+        // a new version: it replaces the first one in the DMP
+        remplace: Some(esculape_xds::Remplacement {
+            association_uuid: "urn:uuid:00000000-0000-4000-8000-000000000007",
+            cible: &premiere,
+        }),
     };
     let (corps, parties) = td21::requete(&s, "2026-12-06T10:00:00Z", &cle).unwrap();
     let signe = vihf_exemple()
@@ -518,6 +524,17 @@ fn a_submission_passes_the_schemas_once_inlined_and_its_signature_covers_the_doc
         .unwrap();
     assert_eq!(sig.unique_id.as_deref(), Some("1.2.250.1.999.1.1.7898.4.2"));
     assert!(corps.contains("urn:ihe:iti:2007:AssociationType:signs"));
+    let rplc = meta
+        .associations
+        .iter()
+        .find(|a| a.type_ == esculape_xds::RPLC)
+        .expect("RPLC");
+    assert_eq!(rplc.source, lot.entry_uuid);
+    assert_eq!(rplc.cible, td21::entree_uuid("1.2.250.1.999.1.1.7898.1"));
+    // a UUID, the same for the same document, another for another
+    let u = td21::entree_uuid("1.2.250.1.999.1.1.7898.1");
+    assert_eq!(u.len(), "urn:uuid:".len() + 36);
+    assert_ne!(u, td21::entree_uuid("1.2.250.1.999.1.1.7898.2"));
 
     // xmlsec1: the signature part, its manifest checked against the CDA
     let f = d.path().join("signature.xml");

@@ -546,6 +546,21 @@ impl Store {
         }
     }
 
+    /// The version `id` replaced, if it is a correction.
+    pub async fn version_remplacee(&self, actor: &Actor, id: &str) -> Result<Option<DocumentMeta>> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+        let mut conn = self.pool.acquire().await?;
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM document WHERE superseded_by = $1",
+            meta_select(&conn)
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        r.as_ref().map(row_meta).transpose()
+    }
+
     /// Mark a document deleted (kept, hidden from the current list).
     pub async fn delete_document(&self, actor: &Actor, id: &str) -> Result<DocumentMeta> {
         self.verifier_portee(actor, crate::portee::Cible::Document(id))

@@ -11,7 +11,9 @@ pub mod registre;
 mod xdm;
 
 pub use esculape_cda_lecture::{CdaHeader, Code, ErreurCda, PROFONDEUR_EN_TETE_MAX, embedded_pdf};
-pub use xdm::{SignatureLot, Submission, XdmPackage, read_xdm, soumission_xml, write_xdm};
+pub use xdm::{
+    RPLC, Remplacement, SignatureLot, Submission, XdmPackage, read_xdm, soumission_xml, write_xdm,
+};
 
 use serde::Serialize;
 

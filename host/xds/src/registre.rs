@@ -63,13 +63,25 @@ pub struct ErreurRegistre {
     pub gravite: String,
 }
 
-/// A registry's answer: its status, entries and errors.
+/// An association between two registry objects (HasMember, signs, RPLC…).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssociationLue {
+    pub id: String,
+    /// `associationType` (e.g. `urn:ihe:iti:2007:AssociationType:RPLC`).
+    pub type_: String,
+    pub source: String,
+    pub cible: String,
+}
+
+/// A registry's answer (or a submission's metadata): its status, entries,
+/// associations and errors.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReponseRegistre {
     /// `status` of the answer (`…ResponseStatusType:Success`, `:Failure`,
     /// `:PartialSuccess`).
     pub statut: String,
     pub entrees: Vec<EntreeLue>,
+    pub associations: Vec<AssociationLue>,
     pub erreurs: Vec<ErreurRegistre>,
 }
 
@@ -124,6 +136,12 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
             let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
             match local(e.name().as_ref()).as_str() {
                 "AdhocQueryResponse" | "RegistryResponse" => reponse.statut = get("status"),
+                "Association" => reponse.associations.push(AssociationLue {
+                    id: get("id"),
+                    type_: get("associationType"),
+                    source: get("sourceObject"),
+                    cible: get("targetObject"),
+                }),
                 "RegistryError" => reponse.erreurs.push(ErreurRegistre {
                     code: get("errorCode"),
                     contexte: get("codeContext"),

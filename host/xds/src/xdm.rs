@@ -356,11 +356,25 @@ pub struct SignatureLot<'a> {
     pub signe_uuid: &'a str,
 }
 
+/// A new version replacing a document already in the registry (XDS RPLC):
+/// the association's id and the replaced entry's entryUUID.
+pub struct Remplacement<'a> {
+    pub association_uuid: &'a str,
+    pub cible: &'a str,
+}
+
+pub const RPLC: &str = "urn:ihe:iti:2007:AssociationType:RPLC";
+
 /// The SubmitObjectsRequest of a DMP submission (ITI-41): the set, the
 /// document, the signature document, the set's two HasMember and the
-/// signature's `signs`. Without an XML declaration: it goes into a SOAP
-/// body.
-pub fn soumission_xml(e: &DocumentEntry, s: &Submission, signature: &SignatureLot<'_>) -> String {
+/// signature's `signs`, and the RPLC towards the version it replaces.
+/// Without an XML declaration: it goes into a SOAP body.
+pub fn soumission_xml(
+    e: &DocumentEntry,
+    s: &Submission,
+    signature: &SignatureLot<'_>,
+    remplace: Option<&Remplacement<'_>>,
+) -> String {
     let mut x = X {
         w: Writer::new(Vec::new()),
     };
@@ -396,6 +410,16 @@ pub fn soumission_xml(e: &DocumentEntry, s: &Submission, signature: &SignatureLo
         &s.set_uuid,
         false,
     );
+    if let Some(r) = remplace {
+        association(
+            &mut x,
+            r.association_uuid,
+            RPLC,
+            &s.entry_uuid,
+            r.cible,
+            false,
+        );
+    }
     x.close("RegistryObjectList");
     x.close("lcm:SubmitObjectsRequest");
     String::from_utf8_lossy(&x.w.into_inner()).into_owned()
