@@ -106,6 +106,11 @@ pub struct DemandeDocument {
     /// at signing; it can still be sent later by hand).
     #[serde(default)]
     pub retenir_dmp: bool,
+    /// Not visible to the patient in the DMP (until an announcement
+    /// consultation makes it visible), chosen before signing
+    /// (SC.DMP/UX.51).
+    #[serde(default)]
+    pub invisible_au_patient: bool,
 }
 
 /// A produced document (preview or signed), files in base64.

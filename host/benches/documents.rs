@@ -222,6 +222,7 @@ fn main() {
         valeurs: form_json(),
         remplace: None,
         retenir_dmp: false,
+        invisible_au_patient: false,
     };
     let mut last = None;
     let full = median(rounds, || {

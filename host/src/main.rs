@@ -1148,6 +1148,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                     valeurs,
                     remplace,
                     retenir_dmp: sans_dmp,
+                    invisible_au_patient: false,
                 };
                 let p =
                     esculape_host::documents::produire(&state, &actor, &patient, demande, !apercu)

@@ -336,6 +336,38 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
             "{nom}: {traces:?}"
         );
 
+        // sent invisible to the patient (chosen before signing, until the
+        // announcement consultation): the DMP receives the visibility code
+        let annonce = signer_avec(
+            a,
+            &dominique,
+            "Résultat à annoncer",
+            serde_json::json!({"invisible_au_patient": true}),
+        )
+        .await;
+        assert_eq!(annonce["visibility"]["invisible_au_patient"], true, "{nom}");
+        let annonce = annonce["id"].as_str().unwrap().to_string();
+        let (s, m) = envoyer(annonce).await;
+        assert_eq!(s, 200, "{nom}: {m}");
+        let fed = bac.dmp.documents("297022A02077878");
+        let recu = fed
+            .iter()
+            .find(|d| d.titre == "Résultat à annoncer")
+            .unwrap();
+        assert!(
+            recu.confidentialite
+                .iter()
+                .any(|c| c == "INVISIBLE_PATIENT"),
+            "{nom}: {recu:?}"
+        );
+        assert!(
+            fed[0]
+                .confidentialite
+                .iter()
+                .all(|c| c != "INVISIBLE_PATIENT"),
+            "{nom}: {fed:?}"
+        );
+
         // no DMP: refused by the DMP, said, the document's state « échec »
         let toussaint = common::patient_insi(&a.store, TOUSSAINT).await;
         let doc = signer(a, &toussaint, "Compte rendu").await;
@@ -392,7 +424,7 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
             "{nom}: {r}"
         );
         assert_eq!(bac.dmp.journal().len(), avant, "{nom}: rien envoyé");
-        assert_eq!(bac.dmp.documents("297022A02077878").len(), 2, "{nom}");
+        assert_eq!(bac.dmp.documents("297022A02077878").len(), 3, "{nom}");
     }
 }
 

@@ -66,6 +66,8 @@ pub struct DocumentRecu {
     pub taille: usize,
     /// Replaced by a newer version (RPLC): `Deprecated` in the registry.
     pub remplace_par: Option<String>,
+    /// Its confidentiality codes (N, MASQUE_PS, INVISIBLE_PATIENT…).
+    pub confidentialite: Vec<String>,
 }
 
 pub struct Dmp {
@@ -709,6 +711,11 @@ async fn repository(
         liste.push(DocumentRecu {
             entry_uuid: doc.entry_uuid.clone(),
             remplace_par: None,
+            confidentialite: doc
+                .codes("confidentialityCode")
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
             unique_id,
             patient,
             titre: doc.titre.clone(),

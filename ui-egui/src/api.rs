@@ -730,26 +730,18 @@ impl Api {
 
     /// Produces the document: a preview (nothing stored) or the sign-off
     /// (stored with its PDF and XDS metadata, and its deferred DMP
-    /// feeding order unless `retenir_dmp`).
+    /// feeding order unless held back).
     pub fn document(
         &self,
         patient: &str,
-        plugin: &str,
-        valeurs: serde_json::Map<String, serde_json::Value>,
+        demande: DemandeDocument,
         signer: bool,
-        remplace: Option<&str>,
-        retenir_dmp: bool,
     ) -> Pending<DocumentProduit> {
         let action = if signer { "sign" } else { "preview" };
         self.call(
             reqwest::Method::POST,
             &format!("/api/patients/{patient}/documents/{action}"),
-            Some(DemandeDocument {
-                plugin: plugin.to_string(),
-                valeurs,
-                remplace: remplace.map(str::to_string),
-                retenir_dmp,
-            }),
+            Some(demande),
         )
     }
 

@@ -7,7 +7,7 @@ use crate::api::{Api, Slot};
 use base64::Engine as _;
 use egui::RichText;
 pub use esculape_api_types::documents::{Champ, Formulaire, TypeDocument};
-use esculape_api_types::documents::{DocumentProduit, FormulaireSigne};
+use esculape_api_types::documents::{DemandeDocument, DocumentProduit, FormulaireSigne};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -269,6 +269,8 @@ pub struct Editeur {
     envoi_signe: bool,
     /// Held back from the DMP at signing (SC.DMP/ALI/PROG.03).
     retenir_dmp: bool,
+    /// Sent invisible to the patient (SC.DMP/UX.51).
+    invisible_au_patient: bool,
     apercu: Option<Apercu>,
     erreur: Option<String>,
     /// A document was signed: the file reloads its list.
@@ -358,6 +360,17 @@ impl PhotoBoite {
 }
 
 impl Editeur {
+    /// The request for the form as typed and the DMP choices.
+    fn demande(&self, f: &Formulaire) -> DemandeDocument {
+        DemandeDocument {
+            plugin: f.plugin.clone(),
+            valeurs: self.saisie.valeurs(f),
+            remplace: self.remplace.as_ref().map(|r| r.0.clone()),
+            retenir_dmp: self.retenir_dmp,
+            invisible_au_patient: self.invisible_au_patient,
+        }
+    }
+
     pub fn occupe(&self) -> bool {
         self.types.busy()
             || self.chargement.busy()
@@ -534,14 +547,8 @@ impl Editeur {
                     let libre = !self.envoi.busy();
                     if theme::bouton(ui, libre, icone::EYE, "Aperçu").clicked() {
                         self.envoi_signe = false;
-                        self.envoi.set(api.document(
-                            patient,
-                            &f.plugin,
-                            self.saisie.valeurs(&f),
-                            false,
-                            self.remplace.as_ref().map(|r| r.0.as_str()),
-                            self.retenir_dmp,
-                        ));
+                        self.envoi
+                            .set(api.document(patient, self.demande(&f), false));
                     }
                     if theme::bouton_principal(ui, libre, icone::SIGNATURE, "Valider et signer")
                         .on_hover_text("Ctrl+Maj+S")
@@ -549,18 +556,15 @@ impl Editeur {
                         || (signer_clavier && libre)
                     {
                         self.envoi_signe = true;
-                        self.envoi.set(api.document(
-                            patient,
-                            &f.plugin,
-                            self.saisie.valeurs(&f),
-                            true,
-                            self.remplace.as_ref().map(|r| r.0.as_str()),
-                            self.retenir_dmp,
-                        ));
+                        self.envoi.set(api.document(patient, self.demande(&f), true));
                     }
                     ui.checkbox(&mut self.retenir_dmp, "Ne pas envoyer au DMP")
                         .on_hover_text(
                             "Sinon, le document part au DMP après un délai, annulable depuis les travaux en cours",
+                        );
+                    ui.checkbox(&mut self.invisible_au_patient, "Invisible au patient")
+                        .on_hover_text(
+                            "Dans le DMP, le patient ne le verra qu'après la consultation d'annonce",
                         );
                     if self.envoi.busy() {
                         ui.spinner();

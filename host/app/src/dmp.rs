@@ -794,9 +794,17 @@ impl App {
         professionnel: &str,
         comment: &str,
     ) -> Result<Result<(), DmpFailure>, ErreurDmp> {
-        let entree = crate::documents::entree_xds(self, actor, &meta.id, cda)
+        let mut entree = crate::documents::entree_xds(self, actor, &meta.id, cda)
             .await
             .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
+        // Sent invisible to the patient (before an announcement
+        // consultation), or masked, as the document says (SC.DMP/UX.51).
+        let v = meta.visibility;
+        entree.confidentialite_dmp = esculape_dmp::td31::codes_visibilite(
+            v.masque_aux_professionnels,
+            v.invisible_au_patient,
+            v.invisible_aux_representants,
+        );
         // A correction of a version already in the DMP replaces it there.
         let remplace = match self.store.version_remplacee(actor, &meta.id).await? {
             Some(p) if p.dmp_state == esculape_domain::document::SendingState::Envoye => {

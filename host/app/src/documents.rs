@@ -768,7 +768,10 @@ pub async fn produire(
             format: level,
             act_date: act,
             provenance: Provenance::Produit,
-            visibility: Default::default(),
+            visibility: esculape_domain::document::Visibility {
+                invisible_au_patient: demande.invisible_au_patient,
+                ..Default::default()
+            },
             cda_id: Some(document_id.clone()),
             cda_set_id: Some(set_id),
         };

@@ -90,6 +90,35 @@ pub fn requete(r: &Recherche) -> String {
 pub const MASQUE_PS: &str = "MASQUE_PS";
 pub const INVISIBLE_PATIENT: &str = "INVISIBLE_PATIENT";
 pub const INVISIBLE_REPRESENTANTS: &str = "INVISIBLE_REPRESENTANTS_LEGAUX";
+const SYSTEME_CONFIDENTIALITE: &str = "1.2.250.1.213.1.1.4.13";
+
+/// The confidentiality codes a submission carries for a document's
+/// visibility choices (masked from professionals, not visible to the
+/// patient, not visible to the legal representatives), labelled as the
+/// published TD2.1 example labels them.
+pub fn codes_visibilite(
+    masque_ps: bool,
+    invisible_patient: bool,
+    invisible_representants: bool,
+) -> Vec<esculape_xds::Code> {
+    [
+        (masque_ps, MASQUE_PS, "Masqué aux professionnels de santé"),
+        (
+            invisible_patient,
+            INVISIBLE_PATIENT,
+            "Non visible par le patient",
+        ),
+        (
+            invisible_representants,
+            INVISIBLE_REPRESENTANTS,
+            "Non visible par les représentants légaux du patient",
+        ),
+    ]
+    .into_iter()
+    .filter(|(oui, _, _)| *oui)
+    .map(|(_, code, libelle)| esculape_xds::Code::new(code, SYSTEME_CONFIDENTIALITE, libelle))
+    .collect()
+}
 
 /// A document of the DMP as the chart lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

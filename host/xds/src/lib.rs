@@ -65,6 +65,10 @@ pub struct DocumentEntry {
     pub class_code: Code,
     pub format_code: Code,
     pub confidentiality_code: Code,
+    /// More confidentialityCode values: the DMP's masking and visibility
+    /// codes (1.2.250.1.213.1.1.4.13: MASQUE_PS, INVISIBLE_PATIENT,
+    /// INVISIBLE_REPRESENTANTS_LEGAUX), set for a DMP submission only.
+    pub confidentialite_dmp: Vec<Code>,
     pub healthcare_facility_type_code: Code,
     pub practice_setting_code: Code,
     pub event_codes: Vec<Code>,
@@ -185,6 +189,7 @@ pub fn document_entry(cda: &[u8], type_values: &TypeValues) -> Result<DocumentEn
         class_code: type_values.class_code.clone(),
         format_code: type_values.format_code.clone(),
         confidentiality_code: h.confidentiality.clone(),
+        confidentialite_dmp: vec![],
         healthcare_facility_type_code: h.facility_type.clone(),
         practice_setting_code: h.practice_setting.clone(),
         event_codes: h.event_codes.clone(),

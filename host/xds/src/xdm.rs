@@ -268,6 +268,14 @@ fn entree(x: &mut X, e: &DocumentEntry, doc: &str, uri: Option<&str>) {
         "confidentialityCode",
         &e.confidentiality_code,
     );
+    for (n, c) in e.confidentialite_dmp.iter().enumerate() {
+        x.classification(
+            &format!("{doc}-confidentialite-{n}"),
+            doc,
+            "confidentialityCode",
+            c,
+        );
+    }
     x.classification(&format!("{doc}-format"), doc, "formatCode", &e.format_code);
     x.classification(
         &format!("{doc}-etablissement"),
