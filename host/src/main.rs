@@ -223,6 +223,16 @@ enum DmpCommand {
         #[arg(long)]
         auteur: Option<String>,
     },
+    /// TD3.3c: delete from the patient's DMP a document sent from here
+    /// (error, patient's request); --archiver archives it instead (TD3.3d).
+    Delete {
+        #[arg(long)]
+        document: String,
+        #[arg(long)]
+        archiver: bool,
+        #[arg(long)]
+        auteur: Option<String>,
+    },
     /// The DMP feeding orders and their state (of one patient, or all).
     Jobs {
         #[arg(long)]
@@ -541,6 +551,26 @@ fn main() -> anyhow::Result<()> {
                     println!("accès en BRIS DE GLACE (tracé)");
                 }
             }
+            Ok(())
+        }),
+        Command::Dmp {
+            command:
+                DmpCommand::Delete {
+                    document,
+                    archiver,
+                    auteur,
+                },
+        } => with_app(&home, |app| async move {
+            let actor = match auteur {
+                Some(l) => Actor::user(l),
+                None => app.signataire_par_defaut().await?,
+            };
+            let m = app.retirer_du_dmp(&actor, &document, archiver).await?;
+            println!(
+                "« {} » {} du DMP",
+                m.title,
+                if archiver { "archivé" } else { "supprimé" }
+            );
             Ok(())
         }),
         Command::Dmp {

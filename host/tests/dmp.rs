@@ -347,7 +347,7 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
         .await;
         assert_eq!(annonce["visibility"]["invisible_au_patient"], true, "{nom}");
         let annonce = annonce["id"].as_str().unwrap().to_string();
-        let (s, m) = envoyer(annonce).await;
+        let (s, m) = envoyer(annonce.clone()).await;
         assert_eq!(s, 200, "{nom}: {m}");
         let fed = bac.dmp.documents("297022A02077878");
         let recu = fed
@@ -366,6 +366,45 @@ async fn a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_s
                 .iter()
                 .all(|c| c != "INVISIBLE_PATIENT"),
             "{nom}: {fed:?}"
+        );
+
+        // deleted from the DMP (an error, the patient's request): Deleted
+        // there, « retiré » here, traced; not twice
+        let retirer = |doc: &str| {
+            let uri = format!("/api/documents/{doc}/dmp");
+            async move { a.call("DELETE", &uri, None, &a.medecin).await }
+        };
+        let (s, m) = retirer(&annonce).await;
+        assert_eq!(s, 200, "{nom}: {m}");
+        assert_eq!(m["dmp_state"], "retire", "{nom}: {m}");
+        let fed = bac.dmp.documents("297022A02077878");
+        let recu = fed
+            .iter()
+            .find(|d| d.titre == "Résultat à annoncer")
+            .unwrap();
+        assert_eq!(
+            recu.statut,
+            esculape_xds::STATUT_SUPPRIME,
+            "{nom}: {recu:?}"
+        );
+        assert_eq!(
+            fed[0].statut,
+            esculape_xds::STATUT_APPROUVE,
+            "{nom}: only that one"
+        );
+        assert_eq!(
+            bac.dmp.journal().last().unwrap().transaction,
+            "TD3.3",
+            "{nom}"
+        );
+        let (s, r) = retirer(&annonce).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        let traces = a.store.audit_of_patient(&dominique, 80).await.unwrap();
+        assert!(
+            traces
+                .iter()
+                .any(|e| e.action == "dmp.suppression" && e.detail.contains("fait")),
+            "{nom}: {traces:?}"
         );
 
         // no DMP: refused by the DMP, said, the document's state « échec »

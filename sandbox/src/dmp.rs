@@ -54,6 +54,20 @@ pub struct AppelDmp {
     pub resultat: String,
 }
 
+impl AppelDmp {
+    /// A call of `transaction`, nothing known of it yet.
+    fn de(transaction: &str) -> Self {
+        Self {
+            transaction: transaction.into(),
+            professionnel: String::new(),
+            mode: String::new(),
+            acces: String::new(),
+            patient: String::new(),
+            resultat: String::new(),
+        }
+    }
+}
+
 /// A document fed to a DMP, as the registry keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DocumentRecu {
@@ -68,6 +82,9 @@ pub struct DocumentRecu {
     pub remplace_par: Option<String>,
     /// Its confidentiality codes (N, MASQUE_PS, INVISIBLE_PATIENT…).
     pub confidentialite: Vec<String>,
+    /// Its status in the registry (Approved, the DMP's Archived or
+    /// Deleted: ITI-57).
+    pub statut: String,
 }
 
 pub struct Dmp {
@@ -185,6 +202,7 @@ pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/dmp/patients", post(patients))
         .route("/dmp/repository", post(repository))
+        .route("/dmp/registry", post(registre))
         .route("/dmp/documents/{ins}", get(documents))
         .route("/dmp/reglages", get(lire_reglages).put(ecrire_reglages))
         .route("/dmp/dossiers/{ins}", put(ecrire_dossier).get(lire_dossier))
@@ -361,14 +379,7 @@ async fn patients(State(s): State<Arc<Sandbox>>, _h: HeaderMap, body: String) ->
             faute(true, "DMPRequestTooLarge", "requête trop volumineuse"),
         );
     }
-    let mut appel = AppelDmp {
-        transaction: "TD0.2".into(),
-        professionnel: String::new(),
-        mode: String::new(),
-        acces: String::new(),
-        patient: String::new(),
-        resultat: String::new(),
-    };
+    let mut appel = AppelDmp::de("TD0.2");
     let v = match vihf_de_l_appel(&s, &mut appel, &body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -504,7 +515,23 @@ fn personne_xml(p: Option<&esculape_insi::TraitsInsi>) -> String {
 const SOUMISSION_MAX: usize = 32 << 20;
 
 /// A registry's answer: success, or failure with the DMP's error code.
-fn reponse_registre(erreur: Option<(&str, &str)>) -> String {
+/// A registry's refusal (`code`), journaled.
+fn refus_registre(
+    s: &Sandbox,
+    mut appel: AppelDmp,
+    action: &str,
+    code: &str,
+    contexte: &str,
+) -> Response {
+    appel.resultat = code.to_string();
+    s.dmp.noter(appel);
+    reponse_soap(
+        StatusCode::OK,
+        reponse_registre(action, Some((code, contexte))),
+    )
+}
+
+fn reponse_registre(action: &str, erreur: Option<(&str, &str)>) -> String {
     let e = |s: &str| quick_xml::escape::escape(s).into_owned();
     let rs = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0";
     let corps = match erreur {
@@ -521,8 +548,90 @@ fn reponse_registre(erreur: Option<(&str, &str)>) -> String {
         "<soap:Envelope xmlns:soap=\"{}\"><soap:Header><Action xmlns=\"{}\">{}</Action></soap:Header><soap:Body>{corps}</soap:Body></soap:Envelope>",
         esculape_dmp::soap::SOAP,
         esculape_dmp::soap::WSA,
-        esculape_dmp::td21::ACTION_REPONSE
+        action
     )
+}
+
+/// The registry: ITI-57 (TD3.3c delete, TD3.3d archive). The VIHF
+/// checked; each UpdateAvailabilityStatus must name a document of the
+/// VIHF's patient in its current status; then its status changes.
+async fn registre(State(s): State<Arc<Sandbox>>, body: String) -> Response {
+    const ACTION: &str = "urn:ihe:iti:2010:UpdateDocumentSetResponse";
+    if let Some(r) = reglages(&s).await {
+        return r;
+    }
+    let mut appel = AppelDmp::de("TD3.3");
+    let refus = |s: &Sandbox, appel: AppelDmp, code: &str, contexte: &str| {
+        refus_registre(s, appel, ACTION, code, contexte)
+    };
+    if body.len() > SOUMISSION_MAX {
+        return reponse_soap(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            faute(true, "DMPInvalidRequest", "requête trop volumineuse"),
+        );
+    }
+    let v = match vihf_de_l_appel(&s, &mut appel, &body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let ins = v
+        .vihf
+        .patient
+        .as_deref()
+        .unwrap_or_default()
+        .split('^')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    appel.patient = ins.clone();
+    let meta = match esculape_xds::registre::lire(body.as_bytes()) {
+        Ok(m) => m,
+        Err(e) => return refus(&s, appel, "XDSRegistryMetadataError", &e.to_string()),
+    };
+    let changements: Vec<_> = meta
+        .associations
+        .iter()
+        .filter(|a| a.type_ == esculape_xds::MISE_A_JOUR_STATUT)
+        .collect();
+    if changements.is_empty() {
+        return refus(
+            &s,
+            appel,
+            "XDSRegistryMetadataError",
+            "aucun changement de statut",
+        );
+    }
+    let documents = s.dmp.documents(&ins);
+    for a in &changements {
+        let Some(d) = documents.iter().find(|d| d.entry_uuid == a.cible) else {
+            return refus(
+                &s,
+                appel,
+                "UnresolvedReferenceException",
+                &format!("document {} absent du DMP de ce patient", a.cible),
+            );
+        };
+        if a.slot("OriginalStatus") != Some(d.statut.as_str()) {
+            return refus(
+                &s,
+                appel,
+                "XDSMetadataUpdateError",
+                &format!("le document {} n'est pas dans ce statut", a.cible),
+            );
+        }
+    }
+    if let Ok(mut docs) = s.dmp.documents.lock()
+        && let Some(liste) = docs.get_mut(&ins)
+    {
+        for a in &changements {
+            for d in liste.iter_mut().filter(|d| d.entry_uuid == a.cible) {
+                d.statut = a.slot("NewStatus").unwrap_or_default().to_string();
+            }
+        }
+    }
+    appel.resultat = "Success".into();
+    s.dmp.noter(appel);
+    reponse_soap(StatusCode::OK, reponse_registre(ACTION, None))
 }
 
 /// TD2.1 (ITI-41): the MTOM message read part by part, the VIHF checked,
@@ -547,18 +656,9 @@ async fn repository(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let mut appel = AppelDmp {
-        transaction: "TD2.1".into(),
-        professionnel: String::new(),
-        mode: String::new(),
-        acces: String::new(),
-        patient: String::new(),
-        resultat: String::new(),
-    };
-    let refus = |s: &Sandbox, mut appel: AppelDmp, code: &str, contexte: &str| {
-        appel.resultat = code.to_string();
-        s.dmp.noter(appel);
-        reponse_soap(StatusCode::OK, reponse_registre(Some((code, contexte))))
+    let mut appel = AppelDmp::de("TD2.1");
+    let refus = |s: &Sandbox, appel: AppelDmp, code: &str, contexte: &str| {
+        refus_registre(s, appel, esculape_dmp::td21::ACTION_REPONSE, code, contexte)
     };
     let parties = match esculape_dmp::td21::parties_mtom(type_contenu, &body) {
         Ok(p) if p.len() >= 2 => p,
@@ -711,6 +811,7 @@ async fn repository(
         liste.push(DocumentRecu {
             entry_uuid: doc.entry_uuid.clone(),
             remplace_par: None,
+            statut: esculape_xds::STATUT_APPROUVE.into(),
             confidentialite: doc
                 .codes("confidentialityCode")
                 .iter()
@@ -731,5 +832,8 @@ async fn repository(
     if s.dmp.reglages().panne == Some(Panne::ReponsePerdue) {
         return (StatusCode::GATEWAY_TIMEOUT, "réponse perdue").into_response();
     }
-    reponse_soap(StatusCode::OK, reponse_registre(None))
+    reponse_soap(
+        StatusCode::OK,
+        reponse_registre(esculape_dmp::td21::ACTION_REPONSE, None),
+    )
 }

@@ -111,6 +111,7 @@ pub fn envoi(s: SendingState) -> &'static str {
         SendingState::Echec => "échec",
         SendingState::NonConcerne => "—",
         SendingState::Annule => "annulé",
+        SendingState::Retire => "retiré",
     }
 }
 

@@ -682,6 +682,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went",
     },
     Mutant {
+        what: "DMP: suppression demandée pour un document qui n'y est pas",
+        file: "host/app/src/dmp.rs",
+        from: "if meta.dmp_state != SendingState::Envoye {",
+        to: "if false {",
+        test_target: "dmp",
+        filter: "a_signed_document_feeds_the_dmp_once_with_its_signature_and_its_state_says_how_it_went",
+    },
+    Mutant {
         what: "DMP: un ordre d'envoi abandonné quand le DMP est injoignable",
         file: "host/app/src/dmp.rs",
         from: "Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => true,",

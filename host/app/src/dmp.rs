@@ -11,7 +11,7 @@ use esculape_api_types::dmp::{ConditionDmp, Dica, EtatCondition, EtatDmp};
 use esculape_dmp::acces::{self, Authentification, Transaction};
 use esculape_dmp::signature::{CleLogicielle, Signataire};
 use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, Vihf};
-use esculape_dmp::{soap, td02};
+use esculape_dmp::{soap, td02, td33};
 use esculape_domain::identity::IdentityStatus;
 use esculape_store::Actor;
 use std::sync::Arc;
@@ -262,6 +262,18 @@ impl DmpClient {
         }
     }
 
+    /// A new submission set of this software, about the entry `entry_uuid`.
+    fn lot(&self, entry_uuid: String) -> esculape_xds::Submission {
+        esculape_xds::Submission {
+            unique_id: nouvel_oid(),
+            source_id: self.config.emetteur.oid.clone(),
+            submission_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
+            set_uuid: nouvelle_urn(),
+            entry_uuid,
+            association_uuid: nouvelle_urn(),
+        }
+    }
+
     /// TD2.1: one document and its XAdES signature document, signed by
     /// the structure's key, in `professionnel`'s name (indirect mode:
     /// the credential a deferred order can use), under `entry_uuid`;
@@ -283,21 +295,14 @@ impl DmpClient {
             Some(entree.patient_id.clone()),
             ModeAcces::Normal,
         )?;
-        let urn = || format!("urn:uuid:{}", esculape_dmp::uuid());
-        let oid = || {
-            let mut o = [0u8; 16];
-            let _ = getrandom::fill(&mut o);
-            esculape_identifiants::oid_from_hex(&hex::encode(o)).unwrap_or_default()
-        };
-        let lot = esculape_xds::Submission {
-            unique_id: oid(),
-            source_id: self.config.emetteur.oid.clone(),
-            submission_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
-            set_uuid: urn(),
-            entry_uuid,
-            association_uuid: urn(),
-        };
-        let (sig_uid, u1, u2, u3, u4) = (oid(), urn(), urn(), urn(), urn());
+        let lot = self.lot(entry_uuid);
+        let (sig_uid, u1, u2, u3, u4) = (
+            nouvel_oid(),
+            nouvelle_urn(),
+            nouvelle_urn(),
+            nouvelle_urn(),
+            nouvelle_urn(),
+        );
         let soumission = esculape_dmp::td21::Soumission {
             cda,
             entree,
@@ -318,22 +323,40 @@ impl DmpClient {
         let (type_contenu, message) =
             esculape_dmp::td21::mtom(&enveloppe, &parties, esculape_dmp::td21::ACTION);
         let texte = self.envoyer("repository", type_contenu, message).await?;
-        let r = esculape_xds::registre::lire(texte.as_bytes())
-            .map_err(|e| DmpFailure::Reponse(e.to_string()))?;
-        if r.succes() {
-            Ok(())
-        } else {
-            Err(DmpFailure::Faute {
-                codes: r.erreurs.iter().map(|e| e.code.clone()).collect(),
-                message: r
-                    .erreurs
-                    .iter()
-                    .map(|e| format!("{} : {}", e.code, e.contexte))
-                    .collect::<Vec<_>>()
-                    .join(" ; "),
-                passagere: false,
-            })
-        }
+        reponse_registre(&texte)
+    }
+
+    /// TD3.3c/d (ITI-57): the document `entree`, submitted under
+    /// `entry_uuid`, goes from `ancien` to `nouveau` (deleted, archived),
+    /// in `professionnel`'s name (indirect mode may).
+    pub async fn changer_statut(
+        &self,
+        professionnel: &str,
+        entree: &esculape_xds::DocumentEntry,
+        entry_uuid: &str,
+        ancien: td33::Statut,
+        nouveau: td33::Statut,
+    ) -> Result<(), DmpFailure> {
+        let vihf = self.vihf(
+            professionnel,
+            Some(entree.patient_id.clone()),
+            ModeAcces::Normal,
+        )?;
+        let lot = self.lot(entry_uuid.to_string());
+        let corps = td33::requete(entree, &lot, entry_uuid, ancien, nouveau);
+        let url = format!("{}/registry", self.config.url);
+        let (_, enveloppe) = soap::enveloppe(td33::ACTION, &url, &vihf, &corps);
+        let texte = self
+            .envoyer(
+                "registry",
+                format!(
+                    "application/soap+xml; charset=utf-8; action=\"{}\"",
+                    td33::ACTION
+                ),
+                enveloppe.into_bytes(),
+            )
+            .await?;
+        reponse_registre(&texte)
     }
 
     /// TD0.2 for a patient's INS (and its OID), in `professionnel`'s name.
@@ -361,6 +384,36 @@ impl DmpClient {
             .await?;
         td02::lire_reponse(texte.as_bytes()).map_err(|e| DmpFailure::Reponse(e.to_string()))
     }
+}
+
+fn nouvelle_urn() -> String {
+    format!("urn:uuid:{}", esculape_dmp::uuid())
+}
+
+/// A new OID under 2.25 (a random 128-bit id).
+fn nouvel_oid() -> String {
+    let mut o = [0u8; 16];
+    let _ = getrandom::fill(&mut o);
+    esculape_identifiants::oid_from_hex(&hex::encode(o)).unwrap_or_default()
+}
+
+/// A registry's answer (ITI-41, ITI-57): success, or its errors' codes.
+fn reponse_registre(texte: &str) -> Result<(), DmpFailure> {
+    let r = esculape_xds::registre::lire(texte.as_bytes())
+        .map_err(|e| DmpFailure::Reponse(e.to_string()))?;
+    if r.succes() {
+        return Ok(());
+    }
+    Err(DmpFailure::Faute {
+        codes: r.erreurs.iter().map(|e| e.code.clone()).collect(),
+        message: r
+            .erreurs
+            .iter()
+            .map(|e| format!("{} : {}", e.code, e.contexte))
+            .collect::<Vec<_>>()
+            .join(" ; "),
+        passagere: false,
+    })
 }
 
 /// A self-signed test certificate for the sandbox, made in memory.
@@ -892,6 +945,81 @@ impl App {
             Err(e) if !e.deja_present() => Err(e.into()),
             _ => Ok(meta),
         }
+    }
+
+    /// Deletes (error, patient's request: SC.DMP/CONF.03) or archives a
+    /// document this practice fed to the DMP (TD3.3c/d, ITI-57, indirect
+    /// mode, in the user's name): only a document « envoyé »; once
+    /// deleted its DMP state is « retiré ». Traced `dmp.suppression` /
+    /// `dmp.archivage` with the outcome.
+    pub async fn retirer_du_dmp(
+        &self,
+        actor: &Actor,
+        document_id: &str,
+        archiver: bool,
+    ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurDmp> {
+        use esculape_api_types::documents::Channel;
+        use esculape_domain::document::SendingState;
+        let (transaction, action, nouveau) = if archiver {
+            (
+                Transaction::Archivage,
+                "dmp.archivage",
+                td33::Statut::Archive,
+            )
+        } else {
+            (
+                Transaction::Suppression,
+                "dmp.suppression",
+                td33::Statut::Supprime,
+            )
+        };
+        acces::autorise(Authentification::Indirecte, transaction)?;
+        let (meta, cda) = self.store.document(actor, document_id).await?;
+        if meta.dmp_state != SendingState::Envoye {
+            return Err(ErreurDmp::Condition(
+                "ce document n'est pas dans le DMP (jamais envoyé, ou déjà retiré)".into(),
+            ));
+        }
+        let p = self.prealables(actor, &meta.patient_id).await?;
+        let professionnel = p.professionnel.ok_or_else(|| {
+            ErreurDmp::Condition(
+                "votre compte n'a pas de RPPS : la suppression se fait au nom d'un professionnel"
+                    .into(),
+            )
+        })?;
+        let entree = crate::documents::entree_xds(self, actor, &meta.id, &cda)
+            .await
+            .map_err(|e| ErreurDmp::Condition(e.to_string()))?;
+        let r = self
+            .dmp
+            .changer_statut(
+                &professionnel,
+                &entree,
+                &esculape_dmp::td21::entree_uuid(&meta.id),
+                td33::Statut::Approuve,
+                nouveau,
+            )
+            .await;
+        let issue = match &r {
+            Ok(()) => "fait".to_string(),
+            Err(e) => format!("échec : {e}"),
+        };
+        self.store
+            .trace(
+                actor,
+                action,
+                Some(&meta.patient_id),
+                &format!("{} par {professionnel} : {issue}", entree.unique_id),
+            )
+            .await?;
+        r?;
+        if archiver {
+            return Ok(meta);
+        }
+        Ok(self
+            .store
+            .set_sending_state(actor, document_id, Channel::Dmp, SendingState::Retire)
+            .await?)
     }
 
     /// One try of a deferred order: sent, or held with the reason (INS

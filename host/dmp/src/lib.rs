@@ -13,7 +13,8 @@
 //! - [`soap`]: SOAP 1.2 envelopes with WS-Addressing and the VIHF.
 //! - [`td02`], [`td31`], [`td21`]: existence and authorisation test;
 //!   metadata search (ITI-18); a submission with its XAdES signature
-//!   document (ITI-41, MTOM/XOP, [`xades`]).
+//!   document (ITI-41, MTOM/XOP, [`xades`]); [`td33`]: delete or archive
+//!   (ITI-57).
 
 pub mod acces;
 pub mod c14n;
@@ -22,6 +23,7 @@ pub mod soap;
 pub mod td02;
 pub mod td21;
 pub mod td31;
+pub mod td33;
 pub mod vihf;
 pub mod xades;
 

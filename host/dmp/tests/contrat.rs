@@ -6,7 +6,7 @@
 use esculape_dmp::c14n::{Selection, canonicaliser};
 use esculape_dmp::signature::{CleLogicielle, ErreurSignature, verifier_enveloppe};
 use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, ModeAuthentification, Vihf};
-use esculape_dmp::{soap, td02, td31};
+use esculape_dmp::{soap, td02, td31, td33};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -330,6 +330,41 @@ fn the_published_answers_are_read() {
     assert_eq!(premier.taille, Some(2768));
     assert!(!premier.auteur.is_empty(), "{premier:?}");
 
+    // TD3.3c/d: the requests' status change read, the answers a success
+    for (requete, reponse, nouveau) in [
+        (
+            "TD3.3c-Supprimer_un_document_requete.xml",
+            "TD3.3c-Supprimer_un_document_reponse.xml",
+            td33::Statut::Supprime,
+        ),
+        (
+            "TD3.3d-Archiver_un_document_requete.xml",
+            "TD3.3d-Archiver_un_document_reponse.xml",
+            td33::Statut::Archive,
+        ),
+    ] {
+        let q = esculape_xds::registre::lire(
+            &std::fs::read(paquet().join("messages").join(requete)).unwrap(),
+        )
+        .unwrap();
+        let a = q
+            .associations
+            .iter()
+            .find(|a| a.type_ == esculape_xds::MISE_A_JOUR_STATUT)
+            .unwrap();
+        assert_eq!(
+            a.slot("NewStatus").and_then(td33::Statut::depuis_uri),
+            Some(nouveau),
+            "{requete}"
+        );
+        assert!(a.cible.starts_with("urn:uuid:"), "{requete}");
+        let r = esculape_xds::registre::lire(
+            &std::fs::read(paquet().join("messages").join(reponse)).unwrap(),
+        )
+        .unwrap();
+        assert!(r.succes(), "{reponse}: {r:?}");
+    }
+
     // a SOAP fault as the DMP answers one
     let faute = br#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value><soap:Subcode><soap:Value>DMPInvalidCertificate</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang="fr">Certificat invalide</soap:Text></soap:Reason></soap:Fault></soap:Body></soap:Envelope>"#;
     let f = soap::faute(faute).unwrap();
@@ -501,8 +536,26 @@ fn a_submission_passes_the_schemas_once_inlined_and_its_signature_covers_the_doc
             &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &p.octets),
         );
     }
-    let (ok, sortie) = xsd(&[("td21", &en_ligne)]);
+    // and deleting it (TD3.3c, ITI-57) once it is there
+    let (_, td33) = soap::enveloppe(
+        td33::ACTION,
+        "https://dmp.test/registry",
+        &signe,
+        &td33::requete(
+            &entree,
+            &lot,
+            &premiere,
+            td33::Statut::Approuve,
+            td33::Statut::Supprime,
+        ),
+    );
+    let (ok, sortie) = xsd(&[("td21", &en_ligne), ("td33", &td33)]);
     assert!(ok, "{sortie}");
+    let lu = esculape_xds::registre::lire(td33.as_bytes()).unwrap();
+    let maj = &lu.associations[0];
+    assert_eq!(maj.type_, esculape_xds::MISE_A_JOUR_STATUT);
+    assert_eq!(maj.cible, premiere);
+    assert_eq!(maj.slot("NewStatus"), Some(esculape_xds::STATUT_SUPPRIME));
     // the check can fail: a Document without its id, an entry without
     // its objectType
     let casse = en_ligne.replacen("<xdsb:Document id=", "<xdsb:Document ident=", 1);

@@ -34,6 +34,9 @@ pub enum SendingState {
     /// The order was cancelled or blocked by a user, or dropped because
     /// a correction replaced the document before it left.
     Annule,
+    /// Sent, then deleted from the recipient (DMP: error, patient's
+    /// request).
+    Retire,
 }
 
 /// The document format.

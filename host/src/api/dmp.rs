@@ -47,6 +47,24 @@ pub(crate) async fn dica(
     Ok(Json(s.dica(&me.0.actor(), &id).await?))
 }
 
+#[derive(serde::Deserialize)]
+pub(crate) struct Retrait {
+    #[serde(default)]
+    archiver: bool,
+}
+
+pub(crate) async fn retirer(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    q: Result<Query<Retrait>, QueryRejection>,
+) -> Result<Json<esculape_api_types::documents::DocumentMeta>, ApiError> {
+    let Query(r) = q?;
+    Ok(Json(
+        s.retirer_du_dmp(&me.0.actor(), &id, r.archiver).await?,
+    ))
+}
+
 pub(crate) async fn alimenter(
     State(s): State<AppState>,
     me: Me,

@@ -71,6 +71,17 @@ pub struct AssociationLue {
     pub type_: String,
     pub source: String,
     pub cible: String,
+    /// Slots by name (`OriginalStatus`, `NewStatus`…).
+    pub slots: BTreeMap<String, Vec<String>>,
+}
+
+impl AssociationLue {
+    pub fn slot(&self, name: &str) -> Option<&str> {
+        self.slots
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
 }
 
 /// A registry's answer (or a submission's metadata): its status, entries,
@@ -109,6 +120,7 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut entree: Option<EntreeLue> = None;
+    let mut association: Option<AssociationLue> = None;
     let mut slot: Option<String> = None;
     let mut class: Option<(String, Code)> = None;
     let mut value: Option<String> = None;
@@ -136,12 +148,20 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
             let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
             match local(e.name().as_ref()).as_str() {
                 "AdhocQueryResponse" | "RegistryResponse" => reponse.statut = get("status"),
-                "Association" => reponse.associations.push(AssociationLue {
-                    id: get("id"),
-                    type_: get("associationType"),
-                    source: get("sourceObject"),
-                    cible: get("targetObject"),
-                }),
+                "Association" => {
+                    let a = AssociationLue {
+                        id: get("id"),
+                        type_: get("associationType"),
+                        source: get("sourceObject"),
+                        cible: get("targetObject"),
+                        slots: BTreeMap::new(),
+                    };
+                    if start {
+                        association = Some(a);
+                    } else {
+                        reponse.associations.push(a);
+                    }
+                }
                 "RegistryError" => reponse.erreurs.push(ErreurRegistre {
                     code: get("errorCode"),
                     contexte: get("codeContext"),
@@ -161,6 +181,13 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
                     }
                 }
                 _ => {}
+            }
+            if association.is_some() {
+                match local(e.name().as_ref()).as_str() {
+                    "Slot" => slot = Some(get("name")),
+                    "Value" => value = Some(String::new()),
+                    _ => {}
+                }
             }
             if let Some(en) = entree.as_mut() {
                 match local(e.name().as_ref()).as_str() {
@@ -235,7 +262,22 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
                         reponse.entrees.push(en);
                     }
                 }
+                "Association" => {
+                    if let Some(a) = association.take() {
+                        reponse.associations.push(a);
+                    }
+                }
                 "Slot" => slot = None,
+                "Value" if association.is_some() => {
+                    if let (Some(v), Some(s), Some(a)) =
+                        (value.take(), slot.as_deref(), association.as_mut())
+                    {
+                        a.slots
+                            .entry(s.to_string())
+                            .or_default()
+                            .push(v.trim().to_string());
+                    }
+                }
                 "Value" => {
                     if let (Some(v), Some(s), Some(en)) =
                         (value.take(), slot.as_deref(), entree.as_mut())

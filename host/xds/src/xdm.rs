@@ -364,6 +364,26 @@ pub struct SignatureLot<'a> {
     pub signe_uuid: &'a str,
 }
 
+/// A SubmitObjectsRequest opened down to its RegistryObjectList, without
+/// an XML declaration (it goes into a SOAP body).
+fn demande_soumission() -> X {
+    let mut x = X {
+        w: Writer::new(Vec::new()),
+    };
+    x.open(
+        "lcm:SubmitObjectsRequest",
+        &[("xmlns:lcm", LCM), ("xmlns", RIM)],
+    );
+    x.open("RegistryObjectList", &[]);
+    x
+}
+
+fn fin_de_demande(mut x: X) -> String {
+    x.close("RegistryObjectList");
+    x.close("lcm:SubmitObjectsRequest");
+    String::from_utf8_lossy(&x.w.into_inner()).into_owned()
+}
+
 /// A new version replacing a document already in the registry (XDS RPLC):
 /// the association's id and the replaced entry's entryUUID.
 pub struct Remplacement<'a> {
@@ -383,14 +403,7 @@ pub fn soumission_xml(
     signature: &SignatureLot<'_>,
     remplace: Option<&Remplacement<'_>>,
 ) -> String {
-    let mut x = X {
-        w: Writer::new(Vec::new()),
-    };
-    x.open(
-        "lcm:SubmitObjectsRequest",
-        &[("xmlns:lcm", LCM), ("xmlns", RIM)],
-    );
-    x.open("RegistryObjectList", &[]);
+    let mut x = demande_soumission();
     lot(&mut x, e, s);
     entree(&mut x, e, &s.entry_uuid, None);
     entree(&mut x, signature.entree, signature.entry_uuid, None);
@@ -428,9 +441,41 @@ pub fn soumission_xml(
             false,
         );
     }
-    x.close("RegistryObjectList");
-    x.close("lcm:SubmitObjectsRequest");
-    String::from_utf8_lossy(&x.w.into_inner()).into_owned()
+    fin_de_demande(x)
+}
+
+/// The status of a document in the DMP's registry.
+pub const STATUT_APPROUVE: &str = APPROVED;
+pub const STATUT_ARCHIVE: &str = "urn:asip:ci-sis:2010:StatusType:Archived";
+pub const STATUT_SUPPRIME: &str = "urn:asip:ci-sis:2010:StatusType:Deleted";
+pub const MISE_A_JOUR_STATUT: &str = "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus";
+
+/// The SubmitObjectsRequest of an ITI-57 status change (the DMP's TD3.3c
+/// delete, TD3.3d archive): a submission set (author and patient of the
+/// document `e`) and the UpdateAvailabilityStatus association from it to
+/// the entry `cible`, from `ancien` to `nouveau`.
+pub fn mise_a_jour_statut_xml(
+    e: &DocumentEntry,
+    s: &Submission,
+    cible: &str,
+    ancien: &str,
+    nouveau: &str,
+) -> String {
+    let mut x = demande_soumission();
+    lot(&mut x, e, s);
+    x.open(
+        "Association",
+        &[
+            ("id", &s.association_uuid),
+            ("associationType", MISE_A_JOUR_STATUT),
+            ("sourceObject", &s.set_uuid),
+            ("targetObject", cible),
+        ],
+    );
+    x.slot("OriginalStatus", &[ancien]);
+    x.slot("NewStatus", &[nouveau]);
+    x.close("Association");
+    fin_de_demande(x)
 }
 
 /// The IHE_XDM.ZIP bytes of one document.

@@ -66,6 +66,7 @@ pub fn ton_envoi(s: SendingState) -> (Ton, &'static str) {
         SendingState::Echec => (Ton::Danger, icone::X_CIRCLE),
         SendingState::NonConcerne => (Ton::Neutre, icone::MINUS),
         SendingState::Annule => (Ton::Neutre, icone::PROHIBIT),
+        SendingState::Retire => (Ton::Neutre, icone::TRASH),
     }
 }
 
