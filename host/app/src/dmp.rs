@@ -265,7 +265,7 @@ impl DmpClient {
     /// A new submission set of this software, about the entry `entry_uuid`.
     fn lot(&self, entry_uuid: String) -> esculape_xds::Submission {
         esculape_xds::Submission {
-            unique_id: nouvel_oid(),
+            unique_id: crate::documents::nouvel_oid(),
             source_id: self.config.emetteur.oid.clone(),
             submission_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
             set_uuid: nouvelle_urn(),
@@ -297,7 +297,7 @@ impl DmpClient {
         )?;
         let lot = self.lot(entry_uuid);
         let (sig_uid, u1, u2, u3, u4) = (
-            nouvel_oid(),
+            crate::documents::nouvel_oid(),
             nouvelle_urn(),
             nouvelle_urn(),
             nouvelle_urn(),
@@ -349,10 +349,7 @@ impl DmpClient {
         let texte = self
             .envoyer(
                 "registry",
-                format!(
-                    "application/soap+xml; charset=utf-8; action=\"{}\"",
-                    td33::ACTION
-                ),
+                soap::type_contenu(td33::ACTION),
                 enveloppe.into_bytes(),
             )
             .await?;
@@ -375,10 +372,7 @@ impl DmpClient {
         let texte = self
             .envoyer(
                 "patients",
-                format!(
-                    "application/soap+xml; charset=utf-8; action=\"{}\"",
-                    td02::ACTION
-                ),
+                soap::type_contenu(td02::ACTION),
                 enveloppe.into_bytes(),
             )
             .await?;
@@ -388,13 +382,6 @@ impl DmpClient {
 
 fn nouvelle_urn() -> String {
     format!("urn:uuid:{}", esculape_dmp::uuid())
-}
-
-/// A new OID under 2.25 (a random 128-bit id).
-fn nouvel_oid() -> String {
-    let mut o = [0u8; 16];
-    let _ = getrandom::fill(&mut o);
-    esculape_identifiants::oid_from_hex(&hex::encode(o)).unwrap_or_default()
 }
 
 /// A registry's answer (ITI-41, ITI-57): success, or its errors' codes.

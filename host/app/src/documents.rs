@@ -651,7 +651,7 @@ async fn contexte(
 
 /// A new OID: `2.25.` + a random 128-bit id as a decimal integer
 /// (ISO/IEC 9834-8: no registration needed).
-fn oid() -> String {
+pub(crate) fn nouvel_oid() -> String {
     oid_of_hex(&new_id())
 }
 
@@ -696,9 +696,9 @@ pub async fn produire(
                 Some(meta.type_code),
             )
         }
-        None => (oid(), 1, None),
+        None => (nouvel_oid(), 1, None),
     };
-    let document_id = oid();
+    let document_id = nouvel_oid();
     let ctx = contexte(
         &state.store,
         actor,
@@ -751,7 +751,7 @@ pub async fn produire(
     let entry =
         esculape_xds::document_entry(&produced.cda, &type_values(&header.code.code, &desc))?;
     let submission = Submission {
-        unique_id: oid(),
+        unique_id: nouvel_oid(),
         source_id: "2.25.1".into(),
         submission_time: esculape_xds::utc_of_millis(esculape_store::now_millis()),
         set_uuid: uuid_urn(),

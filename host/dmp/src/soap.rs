@@ -17,6 +17,11 @@ fn echapper(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
 }
 
+/// The HTTP Content-Type of a SOAP 1.2 request for `action`.
+pub fn type_contenu(action: &str) -> String {
+    format!("application/soap+xml; charset=utf-8; action=\"{action}\"")
+}
+
 /// The envelope of a request: `action` (the WSDL's), `a` (the endpoint's
 /// URL), the signed VIHF and the body's element. Returns the
 /// `MessageID` with it (the answer's `RelatesTo`).
