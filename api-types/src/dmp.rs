@@ -60,3 +60,41 @@ pub struct Dica {
     pub conditions: Vec<EtatCondition>,
     pub etat: Option<EtatDmp>,
 }
+
+/// A document of the patient's DMP as the chart lists it (TD3.1).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct DocumentDuDmp {
+    /// Its uniqueId and the repository that holds it: what importing it
+    /// asks for.
+    pub unique_id: String,
+    pub repository: String,
+    pub titre: String,
+    /// typeCode (LOINC) and its label.
+    pub type_code: String,
+    pub type_libelle: String,
+    /// The author, their profession or specialty, their structure.
+    pub auteur: String,
+    pub auteur_specialite: String,
+    pub auteur_structure: String,
+    /// Created (`AAAAMMJJhhmmss`, UTC as XDS writes it).
+    pub cree: String,
+    /// `approuve`, `archive` or `obsolete` (replaced by a newer version).
+    pub statut: String,
+    pub masque_ps: bool,
+    pub invisible_patient: bool,
+    pub taille: Option<u64>,
+    /// The record's document with the same CDA id, when it is already
+    /// here (produced here, or imported before).
+    pub dans_le_dossier: Option<String>,
+}
+
+/// What to import from the DMP into the record.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct ImportDmp {
+    pub unique_id: String,
+    pub repository: String,
+}

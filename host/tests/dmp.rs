@@ -36,27 +36,6 @@ fn vers_le_bac(app: &mut esculape_app::App, url: String) {
     app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
 }
 
-async fn consentir(a: &TestApp, patient: &str) {
-    let (s, ep) = a
-        .call(
-            "POST",
-            &format!("/api/patients/{patient}/episodes"),
-            Some(r#"{"label":"Suivi"}"#),
-            &a.medecin,
-        )
-        .await;
-    assert_eq!(s, 201, "{ep}");
-    let (s, ep) = a
-        .call(
-            "POST",
-            &format!("/api/episodes/{}/dmp-decisions", ep["id"].as_str().unwrap()),
-            Some(r#"{"kind":"consultation","value":"consentie"}"#),
-            &a.medecin,
-        )
-        .await;
-    assert_eq!(s, 200, "{ep}");
-}
-
 #[tokio::test]
 async fn the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_the_dica_needs() {
     for t in testing::both().await {
@@ -137,7 +116,7 @@ async fn the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_t
         );
 
         // consent recorded: TD0.2 sent, its VIHF checked by the sandbox
-        consentir(a, &dominique).await;
+        common::consentir(a, &dominique).await;
         let (s, r) = etat(&dominique, false).await;
         assert_eq!(s, 200, "{nom}: {r}");
         assert_eq!(r["existe"], true, "{nom}: {r}");
@@ -205,7 +184,7 @@ async fn the_dmp_is_asked_only_for_a_qualified_ins_with_consent_and_tells_what_t
 
         // a closed DMP
         let catarina = common::patient_insi(&a.store, CATARINA).await;
-        consentir(a, &catarina).await;
+        common::consentir(a, &catarina).await;
         let (_, r) = etat(&catarina, false).await;
         assert_eq!(r["existe"], true, "{nom}: {r}");
         assert_eq!(r["ouvert"], false, "{nom}: {r}");
@@ -629,7 +608,8 @@ async fn a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_
         // « échec » with the DMP's reason; the unqualified INS still waits
         bac.dmp.regler(Reglages::default());
         avancer(2);
-        assert_eq!(passe().await.unwrap(), 4, "{nom}");
+        // (the unqualified INS's order is looked at every 15 min)
+        assert_eq!(passe().await.unwrap(), 3, "{nom}");
         assert_eq!(etat_dmp(a, &compte_rendu).await, E::Envoye, "{nom}");
         assert_eq!(etat_dmp(a, &corrige).await, E::Envoye, "{nom}");
         assert_eq!(etat_dmp(a, &sans_dmp).await, E::Echec, "{nom}");
@@ -671,12 +651,12 @@ async fn a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_
             ..Reglages::default()
         });
         avancer(11);
-        // (with the unqualified INS's order, still held)
-        assert_eq!(passe().await.unwrap(), 2, "{nom}");
+        assert_eq!(passe().await.unwrap(), 1, "{nom}");
         assert_eq!(etat_dmp(a, &perdu).await, E::EnAttente, "{nom}");
         bac.dmp.regler(Reglages::default());
         avancer(2);
-        assert_eq!(passe().await.unwrap(), 1, "{nom}");
+        // (with the unqualified INS's order, looked at again, still held)
+        assert_eq!(passe().await.unwrap(), 2, "{nom}");
         assert_eq!(etat_dmp(a, &perdu).await, E::Envoye, "{nom}");
         let recu: Vec<_> = bac
             .dmp
@@ -685,6 +665,14 @@ async fn a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_
             .filter(|d| d.titre == "Réponse perdue")
             .collect();
         assert_eq!(recu.len(), 1, "{nom}: once in the DMP");
+        // waiting for the INS is not failing: no try used, never given up
+        let o = ordres(a, &provisoire).await;
+        assert_eq!(
+            (o[0].etat, o[0].essais),
+            (EtatTravail::EnAttente, 0),
+            "{nom}: {o:?}"
+        );
+        assert_eq!(etat_dmp(a, &sans_ins).await, E::EnAttente, "{nom}");
         let traces = a.store.audit_of_patient(&dominique, 100).await.unwrap();
         assert!(
             traces.iter().any(|e| e.action == "dmp.alimentation"

@@ -62,7 +62,10 @@ async fn banc() -> Banc {
     let proxy = format!("http://{}", ecoute.local_addr().unwrap());
     let routes = esculape_proxy::router(Arc::new(
         esculape_proxy::Proxy::new(psc, CLE)
-            .avec_services([("insi".into(), format!("{mtls}/insi"))])
+            .avec_services([
+                ("insi".into(), format!("{mtls}/insi")),
+                ("dmp".into(), format!("{mtls}/dmp")),
+            ])
             .avec_certificat(
                 esculape_transport::identite::IdentiteClient::depuis_pem(
                     mutuel.pki.structure.certificat_pem.as_bytes(),
@@ -119,6 +122,22 @@ impl Banc {
             .await
             .unwrap();
         r["acces"].as_str().unwrap().to_string()
+    }
+
+    /// The PSC session of the host's session `token` ended at PSC
+    /// (elsewhere than here).
+    async fn revoquer(&self, token: &str) {
+        let psc = self.psc.session_de(token).unwrap();
+        let acces = self.jeton(&psc.proxy_session_id).await;
+        let r = self
+            .http
+            .post(format!("{}/psc/revoke", self.bac))
+            .basic_auth(CLIENT, Some(SECRET))
+            .form(&[("token", acces.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
     }
 
     async fn session_au_proxy(&self, proxy_session: &str) -> u16 {
@@ -290,17 +309,7 @@ async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
         let token = session["token"].as_str().unwrap().to_string();
 
         // PSC ends the session (signed out elsewhere): the local one ends
-        let psc = b.psc.session_de(&token).unwrap();
-        let acces = b.jeton(&psc.proxy_session_id).await;
-        let r = b
-            .http
-            .post(format!("{}/psc/revoke", b.bac))
-            .basic_auth(CLIENT, Some(SECRET))
-            .form(&[("token", acces.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
+        b.revoquer(&token).await;
         assert_eq!(t.state.psc_surveiller().await.unwrap(), 1, "{nom}");
         let (s, _) = t.call("GET", "/api/session", None, &token).await;
         assert_eq!(s, 401, "{nom}: la session locale finit avec celle de PSC");
@@ -498,7 +507,7 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
         );
         assert_eq!(p["certificat_a_renouveler"], false, "{nom}");
         assert_eq!(p["configure"], true, "{nom}");
-        assert_eq!(p["services"], json!(["insi"]), "{nom}");
+        assert_eq!(p["services"], json!(["dmp", "insi"]), "{nom}");
         let (s, _) = t.call("GET", "/api/psc/proxy", None, &t.medecin).await;
         assert_eq!(s, 403, "{nom}: administrateur seulement");
 
@@ -538,17 +547,7 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
         assert_eq!(journal().await.len(), n, "{nom}");
 
         // the PSC session ended elsewhere: refused, in French
-        let psc = b.psc.session_de(&token).unwrap();
-        let acces = b.jeton(&psc.proxy_session_id).await;
-        let r = b
-            .http
-            .post(format!("{}/psc/revoke", b.bac))
-            .basic_auth(CLIENT, Some(SECRET))
-            .form(&[("token", acces.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
+        b.revoquer(&token).await;
         let (s, r) = t.call("POST", &insi, None, &token).await;
         assert_eq!(s, 502, "{nom}: {r}");
         assert!(
@@ -559,5 +558,193 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
             "{nom}: {r}"
         );
         assert_eq!(journal().await.len(), n, "{nom}");
+    }
+}
+
+/// Dominique ADRTROIS, who has an open DMP in the sandbox, as the INSi
+/// returned her.
+const DOMINIQUE: &str = r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#;
+
+/// The DMP client of an application towards the sandbox at `bac`.
+fn dmp_du_bac(app: &mut esculape_app::App, bac: &str) {
+    let mut c = esculape_app::dmp::DmpConfig::from_env();
+    c.url = format!("{bac}/dmp");
+    app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(c));
+}
+
+/// SC.DMP/HISTO.01, PSC.40: a doctor signed in with PSC lists the
+/// patient's DMP and imports a document another practice fed, in their
+/// own name through the proxy e-santé (the PSC trust space: the sandbox
+/// takes the search and the retrieval only with the professional's token
+/// bound to the structure's certificate, and refuses the indirect mode);
+/// the document arrives byte for byte, once; without PSC the chart is
+/// told to sign in, and nothing is sent.
+#[tokio::test]
+async fn a_doctor_signed_in_with_psc_lists_the_patient_s_dmp_and_imports_a_document_once() {
+    for st in esculape_store::testing::both().await {
+        let b = banc().await;
+        let journal = || async {
+            let j: Vec<esculape_sandbox::dmp::AppelDmp> = b
+                .http
+                .get(format!("{}/dmp/journal", b.bac))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            j
+        };
+        // another practice feeds the patient's DMP (indirect mode)
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let bac = b.bac.clone();
+        let autre = TestApp::avec_runtime_et_app(
+            esculape_store::testing::sqlite().await.unwrap(),
+            rt,
+            |app| dmp_du_bac(app, &bac),
+        )
+        .await;
+        let chez_l_autre = common::patient_insi(&autre.store, DOMINIQUE).await;
+        let demande = json!({
+            "plugin": "fr.esculape.doc.generique",
+            "valeurs": {"type": "11488-4", "titre": "Compte rendu du cardiologue", "corps": "Échographie normale."},
+        });
+        let (s, signe) = autre
+            .call(
+                "POST",
+                &format!("/api/patients/{chez_l_autre}/documents/sign"),
+                Some(&demande.to_string()),
+                &autre.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{signe}");
+        let fourni = signe["document"].clone();
+        let (s, m) = autre
+            .call(
+                "POST",
+                &format!("/api/documents/{}/dmp", fourni["id"].as_str().unwrap()),
+                None,
+                &autre.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{m}");
+
+        let (_h2, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let (psc, bac) = (b.psc.clone(), b.bac.clone());
+        let t = TestApp::avec_runtime_et_app(st, rt, |app| {
+            app.psc = Some(psc);
+            dmp_du_bac(app, &bac);
+        })
+        .await;
+        let nom = t.name;
+        let dominique = common::patient_insi(&t.store, DOMINIQUE).await;
+        let liste = format!("/api/patients/{dominique}/dmp/documents");
+
+        // no consent yet: refused, nothing sent
+        let (s, r) = t.call("GET", &liste, None, &t.medecin).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("consentement"),
+            "{nom}: {r}"
+        );
+        common::consentir(&t, &dominique).await;
+        // signed in with a password: the indirect mode may not consult
+        let (s, r) = t.call("GET", &liste, None, &t.medecin).await;
+        assert_eq!(s, 403, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Pro Santé Connect"),
+            "{nom}: {r}"
+        );
+        assert!(
+            !journal().await.iter().any(|a| a.transaction == "TD3.1"),
+            "{nom}: rien n'est envoyé"
+        );
+
+        // signed in with PSC
+        let (_, e) = par_navigateur(&t, &b, CLAIRE).await;
+        let medecin = t.practice.medecin.id.clone();
+        let (s, session) = choisir(&t, &e["ticket"], &medecin, Some("R20000001")).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        let token = session["token"].as_str().unwrap().to_string();
+        let (s, r) = t.call("GET", &liste, None, &token).await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        let docs = r.as_array().unwrap();
+        assert_eq!(docs.len(), 1, "{nom}: {r}");
+        let d = &docs[0];
+        assert_eq!(d["titre"], "Compte rendu du cardiologue", "{nom}");
+        assert_eq!(d["type_code"], "11488-4", "{nom}");
+        assert_eq!(d["statut"], "approuve", "{nom}");
+        assert_eq!(d["dans_le_dossier"], Value::Null, "{nom}");
+        let j = journal().await;
+        let td31 = j.iter().rfind(|a| a.transaction == "TD3.1").unwrap();
+        assert_eq!(
+            (
+                td31.mode.as_str(),
+                td31.professionnel.as_str(),
+                td31.resultat.as_str()
+            ),
+            ("INDIRECTE_RENFORCEE", CLAIRE, "1 document(s)"),
+            "{nom}"
+        );
+
+        // imported: the same bytes, received from the DMP; once
+        let import =
+            json!({ "unique_id": d["unique_id"], "repository": d["repository"] }).to_string();
+        let (s, m) = t.call("POST", &liste, Some(&import), &token).await;
+        assert_eq!(s, 201, "{nom}: {m}");
+        assert_eq!(m["provenance"], "dmp", "{nom}: {m}");
+        assert_eq!(m["sha256"], fourni["sha256"], "{nom}: octet pour octet");
+        assert_eq!(m["title"], "Compte rendu du cardiologue", "{nom}");
+        let (s, r) = t.call("GET", &liste, None, &token).await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(r[0]["dans_le_dossier"], m["id"], "{nom}: {r}");
+        let (s, r) = t.call("POST", &liste, Some(&import), &token).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        // a document the DMP does not hold: its refusal, in the user's words
+        let absent =
+            json!({ "unique_id": "1.2.250.1.999.9.9", "repository": d["repository"] }).to_string();
+        let (s, r) = t.call("POST", &liste, Some(&absent), &token).await;
+        assert_eq!(s, 502, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("XDSMissingDocument"),
+            "{nom}: {r}"
+        );
+        let traces: Vec<String> = actions(&t)
+            .await
+            .into_iter()
+            .filter(|(a, _)| a == "dmp.consultation")
+            .map(|(_, d)| d)
+            .collect();
+        assert!(
+            traces
+                .iter()
+                .any(|d| d.starts_with(&format!("TD3.1 par {CLAIRE} : 1 document"))),
+            "{nom}: {traces:?}"
+        );
+        assert!(
+            traces.iter().filter(|d| d.starts_with("TD3.2 par")).count() >= 3,
+            "{nom}: {traces:?}"
+        );
+
+        // the PSC session ended elsewhere: refused, said so
+        b.revoquer(&token).await;
+        let (s, r) = t.call("GET", &liste, None, &token).await;
+        assert_eq!(s, 502, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("reconnectez-vous"),
+            "{nom}: {r}"
+        );
     }
 }

@@ -4,18 +4,25 @@
 //! Every request's VIHF is read and its signature checked (`esculape-dmp`);
 //! a médecin's VIHF without a specialty is refused as the DMP refuses it.
 //!
-//! Served so far: TD0.2 (`POST /dmp/patients`). `PUT /dmp/reglages` sets
+//! Served: TD0.2 (`POST /dmp/patients`), TD2.1 and TD3.2 (`POST
+//! /dmp/repository`), TD3.1 and TD3.3c/d (`POST /dmp/registry`); a
+//! consultation only in a professional's own name (CPS, or the PSC trust
+//! space with their token bound to the proxy's certificate).
+//! `POST /dmp/documents/{ins}` puts a CDA in a DMP as another
+//! professional would have. `PUT /dmp/reglages` sets
 //! latency and failures (as the INSi's), `PUT /dmp/dossiers/{ins}` a
 //! patient's DMP, `GET /dmp/journal` the requests received.
 
 use crate::Sandbox;
 use crate::insi::{Panne, Reglages};
-use axum::extract::{Path, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use esculape_dmp::vihf;
+use esculape_ecoute::PairTls;
 use quick_xml::events::Event;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -85,7 +92,29 @@ pub struct DocumentRecu {
     /// Its status in the registry (Approved, the DMP's Archived or
     /// Deleted: ITI-57).
     pub statut: String,
+    pub mime_type: String,
+    /// The document, as the repository keeps it (ITI-43 gives it back).
+    #[serde(skip)]
+    pub octets: Vec<u8>,
+    /// Its `ExtrinsicObject` as submitted: the registry answers a search
+    /// (ITI-18) with it.
+    #[serde(skip)]
+    pub metadonnees: String,
 }
+
+impl DocumentRecu {
+    /// Its status as a search answers it: replaced is `Deprecated`.
+    pub fn statut_registre(&self) -> &str {
+        if self.remplace_par.is_some() {
+            esculape_dmp::td31::OBSOLETE
+        } else {
+            &self.statut
+        }
+    }
+}
+
+/// The sandbox's repository (the published examples').
+pub const REPOSITORY: &str = "1.2.250.1.213.4.1.1.1.2";
 
 pub struct Dmp {
     /// Documents fed, by patient INS.
@@ -203,7 +232,7 @@ pub fn routes() -> Router<Arc<Sandbox>> {
         .route("/dmp/patients", post(patients))
         .route("/dmp/repository", post(repository))
         .route("/dmp/registry", post(registre))
-        .route("/dmp/documents/{ins}", get(documents))
+        .route("/dmp/documents/{ins}", get(documents).post(deposer))
         .route("/dmp/reglages", get(lire_reglages).put(ecrire_reglages))
         .route("/dmp/dossiers/{ins}", put(ecrire_dossier).get(lire_dossier))
         .route("/dmp/journal", get(journal))
@@ -214,6 +243,55 @@ async fn documents(
     Path(ins): Path<String>,
 ) -> Json<Vec<DocumentRecu>> {
     Json(s.dmp.documents(&ins))
+}
+
+/// A document put in a patient's DMP as if another professional had fed
+/// it (demos, tests): the CDA as body; its metadata computed from its
+/// header (a generic class and format). 201 with its uniqueId.
+async fn deposer(
+    State(s): State<Arc<Sandbox>>,
+    Path(ins): Path<String>,
+    cda: axum::body::Bytes,
+) -> Response {
+    if cda.len() > SOUMISSION_MAX {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "document trop volumineux").into_response();
+    }
+    let valeurs = esculape_xds::TypeValues {
+        class_code: esculape_xds::Code::new("10", "1.2.250.1.213.1.1.4.1", "Compte rendu"),
+        format_code: esculape_xds::Code::new(
+            "urn:ihe:iti:xds-sd:pdf:2008",
+            "1.3.6.1.4.1.19376.1.2.3",
+            "Document à corps non structuré en Pdf/A-1",
+        ),
+    };
+    let mut entree = match esculape_xds::document_entry(&cda, &valeurs) {
+        Ok(e) => e,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("CDA illisible : {e}")).into_response(),
+    };
+    entree.patient_id = vihf::cx(&ins, esculape_identifiants::oid::INS_NIR);
+    let entry_uuid = esculape_dmp::td21::entree_uuid(&entree.unique_id);
+    let recu = DocumentRecu {
+        unique_id: entree.unique_id.clone(),
+        entry_uuid: entry_uuid.clone(),
+        patient: entree.patient_id.clone(),
+        titre: entree.title.clone(),
+        type_code: entree.type_code.code.clone(),
+        taille: cda.len(),
+        remplace_par: None,
+        confidentialite: vec![entree.confidentiality_code.code.clone()],
+        statut: esculape_xds::STATUT_APPROUVE.into(),
+        mime_type: entree.mime_type.clone(),
+        octets: cda.to_vec(),
+        metadonnees: esculape_xds::entree_xml(&entree, &entry_uuid),
+    };
+    if let Ok(mut d) = s.dmp.documents.lock() {
+        let liste = d.entry(ins).or_default();
+        if liste.iter().any(|x| x.unique_id == recu.unique_id) {
+            return (StatusCode::CONFLICT, "document déjà présent").into_response();
+        }
+        liste.push(recu);
+    }
+    (StatusCode::CREATED, entree.unique_id).into_response()
 }
 
 async fn journal(State(s): State<Arc<Sandbox>>) -> Json<Vec<AppelDmp>> {
@@ -345,6 +423,18 @@ fn vihf_de_l_appel(
             ))
         }
     }
+}
+
+/// The INS of the VIHF's patient (its CX's id).
+fn ins_du_vihf(v: &vihf::VihfRecu) -> String {
+    v.vihf
+        .patient
+        .as_deref()
+        .unwrap_or_default()
+        .split('^')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The INS of `patientIdentifier/value` (TD0.2's query).
@@ -544,6 +634,11 @@ fn reponse_registre(action: &str, erreur: Option<(&str, &str)>) -> String {
             e(contexte)
         ),
     };
+    enveloppe_reponse(action, &corps)
+}
+
+/// An answer's SOAP 1.2 envelope: its `Action`, its body.
+fn enveloppe_reponse(action: &str, corps: &str) -> String {
     format!(
         "<soap:Envelope xmlns:soap=\"{}\"><soap:Header><Action xmlns=\"{}\">{}</Action></soap:Header><soap:Body>{corps}</soap:Body></soap:Envelope>",
         esculape_dmp::soap::SOAP,
@@ -555,10 +650,18 @@ fn reponse_registre(action: &str, erreur: Option<(&str, &str)>) -> String {
 /// The registry: ITI-57 (TD3.3c delete, TD3.3d archive). The VIHF
 /// checked; each UpdateAvailabilityStatus must name a document of the
 /// VIHF's patient in its current status; then its status changes.
-async fn registre(State(s): State<Arc<Sandbox>>, body: String) -> Response {
+async fn registre(
+    State(s): State<Arc<Sandbox>>,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     const ACTION: &str = "urn:ihe:iti:2010:UpdateDocumentSetResponse";
     if let Some(r) = reglages(&s).await {
         return r;
+    }
+    if body.contains("AdhocQueryRequest") {
+        return recherche(&s, pair, &headers, &body);
     }
     let mut appel = AppelDmp::de("TD3.3");
     let refus = |s: &Sandbox, appel: AppelDmp, code: &str, contexte: &str| {
@@ -574,15 +677,7 @@ async fn registre(State(s): State<Arc<Sandbox>>, body: String) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let ins = v
-        .vihf
-        .patient
-        .as_deref()
-        .unwrap_or_default()
-        .split('^')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let ins = ins_du_vihf(&v);
     appel.patient = ins.clone();
     let meta = match esculape_xds::registre::lire(body.as_bytes()) {
         Ok(m) => m,
@@ -640,11 +735,18 @@ async fn registre(State(s): State<Arc<Sandbox>>, body: String) -> Response {
 /// document's bytes; then the document is kept.
 async fn repository(
     State(s): State<Arc<Sandbox>>,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
     h: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     if let Some(r) = reglages(&s).await {
         return r;
+    }
+    if body.len() <= TAILLE_MAX
+        && let Ok(texte) = std::str::from_utf8(&body)
+        && texte.contains("RetrieveDocumentSetRequest")
+    {
+        return consultation(&s, pair, &h, texte);
     }
     if body.len() > SOUMISSION_MAX {
         return reponse_soap(
@@ -825,6 +927,13 @@ async fn repository(
                 .map(|c| c.code.clone())
                 .unwrap_or_default(),
             taille: cda.len(),
+            mime_type: doc.mime_type.clone().unwrap_or_else(|| "text/xml".into()),
+            metadonnees: esculape_xds::registre::fragment_entree(
+                enveloppe.as_bytes(),
+                &doc.entry_uuid,
+            )
+            .unwrap_or_default(),
+            octets: cda,
         });
     }
     appel.resultat = "Success".into();
@@ -836,4 +945,204 @@ async fn repository(
         StatusCode::OK,
         reponse_registre(esculape_dmp::td21::ACTION_REPONSE, None),
     )
+}
+
+/// Who consults (TD3.1, TD3.2): a professional in their own name, by
+/// CPS (DIRECTE) or through the PSC trust space (INDIRECTE_RENFORCEE with
+/// their PSC token, bound to the proxy's certificate, for the same
+/// professional); never the structure alone (INDIRECTE, PDT-INF-526).
+/// The patient's DMP open and the professional not blocked. The patient's
+/// INS, or the fault (code, reason).
+fn consultant(
+    s: &Sandbox,
+    v: &vihf::VihfRecu,
+    porteur: Option<&str>,
+) -> Result<String, (&'static str, String)> {
+    // the fault code of a refused access is not published: named here
+    const REFUS: &str = "DMPAccessDenied";
+    match (v.vihf.mode, porteur) {
+        (vihf::ModeAuthentification::Indirecte, _) => {
+            return Err((
+                REFUS,
+                "consultation interdite en mode indirect (PDT-INF-526)".into(),
+            ));
+        }
+        (vihf::ModeAuthentification::IndirecteRenforcee, None) => {
+            return Err((
+                REFUS,
+                "mode INDIRECTE_RENFORCEE sans jeton Pro Santé Connect".into(),
+            ));
+        }
+        (_, Some(p)) if p != v.vihf.professionnel => {
+            return Err((
+                REFUS,
+                "le jeton Pro Santé Connect n'est pas celui du professionnel du VIHF".into(),
+            ));
+        }
+        _ => {}
+    }
+    let ins = ins_du_vihf(&v);
+    match s.dmp.dossier(&ins) {
+        Some(d) if d.ferme => Err(("DMPClosed", "le DMP du patient est fermé".into())),
+        Some(d) if d.bloques.contains(&v.vihf.professionnel) => Err((
+            REFUS,
+            "le patient a bloqué l'accès de ce professionnel".into(),
+        )),
+        Some(_) => Ok(ins),
+        None => Err(("XDSUnknownPatientId", "pas de DMP pour ce patient".into())),
+    }
+}
+
+/// The professional's token, the VIHF and the consultant checked; the
+/// patient's INS, or the answer to give (journaled).
+fn appel_consultant(
+    s: &Sandbox,
+    appel: &mut AppelDmp,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<String, Response> {
+    let porteur = crate::psc::porteur_de_la_requete(s, pair, headers)?;
+    let v = vihf_de_l_appel(s, appel, body)?;
+    match consultant(s, &v, porteur.as_deref()) {
+        Ok(ins) => {
+            appel.patient = ins.clone();
+            Ok(ins)
+        }
+        Err((code, raison)) => {
+            appel.resultat = raison.clone();
+            s.dmp.noter(appel.clone());
+            Err(reponse_soap(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                faute(true, code, &raison),
+            ))
+        }
+    }
+}
+
+/// TD3.1 (ITI-18 FindDocuments): the patient's documents in the statuses
+/// (and of the types, created in the period) asked, each as it was
+/// submitted, with its status and the repository that holds it.
+fn recherche(
+    s: &Sandbox,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: &HeaderMap,
+    body: &str,
+) -> Response {
+    let mut appel = AppelDmp::de("TD3.1");
+    if body.len() > TAILLE_MAX {
+        return reponse_soap(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            faute(true, "DMPInvalidRequest", "requête trop volumineuse"),
+        );
+    }
+    let ins = match appel_consultant(s, &mut appel, pair, headers, body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let Some(q) = esculape_dmp::td31::lire_requete(body.as_bytes()) else {
+        appel.resultat = "requête non reconnue".into();
+        s.dmp.noter(appel);
+        return reponse_soap(
+            StatusCode::BAD_REQUEST,
+            faute(
+                true,
+                "XDSRegistryError",
+                "seule la requête FindDocuments est servie",
+            ),
+        );
+    };
+    if q.patient.split('^').next() != Some(ins.as_str()) {
+        appel.resultat = "patient différent du VIHF".into();
+        s.dmp.noter(appel);
+        return reponse_soap(
+            StatusCode::OK,
+            enveloppe_reponse(
+                esculape_dmp::td31::ACTION_REPONSE,
+                &format!(
+                    "<query:AdhocQueryResponse xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" xmlns:rs=\"urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0\" status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure\"><rs:RegistryErrorList><rs:RegistryError errorCode=\"XDSPatientIdDoesNotMatch\" codeContext=\"le patient de la requête n'est pas celui du VIHF\" severity=\"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error\"/></rs:RegistryErrorList></query:AdhocQueryResponse>"
+                ),
+            ),
+        );
+    }
+    let documents = s.dmp.documents(&ins);
+    let trouves: Vec<(String, &str)> = documents
+        .iter()
+        .filter(|d| q.statuts.iter().any(|st| st == d.statut_registre()))
+        .filter(|d| {
+            q.types.is_empty()
+                || q.types
+                    .iter()
+                    .any(|t| t.split('^').next() == Some(d.type_code.as_str()))
+        })
+        .filter(|d| !d.metadonnees.is_empty())
+        .map(|d| (d.metadonnees.clone(), d.statut_registre()))
+        .collect();
+    appel.resultat = format!("{} document(s)", trouves.len());
+    s.dmp.noter(appel);
+    reponse_soap(
+        StatusCode::OK,
+        enveloppe_reponse(
+            esculape_dmp::td31::ACTION_REPONSE,
+            &esculape_xds::registre::reponse_requete(&trouves, Some(REPOSITORY)),
+        ),
+    )
+}
+
+/// TD3.2 (ITI-43): the document asked, of the VIHF's patient, in this
+/// repository, not deleted; answered in MTOM, the document a binary part.
+fn consultation(
+    s: &Sandbox,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: &HeaderMap,
+    body: &str,
+) -> Response {
+    const ACTION: &str = esculape_dmp::td32::ACTION_REPONSE;
+    let mut appel = AppelDmp::de("TD3.2");
+    let ins = match appel_consultant(s, &mut appel, pair, headers, body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let demandes = esculape_dmp::td32::lire_requete(body.as_bytes()).unwrap_or_default();
+    let documents = s.dmp.documents(&ins);
+    let trouve = demandes.first().and_then(|q| {
+        documents.iter().find(|d| {
+            q.repository == REPOSITORY
+                && d.unique_id == q.unique_id
+                && d.statut != esculape_xds::STATUT_SUPPRIME
+        })
+    });
+    let enveloppe = |corps: String| enveloppe_reponse(ACTION, &corps);
+    let Some(d) = trouve else {
+        appel.resultat = "XDSMissingDocument".into();
+        s.dmp.noter(appel);
+        let demande = demandes
+            .first()
+            .map(|q| q.unique_id.clone())
+            .unwrap_or_default();
+        return reponse_soap(
+            StatusCode::OK,
+            enveloppe(esculape_dmp::td32::reponse(
+                &[],
+                Some(("XDSMissingDocument", &demande)),
+            )),
+        );
+    };
+    let cid = format!("{}@esculape.sandbox", esculape_dmp::uuid());
+    let racine = enveloppe(esculape_dmp::td32::reponse(
+        &[(REPOSITORY, &d.unique_id, &d.mime_type, &cid)],
+        None,
+    ));
+    let (type_contenu, corps) = esculape_dmp::td21::mtom(
+        &racine,
+        &[esculape_dmp::td21::Partie {
+            cid,
+            type_contenu: d.mime_type.clone(),
+            octets: d.octets.clone(),
+        }],
+        ACTION,
+    );
+    appel.resultat = "Success".into();
+    s.dmp.noter(appel);
+    ([(header::CONTENT_TYPE, type_contenu)], corps).into_response()
 }

@@ -243,29 +243,9 @@ async fn soap(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    // A request in a professional's name through the proxy e-santé comes
-    // with a token bound to the proxy's certificate (RFC 8705): the same
-    // certificate must be presented on this connection.
-    let porteur_psc = match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        None => None,
-        Some(jeton) => {
-            let certificat = pair.and_then(|Extension(ConnectInfo(p))| p.certificat_sha256);
-            match s.psc.porteur_lie(jeton, certificat) {
-                Ok(id) => Some(id),
-                Err(raison) => {
-                    return (
-                        StatusCode::UNAUTHORIZED,
-                        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-                        raison,
-                    )
-                        .into_response();
-                }
-            }
-        }
+    let porteur_psc = match crate::psc::porteur_de_la_requete(&s, pair, &headers) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let r = s.insi.reglages();
     if r.latence_ms > 0 {

@@ -230,6 +230,36 @@ impl Psc {
     }
 }
 
+/// The professional in whose name a request comes through the proxy
+/// e-santé, if it does: its token must be bound to the proxy's
+/// certificate (RFC 8705), and that certificate presented on this
+/// connection. `Err` is the 401 to answer.
+pub fn porteur_de_la_requete(
+    s: &crate::Sandbox,
+    pair: Option<Extension<ConnectInfo<PairTls>>>,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<String>, Response> {
+    let Some(jeton) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Ok(None);
+    };
+    let certificat = pair.and_then(|Extension(ConnectInfo(p))| p.certificat_sha256);
+    s.psc
+        .porteur_lie(jeton, certificat)
+        .map(Some)
+        .map_err(|raison| {
+            (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+                raison,
+            )
+                .into_response()
+        })
+}
+
 /// `x5t#S256` of a certificate's SHA-256 (RFC 8705).
 fn x5t(sha: &[u8; 32]) -> String {
     use base64::Engine;

@@ -197,3 +197,196 @@ async fn td02_answers_pass_the_schemas_and_bad_vihfs_are_refused() {
         "{r:?}"
     );
 }
+
+/// A request of `action` to the registry or repository: status, the
+/// answer's Content-Type and bytes.
+async fn poster(
+    base: &str,
+    service: &str,
+    action: &str,
+    corps: Vec<u8>,
+    type_contenu: String,
+) -> (u16, String, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/dmp/{service}"))
+        .header(
+            "content-type",
+            if type_contenu.is_empty() {
+                soap::type_contenu(action)
+            } else {
+                type_contenu
+            },
+        )
+        .body(corps)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    let t = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (s, t, r.bytes().await.unwrap().to_vec())
+}
+
+/// TD3.1 and TD3.2 in the sandbox: a document fed (TD2.1) is found and
+/// retrieved by a professional in their own name (a CPS: DIRECTE), never
+/// by the structure alone (INDIRECTE) nor in the PSC trust space without
+/// the professional's token; the answers pass the published schemas; the
+/// retrieved document is the fed one, byte for byte; an unknown one is
+/// XDSMissingDocument.
+#[tokio::test]
+async fn a_fed_document_is_found_and_retrieved_in_a_professional_s_name_only() {
+    use esculape_dmp::{td21, td31, td32};
+    use esculape_xds::{Code, Submission, TypeValues};
+    let base = start().await;
+    let cle = cle();
+    let ins = "297022A02077878";
+    let patient = vihf::cx(ins, esculape_identifiants::oid::INS_NIR);
+    let brut = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/dmp/messages/TD2.1-DocumentME2.xml"),
+    )
+    .unwrap();
+    let cda = brut
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&brut)
+        .to_vec();
+    let mut entree = esculape_xds::document_entry(
+        &cda,
+        &TypeValues {
+            class_code: Code::new("10", "1.2.250.1.213.1.1.4.1", "Compte rendu"),
+            format_code: Code::new(
+                "urn:ihe:iti:xds-sd:pdf:2008",
+                "1.3.6.1.4.1.19376.1.2.3",
+                "Document à corps non structuré en Pdf/A-1",
+            ),
+        },
+    )
+    .unwrap();
+    entree.patient_id = patient.clone();
+    let lot = Submission {
+        unique_id: "1.2.250.1.999.1.1.7898.3.1".into(),
+        source_id: "1.2.250.1.999.1".into(),
+        submission_time: "20261206100000".into(),
+        set_uuid: "urn:uuid:00000000-0000-4000-8000-000000000001".into(),
+        entry_uuid: td21::entree_uuid(&entree.unique_id),
+        association_uuid: "urn:uuid:00000000-0000-4000-8000-000000000003".into(),
+    };
+    let s = td21::Soumission {
+        cda: &cda,
+        entree: &entree,
+        lot: &lot,
+        signature_unique_id: "1.2.250.1.999.1.1.7898.4.2",
+        signature_uuids: [
+            "urn:uuid:00000000-0000-4000-8000-000000000004",
+            "urn:uuid:00000000-0000-4000-8000-000000000005",
+            "urn:uuid:00000000-0000-4000-8000-000000000006",
+        ],
+        remplace: None,
+    };
+    let (corps, parties) = td21::requete(&s, "2026-12-06T10:00:00Z", &cle).unwrap();
+    let signe = |mode| {
+        let mut v = vihf(ins, medecin());
+        v.mode = mode;
+        v.signer("_v", "2026-12-06T10:00:00.000Z", &cle).unwrap()
+    };
+    let (_, env) = soap::enveloppe(
+        td21::ACTION,
+        "http://dmp/repository",
+        &signe(ModeAuthentification::Indirecte),
+        &corps,
+    );
+    let (tc, message) = td21::mtom(&env, &parties, td21::ACTION);
+    let (st, _, r) = poster(&base, "repository", td21::ACTION, message, tc).await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&r));
+
+    // TD3.1
+    let recherche = td31::requete(&td31::Recherche::du_patient(&patient));
+    let chercher = |mode| {
+        let v = signe(mode);
+        let recherche = recherche.clone();
+        let base = base.clone();
+        async move {
+            let (_, env) = soap::enveloppe(td31::ACTION, "http://dmp/registry", &v, &recherche);
+            poster(
+                &base,
+                "registry",
+                td31::ACTION,
+                env.into_bytes(),
+                String::new(),
+            )
+            .await
+        }
+    };
+    for mode in [
+        ModeAuthentification::Indirecte,
+        ModeAuthentification::IndirecteRenforcee,
+    ] {
+        let (st, _, r) = chercher(mode).await;
+        let f =
+            soap::faute(&r).unwrap_or_else(|| panic!("{mode:?}: {}", String::from_utf8_lossy(&r)));
+        assert_eq!(f.sous_code.as_deref(), Some("DMPAccessDenied"), "{mode:?}");
+        assert_eq!(st, 500, "{mode:?}");
+    }
+    let (st, _, r) = chercher(ModeAuthentification::Directe).await;
+    let texte = String::from_utf8_lossy(&r).into_owned();
+    assert_eq!(st, 200, "{texte}");
+    let (ok, sortie) = xsd(&texte);
+    assert!(ok, "{sortie}\n{texte}");
+    let docs = td31::lire_reponse(&r).unwrap();
+    assert_eq!(docs.len(), 1, "{texte}");
+    assert_eq!(docs[0].unique_id, entree.unique_id);
+    assert_eq!(docs[0].repository, esculape_sandbox::dmp::REPOSITORY);
+    assert_eq!(docs[0].statut, td31::APPROUVE);
+    assert_eq!(docs[0].titre, entree.title);
+
+    // TD3.2
+    let retirer = |unique_id: String| {
+        let v = signe(ModeAuthentification::Directe);
+        let base = base.clone();
+        async move {
+            let (_, env) = soap::enveloppe(
+                td32::ACTION,
+                "http://dmp/repository",
+                &v,
+                &td32::requete(esculape_sandbox::dmp::REPOSITORY, &unique_id),
+            );
+            poster(
+                &base,
+                "repository",
+                td32::ACTION,
+                env.into_bytes(),
+                String::new(),
+            )
+            .await
+        }
+    };
+    let (st, tc, r) = retirer(entree.unique_id.clone()).await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&r));
+    assert!(tc.starts_with("multipart/related"), "{tc}");
+    let parties = td21::parties_mtom(&tc, &r).unwrap();
+    let d = td32::lire_reponse(&parties).unwrap();
+    assert_eq!(d.octets, cda, "octet pour octet");
+    // the root part passes the schema once its xop:Include is inlined
+    let racine = String::from_utf8_lossy(&parties[0].1).into_owned();
+    let i = racine.find("<xop:Include").unwrap();
+    let j = racine[i..].find("/>").unwrap() + i + 2;
+    let en_ligne = format!(
+        "{}{}{}",
+        &racine[..i],
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &cda),
+        &racine[j..]
+    );
+    let (ok, sortie) = xsd(&en_ligne);
+    assert!(ok, "{sortie}\n{en_ligne}");
+    let (st, _, r) = retirer("1.2.250.1.999.9.9".into()).await;
+    assert_eq!(st, 200);
+    let texte = String::from_utf8_lossy(&r).into_owned();
+    let (ok, sortie) = xsd(&texte);
+    assert!(ok, "{sortie}\n{texte}");
+    let e = td32::lire_reponse(&[(String::new(), r)]).unwrap_err();
+    assert!(e.to_string().contains("XDSMissingDocument"), "{e}");
+}

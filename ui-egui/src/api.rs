@@ -821,6 +821,32 @@ impl Api {
         )
     }
 
+    /// The documents of the patient's DMP (TD3.1, in the professional's
+    /// name: a Pro Santé Connect session).
+    pub fn documents_dmp(
+        &self,
+        patient: &str,
+    ) -> Pending<Vec<esculape_api_types::dmp::DocumentDuDmp>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/patients/{}/dmp/documents", encode(patient)),
+            NO_BODY,
+        )
+    }
+
+    /// Imports a document of the patient's DMP into the record (TD3.2).
+    pub fn importer_du_dmp(
+        &self,
+        patient: &str,
+        demande: esculape_api_types::dmp::ImportDmp,
+    ) -> Pending<DocumentMeta> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{}/dmp/documents", encode(patient)),
+            Some(demande),
+        )
+    }
+
     pub fn waiting_room(&self, site: &str, day: Day) -> Pending<Vec<Appointment>> {
         self.call(
             reqwest::Method::GET,

@@ -144,6 +144,8 @@ struct Dossier {
     biologie: crate::biologie::Biologie,
     /// Who signed off the received documents.
     visas: crate::a_voir::Visas,
+    /// The documents of the patient's DMP.
+    dmp: crate::dmp::DocumentsDmp,
     /// « Fermer le dossier » was asked (back to the home screen).
     fermer: bool,
 }
@@ -506,6 +508,7 @@ impl EsculapeApp {
                     || d.lecture.vue.occupe()
                     || d.lieu.busy()
                     || d.bandeau.occupe()
+                    || d.dmp.occupe()
             })
     }
 
@@ -597,6 +600,7 @@ impl EsculapeApp {
                             import: Importation::default(),
                             biologie: Default::default(),
                             visas: Default::default(),
+                            dmp: Default::default(),
                             fermer: false,
                         },
                     };
@@ -703,6 +707,10 @@ impl EsculapeApp {
                     d.message = m;
                 }
                 d.import.integration = None;
+                rouvrir = Some(d.chart.patient.id.clone());
+            }
+            if let crate::dmp::Suite::Importe(m) = d.dmp.recevoir() {
+                d.message = Some((Ton::Succes, m));
                 rouvrir = Some(d.chart.patient.id.clone());
             }
             d.biologie.recevoir();
@@ -1593,6 +1601,11 @@ fn colonne_consultation(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
 fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     theme::carte(ui, icone::CLOUD, "DMP et épisode de soins", |ui| {
         decisions_dmp(ui, api, d)
+    });
+    ui.add_space(espace::M);
+    let patient = d.chart.patient.id.clone();
+    theme::carte(ui, icone::CLOUD_ARROW_DOWN, "Documents du DMP", |ui| {
+        d.dmp.show(ui, api, &patient)
     });
     ui.add_space(espace::M);
     dossier_medical(ui, api, d);

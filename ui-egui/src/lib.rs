@@ -9,6 +9,7 @@ pub mod bandeau;
 pub mod biologie;
 pub mod capture;
 pub mod croissance;
+pub mod dmp;
 pub mod document;
 pub mod entree;
 pub mod epingles;

@@ -988,3 +988,62 @@ fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() 
         visible(c, "Documents (2) · 1 à voir")
     });
 }
+
+/// SC.DMP/HISTO.01: signed in with Pro Santé Connect, the doctor lists
+/// the patient's DMP from the chart (in their name, through the proxy
+/// e-santé) and adds a document another professional fed to the record
+/// in one click; it is then « Déjà au dossier » and in the documents.
+#[test]
+fn a_doctor_signed_in_with_psc_adds_a_document_of_the_dmp_to_the_chart() {
+    let h = hote::demarrer_avec_patient_qualifie();
+    // the package's own CDA, for ADRTROIS DOMINIQUE (her INS)
+    let cda = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/dmp/messages/TD2.1-DocumentME2.xml"),
+    )
+    .unwrap()
+    .trim_start_matches('\u{feff}')
+    .replacen(
+        r#"<id extension="207058575627097" root="1.2.250.1.213.1.4.10" />"#,
+        r#"<id extension="297022A02077878" root="1.2.250.1.213.1.4.8" />"#,
+        1,
+    );
+    h.deposer_dmp("297022A02077878", cda.into_bytes());
+    let api = esculape_ui::api::Api::new(&h.url).unwrap();
+    api.set_navigateur(hote::Hote::navigateur("810001234567"));
+    let mut c = commun::client_de(api);
+    jusqua(&mut c, "Pro Santé Connect", |c| {
+        visible(c, "Se connecter avec Pro Santé Connect")
+    });
+    cliquer(&mut c, "Se connecter avec Pro Santé Connect");
+    jusqua(&mut c, "le choix du compte", |c| {
+        visible(c, "Bienvenue, Dr CLAIRE MARTIN")
+    });
+    cliquer(&mut c, "CENTRE DE SANTE DU CANAL");
+    cliquer(&mut c, "Lier et se connecter");
+    jusqua(&mut c, "l'écran principal", |c| {
+        c.query_by_label("Rechercher un patient").is_some()
+    });
+    saisir(&mut c, "Rechercher un patient", "adrtrois dominique");
+    jusqua(&mut c, "la patiente", |c| visible(c, "ADRTROIS DOMINIQUE"));
+    c.get_by_label_contains("ADRTROIS DOMINIQUE")
+        .click_accesskit();
+    jusqua(&mut c, "le dossier", |c| {
+        visible(c, "Nom de naissance : ADRTROIS")
+    });
+    assert!(visible(&c, "Documents (0)"));
+    cliquer(&mut c, "Consulter le DMP");
+    jusqua(&mut c, "la liste du DMP", |c| {
+        visible(c, "Exemple de Document CDA R2 non Structure")
+    });
+    cliquer(&mut c, "Importer dans le dossier");
+    jusqua(&mut c, "le document ajouté", |c| {
+        visible(c, "Documents (1)")
+    });
+    assert!(visible(&c, "Document du DMP ajouté au dossier"));
+    assert!(visible(&c, "Déjà au dossier"));
+    assert!(
+        !visible(&c, "Importer dans le dossier"),
+        "plus rien à ajouter"
+    );
+}

@@ -573,7 +573,10 @@ impl Product {
             .env("ESCULAPE_PSC_CERT", pki.join("structure.pem"))
             .env(
                 "ESCULAPE_PROXY_SERVICES",
-                format!("insi=https://localhost:{}/insi", port_de(&sandbox_mtls)?),
+                format!(
+                    "insi=https://localhost:{p}/insi,dmp=https://localhost:{p}/dmp",
+                    p = port_de(&sandbox_mtls)?
+                ),
             )
             .spawn()
             .context("proxy e-santé")?;

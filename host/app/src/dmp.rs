@@ -6,12 +6,13 @@
 //! professional's RPPS.
 
 use crate::App;
-use crate::service::{self, ClientService, Lecture, corps_borne};
+use crate::insi::PassageProxy;
+use crate::service::{self, ClientService, Lecture, octets_bornes};
 use esculape_api_types::dmp::{ConditionDmp, Dica, EtatCondition, EtatDmp};
 use esculape_dmp::acces::{self, Authentification, Transaction};
 use esculape_dmp::signature::{CleLogicielle, Signataire};
 use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, Vihf};
-use esculape_dmp::{soap, td02, td33};
+use esculape_dmp::{soap, td02, td31, td32, td33};
 use esculape_domain::identity::IdentityStatus;
 use esculape_store::Actor;
 use std::sync::Arc;
@@ -97,6 +98,10 @@ pub enum DmpFailure {
     Reponse(String),
     #[error("signature du VIHF impossible : {0}")]
     Signature(String),
+    /// The proxy e-santé refused or could not pass the request on (the
+    /// PSC session ended: sign in again).
+    #[error("proxy e-santé : {0}")]
+    Proxy(String),
 }
 
 impl DmpFailure {
@@ -106,7 +111,7 @@ impl DmpFailure {
         match self {
             Self::Delai(_) | Self::Indisponible(_) | Self::Reseau(_) => true,
             Self::Faute { passagere, .. } => *passagere,
-            Self::Reponse(_) | Self::Signature(_) => false,
+            Self::Reponse(_) | Self::Signature(_) | Self::Proxy(_) => false,
         }
     }
 
@@ -177,6 +182,18 @@ impl DmpClient {
         patient: Option<String>,
         acces: ModeAcces,
     ) -> Result<String, DmpFailure> {
+        self.vihf_en(Authentification::Indirecte, professionnel, patient, acces)
+    }
+
+    /// The VIHF of a request made `mode`, signed by the structure's key
+    /// (in the PSC trust space too: `acces::HYPOTHESES`).
+    fn vihf_en(
+        &self,
+        mode: Authentification,
+        professionnel: &str,
+        patient: Option<String>,
+        acces: ModeAcces,
+    ) -> Result<String, DmpFailure> {
         let signataire = self
             .signataire
             .as_ref()
@@ -196,7 +213,7 @@ impl DmpClient {
                 },
                 self.config.specialite.clone(),
             ],
-            mode: Authentification::Indirecte.mode_vihf(),
+            mode: mode.mode_vihf(),
             patient,
             acces,
             logiciel: self.config.logiciel.clone(),
@@ -218,28 +235,73 @@ impl DmpClient {
         type_contenu: String,
         corps: Vec<u8>,
     ) -> Result<String, DmpFailure> {
-        if let Some(e) = &self.service.confiance {
-            return Err(DmpFailure::Reseau(e.clone()));
-        }
-        let url = format!("{}/{service}", self.config.url);
-        let reply = self
-            .service
-            .http
-            .post(&url)
+        let parties = self.echanger(service, type_contenu, corps, None).await?;
+        let racine = parties
+            .into_iter()
+            .next()
+            .map(|(_, o)| o)
+            .unwrap_or_default();
+        Ok(String::from_utf8_lossy(&racine).into_owned())
+    }
+
+    /// One request to `service`, directly or, in a professional's name,
+    /// through the proxy e-santé (`passage`: it presents their PSC token
+    /// bound to the structure's certificate); the answer's parts (an MTOM
+    /// answer's, or the envelope alone), a SOAP fault or an HTTP failure
+    /// as the user's words.
+    async fn echanger(
+        &self,
+        service: &str,
+        type_contenu: String,
+        corps: Vec<u8>,
+        passage: Option<&PassageProxy>,
+    ) -> Result<Vec<(String, Vec<u8>)>, DmpFailure> {
+        let requete = match passage {
+            None => {
+                if let Some(e) = &self.service.confiance {
+                    return Err(DmpFailure::Reseau(e.clone()));
+                }
+                self.service
+                    .http
+                    .post(format!("{}/{service}", self.config.url))
+            }
+            Some(p) => p.poster(&format!("dmp/{service}"), self.config.timeout),
+        };
+        let reply = requete
             .header("content-type", type_contenu)
             .body(corps)
             .send()
             .await
             .map_err(|e| self.transport(e))?;
         let status = reply.status().as_u16();
-        let texte = match corps_borne(reply, soap::TAILLE_MAX).await {
+        let type_reponse = reply
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let octets = match octets_bornes(reply, soap::TAILLE_MAX).await {
             Ok(t) => t,
             Err(Lecture::Transport(e)) => return Err(self.transport(e)),
             Err(Lecture::Trop(n)) => {
                 return Err(DmpFailure::Reponse(format!("plus de {n} octets")));
             }
         };
-        if let Some(f) = soap::faute(texte.as_bytes()) {
+        if passage.is_some()
+            && !(200..300).contains(&status)
+            && let Ok(e) = serde_json::from_slice::<esculape_psc::proxy_api::ErreurAns>(&octets)
+        {
+            return Err(DmpFailure::Proxy(e.message));
+        }
+        let parties = if type_reponse.starts_with("multipart/related") {
+            esculape_dmp::td21::parties_mtom(&type_reponse, &octets)
+                .map_err(|e| DmpFailure::Reponse(format!("MTOM : {e}")))?
+        } else {
+            vec![(String::new(), octets)]
+        };
+        if let Some((_, racine)) = parties.first()
+            && let Some(f) = soap::faute(racine)
+        {
             return Err(DmpFailure::Faute {
                 codes: f.sous_code.iter().cloned().collect(),
                 message: f.to_string(),
@@ -249,7 +311,77 @@ impl DmpClient {
         if !(200..300).contains(&status) {
             return Err(DmpFailure::Indisponible(status));
         }
-        Ok(texte)
+        Ok(parties)
+    }
+
+    /// TD3.1 (ITI-18 FindDocuments) in the professional's name through
+    /// the proxy e-santé (PSC trust space): the documents of the patient
+    /// `patient` (a CX) that `recherche` asks for.
+    pub async fn rechercher(
+        &self,
+        passage: &PassageProxy,
+        professionnel: &str,
+        recherche: &td31::Recherche,
+    ) -> Result<Vec<td31::DocumentDmp>, DmpFailure> {
+        let vihf = self.vihf_en(
+            Authentification::EspaceDeConfiancePsc,
+            professionnel,
+            Some(recherche.patient.clone()),
+            ModeAcces::Normal,
+        )?;
+        let url = format!("{}/registry", self.config.url);
+        let (_, enveloppe) = soap::enveloppe(td31::ACTION, &url, &vihf, &td31::requete(recherche));
+        let parties = self
+            .echanger(
+                "registry",
+                soap::type_contenu(td31::ACTION),
+                enveloppe.into_bytes(),
+                Some(passage),
+            )
+            .await?;
+        let racine = parties
+            .first()
+            .map(|(_, o)| o.as_slice())
+            .unwrap_or_default();
+        reponse_registre(&String::from_utf8_lossy(racine))?;
+        td31::lire_reponse(racine).map_err(|e| DmpFailure::Reponse(e.to_string()))
+    }
+
+    /// TD3.2 (ITI-43) in the professional's name through the proxy
+    /// e-santé: one document of the patient `patient` (a CX), binary-safe.
+    pub async fn consulter(
+        &self,
+        passage: &PassageProxy,
+        professionnel: &str,
+        patient: &str,
+        repository: &str,
+        unique_id: &str,
+    ) -> Result<td32::DocumentRetire, DmpFailure> {
+        let vihf = self.vihf_en(
+            Authentification::EspaceDeConfiancePsc,
+            professionnel,
+            Some(patient.to_string()),
+            ModeAcces::Normal,
+        )?;
+        let url = format!("{}/repository", self.config.url);
+        let (_, enveloppe) = soap::enveloppe(
+            td32::ACTION,
+            &url,
+            &vihf,
+            &td32::requete(repository, unique_id),
+        );
+        let parties = self
+            .echanger(
+                "repository",
+                soap::type_contenu(td32::ACTION),
+                enveloppe.into_bytes(),
+                Some(passage),
+            )
+            .await?;
+        if let Some((_, racine)) = parties.first() {
+            reponse_registre(&String::from_utf8_lossy(racine))?;
+        }
+        td32::lire_reponse(&parties).map_err(|e| DmpFailure::Reponse(e.to_string()))
     }
 
     fn transport(&self, e: reqwest::Error) -> DmpFailure {
@@ -444,6 +576,10 @@ pub enum ErreurDmp {
     Acces(#[from] acces::Refus),
     #[error(transparent)]
     Service(#[from] DmpFailure),
+    /// A document retrieved from the DMP that the record refuses (already
+    /// there, another patient's, unreadable).
+    #[error(transparent)]
+    Integration(#[from] crate::reception::ErreurIntegration),
 }
 
 /// What the host knows before asking the DMP.
@@ -1043,10 +1179,7 @@ impl App {
             Ok(Ok(p)) => p,
             Ok(Err(Obstacle::DejaEnvoye)) => return Ok(Issue::Fait),
             Ok(Err(Obstacle::InsNonQualifiee)) => {
-                if t.dernier {
-                    etat(SendingState::Echec).await?;
-                }
-                return Ok(Issue::Reessayer(Obstacle::InsNonQualifiee.message().into()));
+                return Ok(Issue::Attendre(Obstacle::InsNonQualifiee.message().into()));
             }
             Ok(Err(o)) => {
                 etat(match o {
@@ -1096,5 +1229,174 @@ impl App {
                 Issue::Abandon(e.to_string())
             }
         })
+    }
+}
+
+impl App {
+    /// The professional's way in for a consultation (TD3.1, TD3.2): a
+    /// qualified INS, consent in the current episode (or bris de glace,
+    /// flagged), an RPPS, and a Pro Santé Connect session, whose proxy
+    /// e-santé carries the request in their name. The patient as a CX,
+    /// the professional, the passage.
+    async fn consultant(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        transaction: Transaction,
+    ) -> Result<(String, String, PassageProxy), ErreurDmp> {
+        let p = self.prealables(actor, patient_id).await?;
+        let Some(ins) = p.ins else {
+            return Err(ErreurDmp::Condition(
+                "INS non qualifiée : qualifiez l'identité (INSi) avant de consulter le DMP".into(),
+            ));
+        };
+        if !p.consenti {
+            return Err(ErreurDmp::Condition(
+                "consentement du patient à la consultation de son DMP non recueilli : recueillez-le dans l'épisode en cours".into(),
+            ));
+        }
+        let professionnel = p.professionnel.ok_or_else(|| {
+            ErreurDmp::Condition(
+                "votre compte n'a pas de RPPS : la consultation du DMP se fait au nom d'un professionnel"
+                    .into(),
+            )
+        })?;
+        let passage = self.psc.as_ref().and_then(|c| c.passage(&actor.user_id));
+        let Some(passage) = passage else {
+            // without PSC (or a CPS, not wired yet) only the indirect mode
+            // remains, which may not consult: its refusal says why
+            acces::autorise(Authentification::Indirecte, transaction)?;
+            return Err(ErreurDmp::Condition(
+                "connectez-vous avec Pro Santé Connect pour consulter le DMP".into(),
+            ));
+        };
+        acces::autorise(Authentification::EspaceDeConfiancePsc, transaction)?;
+        Ok((
+            vihf::cx(&ins.matricule, ins.oid.oid()),
+            professionnel,
+            passage,
+        ))
+    }
+
+    /// The documents of a patient's DMP (TD3.1, SC.DMP/HISTO.01): in the
+    /// professional's name through the proxy e-santé; approved and
+    /// archived ones, newest first, each marked when the record already
+    /// holds it. Traced `dmp.consultation`.
+    pub async fn documents_dmp(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<esculape_api_types::dmp::DocumentDuDmp>, ErreurDmp> {
+        let (patient, professionnel, passage) = self
+            .consultant(actor, patient_id, Transaction::RechercheMetadonnees)
+            .await?;
+        let mut recherche = td31::Recherche::du_patient(&patient);
+        recherche.statuts.push(td31::ARCHIVE.into());
+        let r = self
+            .dmp
+            .rechercher(&passage, &professionnel, &recherche)
+            .await;
+        let detail = match &r {
+            Ok(d) => format!("TD3.1 par {professionnel} : {} document(s)", d.len()),
+            Err(e) => format!("TD3.1 par {professionnel} : échec : {e}"),
+        };
+        self.store
+            .trace(actor, "dmp.consultation", Some(patient_id), &detail)
+            .await?;
+        let ici = self
+            .store
+            .documents(
+                actor,
+                patient_id,
+                &esculape_store::documents::DocumentQuery {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut liste: Vec<_> = r?
+            .into_iter()
+            .map(|d| {
+                let local = crate::reception::id_du_document(&d.unique_id);
+                let dans_le_dossier = ici
+                    .items
+                    .iter()
+                    .find(|m| m.id == local)
+                    .map(|m| m.id.clone());
+                esculape_api_types::dmp::DocumentDuDmp {
+                    statut: match d.statut.as_str() {
+                        td31::APPROUVE => "approuve",
+                        td31::ARCHIVE => "archive",
+                        td31::OBSOLETE => "obsolete",
+                        _ => "autre",
+                    }
+                    .into(),
+                    unique_id: d.unique_id,
+                    repository: d.repository,
+                    titre: d.titre,
+                    type_code: d.type_code,
+                    type_libelle: d.type_libelle,
+                    auteur: d.auteur,
+                    auteur_specialite: d.auteur_specialite,
+                    auteur_structure: d.auteur_structure,
+                    cree: d.cree,
+                    masque_ps: d.masque_ps,
+                    invisible_patient: d.invisible_patient,
+                    taille: d.taille,
+                    dans_le_dossier,
+                }
+            })
+            .collect();
+        liste.sort_by(|a, b| b.cree.cmp(&a.cree));
+        Ok(liste)
+    }
+
+    /// Retrieves a document of the patient's DMP (TD3.2, ITI-43) in the
+    /// professional's name and stores it in the record as received from
+    /// the DMP (the received-documents path: read, checked to be this
+    /// patient's, not stored twice, a newer version replacing the older).
+    /// Traced `dmp.consultation`.
+    pub async fn importer_du_dmp(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        demande: &esculape_api_types::dmp::ImportDmp,
+    ) -> Result<esculape_api_types::documents::DocumentMeta, ErreurDmp> {
+        let (patient, professionnel, passage) = self
+            .consultant(actor, patient_id, Transaction::Consultation)
+            .await?;
+        let r = self
+            .dmp
+            .consulter(
+                &passage,
+                &professionnel,
+                &patient,
+                &demande.repository,
+                &demande.unique_id,
+            )
+            .await;
+        let detail = match &r {
+            Ok(d) => format!(
+                "TD3.2 par {professionnel} : {} ({} octets)",
+                d.unique_id,
+                d.octets.len()
+            ),
+            Err(e) => format!(
+                "TD3.2 par {professionnel} : {} : échec : {e}",
+                demande.unique_id
+            ),
+        };
+        self.store
+            .trace(actor, "dmp.consultation", Some(patient_id), &detail)
+            .await?;
+        let d = r?;
+        Ok(self
+            .recevoir_document(
+                actor,
+                patient_id,
+                d.octets,
+                esculape_domain::document::Provenance::Dmp,
+            )
+            .await?)
     }
 }

@@ -77,6 +77,26 @@ pub struct PassageProxy {
     pub http: reqwest::Client,
 }
 
+impl PassageProxy {
+    /// A POST to the national service `chemin` (`insi`, `dmp/registry`…)
+    /// through the proxy, in the session's professional's name; bounded
+    /// by the service's own `delai`, not the proxy client's.
+    pub fn poster(&self, chemin: &str, delai: std::time::Duration) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/send/{chemin}", self.url))
+            .timeout(delai)
+            .bearer_auth(&self.cle)
+            .header(
+                "cookie",
+                format!(
+                    "{}={}",
+                    esculape_psc::proxy_api::COOKIE_SESSION,
+                    self.session
+                ),
+            )
+    }
+}
+
 impl std::fmt::Debug for PassageProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PassageProxy")
@@ -177,16 +197,7 @@ impl InsiClient {
         ctx.temps = xsd_now();
         let requete = match &appelant.proxy {
             None => self.http.post(&self.config.url),
-            // the INSi's own bound, not the proxy client's
-            Some(p) => p
-                .http
-                .post(format!("{}/send/insi", p.url))
-                .timeout(self.config.timeout)
-                .bearer_auth(&p.cle)
-                .header(
-                    "cookie",
-                    format!("{}={}", esculape_psc::proxy_api::COOKIE_SESSION, p.session),
-                ),
+            Some(p) => p.poster("insi", self.config.timeout),
         };
         let reply = requete
             .header(

@@ -723,7 +723,7 @@ fn resume(p: &Proposition) -> String {
 /// The id a received document takes in the record: its CDA id root, and
 /// its extension when it has one (`root-extension`, kept to characters a
 /// URL path carries as they are).
-fn id_du_document(identifiant: &str) -> String {
+pub(crate) fn id_du_document(identifiant: &str) -> String {
     let propre = |s: &str| {
         s.chars()
             .map(|c| {

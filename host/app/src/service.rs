@@ -90,7 +90,13 @@ pub enum Lecture {
 /// An answer's body as text, refused past `max` bytes: read chunk by
 /// chunk, so that an endless answer is cut off rather than buffered.
 /// Bytes that are not UTF-8 are replaced (the parser then refuses them).
-pub async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<String, Lecture> {
+pub async fn corps_borne(reply: reqwest::Response, max: usize) -> Result<String, Lecture> {
+    let body = octets_bornes(reply, max).await?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// An answer's body as bytes (a binary MTOM answer), refused past `max`.
+pub async fn octets_bornes(mut reply: reqwest::Response, max: usize) -> Result<Vec<u8>, Lecture> {
     if reply.content_length().is_some_and(|n| n > max as u64) {
         return Err(Lecture::Trop(reply.content_length().unwrap_or(0) as usize));
     }
@@ -101,5 +107,5 @@ pub async fn corps_borne(mut reply: reqwest::Response, max: usize) -> Result<Str
             return Err(Lecture::Trop(body.len()));
         }
     }
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    Ok(body)
 }

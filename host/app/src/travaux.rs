@@ -47,7 +47,14 @@ pub enum Issue {
     Reessayer(String),
     /// Nothing to retry (unreadable payload, patient gone...).
     Abandon(String),
+    /// Not a failure: a condition here is not met yet (an INS to
+    /// qualify); looked at again after [`ATTENTE_MS`] without using a try,
+    /// so that it never gives up while the doctor has not.
+    Attendre(String),
 }
+
+/// When a waiting job is looked at again.
+pub const ATTENTE_MS: i64 = 15 * 60_000;
 
 /// One try of one job, with when it will be tried again if this try fails
 /// (so that the executor can tell its own state, e.g. the INS workflow's).
@@ -117,6 +124,15 @@ pub async fn une_passe(
             Issue::Abandon(raison) => {
                 tracing::warn!("travail {} abandonné: {raison}", item.id);
                 app.store.abandon(worker, &item.id, &raison).await?;
+            }
+            Issue::Attendre(raison) => {
+                let raison = format!(
+                    "{raison}. Vérifié à nouveau toutes les {} min.",
+                    ATTENTE_MS / 60_000
+                );
+                app.store
+                    .attendre(worker, &item.id, &raison, ATTENTE_MS)
+                    .await?;
             }
             Issue::Reessayer(raison) if dernier => {
                 let raison = format!("{raison}. Abandonné après {} essais.", item.attempts);

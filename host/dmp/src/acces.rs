@@ -152,6 +152,10 @@ pub const HYPOTHESES: &[(&str, &str)] = &[
         "dérivé de son identifiant (UUID version 8 d'un SHA-256) et conservé tel quel par le DMP : une nouvelle version le remplace (RPLC) sans consulter le DMP (interdit en mode indirect)",
     ),
     (
+        "transport en espace de confiance PSC",
+        "la requête SOAP passe par le proxy e-santé (/send/dmp/…), qui présente le jeton PSC du professionnel échangé et lié au certificat de la structure (RFC 8705, en-tête Authorization: Bearer) sur une connexion TLS mutuelle avec ce certificat ; le VIHF reste dans wsse:Security",
+    ),
+    (
         "identité d'un ordre d'envoi différé",
         "mode indirect, certificat de la structure, au nom du médecin signataire : un jeton PSC ne vit que quelques minutes et la CPS reste sur un poste",
     ),

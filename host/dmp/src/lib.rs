@@ -14,7 +14,7 @@
 //! - [`td02`], [`td31`], [`td21`]: existence and authorisation test;
 //!   metadata search (ITI-18); a submission with its XAdES signature
 //!   document (ITI-41, MTOM/XOP, [`xades`]); [`td33`]: delete or archive
-//!   (ITI-57).
+//!   (ITI-57); [`td32`]: a document retrieved (ITI-43).
 
 pub mod acces;
 pub mod c14n;
@@ -23,6 +23,7 @@ pub mod soap;
 pub mod td02;
 pub mod td21;
 pub mod td31;
+pub mod td32;
 pub mod td33;
 pub mod vihf;
 pub mod xades;

@@ -86,6 +86,98 @@ pub fn requete(r: &Recherche) -> String {
     x
 }
 
+/// A query read back (the sandbox's registry): the slots of a
+/// FindDocuments, their quoted values and lists unquoted. `None` when the
+/// request is not a FindDocuments.
+pub fn lire_requete(xml: &[u8]) -> Option<Recherche> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut requete: Option<String> = None;
+    let mut slots: Vec<(String, String)> = Vec::new();
+    let mut slot: Option<String> = None;
+    let mut valeur: Option<String> = None;
+    loop {
+        match r.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let attr = |k: &[u8]| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k)
+                        .and_then(|a| {
+                            a.decode_and_unescape_value(e.decoder())
+                                .ok()
+                                .map(|v| v.into_owned())
+                        })
+                };
+                match e.local_name().as_ref() {
+                    b"AdhocQuery" => requete = attr(b"id"),
+                    b"Slot" => slot = attr(b"name"),
+                    b"Value" => valeur = Some(String::new()),
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if let Some(v) = valeur.as_mut() {
+                    v.push_str(&t.decode().ok()?);
+                }
+            }
+            Event::GeneralRef(g) => {
+                if let Some(v) = valeur.as_mut() {
+                    match g.as_ref() {
+                        b"amp" => v.push('&'),
+                        b"lt" => v.push('<'),
+                        b"gt" => v.push('>'),
+                        b"apos" => v.push('\''),
+                        b"quot" => v.push('"'),
+                        _ => return None,
+                    }
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                b"Value" => {
+                    if let (Some(v), Some(s)) = (valeur.take(), slot.as_ref()) {
+                        slots.push((s.clone(), v.trim().to_string()));
+                    }
+                }
+                b"Slot" => slot = None,
+                _ => {}
+            },
+            Event::DocType(_) => return None,
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if requete.as_deref() != Some(FIND_DOCUMENTS) {
+        return None;
+    }
+    // 'a' → a, ('a','b') → [a, b]; '' is a quote inside a value
+    let une = |v: &str| v.trim().trim_matches('\'').replace("''", "'");
+    let liste = |v: &str| -> Vec<String> {
+        v.trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split(',')
+            .map(une)
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let mut r = Recherche::du_patient("");
+    r.statuts.clear();
+    for (nom, v) in &slots {
+        match nom.as_str() {
+            "$XDSDocumentEntryPatientId" => r.patient = une(v),
+            "$XDSDocumentEntryStatus" => r.statuts.extend(liste(v)),
+            "$XDSDocumentEntryCreationTimeFrom" => r.cree_depuis = Some(une(v)),
+            "$XDSDocumentEntryCreationTimeTo" => r.cree_jusqua = Some(une(v)),
+            "$XDSDocumentEntryTypeCode" => r.types.extend(liste(v)),
+            _ => {}
+        }
+    }
+    Some(r)
+}
+
 /// The confidentiality codes of the DMP (1.2.250.1.213.1.1.4.13).
 pub const MASQUE_PS: &str = "MASQUE_PS";
 pub const INVISIBLE_PATIENT: &str = "INVISIBLE_PATIENT";

@@ -6,7 +6,7 @@
 use esculape_dmp::c14n::{Selection, canonicaliser};
 use esculape_dmp::signature::{CleLogicielle, ErreurSignature, verifier_enveloppe};
 use esculape_dmp::vihf::{self, Code, Logiciel, ModeAcces, ModeAuthentification, Vihf};
-use esculape_dmp::{soap, td02, td31, td33};
+use esculape_dmp::{soap, td02, td31, td32, td33};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -277,8 +277,19 @@ fn our_requests_pass_the_published_schemas_and_a_broken_one_does_not() {
         &signe,
         &td31::requete(&r),
     );
-    let (ok, sortie) = xsd(&[("td02", &td02), ("td31", &td31)]);
+    let (_, td32) = soap::enveloppe(
+        td32::ACTION,
+        "https://dmp.test/si-dmp-server/v2/services/repository",
+        &signe,
+        &td32::requete(
+            "1.2.250.1.213.4.1.1.1.2",
+            "1.2.250.1.999.1.1.7898.1.995657292",
+        ),
+    );
+    let (ok, sortie) = xsd(&[("td02", &td02), ("td31", &td31), ("td32", &td32)]);
     assert!(ok, "{sortie}");
+    // what the sandbox reads of them is what was asked
+    assert_eq!(td31::lire_requete(td31.as_bytes()), Some(r.clone()));
 
     // the check can fail: an HL7 element out of order, a VIHF without
     // its issuer
@@ -329,6 +340,46 @@ fn the_published_answers_are_read() {
     assert_eq!(premier.cree, "20100319183244");
     assert_eq!(premier.taille, Some(2768));
     assert!(!premier.auteur.is_empty(), "{premier:?}");
+
+    // TD3.1's request as the sandbox's registry reads it
+    let q = td31::lire_requete(
+        &std::fs::read(paquet().join("messages/TD3.1-Recherche_de_document_requete.xml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(q.patient, "207058575627097^^^&1.2.250.1.213.1.4.10&ISO^NH");
+    assert_eq!(q.statuts, vec![td31::APPROUVE.to_string()]);
+
+    // TD3.2: the request read, the answer's document found in its MTOM
+    // part (the published answer is its root part alone; the part is
+    // added here under the Content-ID its xop:Include names)
+    let q = td32::lire_requete(
+        &std::fs::read(paquet().join("messages/TD3.2-Consultation_dun_document_requete.xml"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        q,
+        vec![td32::Demande {
+            repository: "1.2.250.1.213.4.1.1.1.2".into(),
+            unique_id: "1.2.250.1.999.1.1.7898.1.995657292".into()
+        }]
+    );
+    let racine_td32 =
+        std::fs::read(paquet().join("messages/TD3.2-Consultation_dun_document_reponse.xml"))
+            .unwrap();
+    let cda = std::fs::read(paquet().join("messages/TD2.1-DocumentME2.xml")).unwrap();
+    let parties = vec![
+        ("racine".to_string(), racine_td32.clone()),
+        (
+            "b857abb7-a2c3-4db8-bd69-d5ff76826e72-2@urn:ihe:iti:xds-b:2007".to_string(),
+            cda.clone(),
+        ),
+    ];
+    let d = td32::lire_reponse(&parties).unwrap();
+    assert_eq!(d.unique_id, "1.2.250.1.999.1.1.7898.1.995657292");
+    assert_eq!(d.mime_type, "text/xml");
+    assert_eq!(d.octets, cda);
+    assert!(td32::lire_reponse(&parties[..1]).is_err());
 
     // TD3.3c/d: the requests' status change read, the answers a success
     for (requete, reponse, nouveau) in [

@@ -19,6 +19,7 @@ impl From<ErreurDmp> for ApiError {
             ErreurDmp::Service(f) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "dmp_service", f.to_string())
             }
+            ErreurDmp::Integration(i) => i.into(),
         }
     }
 }
@@ -71,4 +72,30 @@ pub(crate) async fn alimenter(
     Path(id): Path<String>,
 ) -> Result<Json<esculape_api_types::documents::DocumentMeta>, ApiError> {
     Ok(Json(s.alimenter_dmp(&me.0.actor(), &id).await?))
+}
+
+pub(crate) async fn documents(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<esculape_api_types::dmp::DocumentDuDmp>>, ApiError> {
+    Ok(Json(s.documents_dmp(&me.0.actor(), &id).await?))
+}
+
+pub(crate) async fn importer(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    Json(demande): Json<esculape_api_types::dmp::ImportDmp>,
+) -> Result<
+    (
+        StatusCode,
+        Json<esculape_api_types::documents::DocumentMeta>,
+    ),
+    ApiError,
+> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.importer_du_dmp(&me.0.actor(), &id, &demande).await?),
+    ))
 }

@@ -14,7 +14,7 @@ use esculape_api_types::comptes::{
     EtatServeur, Installation, NouveauCompte, NouveauMotDePasse, NouveauSite, NouvelleStructure,
     Praticien, PremiereInstallation, SiteRec, StructureRec, UserChanges,
 };
-use esculape_api_types::dmp::{Dica, EtatDmp};
+use esculape_api_types::dmp::{Dica, DocumentDuDmp, EtatDmp, ImportDmp};
 use esculape_api_types::documents::{
     AVoir, ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir,
     DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire,
@@ -213,6 +213,8 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/patients/{id}/vus", Medical, "Qui a vu chacun des documents reçus du patient, et quand", get(documents::vus)).ok::<Vec<Vu>>(),
         route("POST", "/api/documents/{id}/dmp", Medical, "Envoyer au DMP (TD2.1, mode indirect, avec la signature XAdES) un document produit et signé au cabinet : seulement pour une INS qualifiée et sans opposition du patient dans l'épisode en cours ; l'état d'envoi DMP du document dit l'issue", post(dmp::alimenter)).ok::<DocumentMeta>(),
         route("DELETE", "/api/documents/{id}/dmp", Medical, "Supprimer du DMP (TD3.3c : erreur, demande du patient) ou, avec archiver=true, archiver (TD3.3d) un document envoyé par le cabinet ; supprimé, son état d'envoi DMP devient « retiré »", delete(dmp::retirer)).query(&[("archiver", false)]).ok::<DocumentMeta>(),
+        route("GET", "/api/patients/{id}/dmp/documents", Medical, "Documents du DMP du patient (TD3.1) : consultés au nom du professionnel connecté par Pro Santé Connect, par le proxy e-santé ; approuvés et archivés, les plus récents d'abord, chacun marqué s'il est déjà dans le dossier ; seulement pour une INS qualifiée et le consentement recueilli", get(dmp::documents)).ok::<Vec<DocumentDuDmp>>(),
+        route("POST", "/api/patients/{id}/dmp/documents", Medical, "Importer dans le dossier un document du DMP (TD3.2) : lu, vérifié comme étant celui du patient, jamais en double ; une version plus récente remplace l'ancienne, conservée", post(dmp::importer)).body::<ImportDmp>().created::<DocumentMeta>(),
         route("GET", "/api/patients/{id}/dica", Medical, "DICA : les quatre conditions d'accès au DMP (DMP accessible, INS qualifiée, consentement, authentification Pro Santé Connect), chacune avec son état et ce qui la remplit ; le DMP n'est interrogé (TD0.2) qu'une fois l'INS qualifiée et le consentement recueilli", get(dmp::dica)).ok::<Dica>(),
         route("GET", "/api/patients/{id}/dmp", Medical, "État du DMP du patient (TD0.2 : existence, ouverture, autorisation du professionnel, médecin traitant), demandé seulement pour une INS qualifiée et le consentement recueilli dans l'épisode en cours ; bris_de_glace=true : accès d'urgence sans consentement, signalé dans la trace", get(dmp::etat)).query(&[("bris_de_glace", false)]).ok::<EtatDmp>(),
         route("GET", "/api/patients/{id}/biologie", Medical, "Résultats de biologie du patient, et une ligne par analyse (la plus récente d'abord); q: ne garder que les analyses dont le nom, ou un synonyme usuel (kaliémie), contient ces mots", get(biologie::patient)).query(&[("q", false)]).ok::<BiologiePatient>(),

@@ -289,6 +289,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Not done yet and not failed: looked at again after `dans_ms`, the
+    /// reason kept, the claim's try given back.
+    pub async fn attendre(
+        &self,
+        worker: &str,
+        id: &str,
+        raison: &str,
+        dans_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE outbox SET available_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = $2, attempts = attempts - 1 WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL")
+            .bind(self.now() + dans_ms)
+            .bind(raison.to_string())
+            .bind(id.to_string())
+            .bind(worker.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn outbox_pending(&self) -> Result<i64> {
         Ok(
             sqlx::query("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL")

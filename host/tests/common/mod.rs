@@ -371,3 +371,27 @@ pub async fn patient_insi(store: &Store, json: &str) -> String {
         .unwrap()
         .id
 }
+
+/// The patient's consent to consulting their DMP, recorded in a new
+/// episode by the médecin.
+#[allow(dead_code)]
+pub async fn consentir(a: &TestApp, patient: &str) {
+    let (s, ep) = a
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/episodes"),
+            Some(r#"{"label":"Suivi"}"#),
+            &a.medecin,
+        )
+        .await;
+    assert_eq!(s, 201, "{ep}");
+    let (s, ep) = a
+        .call(
+            "POST",
+            &format!("/api/episodes/{}/dmp-decisions", ep["id"].as_str().unwrap()),
+            Some(r#"{"kind":"consultation","value":"consentie"}"#),
+            &a.medecin,
+        )
+        .await;
+    assert_eq!(s, 200, "{ep}");
+}

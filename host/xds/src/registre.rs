@@ -312,3 +312,140 @@ pub fn lire(xml: &[u8]) -> Result<ReponseRegistre, XdsError> {
     }
     Ok(reponse)
 }
+
+/// The `ExtrinsicObject` whose id is `entry_uuid`, as written in `xml`
+/// (a registry keeps the metadata it was given, and answers a query with
+/// it). Its namespace prefix is the submitter's: the default one in ours.
+pub fn fragment_entree(xml: &[u8], entry_uuid: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut debut: Option<(usize, usize)> = None;
+    let mut profondeur = 0usize;
+    loop {
+        let avant = reader.buffer_position() as usize;
+        let ev = reader.read_event_into(&mut buf).ok()?;
+        let cherchee = |e: &quick_xml::events::BytesStart<'_>| {
+            e.local_name().as_ref() == b"ExtrinsicObject"
+                && e.attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref() == b"id" && a.value.as_ref() == entry_uuid.as_bytes())
+        };
+        match &ev {
+            Event::Start(e) => {
+                profondeur += 1;
+                if debut.is_none() && cherchee(e) {
+                    debut = Some((avant, profondeur));
+                }
+            }
+            Event::Empty(e) if debut.is_none() && cherchee(e) => {
+                let fin = reader.buffer_position() as usize;
+                return String::from_utf8(xml.get(avant..fin)?.to_vec()).ok();
+            }
+            Event::End(_) => {
+                if let Some((d, p)) = debut
+                    && p == profondeur
+                {
+                    let fin = reader.buffer_position() as usize;
+                    return String::from_utf8(xml.get(d..fin)?.to_vec()).ok();
+                }
+                profondeur = profondeur.saturating_sub(1);
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// A registry's answer to a stored query (ITI-18, leaf class): each entry
+/// as it was submitted (see [`fragment_entree`]) with its current
+/// `status`. Entries written with the default namespace or the `rim:`
+/// prefix both read.
+pub fn reponse_requete(entrees: &[(String, &str)], repository: Option<&str>) -> String {
+    const QUERY: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0";
+    const RIM: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0";
+    let mut x = format!(
+        "<query:AdhocQueryResponse xmlns:query=\"{QUERY}\" status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success\"><RegistryObjectList xmlns=\"{RIM}\" xmlns:rim=\"{RIM}\">"
+    );
+    for (fragment, statut) in entrees {
+        let mut f = avec_statut(fragment, statut);
+        // the repository that holds it: a registry's slot, not the
+        // submitter's
+        if let Some(r) = repository
+            && !f.contains("\"repositoryUniqueId\"")
+            && let Some(i) = f.find('>')
+            && !f[..i].ends_with('/')
+        {
+            let r = quick_xml::escape::escape(r);
+            let prefixe = f[1..].split(['>', ' ']).next().unwrap_or_default();
+            let prefixe = prefixe.strip_suffix("ExtrinsicObject").unwrap_or_default();
+            f.insert_str(
+                i + 1,
+                &format!("<{prefixe}Slot name=\"repositoryUniqueId\"><{prefixe}ValueList><{prefixe}Value>{r}</{prefixe}Value></{prefixe}ValueList></{prefixe}Slot>"),
+            );
+        }
+        x.push_str(&f);
+    }
+    x.push_str("</RegistryObjectList></query:AdhocQueryResponse>");
+    x
+}
+
+/// `fragment` with its first tag's `status` set to `statut`.
+fn avec_statut(fragment: &str, statut: &str) -> String {
+    let statut = quick_xml::escape::escape(statut);
+    let fin_balise = fragment.find('>').unwrap_or(fragment.len());
+    let balise = &fragment[..fin_balise];
+    if let Some(i) = balise.find(" status=\"")
+        && let Some(j) = balise[i + 9..].find('"')
+    {
+        let j = i + 9 + j;
+        return format!(
+            "{} status=\"{statut}\"{}",
+            &fragment[..i],
+            &fragment[j + 1..]
+        );
+    }
+    let nom = balise.find(char::is_whitespace).unwrap_or(fin_balise);
+    format!(
+        "{} status=\"{statut}\"{}",
+        &fragment[..nom],
+        &fragment[nom..]
+    )
+}
+
+#[cfg(test)]
+mod tests_reponse {
+    use super::*;
+
+    #[test]
+    fn an_entry_kept_as_submitted_is_answered_with_its_status() {
+        let soumission = br#"<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><RegistryObjectList><ExtrinsicObject id="urn:uuid:a" status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved" mimeType="text/xml"><Slot name="size"><ValueList><Value>12</Value></ValueList></Slot><Name><LocalizedString value="CR &amp; suite"/></Name></ExtrinsicObject><ExtrinsicObject id="urn:uuid:b" mimeType="text/xml"/></RegistryObjectList></lcm:SubmitObjectsRequest>"#;
+        let a = fragment_entree(soumission, "urn:uuid:a").unwrap();
+        assert!(a.starts_with("<ExtrinsicObject id=\"urn:uuid:a\""), "{a}");
+        assert!(a.ends_with("</ExtrinsicObject>"), "{a}");
+        assert!(fragment_entree(soumission, "urn:uuid:c").is_none());
+        let r = reponse_requete(
+            &[(a, "urn:asip:ci-sis:2010:StatusType:Archived")],
+            Some("1.2.9"),
+        );
+        let lu = lire(r.as_bytes()).unwrap();
+        assert!(lu.succes());
+        assert_eq!(lu.entrees.len(), 1, "{r}");
+        assert_eq!(
+            lu.entrees[0].statut,
+            "urn:asip:ci-sis:2010:StatusType:Archived"
+        );
+        assert_eq!(lu.entrees[0].titre, "CR & suite");
+        assert_eq!(lu.entrees[0].slot("size"), Some("12"));
+        assert_eq!(lu.entrees[0].slot("repositoryUniqueId"), Some("1.2.9"));
+        let b = fragment_entree(soumission, "urn:uuid:b").unwrap();
+        assert_eq!(
+            b,
+            r#"<ExtrinsicObject id="urn:uuid:b" mimeType="text/xml"/>"#
+        );
+        assert_eq!(
+            avec_statut("<rim:ExtrinsicObject id=\"b\"/>", "S"),
+            "<rim:ExtrinsicObject status=\"S\" id=\"b\"/>"
+        );
+    }
+}

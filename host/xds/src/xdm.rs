@@ -364,6 +364,22 @@ pub struct SignatureLot<'a> {
     pub signe_uuid: &'a str,
 }
 
+/// One document entry's `ExtrinsicObject` alone, in the default (ebRIM)
+/// namespace declared on it: what a registry keeps of a document it was
+/// given otherwise than by a submission (the sandbox's test deposits).
+pub fn entree_xml(e: &DocumentEntry, entry_uuid: &str) -> String {
+    let mut x = X {
+        w: Writer::new(Vec::new()),
+    };
+    entree(&mut x, e, entry_uuid, None);
+    let s = String::from_utf8_lossy(&x.w.into_inner()).into_owned();
+    s.replacen(
+        "<ExtrinsicObject ",
+        &format!("<ExtrinsicObject xmlns=\"{RIM}\" "),
+        1,
+    )
+}
+
 /// A SubmitObjectsRequest opened down to its RegistryObjectList, without
 /// an XML declaration (it goes into a SOAP body).
 fn demande_soumission() -> X {

@@ -15,7 +15,10 @@ pub struct Hote {
     pub redirection: String,
     pub patient: String,
     tokio: tokio::runtime::Runtime,
-    _keep: (esculape_sdk_testing::Harness, testing::KeepAlive),
+    _keep: (
+        esculape_sdk_testing::Harness,
+        (testing::KeepAlive, esculape_sandbox::BacMutuel),
+    ),
 }
 
 pub const MEDECIN: (&str, &str) = ("dr.martin", testing::MEDECIN_PASSWORD);
@@ -91,6 +94,21 @@ impl Hote {
         })
     }
 
+    /// Puts a CDA in the DMP of the patient `ins`, as another
+    /// professional would have fed it.
+    pub fn deposer_dmp(&self, ins: &str, cda: Vec<u8>) {
+        let url = format!("{}/dmp/documents/{ins}", self.sandbox);
+        self.tokio.block_on(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .body(cda)
+                .send()
+                .await
+                .expect("sandbox");
+            assert_eq!(res.status().as_u16(), 201);
+        });
+    }
+
     fn reglages_insi(&self, body: String) {
         let url = format!("{}/insi/reglages", self.sandbox);
         self.tokio.block_on(async move {
@@ -131,11 +149,11 @@ fn demarrer_avec(qualifie: bool) -> Hote {
         assert!(r.is_ok(), "module {id} non chargé: {r:?}");
     }
     let (url, sandbox, patient, keep, redirection) = tokio.block_on(async move {
-        let sl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let saddr = sl.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(sl, esculape_sandbox::router(Arc::new(Default::default()))).await;
-        });
+        // the sandbox over HTTP, and over mutual TLS where the proxy
+        // e-santé reaches the national services with the structure's
+        // certificate
+        let mutuel = esculape_sandbox::BacMutuel::demarrer().await.unwrap();
+        let saddr = mutuel.http.trim_start_matches("http://").to_string();
         let t = testing::sqlite().await.unwrap();
         let practice = testing::practice(&t.store).await.unwrap();
         let doctor = esculape_store::Actor::user(practice.medecin.login.clone());
@@ -247,16 +265,27 @@ fn demarrer_avec(qualifie: bool) -> Hote {
             esculape_psc::AuthentificationClient::Secret(esculape_sandbox::psc::SECRET.into()),
             &redirection,
         );
+        let tls = mutuel.tls(Some(&mutuel.pki.structure));
         let psc = esculape_psc::Psc::decouvrir(
             c.clone(),
-            esculape_psc::client_http(None, c.delai).unwrap(),
+            esculape_psc::client_http(Some(tls), c.delai).unwrap(),
         )
         .await
         .unwrap();
         let pl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let paddr = pl.local_addr().unwrap();
-        let proxy =
-            esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(psc, "cle-de-test")));
+        let proxy = esculape_proxy::router(Arc::new(
+            esculape_proxy::Proxy::new(psc, "cle-de-test")
+                .avec_services([("dmp".to_string(), format!("{}/dmp", mutuel.mtls))])
+                .avec_certificat(
+                    esculape_transport::identite::IdentiteClient::depuis_pem(
+                        mutuel.pki.structure.certificat_pem.as_bytes(),
+                        mutuel.pki.structure.cle_pem.as_bytes(),
+                        "structure",
+                    )
+                    .unwrap(),
+                ),
+        ));
         tokio::spawn(async move {
             let _ = axum::serve(pl, proxy).await;
         });
@@ -276,7 +305,7 @@ fn demarrer_avec(qualifie: bool) -> Hote {
             format!("http://{addr}"),
             format!("http://{saddr}"),
             rec.id,
-            keep,
+            (keep, mutuel),
             redirection,
         )
     });
