@@ -641,6 +641,9 @@ fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
         }
         ("POST", "/api/appointments/{id}/status") => r#"{"status":"arrive"}"#.into(),
         ("POST", "/api/patients/{id}/episodes") => r#"{"label":"Intrusion"}"#.into(),
+        ("POST", "/api/patients/{id}/dmp/documents") => {
+            r#"{"unique_id":"1.2.250.1.999.1","repository":"1.2.250.1.213.4.1.1.1.2"}"#.into()
+        }
         ("POST", "/api/episodes/{id}/dmp-decisions") => {
             r#"{"kind":"alimentation","value":"opposition"}"#.into()
         }

@@ -3,7 +3,7 @@
 
 use super::{ApiError, AppState, Me};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use esculape_api_types::dmp::{Dica, EtatDmp};
@@ -86,7 +86,7 @@ pub(crate) async fn importer(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<String>,
-    Json(demande): Json<esculape_api_types::dmp::ImportDmp>,
+    body: Result<Json<esculape_api_types::dmp::ImportDmp>, JsonRejection>,
 ) -> Result<
     (
         StatusCode,
@@ -94,6 +94,7 @@ pub(crate) async fn importer(
     ),
     ApiError,
 > {
+    let Json(demande) = body?;
     Ok((
         StatusCode::CREATED,
         Json(s.importer_du_dmp(&me.0.actor(), &id, &demande).await?),
