@@ -246,6 +246,10 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "xmlsec1",
     // test RSA keys like the IGC-Santé's (rcgen makes ECDSA only)
     "openssl",
+    // the MSSanté tests' real IMAP server and SMTP submission, both
+    // authenticating by the PSC token (host/mss/tests)
+    "dovecot-imapd",
+    "dovecot-submissiond",
 ];
 
 fn debian_packages() -> anyhow::Result<()> {

@@ -64,7 +64,8 @@ impl Fournisseur {
             module.display()
         );
         let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pair/psc-oidc-provider.mjs");
+            // from esculape-psc or another crate's tests (esculape-mss's)
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../psc/tests/pair/psc-oidc-provider.mjs");
         let port = port_libre();
         let boucle = port_libre();
         let mut enfant = Command::new("node")

@@ -71,6 +71,11 @@ const provider = new Provider(issuer, {
     redirect_uris: [`http://127.0.0.1:${loopback}/psc`],
     backchannel_token_delivery_mode: 'poll',
   }, {
+    // the MSSanté operator's mail server (Dovecot), which introspects the
+    // tokens presented over IMAP/SMTP (host/mss/tests)
+    client_id: 'messagerie', client_secret: 'secret-messagerie',
+    grant_types: [], response_types: [], redirect_uris: [],
+  }, {
     client_id: 'autre', client_secret: 'secret-autre',
     grant_types: ['authorization_code'], response_types: ['code'],
     redirect_uris: ['https://autre.example/cb'],
