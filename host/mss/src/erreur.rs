@@ -27,6 +27,8 @@ pub enum ErreurMss {
     EnvoiRefuse { serveur: String, raison: String },
     #[error("échange interrompu avec {serveur} : {raison}")]
     Protocole { serveur: String, raison: String },
+    #[error("configuration automatique de la messagerie impossible : {0}")]
+    Autoconfiguration(String),
     #[error("message non conforme : {0}")]
     Message(String),
     #[error("message {uid} trop volumineux ({taille} octets, au plus {max})")]

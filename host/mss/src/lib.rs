@@ -10,6 +10,7 @@
 //! made without the MSSanté client referential's text are named in
 //! [`HYPOTHESES`].
 
+pub mod autoconfiguration;
 pub mod erreur;
 mod imap;
 pub mod lecture;

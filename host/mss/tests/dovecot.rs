@@ -188,3 +188,33 @@ async fn only_a_server_of_the_trusted_authority_over_encryption_is_spoken_to() {
     );
     assert!(op.relayes.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mailbox_s_servers_are_found_from_its_address_alone() {
+    use esculape_mss::autoconfiguration::{Resolveur, decouvrir};
+    let f = Fournisseur::demarrer();
+    let op = Operateur::demarrer(&f.emetteur).await;
+    let dns = pair::serveur_dns(vec![
+        (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
+        (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
+    ])
+    .await;
+    let resolveur = Resolveur::serveur(dns);
+    let boite = decouvrir(&adresse(KIT), &resolveur).await.unwrap();
+    assert_eq!(boite, op.boite(KIT));
+    // and they are the right ones: the doctor is in
+    let j = jeton(&f, KIT).await;
+    SessionImap::ouvrir(&boite, &Securite::new(op.confiance()), &j)
+        .await
+        .unwrap()
+        .fermer()
+        .await
+        .unwrap();
+    // a domain that announces nothing: said, with what to do
+    let e = decouvrir("kit@ailleurs.test", &resolveur)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ErreurMss::Autoconfiguration(_)), "{e:?}");
+    assert!(e.to_string().contains("saisissez les serveurs"), "{e}");
+    assert!(decouvrir("pas-une-adresse", &resolveur).await.is_err());
+}

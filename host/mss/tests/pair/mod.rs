@@ -311,3 +311,52 @@ fn livrer(courrier: &Path, adresse: &str, octets: &[u8], unique: &str) {
     let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o666));
     std::fs::rename(&tmp, boite.join("new").join(&nom)).unwrap();
 }
+
+/// A name server for the operator's domain (UDP): the SRV records of RFC
+/// 6186 pointing at this Dovecot; any other question: no such name.
+pub async fn serveur_dns(enregistrements: Vec<(String, u16)>) -> std::net::SocketAddr {
+    use hickory_proto::op::{Message, MessageType, ResponseCode};
+    use hickory_proto::rr::rdata::SRV;
+    use hickory_proto::rr::{Name, RData, Record, RecordType};
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let adresse = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut tampon = [0u8; 1500];
+        while let Ok((n, de)) = socket.recv_from(&mut tampon).await {
+            let Ok(question) = Message::from_vec(&tampon[..n]) else {
+                continue;
+            };
+            let mut reponse = Message::new();
+            reponse
+                .set_id(question.id())
+                .set_message_type(MessageType::Response)
+                .set_authoritative(true)
+                .set_recursion_available(true);
+            for q in question.queries() {
+                reponse.add_query(q.clone());
+                let nom = q.name().to_ascii().to_ascii_lowercase();
+                for (quel, port) in &enregistrements {
+                    if q.query_type() == RecordType::SRV && nom == *quel {
+                        reponse.add_answer(Record::from_rdata(
+                            q.name().clone(),
+                            60,
+                            RData::SRV(SRV::new(
+                                0,
+                                1,
+                                *port,
+                                Name::from_ascii("localhost.").unwrap(),
+                            )),
+                        ));
+                    }
+                }
+            }
+            if reponse.answers().is_empty() {
+                reponse.set_response_code(ResponseCode::NXDomain);
+            }
+            if let Ok(octets) = reponse.to_vec() {
+                let _ = socket.send_to(&octets, de).await;
+            }
+        }
+    });
+    adresse
+}
