@@ -100,3 +100,21 @@ pub fn faute(xml: &[u8]) -> Option<Faute> {
         buf.clear();
     }
 }
+
+/// The text of a text event, or of a character or predefined entity
+/// reference (quick-xml gives them apart); other events give nothing.
+pub(crate) fn texte(ev: &Event<'_>) -> Result<String, String> {
+    match ev {
+        Event::Text(t) => Ok(t.decode().map_err(|e| e.to_string())?.into_owned()),
+        Event::GeneralRef(g) => {
+            if let Some(c) = g.resolve_char_ref().map_err(|e| e.to_string())? {
+                return Ok(c.to_string());
+            }
+            let nom = String::from_utf8_lossy(g);
+            quick_xml::escape::resolve_predefined_entity(&nom)
+                .map(str::to_string)
+                .ok_or_else(|| format!("entité inconnue &{nom};"))
+        }
+        _ => Ok(String::new()),
+    }
+}

@@ -117,21 +117,9 @@ pub fn lire_requete(xml: &[u8]) -> Option<Recherche> {
                     _ => {}
                 }
             }
-            Event::Text(t) => {
+            ev @ (Event::Text(_) | Event::GeneralRef(_)) => {
                 if let Some(v) = valeur.as_mut() {
-                    v.push_str(&t.decode().ok()?);
-                }
-            }
-            Event::GeneralRef(g) => {
-                if let Some(v) = valeur.as_mut() {
-                    match g.as_ref() {
-                        b"amp" => v.push('&'),
-                        b"lt" => v.push('<'),
-                        b"gt" => v.push('>'),
-                        b"apos" => v.push('\''),
-                        b"quot" => v.push('"'),
-                        _ => return None,
-                    }
+                    v.push_str(&crate::soap::texte(&ev).ok()?);
                 }
             }
             Event::End(e) => match e.local_name().as_ref() {

@@ -68,7 +68,7 @@ pub fn lire_requete(xml: &[u8]) -> Result<Vec<Demande>, ErreurTd32> {
                 n => champ = Some(String::from_utf8_lossy(n).into_owned()),
             },
             ev @ (Event::Text(_) | Event::GeneralRef(_)) => {
-                let t = texte(&ev)?;
+                let t = crate::soap::texte(&ev).map_err(ErreurTd32::Illisible)?;
                 if let (Some(d), Some(c)) = (courante.as_mut(), champ.as_deref()) {
                     match c {
                         "RepositoryUniqueId" => d.repository.push_str(t.trim()),
@@ -161,7 +161,7 @@ pub fn lire_reponse(parties: &[(String, Vec<u8>)]) -> Result<DocumentRetire, Err
                     .map(|a| String::from_utf8_lossy(&a.value).into_owned());
             }
             ev @ (Event::Text(_) | Event::GeneralRef(_)) => {
-                let t = texte(&ev)?;
+                let t = crate::soap::texte(&ev).map_err(ErreurTd32::Illisible)?;
                 match chemin.last().map(String::as_str) {
                     Some("DocumentUniqueId") => unique_id.push_str(t.trim()),
                     Some("mimeType") => mime.push_str(t.trim()),
@@ -189,7 +189,9 @@ pub fn lire_reponse(parties: &[(String, Vec<u8>)]) -> Result<DocumentRetire, Err
         Some(href) => {
             // `cid:` URLs are percent-encoded Content-IDs (RFC 2392)
             let id = href.strip_prefix("cid:").unwrap_or(&href);
-            let id = percent_decode(id);
+            let id = percent_encoding::percent_decode_str(id)
+                .decode_utf8_lossy()
+                .into_owned();
             parties
                 .iter()
                 .skip(1)
@@ -209,45 +211,6 @@ pub fn lire_reponse(parties: &[(String, Vec<u8>)]) -> Result<DocumentRetire, Err
         mime_type: mime,
         octets,
     })
-}
-
-/// The text of a text event, or of a character or predefined entity
-/// reference (quick-xml gives them apart).
-fn texte(ev: &Event<'_>) -> Result<String, ErreurTd32> {
-    let illisible = |e: &dyn std::fmt::Display| ErreurTd32::Illisible(e.to_string());
-    match ev {
-        Event::Text(t) => Ok(t.decode().map_err(|e| illisible(&e))?.into_owned()),
-        Event::GeneralRef(g) => {
-            if let Some(c) = g.resolve_char_ref().map_err(|e| illisible(&e))? {
-                return Ok(c.to_string());
-            }
-            let nom = String::from_utf8_lossy(g);
-            quick_xml::escape::resolve_predefined_entity(&nom)
-                .map(str::to_string)
-                .ok_or_else(|| illisible(&format!("entité inconnue &{nom};")))
-        }
-        _ => Ok(String::new()),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(h) = std::str::from_utf8(&b[i + 1..i + 3])
-            && let Ok(v) = u8::from_str_radix(h, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

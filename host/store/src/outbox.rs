@@ -279,14 +279,8 @@ impl Store {
         error: &str,
         retry_in_ms: i64,
     ) -> Result<bool> {
-        let done = sqlx::query("UPDATE outbox SET available_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = $2 WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL")
-            .bind(self.now() + retry_in_ms)
-            .bind(error.to_string())
-            .bind(id.to_string())
-            .bind(worker.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        self.reprendre_plus_tard(worker, id, error, retry_in_ms, 0)
+            .await
     }
 
     /// Not done yet and not failed: looked at again after `dans_ms`, the
@@ -298,11 +292,26 @@ impl Store {
         raison: &str,
         dans_ms: i64,
     ) -> Result<bool> {
-        let done = sqlx::query("UPDATE outbox SET available_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = $2, attempts = attempts - 1 WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL")
+        self.reprendre_plus_tard(worker, id, raison, dans_ms, 1)
+            .await
+    }
+
+    /// Released by its worker, available again after `dans_ms`, the
+    /// reason kept; `rendu` tries given back.
+    async fn reprendre_plus_tard(
+        &self,
+        worker: &str,
+        id: &str,
+        raison: &str,
+        dans_ms: i64,
+        rendu: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE outbox SET available_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = $2, attempts = attempts - $5 WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL")
             .bind(self.now() + dans_ms)
             .bind(raison.to_string())
             .bind(id.to_string())
             .bind(worker.to_string())
+            .bind(rendu)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
