@@ -36,6 +36,13 @@ pub fn cibles() -> Vec<Cible> {
             executer: xdm,
         },
         Cible {
+            nom: "mss",
+            quoi: "message MSSanté reçu (MIME, pièces jointes, archive IHE_XDM)",
+            graines: mss_graines,
+            jetons: MIME,
+            executer: mss,
+        },
+        Cible {
             nom: "insi",
             quoi: "réponse du téléservice INSi",
             graines: || fichiers("insi/responses", "xml", 24),
@@ -121,6 +128,51 @@ fn cda(b: &[u8]) -> String {
 fn xdm(b: &[u8]) -> String {
     resultat(esculape_xds::read_xdm(b), |p| {
         format!("ok {}", p.document.len().min(1))
+    })
+}
+
+/// Messages as Esculape sends them, each with an official XDM package.
+fn mss_graines() -> Vec<Vec<u8>> {
+    use esculape_mss::message::{Envoi, PieceJointe, composer};
+    fichiers("ans/xdm", "zip", 3)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, zip)| {
+            let e = Envoi {
+                de: "kit@mss.esculape.test".into(),
+                a: vec!["anne@mss.esculape.test".into()],
+                objet: "Compte rendu – Zoé".into(),
+                corps: "Bonjour,\nci-joint le compte rendu.".into(),
+                xdm: Some(zip),
+                codes_cda: vec!["11502-2".into()],
+                ins_qualifie: true,
+                pdfs: vec![PieceJointe {
+                    nom: "cr.pdf".into(),
+                    type_mime: "application/pdf".into(),
+                    octets: b"%PDF-1.4".to_vec(),
+                }],
+                reference_produit: "ESCULAPE".into(),
+                en_reponse_a: Some("<r@x>".into()),
+                accuse_de_lecture: i % 2 == 0,
+            };
+            composer(&e, &format!("<{i}@mss.esculape.test>")).ok()
+        })
+        .collect()
+}
+
+fn mss(b: &[u8]) -> String {
+    // the message read, then its XDM as the received-documents path would
+    resultat(esculape_mss::lecture::lire(b), |m| {
+        let xdm = m
+            .xdm()
+            .map(|p| xdm(&p.octets))
+            .unwrap_or_else(|| "sans xdm".into());
+        format!(
+            "ok {} pièces {} {}",
+            m.entetes_mss.len().min(1),
+            m.pieces.len().min(2),
+            xdm
+        )
     })
 }
 
@@ -226,6 +278,20 @@ const XML: &[&[u8]] = &[
     b"JVBERi0x",
     b"\xef\xbb\xbf",
     b"\xff\xfe",
+];
+
+const MIME: &[&[u8]] = &[
+    b"\r\n\r\n",
+    b"Content-Type: multipart/mixed; boundary=\"b\"\r\n",
+    b"--b\r\n",
+    b"--b--\r\n",
+    b"Content-Transfer-Encoding: base64\r\n",
+    b"Content-Transfer-Encoding: quoted-printable\r\n",
+    b"Content-Disposition: attachment; filename=\"IHE_XDM.ZIP\"\r\n",
+    b"=?utf-8?b?",
+    b"?=",
+    b"=\r\n",
+    b"X-MSS-CODECDA: ",
 ];
 
 const ZIP: &[&[u8]] = &[

@@ -57,6 +57,10 @@ fn xdm() {
     une("xdm")
 }
 #[test]
+fn mss() {
+    une("mss")
+}
+#[test]
 fn insi() {
     une("insi")
 }

@@ -91,7 +91,8 @@ pub fn lire(octets: &[u8]) -> Result<MessageLu, ErreurMss> {
         pieces,
         entetes_mss: m
             .headers_raw()
-            .filter(|(n, _)| n.len() > 6 && n[..6].eq_ignore_ascii_case("X-MSS-"))
+            // by bytes: a header name may hold any UTF-8 (found by the fuzzer)
+            .filter(|(n, _)| n.len() > 6 && n.as_bytes()[..6].eq_ignore_ascii_case(b"X-MSS-"))
             .map(|(n, v)| (n.to_string(), v.trim().to_string()))
             .collect(),
     })
@@ -138,5 +139,11 @@ mod tests {
         // that nothing panics and no attachment is invented
         let lu = lire(b"\xff\xfe\x00garbage").unwrap();
         assert!(lu.pieces.is_empty());
+        // a header name whose sixth byte is inside a character
+        let lu = lire("X-MSSé: 1\r\nX-MSS-INS: O\r\n\r\ncorps".as_bytes()).unwrap();
+        assert_eq!(
+            lu.entetes_mss,
+            vec![("X-MSS-INS".to_string(), "O".to_string())]
+        );
     }
 }
