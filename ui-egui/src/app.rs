@@ -1604,8 +1604,12 @@ fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     });
     ui.add_space(espace::M);
     let patient = d.chart.patient.id.clone();
+    let manquantes = match d.bandeau.dmp_consultable() {
+        Some(Err(m)) => Some(m),
+        _ => None,
+    };
     theme::carte(ui, icone::CLOUD_ARROW_DOWN, "Documents du DMP", |ui| {
-        d.dmp.show(ui, api, &patient)
+        d.dmp.show(ui, api, &patient, manquantes.as_deref())
     });
     ui.add_space(espace::M);
     dossier_medical(ui, api, d);

@@ -132,6 +132,22 @@ impl Bandeau {
         ui.add_space(espace::XS);
     }
 
+    /// Whether the DICA lets this user consult the patient's DMP now: `None`
+    /// while it is being asked or could not be, and then the conditions
+    /// still missing.
+    pub fn dmp_consultable(&self) -> Option<Result<(), Vec<&'static str>>> {
+        match &self.dica {
+            Some(Ok(d)) if d.consultable => Some(Ok(())),
+            Some(Ok(d)) => Some(Err(d
+                .conditions
+                .iter()
+                .filter(|c| !c.remplie)
+                .map(|c| libelles::condition_dmp(c.condition))
+                .collect())),
+            _ => None,
+        }
+    }
+
     /// The DICA without a click (SC.DMP/UX.14): whether the DMP can be
     /// consulted; on hover, the four conditions, each with its state and
     /// what solves it.

@@ -64,10 +64,27 @@ impl DocumentsDmp {
         Suite::Rien
     }
 
-    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, patient: &str) {
+    /// `manquantes`: the DICA's conditions still missing, when it says so
+    /// (the button is then off, and why is said: no click for a refusal).
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        api: &Api,
+        patient: &str,
+        manquantes: Option<&[&'static str]>,
+    ) {
         let p = palette(ui);
         if let Some(e) = &self.erreur {
             theme::bandeau_erreur(ui, e);
+        }
+        if let Some(m) = manquantes {
+            ui.label(
+                egui::RichText::new(format!(
+                    "Consultation impossible pour l'instant : {}.",
+                    m.join(", ")
+                ))
+                .color(p.texte_discret),
+            );
         }
         ui.horizontal(|ui| {
             let libelle = if self.liste.is_some() {
@@ -75,7 +92,8 @@ impl DocumentsDmp {
             } else {
                 "Consulter le DMP"
             };
-            if theme::bouton(ui, !self.liste_envoi.busy(), icone::CLOUD_ARROW_DOWN, libelle)
+            let possible = !self.liste_envoi.busy() && manquantes.is_none();
+            if theme::bouton(ui, possible, icone::CLOUD_ARROW_DOWN, libelle)
                 .on_hover_text(
                     "Liste les documents du DMP du patient, en votre nom (Pro Santé Connect) ; l'accès est tracé",
                 )

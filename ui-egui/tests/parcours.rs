@@ -52,6 +52,17 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "le DICA", |c| {
         visible(c, "DMP : 4 conditions manquantes")
     });
+    // so the DMP's documents are not offered for a click that would be
+    // refused, and why is said
+    assert!(visible(
+        &c,
+        "Consultation impossible pour l'instant : DMP accessible"
+    ));
+    assert!(
+        c.get_by_label_contains("Consulter le DMP")
+            .accesskit_node()
+            .is_disabled()
+    );
 
     // The status is in the header without a click; its advice comes after
     // a second of hovering.
