@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "MSSanté: la session SMTP ne passe pas en TLS (le jeton PSC partirait en clair)",
+        file: "host/mss/src/smtp.rs",
+        from: "if let Err(e) = c.starttls(tls, &bonjour).await {",
+        to: "if let Err(e) = async { drop(tls); Ok::<(), lettre::transport::smtp::Error>(()) }.await {",
+        test_target: "dovecot",
+        filter: "only_a_server_of_the_trusted_authority_over_encryption_is_spoken_to",
+    },
+    Mutant {
         what: "PSC: l'INSi d'un médecin connecté par PSC ne passe pas par le proxy e-santé",
         file: "host/app/src/qualification.rs",
         from: "let proxy = s.psc.as_ref().and_then(|p| p.passage(&actor.user_id));",
