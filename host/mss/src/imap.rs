@@ -17,12 +17,24 @@ type Flux = TlsStream<TcpStream>;
 /// The largest message fetched (a message over it is reported, not read).
 pub const TAILLE_MAX: u64 = 64 * 1024 * 1024;
 
-/// A message as the server holds it: its UID in the mailbox and its bytes
-/// (RFC 5322).
+/// A message as the server holds it: its UID in the mailbox, its size, and
+/// its bytes (RFC 5322) unless it is over [`TAILLE_MAX`].
 #[derive(Debug, Clone)]
 pub struct MessageRecu {
     pub uid: u32,
-    pub octets: Vec<u8>,
+    pub taille: u64,
+    pub octets: Option<Vec<u8>>,
+}
+
+impl MessageRecu {
+    /// Its bytes, or the French refusal of a message too large to read.
+    pub fn lisible(&self) -> Result<&[u8], ErreurMss> {
+        self.octets.as_deref().ok_or(ErreurMss::TropGros {
+            uid: self.uid,
+            taille: self.taille,
+            max: TAILLE_MAX,
+        })
+    }
 }
 
 /// An authenticated IMAP session on a mailbox.
@@ -172,7 +184,10 @@ impl SessionImap {
 
     /// The messages of the inbox whose UID is above `apres`, oldest
     /// first, at most `max`; with the mailbox's UIDVALIDITY (a change of
-    /// it means the UIDs start over).
+    /// it means the UIDs start over). A message over [`TAILLE_MAX`] is
+    /// listed without its bytes (`octets: None`), so that it is reported
+    /// and the ones after it are still read. Two round trips in all: the
+    /// sizes, then the bodies.
     pub async fn nouveaux(
         &mut self,
         apres: u32,
@@ -196,38 +211,56 @@ impl SessionImap {
                 .collect();
             uids.sort_unstable();
             uids.truncate(max);
-            let mut recus = Vec::with_capacity(uids.len());
-            for uid in uids {
-                let tailles: Vec<_> = session
-                    .uid_fetch(uid.to_string(), "RFC822.SIZE")
+            if uids.is_empty() {
+                return Ok((validite, Vec::new()));
+            }
+            let ensemble = |uids: &[u32]| {
+                uids.iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let tailles: std::collections::HashMap<u32, u64> = session
+                .uid_fetch(ensemble(&uids), "(UID RFC822.SIZE)")
+                .await
+                .map_err(|e| protocole(&serveur, e))?
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(|e| protocole(&serveur, e))?
+                .iter()
+                .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+                .collect();
+            let lisibles: Vec<u32> = uids
+                .iter()
+                .copied()
+                .filter(|u| tailles.get(u).is_some_and(|t| *t <= TAILLE_MAX))
+                .collect();
+            let mut corps: std::collections::HashMap<u32, Vec<u8>> = Default::default();
+            if !lisibles.is_empty() {
+                for f in session
+                    .uid_fetch(ensemble(&lisibles), "(UID BODY.PEEK[])")
                     .await
                     .map_err(|e| protocole(&serveur, e))?
-                    .try_collect()
-                    .await
-                    .map_err(|e| protocole(&serveur, e))?;
-                let taille = tailles.iter().find_map(|f| f.size).unwrap_or(0) as u64;
-                if taille > TAILLE_MAX {
-                    return Err(ErreurMss::TropGros {
-                        uid,
-                        taille,
-                        max: TAILLE_MAX,
-                    });
-                }
-                let lus: Vec<_> = session
-                    .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                    .try_collect::<Vec<_>>()
                     .await
                     .map_err(|e| protocole(&serveur, e))?
-                    .try_collect()
-                    .await
-                    .map_err(|e| protocole(&serveur, e))?;
-                if let Some(octets) = lus.iter().find_map(|f| f.body()) {
-                    recus.push(MessageRecu {
-                        uid,
-                        octets: octets.to_vec(),
-                    });
+                {
+                    if let (Some(uid), Some(b)) = (f.uid, f.body()) {
+                        corps.insert(uid, b.to_vec());
+                    }
                 }
             }
-            Ok((validite, recus))
+            Ok((
+                validite,
+                uids.into_iter()
+                    .filter(|u| tailles.contains_key(u))
+                    .map(|uid| MessageRecu {
+                        uid,
+                        taille: tailles.get(&uid).copied().unwrap_or(0),
+                        octets: corps.remove(&uid),
+                    })
+                    .collect(),
+            ))
         })
         .await
     }

@@ -19,7 +19,7 @@ pub mod sasl;
 mod smtp;
 
 pub use erreur::ErreurMss;
-pub use imap::{MessageRecu, SessionImap};
+pub use imap::{MessageRecu, SessionImap, TAILLE_MAX};
 pub use smtp::envoyer;
 
 use esculape_transport::client::Confiance;

@@ -75,7 +75,7 @@ async fn a_letter_sent_with_the_psc_token_arrives_in_the_correspondent_s_mailbox
     let (validite, recus) = s.nouveaux(0, 100).await.unwrap();
     assert!(validite > 0);
     assert_eq!(recus.len(), 1);
-    let lu = lecture::lire(&recus[0].octets).unwrap();
+    let lu = lecture::lire(recus[0].lisible().unwrap()).unwrap();
     assert_eq!(lu.de.as_deref(), Some(kit.adresse.as_str()));
     assert_eq!(lu.objet, "Compte rendu de biologie – Glycémie");
     assert_eq!(
@@ -97,6 +97,19 @@ async fn a_letter_sent_with_the_psc_token_arrives_in_the_correspondent_s_mailbox
     // nothing new after what was read
     let (_, encore) = s.nouveaux(recus[0].uid, 100).await.unwrap();
     assert!(encore.is_empty());
+
+    // a message too large to read is reported, in French, and the one
+    // after it is still read: nothing blocks the mailbox
+    op.deposer(ANNE, &vec![b'a'; esculape_mss::TAILLE_MAX as usize + 10]);
+    op.deposer(ANNE, b"Subject: suivant\r\n\r\ncorps\r\n");
+    let (_, apres) = s.nouveaux(recus[0].uid, 100).await.unwrap();
+    assert_eq!(apres.len(), 2);
+    let e = apres[0].lisible().unwrap_err();
+    assert!(e.to_string().contains("trop volumineux"), "{e}");
+    assert_eq!(
+        lecture::lire(apres[1].lisible().unwrap()).unwrap().objet,
+        "suivant"
+    );
     s.fermer().await.unwrap();
 }
 

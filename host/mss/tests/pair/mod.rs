@@ -190,6 +190,19 @@ userdb {{
         std::fs::read_to_string(self.dossier.path().join("dovecot.log")).unwrap_or_default()
     }
 
+    /// A message delivered straight into a mailbox (as the operator's
+    /// delivery agent would).
+    pub fn deposer(&self, id_national: &str, octets: &[u8]) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        livrer(
+            &self.dossier.path().join("courrier"),
+            &adresse(id_national),
+            octets,
+            &format!("depot{}", N.fetch_add(1, Ordering::Relaxed)),
+        );
+    }
+
     pub fn boite(&self, id_national: &str) -> Boite {
         Boite {
             adresse: adresse(id_national),
