@@ -214,22 +214,12 @@ impl SessionImap {
             if uids.is_empty() {
                 return Ok((validite, Vec::new()));
             }
-            let ensemble = |uids: &[u32]| {
-                uids.iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            let tailles: std::collections::HashMap<u32, u64> = session
-                .uid_fetch(ensemble(&uids), "(UID RFC822.SIZE)")
-                .await
-                .map_err(|e| protocole(&serveur, e))?
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| protocole(&serveur, e))?
-                .iter()
-                .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
-                .collect();
+            let tailles: std::collections::HashMap<u32, u64> =
+                recuperer(session, &serveur, &uids, "(UID RFC822.SIZE)")
+                    .await?
+                    .iter()
+                    .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+                    .collect();
             let lisibles: Vec<u32> = uids
                 .iter()
                 .copied()
@@ -237,14 +227,7 @@ impl SessionImap {
                 .collect();
             let mut corps: std::collections::HashMap<u32, Vec<u8>> = Default::default();
             if !lisibles.is_empty() {
-                for f in session
-                    .uid_fetch(ensemble(&lisibles), "(UID BODY.PEEK[])")
-                    .await
-                    .map_err(|e| protocole(&serveur, e))?
-                    .try_collect::<Vec<_>>()
-                    .await
-                    .map_err(|e| protocole(&serveur, e))?
-                {
+                for f in recuperer(session, &serveur, &lisibles, "(UID BODY.PEEK[])").await? {
                     if let (Some(uid), Some(b)) = (f.uid, f.body()) {
                         corps.insert(uid, b.to_vec());
                     }
@@ -276,6 +259,27 @@ impl SessionImap {
         })
         .await
     }
+}
+
+/// One UID FETCH of `quoi` for a set of messages, collected.
+async fn recuperer(
+    session: &mut async_imap::Session<Flux>,
+    serveur: &str,
+    uids: &[u32],
+    quoi: &str,
+) -> Result<Vec<async_imap::types::Fetch>, ErreurMss> {
+    let ensemble = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    session
+        .uid_fetch(ensemble, quoi)
+        .await
+        .map_err(|e| protocole(serveur, e))?
+        .try_collect()
+        .await
+        .map_err(|e| protocole(serveur, e))
 }
 
 /// The server's capabilities, asked again after STARTTLS (those said
