@@ -7,8 +7,8 @@ use crate::erreur::ErreurMss;
 use crate::message::PieceJointe;
 use mail_parser::{MessageParser, MimeHeaders};
 
-/// The largest message read.
-pub const TAILLE_MAX: usize = 64 * 1024 * 1024;
+/// The largest message read: the one the IMAP reader fetches.
+pub const TAILLE_MAX: usize = crate::imap::TAILLE_MAX as usize;
 /// The most attachments read from one message.
 pub const PIECES_MAX: usize = 100;
 
