@@ -32,6 +32,50 @@ pub struct DocumentMeta {
     pub size: i64,
 }
 
+/// A document sent by MSSanté (`POST /api/documents/{id}/mss`): to whom
+/// (their MSSanté addresses) and the text written above the documents.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct EnvoiMss {
+    pub destinataires: Vec<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The caller's MSSanté mailbox (`GET`/`PUT /api/moi/mss`): the address
+/// they send from; its servers are found from it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct BoiteMss {
+    pub adresse: Option<String>,
+}
+
+/// What reading the caller's MSSanté mailbox brought
+/// (`POST /api/moi/mss/releve`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct ReleveMss {
+    /// New messages read.
+    pub messages: u32,
+    /// The documents stored in their patients' records (« à voir »).
+    pub documents: Vec<DocumentMeta>,
+    /// The messages left in the mailbox for the doctor, and why.
+    pub non_classes: Vec<MessageNonClasse>,
+}
+
+/// A received message no record took.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct MessageNonClasse {
+    pub de: Option<String>,
+    pub objet: String,
+    pub raison: String,
+}
+
 /// A sending channel.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,

@@ -28,6 +28,26 @@ pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::A
                 }
             }
         });
+        // the MSSanté mailboxes of the professionals signed in with PSC,
+        // read every five minutes
+        let releve = app.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(std::time::Duration::from_secs(300));
+            loop {
+                t.tick().await;
+                for (compte, r) in releve.relever_mss_des_sessions().await {
+                    match r {
+                        Ok(r) if r.messages > 0 => tracing::info!(
+                            "messagerie de {compte} relevée : {} message(s), {} document(s)",
+                            r.messages,
+                            r.documents.len()
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("messagerie de {compte} non relevée : {e}"),
+                    }
+                }
+            }
+        });
     }
     // Loading plugins compiles them (once, then cached): off the runtime.
     let rt = app.runtime.clone();

@@ -674,6 +674,8 @@ fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
             r#"{"contenu":"aW50cnVz","choix":[0]}"#.into()
         }
         ("PUT", "/api/documents/{id}/sending") => r#"{"channel":"dmp","state":"envoye"}"#.into(),
+        ("POST", "/api/documents/{id}/mss") => r#"{"destinataires":["intrus@mss.exemple.fr"]}"#.into(),
+        ("PUT", "/api/moi/mss") => r#"{"adresse":"intrus@mss.exemple.fr"}"#.into(),
         ("PUT", "/api/documents/{id}/visibility") => r#"{"invisible_au_patient":true}"#.into(),
         _ => return None,
     };

@@ -6,7 +6,7 @@ use crate::api::{Api, Slot};
 use crate::libelles;
 use crate::theme::{self, Ton, icone, palette};
 use egui::RichText;
-use esculape_api_types::documents::{AVoir, Vu};
+use esculape_api_types::documents::{AVoir, ReleveMss, Vu};
 use std::time::{Duration, Instant};
 
 /// How long the home screen's list is kept before it is asked again.
@@ -19,11 +19,45 @@ pub struct ListeAVoir {
     liste: Option<Vec<AVoir>>,
     demande_le: Option<Instant>,
     erreur: Option<String>,
+    /// The MSSanté mailbox being read, and what the last reading brought.
+    releve: Slot<ReleveMss>,
+    bilan: Option<(Ton, String)>,
+}
+
+/// What a reading of the mailbox brought, in words.
+fn bilan(r: &ReleveMss) -> (Ton, String) {
+    if r.messages == 0 {
+        return (
+            Ton::Neutre,
+            "Messagerie relevée : aucun nouveau message.".into(),
+        );
+    }
+    let mut t = format!(
+        "Messagerie relevée : {} message(s), {} document(s) rangé(s) dans les dossiers.",
+        r.messages,
+        r.documents.len()
+    );
+    for n in &r.non_classes {
+        t.push_str(&format!(
+            "\nNon classé, resté dans la boîte : « {} »{} — {}",
+            n.objet,
+            n.de.as_deref()
+                .map(|d| format!(" de {d}"))
+                .unwrap_or_default(),
+            n.raison
+        ));
+    }
+    let ton = if r.non_classes.is_empty() {
+        Ton::Succes
+    } else {
+        Ton::Attention
+    };
+    (ton, t)
 }
 
 impl ListeAVoir {
     pub fn occupe(&self) -> bool {
-        self.envoi.busy()
+        self.envoi.busy() || self.releve.busy()
     }
 
     /// Asked again at the next showing.
@@ -39,6 +73,16 @@ impl ListeAVoir {
                 self.erreur = None;
             }
             Some(Err(e)) => self.erreur = Some(format!("Liste « à voir » non lue : {e}")),
+            None => {}
+        }
+        match self.releve.take() {
+            Some(Ok(r)) => {
+                self.bilan = Some(bilan(&r));
+                self.perimer();
+            }
+            Some(Err(e)) => {
+                self.bilan = Some((Ton::Danger, format!("Messagerie non relevée : {e}")))
+            }
             None => {}
         }
     }
@@ -60,6 +104,24 @@ impl ListeAVoir {
             |ui| {
                 if let Some(e) = &self.erreur {
                     theme::bandeau_erreur(ui, e);
+                }
+                ui.horizontal(|ui| {
+                    if theme::bouton(ui, !self.releve.busy(), icone::ENVELOPE_SIMPLE, "Relever la messagerie")
+                        .on_hover_text("Lit votre boîte MSSanté (connexion Pro Santé Connect) et range chaque document reçu dans le dossier de son patient")
+                        .clicked()
+                    {
+                        self.releve.set(api.relever_mss());
+                    }
+                    if self.releve.busy() {
+                        theme::ligne_progression(ui, "Relève de la messagerie…", self.releve.started());
+                    }
+                });
+                if let Some((ton, t)) = &self.bilan {
+                    if *ton == Ton::Danger {
+                        theme::bandeau_erreur(ui, t);
+                    } else {
+                        ui.label(RichText::new(t).color(p.ton(*ton).0));
+                    }
                 }
                 let Some(liste) = &self.liste else {
                     theme::ligne_progression(ui, "Lecture de la liste…", None);

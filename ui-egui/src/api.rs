@@ -406,6 +406,40 @@ impl Api {
     }
 
     /// Signs a received document off.
+    /// The caller's MSSanté address.
+    pub fn boite_mss(&self) -> Pending<esculape_api_types::documents::BoiteMss> {
+        self.call(reqwest::Method::GET, "/api/moi/mss", NO_BODY)
+    }
+
+    pub fn definir_boite_mss(
+        &self,
+        adresse: Option<String>,
+    ) -> Pending<esculape_api_types::documents::BoiteMss> {
+        self.call(
+            reqwest::Method::PUT,
+            "/api/moi/mss",
+            Some(esculape_api_types::documents::BoiteMss { adresse }),
+        )
+    }
+
+    /// Reads the caller's MSSanté mailbox.
+    pub fn relever_mss(&self) -> Pending<esculape_api_types::documents::ReleveMss> {
+        self.call(reqwest::Method::POST, "/api/moi/mss/releve", NO_BODY)
+    }
+
+    /// Queues the sending of a document by MSSanté.
+    pub fn envoyer_mss(
+        &self,
+        document: &str,
+        demande: esculape_api_types::documents::EnvoiMss,
+    ) -> Pending<DocumentMeta> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/documents/{}/mss", encode(document)),
+            Some(demande),
+        )
+    }
+
     pub fn marquer_vu(&self, document: &str) -> Pending<esculape_api_types::documents::Vu> {
         self.call(
             reqwest::Method::POST,

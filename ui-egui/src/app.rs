@@ -146,6 +146,8 @@ struct Dossier {
     visas: crate::a_voir::Visas,
     /// The documents of the patient's DMP.
     dmp: crate::dmp::DocumentsDmp,
+    /// A document being sent by MSSanté.
+    mss: crate::mss::EnvoiMss,
     /// « Fermer le dossier » was asked (back to the home screen).
     fermer: bool,
 }
@@ -509,6 +511,7 @@ impl EsculapeApp {
                     || d.lieu.busy()
                     || d.bandeau.occupe()
                     || d.dmp.occupe()
+                    || d.mss.occupe()
             })
     }
 
@@ -601,6 +604,7 @@ impl EsculapeApp {
                             biologie: Default::default(),
                             visas: Default::default(),
                             dmp: Default::default(),
+                            mss: Default::default(),
                             fermer: false,
                         },
                     };
@@ -710,6 +714,10 @@ impl EsculapeApp {
                 rouvrir = Some(d.chart.patient.id.clone());
             }
             if let crate::dmp::Suite::Importe(m) = d.dmp.recevoir() {
+                d.message = Some((Ton::Succes, m));
+                rouvrir = Some(d.chart.patient.id.clone());
+            }
+            if let crate::mss::Suite::EnFile(m) = d.mss.recevoir() {
                 d.message = Some((Ton::Succes, m));
                 rouvrir = Some(d.chart.patient.id.clone());
             }
@@ -834,60 +842,68 @@ impl EsculapeApp {
                     if c.psc.choix_en_cours() {
                         return;
                     }
-                    theme::carte(ui, icone::LOCK_KEY, "Connexion au cabinet", |ui| {
-                        let l = ui.label("Identifiant");
-                        let id = ui
-                            .add(
-                                // ids of their own: the Pro Santé Connect card
-                                // may appear above while the user types
-                                egui::TextEdit::singleline(&mut c.identifiant)
-                                    .id_salt("connexion-identifiant")
-                                    .desired_width(f32::INFINITY)
-                                    .margin(egui::vec2(8.0, 6.0)),
-                            )
-                            .labelled_by(l.id);
-                        if c.identifiant.is_empty()
-                            && !id.has_focus()
-                            && ui.memory(|m| m.focused().is_none())
-                        {
-                            id.request_focus();
-                        }
-                        ui.add_space(espace::XS);
-                        let l = ui.label("Mot de passe");
-                        let mdp = ui
-                            .add(
-                                egui::TextEdit::singleline(&mut c.mot_de_passe)
-                                    .id_salt("connexion-mot-de-passe")
-                                    .password(true)
-                                    .desired_width(f32::INFINITY)
-                                    .margin(egui::vec2(8.0, 6.0)),
-                            )
-                            .labelled_by(l.id);
-                        let entree =
-                            mdp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        ui.add_space(espace::S);
-                        let pret = !c.identifiant.trim().is_empty() && !c.mot_de_passe.is_empty();
-                        ui.horizontal(|ui| {
-                            let clic = theme::bouton_principal(
-                                ui,
-                                pret && !c.envoi.busy(),
-                                icone::SIGN_IN,
-                                "Se connecter",
-                            )
-                            .clicked();
-                            if (clic || (entree && pret)) && !c.envoi.busy() {
-                                c.erreur = None;
-                                c.envoi
-                                    .set(api.login(c.identifiant.trim(), &c.mot_de_passe));
+                    // An id of its own: the Pro Santé Connect card appears
+                    // above once the host answered, and the button's id
+                    // must not change then (a click, or a screen reader's,
+                    // sent at that moment would be lost).
+                    let cabinet = egui::UiBuilder::new().id(egui::Id::new("connexion-cabinet"));
+                    ui.scope_builder(cabinet, |ui| {
+                        theme::carte(ui, icone::LOCK_KEY, "Connexion au cabinet", |ui| {
+                            let l = ui.label("Identifiant");
+                            let id = ui
+                                .add(
+                                    // ids of their own: the Pro Santé Connect card
+                                    // may appear above while the user types
+                                    egui::TextEdit::singleline(&mut c.identifiant)
+                                        .id_salt("connexion-identifiant")
+                                        .desired_width(f32::INFINITY)
+                                        .margin(egui::vec2(8.0, 6.0)),
+                                )
+                                .labelled_by(l.id);
+                            if c.identifiant.is_empty()
+                                && !id.has_focus()
+                                && ui.memory(|m| m.focused().is_none())
+                            {
+                                id.request_focus();
                             }
-                            if c.envoi.busy() {
-                                theme::ligne_progression(ui, "Connexion…", c.envoi.started());
+                            ui.add_space(espace::XS);
+                            let l = ui.label("Mot de passe");
+                            let mdp = ui
+                                .add(
+                                    egui::TextEdit::singleline(&mut c.mot_de_passe)
+                                        .id_salt("connexion-mot-de-passe")
+                                        .password(true)
+                                        .desired_width(f32::INFINITY)
+                                        .margin(egui::vec2(8.0, 6.0)),
+                                )
+                                .labelled_by(l.id);
+                            let entree =
+                                mdp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                            ui.add_space(espace::S);
+                            let pret =
+                                !c.identifiant.trim().is_empty() && !c.mot_de_passe.is_empty();
+                            ui.horizontal(|ui| {
+                                let clic = theme::bouton_principal(
+                                    ui,
+                                    pret && !c.envoi.busy(),
+                                    icone::SIGN_IN,
+                                    "Se connecter",
+                                )
+                                .clicked();
+                                if (clic || (entree && pret)) && !c.envoi.busy() {
+                                    c.erreur = None;
+                                    c.envoi
+                                        .set(api.login(c.identifiant.trim(), &c.mot_de_passe));
+                                }
+                                if c.envoi.busy() {
+                                    theme::ligne_progression(ui, "Connexion…", c.envoi.started());
+                                }
+                            });
+                            if let Some(e) = &c.erreur {
+                                ui.add_space(espace::S);
+                                theme::bandeau_erreur(ui, &format!("Connexion refusée : {e}"));
                             }
                         });
-                        if let Some(e) = &c.erreur {
-                            ui.add_space(espace::S);
-                            theme::bandeau_erreur(ui, &format!("Connexion refusée : {e}"));
-                        }
                     });
                     ui.add_space(espace::S);
                     theme::discret(ui, format!("Serveur du cabinet : {}", api.base()));
@@ -2371,6 +2387,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             ui.label("Import du document…");
         }
     });
+    d.mss.show(ui, api, &d.chart.care_team);
     if let Some(i) = &mut d.import.integration {
         let patient = d.chart.patient.id.clone();
         if let crate::integration::Suite::Fermee(_) = i.show(ui, api, &patient) {
@@ -2455,6 +2472,7 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     let mut ouvrir = None;
     let mut corriger = None;
     let mut vise = None;
+    let mut envoyer = None;
     egui::Grid::new("documents").striped(true).show(ui, |ui| {
         for h in [
             "Date d'acte",
@@ -2516,12 +2534,30 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
                 {
                     corriger = Some((m.id.clone(), m.title.clone()));
                 }
+                if m.provenance == Provenance::Produit
+                    && m.status == DocumentStatus::Actif
+                    && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+                    && m.mssante_state != esculape_domain::document::SendingState::EnAttente
+                    && theme::action(
+                        ui,
+                        !d.mss.ouvert(),
+                        icone::PAPER_PLANE_TILT,
+                        "Envoyer par MSSanté",
+                    )
+                    .on_hover_text("À un correspondant, par la messagerie sécurisée de santé")
+                    .clicked()
+                {
+                    envoyer = Some((m.id.clone(), m.title.clone()));
+                }
             });
             ui.end_row();
         }
     });
     if let Some((id, titre)) = corriger {
         d.editeur.corriger(api, &id, &titre);
+    }
+    if let Some((id, titre)) = envoyer {
+        d.mss.ouvrir(api, &id, &titre);
     }
     if let Some(id) = vise {
         d.visas.visa.set(api.marquer_vu(&id));

@@ -16,6 +16,7 @@ pub mod epingles;
 pub mod installation;
 pub mod integration;
 pub mod libelles;
+pub mod mss;
 pub mod pdf;
 pub mod psc;
 pub mod tableau;

@@ -14,7 +14,12 @@ fn client(h: &hote::Hote) -> Client {
 }
 
 fn connecter(c: &mut Client, (login, password): (&str, &str)) {
-    jusqua(c, "l'écran de connexion", |c| visible(c, "Identifiant"));
+    // Settled first: the Pro Santé Connect card appears above once the
+    // host said it signs in with PSC, and a click sent while it appears
+    // goes to a button that moved (a lost click on a loaded CI machine).
+    jusqua(c, "l'écran de connexion", |c| {
+        visible(c, "Identifiant") && !c.state().busy()
+    });
     saisir(c, "Identifiant", login);
     saisir(c, "Mot de passe", password);
     cliquer(c, "Se connecter");
@@ -348,6 +353,39 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     });
     assert_eq!(c.query_all_by_label("remplacé").count(), 2);
     assert_eq!(c.query_all_by_label("Corriger").count(), 1);
+
+    // Sent by MSSanté to a correspondent (LGC.MDV.01): the doctor's own
+    // address asked once, the recipient typed, the order queued (it
+    // leaves in the doctor's name once signed in with PSC); no second
+    // sending of it while it waits.
+    c.get_by_label("Envoyer par MSSanté").scroll_to_me();
+    c.run_steps(3);
+    cliquer(&mut c, "Envoyer par MSSanté");
+    jusqua(&mut c, "le panneau d'envoi", |c| {
+        visible(c, "Indiquez l'adresse de votre boîte aux lettres MSSanté")
+    });
+    saisir(
+        &mut c,
+        "Votre adresse MSSanté",
+        "claire.martin@medecin.mssante.fr",
+    );
+    cliquer(&mut c, "Enregistrer l'adresse");
+    jusqua(&mut c, "les destinataires", |c| {
+        c.query_by_label("Autres destinataires").is_some()
+    });
+    saisir(
+        &mut c,
+        "Autres destinataires",
+        "jeanne.cardio@medecin.mssante.fr",
+    );
+    saisir(&mut c, "Message", "Merci de la recevoir.");
+    cliquer(&mut c, "Envoyer");
+    jusqua(&mut c, "l'envoi mis en file", |c| {
+        visible(c, "part par la messagerie sécurisée dès que possible")
+    });
+    jusqua(&mut c, "la liste relue", |c| {
+        c.query_by_label("Envoyer par MSSanté").is_none()
+    });
 
     // The TBB.INS.02 dashboard of this month: she was seen (the
     // encounter) and her identity is now récupérée.

@@ -745,6 +745,14 @@ const MUTANTS: &[Mutant] = &[
         test_target: "dmp",
         filter: "a_signed_document_leaves_for_the_dmp_after_the_delay_in_the_background_once_even_when_the_dmp_was_down",
     },
+    Mutant {
+        what: "MSSanté: un envoi qui attendait Pro Santé Connect n'est pas réveillé par la connexion",
+        file: "host/app/src/psc.rs",
+        from: "if self.store.reveiller_travaux(\"mss.\").await? > 0 {",
+        to: "if false {",
+        test_target: "mss",
+        filter: "a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_correspondent_reads_it",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

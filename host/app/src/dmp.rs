@@ -873,22 +873,13 @@ impl crate::travaux::Executant for TravauxDmp {
     ) -> crate::travaux::Futur<'a, ()> {
         Box::pin(async move {
             let item = app.store.travail_payload(&t.id).await?;
-            let meta = match app.store.document(actor, &item).await {
-                Ok((m, _)) => m,
-                Err(esculape_store::StoreError::NotFound(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            if meta.dmp_state == esculape_domain::document::SendingState::EnAttente {
-                app.store
-                    .set_sending_state(
-                        actor,
-                        &meta.id,
-                        esculape_api_types::documents::Channel::Dmp,
-                        esculape_domain::document::SendingState::Annule,
-                    )
-                    .await?;
-            }
-            Ok(())
+            crate::travaux::envoi_annule(
+                app,
+                actor,
+                &item,
+                esculape_api_types::documents::Channel::Dmp,
+            )
+            .await
         })
     }
 }

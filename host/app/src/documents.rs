@@ -649,6 +649,18 @@ async fn contexte(
     })
 }
 
+/// A new submission set of one document (an XDM package's), sent now.
+pub(crate) fn soumission() -> Submission {
+    Submission {
+        unique_id: nouvel_oid(),
+        source_id: "2.25.1".into(),
+        submission_time: esculape_xds::utc_of_millis(esculape_store::now_millis()),
+        set_uuid: uuid_urn(),
+        entry_uuid: uuid_urn(),
+        association_uuid: uuid_urn(),
+    }
+}
+
 /// A new OID: `2.25.` + a random 128-bit id as a decimal integer
 /// (ISO/IEC 9834-8: no registration needed).
 pub(crate) fn nouvel_oid() -> String {
@@ -750,15 +762,7 @@ pub async fn produire(
     }
     let entry =
         esculape_xds::document_entry(&produced.cda, &type_values(&header.code.code, &desc))?;
-    let submission = Submission {
-        unique_id: nouvel_oid(),
-        source_id: "2.25.1".into(),
-        submission_time: esculape_xds::utc_of_millis(esculape_store::now_millis()),
-        set_uuid: uuid_urn(),
-        entry_uuid: uuid_urn(),
-        association_uuid: uuid_urn(),
-    };
-    let xdm = esculape_xds::write_xdm(&entry, &produced.cda, &submission)?;
+    let xdm = esculape_xds::write_xdm(&entry, &produced.cda, &soumission())?;
     let meta = if signer {
         let act = esculape_domain::calendar::paris_local(esculape_store::now_millis()).day();
         let new = NewDocument {

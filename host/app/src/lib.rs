@@ -18,6 +18,7 @@ pub mod dossier;
 pub mod export;
 pub mod home;
 pub mod insi;
+pub mod mss;
 pub mod patients;
 pub mod psc;
 pub mod qualification;
@@ -56,6 +57,8 @@ pub struct App {
     pub biologie: Arc<biologie::Referentiel>,
     /// The DMP (the local sandbox by default).
     pub dmp: Arc<dmp::DmpClient>,
+    /// The MSSanté operators' servers and their trust.
+    pub mss: Arc<mss::MssClient>,
 }
 
 impl App {
@@ -71,6 +74,7 @@ impl App {
             psc: None,
             biologie: Arc::new(biologie::Referentiel::embarque()),
             dmp: Arc::new(dmp::DmpClient::new(dmp::DmpConfig::from_env())),
+            mss: Arc::new(mss::MssClient::new(mss::MssConfig::from_env())),
         }
     }
 

@@ -175,6 +175,19 @@ impl ConnexionPsc {
         })
     }
 
+    /// One local session (the hash of its token) of each account signed
+    /// in with PSC.
+    pub(crate) fn sessions_par_compte(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .sessions()
+            .iter()
+            .map(|(h, s)| (s.compte.clone(), h.clone()))
+            .collect();
+        v.sort();
+        v.dedup_by(|a, b| a.0 == b.0);
+        v
+    }
+
     /// The proxy session of a PSC session of the account `login`.
     fn session_du_compte(&self, login: &str) -> Option<String> {
         self.sessions()
@@ -631,6 +644,10 @@ impl App {
                 activite,
             },
         );
+        // what waited for a PSC session (MSSanté sendings) looks again now
+        if self.store.reveiller_travaux("mss.").await? > 0 {
+            self.reveil.notify_one();
+        }
         Ok(session)
     }
 

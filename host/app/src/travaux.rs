@@ -1,5 +1,5 @@
 //! The one job runner: everything the host does in the background for
-//! other systems (INSi queries, DMP feeding; MSSanté next) is a
+//! other systems (INSi queries, DMP feeding, MSSanté sending) is a
 //! job of the outbox, claimed with a lease by kind prefix, retried with
 //! backoff, cancellable while it waits, given up after its last try, and
 //! visible to the user in each of these states (`GET /api/travaux`).
@@ -90,6 +90,7 @@ pub fn executants() -> Vec<Arc<dyn Executant>> {
     vec![
         Arc::new(crate::qualification::TravauxInsi),
         Arc::new(crate::dmp::TravauxDmp),
+        Arc::new(crate::mss::TravauxMss),
     ]
 }
 
@@ -171,6 +172,33 @@ pub fn demarrer(app: &App, executant: Arc<dyn Executant>) {
             }
         }
     });
+}
+
+/// A cancelled sending order's document: « annulé » on its channel if it
+/// still said « en attente » (a document gone since: nothing to tidy).
+pub(crate) async fn envoi_annule(
+    app: &App,
+    actor: &esculape_store::Actor,
+    document_id: &str,
+    canal: esculape_api_types::documents::Channel,
+) -> Result<(), StoreError> {
+    use esculape_api_types::documents::Channel;
+    use esculape_domain::document::SendingState;
+    let meta = match app.store.document(actor, document_id).await {
+        Ok((m, _)) => m,
+        Err(StoreError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let etat = match canal {
+        Channel::Dmp => meta.dmp_state,
+        Channel::Mssante => meta.mssante_state,
+    };
+    if etat == SendingState::EnAttente {
+        app.store
+            .set_sending_state(actor, &meta.id, canal, SendingState::Annule)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The jobs of a patient, newest first: read as the patient is (traced;

@@ -13,6 +13,7 @@ mod agenda;
 mod biologie;
 mod dmp;
 mod documents;
+mod mss;
 pub mod openapi;
 mod patients;
 mod psc;

@@ -3,7 +3,7 @@
 //! the OpenAPI document all come from here.
 
 use super::{
-    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, dmp, documents,
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, dmp, documents, mss,
     patients, psc, record, travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
@@ -16,9 +16,10 @@ use esculape_api_types::comptes::{
 };
 use esculape_api_types::dmp::{Dica, DocumentDuDmp, EtatDmp, ImportDmp};
 use esculape_api_types::documents::{
-    AVoir, ApercuIntegration, DemandeDocument, DemandeIntegration, DocumentARecevoir,
-    DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EtatEnvoi, Formulaire,
-    FormulaireSigne, ImageBoite, IntegrationFaite, NouveauDocument, TexteLu, TypeDocument, Vu,
+    AVoir, ApercuIntegration, BoiteMss, DemandeDocument, DemandeIntegration, DocumentARecevoir,
+    DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EnvoiMss, EtatEnvoi,
+    Formulaire, FormulaireSigne, ImageBoite, IntegrationFaite, NouveauDocument, ReleveMss, TexteLu,
+    TypeDocument, Vu,
 };
 use esculape_api_types::domaine::agenda::{Appointment, Availability, NewAppointment};
 use esculape_api_types::domaine::cog::Lieu;
@@ -115,6 +116,11 @@ impl Route {
         self.doc.answer = Reponse::Json(201, schema::<T>);
         self
     }
+    /// 202 with `T` as it stands: the work was queued.
+    fn accepted<T: JsonSchema>(mut self) -> Self {
+        self.doc.answer = Reponse::Json(202, schema::<T>);
+        self
+    }
     fn bytes(mut self, media: Option<&'static str>) -> Self {
         self.doc.answer = Reponse::Octets(media);
         self
@@ -149,6 +155,9 @@ pub fn table() -> Vec<Route> {
 
         route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),
         route("POST", "/api/session/password", Session, "Changer son mot de passe", post(accounts::change_password)).body::<ChangementMotDePasse>().ok::<comptes::User>(),
+        route("GET", "/api/moi/mss", Session, "Son adresse de messagerie sécurisée de santé (MSSanté), d'où partent ses envois ; les serveurs sont trouvés depuis l'adresse", get(mss::boite)).ok::<BoiteMss>(),
+        route("PUT", "/api/moi/mss", Session, "Indiquer (ou retirer, adresse nulle) son adresse MSSanté", put(mss::definir_boite)).body::<BoiteMss>().ok::<BoiteMss>(),
+        route("POST", "/api/moi/mss/releve", Medical, "Relever sa boîte MSSanté (en son nom, jeton Pro Santé Connect) depuis le dernier message lu : le document IHE_XDM.ZIP de chaque message va au dossier du patient que son INS désigne (provenance MSSanté, « à voir »), jamais en double ; les messages qu'aucun dossier ne prend restent dans la boîte et sont listés avec la raison", post(mss::relever)).ok::<ReleveMss>(),
         route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)).ok::<Vec<PluginInfo>>(),
         route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)).ok::<Vec<SiteRec>>(),
         route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)).ok::<Vec<Praticien>>(),
@@ -212,6 +221,7 @@ pub fn table() -> Vec<Route> {
         route("POST", "/api/documents/{id}/vu", Medical, "Marquer vu un document reçu (« vu par Dr X le … », tracé); un second visa garde le premier", post(documents::marquer_vu)).ok::<Vu>(),
         route("GET", "/api/patients/{id}/vus", Medical, "Qui a vu chacun des documents reçus du patient, et quand", get(documents::vus)).ok::<Vec<Vu>>(),
         route("POST", "/api/documents/{id}/dmp", Medical, "Envoyer au DMP (TD2.1, mode indirect, avec la signature XAdES) un document produit et signé au cabinet : seulement pour une INS qualifiée et sans opposition du patient dans l'épisode en cours ; l'état d'envoi DMP du document dit l'issue", post(dmp::alimenter)).ok::<DocumentMeta>(),
+        route("POST", "/api/documents/{id}/mss", Medical, "Envoyer par la messagerie sécurisée de santé un document CDA signé au cabinet (LGC.MDV.01) : un message par patient, le document en IHE_XDM.ZIP et en PDF, depuis l'adresse MSSanté de l'appelant et en son nom (jeton Pro Santé Connect) ; mis en file (hors ligne ou non connecté à Pro Santé Connect : il part dès que possible), jamais envoyé deux fois ; l'état d'envoi MSSanté du document dit l'issue", post(mss::envoyer)).body::<EnvoiMss>().accepted::<DocumentMeta>(),
         route("DELETE", "/api/documents/{id}/dmp", Medical, "Supprimer du DMP (TD3.3c : erreur, demande du patient) ou, avec archiver=true, archiver (TD3.3d) un document envoyé par le cabinet ; supprimé, son état d'envoi DMP devient « retiré »", delete(dmp::retirer)).query(&[("archiver", false)]).ok::<DocumentMeta>(),
         route("GET", "/api/patients/{id}/dmp/documents", Medical, "Documents du DMP du patient (TD3.1) : consultés au nom du professionnel connecté par Pro Santé Connect, par le proxy e-santé ; approuvés et archivés, les plus récents d'abord, chacun marqué s'il est déjà dans le dossier ; seulement pour une INS qualifiée et le consentement recueilli", get(dmp::documents)).ok::<Vec<DocumentDuDmp>>(),
         route("POST", "/api/patients/{id}/dmp/documents", Medical, "Importer dans le dossier un document du DMP (TD3.2) : lu, vérifié comme étant celui du patient, jamais en double ; une version plus récente remplace l'ancienne, conservée", post(dmp::importer)).body::<ImportDmp>().created::<DocumentMeta>(),

@@ -705,6 +705,46 @@ impl Store {
         Ok(())
     }
 
+    /// The MSSanté address the account `login` sends from, if set.
+    pub async fn boite_mss(&self, login: &str) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT mss_adresse FROM app_user WHERE login = $1")
+            .bind(login.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("compte {login}")))?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Sets (or clears) the caller's own MSSanté address (traced
+    /// `mss.boite`).
+    pub async fn definir_boite_mss(&self, actor: &Actor, adresse: Option<&str>) -> Result<()> {
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE app_user SET mss_adresse = $1 WHERE login = $2")
+            .bind(adresse.map(str::to_string))
+            .bind(actor.user_id.clone())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("compte {}", actor.user_id)));
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "mss.boite",
+            None,
+            &match adresse {
+                Some(a) => format!("boîte aux lettres MSSanté : {a}"),
+                None => "boîte aux lettres MSSanté retirée".into(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes an ended session (no trace: nobody acted).
     pub async fn supprimer_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM user_session WHERE token_hash = $1")

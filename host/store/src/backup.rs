@@ -155,6 +155,8 @@ const TABLES: &[Table] = &[
             ("active", Int),
             ("created_at", Int),
             ("version", Int),
+            ("psc_id_national", Text),
+            ("mss_adresse", Text),
         ],
     },
     Table {
@@ -418,6 +420,16 @@ const TABLES: &[Table] = &[
         columns: &[("document_id", Text), ("vu_par", Text), ("vu_le", Int)],
     },
     Table {
+        name: "releve_mss",
+        key: "adresse",
+        columns: &[
+            ("adresse", Text),
+            ("uidvalidity", Int),
+            ("dernier_uid", Int),
+            ("releve_le", Int),
+        ],
+    },
+    Table {
         name: "resultat_biologie",
         key: "id",
         columns: &[
@@ -483,7 +495,10 @@ pub struct Summary {
 /// 6: versions of clinical content and who changed it.
 /// 7: the patient's structure (older patients join the first structure,
 /// as the migration that added it did).
-const FORMAT_VERSION: u32 = 7;
+/// 8: an account's PSC link and MSSanté address (older accounts restore
+/// with neither: the link is confirmed again at the next PSC sign-in), and
+/// where reading each mailbox stopped (`releve_mss`).
+const FORMAT_VERSION: u32 = 8;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -918,6 +933,9 @@ impl Store {
                         }
                         if version < 7 && t == "patient" && r.len() == 22 {
                             r.push(Value::Null);
+                        }
+                        if version < 8 && t == "app_user" && r.len() == 14 {
+                            r.extend([Value::Null, Value::Null]);
                         }
                         if r.len() != table.columns.len() {
                             return Err(StoreError::Backup(format!("ligne de {t} mal formée")));

@@ -600,6 +600,54 @@ impl Store {
         .await
     }
 
+    /// Puts the document « en attente » on `channel` and queues the job
+    /// that sends it, in one transaction (traced `document.envoi`); refused
+    /// while a sending on that channel is already waiting.
+    pub async fn mettre_en_file_envoi(
+        &self,
+        actor: &Actor,
+        id: &str,
+        channel: Channel,
+        travail: &crate::outbox::NouveauTravail,
+    ) -> Result<DocumentMeta> {
+        self.verifier_portee(actor, crate::portee::Cible::Document(id))
+            .await?;
+        let col = match channel {
+            Channel::Dmp => "dmp_state",
+            Channel::Mssante => "mssante_state",
+        };
+        let attente = code(&SendingState::EnAttente);
+        let _g = self.audit_lock.lock().await;
+        let mut tx = self.begin().await?;
+        let before = fetch_meta(&mut tx, id).await?;
+        let n = sqlx::query(&format!(
+            "UPDATE document SET {col} = $2 WHERE id = $1 AND {col} <> $2"
+        ))
+        .bind(id.to_string())
+        .bind(attente.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Duplicate(
+                "un envoi de ce document est déjà en attente".into(),
+            ));
+        }
+        crate::outbox::enqueue_in(&mut tx, self.now(), travail).await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            actor,
+            "document.envoi",
+            Some(&before.patient_id),
+            &format!("{id} {attente}"),
+        )
+        .await?;
+        let m = fetch_meta(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
     pub async fn set_visibility(
         &self,
         actor: &Actor,

@@ -19,6 +19,7 @@ pub mod episodes;
 pub mod historique;
 pub mod indicateurs;
 pub mod insi;
+pub mod mss;
 pub mod outbox;
 pub mod patients;
 pub mod portability;

@@ -63,9 +63,14 @@ impl Fournisseur {
             "{} absent : lancez `cargo xtask setup` (installe oidc-provider)",
             module.display()
         );
-        let script =
-            // from esculape-psc or another crate's tests (esculape-mss's)
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../psc/tests/pair/psc-oidc-provider.mjs");
+        // from esculape-psc's tests or another crate's (esculape-mss's
+        // beside it, the host's above it)
+        let manifeste = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let script = ["../psc", "psc"]
+            .iter()
+            .map(|d| manifeste.join(d).join("tests/pair/psc-oidc-provider.mjs"))
+            .find(|p| p.exists())
+            .expect("psc-oidc-provider.mjs introuvable");
         let port = port_libre();
         let boucle = port_libre();
         let mut enfant = Command::new("node")

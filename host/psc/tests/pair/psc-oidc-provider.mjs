@@ -51,6 +51,10 @@ const pros = {
   '899700423059': pro('899700423059', 'ANNE', 'DOC0042305', '10', 'SM54', [
     activite('R95142', 'MAISON DE SANTE DU CANAL', 'SA07'),
   ]),
+  // the host tests' doctor (dr.martin, RPPS 10001234567)
+  '810001234567': pro('810001234567', 'CLAIRE', 'MARTIN', '10', 'SM54', [
+    activite('R20000002', 'CABINET DU DR MARTIN', 'SA07'),
+  ]),
   // signs in at a lower level than eidas1: the client must refuse it
   '899700999999': pro('899700999999', 'BAS', 'NIVEAU', '10', 'SM26', [
     activite('R95143', 'CABINET BAS', 'SA07'),

@@ -1,0 +1,402 @@
+//! Sending a signed document by MSSanté from the chart, end to end on
+//! SQLite and PostgreSQL: the host's API queues it, the job runner sends
+//! it from the doctor's mailbox with their Pro Santé Connect token (asked
+//! of a real proxy e-santé over a real OpenID provider configured like
+//! PSC), Dovecot's submission takes it after checking that token, and the
+//! correspondent reads it in her own mailbox by IMAP. The operator's
+//! servers are found from the address by DNS SRV.
+
+mod common;
+#[path = "../psc/tests/commun/mod.rs"]
+mod commun;
+#[path = "../mss/tests/pair/mod.rs"]
+mod pair;
+
+use common::{TestApp, call};
+use commun::{ANNE, Fournisseur};
+use esculape_app::mss::{MssClient, MssConfig, TravauxMss};
+use esculape_app::psc::{ConfigProxy, ConnexionPsc};
+use esculape_app::travaux::une_passe;
+use esculape_domain::document::SendingState as E;
+use esculape_domain::travail::EtatTravail;
+use esculape_mss::{Jeton, Securite, SessionImap, lecture};
+use pair::{Operateur, adresse};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const CLE: &str = "cle-du-proxy-des-tests-mss";
+/// dr.martin of `esculape_store::testing` (RPPS 10001234567), known to
+/// the provider.
+const CLAIRE: &str = "810001234567";
+const DOMINIQUE: &str = r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#;
+
+/// A proxy e-santé over the provider, served on a free port.
+async fn proxy(f: &Fournisseur) -> Arc<ConnexionPsc> {
+    let ecoute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", ecoute.local_addr().unwrap());
+    let routes = esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(f.psc().await, CLE)));
+    tokio::spawn(async move { axum::serve(ecoute, routes).await });
+    Arc::new(ConnexionPsc::new(ConfigProxy {
+        url,
+        cle: CLE.into(),
+        redirection: f.redirection.clone(),
+    }))
+}
+
+/// The doctor signs in with PSC by CIBA through the host's API: their
+/// session's token.
+async fn par_ciba(t: &TestApp, f: &Fournisseur) -> String {
+    let corps = json!({ "id_national": CLAIRE, "canal": "CARD" }).to_string();
+    let (s, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;
+    assert_eq!(s, 200, "{}: {c}", t.name);
+    assert_eq!(f.essai(&format!("ciba/{CLAIRE}/accepter")).await, 200);
+    let chemin = format!("/api/psc/ciba/{}", c["demande"].as_str().unwrap());
+    let mut e = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        e = call(&t.app, "GET", &chemin, None, None).await.1;
+        if e["etat"] != "en_attente" {
+            break;
+        }
+    }
+    assert_eq!(e["etat"], "a_choisir", "{}: {e}", t.name);
+    let corps =
+        json!({ "ticket": e["ticket"], "compte": t.practice.medecin.id, "activite": "R20000002" })
+            .to_string();
+    let (s, session) = call(&t.app, "POST", "/api/psc/choix", Some(&corps), None).await;
+    assert_eq!(s, 200, "{}: {session}", t.name);
+    session["token"].as_str().unwrap().to_string()
+}
+
+async fn etat_mss(t: &TestApp, doc: &str) -> E {
+    t.store
+        .document(&esculape_store::Actor::system(), doc)
+        .await
+        .unwrap()
+        .0
+        .mssante_state
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_correspondent_reads_it()
+{
+    let f = Fournisseur::demarrer();
+    for st in esculape_store::testing::both().await {
+        // an operator of its own for each store: empty mailboxes
+        let op = Operateur::demarrer(&f.emetteur).await;
+        // its servers announced by its domain (RFC 6186)
+        let dns = pair::serveur_dns(vec![
+            (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
+            (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
+        ])
+        .await;
+        let psc = proxy(&f).await;
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
+        let securite = Securite::new(op.confiance());
+        let t = TestApp::avec_runtime_et_app(st, rt, |a| {
+            a.psc = Some(psc.clone());
+            a.mss = Arc::new(MssClient::avec_securite(
+                MssConfig {
+                    dns: Some(dns),
+                    produit: "ESCULAPE-ESSAI".into(),
+                    ..Default::default()
+                },
+                securite.clone(),
+            ));
+        })
+        .await;
+        let nom = t.name;
+        let app = &t.state.app;
+        let passe = || une_passe(app, &TravauxMss, "essai", 4);
+        let dominique = common::patient_insi(&t.store, DOMINIQUE).await;
+        let demande = json!({
+            "plugin": "fr.esculape.doc.generique",
+            "valeurs": {"type": "11488-4", "titre": "Lettre à la cardiologue", "corps": "Souffle systolique à explorer."},
+        });
+        let (s, signe) = t
+            .call(
+                "POST",
+                &format!("/api/patients/{dominique}/documents/sign"),
+                Some(&demande.to_string()),
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {signe}");
+        let doc = signe["document"]["id"].as_str().unwrap().to_string();
+        let envoi = format!("/api/documents/{doc}/mss");
+        let a_anne = json!({ "destinataires": [adresse(ANNE)], "message": "Chère consœur,\nmerci de la recevoir." }).to_string();
+
+        // no mailbox yet: said, nothing queued
+        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        assert!(
+            r["erreur"]
+                .as_str()
+                .unwrap()
+                .contains("adresse de messagerie sécurisée")
+        );
+        // a secretary does not send medical documents
+        let (s, _) = t.call("POST", &envoi, Some(&a_anne), &t.secretaire).await;
+        assert_eq!(s, 403, "{nom}");
+        let (s, r) = t
+            .call(
+                "PUT",
+                "/api/moi/mss",
+                Some(r#"{"adresse":"pas une adresse"}"#),
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 409, "{nom}: {r}");
+        let boite = json!({ "adresse": adresse(CLAIRE) }).to_string();
+        let (s, r) = t
+            .call("PUT", "/api/moi/mss", Some(&boite), &t.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        let (_, r) = t.call("GET", "/api/moi/mss", None, &t.medecin).await;
+        assert_eq!(r["adresse"], adresse(CLAIRE), "{nom}");
+        for mauvais in [
+            json!({ "destinataires": [] }),
+            json!({ "destinataires": ["anne"] }),
+        ] {
+            let (s, r) = t
+                .call("POST", &envoi, Some(&mauvais.to_string()), &t.medecin)
+                .await;
+            assert_eq!(s, 409, "{nom}: {r}");
+        }
+
+        // queued while the doctor is signed in by password only: it waits
+        // for PSC, without using a try, and says so
+        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        assert_eq!(s, 202, "{nom}: {r}");
+        assert_eq!(r["mssante_state"], "en-attente", "{nom}: {r}");
+        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        assert_eq!(s, 409, "{nom}: une seule fois en attente : {r}");
+        assert_eq!(passe().await.unwrap(), 1, "{nom}");
+        let travaux = app
+            .store
+            .travaux(Some(&dominique), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.kind.starts_with("mss."))
+            .collect::<Vec<_>>();
+        assert_eq!(travaux.len(), 1, "{nom}");
+        assert_eq!(travaux[0].etat, EtatTravail::EnAttente, "{nom}");
+        assert_eq!(travaux[0].essais, 0, "{nom}: {:?}", travaux[0]);
+        assert!(
+            travaux[0]
+                .erreur
+                .as_deref()
+                .is_some_and(|e| e.contains("connexion Pro Santé Connect")),
+            "{nom}: {:?}",
+            travaux[0]
+        );
+        assert!(op.relayes.lock().unwrap().is_empty(), "{nom}");
+        assert_eq!(etat_mss(&t, &doc).await, E::EnAttente, "{nom}");
+
+        // signed in with PSC: woken by the sign-in, it leaves at once
+        // (not 15 minutes later), once
+        let _session = par_ciba(&t, &f).await;
+        assert_eq!(passe().await.unwrap(), 1, "{nom}\n{}", op.journal());
+        assert_eq!(
+            etat_mss(&t, &doc).await,
+            E::Envoye,
+            "{nom}\n{}",
+            op.journal()
+        );
+        assert_eq!(passe().await.unwrap(), 0, "{nom}: rien de plus");
+        // sent again, then cancelled before it leaves: « annulé », nothing
+        // more relayed
+        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        assert_eq!(s, 202, "{nom}: {r}");
+        let attente = app
+            .store
+            .travaux(Some(&dominique), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.kind.starts_with("mss.") && t.etat == EtatTravail::EnAttente)
+            .expect("le second envoi en attente");
+        let (s, r) = t
+            .call(
+                "POST",
+                &format!("/api/travaux/{}/annulation", attente.id),
+                None,
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(etat_mss(&t, &doc).await, E::Annule, "{nom}");
+        assert_eq!(passe().await.unwrap(), 0, "{nom}");
+        assert_eq!(op.relayes.lock().unwrap().len(), 1, "{nom}");
+        let audit = t.store.audit_since(0).await.unwrap();
+        let trace = audit
+            .iter()
+            .find(|e| e.action == "mss.envoi")
+            .unwrap_or_else(|| panic!("{nom}: mss.envoi tracé"));
+        assert!(
+            trace.detail.contains(&adresse(ANNE)),
+            "{nom}: {}",
+            trace.detail
+        );
+        assert_eq!(
+            trace.patient_id.as_deref(),
+            Some(dominique.as_str()),
+            "{nom}"
+        );
+
+        // the correspondent reads it in her mailbox: the document as
+        // signed in the IHE_XDM.ZIP, its PDF, the patient named, the
+        // statistical headers
+        let psc_anne = f.psc().await;
+        let mut dem = psc_anne
+            .ciba_demarrer(ANNE, "42", esculape_psc::ciba::Canal::Carte)
+            .await
+            .unwrap();
+        f.essai(&format!("ciba/{ANNE}/accepter")).await;
+        let jeton = Jeton::new(
+            psc_anne
+                .ciba_attendre(&mut dem, |_| {})
+                .await
+                .unwrap()
+                .acces,
+        );
+        let mut s = SessionImap::ouvrir(&op.boite(ANNE), &securite, &jeton)
+            .await
+            .unwrap();
+        let (_, recus) = s.nouveaux(0, 100).await.unwrap();
+        s.fermer().await.unwrap();
+        let mien: Vec<_> = recus
+            .iter()
+            .map(|m| lecture::lire(m.lisible().unwrap()).unwrap())
+            .filter(|m| m.objet == "Lettre à la cardiologue")
+            .collect();
+        assert_eq!(mien.len(), 1, "{nom}");
+        let lu = &mien[0];
+        assert_eq!(lu.de.as_deref(), Some(adresse(CLAIRE).as_str()), "{nom}");
+        assert!(
+            lu.texte.contains("merci de la recevoir"),
+            "{nom}: {}",
+            lu.texte
+        );
+        assert!(lu.texte.contains("ADRTROIS"), "{nom}: {}", lu.texte);
+        assert_eq!(lu.entete_mss("X-MSS-CODECDA"), Some("11488-4"), "{nom}");
+        assert_eq!(lu.entete_mss("X-MSS-NIL"), Some("ESCULAPE-ESSAI"), "{nom}");
+        let (_, cda) = t
+            .store
+            .document(&esculape_store::Actor::system(), &doc)
+            .await
+            .unwrap();
+        let xdm = esculape_xds::read_xdm(&lu.xdm().expect("IHE_XDM.ZIP").octets).unwrap();
+        assert_eq!(
+            xdm.document, cda,
+            "{nom}: le document signé, octet pour octet"
+        );
+        assert!(xdm.hash_and_size_match(), "{nom}");
+        let pdf = lu
+            .pieces
+            .iter()
+            .find(|p| p.type_mime == "application/pdf")
+            .expect("PDF joint");
+        assert!(pdf.octets.starts_with(b"%PDF"), "{nom}");
+
+        // the other way: the cardiologist's answer about Dominique (a
+        // document in an IHE_XDM.ZIP, as another practice would write it)
+        // and a message without a document arrive in Claire's mailbox
+        let reponse = json!({
+            "plugin": "fr.esculape.doc.generique",
+            "valeurs": {"type": "11488-4", "titre": "Réponse de la cardiologue", "corps": "Échographie normale."},
+        });
+        let (s, apercu) = t
+            .call(
+                "POST",
+                &format!("/api/patients/{dominique}/documents/preview"),
+                Some(&reponse.to_string()),
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {apercu}");
+        use base64::Engine as _;
+        let xdm = base64::engine::general_purpose::STANDARD
+            .decode(apercu["xdm"].as_str().unwrap())
+            .unwrap();
+        let envoi_anne = esculape_mss::message::Envoi {
+            de: adresse(ANNE),
+            a: vec![adresse(CLAIRE)],
+            objet: "Réponse de la cardiologue".into(),
+            corps: "Chère consœur,\nvoici mon compte rendu.".into(),
+            xdm: Some(xdm),
+            codes_cda: vec!["11488-4".into()],
+            ins_qualifie: true,
+            pdfs: vec![],
+            reference_produit: "AUTRE-LOGICIEL".into(),
+            en_reponse_a: lu.id.clone().map(|i| format!("<{i}>")),
+            accuse_de_lecture: false,
+        };
+        let octets = esculape_mss::message::composer(
+            &envoi_anne,
+            &esculape_mss::message::nouvel_id(&adresse(ANNE), &format!("reponse-{nom}")),
+        )
+        .unwrap();
+        esculape_mss::envoyer(
+            &op.boite(ANNE),
+            &securite,
+            &jeton,
+            &[adresse(CLAIRE)],
+            &octets,
+        )
+        .await
+        .unwrap();
+        op.deposer(
+            CLAIRE,
+            b"Subject: Bonjour\r\nFrom: anne@mss.esculape.test\r\n\r\nUn mot sans document.\r\n",
+        );
+
+        let (s, r) = t
+            .call("POST", "/api/moi/mss/releve", None, &t.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(r["messages"], 2, "{nom}: {r}");
+        assert_eq!(r["documents"].as_array().unwrap().len(), 1, "{nom}: {r}");
+        let recu = &r["documents"][0];
+        assert_eq!(recu["patient_id"], dominique.as_str(), "{nom}: {r}");
+        assert_eq!(recu["provenance"], "mssante", "{nom}: {r}");
+        assert_eq!(r["non_classes"][0]["objet"], "Bonjour", "{nom}: {r}");
+        assert!(
+            r["non_classes"][0]["raison"]
+                .as_str()
+                .unwrap()
+                .contains("sans document"),
+            "{nom}: {r}"
+        );
+        // in the « à voir » list of the patient
+        let (_, a_voir) = t
+            .call(
+                "GET",
+                &format!("/api/a-voir?patient={dominique}"),
+                None,
+                &t.medecin,
+            )
+            .await;
+        assert!(
+            a_voir.to_string().contains("Réponse de la cardiologue"),
+            "{nom}: {a_voir}"
+        );
+        // read once: nothing new the second time
+        let (s, r) = t
+            .call("POST", "/api/moi/mss/releve", None, &t.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        assert_eq!(r["messages"], 0, "{nom}: {r}");
+        assert!(
+            t.store
+                .audit_since(0)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "mss.releve" && e.detail.contains("1 document")),
+            "{nom}"
+        );
+    }
+}
