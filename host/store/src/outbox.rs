@@ -283,11 +283,13 @@ impl Store {
             .await
     }
 
-    /// Makes the waiting jobs of a kind prefix due now (what they waited
-    /// for may have come: a PSC sign-in for `mss.`); the number woken.
+    /// Makes the jobs of a kind prefix that were tried and now wait (a
+    /// condition, a retry) due now: what they waited for may have come (a
+    /// PSC sign-in for `mss.`). A deferred job never tried (a DMP order in
+    /// its correction delay) keeps its delay. The number woken.
     pub async fn reveiller_travaux(&self, prefixe: &str) -> Result<u64> {
         let now = self.now();
-        Ok(sqlx::query("UPDATE outbox SET available_at = $1 WHERE done_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND available_at > $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND substr(kind, 1, length($2)) = $2")
+        Ok(sqlx::query("UPDATE outbox SET available_at = $1 WHERE done_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND last_error IS NOT NULL AND available_at > $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND substr(kind, 1, length($2)) = $2")
             .bind(now)
             .bind(prefixe.to_string())
             .execute(&self.pool)
