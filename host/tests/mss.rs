@@ -348,16 +348,20 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
         )
         .await
         .unwrap();
-        op.deposer(
-            CLAIRE,
-            b"Subject: Bonjour\r\nFrom: anne@mss.esculape.test\r\n\r\nUn mot sans document.\r\n",
-        );
+        // eleven words without a document: more than a batch of the reading
+        for _ in 0..11 {
+            op.deposer(
+                CLAIRE,
+                b"Subject: Bonjour\r\nFrom: anne@mss.esculape.test\r\n\r\nUn mot sans document.\r\n",
+            );
+        }
 
         let (s, r) = t
             .call("POST", "/api/moi/mss/releve", None, &t.medecin)
             .await;
         assert_eq!(s, 200, "{nom}: {r}");
-        assert_eq!(r["messages"], 2, "{nom}: {r}");
+        assert_eq!(r["messages"], 12, "{nom}: {r}");
+        assert_eq!(r["non_classes"].as_array().unwrap().len(), 11, "{nom}: {r}");
         assert_eq!(r["documents"].as_array().unwrap().len(), 1, "{nom}: {r}");
         let recu = &r["documents"][0];
         assert_eq!(recu["patient_id"], dominique.as_str(), "{nom}: {r}");

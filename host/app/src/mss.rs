@@ -158,21 +158,6 @@ struct Ordre {
     message_id: String,
 }
 
-/// An address as a correspondent's mailbox: one `@`, something on each
-/// side, no space or angle bracket (the operator checks the rest).
-fn adresse_valide(a: &str) -> bool {
-    let Some((local, domaine)) = a.split_once('@') else {
-        return false;
-    };
-    a.len() <= 254
-        && !local.is_empty()
-        && domaine.contains('.')
-        && !domaine.contains('@')
-        && !a
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
-}
-
 impl App {
     /// The caller's MSSanté address, if set.
     pub async fn boite_mss(&self, actor: &Actor) -> Result<Option<String>, StoreError> {
@@ -187,7 +172,7 @@ impl App {
     ) -> Result<Option<String>, ErreurMssApp> {
         let adresse = adresse.map(str::trim).filter(|a| !a.is_empty());
         if let Some(a) = adresse
-            && !adresse_valide(a)
+            && !esculape_mss::message::adresse_valide(a)
         {
             return Err(ErreurMssApp::Condition(format!(
                 "« {a} » n'est pas une adresse de messagerie"
@@ -222,7 +207,7 @@ impl App {
                 "au plus {DESTINATAIRES_MAX} destinataires par message"
             )));
         }
-        if let Some(x) = a.iter().find(|x| !adresse_valide(x)) {
+        if let Some(x) = a.iter().find(|x| !esculape_mss::message::adresse_valide(x)) {
             return Err(ErreurMssApp::Condition(format!(
                 "« {x} » n'est pas une adresse de messagerie"
             )));
@@ -406,7 +391,14 @@ impl App {
             .map_err(condition)?;
         let xdm = esculape_xds::write_xdm(&entree, cda, &crate::documents::soumission())
             .map_err(|e| condition(e.into()))?;
-        let pdf = self.pdf_du_document(actor, &meta.id).await.ok();
+        // the same document as PDF (LGC.MDV.01); an N3 without its PDF copy
+        // leaves with its XDM alone
+        let pdf = match self.pdf_du_document(actor, &meta.id).await {
+            Ok(p) => Some(p),
+            Err(StoreError::NotFound(_)) => None,
+            Err(StoreError::Rule(m)) => return Err(ErreurMssApp::Condition(m)),
+            Err(e) => return Err(e.into()),
+        };
         let patient = self.store.patient(actor, &meta.patient_id).await?;
         let id = &patient.identity;
         let nom = format!(
@@ -449,6 +441,8 @@ impl App {
 
 /// Messages read in one go, at most (the rest at the next reading).
 pub const RELEVE_MAX: usize = 200;
+/// Messages fetched together (their bodies are in memory at once).
+const LOT: usize = 10;
 
 impl App {
     /// Reads the caller's mailbox from where it stopped (SC.MSS/UX.25,
@@ -489,37 +483,18 @@ impl App {
         let mut session =
             esculape_mss::SessionImap::ouvrir(&boite, self.mss.securite()?, &jeton).await?;
         let deja = self.store.releve_mss(&adresse).await?;
-        let (mut validite, mut recus) = session
-            .nouveaux(deja.map_or(0, |d| d.1), RELEVE_MAX)
-            .await?;
-        if deja.is_some_and(|d| d.0 != validite) {
-            // the mailbox was rebuilt: its UIDs mean other messages now
-            (validite, recus) = session.nouveaux(0, RELEVE_MAX).await?;
-        }
-        let _ = session.fermer().await;
         let mut releve = ReleveMss {
-            messages: recus.len() as u32,
+            messages: 0,
             documents: Vec::new(),
             non_classes: Vec::new(),
         };
-        let mut dernier = deja.filter(|d| d.0 == validite).map_or(0, |d| d.1);
-        for m in &recus {
-            match self.classer(actor, m).await {
-                Ok(Ok(d)) => releve.documents.push(d),
-                Ok(Err(n)) => releve.non_classes.push(n),
-                Err(e) => {
-                    // what was read before stays read
-                    self.store
-                        .noter_releve_mss(&adresse, validite, dernier)
-                        .await?;
-                    return Err(e.into());
-                }
-            }
-            dernier = dernier.max(m.uid);
-        }
-        self.store
-            .noter_releve_mss(&adresse, validite, dernier)
-            .await?;
+        // by batches, each recorded once handled: at most LOT messages
+        // (each up to 64 MiB) in memory, and a failure loses no progress
+        let lu = self
+            .lire_par_lots(actor, &adresse, &mut session, deja, &mut releve)
+            .await;
+        let _ = session.fermer().await;
+        lu?;
         self.store
             .trace(
                 actor,
@@ -567,6 +542,51 @@ impl App {
             }
         }
         faits
+    }
+
+    /// The messages above where reading stopped, batch after batch, each
+    /// batch classified then recorded as read.
+    async fn lire_par_lots(
+        &self,
+        actor: &Actor,
+        adresse: &str,
+        session: &mut esculape_mss::SessionImap,
+        deja: Option<(u32, u32)>,
+        releve: &mut esculape_api_types::documents::ReleveMss,
+    ) -> Result<(), ErreurMssApp> {
+        let mut apres = deja.map_or(0, |d| d.1);
+        let mut validite = None;
+        while (releve.messages as usize) < RELEVE_MAX {
+            let (v, recus) = session.nouveaux(apres, LOT).await?;
+            if validite.is_none() {
+                validite = Some(v);
+                if deja.is_some_and(|d| d.0 != v) && apres > 0 {
+                    // the mailbox was rebuilt: its UIDs mean other
+                    // messages now
+                    apres = 0;
+                    continue;
+                }
+            }
+            if recus.is_empty() {
+                self.store.noter_releve_mss(adresse, v, apres).await?;
+                break;
+            }
+            for m in &recus {
+                match self.classer(actor, m).await {
+                    Ok(Ok(d)) => releve.documents.push(d),
+                    Ok(Err(n)) => releve.non_classes.push(n),
+                    Err(e) => {
+                        // what was handled before stays read
+                        self.store.noter_releve_mss(adresse, v, apres).await?;
+                        return Err(e.into());
+                    }
+                }
+                apres = apres.max(m.uid);
+                releve.messages += 1;
+            }
+            self.store.noter_releve_mss(adresse, v, apres).await?;
+        }
+        Ok(())
     }
 
     /// One received message: its document stored in its patient's
@@ -700,19 +720,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_and_servers_are_read_strictly() {
-        assert!(adresse_valide("anne.doc@medecin.mssante.fr"));
-        for x in [
-            "anne",
-            "@mssante.fr",
-            "a@b",
-            "a b@mssante.fr",
-            "a@b@mssante.fr",
-            "<a@mssante.fr>",
-            "a@mssante.fr,b@mssante.fr",
-        ] {
-            assert!(!adresse_valide(x), "{x}");
-        }
+    fn servers_and_file_names_are_read_strictly() {
         assert_eq!(
             serveur("imap.mssante.fr:143"),
             Some(Serveur {

@@ -111,6 +111,14 @@ pub fn composer(e: &Envoi, id: &str) -> Result<Vec<u8>, ErreurMss> {
     Ok(m.formatted())
 }
 
+/// Whether `a` is a bare mailbox address as a message will carry it
+/// (lettre's parser, the one `composer` uses), its domain with a dot.
+pub fn adresse_valide(a: &str) -> bool {
+    a.len() <= 254
+        && a.parse::<lettre::Address>()
+            .is_ok_and(|x| x.domain().contains('.'))
+}
+
 /// A new Message-ID in the sender's domain.
 pub fn nouvel_id(de: &str, unique: &str) -> String {
     let domaine = de.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
@@ -120,6 +128,23 @@ pub fn nouvel_id(de: &str, unique: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bare_addresses_with_a_domain_are_taken() {
+        assert!(adresse_valide("anne.doc@medecin.mssante.fr"));
+        for x in [
+            "anne",
+            "@mssante.fr",
+            "a@b",
+            "a b@mssante.fr",
+            "a@b@mssante.fr",
+            "<a@mssante.fr>",
+            "Anne <a@mssante.fr>",
+            "a@mssante.fr,b@mssante.fr",
+        ] {
+            assert!(!adresse_valide(x), "{x}");
+        }
+    }
 
     fn envoi() -> Envoi {
         Envoi {
