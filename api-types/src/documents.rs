@@ -41,6 +41,10 @@ pub struct EnvoiMss {
     pub destinataires: Vec<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// Also to the patient's Mon espace santé mailbox (its address made
+    /// from a qualified INS).
+    #[serde(default)]
+    pub patient: bool,
 }
 
 /// The caller's MSSanté mailbox (`GET`/`PUT /api/moi/mss`): the address

@@ -8,6 +8,7 @@
 //! client names every wire type through this crate.
 
 pub mod agenda;
+pub mod annuaire;
 pub mod biologie;
 pub mod comptes;
 pub mod dmp;

@@ -99,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: DmpCommand,
     },
+    /// The Annuaire Santé: correspondents' MSSanté addresses.
+    Annuaire {
+        #[command(subcommand)]
+        command: AnnuaireCommand,
+    },
     /// The COG referential of birth places.
     Cog {
         #[command(subcommand)]
@@ -190,6 +195,39 @@ enum BiologieCommand {
     /// (.xlsx; its columns are found by their header names) as this
     /// home's, used instead of the bundled extract.
     Jdv { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AnnuaireCommand {
+    /// Search a correspondent (at least one criterion; names and towns
+    /// match from their start, without case or accents).
+    Search {
+        #[arg(long)]
+        nom: Option<String>,
+        #[arg(long)]
+        prenom: Option<String>,
+        #[arg(long)]
+        rpps: Option<String>,
+        /// Profession code (TRE_G15: 10 médecin, 21 pharmacien, 60 infirmier…).
+        #[arg(long)]
+        profession: Option<String>,
+        /// Specialty code (TRE_R38: SM54 médecine générale, SM04 cardiologie…).
+        #[arg(long)]
+        specialite: Option<String>,
+        #[arg(long)]
+        structure: Option<String>,
+        #[arg(long)]
+        commune: Option<String>,
+        /// Only addresses of this kind.
+        #[arg(long, value_parser = ["personnelle", "cabinet", "organisationnelle", "applicative"])]
+        type_bal: Option<String>,
+        /// The answer as JSON (the API's `ReponseAnnuaire`).
+        #[arg(long)]
+        json: bool,
+        /// Who searches (traced; default: the only médecin with an RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -528,10 +566,7 @@ fn main() -> anyhow::Result<()> {
                     json,
                 },
         } => with_app(&home, |app| async move {
-            let actor = match auteur {
-                Some(l) => Actor::user(l),
-                None => app.signataire_par_defaut().await?,
-            };
+            let actor = auteur_ou_signataire(&app, auteur).await?;
             let e = app.etat_dmp(&actor, &patient, bris_de_glace).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&e)?);
@@ -561,10 +596,7 @@ fn main() -> anyhow::Result<()> {
                     auteur,
                 },
         } => with_app(&home, |app| async move {
-            let actor = match auteur {
-                Some(l) => Actor::user(l),
-                None => app.signataire_par_defaut().await?,
-            };
+            let actor = auteur_ou_signataire(&app, auteur).await?;
             let m = app.retirer_du_dmp(&actor, &document, archiver).await?;
             println!(
                 "« {} » {} du DMP",
@@ -621,10 +653,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dmp {
             command: DmpCommand::Send { document, auteur },
         } => with_app(&home, |app| async move {
-            let actor = match auteur {
-                Some(l) => Actor::user(l),
-                None => app.signataire_par_defaut().await?,
-            };
+            let actor = auteur_ou_signataire(&app, auteur).await?;
             let m = app.alimenter_dmp(&actor, &document).await?;
             println!("« {} » envoyé au DMP (état : {:?})", m.title, m.dmp_state);
             Ok(())
@@ -632,10 +661,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dmp {
             command: DmpCommand::Dica { patient, auteur },
         } => with_app(&home, |app| async move {
-            let actor = match auteur {
-                Some(l) => Actor::user(l),
-                None => app.signataire_par_defaut().await?,
-            };
+            let actor = auteur_ou_signataire(&app, auteur).await?;
             let d = app.dica(&actor, &patient).await?;
             println!(
                 "DMP {}",
@@ -656,6 +682,87 @@ fn main() -> anyhow::Result<()> {
                         .map(|s| format!(" → {s}"))
                         .unwrap_or_default()
                 );
+            }
+            Ok(())
+        }),
+        Command::Annuaire {
+            command:
+                AnnuaireCommand::Search {
+                    nom,
+                    prenom,
+                    rpps,
+                    profession,
+                    specialite,
+                    structure,
+                    commune,
+                    type_bal,
+                    json,
+                    auteur,
+                },
+        } => with_app(&home, |app| async move {
+            use esculape_api_types::annuaire::{RechercheAnnuaire, TypeBal};
+            let actor = auteur_ou_signataire(&app, auteur).await?;
+            let recherche = RechercheAnnuaire {
+                nom,
+                prenom,
+                rpps,
+                profession,
+                specialite,
+                structure,
+                commune,
+                type_bal: type_bal
+                    .and_then(|t| TypeBal::TOUS.into_iter().find(|k| k.libelle() == t)),
+            };
+            let r = app.rechercher_annuaire(&actor, &recherche).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            for p in &r.resultats {
+                let mut quoi: Vec<String> = p.profession.iter().cloned().collect();
+                quoi.extend(p.specialites.iter().cloned());
+                println!(
+                    "{}{}{}{}",
+                    p.nom_affiche(),
+                    p.rpps
+                        .as_ref()
+                        .map(|r| format!("  RPPS {r}"))
+                        .unwrap_or_default(),
+                    if quoi.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  ({})", quoi.join(", "))
+                    },
+                    if p.inactif { "  [exercice fermé]" } else { "" }
+                );
+                for l in &p.lieux {
+                    println!(
+                        "    {} — {} {}",
+                        l.structure,
+                        l.code_postal.as_deref().unwrap_or(""),
+                        l.commune.as_deref().unwrap_or("")
+                    );
+                }
+                for b in &p.boites {
+                    println!(
+                        "    ✉ {} [{}]{}",
+                        b.adresse,
+                        b.type_bal.map_or("type non publié", |t| t.libelle()),
+                        b.description
+                            .as_ref()
+                            .map(|d| format!(" {d}"))
+                            .unwrap_or_default()
+                    );
+                }
+                if p.boites.is_empty() {
+                    println!("    aucune adresse MSSanté");
+                }
+            }
+            if r.resultats.is_empty() {
+                println!("aucun résultat");
+            }
+            if r.tronque {
+                println!("… d'autres résultats : affinez la recherche");
             }
             Ok(())
         }),
@@ -1104,10 +1211,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                 auteur,
             } => {
                 let octets = octets_recus(&file)?;
-                let actor = match auteur {
-                    Some(l) => Actor::user(l),
-                    None => state.signataire_par_defaut().await?,
-                };
+                let actor = auteur_ou_signataire(&state, auteur).await?;
                 let fait = state
                     .importer_document(
                         &actor,
@@ -1158,10 +1262,7 @@ fn doc(home: PathBuf, command: DocCommand) -> anyhow::Result<()> {
                             known.join(", ")
                         )
                     })?;
-                let actor = match auteur {
-                    Some(l) => Actor::user(l),
-                    None => state.signataire_par_defaut().await?,
-                };
+                let actor = auteur_ou_signataire(&state, auteur).await?;
                 let form =
                     esculape_host::documents::formulaire(&state, &actor, &patient, &plugin).await?;
                 let mut valeurs = form.valeurs;
@@ -1392,5 +1493,17 @@ fn serve(home: PathBuf, addr: String, tls: Option<(PathBuf, PathBuf)>) -> anyhow
                 serveur::servir(state, listener, arret).await
             }
         }
+    })
+}
+
+/// The account a command acts as: the login given, or the only médecin
+/// with an RPPS.
+async fn auteur_ou_signataire(
+    app: &esculape_app::App,
+    auteur: Option<String>,
+) -> anyhow::Result<Actor> {
+    Ok(match auteur {
+        Some(l) => Actor::user(l),
+        None => app.signataire_par_defaut().await?,
     })
 }

@@ -156,3 +156,68 @@ async fn ins_search_asks_the_configured_insi_and_indicators_print() {
     // Two INSi queries and one dashboard.
     assert_eq!(report.events, 3, "{report:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn annuaire_search_prints_every_address_and_the_places_of_practice() {
+    let addr = common::start_sandbox().await;
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://{addr}/fhir/v2");
+    let h = home.path().to_path_buf();
+    let run = move |args: &'static [&'static str]| {
+        let h = h.clone();
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            esculape(
+                &h,
+                &[
+                    ("ESCULAPE_ANNUAIRE_URL", url.as_str()),
+                    ("ESCULAPE_ANNUAIRE_CLE", esculape_sandbox::annuaire::CLE),
+                ],
+                args,
+            )
+        })
+    };
+    let (ok, out, err) = run(&[
+        "annuaire", "search", "--nom", "martin", "--prenom", "sophie", "--auteur", "support",
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("DR Sophie MARTIN  RPPS 10003456789"), "{out}");
+    assert!(out.contains("DR Sophie MARTIN  RPPS 10004567891"), "{out}");
+    assert!(
+        out.contains(
+            "✉ cabinet.terreaux@medecin.mssante.fr [cabinet] Cabinet médical des Terreaux"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("CENTRE DE SANTE GRATTE-CIEL — 69100 VILLEURBANNE"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&[
+        "annuaire",
+        "search",
+        "--structure",
+        "biolyon",
+        "--type-bal",
+        "applicative",
+        "--json",
+        "--auteur",
+        "support",
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{out}{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        r["resultats"][0]["boites"][0]["adresse"],
+        "resultats@biolyon.mssante.fr"
+    );
+    // No criterion: refused in French.
+    let (ok, _, err) = run(&["annuaire", "search", "--auteur", "support"])
+        .await
+        .unwrap();
+    assert!(!ok);
+    assert!(err.contains("au moins un"), "{err}");
+}

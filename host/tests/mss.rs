@@ -206,9 +206,14 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
             op.journal()
         );
         assert_eq!(passe().await.unwrap(), 0, "{nom}: rien de plus");
-        // sent again, then cancelled before it leaves: « annulé », nothing
-        // more relayed
-        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        // sent again, to the patient too (her Mon espace santé address made
+        // from her qualified INS), then cancelled before it leaves:
+        // « annulé », nothing more relayed
+        let aussi_patient =
+            json!({ "destinataires": [adresse(ANNE)], "patient": true }).to_string();
+        let (s, r) = t
+            .call("POST", &envoi, Some(&aussi_patient), &t.medecin)
+            .await;
         assert_eq!(s, 202, "{nom}: {r}");
         let attente = app
             .store
@@ -218,6 +223,11 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
             .into_iter()
             .find(|t| t.kind.starts_with("mss.") && t.etat == EtatTravail::EnAttente)
             .expect("le second envoi en attente");
+        assert!(
+            attente.label.contains("297022A02077878@patient.mssante.fr"),
+            "{nom}: {}",
+            attente.label
+        );
         let (s, r) = t
             .call(
                 "POST",

@@ -1,8 +1,10 @@
 //! Local stand-ins of the national services, speaking their published
 //! contracts, for demos and tests where the real service cannot be
-//! reached: the INSi téléservice ([`insi`]), the DMP ([`dmp`]), Pro Santé Connect ([`psc`])
+//! reached: the INSi téléservice ([`insi`]), the DMP ([`dmp`]), Pro Santé Connect ([`psc`]),
+//! the Annuaire Santé ([`annuaire`])
 //! and a carte Vitale reader ([`vitale`]). One HTTP server carries them all ([`router`]).
 
+pub mod annuaire;
 pub mod dmp;
 pub mod identites;
 pub mod insi;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct Sandbox {
     pub insi: insi::Insi,
+    pub annuaire: annuaire::Annuaire,
     pub dmp: dmp::Dmp,
     pub psc: psc::Psc,
     pub vitale: vitale::Lecteur,
@@ -116,6 +119,7 @@ pub async fn servir_mutuel(
 
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
     insi::routes()
+        .merge(annuaire::routes())
         .merge(dmp::routes())
         .merge(vitale::routes())
         .merge(psc::routes())

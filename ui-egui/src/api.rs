@@ -657,18 +657,23 @@ impl Api {
         )
     }
 
-    /// The identity alone, as a file without its medical part (what the
-    /// secretariat may see).
+    /// The identity and the care team, as a file without its medical part
+    /// (what the secretariat may see).
     pub fn identity_file(&self, patient: &str) -> Pending<Chart> {
-        self.call_then(
-            reqwest::Method::GET,
-            &format!("/api/patients/{patient}"),
-            NO_BODY,
-            |patient: PatientRecord| Chart {
+        let inner = self.0.clone();
+        let token = self.token();
+        let url = format!("{}/api/patients/{patient}", inner.base);
+        self.spawn(async move {
+            let get = reqwest::Method::GET;
+            let patient: PatientRecord =
+                send(&inner.http, get.clone(), &url, token.clone(), None).await?;
+            let care_team =
+                send(&inner.http, get, &format!("{url}/care-team"), token, None).await?;
+            Ok(Chart {
                 patient,
                 contact: Default::default(),
                 contact_version: 0,
-                care_team: vec![],
+                care_team,
                 episodes: vec![],
                 encounters: vec![],
                 encounters_total: 0,
@@ -676,8 +681,8 @@ impl Api {
                 bmi: vec![],
                 documents: vec![],
                 documents_total: 0,
-            },
-        )
+            })
+        })
     }
 
     /// Queries the INSi for this patient (the host compares the traits).
@@ -941,6 +946,48 @@ impl Api {
                 data: data.clone(),
             }),
             |_: Entry| (),
+        )
+    }
+
+    /// Correspondents in the Annuaire Santé (at least one criterion).
+    pub fn annuaire(
+        &self,
+        r: &esculape_api_types::annuaire::RechercheAnnuaire,
+    ) -> Pending<esculape_api_types::annuaire::ReponseAnnuaire> {
+        let mut q: Vec<String> = [
+            ("nom", &r.nom),
+            ("prenom", &r.prenom),
+            ("rpps", &r.rpps),
+            ("profession", &r.profession),
+            ("specialite", &r.specialite),
+            ("structure", &r.structure),
+            ("commune", &r.commune),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", encode(v.as_deref()?))))
+        .collect();
+        if let Some(t) = r.type_bal
+            && let Ok(serde_json::Value::String(t)) = serde_json::to_value(t)
+        {
+            q.push(format!("type_bal={t}"));
+        }
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/annuaire?{}", q.join("&")),
+            NO_BODY,
+        )
+    }
+
+    /// Adds a professional to the patient's care team.
+    pub fn ajouter_a_l_equipe(
+        &self,
+        patient: &str,
+        membre: &esculape_api_types::domaine::record::CareTeamMember,
+    ) -> Pending<esculape_api_types::dossier::CareTeamEntry> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/patients/{patient}/care-team"),
+            Some(membre),
         )
     }
 

@@ -148,6 +148,8 @@ struct Dossier {
     dmp: crate::dmp::DocumentsDmp,
     /// A document being sent by MSSanté.
     mss: crate::mss::EnvoiMss,
+    /// The care team and the directory's search.
+    equipe: crate::equipe::Equipe,
     /// « Fermer le dossier » was asked (back to the home screen).
     fermer: bool,
 }
@@ -512,6 +514,7 @@ impl EsculapeApp {
                     || d.bandeau.occupe()
                     || d.dmp.occupe()
                     || d.mss.occupe()
+                    || d.equipe.occupe()
             })
     }
 
@@ -605,6 +608,7 @@ impl EsculapeApp {
                             visas: Default::default(),
                             dmp: Default::default(),
                             mss: Default::default(),
+                            equipe: Default::default(),
                             fermer: false,
                         },
                     };
@@ -718,6 +722,10 @@ impl EsculapeApp {
                 rouvrir = Some(d.chart.patient.id.clone());
             }
             if let crate::mss::Suite::EnFile(m) = d.mss.recevoir() {
+                d.message = Some((Ton::Succes, m));
+                rouvrir = Some(d.chart.patient.id.clone());
+            }
+            if let crate::equipe::Suite::Ajoute(m) = d.equipe.recevoir() {
                 d.message = Some((Ton::Succes, m));
                 rouvrir = Some(d.chart.patient.id.clone());
             }
@@ -1582,6 +1590,8 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
             if role != "medecin" {
                 carte_identite(ui, api, d);
                 ui.add_space(espace::M);
+                carte_equipe(ui, api, d);
+                ui.add_space(espace::M);
                 theme::bandeau(
                     ui,
                     Ton::Info,
@@ -1608,6 +1618,8 @@ fn dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier, role: &str) {
 
 fn colonne_consultation(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     carte_identite(ui, api, d);
+    ui.add_space(espace::M);
+    carte_equipe(ui, api, d);
     ui.add_space(espace::M);
     carte_consultation(ui, api, d);
     ui.add_space(espace::M);
@@ -1666,6 +1678,11 @@ fn colonne_dossier(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         format!("Documents ({total})")
     };
     theme::carte(ui, icone::FILES, &titre, |ui| documents(ui, api, d));
+}
+
+fn carte_equipe(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
+    let patient = d.chart.patient.id.clone();
+    d.equipe.show(ui, api, &patient, &d.chart.care_team);
 }
 
 /// The identity's details, the INSi and the file's background jobs.
@@ -2387,7 +2404,8 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
             ui.label("Import du document…");
         }
     });
-    d.mss.show(ui, api, &d.chart.care_team);
+    d.mss
+        .show(ui, api, &d.chart.care_team, &d.chart.patient.identity);
     if let Some(i) = &mut d.import.integration {
         let patient = d.chart.patient.id.clone();
         if let crate::integration::Suite::Fermee(_) = i.show(ui, api, &patient) {

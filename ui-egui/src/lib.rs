@@ -3,6 +3,7 @@
 
 pub mod a_voir;
 pub mod agenda;
+pub mod annuaire;
 pub mod api;
 pub mod app;
 pub mod bandeau;
@@ -13,6 +14,7 @@ pub mod dmp;
 pub mod document;
 pub mod entree;
 pub mod epingles;
+pub mod equipe;
 pub mod installation;
 pub mod integration;
 pub mod libelles;

@@ -18,6 +18,8 @@ pub struct EnvoiMss {
     boite: Option<Option<String>>,
     adresse: String,
     choisis: BTreeSet<String>,
+    /// Also to the patient's Mon espace santé mailbox.
+    patient: bool,
     autres: String,
     message: String,
     envoi: Slot<DocumentMeta>,
@@ -81,7 +83,13 @@ impl EnvoiMss {
         Suite::Rien
     }
 
-    pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, equipe: &[CareTeamEntry]) {
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        api: &Api,
+        equipe: &[CareTeamEntry],
+        identite: &esculape_api_types::domaine::identity::Identity,
+    ) {
         let Some((id, titre)) = self.document.clone() else {
             return;
         };
@@ -156,6 +164,21 @@ impl EnvoiMss {
                         }
                     }
                 }
+                match identite.adresse_mss_citoyenne() {
+                    Some(a) => {
+                        ui.checkbox(
+                            &mut self.patient,
+                            format!("Le patient, sur sa messagerie Mon espace santé ({a})"),
+                        );
+                    }
+                    None => {
+                        self.patient = false;
+                        theme::discret(
+                            ui,
+                            "Messagerie Mon espace santé du patient : son INS doit être qualifiée.",
+                        );
+                    }
+                }
                 ui.horizontal(|ui| {
                     let l = ui.label("Autres destinataires");
                     ui.add(
@@ -179,7 +202,7 @@ impl EnvoiMss {
                     .chain(adresses(&self.autres))
                     .collect();
                 ui.horizontal(|ui| {
-                    let pret = !destinataires.is_empty() && !self.envoi.busy();
+                    let pret = (!destinataires.is_empty() || self.patient) && !self.envoi.busy();
                     if theme::bouton_principal(ui, pret, icone::PAPER_PLANE_TILT, "Envoyer")
                         .on_hover_text("Un message pour ce patient : le document en IHE_XDM.ZIP et en PDF, en votre nom")
                         .clicked()
@@ -190,6 +213,7 @@ impl EnvoiMss {
                             Demande {
                                 destinataires,
                                 message,
+                                patient: self.patient,
                             },
                         ));
                     }

@@ -286,6 +286,32 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         pages(c) == 1 && c.query_by_label("Page suivante").is_some()
     });
     assert!(c.query_by_label("Enregistrer la consultation").is_none());
+
+    // She finds the patient's doctor at the health centre in the Annuaire
+    // Santé: two doctors of that name, told apart; the address of the
+    // centre kept in the care team.
+    assert!(visible(&c, "Équipe de soins (0)"));
+    cliquer(&mut c, "Chercher un correspondant");
+    saisir(&mut c, "Nom", "martin");
+    saisir(&mut c, "Prénom", "sophie");
+    cliquer(&mut c, "Rechercher dans l'annuaire");
+    jusqua(&mut c, "les deux Sophie Martin", |c| {
+        visible(c, "RPPS 10003456789") && visible(c, "RPPS 10004567891")
+    });
+    assert!(visible(&c, "Cardiologie et Maladies vasculaires"));
+    saisir(
+        &mut c,
+        "Relation avec le patient",
+        "médecin du centre de santé",
+    );
+    cliquer(
+        &mut c,
+        "Ajouter à l'équipe de soins : s.martin@cds-gratte-ciel.mssante.fr",
+    );
+    jusqua(&mut c, "l'équipe de soins", |c| {
+        visible(c, "Équipe de soins (1)") && visible(c, "fait partie de l'équipe de soins")
+    });
+    assert!(visible(&c, "s.martin@cds-gratte-ciel.mssante.fr"));
     cliquer(&mut c, "Agrandir");
     jusqua(&mut c, "la page agrandie", |c| visible(c, "125 %"));
     let titres = |c: &Client| {

@@ -591,6 +591,11 @@ impl Product {
             .args(["serve", "--addr", addr])
             .env("ESCULAPE_INSI_URL", format!("http://{sandbox_addr}/insi"))
             .env(
+                "ESCULAPE_ANNUAIRE_URL",
+                format!("http://{sandbox_addr}/fhir/v2"),
+            )
+            .env("ESCULAPE_ANNUAIRE_CLE", esculape_annuaire::CLE_BAC_A_SABLE)
+            .env(
                 "ESCULAPE_VITALE_URL",
                 format!("http://{sandbox_addr}/vitale"),
             )

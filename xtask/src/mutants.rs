@@ -753,6 +753,14 @@ const MUTANTS: &[Mutant] = &[
         test_target: "mss",
         filter: "a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_correspondent_reads_it",
     },
+    Mutant {
+        what: "Annuaire Santé: les adresses d'un type non demandé restent dans les résultats",
+        file: "host/annuaire/src/lib.rs",
+        from: "r.boites.retain(|b| b.type_bal == Some(t));",
+        to: "r.boites.retain(|b| b.type_bal.is_some() || Some(t).is_some());",
+        test_target: "annuaire",
+        filter: "a_secretary_finds_the_right_correspondent_and_keeps_the_address_chosen_in_the_care_team",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

@@ -7,6 +7,7 @@
 
 pub mod agenda;
 pub mod ancrage;
+pub mod annuaire;
 pub mod auth;
 pub mod biologie;
 pub mod comptes;
@@ -59,6 +60,8 @@ pub struct App {
     pub dmp: Arc<dmp::DmpClient>,
     /// The MSSanté operators' servers and their trust.
     pub mss: Arc<mss::MssClient>,
+    /// The Annuaire Santé (the local sandbox's stand-in by default).
+    pub annuaire: Arc<annuaire::AnnuaireClient>,
 }
 
 impl App {
@@ -75,6 +78,9 @@ impl App {
             biologie: Arc::new(biologie::Referentiel::embarque()),
             dmp: Arc::new(dmp::DmpClient::new(dmp::DmpConfig::from_env())),
             mss: Arc::new(mss::MssClient::new(mss::MssConfig::from_env())),
+            annuaire: Arc::new(annuaire::AnnuaireClient::new(
+                annuaire::AnnuaireConfig::from_env(),
+            )),
         }
     }
 

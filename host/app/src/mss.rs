@@ -193,12 +193,23 @@ impl App {
     ) -> Result<DocumentMeta, ErreurMssApp> {
         // first: another structure's document is an unknown one
         let (meta, _) = self.store.document(actor, document_id).await?;
-        let a: Vec<String> = demande
+        let mut a: Vec<String> = demande
             .destinataires
             .iter()
             .map(|a| a.trim().to_string())
             .filter(|a| !a.is_empty())
             .collect();
+        if demande.patient {
+            let p = self.store.patient(actor, &meta.patient_id).await?;
+            let adresse = p.identity.adresse_mss_citoyenne().ok_or_else(|| {
+                ErreurMssApp::Condition(
+                    "la messagerie Mon espace santé du patient n'est adressée qu'à une INS qualifiée : qualifiez d'abord son identité".into(),
+                )
+            })?;
+            if !a.contains(&adresse) {
+                a.push(adresse);
+            }
+        }
         if a.is_empty() {
             return Err(ErreurMssApp::Condition("aucun destinataire".into()));
         }

@@ -557,7 +557,25 @@ impl Identity {
     }
 }
 
+/// The domain of the patients' Mon espace santé mailboxes (MSSanté
+/// citoyenne): `<matricule INS>@patient.mssante.fr`.
+pub const DOMAINE_MSS_CITOYENNE: &str = "patient.mssante.fr";
+
 impl Identity {
+    /// The patient's Mon espace santé secure-messaging address, generated
+    /// from the INS — only when the identity is qualified (DSR §3.2.4: a
+    /// professional writes to a patient with a qualified INS; the
+    /// pre-admission derogation of the MSSanté client referential is not
+    /// taken).
+    pub fn adresse_mss_citoyenne(&self) -> Option<String> {
+        match (&self.ins, self.status) {
+            (Some(ins), IdentityStatus::Qualifiee) => {
+                Some(format!("{}@{DOMAINE_MSS_CITOYENNE}", ins.matricule))
+            }
+            _ => None,
+        }
+    }
+
     /// An identity as a user types it (creation, or a change of `avant`).
     /// The INS and the INSi provenance come only from the téléservice:
     /// typed ones are refused unless they are the stored ones, and the
@@ -713,6 +731,15 @@ mod tests {
         assert_eq!(id.status, IdentityStatus::Qualifiee);
         assert_eq!(id.birth_name, "ADRTROIS");
         assert_eq!(id.birth_place_cog.as_deref(), Some("2A004"));
+        let ins = id.ins.as_ref().unwrap().matricule.clone();
+        assert_eq!(
+            id.adresse_mss_citoyenne(),
+            Some(format!("{ins}@patient.mssante.fr"))
+        );
+        // Validated but not qualified: no Mon espace santé address.
+        let mut validee = id.clone();
+        validee.status = IdentityStatus::Validee;
+        assert_eq!(validee.adresse_mss_citoyenne(), None);
     }
 
     #[test]

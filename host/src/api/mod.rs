@@ -10,6 +10,7 @@
 
 mod accounts;
 mod agenda;
+mod annuaire;
 mod biologie;
 mod dmp;
 mod documents;

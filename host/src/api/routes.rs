@@ -3,11 +3,12 @@
 //! the OpenAPI document all come from here.
 
 use super::{
-    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, biologie, dmp, documents, mss,
-    patients, psc, record, travaux,
+    Access, AppState, MAX_DOCUMENT_BODY_BYTES, accounts, agenda, annuaire, biologie, dmp,
+    documents, mss, patients, psc, record, travaux,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
 use esculape_api_types::agenda::{AvailabilityRec, DeplacementRendezVous, Slot, StatutRendezVous};
+use esculape_api_types::annuaire::ReponseAnnuaire;
 use esculape_api_types::biologie::{BiologiePatient, FichierJdv, JdvEnUsage, TendanceBiologie};
 use esculape_api_types::comptes::{
     self, AuditEvent, AuditReport, Caller, ChangementMotDePasse, Connexion, EtatInstallation,
@@ -175,6 +176,7 @@ pub fn table() -> Vec<Route> {
         // Accueil: identity, contacts, care team, agenda
         route("GET", "/api/patients", Accueil, "Recherche de patients à la frappe", get(patients::search)).query(&[("q", true), ("limit", false)]).ok::<Vec<PatientSummary>>(),
         route("POST", "/api/patients", Accueil, "Créer un patient (identité)", post(patients::create)).body::<NewIdentity>().created::<PatientRecord>(),
+        route("GET", "/api/annuaire", Accueil, "Rechercher les adresses MSSanté d'un correspondant dans l'Annuaire Santé (nom, prénom, RPPS, profession, spécialité, structure, commune, type d'adresse : au moins un critère) ; chaque professionnel avec ses lieux d'exercice et toutes ses adresses", get(annuaire::rechercher)).query(&[("nom", false), ("prenom", false), ("rpps", false), ("profession", false), ("specialite", false), ("structure", false), ("commune", false), ("type_bal", false)]).ok::<ReponseAnnuaire>(),
         route("GET", "/api/cog", Accueil, "Lieux de naissance (code officiel géographique): par code, ancien code compris, ou par début de nom", get(patients::cog)).query(&[("code", false), ("nom", false), ("limit", false)]).ok::<Vec<Lieu>>(),
         route("GET", "/api/patients/{id}", Accueil, "Identité d'un patient", get(patients::read)).ok::<PatientRecord>(),
         route("PUT", "/api/patients/{id}", Accueil, "Modifier l'identité (avec la version lue et le motif; l'identité d'avant reste dans l'historique)", put(patients::update)).body::<ModificationIdentite>().ok::<PatientRecord>(),

@@ -240,6 +240,14 @@ pub fn action(ui: &mut Ui, actif: bool, icone: &str, texte: &str) -> Response {
     r
 }
 
+/// [`action`] on one of a list's rows: the same words on every row, and
+/// for assistive technology the row it acts on (`« texte : pour »`).
+pub fn action_sur(ui: &mut Ui, actif: bool, icone: &str, texte: &str, pour: &str) -> Response {
+    let r = action(ui, actif, icone, texte);
+    etiquette(&r, WidgetType::Button, &format!("{texte} : {pour}"));
+    r
+}
+
 /// A tab of the navigation: selected or not.
 pub fn onglet(ui: &mut Ui, choisi: bool, icone: &str, texte: &str) -> Response {
     let p = palette(ui);

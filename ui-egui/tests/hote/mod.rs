@@ -245,6 +245,15 @@ fn demarrer_avec(qualifie: bool) -> Hote {
         let mut dmp = esculape_app::dmp::DmpConfig::from_env();
         dmp.url = format!("http://{saddr}/dmp");
         state.app.dmp = Arc::new(esculape_app::dmp::DmpClient::new(dmp));
+        // the sandbox's Annuaire Santé
+        state.app.annuaire = Arc::new(esculape_app::annuaire::AnnuaireClient::new(
+            esculape_app::annuaire::AnnuaireConfig {
+                url: format!("http://{saddr}/fhir/v2"),
+                cle: Some(esculape_sandbox::annuaire::CLE.into()),
+                autorites: None,
+                timeout: std::time::Duration::from_secs(10),
+            },
+        ));
         // Pro Santé Connect: a real proxy e-santé on the sandbox's PSC
         // (CIBA decided by the tests), the client's loopback on a free port.
         let reglage = reqwest::Client::new()
