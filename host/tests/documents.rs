@@ -337,6 +337,56 @@ async fn produce_preview_sign_correct_on_both_databases() {
         )
         .await;
         assert_eq!(doc["document"]["type_code"], "CERT_DECL", "{name}");
+        // LGC.CSE.15: the signed CS9 leaves for the CSE platform by
+        // MSSanté without being asked, after the delay, cancellable; it
+        // was queued with the signature itself.
+        assert_eq!(
+            doc["document"]["mssante_state"], "en-attente",
+            "{name}: {doc}"
+        );
+        let (s, travaux) = a
+            .call(
+                "GET",
+                &format!("/api/patients/{}/travaux", ids[1]),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {travaux}");
+        let cse = travaux
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == "mss.envoi")
+            .unwrap_or_else(|| panic!("{name}: l'envoi à la plateforme CSE : {travaux}"));
+        assert!(
+            cse["label"]
+                .as_str()
+                .unwrap()
+                .contains("certificatsdesante@plateformecse.mssante.fr"),
+            "{name}: {cse}"
+        );
+        assert_eq!(cse["etat"], "en_attente", "{name}: {cse}");
+        let dans = cse["prochain_essai"].as_i64().unwrap() - esculape_store::now_millis();
+        assert!(dans > 10 * 60 * 1000, "{name}: différé de 15 min : {cse}");
+        let (s, r) = a
+            .call(
+                "POST",
+                &format!("/api/travaux/{}/annulation", cse["id"].as_str().unwrap()),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{name}: {r}");
+        let (_, meta) = a
+            .call(
+                "GET",
+                &format!("/api/documents/{}", doc["document"]["id"].as_str().unwrap()),
+                None,
+                &a.medecin,
+            )
+            .await;
+        assert_eq!(meta["mssante_state"], "annule", "{name}: {meta}");
         // The vaccination note from a photo of the box (no value sets in
         // this home: the plugin's built-in codes of the JDV). The host reads
         // the DataMatrix; a picture without one is refused in French.

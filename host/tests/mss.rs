@@ -240,6 +240,27 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
         assert_eq!(etat_mss(&t, &doc).await, E::Annule, "{nom}");
         assert_eq!(passe().await.unwrap(), 0, "{nom}");
         assert_eq!(op.relayes.lock().unwrap().len(), 1, "{nom}");
+        // queued again, then corrected before it leaves: at its try the
+        // order sees the document replaced, says so, sends nothing
+        let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
+        assert_eq!(s, 202, "{nom}: {r}");
+        let correction = json!({
+            "plugin": "fr.esculape.doc.generique",
+            "valeurs": {"type": "11488-4", "titre": "Lettre à la cardiologue", "corps": "Souffle systolique à explorer (corrigé)."},
+            "remplace": doc,
+        });
+        let (s, r) = t
+            .call(
+                "POST",
+                &format!("/api/patients/{dominique}/documents/sign"),
+                Some(&correction.to_string()),
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {r}");
+        assert_eq!(passe().await.unwrap(), 1, "{nom}");
+        assert_eq!(etat_mss(&t, &doc).await, E::Annule, "{nom}");
+        assert_eq!(op.relayes.lock().unwrap().len(), 1, "{nom}");
         let audit = t.store.audit_since(0).await.unwrap();
         let trace = audit
             .iter()

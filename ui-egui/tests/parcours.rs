@@ -286,32 +286,6 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
         pages(c) == 1 && c.query_by_label("Page suivante").is_some()
     });
     assert!(c.query_by_label("Enregistrer la consultation").is_none());
-
-    // She finds the patient's doctor at the health centre in the Annuaire
-    // Santé: two doctors of that name, told apart; the address of the
-    // centre kept in the care team.
-    assert!(visible(&c, "Équipe de soins (0)"));
-    cliquer(&mut c, "Chercher un correspondant");
-    saisir(&mut c, "Nom", "martin");
-    saisir(&mut c, "Prénom", "sophie");
-    cliquer(&mut c, "Rechercher dans l'annuaire");
-    jusqua(&mut c, "les deux Sophie Martin", |c| {
-        visible(c, "RPPS 10003456789") && visible(c, "RPPS 10004567891")
-    });
-    assert!(visible(&c, "Cardiologie et Maladies vasculaires"));
-    saisir(
-        &mut c,
-        "Relation avec le patient",
-        "médecin du centre de santé",
-    );
-    cliquer(
-        &mut c,
-        "Ajouter à l'équipe de soins : s.martin@cds-gratte-ciel.mssante.fr",
-    );
-    jusqua(&mut c, "l'équipe de soins", |c| {
-        visible(c, "Équipe de soins (1)") && visible(c, "fait partie de l'équipe de soins")
-    });
-    assert!(visible(&c, "s.martin@cds-gratte-ciel.mssante.fr"));
     cliquer(&mut c, "Agrandir");
     jusqua(&mut c, "la page agrandie", |c| visible(c, "125 %"));
     let titres = |c: &Client| {
@@ -399,6 +373,8 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "les destinataires", |c| {
         c.query_by_label("Autres destinataires").is_some()
     });
+    // Her identity is not qualified yet: no Mon espace santé address.
+    assert!(visible(&c, "son INS doit être qualifiée"));
     saisir(
         &mut c,
         "Autres destinataires",
@@ -629,6 +605,35 @@ fn a_wrong_password_is_refused_the_secretary_sees_no_record_books_appointments_a
     assert!(c.query_by_label("Identité provisoire").is_some());
     assert!(visible(&c, "réservés aux professionnels de santé"));
     assert!(c.query_by_label("Enregistrer la consultation").is_none());
+
+    // She finds the patient's doctor at the health centre in the Annuaire
+    // Santé: two doctors of that name, told apart; the address of the
+    // centre kept in the care team.
+    assert!(visible(&c, "Équipe de soins (0)"));
+    cliquer(&mut c, "Chercher un correspondant");
+    jusqua(&mut c, "le formulaire de l'annuaire", |c| {
+        c.query_by_label("Nom").is_some()
+    });
+    saisir(&mut c, "Nom", "martin");
+    saisir(&mut c, "Prénom", "sophie");
+    cliquer(&mut c, "Rechercher dans l'annuaire");
+    jusqua(&mut c, "les deux Sophie Martin", |c| {
+        visible(c, "RPPS 10003456789") && visible(c, "RPPS 10004567891")
+    });
+    assert!(visible(&c, "Cardiologie et Maladies vasculaires"));
+    saisir(
+        &mut c,
+        "Relation avec le patient",
+        "médecin du centre de santé",
+    );
+    cliquer(
+        &mut c,
+        "Ajouter à l'équipe de soins : s.martin@cds-gratte-ciel.mssante.fr",
+    );
+    jusqua(&mut c, "l'équipe de soins", |c| {
+        visible(c, "Équipe de soins (1)") && visible(c, "fait partie de l'équipe de soins")
+    });
+    assert!(visible(&c, "s.martin@cds-gratte-ciel.mssante.fr"));
 
     // The secretariat books her an appointment, refuses a double booking,
     // marks her arrived, moves and cancels.

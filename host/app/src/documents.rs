@@ -789,6 +789,19 @@ pub async fn produire(
         // feed the DMP and the doctor did not hold it back.
         let ordre = (produced.sharing.dmp && !demande.retenir_dmp)
             .then(|| state.ordre_alimentation(&document_id, patient_id, &header.title));
+        // A CS9 or CS24 leaves for the CSE platform by MSSanté, deferred
+        // the same way (LGC.CSE.15), cancellable meanwhile.
+        let d_office =
+            match esculape_domain::document::destinataire_d_office(&desc.format_code.code) {
+                Some(a) => Some(
+                    state
+                        .ordre_envoi_d_office(actor, &document_id, patient_id, &header.title, a)
+                        .await?,
+                ),
+                None => None,
+            };
+        let ordres: Vec<&esculape_store::outbox::NouveauTravail> =
+            ordre.iter().chain(d_office.iter()).collect();
         let meta = match &demande.remplace {
             Some(prev) => {
                 state
@@ -799,7 +812,7 @@ pub async fn produire(
                         new,
                         produced.cda.clone(),
                         Some(&form),
-                        ordre.as_ref(),
+                        &ordres,
                     )
                     .await?
             }
@@ -812,13 +825,13 @@ pub async fn produire(
                         new,
                         produced.cda.clone(),
                         Some(&form),
-                        ordre.as_ref(),
+                        &ordres,
                     )
                     .await?
             }
         };
         crate::crash::point("document.apres_signature");
-        if ordre.is_some() {
+        if !ordres.is_empty() {
             state.reveil.notify_one();
         }
         produced.notices.extend(

@@ -41,6 +41,10 @@ pub struct MssConfig {
     pub serveurs: Option<(Serveur, Serveur)>,
     /// The product's reference for `X-MSS-NIL` (`ESCULAPE_MSS_PRODUIT`).
     pub produit: String,
+    /// How long a document sent without being asked (a CS9 to the CSE
+    /// platform) waits after its signature, time to correct or cancel it
+    /// (`ESCULAPE_MSS_DELAI`, seconds; 15 min by default).
+    pub delai_d_office: std::time::Duration,
 }
 
 fn serveur(texte: &str) -> Option<Serveur> {
@@ -61,6 +65,11 @@ impl MssConfig {
                 .and_then(|i| serveur(&i))
                 .zip(var("ESCULAPE_MSS_SMTP").and_then(|s| serveur(&s))),
             produit: var("ESCULAPE_MSS_PRODUIT").unwrap_or_else(|| "ESCULAPE".into()),
+            delai_d_office: std::time::Duration::from_secs(
+                var("ESCULAPE_MSS_DELAI")
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(900),
+            ),
         }
     }
 }
@@ -152,6 +161,8 @@ struct Ordre {
     document: String,
     /// The account it leaves in the name of (its PSC session's token).
     compte: String,
+    /// The account's address; empty for an order made without being
+    /// asked before the account had one: read at each try.
     de: String,
     a: Vec<String>,
     message: String,
@@ -159,6 +170,42 @@ struct Ordre {
 }
 
 impl App {
+    /// The order sending a just-signed document to `a` without being asked
+    /// (LGC.CSE.15: a CS9 or CS24 to the CSE platform), deferred by the
+    /// configured delay (cancellable meanwhile); queued with the document
+    /// itself. The signer's address is the sender's (read again at each
+    /// try when it is not set yet).
+    pub async fn ordre_envoi_d_office(
+        &self,
+        actor: &Actor,
+        document_id: &str,
+        patient_id: &str,
+        titre: &str,
+        a: &str,
+    ) -> Result<esculape_store::outbox::NouveauTravail, StoreError> {
+        let de = self
+            .store
+            .boite_mss(&actor.user_id)
+            .await?
+            .unwrap_or_default();
+        let ordre = Ordre {
+            document: document_id.into(),
+            compte: actor.user_id.clone(),
+            message_id: esculape_mss::message::nouvel_id(&de, &esculape_store::new_id()),
+            de,
+            a: vec![a.into()],
+            message: String::new(),
+        };
+        Ok(esculape_store::outbox::NouveauTravail {
+            kind: ENVOI.into(),
+            // strings only: it always serialises
+            payload: serde_json::to_string(&ordre).unwrap_or_default(),
+            label: format!("Envoi MSSanté d'office à {a} : {titre}"),
+            patient_id: Some(patient_id.into()),
+            differe_ms: self.mss.config().delai_d_office.as_millis() as i64,
+        })
+    }
+
     /// The caller's MSSanté address, if set.
     pub async fn boite_mss(&self, actor: &Actor) -> Result<Option<String>, StoreError> {
         self.store.boite_mss(&actor.user_id).await
@@ -279,7 +326,7 @@ impl App {
 
     /// One try of a sending order.
     async fn executer_envoi_mss(&self, t: &Tentative<'_>) -> Result<Issue, StoreError> {
-        let ordre: Ordre = match serde_json::from_str(&t.item.payload) {
+        let mut ordre: Ordre = match serde_json::from_str(&t.item.payload) {
             Ok(o) => o,
             Err(e) => return Ok(Issue::Abandon(format!("ordre illisible : {e}"))),
         };
@@ -304,6 +351,23 @@ impl App {
                     .map(|_| ())
             }
         };
+        // corrected meanwhile: the newer version is the one to send
+        if meta.status != DocumentStatus::Actif {
+            etat(SendingState::Annule).await?;
+            return Ok(Issue::Abandon(
+                "document remplacé par une version corrigée (ou supprimé) avant son départ".into(),
+            ));
+        }
+        if ordre.de.is_empty() {
+            match self.store.boite_mss(&ordre.compte).await? {
+                Some(a) => ordre.de = a,
+                None => {
+                    return Ok(Issue::Attendre(
+                        "en attente de votre adresse MSSanté (« Envoyer par MSSanté » la demande) : le message en partira".into(),
+                    ));
+                }
+            }
+        }
         let Some(psc) = &self.psc else {
             etat(SendingState::Echec).await?;
             return Ok(Issue::Abandon(

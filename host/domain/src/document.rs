@@ -104,6 +104,24 @@ pub enum DocumentError {
 /// Largest document stored (a scanned multi-page PDF fits).
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 
+/// The CSE platform's MSSanté address, where every signed CS9 and CS24
+/// goes (DSR §3.2.9, LGC.CSE.15).
+pub const ADRESSE_PLATEFORME_CSE: &str = "certificatsdesante@plateformecse.mssante.fr";
+
+/// Where a signed document goes by MSSanté without being asked, by its
+/// CI-SIS format code (LGC.CSE.15: the CS9 and the CS24 to the CSE
+/// platform). Keyed on the volet's national format code rather than told
+/// by the plugin: plugin API 0.2.0's `sharing` has no recipients (see
+/// issue 22's notes: to move there with the next API version).
+pub fn destinataire_d_office(format_code: &str) -> Option<&'static str> {
+    match format_code {
+        "urn:asip:ci-sis:cse-cs9:2017" | "urn:asip:ci-sis:cse-cs24:2017" => {
+            Some(ADRESSE_PLATEFORME_CSE)
+        }
+        _ => None,
+    }
+}
+
 /// A document to store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewDocument {

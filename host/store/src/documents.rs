@@ -85,6 +85,18 @@ impl Default for DocumentQuery {
 const COLUMNS: &str = "id, patient_id, set_id, version_number, title, type_code, type_display, format, act_date, provenance, author, created_at, status, superseded_by, dmp_state, mssante_state, masque_aux_professionnels, invisible_au_patient, invisible_aux_representants, sha256, size";
 
 /// Enum ↔ its serde code (the codes are the schema's CHECK values).
+/// The channels an order of `ordres` is for are « en attente » (by the
+/// order's kind: `dmp.` or `mss.`).
+fn en_attente(m: &mut DocumentMeta, ordres: &[&NouveauTravail]) {
+    for o in ordres {
+        if o.kind.starts_with("dmp.") {
+            m.dmp_state = SendingState::EnAttente;
+        } else if o.kind.starts_with("mss.") {
+            m.mssante_state = SendingState::EnAttente;
+        }
+    }
+}
+
 fn code<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
@@ -263,13 +275,14 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
-        self.add_signed_document(actor, patient_id, doc, content, None, None)
+        self.add_signed_document(actor, patient_id, doc, content, None, &[])
             .await
     }
 
-    /// [`Self::add_document`], with the form it was signed from and the
-    /// order to feed the DMP, if any (both in the same transaction: a
-    /// signed document never lacks its order; its DMP state is then
+    /// [`Self::add_document`], with the form it was signed from and its
+    /// sending orders, if any (the DMP feeding, an MSSanté sending made
+    /// without being asked; all in the same transaction: a signed
+    /// document never lacks its orders; each channel with one is then
     /// « en attente »).
     pub async fn add_signed_document(
         &self,
@@ -278,7 +291,7 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
-        ordre_dmp: Option<&NouveauTravail>,
+        ordres: &[&NouveauTravail],
     ) -> Result<DocumentMeta> {
         self.verifier_portee(actor, crate::portee::Cible::Patient(patient_id))
             .await?;
@@ -290,14 +303,12 @@ impl Store {
         let id = doc.cda_id.clone().unwrap_or_else(new_id);
         let set_id = doc.cda_set_id.clone().unwrap_or_else(new_id);
         let mut m = self.new_meta(actor, patient_id, &id, set_id, 1, &doc, &content);
-        if ordre_dmp.is_some() {
-            m.dmp_state = SendingState::EnAttente;
-        }
+        en_attente(&mut m, ordres);
         insert(&mut tx, &m, &content).await?;
         if let Some(f) = form {
             insert_form(&mut tx, &id, f).await?;
         }
-        if let Some(o) = ordre_dmp {
+        for o in ordres {
             crate::outbox::enqueue_in(&mut tx, self.now(), o).await?;
         }
         audit::append(
@@ -322,14 +333,15 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
     ) -> Result<DocumentMeta> {
-        self.replace_signed_document(actor, previous_id, doc, content, None, None)
+        self.replace_signed_document(actor, previous_id, doc, content, None, &[])
             .await
     }
 
     /// [`Self::replace_document`], with the form the correction was signed
-    /// from and its order to feed the DMP. The previous version's order,
-    /// if it still waits, is cancelled (state « annulé »): a document
-    /// corrected during the delay leaves only in its corrected version.
+    /// from and its sending orders. The previous version's DMP order, if
+    /// it still waits, is cancelled (state « annulé »): a document
+    /// corrected during the delay leaves only in its corrected version
+    /// (its MSSanté orders see at their try that it was replaced).
     pub async fn replace_signed_document(
         &self,
         actor: &Actor,
@@ -337,7 +349,7 @@ impl Store {
         doc: NewDocument,
         content: Vec<u8>,
         form: Option<&FormulaireSigne>,
-        ordre_dmp: Option<&NouveauTravail>,
+        ordres: &[&NouveauTravail],
     ) -> Result<DocumentMeta> {
         self.verifier_portee(actor, crate::portee::Cible::Document(previous_id))
             .await?;
@@ -361,14 +373,12 @@ impl Store {
             &doc,
             &content,
         );
-        if ordre_dmp.is_some() {
-            m.dmp_state = SendingState::EnAttente;
-        }
+        en_attente(&mut m, ordres);
         insert(&mut tx, &m, &content).await?;
         if let Some(f) = form {
             insert_form(&mut tx, &id, f).await?;
         }
-        if let Some(o) = ordre_dmp {
+        for o in ordres {
             crate::outbox::enqueue_in(&mut tx, self.now(), o).await?;
         }
         let now = self.now();

@@ -82,7 +82,7 @@ async fn fill(store: &Store) {
             courrier(),
             b"<ClinicalDocument/>".to_vec(),
             Some(&formulaire()),
-            None,
+            &[],
         )
         .await
         .unwrap();
@@ -146,7 +146,7 @@ async fn export_import_keeps_the_signed_forms() {
                 courrier(),
                 b"<ClinicalDocument>a</ClinicalDocument>".to_vec(),
                 Some(&formulaire()),
-                None,
+                &[],
             )
             .await
             .unwrap();
