@@ -754,6 +754,14 @@ const MUTANTS: &[Mutant] = &[
         filter: "a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_correspondent_reads_it",
     },
     Mutant {
+        what: "CSE: un CS9 signé ne part pas d'office vers la plateforme (LGC.CSE.15)",
+        file: "host/domain/src/document.rs",
+        from: "\"urn:asip:ci-sis:cse-cs9:2017\" | \"urn:asip:ci-sis:cse-cs24:2017\" => {",
+        to: "\"urn:asip:ci-sis:cse-cs24:2017\" => {",
+        test_target: "documents",
+        filter: "produce_preview_sign_correct_on_both_databases",
+    },
+    Mutant {
         what: "Annuaire Santé: les adresses d'un type non demandé restent dans les résultats",
         file: "host/annuaire/src/lib.rs",
         from: "r.boites.retain(|b| b.type_bal == Some(t));",
