@@ -29,6 +29,8 @@ const CLE: &str = "cle-du-proxy-des-tests-mss";
 /// dr.martin of `esculape_store::testing` (RPPS 10001234567), known to
 /// the provider.
 const CLAIRE: &str = "810001234567";
+/// A child whose 9th month ended in November 2026 (INS of the INSi).
+const LUCAS: &str = r#"{"birth_name":"Nguyen","birth_first_names":["Lucas","Minh","Pierre"],"sex":"M","birth_date":"2026-02-14","birth_place_cog":"69383","ins":{"matricule":"126026938312373","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#;
 const DOMINIQUE: &str = r#"{"birth_name":"Adrtrois","birth_first_names":["Dominique"],"sex":"F","birth_date":"1997-02-26","birth_place_cog":"2A020","ins":{"matricule":"297022A02077878","oid":"1.2.250.1.213.1.4.8"},"from_insi":true,"justificatif":"procedure_transitoire"}"#;
 
 /// A proxy e-santé over the provider, served on a free port.
@@ -433,5 +435,129 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
                 .any(|e| e.action == "mss.releve" && e.detail.contains("1 document")),
             "{nom}"
         );
+    }
+}
+
+/// LGC.CSE.15: a signed CS9 leaves by itself for the CSE platform — it
+/// waits for the doctor's MSSanté address, then for their PSC sign-in,
+/// and goes once, through the operator, to the platform's address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_cs9_leaves_by_itself_for_the_cse_platform_once_the_doctor_can_send() {
+    let f = Fournisseur::demarrer();
+    for st in esculape_store::testing::both().await {
+        let op = Operateur::demarrer(&f.emetteur).await;
+        let dns = pair::serveur_dns(vec![
+            (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
+            (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
+        ])
+        .await;
+        let psc = proxy(&f).await;
+        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-cse-cs9"]);
+        let securite = Securite::new(op.confiance());
+        // no delay: the order is due at once
+        let t = TestApp::avec_runtime_et_app(st, rt, |a| {
+            a.psc = Some(psc.clone());
+            a.mss = Arc::new(MssClient::avec_securite(
+                MssConfig {
+                    dns: Some(dns),
+                    delai_d_office: Duration::ZERO,
+                    ..Default::default()
+                },
+                securite.clone(),
+            ));
+        })
+        .await;
+        let nom = t.name;
+        let app = &t.state.app;
+        let passe = || une_passe(app, &TravauxMss, "essai", 4);
+        // a child seen at his 9th-month exam (INS from the INSi, as the
+        // certificate requires), the certificate signed
+        let enfant = common::patient_insi(&t.store, LUCAS).await;
+        let (s, form) = t
+            .call(
+                "GET",
+                &format!("/api/patients/{enfant}/document-forms/fr.esculape.doc.cse-cs9"),
+                None,
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {form}");
+        let mut valeurs = form["valeurs"].as_object().cloned().unwrap_or_default();
+        for (k, v) in json!({
+            "date_examen": "2026-11-20", "mere_nom": "NGUYEN", "mere_prenom": "Thi",
+            "mere_naissance": "1992-05-04", "mere_activite": "PAT-043",
+            "garde": true, "type_garde": "PAT-051", "immunisation_vrs": false,
+            "accident_domestique": false, "neurodeveloppement": "860642002",
+            "poids": 8.7, "taille": 70,
+        })
+        .as_object()
+        .unwrap()
+        {
+            valeurs.insert(k.clone(), v.clone());
+        }
+        let cs9 = json!({"plugin": "fr.esculape.doc.cse-cs9", "valeurs": valeurs}).to_string();
+        let (s, signe) = t
+            .call(
+                "POST",
+                &format!("/api/patients/{enfant}/documents/sign"),
+                Some(&cs9),
+                &t.medecin,
+            )
+            .await;
+        assert_eq!(s, 201, "{nom}: {signe}");
+        let doc = signe["document"]["id"].as_str().unwrap().to_string();
+        assert_eq!(etat_mss(&t, &doc).await, E::EnAttente, "{nom}");
+        let ordre = |t: &TestApp| {
+            let enfant = enfant.clone();
+            let store = t.store.clone();
+            async move {
+                store
+                    .travaux(Some(&enfant), 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|t| t.kind == "mss.envoi")
+                    .expect("l'envoi à la plateforme CSE")
+            }
+        };
+
+        // the doctor has no MSSanté address yet: the order waits for it,
+        // no try used
+        assert_eq!(passe().await.unwrap(), 1, "{nom}");
+        let o = ordre(&t).await;
+        assert_eq!(o.etat, EtatTravail::EnAttente, "{nom}: {o:?}");
+        assert_eq!(o.essais, 0, "{nom}: {o:?}");
+        assert!(
+            o.erreur
+                .as_deref()
+                .is_some_and(|e| e.contains("adresse MSSanté")),
+            "{nom}: {o:?}"
+        );
+        // the address given, then signed in with PSC (which wakes it): it
+        // leaves once, to the platform
+        let boite = json!({ "adresse": adresse(CLAIRE) }).to_string();
+        let (s, r) = t
+            .call("PUT", "/api/moi/mss", Some(&boite), &t.medecin)
+            .await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        let _session = par_ciba(&t, &f).await;
+        assert_eq!(passe().await.unwrap(), 1, "{nom}\n{}", op.journal());
+        assert_eq!(
+            etat_mss(&t, &doc).await,
+            E::Envoye,
+            "{nom}\n{}",
+            op.journal()
+        );
+        assert_eq!(passe().await.unwrap(), 0, "{nom}");
+        let relayes = op.relayes.lock().unwrap().clone();
+        assert_eq!(relayes.len(), 1, "{nom}");
+        assert_eq!(
+            relayes[0].0,
+            [esculape_domain::document::ADRESSE_PLATEFORME_CSE],
+            "{nom}"
+        );
+        let message = String::from_utf8_lossy(&relayes[0].1);
+        assert!(message.contains("IHE_XDM.ZIP"), "{nom}");
+        assert!(message.contains(&adresse(CLAIRE)), "{nom}");
     }
 }
