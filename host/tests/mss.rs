@@ -46,6 +46,38 @@ async fn proxy(f: &Fournisseur) -> Arc<ConnexionPsc> {
     }))
 }
 
+/// A practice on `st` with `plugin` installed, signing in with PSC through
+/// a real proxy, and an operator of its own (empty mailboxes) whose
+/// servers its domain announces (RFC 6186); `reglage` adjusts the MSSanté
+/// configuration.
+async fn cabinet(
+    f: &Fournisseur,
+    st: esculape_store::testing::TestStore,
+    plugin: &str,
+    reglage: impl FnOnce(&mut MssConfig),
+) -> (Operateur, TestApp, Securite, esculape_sdk_testing::Harness) {
+    let op = Operateur::demarrer(&f.emetteur).await;
+    let dns = pair::serveur_dns(vec![
+        (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
+        (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
+    ])
+    .await;
+    let psc = proxy(f).await;
+    let (h, rt) = common::runtime_with(&[plugin]);
+    let securite = Securite::new(op.confiance());
+    let mut config = MssConfig {
+        dns: Some(dns),
+        ..Default::default()
+    };
+    reglage(&mut config);
+    let t = TestApp::avec_runtime_et_app(st, rt, |a| {
+        a.psc = Some(psc);
+        a.mss = Arc::new(MssClient::avec_securite(config, securite.clone()));
+    })
+    .await;
+    (op, t, securite, h)
+}
+
 /// The doctor signs in with PSC by CIBA through the host's API: their
 /// session's token.
 async fn par_ciba(t: &TestApp, f: &Fournisseur) -> String {
@@ -85,27 +117,8 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
 {
     let f = Fournisseur::demarrer();
     for st in esculape_store::testing::both().await {
-        // an operator of its own for each store: empty mailboxes
-        let op = Operateur::demarrer(&f.emetteur).await;
-        // its servers announced by its domain (RFC 6186)
-        let dns = pair::serveur_dns(vec![
-            (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
-            (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
-        ])
-        .await;
-        let psc = proxy(&f).await;
-        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-generique"]);
-        let securite = Securite::new(op.confiance());
-        let t = TestApp::avec_runtime_et_app(st, rt, |a| {
-            a.psc = Some(psc.clone());
-            a.mss = Arc::new(MssClient::avec_securite(
-                MssConfig {
-                    dns: Some(dns),
-                    produit: "ESCULAPE-ESSAI".into(),
-                    ..Default::default()
-                },
-                securite.clone(),
-            ));
+        let (op, t, securite, _h) = cabinet(&f, st, "esculape-plugin-doc-generique", |c| {
+            c.produit = "ESCULAPE-ESSAI".into()
         })
         .await;
         let nom = t.name;
@@ -445,26 +458,9 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
 async fn a_signed_cs9_leaves_by_itself_for_the_cse_platform_once_the_doctor_can_send() {
     let f = Fournisseur::demarrer();
     for st in esculape_store::testing::both().await {
-        let op = Operateur::demarrer(&f.emetteur).await;
-        let dns = pair::serveur_dns(vec![
-            (format!("_imap._tcp.{}.", pair::DOMAINE), op.imap),
-            (format!("_submission._tcp.{}.", pair::DOMAINE), op.smtp),
-        ])
-        .await;
-        let psc = proxy(&f).await;
-        let (_h, rt) = common::runtime_with(&["esculape-plugin-doc-cse-cs9"]);
-        let securite = Securite::new(op.confiance());
         // no delay: the order is due at once
-        let t = TestApp::avec_runtime_et_app(st, rt, |a| {
-            a.psc = Some(psc.clone());
-            a.mss = Arc::new(MssClient::avec_securite(
-                MssConfig {
-                    dns: Some(dns),
-                    delai_d_office: Duration::ZERO,
-                    ..Default::default()
-                },
-                securite.clone(),
-            ));
+        let (op, t, _, _h) = cabinet(&f, st, "esculape-plugin-doc-cse-cs9", |c| {
+            c.delai_d_office = Duration::ZERO
         })
         .await;
         let nom = t.name;
