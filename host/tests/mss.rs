@@ -78,6 +78,28 @@ async fn cabinet(
     (op, t, securite, h)
 }
 
+/// A letter to the cardiologist signed by the médecin (a correction of
+/// `remplace`): its document's id.
+async fn lettre(t: &TestApp, patient: &str, corps: &str, remplace: Option<&str>) -> String {
+    let mut demande = json!({
+        "plugin": "fr.esculape.doc.generique",
+        "valeurs": {"type": "11488-4", "titre": "Lettre à la cardiologue", "corps": corps},
+    });
+    if let Some(r) = remplace {
+        demande["remplace"] = json!(r);
+    }
+    let (s, signe) = t
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/documents/sign"),
+            Some(&demande.to_string()),
+            &t.medecin,
+        )
+        .await;
+    assert_eq!(s, 201, "{}: {signe}", t.name);
+    signe["document"]["id"].as_str().unwrap().to_string()
+}
+
 /// The doctor signs in with PSC by CIBA through the host's API: their
 /// session's token.
 async fn par_ciba(t: &TestApp, f: &Fournisseur) -> String {
@@ -125,20 +147,7 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
         let app = &t.state.app;
         let passe = || une_passe(app, &TravauxMss, "essai", 4);
         let dominique = common::patient_insi(&t.store, DOMINIQUE).await;
-        let demande = json!({
-            "plugin": "fr.esculape.doc.generique",
-            "valeurs": {"type": "11488-4", "titre": "Lettre à la cardiologue", "corps": "Souffle systolique à explorer."},
-        });
-        let (s, signe) = t
-            .call(
-                "POST",
-                &format!("/api/patients/{dominique}/documents/sign"),
-                Some(&demande.to_string()),
-                &t.medecin,
-            )
-            .await;
-        assert_eq!(s, 201, "{nom}: {signe}");
-        let doc = signe["document"]["id"].as_str().unwrap().to_string();
+        let doc = lettre(&t, &dominique, "Souffle systolique à explorer.", None).await;
         let envoi = format!("/api/documents/{doc}/mss");
         let a_anne = json!({ "destinataires": [adresse(ANNE)], "message": "Chère consœur,\nmerci de la recevoir." }).to_string();
 
@@ -259,20 +268,13 @@ async fn a_signed_letter_waits_for_psc_then_leaves_once_by_mssante_and_the_corre
         // order sees the document replaced, says so, sends nothing
         let (s, r) = t.call("POST", &envoi, Some(&a_anne), &t.medecin).await;
         assert_eq!(s, 202, "{nom}: {r}");
-        let correction = json!({
-            "plugin": "fr.esculape.doc.generique",
-            "valeurs": {"type": "11488-4", "titre": "Lettre à la cardiologue", "corps": "Souffle systolique à explorer (corrigé)."},
-            "remplace": doc,
-        });
-        let (s, r) = t
-            .call(
-                "POST",
-                &format!("/api/patients/{dominique}/documents/sign"),
-                Some(&correction.to_string()),
-                &t.medecin,
-            )
-            .await;
-        assert_eq!(s, 201, "{nom}: {r}");
+        lettre(
+            &t,
+            &dominique,
+            "Souffle systolique à explorer (corrigé).",
+            Some(&doc),
+        )
+        .await;
         assert_eq!(passe().await.unwrap(), 1, "{nom}");
         assert_eq!(etat_mss(&t, &doc).await, E::Annule, "{nom}");
         assert_eq!(op.relayes.lock().unwrap().len(), 1, "{nom}");

@@ -361,18 +361,15 @@ pub fn issue(v: &serde_json::Value) -> Option<String> {
     Some(dits.join(" ; "))
 }
 
-/// Lower case without accents: how names and towns are compared.
+/// Lower case without accents: how names and towns are compared (the
+/// Unicode decomposition, its combining marks dropped; apostrophes and
+/// hyphens as spaces).
 pub fn normaliser(s: &str) -> String {
-    s.chars()
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
-            'ç' => 'c',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' | 'ì' => 'i',
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ÿ' => 'y',
             '’' | '\'' | '-' => ' ',
             c => c,
         })
