@@ -68,6 +68,10 @@ pub struct ReleveMss {
     pub documents: Vec<DocumentMeta>,
     /// The messages left in the mailbox for the doctor, and why.
     pub non_classes: Vec<MessageNonClasse>,
+    /// Of these, the ones waiting for a doctor in the work list (a
+    /// patient to match, a replacement or a deletion to confirm).
+    #[serde(default)]
+    pub a_traiter: u32,
 }
 
 /// A received message no record took.
@@ -78,6 +82,96 @@ pub struct MessageNonClasse {
     pub de: Option<String>,
     pub objet: String,
     pub raison: String,
+}
+
+/// Who wrote a received message: a professional (or their software), or
+/// a patient from Mon espace santé (SC.MSS/UX.28).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceMessage {
+    Professionnel,
+    Patient,
+}
+
+/// What became of a received message. The three `…_demande(e)` and
+/// `a_rapprocher` wait for a doctor.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EtatMessage {
+    /// Its document is in its patient's record.
+    Integre,
+    /// Its document was already there (same id, or same setId and
+    /// version): not stored twice.
+    DejaPresent,
+    /// No record's INS matches: a patient to choose, by traits.
+    ARapprocher,
+    /// A newer version of a document of the record, to confirm.
+    RemplacementDemande,
+    /// Its sender asks to delete a document of the record, to confirm.
+    SuppressionDemandee,
+    /// The newer version replaced the older (kept, marked replaced).
+    Remplace,
+    /// The document named was deleted (kept, marked deleted).
+    Supprime,
+    /// Set aside by a doctor, nothing changed in the record.
+    Ecarte,
+    /// A message without a document.
+    SansDocument,
+    /// Its document could not be taken (unreadable, another patient's…).
+    Refuse,
+}
+
+impl EtatMessage {
+    /// Whether a doctor has to act on it.
+    pub fn a_traiter(self) -> bool {
+        matches!(
+            self,
+            Self::ARapprocher | Self::RemplacementDemande | Self::SuppressionDemandee
+        )
+    }
+}
+
+/// `GET /api/mss/messages`: one message of the work list, the patient
+/// shown by name, never by matricule.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct MessageMss {
+    pub id: String,
+    /// The mailbox it was read from.
+    pub adresse: String,
+    pub de: Option<String>,
+    pub objet: String,
+    /// When it was read (Unix milliseconds).
+    pub recu_le: i64,
+    pub provenance: ProvenanceMessage,
+    pub etat: EtatMessage,
+    /// What was done or what is asked, in French.
+    pub raison: String,
+    pub patient_id: Option<String>,
+    /// The patient's names, as the record holds them.
+    pub patient: Option<String>,
+    /// The document stored from it.
+    pub document_id: Option<String>,
+    /// The record's document a replacement or deletion names, and its
+    /// title.
+    pub cible_id: Option<String>,
+    pub cible_titre: Option<String>,
+    /// Who handled it (login), when it waited for a doctor.
+    pub traite_par: Option<String>,
+}
+
+/// `POST /api/mss/messages/{id}/rapprocher`: the patient whose record
+/// takes the message's document (SC.MSS/UX.31, by traits).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Rapprochement {
+    pub patient_id: String,
 }
 
 /// A sending channel.

@@ -104,6 +104,12 @@ enum Command {
         #[command(subcommand)]
         command: AnnuaireCommand,
     },
+    /// MSSanté: the work list of received messages, a document queued for
+    /// sending (support and administration).
+    Mss {
+        #[command(subcommand)]
+        command: MssCommand,
+    },
     /// The COG referential of birth places.
     Cog {
         #[command(subcommand)]
@@ -225,6 +231,39 @@ enum AnnuaireCommand {
         #[arg(long)]
         json: bool,
         /// Who searches (traced; default: the only médecin with an RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MssCommand {
+    /// The messages read from the practice's mailboxes and what became of
+    /// each (the mailboxes are read by the serving host, in the name of
+    /// each doctor signed in with Pro Santé Connect).
+    Messages {
+        /// Only those waiting for a doctor.
+        #[arg(long)]
+        a_traiter: bool,
+        /// The answer as JSON (the API's `MessageMss` list).
+        #[arg(long)]
+        json: bool,
+        /// Who reads (traced; default: the only médecin with an RPPS).
+        #[arg(long)]
+        auteur: Option<String>,
+    },
+    /// Queue a signed document for sending by MSSanté from the author's
+    /// mailbox; the serving host sends it once they are signed in with
+    /// Pro Santé Connect.
+    Send {
+        /// A recipient's MSSanté address (repeat for several).
+        #[arg(long = "to", required = true)]
+        destinataires: Vec<String>,
+        #[arg(long)]
+        document: String,
+        /// The text above the documents.
+        #[arg(long)]
+        message: Option<String>,
         #[arg(long)]
         auteur: Option<String>,
     },
@@ -683,6 +722,69 @@ fn main() -> anyhow::Result<()> {
                         .unwrap_or_default()
                 );
             }
+            Ok(())
+        }),
+        Command::Mss {
+            command:
+                MssCommand::Messages {
+                    a_traiter,
+                    json,
+                    auteur,
+                },
+        } => with_app(&home, |app| async move {
+            let actor = auteur_ou_signataire(&app, auteur).await?;
+            let messages = app.messages_mss(&actor, a_traiter).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&messages)?);
+                return Ok(());
+            }
+            if messages.is_empty() {
+                println!("aucun message");
+            }
+            for m in &messages {
+                let etat = serde_json::to_value(m.etat)?;
+                println!(
+                    "{}  « {} »{}  [{}]{}",
+                    m.id,
+                    m.objet,
+                    m.de.as_deref()
+                        .map(|d| format!(" de {d}"))
+                        .unwrap_or_default(),
+                    etat.as_str().unwrap_or_default(),
+                    m.patient
+                        .as_deref()
+                        .map(|p| format!("  patient : {p}"))
+                        .unwrap_or_default(),
+                );
+                println!("    {}", m.raison);
+            }
+            Ok(())
+        }),
+        Command::Mss {
+            command:
+                MssCommand::Send {
+                    destinataires,
+                    document,
+                    message,
+                    auteur,
+                },
+        } => with_app(&home, |app| async move {
+            let actor = auteur_ou_signataire(&app, auteur).await?;
+            let d = app
+                .envoyer_par_mss(
+                    &actor,
+                    &document,
+                    &esculape_app::mss::DemandeEnvoi {
+                        destinataires,
+                        message,
+                        patient: false,
+                    },
+                )
+                .await?;
+            println!(
+                "« {} » mis en file : il part de la boîte MSSanté de {} dès sa connexion Pro Santé Connect",
+                d.title, actor.user_id
+            );
             Ok(())
         }),
         Command::Annuaire {

@@ -475,6 +475,8 @@ async fn the_openapi_document_types_every_route() {
             "/api/documents/{id}/vu",
             "/api/documents/{id}/dmp",
             "/api/moi/mss/releve",
+            "/api/mss/messages/{id}/appliquer",
+            "/api/mss/messages/{id}/ecarter",
         ];
         if matches!(d.method, "POST" | "PUT") && !sans_corps.contains(&d.path) {
             assert!(

@@ -195,3 +195,92 @@ fn doc_read_shows_a_received_document_and_refuses_bad_input() {
     assert!(!ok);
     assert!(err.contains("document illisible"), "{err}");
 }
+
+/// `esculape mss messages`: the work list as the support reads it (text,
+/// JSON, only what waits); `esculape mss send` refuses in French what it
+/// cannot queue.
+#[tokio::test(flavor = "multi_thread")]
+async fn mss_messages_lists_the_work_list_and_send_refuses_an_unknown_document() {
+    use esculape_api_types::documents::{EtatMessage, ProvenanceMessage};
+    let home = tempfile::tempdir().unwrap();
+    let store = esculape_host::home::store(home.path()).await.unwrap();
+    let dr = esculape_store::Actor::user("dr");
+    for (uid, objet, etat, raison) in [
+        (
+            1,
+            "Synthèse de Mme Dupont",
+            EtatMessage::ARapprocher,
+            "le document ne porte pas d'INS : patient à rapprocher par ses traits",
+        ),
+        (
+            2,
+            "Bonjour",
+            EtatMessage::SansDocument,
+            "message sans document CDA",
+        ),
+    ] {
+        store
+            .noter_message_mss(
+                &dr,
+                &esculape_store::mss::NouveauMessage {
+                    adresse: "dr@mss.exemple.fr".into(),
+                    uidvalidity: 7,
+                    uid,
+                    de: Some("urgences@chu.mssante.fr".into()),
+                    objet: objet.into(),
+                    provenance: ProvenanceMessage::Professionnel,
+                    etat,
+                    raison: raison.into(),
+                    patient_id: None,
+                    document_id: None,
+                    cible_id: None,
+                    cda: None,
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    drop(store);
+    let h = home.path().to_path_buf();
+    let run = move |args: &'static [&'static str]| {
+        let h = h.clone();
+        tokio::task::spawn_blocking(move || esculape(&h, args))
+    };
+    let (ok, out, err) = run(&["mss", "messages", "--auteur", "dr"]).await.unwrap();
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("« Synthèse de Mme Dupont » de urgences@chu.mssante.fr  [a_rapprocher]"),
+        "{out}"
+    );
+    assert!(out.contains("patient à rapprocher par ses traits"), "{out}");
+    assert!(out.contains("[sans_document]"), "{out}");
+    let (ok, out, err) = run(&["mss", "messages", "--a-traiter", "--json", "--auteur", "dr"])
+        .await
+        .unwrap();
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["etat"], "a_rapprocher");
+    let (ok, _, err) = run(&[
+        "mss",
+        "send",
+        "--to",
+        "anne@mss.exemple.fr",
+        "--document",
+        "inconnu",
+        "--auteur",
+        "dr",
+    ])
+    .await
+    .unwrap();
+    assert!(!ok);
+    assert!(err.contains("introuvable"), "{err}");
+    // the reading of the list is traced
+    let store = esculape_host::home::store(home.path()).await.unwrap();
+    let audit = store.audit_since(0).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "mss.messages"),
+        "{audit:?}"
+    );
+}

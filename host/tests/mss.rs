@@ -17,6 +17,7 @@ use commun::{ANNE, Fournisseur};
 use esculape_app::mss::{MssClient, MssConfig, TravauxMss};
 use esculape_app::psc::{ConfigProxy, ConnexionPsc};
 use esculape_app::travaux::une_passe;
+use esculape_domain::document::DocumentStatus;
 use esculape_domain::document::SendingState as E;
 use esculape_domain::travail::EtatTravail;
 use esculape_mss::{Jeton, Securite, SessionImap, lecture};
@@ -557,5 +558,309 @@ async fn a_signed_cs9_leaves_by_itself_for_the_cse_platform_once_the_doctor_can_
         let message = String::from_utf8_lossy(&relayes[0].1);
         assert!(message.contains("IHE_XDM.ZIP"), "{nom}");
         assert!(message.contains(&adresse(CLAIRE)), "{nom}");
+    }
+}
+
+/// An official example of the ANS kit.
+fn exemple(nom: &str) -> String {
+    std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/ans/cda-examples")
+            .join(nom),
+    )
+    .unwrap()
+}
+
+/// A message from `de` with `cda` in an IHE_XDM.ZIP, as another system
+/// writes it (`suppression`: asking to delete it, sent earlier).
+fn courrier(de: &str, objet: &str, cda: &str, suppression: bool) -> Vec<u8> {
+    let cda = cda.as_bytes();
+    let valeurs = esculape_xds::TypeValues {
+        class_code: esculape_xds::Code::new("REPORTS", "1.2.250.1.213.1.1.4.1", "Compte rendu"),
+        format_code: esculape_xds::Code::new(
+            "urn:ihe:lab:xd-lab:2008",
+            "1.3.6.1.4.1.19376.1.2.3",
+            "CR-BIO",
+        ),
+    };
+    let entree = esculape_xds::document_entry(cda, &valeurs).unwrap();
+    let lot = esculape_xds::Submission {
+        unique_id: "2.25.4242".into(),
+        source_id: "2.25.77".into(),
+        submission_time: "20261207100000".into(),
+        set_uuid: "urn:uuid:00000000-0000-4000-8000-000000000011".into(),
+        entry_uuid: "urn:uuid:00000000-0000-4000-8000-000000000012".into(),
+        association_uuid: "urn:uuid:00000000-0000-4000-8000-000000000013".into(),
+    };
+    let xdm = if suppression {
+        esculape_xds::write_xdm_suppression(&entree, cda, &lot)
+    } else {
+        esculape_xds::write_xdm(&entree, cda, &lot)
+    }
+    .unwrap();
+    let envoi = esculape_mss::message::Envoi {
+        de: de.into(),
+        a: vec![adresse(CLAIRE)],
+        objet: objet.into(),
+        corps: "Bonjour,\nci-joint.".into(),
+        xdm: Some(xdm),
+        codes_cda: vec![esculape_xds::read_header(cda).unwrap().code.code],
+        ins_qualifie: true,
+        pdfs: vec![],
+        reference_produit: "SGL-DU-LABO".into(),
+        en_reponse_a: None,
+        accuse_de_lecture: false,
+    };
+    esculape_mss::message::composer(&envoi, &esculape_mss::message::nouvel_id(de, objet)).unwrap()
+}
+
+/// LGC.MDV.06, LGC.MSS/UX.05, SC.MSS/UX.25/28/31: a biology report and a
+/// synthèse (IPS) arrive from a laboratory and a hospital and go to their
+/// patient's record once; one whose patient the INS does not find waits
+/// and is matched by traits; a newer version of the report and a request
+/// to delete the synthèse wait for the doctor, who applies them (the old
+/// kept, marked). All read by IMAP from Dovecot, on both stores.
+#[tokio::test(flavor = "multi_thread")]
+async fn received_reports_are_integrated_once_matched_by_traits_replaced_and_deleted_on_the_doctors_word()
+ {
+    const PAT_TROIS: &str = r#"{"birth_name":"Pat-Trois","birth_first_names":["Dominique","Marie-Louise"],"sex":"F","birth_date":"1979-03-28","birth_place_cog":"75107","ins":{"matricule":"279035121518989","oid":"1.2.250.1.213.1.4.10"},"from_insi":true,"justificatif":"procedure_transitoire"}"#;
+    let labo = "resultats@labo-des-charmes.mssante.fr";
+    let hopital = "urgences@chu.mssante.fr";
+    let cr_bio = exemple("BIO-CR-BIO_2024.01_Glycémie mole.xml");
+    let ips = exemple("IPS-FR_2024.01.xml");
+    // the same report corrected: version 2 of its set
+    let cr_bio_v2 = cr_bio
+        .replace(
+            "<id root=\"1.2.250.1.213.1.1.1.55.2024.7.1\"/>",
+            "<id root=\"1.2.250.1.213.1.1.1.55.2024.7.2\"/>",
+        )
+        .replace(
+            "<versionNumber value=\"1\"/>",
+            "<versionNumber value=\"2\"/>",
+        )
+        .replace("value=\"4.89\"", "value=\"5.10\"");
+    assert_ne!(cr_bio_v2, cr_bio);
+    // another patient's synthèse, without INS: Hélène Dupont, born 15/03/1980
+    let ips_helene = ips
+        .replace(
+            "1.2.250.1.213.1.1.1.51.2024.1",
+            "1.2.250.1.213.1.1.1.51.2024.9",
+        )
+        .replace(
+            "<id extension=\"279035121518989\" root=\"1.2.250.1.213.1.4.10\"/>",
+            "<id extension=\"IPP-77\" root=\"1.2.3.4.567.8.9.10\"/>",
+        )
+        .replace("279035121518989", "0")
+        .replace("PAT-TROIS", "DUPONT")
+        .replace("DOMINIQUE MARIE-LOUISE", "HÉLÈNE MARIE")
+        .replace("DOMINIQUE", "HÉLÈNE")
+        .replace("19790328", "19800315");
+    let f = Fournisseur::demarrer();
+    for st in esculape_store::testing::both().await {
+        let (op, t, _, _h) = cabinet(&f, st, "esculape-plugin-doc-generique", |_| {}).await;
+        let t = &t;
+        let nom = t.name;
+        let m = &t.medecin;
+        let dominique = common::patient_insi(&t.store, PAT_TROIS).await;
+        let (s, p) = t
+            .call("POST", "/api/patients", Some(common::HELENE), m)
+            .await;
+        assert_eq!(s, 201, "{nom}: {p}");
+        let helene = p["id"].as_str().unwrap().to_string();
+        let boite = json!({ "adresse": adresse(CLAIRE) }).to_string();
+        let (s, r) = t.call("PUT", "/api/moi/mss", Some(&boite), m).await;
+        assert_eq!(s, 200, "{nom}: {r}");
+        let _session = par_ciba(t, &f).await;
+        let releve = || async {
+            let (s, r) = t.call("POST", "/api/moi/mss/releve", None, m).await;
+            assert_eq!(s, 200, "{nom}: {r}\n{}", op.journal());
+            r
+        };
+        let liste = |a_traiter: bool| async move {
+            let (s, l) = t
+                .call(
+                    "GET",
+                    &format!("/api/mss/messages?a_traiter={a_traiter}"),
+                    None,
+                    m,
+                )
+                .await;
+            assert_eq!(s, 200, "{nom}: {l}");
+            l.as_array().unwrap().clone()
+        };
+        let statut = |doc: String| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .document(&esculape_store::Actor::system(), &doc)
+                    .await
+                    .unwrap()
+                    .0
+                    .status
+            }
+        };
+
+        op.deposer(CLAIRE, &courrier(labo, "CR de biologie", &cr_bio, false));
+        op.deposer(CLAIRE, &courrier(hopital, "Synthèse médicale", &ips, false));
+        op.deposer(
+            CLAIRE,
+            &courrier(labo, "CR de biologie (renvoi)", &cr_bio, false),
+        );
+        op.deposer(
+            CLAIRE,
+            &courrier(hopital, "Synthèse de Mme Dupont", &ips_helene, false),
+        );
+        op.deposer(
+            CLAIRE,
+            b"Subject: Question\r\nFrom: 279035121518989@patient.mssante.fr\r\n\r\nBonjour docteur, dois-je refaire la prise de sang ?\r\n",
+        );
+        let r = releve().await;
+        assert_eq!(r["messages"], 5, "{nom}: {r}");
+        assert_eq!(r["documents"].as_array().unwrap().len(), 2, "{nom}: {r}");
+        assert_eq!(r["a_traiter"], 1, "{nom}: {r}");
+        let tous = liste(false).await;
+        assert_eq!(tous.len(), 5, "{nom}: {tous:?}");
+        let message = |objet: &str| {
+            tous.iter()
+                .find(|x| x["objet"] == objet)
+                .unwrap_or_else(|| panic!("{nom}: {objet} {tous:?}"))
+                .clone()
+        };
+        let bio = message("CR de biologie");
+        assert_eq!(bio["etat"], "integre", "{nom}: {bio}");
+        assert_eq!(bio["provenance"], "professionnel", "{nom}: {bio}");
+        assert_eq!(bio["patient_id"], dominique.as_str(), "{nom}: {bio}");
+        // the patient by name, never by matricule
+        assert_eq!(bio["patient"], "PAT-TROIS DOMINIQUE", "{nom}: {bio}");
+        let doc_bio = bio["document_id"].as_str().unwrap().to_string();
+        let synthese = message("Synthèse médicale");
+        assert_eq!(synthese["etat"], "integre", "{nom}: {synthese}");
+        let doc_ips = synthese["document_id"].as_str().unwrap().to_string();
+        let renvoi = message("CR de biologie (renvoi)");
+        assert_eq!(renvoi["etat"], "deja_present", "{nom}: {renvoi}");
+        assert!(
+            renvoi["raison"].as_str().unwrap().contains("déjà intégré"),
+            "{nom}: {renvoi}"
+        );
+        let patiente = message("Question");
+        assert_eq!(patiente["provenance"], "patient", "{nom}: {patiente}");
+        assert_eq!(patiente["etat"], "sans_document", "{nom}: {patiente}");
+
+        // Hélène's synthèse has no INS: matched by her traits
+        let attente = liste(true).await;
+        assert_eq!(attente.len(), 1, "{nom}: {attente:?}");
+        assert_eq!(attente[0]["etat"], "a_rapprocher", "{nom}");
+        assert!(attente[0]["patient"].is_null(), "{nom}");
+        let id = attente[0]["id"].as_str().unwrap().to_string();
+        let (s, c) = t
+            .call("GET", &format!("/api/mss/messages/{id}/candidats"), None, m)
+            .await;
+        assert_eq!(s, 200, "{nom}: {c}");
+        let ids: Vec<&str> = c
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [helene.as_str()], "{nom}: {c}");
+        // the doctor picks her: the synthèse goes to her record, once
+        let choix = json!({ "patient_id": helene }).to_string();
+        let (s, fait) = t
+            .call(
+                "POST",
+                &format!("/api/mss/messages/{id}/rapprocher"),
+                Some(&choix),
+                m,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}: {fait}");
+        assert_eq!(fait["etat"], "integre", "{nom}: {fait}");
+        assert_eq!(fait["patient"], "DUPONT HELENE", "{nom}: {fait}");
+        let (s, again) = t
+            .call(
+                "POST",
+                &format!("/api/mss/messages/{id}/rapprocher"),
+                Some(&choix),
+                m,
+            )
+            .await;
+        assert!(s.is_client_error(), "{nom}: {s} {again}");
+        assert!(liste(true).await.is_empty(), "{nom}");
+
+        // the laboratory corrects its report, the hospital withdraws its
+        // synthèse: both wait for the doctor
+        op.deposer(
+            CLAIRE,
+            &courrier(labo, "CR de biologie corrigé", &cr_bio_v2, false),
+        );
+        op.deposer(
+            CLAIRE,
+            &courrier(hopital, "Annulation de la synthèse", &ips, true),
+        );
+        let r = releve().await;
+        assert_eq!(r["messages"], 2, "{nom}: {r}");
+        assert_eq!(r["documents"].as_array().unwrap().len(), 0, "{nom}: {r}");
+        assert_eq!(r["a_traiter"], 2, "{nom}: {r}");
+        assert_eq!(
+            statut(doc_bio.clone()).await,
+            DocumentStatus::Actif,
+            "{nom}"
+        );
+        let attente = liste(true).await;
+        assert_eq!(attente.len(), 2, "{nom}: {attente:?}");
+        let maj = attente
+            .iter()
+            .find(|x| x["etat"] == "remplacement_demande")
+            .unwrap_or_else(|| panic!("{nom}: {attente:?}"));
+        assert_eq!(maj["cible_id"], doc_bio.as_str(), "{nom}: {maj}");
+        assert_eq!(maj["patient_id"], dominique.as_str(), "{nom}: {maj}");
+        let retrait = attente
+            .iter()
+            .find(|x| x["etat"] == "suppression_demandee")
+            .unwrap_or_else(|| panic!("{nom}: {attente:?}"));
+        assert_eq!(retrait["cible_id"], doc_ips.as_str(), "{nom}: {retrait}");
+        for x in [maj, retrait] {
+            let (s, fait) = t
+                .call(
+                    "POST",
+                    &format!("/api/mss/messages/{}/appliquer", x["id"].as_str().unwrap()),
+                    None,
+                    m,
+                )
+                .await;
+            assert_eq!(s, 200, "{nom}: {fait}");
+        }
+        // the old version kept, marked replaced; the synthèse kept, marked
+        // deleted; nothing waits any more
+        assert_eq!(
+            statut(doc_bio.clone()).await,
+            DocumentStatus::Remplace,
+            "{nom}"
+        );
+        assert_eq!(
+            statut(doc_ips.clone()).await,
+            DocumentStatus::Supprime,
+            "{nom}"
+        );
+        assert!(liste(true).await.is_empty(), "{nom}");
+        let tous = liste(false).await;
+        let corrige = tous
+            .iter()
+            .find(|x| x["objet"] == "CR de biologie corrigé")
+            .unwrap();
+        assert_eq!(corrige["etat"], "remplace", "{nom}: {corrige}");
+        let nouveau = corrige["document_id"].as_str().unwrap().to_string();
+        assert_eq!(statut(nouveau).await, DocumentStatus::Actif, "{nom}");
+        let audit = t.store.audit_since(0).await.unwrap();
+        for action in [
+            "mss.message.recu",
+            "mss.message",
+            "mss.messages",
+            "document.suppression",
+        ] {
+            assert!(audit.iter().any(|e| e.action == action), "{nom}: {action}");
+        }
+        // read once: nothing new
+        assert_eq!(releve().await["messages"], 0, "{nom}");
     }
 }

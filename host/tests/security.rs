@@ -18,6 +18,8 @@ struct Ids {
     document: String,
     appointment: String,
     member: String,
+    /// A received MSSanté message waiting for a patient.
+    message: String,
 }
 
 async fn populate(a: &TestApp) -> Ids {
@@ -77,7 +79,31 @@ async fn populate(a: &TestApp) -> Ids {
             .unwrap_or_else(|| panic!("{v}"))
             .to_string()
     };
+    use esculape_store::Acteur as _;
+    let message = a
+        .store
+        .noter_message_mss(
+            &a.practice.medecin.actor(),
+            &esculape_store::mss::NouveauMessage {
+                adresse: "claire.martin@mss.esculape.test".into(),
+                uidvalidity: 1,
+                uid: 1,
+                de: Some("labo@mss.exemple.fr".into()),
+                objet: "Résultats".into(),
+                provenance: esculape_api_types::documents::ProvenanceMessage::Professionnel,
+                etat: esculape_api_types::documents::EtatMessage::SuppressionDemandee,
+                raison: "à confirmer".into(),
+                patient_id: Some(patient.clone()),
+                document_id: None,
+                cible_id: Some(id(&doc)),
+                cda: None,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
     Ids {
+        message,
         patient,
         episode: id(&ep),
         encounter: id(&enc),
@@ -101,6 +127,8 @@ fn concrete(a: &TestApp, ids: &Ids, path: &str, op: &serde_json::Value) -> Strin
         &ids.document
     } else if path.starts_with("/api/appointments/") {
         &ids.appointment
+    } else if path.starts_with("/api/mss/messages/") {
+        &ids.message
     } else {
         &a.practice.secretaire.id
     };
@@ -676,6 +704,7 @@ fn corps(a: &TestApp, ids: &Ids, method: &str, path: &str) -> Option<String> {
         ("PUT", "/api/documents/{id}/sending") => r#"{"channel":"dmp","state":"envoye"}"#.into(),
         ("POST", "/api/documents/{id}/mss") => r#"{"destinataires":["intrus@mss.exemple.fr"]}"#.into(),
         ("PUT", "/api/moi/mss") => r#"{"adresse":"intrus@mss.exemple.fr"}"#.into(),
+        ("POST", "/api/mss/messages/{id}/rapprocher") => format!(r#"{{"patient_id":"{patient}"}}"#),
         ("PUT", "/api/documents/{id}/visibility") => r#"{"invisible_au_patient":true}"#.into(),
         _ => return None,
     };
@@ -744,6 +773,7 @@ async fn another_structure_reaches_nothing_of_this_one() {
             ids.document.clone(),
             ids.appointment.clone(),
             ids.member.clone(),
+            ids.message.clone(),
             travail.clone(),
             a.practice.structure.id.clone(),
             a.practice.site.id.clone(),
@@ -775,7 +805,7 @@ async fn another_structure_reaches_nothing_of_this_one() {
                 }
                 let body = corps(&a, &ids, &method, path);
                 let sent = format!("{uri} {}", body.as_deref().unwrap_or(""));
-                let names_a = secrets[..13].iter().any(|s| sent.contains(s.as_str()));
+                let names_a = secrets[..14].iter().any(|s| sent.contains(s.as_str()));
                 let before = a.store.verify_audit().await.unwrap().events;
                 let (status, v) = call(&a.app, &method, &uri, body.as_deref(), Some(token)).await;
                 let ctx = format!("{}: {method} {uri} → {status} {v}", a.name);
@@ -810,7 +840,7 @@ async fn another_structure_reaches_nothing_of_this_one() {
                     if status == StatusCode::NOT_FOUND {
                         let inconnu = "0123456789abcdef0123456789abcdef";
                         let swap = |s: &str| {
-                            secrets[..13]
+                            secrets[..14]
                                 .iter()
                                 .fold(s.to_string(), |s, x| s.replace(x.as_str(), inconnu))
                         };

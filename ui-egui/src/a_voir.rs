@@ -22,6 +22,8 @@ pub struct ListeAVoir {
     /// The MSSanté mailbox being read, and what the last reading brought.
     releve: Slot<ReleveMss>,
     bilan: Option<(Ton, String)>,
+    /// A reading just ended: the MSSanté work list is stale.
+    pub releve_faite: bool,
 }
 
 /// What a reading of the mailbox brought, in words.
@@ -45,6 +47,12 @@ fn bilan(r: &ReleveMss) -> (Ton, String) {
                 .map(|d| format!(" de {d}"))
                 .unwrap_or_default(),
             n.raison
+        ));
+    }
+    if r.a_traiter > 0 {
+        t.push_str(&format!(
+            "\n{} message(s) attendent votre décision dans la messagerie sécurisée ci-dessous.",
+            r.a_traiter
         ));
     }
     let ton = if r.non_classes.is_empty() {
@@ -78,6 +86,7 @@ impl ListeAVoir {
         match self.releve.take() {
             Some(Ok(r)) => {
                 self.bilan = Some(bilan(&r));
+                self.releve_faite = true;
                 self.perimer();
             }
             Some(Err(e)) => {

@@ -427,6 +427,60 @@ impl Api {
         self.call(reqwest::Method::POST, "/api/moi/mss/releve", NO_BODY)
     }
 
+    /// The MSSanté work list: every message, or those waiting for a
+    /// doctor.
+    pub fn messages_mss(
+        &self,
+        a_traiter: bool,
+    ) -> Pending<Vec<esculape_api_types::documents::MessageMss>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/mss/messages?a_traiter={a_traiter}"),
+            NO_BODY,
+        )
+    }
+
+    /// The patients a waiting message may be about, by traits.
+    pub fn candidats_message_mss(
+        &self,
+        message: &str,
+    ) -> Pending<Vec<esculape_api_types::domaine::identity::PatientSummary>> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/mss/messages/{}/candidats", encode(message)),
+            NO_BODY,
+        )
+    }
+
+    /// A waiting message's document to this patient's record.
+    pub fn rapprocher_message_mss(
+        &self,
+        message: &str,
+        patient: &str,
+    ) -> Pending<esculape_api_types::documents::MessageMss> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/mss/messages/{}/rapprocher", encode(message)),
+            Some(esculape_api_types::documents::Rapprochement {
+                patient_id: patient.to_string(),
+            }),
+        )
+    }
+
+    /// Confirms (`appliquer`) or sets aside (`ecarter`) what a waiting
+    /// message asks.
+    pub fn decider_message_mss(
+        &self,
+        message: &str,
+        decision: &str,
+    ) -> Pending<esculape_api_types::documents::MessageMss> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/mss/messages/{}/{decision}", encode(message)),
+            NO_BODY,
+        )
+    }
+
     /// Queues the sending of a document by MSSanté.
     pub fn envoyer_mss(
         &self,

@@ -380,6 +380,8 @@ pub struct EsculapeApp {
     dossier: Option<Dossier>,
     /// The practice's received documents not yet seen (home screen).
     a_voir: crate::a_voir::ListeAVoir,
+    /// The MSSanté messages waiting for a doctor (home screen).
+    messages: crate::messagerie::ListeMessages,
     erreur: Option<String>,
     a_propos: bool,
     /// A national service that failed (its message), shown with the link
@@ -415,6 +417,7 @@ impl EsculapeApp {
             ouverture: Slot::default(),
             dossier: None,
             a_voir: Default::default(),
+            messages: Default::default(),
             erreur: None,
             a_propos: false,
             service_en_echec: None,
@@ -492,6 +495,7 @@ impl EsculapeApp {
             || self.recherche.envoi.busy()
             || self.ouverture.busy()
             || self.a_voir.occupe()
+            || self.messages.occupe()
             || self.dossier.as_ref().is_some_and(|d| {
                 d.insi.busy()
                     || d.validation.busy()
@@ -521,6 +525,13 @@ impl EsculapeApp {
     /// Collects what the host answered since the last frame.
     fn recevoir(&mut self) {
         self.a_voir.recevoir();
+        self.messages.recevoir();
+        if std::mem::take(&mut self.a_voir.releve_faite) {
+            self.messages.perimer();
+        }
+        if std::mem::take(&mut self.messages.dossiers_changes) {
+            self.a_voir.perimer();
+        }
         if let Some(Ok(true)) = self.installation.take() {
             self.premier = Some(Default::default());
         }
@@ -1245,10 +1256,14 @@ impl EsculapeApp {
                 Some(d) => dossier(ui, &self.api, d, role),
                 None if !self.ouverture.busy() => {
                     // a doctor's home: what was received and not yet seen
-                    if role == Role::Medecin.code()
-                        && let Some(id) = self.a_voir.show(ui, &self.api)
-                    {
-                        a_ouvrir = Some(id);
+                    if role == Role::Medecin.code() {
+                        if let Some(id) = self.a_voir.show(ui, &self.api) {
+                            a_ouvrir = Some(id);
+                        }
+                        ui.add_space(theme::espace::M);
+                        if let Some(id) = self.messages.show(ui, &self.api) {
+                            a_ouvrir = Some(id);
+                        }
                     }
                     theme::accueil_vide(
                         ui,

@@ -18,6 +18,7 @@ pub mod equipe;
 pub mod installation;
 pub mod integration;
 pub mod libelles;
+pub mod messagerie;
 pub mod mss;
 pub mod pdf;
 pub mod psc;

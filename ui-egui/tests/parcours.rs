@@ -1127,3 +1127,67 @@ fn a_doctor_signed_in_with_psc_adds_a_document_of_the_dmp_to_the_chart() {
         "plus rien à ajouter"
     );
 }
+
+/// SC.MSS/UX.31, LGC.MDV.06: a synthèse received by MSSanté whose patient
+/// no INS finds waits on the doctor's home screen, from a professional;
+/// the doctor finds the patient by her traits and files it, one click
+/// each, and it joins the documents to see.
+#[test]
+fn a_received_message_without_ins_is_matched_by_traits_from_the_home_screen() {
+    let h = hote::demarrer();
+    let ips = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/ans/cda-examples/IPS-FR_2024.01.xml"),
+    )
+    .unwrap()
+    .replace(
+        "1.2.250.1.213.1.1.1.51.2024.1",
+        "1.2.250.1.213.1.1.1.51.2024.5",
+    )
+    .replace(
+        r#"<id extension="279035121518989" root="1.2.250.1.213.1.4.10"/>"#,
+        r#"<id extension="IPP-12" root="1.2.3.4.567.8.9.10"/>"#,
+    )
+    .replace("PAT-TROIS", "MARTINEZ")
+    .replace("DOMINIQUE MARIE-LOUISE", "ANA")
+    .replace("DOMINIQUE", "ANA")
+    .replace("19790328", "19750819");
+    h.message_recu(esculape_store::mss::NouveauMessage {
+        adresse: "claire.martin@mss.esculape.test".into(),
+        uidvalidity: 1,
+        uid: 1,
+        de: Some("urgences@chu.mssante.fr".into()),
+        objet: "Synthèse de Mme Martinez".into(),
+        provenance: esculape_api_types::documents::ProvenanceMessage::Professionnel,
+        etat: esculape_api_types::documents::EtatMessage::ARapprocher,
+        raison: "le document ne porte pas d'INS : patient à rapprocher par ses traits".into(),
+        patient_id: None,
+        document_id: None,
+        cible_id: None,
+        cda: Some(ips.into_bytes()),
+    });
+    let mut c = client(&h);
+    connecter(&mut c, hote::MEDECIN);
+    jusqua(&mut c, "la liste de travail MSSanté", |c| {
+        visible(c, "Messagerie sécurisée : à traiter (1)") && !c.state().busy()
+    });
+    assert!(visible(&c, "Professionnel"));
+    assert!(visible(&c, "Patient à rapprocher"));
+    cliquer(
+        &mut c,
+        "Chercher le patient par ses traits : Synthèse de Mme Martinez",
+    );
+    let ranger =
+        "Ranger au dossier de MARTINEZ ANA (né(e) le 19/08/1975) : Synthèse de Mme Martinez";
+    jusqua(&mut c, "la patiente aux mêmes traits", |c| {
+        visible(c, ranger)
+    });
+    cliquer(&mut c, ranger);
+    jusqua(&mut c, "le document rangé", |c| {
+        visible(c, "rangé au dossier choisi")
+    });
+    jusqua(&mut c, "la liste à jour", |c| {
+        visible(c, "Messagerie sécurisée : à traiter (0)")
+            && visible(c, "Documents reçus à voir (1)")
+    });
+}

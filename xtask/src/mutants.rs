@@ -769,6 +769,14 @@ const MUTANTS: &[Mutant] = &[
         test_target: "annuaire",
         filter: "a_secretary_finds_the_right_correspondent_and_keeps_the_address_chosen_in_the_care_team",
     },
+    Mutant {
+        what: "MSSanté: une nouvelle version reçue remplace l'ancienne sans attendre la confirmation du médecin (LGC.MSS/UX.05)",
+        file: "host/app/src/messagerie.rs",
+        from: "&& v < i64::from(version)",
+        to: "&& false",
+        test_target: "mss",
+        filter: "received_reports_are_integrated_once_matched_by_traits_replaced_and_deleted_on_the_doctors_word",
+    },
 ];
 
 /// Copy the tracked (and new, not ignored) files of the tree.

@@ -19,6 +19,7 @@ pub mod dossier;
 pub mod export;
 pub mod home;
 pub mod insi;
+pub mod messagerie;
 pub mod mss;
 pub mod patients;
 pub mod psc;

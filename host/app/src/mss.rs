@@ -562,6 +562,7 @@ impl App {
             messages: 0,
             documents: Vec::new(),
             non_classes: Vec::new(),
+            a_traiter: 0,
         };
         // by batches, each recorded once handled: at most LOT messages
         // (each up to 64 MiB) in memory, and a failure loses no progress
@@ -647,9 +648,12 @@ impl App {
                 break;
             }
             for m in &recus {
-                match self.classer(actor, m).await {
-                    Ok(Ok(d)) => releve.documents.push(d),
-                    Ok(Err(n)) => releve.non_classes.push(n),
+                match self.classer(actor, adresse, v, m).await {
+                    Ok(crate::messagerie::Classe::Integre(d)) => releve.documents.push(d),
+                    Ok(crate::messagerie::Classe::NonClasse(n, a_traiter)) => {
+                        releve.a_traiter += u32::from(a_traiter);
+                        releve.non_classes.push(n)
+                    }
                     Err(e) => {
                         // what was handled before stays read
                         self.store.noter_releve_mss(adresse, v, apres).await?;
@@ -662,89 +666,6 @@ impl App {
             self.store.noter_releve_mss(adresse, v, apres).await?;
         }
         Ok(())
-    }
-
-    /// One received message: its document stored in its patient's
-    /// record, or why not.
-    async fn classer(
-        &self,
-        actor: &Actor,
-        m: &esculape_mss::MessageRecu,
-    ) -> Result<Result<DocumentMeta, esculape_api_types::documents::MessageNonClasse>, StoreError>
-    {
-        use crate::reception::ErreurIntegration;
-        use esculape_api_types::documents::MessageNonClasse;
-        let non_classe = |de: Option<String>, objet: String, raison: String| {
-            Ok(Err(MessageNonClasse { de, objet, raison }))
-        };
-        let lu = match m.lisible().and_then(esculape_mss::lecture::lire) {
-            Ok(l) => l,
-            Err(e) => return non_classe(None, String::new(), e.to_string()),
-        };
-        let (de, objet) = (lu.de.clone(), lu.objet.clone());
-        let Some(xdm) = lu.xdm() else {
-            return non_classe(
-                de,
-                objet,
-                "message sans document CDA (pas d'IHE_XDM.ZIP)".into(),
-            );
-        };
-        let cda = match esculape_xds::read_xdm(&xdm.octets) {
-            Ok(p) => p.document,
-            Err(e) => return non_classe(de, objet, format!("IHE_XDM.ZIP illisible : {e}")),
-        };
-        let ins: Vec<String> = match esculape_xds::read_header(&cda) {
-            Ok(h) => h
-                .patient_ids
-                .into_iter()
-                .filter(|(racine, _)| esculape_identifiants::est_oid_ins(racine))
-                .map(|(_, matricule)| matricule)
-                .collect(),
-            Err(e) => return non_classe(de, objet, format!("document illisible : {e}")),
-        };
-        let mut patients = Vec::new();
-        for i in &ins {
-            patients.extend(self.store.patients_par_ins(actor, i).await?);
-        }
-        patients.sort();
-        patients.dedup();
-        let patient = match patients.as_slice() {
-            [p] => p.clone(),
-            [] if ins.is_empty() => {
-                return non_classe(
-                    de,
-                    objet,
-                    "le document ne porte pas d'INS : patient à rapprocher à la main".into(),
-                );
-            }
-            [] => {
-                return non_classe(
-                    de,
-                    objet,
-                    format!("aucun patient du cabinet n'a l'INS {}", ins.join(", ")),
-                );
-            }
-            _ => {
-                return non_classe(
-                    de,
-                    objet,
-                    format!(
-                        "plusieurs patients ont l'INS {} : à vérifier",
-                        ins.join(", ")
-                    ),
-                );
-            }
-        };
-        match self
-            .recevoir_document(actor, &patient, cda, Provenance::Mssante)
-            .await
-        {
-            Ok(d) => Ok(Ok(d)),
-            Err(ErreurIntegration::Store(
-                e @ (StoreError::Db(_) | StoreError::Busy(_) | StoreError::Corrupt(_)),
-            )) => Err(e),
-            Err(e) => non_classe(de, objet, e.to_string()),
-        }
     }
 }
 

@@ -62,10 +62,7 @@ impl App {
             .await
             .map_err(|_| LectureRefusee("la lecture du document a échoué".into()))??;
         let h = &d.entete;
-        let identifiant = match &h.id.1 {
-            Some(x) => format!("{}^{x}", h.id.0),
-            None => h.id.0.clone(),
-        };
+        let identifiant = identifiant(h);
         self.store
             .trace(
                 actor,
@@ -723,6 +720,19 @@ fn resume(p: &Proposition) -> String {
 /// The id a received document takes in the record: its CDA id root, and
 /// its extension when it has one (`root-extension`, kept to characters a
 /// URL path carries as they are).
+/// A CDA header's id as `root^extension` (or its root alone).
+fn identifiant(h: &esculape_xds::CdaHeader) -> String {
+    match &h.id.1 {
+        Some(x) => format!("{}^{x}", h.id.0),
+        None => h.id.0.clone(),
+    }
+}
+
+/// The id a received document is stored under, from its header.
+pub(crate) fn id_de_l_entete(h: &esculape_xds::CdaHeader) -> String {
+    id_du_document(&identifiant(h))
+}
+
 pub(crate) fn id_du_document(identifiant: &str) -> String {
     let propre = |s: &str| {
         s.chars()

@@ -41,6 +41,10 @@ pub const HYPOTHESES: &[(&str, &str)] = &[
         "la référence du produit (numéro d'identification du logiciel attribué par l'ANS), depuis la configuration",
     ),
     (
+        "Demande de suppression d'un document reçu",
+        "le document renvoyé dans un IHE_XDM.ZIP dont la fiche est au statut « urn:asip:ci-sis:2010:StatusType:Deleted » (TRE_R270, version dépubliée) ; la règle est esculape_xds::DemandeXdm",
+    ),
+    (
         "OAUTHBEARER avant XOAUTH2",
         "quand le serveur annonce les deux, le mécanisme normalisé (RFC 7628) est préféré",
     ),

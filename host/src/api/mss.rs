@@ -6,7 +6,10 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use esculape_api_types::documents::{BoiteMss, DocumentMeta, EnvoiMss, ReleveMss};
+use esculape_api_types::documents::{
+    BoiteMss, DocumentMeta, EnvoiMss, MessageMss, Rapprochement, ReleveMss,
+};
+use esculape_api_types::domaine::identity::PatientSummary;
 use esculape_app::mss::ErreurMssApp;
 use esculape_store::Acteur;
 
@@ -64,4 +67,58 @@ pub(crate) async fn relever(
     me: Me,
 ) -> Result<Json<ReleveMss>, ApiError> {
     Ok(Json(s.relever_mss(&me.0.actor()).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct FiltreMessages {
+    #[serde(default)]
+    a_traiter: bool,
+}
+
+/// The work list of received messages.
+pub(crate) async fn messages(
+    State(s): State<AppState>,
+    me: Me,
+    q: Result<axum::extract::Query<FiltreMessages>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<MessageMss>>, ApiError> {
+    let axum::extract::Query(f) = q?;
+    Ok(Json(s.messages_mss(&me.0.actor(), f.a_traiter).await?))
+}
+
+/// The patients a waiting message may be about, by traits.
+pub(crate) async fn candidats(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PatientSummary>>, ApiError> {
+    Ok(Json(s.candidats_message_mss(&me.0.actor(), &id).await?))
+}
+
+pub(crate) async fn rapprocher(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    body: Result<Json<Rapprochement>, JsonRejection>,
+) -> Result<Json<MessageMss>, ApiError> {
+    let Json(r) = body?;
+    Ok(Json(
+        s.rapprocher_message_mss(&me.0.actor(), &id, &r.patient_id)
+            .await?,
+    ))
+}
+
+pub(crate) async fn appliquer(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<MessageMss>, ApiError> {
+    Ok(Json(s.appliquer_message_mss(&me.0.actor(), &id).await?))
+}
+
+pub(crate) async fn ecarter(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Json<MessageMss>, ApiError> {
+    Ok(Json(s.ecarter_message_mss(&me.0.actor(), &id).await?))
 }

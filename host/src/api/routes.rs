@@ -19,8 +19,8 @@ use esculape_api_types::dmp::{Dica, DocumentDuDmp, EtatDmp, ImportDmp};
 use esculape_api_types::documents::{
     AVoir, ApercuIntegration, BoiteMss, DemandeDocument, DemandeIntegration, DocumentARecevoir,
     DocumentAvecContenu, DocumentLu, DocumentMeta, DocumentProduit, EnvoiMss, EtatEnvoi,
-    Formulaire, FormulaireSigne, ImageBoite, IntegrationFaite, NouveauDocument, ReleveMss, TexteLu,
-    TypeDocument, Vu,
+    Formulaire, FormulaireSigne, ImageBoite, IntegrationFaite, MessageMss, NouveauDocument,
+    Rapprochement, ReleveMss, TexteLu, TypeDocument, Vu,
 };
 use esculape_api_types::domaine::agenda::{Appointment, Availability, NewAppointment};
 use esculape_api_types::domaine::cog::Lieu;
@@ -159,6 +159,11 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/moi/mss", Session, "Son adresse de messagerie sécurisée de santé (MSSanté), d'où partent ses envois ; les serveurs sont trouvés depuis l'adresse", get(mss::boite)).ok::<BoiteMss>(),
         route("PUT", "/api/moi/mss", Session, "Indiquer (ou retirer, adresse nulle) son adresse MSSanté", put(mss::definir_boite)).body::<BoiteMss>().ok::<BoiteMss>(),
         route("POST", "/api/moi/mss/releve", Medical, "Relever sa boîte MSSanté (en son nom, jeton Pro Santé Connect) depuis le dernier message lu : le document IHE_XDM.ZIP de chaque message va au dossier du patient que son INS désigne (provenance MSSanté, « à voir »), jamais en double ; les messages qu'aucun dossier ne prend restent dans la boîte et sont listés avec la raison", post(mss::relever)).ok::<ReleveMss>(),
+        route("GET", "/api/mss/messages", Medical, "La liste de travail des messages MSSanté reçus par la structure (LGC.MDV.06) : provenance professionnel ou patient, patient nommé, ce qu'il est advenu de chaque message ; a_traiter=true : ceux qui attendent un médecin (patient à rapprocher, remplacement ou suppression à confirmer)", get(mss::messages)).query(&[("a_traiter", false)]).ok::<Vec<MessageMss>>(),
+        route("GET", "/api/mss/messages/{id}/candidats", Medical, "Les patients dont le message peut parler, par leurs traits (né le jour que dit son document, même nom de naissance ou même premier prénom)", get(mss::candidats)).ok::<Vec<PatientSummary>>(),
+        route("POST", "/api/mss/messages/{id}/rapprocher", Medical, "Ranger le document d'un message à rapprocher au dossier du patient choisi (refusé s'il nomme un autre patient par un INS qualifié)", post(mss::rapprocher)).body::<Rapprochement>().ok::<MessageMss>(),
+        route("POST", "/api/mss/messages/{id}/appliquer", Medical, "Confirmer ce que demande le message (LGC.MSS/UX.05) : la nouvelle version remplace l'ancienne, ou le document désigné est supprimé ; l'ancien est gardé, marqué", post(mss::appliquer)).ok::<MessageMss>(),
+        route("POST", "/api/mss/messages/{id}/ecarter", Medical, "Écarter un message en attente : rien ne change au dossier", post(mss::ecarter)).ok::<MessageMss>(),
         route("GET", "/api/plugins", User, "Modules installés", get(accounts::plugins)).ok::<Vec<PluginInfo>>(),
         route("GET", "/api/sites", User, "Sites de la structure", get(accounts::sites)).ok::<Vec<SiteRec>>(),
         route("GET", "/api/practitioners", User, "Praticiens (comptes médecins actifs)", get(accounts::practitioners)).ok::<Vec<Praticien>>(),

@@ -430,6 +430,29 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "message_mss",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("structure_id", Text),
+            ("adresse", Text),
+            ("uidvalidity", Int),
+            ("uid", Int),
+            ("de", Text),
+            ("objet", Text),
+            ("recu_le", Int),
+            ("provenance", Text),
+            ("etat", Text),
+            ("raison", Text),
+            ("patient_id", Text),
+            ("document_id", Text),
+            ("cible_id", Text),
+            ("cda", Blob),
+            ("traite_par", Text),
+            ("traite_le", Int),
+        ],
+    },
+    Table {
         name: "resultat_biologie",
         key: "id",
         columns: &[
@@ -498,7 +521,9 @@ pub struct Summary {
 /// 8: an account's PSC link and MSSanté address (older accounts restore
 /// with neither: the link is confirmed again at the next PSC sign-in), and
 /// where reading each mailbox stopped (`releve_mss`).
-const FORMAT_VERSION: u32 = 8;
+/// 9: the MSSanté work list (`message_mss`; older backups restore with it
+/// empty).
+const FORMAT_VERSION: u32 = 9;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {

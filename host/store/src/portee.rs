@@ -29,6 +29,8 @@ pub enum Cible<'a> {
     Site(&'a str),
     Compte(&'a str),
     Structure(&'a str),
+    /// A received MSSanté message of the work list.
+    Message(&'a str),
 }
 
 impl Cible<'_> {
@@ -80,6 +82,10 @@ impl Cible<'_> {
                 "SELECT CAST(NULL AS TEXT), id FROM structure WHERE id = $1",
                 format!("structure {id}"),
             ),
+            Cible::Message(id) => (
+                "SELECT patient_id, structure_id FROM message_mss WHERE id = $1",
+                format!("message {id}"),
+            ),
         }
     }
 
@@ -95,7 +101,8 @@ impl Cible<'_> {
             | Cible::Praticien(id)
             | Cible::Site(id)
             | Cible::Compte(id)
-            | Cible::Structure(id) => id,
+            | Cible::Structure(id)
+            | Cible::Message(id) => id,
         }
     }
 }

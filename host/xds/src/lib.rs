@@ -12,9 +12,9 @@ mod xdm;
 
 pub use esculape_cda_lecture::{CdaHeader, Code, ErreurCda, PROFONDEUR_EN_TETE_MAX, embedded_pdf};
 pub use xdm::{
-    MISE_A_JOUR_STATUT, RPLC, Remplacement, STATUT_APPROUVE, STATUT_ARCHIVE, STATUT_SUPPRIME,
-    SignatureLot, Submission, XdmPackage, entree_xml, mise_a_jour_statut_xml, read_xdm,
-    soumission_xml, write_xdm,
+    DemandeXdm, MISE_A_JOUR_STATUT, RPLC, Remplacement, STATUT_APPROUVE, STATUT_ARCHIVE,
+    STATUT_SUPPRIME, SignatureLot, Submission, XdmPackage, entree_xml, mise_a_jour_statut_xml,
+    read_xdm, soumission_xml, write_xdm, write_xdm_suppression,
 };
 
 use serde::Serialize;

@@ -228,13 +228,17 @@ fn lot(x: &mut X, e: &DocumentEntry, s: &Submission) {
 
 /// A document entry (ExtrinsicObject); `uri`: its file in an XDM package.
 fn entree(x: &mut X, e: &DocumentEntry, doc: &str, uri: Option<&str>) {
+    entree_au_statut(x, e, doc, uri, APPROVED)
+}
+
+fn entree_au_statut(x: &mut X, e: &DocumentEntry, doc: &str, uri: Option<&str>, statut: &str) {
     x.open(
         "ExtrinsicObject",
         &[
             ("id", doc),
             ("mimeType", &e.mime_type),
             ("objectType", STABLE),
-            ("status", APPROVED),
+            ("status", statut),
         ],
     );
     x.slot("hash", &[&e.hash]);
@@ -326,7 +330,7 @@ fn association(x: &mut X, id: &str, type_: &str, source: &str, cible: &str, orig
 const HAS_MEMBER: &str = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember";
 
 /// The METADATA.XML of one document.
-pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
+fn metadata_xml(e: &DocumentEntry, s: &Submission, statut: &str) -> Vec<u8> {
     let mut x = X {
         w: Writer::new_with_indent(Vec::new(), b' ', 2),
     };
@@ -338,7 +342,7 @@ pub fn metadata_xml(e: &DocumentEntry, s: &Submission) -> Vec<u8> {
     );
     x.open("RegistryObjectList", &[]);
     lot(&mut x, e, s);
-    entree(&mut x, e, &s.entry_uuid, Some("DOC0001.XML"));
+    entree_au_statut(&mut x, e, &s.entry_uuid, Some("DOC0001.XML"), statut);
     association(
         &mut x,
         &s.association_uuid,
@@ -494,8 +498,55 @@ pub fn mise_a_jour_statut_xml(
     fin_de_demande(x)
 }
 
+/// What a received IHE_XDM package asks of its recipient's record.
+///
+/// The CI-SIS names no XDM form for « delete the document I sent you »
+/// (LGC.MSS/UX.05; the volet that covers it, « transmission LPS de
+/// documents CDA par courriel MSSanté », starts after a platform has read
+/// the mail). Our choice, kept here and nowhere else: the document sent
+/// again with its entry at the CI-SIS status « version dépubliée »
+/// ([`STATUT_SUPPRIME`], TRE_R270, the DMP's TD3.3c delete). A newer
+/// version needs no convention: its CDA header says it (same setId,
+/// higher version, `relatedDocument` RPLC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemandeXdm {
+    /// Take this document (or this newer version).
+    Transmission,
+    /// Delete this document, sent earlier.
+    Suppression,
+}
+
+impl XdmPackage {
+    pub fn demande(&self) -> DemandeXdm {
+        if self.metadonnees.statut == STATUT_SUPPRIME {
+            DemandeXdm::Suppression
+        } else {
+            DemandeXdm::Transmission
+        }
+    }
+}
+
 /// The IHE_XDM.ZIP bytes of one document.
 pub fn write_xdm(e: &DocumentEntry, cda: &[u8], s: &Submission) -> Result<Vec<u8>, XdsError> {
+    write_xdm_au_statut(e, cda, s, APPROVED)
+}
+
+/// The IHE_XDM.ZIP asking its recipient to delete `cda`, sent earlier
+/// ([`DemandeXdm::Suppression`]).
+pub fn write_xdm_suppression(
+    e: &DocumentEntry,
+    cda: &[u8],
+    s: &Submission,
+) -> Result<Vec<u8>, XdsError> {
+    write_xdm_au_statut(e, cda, s, STATUT_SUPPRIME)
+}
+
+fn write_xdm_au_statut(
+    e: &DocumentEntry,
+    cda: &[u8],
+    s: &Submission,
+    statut: &str,
+) -> Result<Vec<u8>, XdsError> {
     let err = |e: &dyn std::fmt::Display| XdsError::Xdm(e.to_string());
     let index = format!(
         "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>IHE_XDM</title></head>\n<body><h1>Paquet IHE_XDM</h1>\n<p>Document : <a href=\"IHE_XDM/SUBSET01/DOC0001.XML\">{}</a></p>\n<p>Métadonnées : <a href=\"IHE_XDM/SUBSET01/METADATA.XML\">METADATA.XML</a></p>\n<p>Lire d'abord <a href=\"README.TXT\">README.TXT</a>.</p></body></html>\n",
@@ -511,7 +562,7 @@ pub fn write_xdm(e: &DocumentEntry, cda: &[u8], s: &Submission) -> Result<Vec<u8
     for (name, bytes) in [
         ("INDEX.HTM", index.as_bytes().to_vec()),
         ("README.TXT", readme.into_bytes()),
-        ("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(e, s)),
+        ("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(e, s, statut)),
         ("IHE_XDM/SUBSET01/DOC0001.XML", cda.to_vec()),
     ] {
         zip.start_file(name, opts).map_err(|e| err(&e))?;

@@ -128,6 +128,15 @@ fn a_written_package_reads_back_identically() {
     let zip = write_xdm(&entry, &official.document, &submission).unwrap();
     let ours = read_xdm(&zip).unwrap();
     assert!(ours.hash_and_size_match());
+    // the official packages and ours transmit; the same document sent
+    // again at « version dépubliée » asks for its deletion
+    assert_eq!(official.demande(), esculape_xds::DemandeXdm::Transmission);
+    assert_eq!(ours.demande(), esculape_xds::DemandeXdm::Transmission);
+    let retrait =
+        esculape_xds::write_xdm_suppression(&entry, &official.document, &submission).unwrap();
+    let retrait = read_xdm(&retrait).unwrap();
+    assert_eq!(retrait.demande(), esculape_xds::DemandeXdm::Suppression);
+    assert_eq!(retrait.document, official.document);
     assert_eq!(ours.document, official.document);
     for scheme in [
         "classCode",

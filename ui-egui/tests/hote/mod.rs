@@ -14,6 +14,11 @@ pub struct Hote {
     /// The loopback redirect the client listens on for Pro Santé Connect.
     pub redirection: String,
     pub patient: String,
+    /// The host's store, to put in it what no screen makes (a message
+    /// read from a mailbox).
+    pub store: Arc<esculape_store::Store>,
+    /// The practice's structure.
+    structure: String,
     tokio: tokio::runtime::Runtime,
     _keep: (
         esculape_sdk_testing::Harness,
@@ -109,6 +114,23 @@ impl Hote {
         });
     }
 
+    /// A message read from the doctor's mailbox, recorded in the work list
+    /// as the host's reading records it.
+    pub fn message_recu(&self, m: esculape_store::mss::NouveauMessage) {
+        let store = self.store.clone();
+        let medecin = esculape_store::Actor {
+            user_id: MEDECIN.0.into(),
+            portee: esculape_store::Portee::Structure(self.structure.clone()),
+        };
+        self.tokio.block_on(async move {
+            store
+                .noter_message_mss(&medecin, &m)
+                .await
+                .unwrap()
+                .expect("nouveau message");
+        });
+    }
+
     fn reglages_insi(&self, body: String) {
         let url = format!("{}/insi/reglages", self.sandbox);
         self.tokio.block_on(async move {
@@ -148,7 +170,7 @@ fn demarrer_avec(qualifie: bool) -> Hote {
     for (id, r) in rt.load_installed() {
         assert!(r.is_ok(), "module {id} non chargé: {r:?}");
     }
-    let (url, sandbox, patient, keep, redirection) = tokio.block_on(async move {
+    let (url, sandbox, patient, keep, redirection, store, structure) = tokio.block_on(async move {
         // the sandbox over HTTP, and over mutual TLS where the proxy
         // e-santé reaches the national services with the structure's
         // certificate
@@ -233,12 +255,13 @@ fn demarrer_avec(qualifie: bool) -> Hote {
                 .unwrap();
         }
         let (store, keep) = t.split();
+        let store = Arc::new(store);
         let mut config = InsiConfig::from_env();
         config.url = format!("http://{saddr}/insi");
         config.lecteur = Some(format!("http://{saddr}/vitale"));
         let mut state = AppState::new(
             Arc::new(rt),
-            Arc::new(store),
+            store.clone(),
             Arc::new(InsiClient::new(config)),
         );
         // the sandbox's DMP behind the chart's DICA
@@ -316,6 +339,8 @@ fn demarrer_avec(qualifie: bool) -> Hote {
             rec.id,
             (keep, mutuel),
             redirection,
+            store,
+            practice.structure.id.clone(),
         )
     });
     Hote {
@@ -323,6 +348,8 @@ fn demarrer_avec(qualifie: bool) -> Hote {
         sandbox,
         redirection,
         patient,
+        store,
+        structure,
         tokio,
         _keep: (h, keep),
     }
