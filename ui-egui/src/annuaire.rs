@@ -18,16 +18,17 @@ pub struct Annuaire {
     erreur: Option<String>,
 }
 
-fn champ(ui: &mut egui::Ui, libelle: &str, v: &mut Option<String>, largeur: f32) {
+/// A criterion; true when Enter was pressed in it (the search starts).
+fn champ(ui: &mut egui::Ui, libelle: &str, v: &mut Option<String>, largeur: f32) -> bool {
     let l = ui.label(libelle);
     let mut t = v.clone().unwrap_or_default();
-    if ui
+    let r = ui
         .add(egui::TextEdit::singleline(&mut t).desired_width(largeur))
-        .labelled_by(l.id)
-        .changed()
-    {
+        .labelled_by(l.id);
+    if r.changed() {
         *v = Some(t).filter(|t| !t.trim().is_empty());
     }
+    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
 }
 
 fn liste(ui: &mut egui::Ui, libelle: &str, v: &mut Option<String>, table: &[(&str, &str)]) {
@@ -73,17 +74,17 @@ impl Annuaire {
         let c = &mut self.criteres;
         let mut lancer = false;
         ui.horizontal_wrapped(|ui| {
-            champ(ui, "Nom", &mut c.nom, 140.0);
-            champ(ui, "Prénom", &mut c.prenom, 120.0);
-            champ(ui, "RPPS", &mut c.rpps, 110.0);
+            lancer |= champ(ui, "Nom", &mut c.nom, 140.0);
+            lancer |= champ(ui, "Prénom", &mut c.prenom, 120.0);
+            lancer |= champ(ui, "RPPS", &mut c.rpps, 110.0);
         });
         ui.horizontal_wrapped(|ui| {
             liste(ui, "Profession", &mut c.profession, PROFESSIONS);
             liste(ui, "Spécialité", &mut c.specialite, SPECIALITES);
         });
         ui.horizontal_wrapped(|ui| {
-            champ(ui, "Structure", &mut c.structure, 160.0);
-            champ(ui, "Commune", &mut c.commune, 120.0);
+            lancer |= champ(ui, "Structure", &mut c.structure, 160.0);
+            lancer |= champ(ui, "Commune", &mut c.commune, 120.0);
             egui::ComboBox::from_label("Type d'adresse")
                 .selected_text(c.type_bal.map_or("Toutes", |t| t.libelle()))
                 .show_ui(ui, |ui| {
@@ -118,7 +119,7 @@ impl Annuaire {
                 );
             }
         });
-        if lancer {
+        if lancer && !vide && !self.recherche.busy() {
             self.recherche.set(api.annuaire(&self.criteres));
         }
         if let Some(e) = &self.erreur {
