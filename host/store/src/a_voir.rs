@@ -95,10 +95,7 @@ impl Store {
             for r in q.fetch_all(&mut *c).await? {
                 let (id, nom, prenoms): (String, String, String) =
                     (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-                // the birth first names are kept as a JSON list
-                let prenoms: Vec<String> = serde_json::from_str(&prenoms).unwrap_or_default();
-                let prenom = prenoms.first().map(String::as_str).unwrap_or_default();
-                noms.insert(id, format!("{nom} {prenom}").trim().to_string());
+                noms.insert(id, nom_du_patient(&nom, &prenoms));
             }
             let sql = format!(
                 "SELECT id, document_id, data FROM resultat_biologie WHERE document_id IN ({})",
@@ -168,6 +165,14 @@ const VU: &str = "SELECT v.document_id, v.vu_par, COALESCE(u.display_name, v.vu_
      LEFT JOIN app_user u ON u.login = v.vu_par";
 
 /// `$1, $2, …, $n`: the placeholders of an `IN` list of `n` values.
+/// A patient as a list shows them: birth name and first first name, from
+/// the row's columns (the birth first names are kept as a JSON list).
+pub(crate) fn nom_du_patient(nom: &str, prenoms: &str) -> String {
+    let prenoms: Vec<String> = serde_json::from_str(prenoms).unwrap_or_default();
+    let prenom = prenoms.first().map(String::as_str).unwrap_or_default();
+    format!("{nom} {prenom}").trim().to_string()
+}
+
 fn marques(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))

@@ -54,18 +54,8 @@ const COLONNES: &str = "m.id, m.adresse, m.de, m.objet, m.recu_le, m.provenance,
 fn ligne(r: &sqlx::any::AnyRow) -> Result<MessageMss> {
     let nom: Option<String> = r.try_get(9)?;
     let prenoms: Option<String> = r.try_get(10)?;
-    let patient = nom.map(|n| {
-        // the birth first names are kept as a JSON list
-        let prenoms: Vec<String> = prenoms
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or_default();
-        format!(
-            "{n} {}",
-            prenoms.first().map(String::as_str).unwrap_or_default()
-        )
-        .trim()
-        .to_string()
-    });
+    let patient =
+        nom.map(|n| crate::a_voir::nom_du_patient(&n, prenoms.as_deref().unwrap_or("[]")));
     Ok(MessageMss {
         id: r.try_get(0)?,
         adresse: r.try_get(1)?,
