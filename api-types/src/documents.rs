@@ -220,6 +220,21 @@ pub struct Champ {
     pub obligatoire: bool,
     #[serde(default)]
     pub aide: Option<String>,
+    /// For `liste`: the columns of one line, with their labels and kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub colonnes: Vec<ColonneListe>,
+}
+
+/// One column of the lines of a `liste` field.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct ColonneListe {
+    pub cle: String,
+    pub libelle: String,
+    /// `texte`, `texte-long`, `date`, `nombre`, `booleen` or `code`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub obligatoire: bool,
 }
 
 /// The form of a document type, prefilled from the patient's record.

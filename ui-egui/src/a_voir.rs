@@ -64,6 +64,14 @@ fn bilan(r: &ReleveMss) -> (Ton, String) {
 }
 
 impl ListeAVoir {
+    /// The patient of the list's first document, once the list is there.
+    pub fn premier_patient(&self) -> Option<String> {
+        self.liste
+            .as_ref()?
+            .first()
+            .map(|a| a.document.patient_id.clone())
+    }
+
     pub fn occupe(&self) -> bool {
         self.envoi.busy() || self.releve.busy()
     }
@@ -140,34 +148,36 @@ impl ListeAVoir {
                     theme::etat_vide(ui, icone::CHECK, "Tout ce qui a été reçu a été vu.");
                     return;
                 }
-                egui::Grid::new("a-voir").striped(true).show(ui, |ui| {
-                    for a in liste {
-                        ui.label(RichText::new(&a.patient).strong().color(p.texte));
-                        ui.label(&a.document.title);
-                        ui.label(libelles::date_fr(&a.document.act_date.to_string()));
-                        theme::discret(ui, libelles::provenance(a.document.provenance));
-                        if a.anormaux > 0 {
-                            theme::badge(
+                crate::theme::large(ui, "a-voir", |ui| {
+                    egui::Grid::new("a-voir").striped(true).show(ui, |ui| {
+                        for a in liste {
+                            ui.label(RichText::new(&a.patient).strong().color(p.texte));
+                            ui.label(&a.document.title);
+                            ui.label(libelles::date_fr(&a.document.act_date.to_string()));
+                            theme::discret(ui, libelles::provenance(a.document.provenance));
+                            if a.anormaux > 0 {
+                                theme::badge(
+                                    ui,
+                                    Ton::Danger,
+                                    icone::WARNING,
+                                    &format!("{} résultat(s) anormal(aux)", a.anormaux),
+                                );
+                            } else {
+                                ui.label("");
+                            }
+                            if theme::action(
                                 ui,
-                                Ton::Danger,
-                                icone::WARNING,
-                                &format!("{} résultat(s) anormal(aux)", a.anormaux),
-                            );
-                        } else {
-                            ui.label("");
+                                true,
+                                icone::FOLDER_OPEN,
+                                &format!("Ouvrir le dossier de {}", a.patient),
+                            )
+                            .clicked()
+                            {
+                                ouvrir = Some(a.document.patient_id.clone());
+                            }
+                            ui.end_row();
                         }
-                        if theme::action(
-                            ui,
-                            true,
-                            icone::FOLDER_OPEN,
-                            &format!("Ouvrir le dossier de {}", a.patient),
-                        )
-                        .clicked()
-                        {
-                            ouvrir = Some(a.document.patient_id.clone());
-                        }
-                        ui.end_row();
-                    }
+                    });
                 });
             },
         );

@@ -83,6 +83,8 @@ pub struct Agenda {
     defile: bool,
     /// An appointment changed since [`Agenda::modifie`] was asked.
     modifie: bool,
+    /// A block chosen from the keyboard: its first action takes the focus.
+    focus_actions: bool,
 }
 
 impl Agenda {
@@ -119,6 +121,7 @@ impl Agenda {
             a_recharger: false,
             defile: false,
             modifie: false,
+            focus_actions: false,
         }
     }
 
@@ -404,15 +407,15 @@ impl Agenda {
             // Who and where on a line of their own (the window may be
             // narrow, the text large).
             ui.end_row();
-            egui::ComboBox::from_label("Praticien")
-                .selected_text(
-                    self.liste_praticiens
-                        .iter()
-                        .find(|p| Some(&p.id) == self.praticien.as_ref())
-                        .map(|p| p.display_name.clone())
-                        .unwrap_or_default(),
-                )
-                .show_ui(ui, |ui| {
+            theme::liste_deroulante(
+                ui,
+                "Praticien",
+                self.liste_praticiens
+                    .iter()
+                    .find(|p| Some(&p.id) == self.praticien.as_ref())
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default(),
+                |ui| {
                     for p in &self.liste_praticiens {
                         ui.selectable_value(
                             &mut self.praticien,
@@ -420,20 +423,22 @@ impl Agenda {
                             &p.display_name,
                         );
                     }
-                });
-            egui::ComboBox::from_label("Site")
-                .selected_text(
-                    self.liste_sites
-                        .iter()
-                        .find(|s| Some(&s.id) == self.site.as_ref())
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default(),
-                )
-                .show_ui(ui, |ui| {
+                },
+            );
+            theme::liste_deroulante(
+                ui,
+                "Site",
+                self.liste_sites
+                    .iter()
+                    .find(|s| Some(&s.id) == self.site.as_ref())
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                |ui| {
                     for s in &self.liste_sites {
                         ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
                     }
-                });
+                },
+            );
             if self.occupe() {
                 ui.spinner();
             }
@@ -570,15 +575,22 @@ impl Agenda {
                 return;
             }
             ui.horizontal_wrapped(|ui| {
+                let mut premier = std::mem::take(&mut self.focus_actions);
+                let mut focus = |b: egui::Response| {
+                    if std::mem::take(&mut premier) {
+                        b.request_focus();
+                    }
+                    b
+                };
                 if r.status == AppointmentStatus::Prevu
-                    && theme::bouton(ui, true, icone::ARMCHAIR, "Arrivé").clicked()
+                    && focus(theme::bouton(ui, true, icone::ARMCHAIR, "Arrivé")).clicked()
                 {
                     self.action
                         .set(api.appointment_status(&r.id, AppointmentStatus::Arrive));
                 }
                 if r.status == AppointmentStatus::Prevu
                     && theme::bouton(ui, true, icone::CLOCK_CLOCKWISE, "+15 min")
-                        .on_hover_text("Déplacer d'un quart d'heure (ou glisser le bloc)")
+                        .on_hover_text("Déplacer d'un quart d'heure (Alt+↓, ou glisser le bloc)")
                         .clicked()
                 {
                     self.action.set(api.move_appointment(
@@ -589,7 +601,7 @@ impl Agenda {
                         None,
                     ));
                 }
-                if theme::bouton(ui, true, icone::X_CIRCLE, "Annuler").clicked() {
+                if focus(theme::bouton(ui, true, icone::X_CIRCLE, "Annuler")).clicked() {
                     self.action
                         .set(api.appointment_status(&r.id, AppointmentStatus::Annule));
                 }
@@ -792,6 +804,35 @@ impl Agenda {
                 }
                 if reponse.clicked() {
                     self.selection = Some(r.id.clone());
+                    // Chosen with Entrée or Espace: the keyboard goes on to
+                    // what can be done with it.
+                    self.focus_actions = reponse.has_focus()
+                        && ui.input(|i| {
+                            i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Space)
+                        });
+                }
+                // The keyboard's drag: Alt+↑/↓ a quarter hour earlier or
+                // later, Alt+Maj+↑/↓ five minutes shorter or longer,
+                // Alt+←/→ the column beside (practitioner or day).
+                if mobile
+                    && reponse.has_focus()
+                    && !self.action.busy()
+                    && let Some(t) = ui.input_mut(touche_de_deplacement)
+                {
+                    let col = (i as i64 + t.colonne).clamp(0, colonnes.len() as i64 - 1) as usize;
+                    let decalage = colonnes[col].jour.days() - c.jour.days();
+                    let debut = r.start.plus_minutes(t.debut + decalage * 1440);
+                    let fin = r
+                        .end
+                        .plus_minutes(t.fin + decalage * 1440)
+                        .max(debut.plus_minutes(PAS_MINUTES));
+                    let praticien = &colonnes[col].praticien;
+                    let autre = (praticien != &r.practitioner_id).then_some(praticien.as_str());
+                    if debut != r.start || fin != r.end || autre.is_some() {
+                        self.selection = Some(r.id.clone());
+                        self.action
+                            .set(api.move_appointment(&r.id, r.version, debut, fin, autre));
+                    }
                 }
                 // Where the button went down, not where the drag was
                 // recognised (a few points further).
@@ -984,6 +1025,44 @@ impl Grille {
 }
 
 /// The Monday of `d`'s week.
+/// A move asked from the keyboard, in minutes and columns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Deplacement {
+    debut: i64,
+    fin: i64,
+    colonne: i64,
+}
+
+/// The key that moves a focused block, consumed (Alt with the arrows;
+/// Maj changes the length instead).
+fn touche_de_deplacement(i: &mut egui::InputState) -> Option<Deplacement> {
+    use egui::{Key, Modifiers};
+    let duree = Modifiers::ALT | Modifiers::SHIFT;
+    let quart = PAS_CRENEAU as i64;
+    let d = |debut, fin, colonne| {
+        Some(Deplacement {
+            debut,
+            fin,
+            colonne,
+        })
+    };
+    if i.consume_key(duree, Key::ArrowDown) {
+        d(0, PAS_MINUTES, 0)
+    } else if i.consume_key(duree, Key::ArrowUp) {
+        d(0, -PAS_MINUTES, 0)
+    } else if i.consume_key(Modifiers::ALT, Key::ArrowDown) {
+        d(quart, quart, 0)
+    } else if i.consume_key(Modifiers::ALT, Key::ArrowUp) {
+        d(-quart, -quart, 0)
+    } else if i.consume_key(Modifiers::ALT, Key::ArrowRight) {
+        d(0, 0, 1)
+    } else if i.consume_key(Modifiers::ALT, Key::ArrowLeft) {
+        d(0, 0, -1)
+    } else {
+        None
+    }
+}
+
 fn lundi(d: Day) -> Day {
     Day::from_days(d.days() - i64::from(d.weekday()) + 1)
 }

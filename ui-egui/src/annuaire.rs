@@ -36,14 +36,12 @@ fn liste(ui: &mut egui::Ui, libelle: &str, v: &mut Option<String>, table: &[(&st
         .as_deref()
         .and_then(|c| table.iter().find(|(k, _)| *k == c))
         .map_or("Toutes", |(_, l)| l);
-    egui::ComboBox::from_label(libelle)
-        .selected_text(choisi)
-        .show_ui(ui, |ui| {
-            ui.selectable_value(v, None, "Toutes");
-            for (k, l) in table {
-                ui.selectable_value(v, Some(k.to_string()), *l);
-            }
-        });
+    theme::liste_deroulante(ui, libelle, choisi, |ui| {
+        ui.selectable_value(v, None, "Toutes");
+        for (k, l) in table {
+            ui.selectable_value(v, Some(k.to_string()), *l);
+        }
+    });
 }
 
 impl Annuaire {
@@ -85,15 +83,18 @@ impl Annuaire {
         ui.horizontal_wrapped(|ui| {
             lancer |= champ(ui, "Structure", &mut c.structure, 160.0);
             lancer |= champ(ui, "Commune", &mut c.commune, 120.0);
-            egui::ComboBox::from_label("Type d'adresse")
-                .selected_text(c.type_bal.map_or("Toutes", |t| t.libelle()))
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut c.type_bal, None, "Toutes");
-                    for t in TypeBal::TOUS {
-                        ui.selectable_value(&mut c.type_bal, Some(t), t.libelle());
-                    }
-                });
         });
+        theme::liste_deroulante(
+            ui,
+            "Type d'adresse",
+            c.type_bal.map_or("Toutes", |t| t.libelle()),
+            |ui| {
+                ui.selectable_value(&mut c.type_bal, None, "Toutes");
+                for t in TypeBal::TOUS {
+                    ui.selectable_value(&mut c.type_bal, Some(t), t.libelle());
+                }
+            },
+        );
         let vide = c
             == &RechercheAnnuaire {
                 type_bal: c.type_bal,

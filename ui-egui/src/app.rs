@@ -181,6 +181,14 @@ const RACCOURCIS: &[(&str, &str)] = &[
     ("Nouveau document", "Ctrl+D"),
     ("Enregistrer la consultation", "Ctrl+Entrée"),
     ("Valider et signer le document", "Ctrl+Maj+S"),
+    ("Agenda : rendez-vous suivant", "Tab"),
+    ("Agenda : choisir le rendez-vous", "Entrée"),
+    (
+        "Agenda : un quart d'heure plus tard / plus tôt",
+        "Alt+↓ / Alt+↑",
+    ),
+    ("Agenda : plus long / plus court", "Alt+Maj+↓ / Alt+Maj+↑"),
+    ("Agenda : praticien ou jour voisin", "Alt+→ / Alt+←"),
 ];
 
 /// The product's mark: its icon and name.
@@ -243,14 +251,18 @@ impl Historique {
             .show(ctx, |ui| {
                 ui.label(RichText::new(&self.titre).strong());
                 if self.envoi.busy() {
-                    ui.spinner();
+                    theme::ligne_progression(ui, "Lecture de l'historique…", self.envoi.started());
                 }
                 if let Some(m) = &self.erreur {
                     theme::bandeau_erreur(ui, m);
                 }
                 match &self.versions {
                     Some(v) if v.is_empty() => {
-                        ui.label("Pas encore modifiée depuis la mise en place de l'historique.");
+                        theme::etat_vide(
+                            ui,
+                            icone::CLOCK_COUNTER_CLOCKWISE,
+                            "Pas encore modifiée depuis la mise en place de l'historique.",
+                        );
                     }
                     Some(v) => {
                         egui::Grid::new("versions-entree")
@@ -1065,13 +1077,11 @@ impl EsculapeApp {
                         .map(|s| s.name.clone())
                         .unwrap_or_default();
                     ui.label(RichText::new(icone::MAP_PIN).color(p.texte_discret));
-                    egui::ComboBox::from_label("Site de travail")
-                        .selected_text(nom_site)
-                        .show_ui(ui, |ui| {
-                            for s in &self.liste_sites {
-                                ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
-                            }
-                        });
+                    theme::liste_deroulante(ui, "Site de travail", nom_site, |ui| {
+                        for s in &self.liste_sites {
+                            ui.selectable_value(&mut self.site, Some(s.id.clone()), &s.name);
+                        }
+                    });
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         if theme::bouton(ui, true, icone::SIGN_OUT, "Se déconnecter").clicked() {
                             let _ = self.api.logout();
@@ -1516,6 +1526,73 @@ impl EsculapeApp {
         };
         if let Some(a) = &mut self.agenda {
             a.semaine(screen == "agenda-semaine");
+        }
+    }
+
+    /// The new document's editor on a prescription's form; true once the
+    /// form is there.
+    pub fn capture_nouveau_document(&mut self) -> bool {
+        self.ecran = Ecran::Dossier;
+        let Some(d) = &mut self.dossier else {
+            return false;
+        };
+        let patient = d.chart.patient.id.clone();
+        d.editeur.capture_type(&self.api, &patient, "ordonnance")
+    }
+
+    /// The history window of the file's first entry.
+    pub fn capture_historique(&mut self) {
+        if let Some(d) = &mut self.dossier {
+            d.editeur = Default::default();
+            if let Some(e) = d.chart.entries.first().cloned() {
+                d.historique.demander(&self.api, &e);
+            }
+        }
+    }
+
+    /// The care team's card with the Annuaire Santé's search open.
+    pub fn capture_annuaire(&mut self) {
+        if let Some(d) = &mut self.dossier {
+            d.historique.ouvert = false;
+            d.equipe.ouvrir_annuaire();
+        }
+    }
+
+    /// Sending the newest document by MSSanté.
+    pub fn capture_envoi_mss(&mut self) {
+        if let Some(d) = &mut self.dossier
+            && let Some(m) = d.chart.documents.first()
+        {
+            d.mss.ouvrir(&self.api, &m.id, &m.title);
+        }
+    }
+
+    /// The home screen: no file open, what waits to be seen.
+    pub fn capture_accueil(&mut self) {
+        self.ecran = Ecran::Dossier;
+        self.dossier = None;
+        self.recherche = Recherche::default();
+        self.a_voir.perimer();
+    }
+
+    /// The file of the first document to be seen (a biology report in
+    /// the demo practice) with its first analysis's curve; true once
+    /// drawn, or when there is nothing to draw.
+    pub fn capture_biologie(&mut self) -> bool {
+        match &mut self.dossier {
+            None => match self.a_voir.premier_patient() {
+                Some(id) if !self.ouverture.busy() => {
+                    self.ouvrir(&id);
+                    false
+                }
+                Some(_) => false,
+                // Nothing received in this practice: the home stays.
+                None => true,
+            },
+            Some(d) => {
+                let patient = d.chart.patient.id.clone();
+                d.biologie.capture_courbe(&self.api, &patient)
+            }
         }
     }
 
@@ -2396,12 +2473,12 @@ fn now_millis() -> i64 {
 /// with their provenance and sending states; a received document's file
 /// imported into them.
 fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label("Document reçu (CDA ou IHE_XDM.ZIP)");
         ui.add(
             egui::TextEdit::singleline(&mut d.import.chemin)
                 .hint_text("chemin du fichier")
-                .desired_width(260.0),
+                .desired_width(220.0),
         )
         .labelled_by(l.id);
         let libre = !d.import.envoi.busy() && !d.import.chemin.trim().is_empty();
@@ -2441,30 +2518,34 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
         .collect();
     types.sort();
     types.dedup_by(|a, b| a.0 == b.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         use esculape_domain::document::GroupeDocument;
-        egui::ComboBox::from_label("Groupe")
-            .selected_text(f.groupe.map_or("Tous", GroupeDocument::libelle))
-            .show_ui(ui, |ui| {
+        theme::liste_deroulante(
+            ui,
+            "Groupe",
+            f.groupe.map_or("Tous", GroupeDocument::libelle),
+            |ui| {
                 ui.selectable_value(&mut f.groupe, None, "Tous");
                 for g in GroupeDocument::TOUS {
                     ui.selectable_value(&mut f.groupe, Some(g), g.libelle());
                 }
-            });
-        egui::ComboBox::from_label("Type")
-            .selected_text(
-                f.type_code
-                    .as_ref()
-                    .and_then(|c| types.iter().find(|t| &t.0 == c))
-                    .map(|t| t.1.clone())
-                    .unwrap_or_else(|| "Tous".into()),
-            )
-            .show_ui(ui, |ui| {
+            },
+        );
+        theme::liste_deroulante(
+            ui,
+            "Type",
+            f.type_code
+                .as_ref()
+                .and_then(|c| types.iter().find(|t| &t.0 == c))
+                .map(|t| t.1.clone())
+                .unwrap_or_else(|| "Tous".into()),
+            |ui| {
                 ui.selectable_value(&mut f.type_code, None, "Tous");
                 for (code, label) in &types {
                     ui.selectable_value(&mut f.type_code, Some(code.clone()), label);
                 }
-            });
+            },
+        );
         let l = ui.label("Acte du");
         ui.add(
             egui::TextEdit::singleline(&mut f.du)
@@ -2506,85 +2587,95 @@ fn documents(ui: &mut egui::Ui, api: &Api, d: &mut Dossier) {
     let mut corriger = None;
     let mut vise = None;
     let mut envoyer = None;
-    egui::Grid::new("documents").striped(true).show(ui, |ui| {
-        for h in [
-            "Date d'acte",
-            "Document",
-            "Provenance",
-            "DMP",
-            "MSSanté",
-            "État",
-            "",
-        ] {
-            ui.label(RichText::new(h).strong());
-        }
-        ui.end_row();
-        for m in liste {
-            ui.label(libelles::date_fr(&m.act_date.to_string()));
-            ui.add(egui::Label::new(&m.title).wrap());
-            theme::discret(ui, libelles::provenance(m.provenance));
-            theme::badge_envoi(ui, m.dmp_state);
-            theme::badge_envoi(ui, m.mssante_state);
-            let statut = libelles::statut_document(m.status);
-            let recu = m.provenance != Provenance::Produit && m.status != DocumentStatus::Supprime;
-            let visa = d.visas.de(&m.id);
-            ui.horizontal(|ui| {
-                if m.status == DocumentStatus::Actif {
-                    theme::discret(ui, statut);
-                } else {
-                    theme::badge(ui, Ton::Neutre, icone::ARCHIVE, statut);
-                }
-                match visa {
-                    Some(v) if recu => {
-                        theme::discret(ui, crate::a_voir::Visas::texte(v));
+    crate::theme::large(ui, "documents", |ui| {
+        egui::Grid::new("documents").striped(true).show(ui, |ui| {
+            for h in [
+                "Date d'acte",
+                "Document",
+                "Provenance",
+                "DMP",
+                "MSSanté",
+                "État",
+                "",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for m in liste {
+                ui.label(libelles::date_fr(&m.act_date.to_string()));
+                ui.add(egui::Label::new(&m.title).wrap());
+                theme::discret(ui, libelles::provenance(m.provenance));
+                theme::badge_envoi(ui, m.dmp_state);
+                theme::badge_envoi(ui, m.mssante_state);
+                let statut = libelles::statut_document(m.status);
+                let recu =
+                    m.provenance != Provenance::Produit && m.status != DocumentStatus::Supprime;
+                let visa = d.visas.de(&m.id);
+                ui.horizontal(|ui| {
+                    if m.status == DocumentStatus::Actif {
+                        theme::discret(ui, statut);
+                    } else {
+                        theme::badge(ui, Ton::Neutre, icone::ARCHIVE, statut);
                     }
-                    None if recu => {
-                        theme::badge(ui, Ton::Attention, icone::EYE, "à voir");
+                    match visa {
+                        Some(v) if recu => {
+                            theme::discret(ui, crate::a_voir::Visas::texte(v));
+                        }
+                        None if recu => {
+                            theme::badge(ui, Ton::Attention, icone::EYE, "à voir");
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-            });
-            ui.horizontal(|ui| {
-                if theme::action(ui, true, icone::EYE, "Ouvrir").clicked() {
-                    ouvrir = Some((m.id.clone(), m.title.clone(), m.format));
-                }
-                if recu
-                    && visa.is_none()
-                    && theme::action(ui, !d.visas.visa.busy(), icone::CHECK_CIRCLE, "Marquer vu")
+                });
+                ui.horizontal(|ui| {
+                    if theme::action(ui, true, icone::EYE, "Ouvrir").clicked() {
+                        ouvrir = Some((m.id.clone(), m.title.clone(), m.format));
+                    }
+                    if recu
+                        && visa.is_none()
+                        && theme::action(
+                            ui,
+                            !d.visas.visa.busy(),
+                            icone::CHECK_CIRCLE,
+                            "Marquer vu",
+                        )
                         .on_hover_text("« Vu par » vous, aujourd'hui (tracé)")
                         .clicked()
-                {
-                    vise = Some(m.id.clone());
-                }
-                // Only the version in force of a CDA produced here can be
-                // corrected from its form.
-                if m.provenance == Provenance::Produit
-                    && m.status == DocumentStatus::Actif
-                    && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
-                    && theme::action(ui, true, icone::PENCIL_SIMPLE, "Corriger")
-                        .on_hover_text("Nouvelle version du document, depuis le formulaire signé")
+                    {
+                        vise = Some(m.id.clone());
+                    }
+                    // Only the version in force of a CDA produced here can be
+                    // corrected from its form.
+                    if m.provenance == Provenance::Produit
+                        && m.status == DocumentStatus::Actif
+                        && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+                        && theme::action(ui, true, icone::PENCIL_SIMPLE, "Corriger")
+                            .on_hover_text(
+                                "Nouvelle version du document, depuis le formulaire signé",
+                            )
+                            .clicked()
+                    {
+                        corriger = Some((m.id.clone(), m.title.clone()));
+                    }
+                    if m.provenance == Provenance::Produit
+                        && m.status == DocumentStatus::Actif
+                        && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
+                        && m.mssante_state != esculape_domain::document::SendingState::EnAttente
+                        && theme::action(
+                            ui,
+                            !d.mss.ouvert(),
+                            icone::PAPER_PLANE_TILT,
+                            "Envoyer par MSSanté",
+                        )
+                        .on_hover_text("À un correspondant, par la messagerie sécurisée de santé")
                         .clicked()
-                {
-                    corriger = Some((m.id.clone(), m.title.clone()));
-                }
-                if m.provenance == Provenance::Produit
-                    && m.status == DocumentStatus::Actif
-                    && matches!(m.format, DocumentFormat::CdaN1 | DocumentFormat::CdaN3)
-                    && m.mssante_state != esculape_domain::document::SendingState::EnAttente
-                    && theme::action(
-                        ui,
-                        !d.mss.ouvert(),
-                        icone::PAPER_PLANE_TILT,
-                        "Envoyer par MSSanté",
-                    )
-                    .on_hover_text("À un correspondant, par la messagerie sécurisée de santé")
-                    .clicked()
-                {
-                    envoyer = Some((m.id.clone(), m.title.clone()));
-                }
-            });
-            ui.end_row();
-        }
+                    {
+                        envoyer = Some((m.id.clone(), m.title.clone()));
+                    }
+                });
+                ui.end_row();
+            }
+        });
     });
     if let Some((id, titre)) = corriger {
         d.editeur.corriger(api, &id, &titre);

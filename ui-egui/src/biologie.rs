@@ -21,6 +21,8 @@ pub struct Biologie {
     /// The analysis whose curve is shown (its code).
     choisie: Option<String>,
     erreur: Option<String>,
+    /// A curve just came: brought into view once.
+    defiler: bool,
 }
 
 /// A moment as days since 1970 (the curve's x).
@@ -46,6 +48,26 @@ impl Biologie {
         self.envoi.busy() || self.tendance_envoi.busy()
     }
 
+    /// Capture mode: the curve of the first analysis that has one; true
+    /// once it is drawn, or when there is none to draw.
+    pub fn capture_courbe(&mut self, api: &Api, patient: &str) -> bool {
+        if self.tendance.is_some() {
+            return true;
+        }
+        let Some(b) = &self.donnees else {
+            return false;
+        };
+        let Some(a) = b.analyses.iter().find(|a| a.courbe) else {
+            return true;
+        };
+        if !self.tendance_envoi.busy() {
+            self.choisie = Some(a.code.clone());
+            self.tendance_envoi
+                .set(api.tendance_biologie(patient, &a.code));
+        }
+        false
+    }
+
     pub fn recevoir(&mut self) {
         match self.envoi.take() {
             Some(Ok(b)) => {
@@ -56,7 +78,10 @@ impl Biologie {
             None => {}
         }
         match self.tendance_envoi.take() {
-            Some(Ok(t)) => self.tendance = Some(t),
+            Some(Ok(t)) => {
+                self.tendance = Some(t);
+                self.defiler = true;
+            }
             Some(Err(e)) => self.erreur = Some(format!("Courbe non tracée : {e}")),
             None => {}
         }
@@ -85,63 +110,69 @@ impl Biologie {
             return None;
         }
         let mut demande = None;
-        egui::Grid::new("biologie-analyses")
-            .striped(true)
-            .num_columns(5)
-            .show(ui, |ui| {
-                for t in [
-                    "Analyse",
-                    "Dernier résultat",
-                    "Prélevé le",
-                    "Laboratoire",
-                    "",
-                ] {
-                    ui.label(RichText::new(t).strong());
-                }
-                ui.end_row();
-                for a in &b.analyses {
-                    let dernier = b.resultats.iter().find(|r| r.id == a.dernier);
-                    ui.label(format!("{} ({})", a.nom, a.nombre));
-                    match dernier {
-                        Some(r) => {
-                            let r = &r.resultat;
-                            let valeur = match (r.valeur, &r.texte) {
-                                (Some(v), _) => {
-                                    format!("{} {}", nombre(v), r.unite.as_deref().unwrap_or(""))
-                                }
-                                (None, Some(t)) => t.clone(),
-                                _ => String::new(),
-                            };
-                            let texte = RichText::new(valeur.trim());
-                            ui.label(if r.anormal() {
-                                texte.color(p.ton(Ton::Danger).0).strong()
-                            } else {
-                                texte.color(p.texte)
-                            });
-                            ui.label(libelles::date_fr(&r.preleve_le.day().to_string()));
-                            ui.label(r.laboratoire.as_deref().unwrap_or("—"));
-                        }
-                        None => {
-                            ui.label("");
-                            ui.label("");
-                            ui.label("");
-                        }
-                    }
-                    let choisie = self.choisie.as_deref() == Some(a.code.as_str());
-                    if a.courbe
-                        && theme::action(
-                            ui,
-                            !choisie,
-                            icone::CHART_LINE,
-                            &format!("Courbe : {}", a.nom),
-                        )
-                        .clicked()
-                    {
-                        demande = Some(a.code.clone());
+        crate::theme::large(ui, "biologie-analyses", |ui| {
+            egui::Grid::new("biologie-analyses")
+                .striped(true)
+                .num_columns(5)
+                .show(ui, |ui| {
+                    for t in [
+                        "Analyse",
+                        "Dernier résultat",
+                        "Prélevé le",
+                        "Laboratoire",
+                        "",
+                    ] {
+                        ui.label(RichText::new(t).strong());
                     }
                     ui.end_row();
-                }
-            });
+                    for a in &b.analyses {
+                        let dernier = b.resultats.iter().find(|r| r.id == a.dernier);
+                        ui.label(format!("{} ({})", a.nom, a.nombre));
+                        match dernier {
+                            Some(r) => {
+                                let r = &r.resultat;
+                                let valeur = match (r.valeur, &r.texte) {
+                                    (Some(v), _) => {
+                                        format!(
+                                            "{} {}",
+                                            nombre(v),
+                                            r.unite.as_deref().unwrap_or("")
+                                        )
+                                    }
+                                    (None, Some(t)) => t.clone(),
+                                    _ => String::new(),
+                                };
+                                let texte = RichText::new(valeur.trim());
+                                ui.label(if r.anormal() {
+                                    texte.color(p.ton(Ton::Danger).0).strong()
+                                } else {
+                                    texte.color(p.texte)
+                                });
+                                ui.label(libelles::date_fr(&r.preleve_le.day().to_string()));
+                                ui.label(r.laboratoire.as_deref().unwrap_or("—"));
+                            }
+                            None => {
+                                ui.label("");
+                                ui.label("");
+                                ui.label("");
+                            }
+                        }
+                        let choisie = self.choisie.as_deref() == Some(a.code.as_str());
+                        if a.courbe
+                            && theme::action(
+                                ui,
+                                !choisie,
+                                icone::CHART_LINE,
+                                &format!("Courbe : {}", a.nom),
+                            )
+                            .clicked()
+                        {
+                            demande = Some(a.code.clone());
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
         if let Some(code) = demande {
             self.tendance_envoi
                 .set(api.tendance_biologie(patient, &code));
@@ -153,6 +184,9 @@ impl Biologie {
         }
         if let Some(t) = &self.tendance {
             theme::separateur(ui);
+            if std::mem::take(&mut self.defiler) {
+                ui.scroll_to_cursor(Some(egui::Align::Min));
+            }
             ouvrir = courbe(ui, t);
         }
         ouvrir
@@ -234,30 +268,33 @@ pub fn courbe(ui: &mut egui::Ui, t: &TendanceBiologie) -> Option<String> {
     if let Some(d) = reponse.inner {
         ouvrir = Some(d);
     }
-    egui::Grid::new(format!("biologie-points-{}", t.code))
-        .striped(true)
-        .num_columns(5)
-        .show(ui, |ui| {
-            for x in t.points.iter().rev() {
-                ui.label(libelles::date_fr(&x.quand.day().to_string()));
-                let v = RichText::new(format!("{} {}", nombre(x.valeur), t.unite));
-                ui.label(if x.anormal {
-                    v.color(p.ton(Ton::Danger).0).strong()
-                } else {
-                    v
-                });
-                ui.label(x.laboratoire.as_deref().unwrap_or("—"));
-                ui.label(
-                    RichText::new(x.conversion.as_deref().unwrap_or("")).color(p.texte_discret),
-                );
-                if let Some(doc) = &x.document
-                    && theme::action(ui, true, icone::FILE_PDF, "Ouvrir le compte rendu").clicked()
-                {
-                    ouvrir = Some(doc.clone());
+    crate::theme::large(ui, "biologie-points", |ui| {
+        egui::Grid::new(format!("biologie-points-{}", t.code))
+            .striped(true)
+            .num_columns(5)
+            .show(ui, |ui| {
+                for x in t.points.iter().rev() {
+                    ui.label(libelles::date_fr(&x.quand.day().to_string()));
+                    let v = RichText::new(format!("{} {}", nombre(x.valeur), t.unite));
+                    ui.label(if x.anormal {
+                        v.color(p.ton(Ton::Danger).0).strong()
+                    } else {
+                        v
+                    });
+                    ui.label(x.laboratoire.as_deref().unwrap_or("—"));
+                    ui.label(
+                        RichText::new(x.conversion.as_deref().unwrap_or("")).color(p.texte_discret),
+                    );
+                    if let Some(doc) = &x.document
+                        && theme::action(ui, true, icone::FILE_PDF, "Ouvrir le compte rendu")
+                            .clicked()
+                    {
+                        ouvrir = Some(doc.clone());
+                    }
+                    ui.end_row();
                 }
-                ui.end_row();
-            }
-        });
+            });
+    });
     for e in &t.ecartes {
         ui.label(RichText::new(format!("Hors courbe : {}", e.raison)).color(p.texte_discret));
     }

@@ -1,6 +1,8 @@
 //! Capture mode (`ESCULAPE_CAPTURE=DIR`): the real window drives itself
-//! through the main screens (login, search, patient file, INSi
-//! comparison, about, agenda by day and by week, dashboard, a document),
+//! through the screens of [`ECRANS`] (login, search, patient file, INSi
+//! comparison, about, agenda by day and by week, dashboard, the new
+//! document's editor, an entry's history, the Annuaire Santé's search, the
+//! home screen, a biology curve, a document, sending it by MSSanté),
 //! in the light theme then in the dark one, and saves each as a PNG in
 //! DIR (`6-agenda-clair.png`, `6-agenda-sombre.png`…), then closes. It is
 //! what `cargo xtask screenshots` and the Xvfb smoke test run, so that
@@ -25,7 +27,8 @@ pub struct Capture {
     pub error: Option<String>,
 }
 
-const STEPS: &[&str] = &[
+/// The screens captured, in order (a PNG each, per theme).
+pub const ECRANS: &[&str] = &[
     "1-connexion",
     "2-recherche",
     "3-dossier",
@@ -33,8 +36,14 @@ const STEPS: &[&str] = &[
     "5-a-propos",
     "6-agenda",
     "7-tableau-de-bord",
-    "8-document",
-    "9-agenda-semaine",
+    "8-agenda-semaine",
+    "9-nouveau-document",
+    "10-historique",
+    "11-annuaire",
+    "12-accueil",
+    "13-biologie",
+    "14-document",
+    "15-envoi-mss",
 ];
 
 /// The themes captured, in order, and their files' suffix.
@@ -65,7 +74,7 @@ impl Capture {
     }
 
     pub fn done(&self) -> bool {
-        self.step >= STEPS.len() * THEMES.len() || self.error.is_some()
+        self.step >= ECRANS.len() * THEMES.len() || self.error.is_some()
     }
 
     /// After each frame of the app: act, wait for the screen to settle,
@@ -101,24 +110,28 @@ impl Capture {
         }
         self.frames += 1;
         let (etape, (theme, suffixe)) = (
-            self.step % STEPS.len(),
-            THEMES[(self.step / STEPS.len()).min(THEMES.len() - 1)],
+            self.step % ECRANS.len(),
+            THEMES[(self.step / ECRANS.len()).min(THEMES.len() - 1)],
         );
         if self.frames > 600 {
-            self.error = Some(format!("écran « {} » jamais prêt", STEPS[etape]));
+            self.error = Some(format!("écran « {} » jamais prêt", ECRANS[etape]));
             return;
         }
-        let ready = match etape {
-            0 => {
-                if self.frames == 1 {
+        let premiere = self.frames == 1;
+        // By name: the order is ECRANS's (the home's first received
+        // document's patient, opened by the biology step, has documents
+        // for the viewer and the sending).
+        let ready = match ECRANS[etape].split_once('-').map_or("", |(_, n)| n) {
+            "connexion" => {
+                if premiere {
                     // Each theme's pass starts signed out.
                     app.capture_logout();
                     app.capture_theme(ctx, theme);
                 }
                 self.frames > 5
             }
-            1 => {
-                if self.frames == 1 {
+            "recherche" => {
+                if premiere {
                     app.capture_login(&self.login, &self.password);
                 }
                 if app.connected() && !app.searching_started() {
@@ -126,46 +139,69 @@ impl Capture {
                 }
                 app.connected() && app.has_results() && !app.busy()
             }
-            2 => {
-                if self.frames == 1 {
+            "dossier" => {
+                if premiere {
                     app.capture_open_first();
                 }
                 app.file_open() && !app.busy()
             }
-            3 => {
-                if self.frames == 1 {
+            "comparaison-insi" => {
+                if premiere {
                     app.capture_compare_insi();
                 }
                 self.frames > 3 && !app.busy()
             }
-            4 => {
-                if self.frames == 1 {
+            "a-propos" => {
+                if premiere {
                     app.capture_about();
                 }
                 self.frames > 5
             }
-            5 => {
-                if self.frames == 1 {
-                    app.capture_screen("agenda");
+            "agenda" | "tableau-de-bord" | "agenda-semaine" => {
+                if premiere {
+                    app.capture_screen(match ECRANS[etape] {
+                        e if e.ends_with("tableau-de-bord") => "tableau",
+                        e if e.ends_with("semaine") => "agenda-semaine",
+                        _ => "agenda",
+                    });
                 }
                 self.frames > 5 && !app.busy()
             }
-            6 => {
-                if self.frames == 1 {
-                    app.capture_screen("tableau");
+            "nouveau-document" => {
+                if premiere {
+                    app.capture_screen("dossier");
+                }
+                app.capture_nouveau_document() && self.frames > 5 && !app.busy()
+            }
+            "historique" => {
+                if premiere {
+                    app.capture_historique();
                 }
                 self.frames > 5 && !app.busy()
             }
-            7 => {
-                if self.frames == 1 {
+            "annuaire" => {
+                if premiere {
+                    app.capture_annuaire();
+                }
+                self.frames > 5 && !app.busy()
+            }
+            "accueil" => {
+                if premiere {
+                    app.capture_accueil();
+                }
+                self.frames > 5 && !app.busy()
+            }
+            "biologie" => app.capture_biologie() && self.frames > 5 && !app.busy(),
+            "document" => {
+                if premiere {
                     app.capture_open_document();
                 }
                 self.frames > 5 && !app.busy()
             }
             _ => {
-                if self.frames == 1 {
+                if premiere {
                     app.capture_close_document();
-                    app.capture_screen("agenda-semaine");
+                    app.capture_envoi_mss();
                 }
                 self.frames > 5 && !app.busy()
             }
@@ -174,7 +210,7 @@ impl Capture {
         // for windows to fade in.
         let debut = *self.debut.get_or_insert_with(std::time::Instant::now);
         if ready && self.frames > 3 && debut.elapsed() > std::time::Duration::from_millis(600) {
-            self.asked = Some(format!("{}-{suffixe}", STEPS[etape]));
+            self.asked = Some(format!("{}-{suffixe}", ECRANS[etape]));
             ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(Default::default()));
         }
     }

@@ -113,60 +113,67 @@ impl DocumentsDmp {
             return;
         }
         let mut importer = None;
-        egui::Grid::new("documents-dmp")
-            .striped(true)
-            .num_columns(4)
-            .show(ui, |ui| {
-                for d in liste {
-                    ui.vertical(|ui| {
-                        ui.label(RichText::new(&d.titre).strong().color(p.texte));
-                        theme::discret(ui, &d.type_libelle);
-                    });
-                    ui.vertical(|ui| {
-                        ui.label(jour(&d.cree));
-                        theme::discret(ui, auteur(d));
-                    });
-                    ui.horizontal(|ui| {
-                        match d.statut.as_str() {
-                            "archive" => {
-                                theme::badge(ui, Ton::Neutre, icone::ARCHIVE, "Archivé");
+        crate::theme::large(ui, "documents-dmp", |ui| {
+            egui::Grid::new("documents-dmp")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for d in liste {
+                        ui.vertical(|ui| {
+                            ui.label(RichText::new(&d.titre).strong().color(p.texte));
+                            theme::discret(ui, &d.type_libelle);
+                        });
+                        ui.vertical(|ui| {
+                            ui.label(jour(&d.cree));
+                            theme::discret(ui, auteur(d));
+                        });
+                        ui.horizontal(|ui| {
+                            match d.statut.as_str() {
+                                "archive" => {
+                                    theme::badge(ui, Ton::Neutre, icone::ARCHIVE, "Archivé");
+                                }
+                                "obsolete" => {
+                                    theme::badge(
+                                        ui,
+                                        Ton::Neutre,
+                                        icone::CLOCK_COUNTER_CLOCKWISE,
+                                        "Remplacé",
+                                    );
+                                }
+                                _ => {}
                             }
-                            "obsolete" => {
+                            if d.masque_ps {
+                                theme::badge(ui, Ton::Attention, icone::EYE_SLASH, "Masqué aux PS");
+                            }
+                            if d.invisible_patient {
                                 theme::badge(
                                     ui,
-                                    Ton::Neutre,
-                                    icone::CLOCK_COUNTER_CLOCKWISE,
-                                    "Remplacé",
+                                    Ton::Info,
+                                    icone::EYE_SLASH,
+                                    "Invisible au patient",
                                 );
                             }
-                            _ => {}
+                        });
+                        if d.dans_le_dossier.is_some() {
+                            theme::badge(ui, Ton::Succes, icone::CHECK, "Déjà au dossier");
+                        } else {
+                            let libre = !self.import_envoi.busy();
+                            if theme::bouton(
+                                ui,
+                                libre,
+                                icone::DOWNLOAD_SIMPLE,
+                                "Importer dans le dossier",
+                            )
+                            .on_hover_text(format!("Importer « {} » dans le dossier", d.titre))
+                            .clicked()
+                            {
+                                importer = Some(d.clone());
+                            }
                         }
-                        if d.masque_ps {
-                            theme::badge(ui, Ton::Attention, icone::EYE_SLASH, "Masqué aux PS");
-                        }
-                        if d.invisible_patient {
-                            theme::badge(ui, Ton::Info, icone::EYE_SLASH, "Invisible au patient");
-                        }
-                    });
-                    if d.dans_le_dossier.is_some() {
-                        theme::badge(ui, Ton::Succes, icone::CHECK, "Déjà au dossier");
-                    } else {
-                        let libre = !self.import_envoi.busy();
-                        if theme::bouton(
-                            ui,
-                            libre,
-                            icone::DOWNLOAD_SIMPLE,
-                            "Importer dans le dossier",
-                        )
-                        .on_hover_text(format!("Importer « {} » dans le dossier", d.titre))
-                        .clicked()
-                        {
-                            importer = Some(d.clone());
-                        }
+                        ui.end_row();
                     }
-                    ui.end_row();
-                }
-            });
+                });
+        });
         if self.import_envoi.busy() {
             theme::ligne_progression(ui, "Import du document…", self.import_envoi.started());
         }

@@ -286,6 +286,8 @@ pub struct Editeur {
     vue: crate::pdf::VuePdf,
     /// A photo of the medicine box, for the [`CHAMP_DATAMATRIX`] field.
     photo: PhotoBoite,
+    /// A form just came: it is scrolled into view once.
+    defiler: bool,
 }
 
 /// The form field a 2D reader types a medicine box's GS1 DataMatrix into
@@ -417,6 +419,7 @@ impl Editeur {
                     }
                     self.saisie = Saisie::depuis(&f);
                     self.formulaire = Some(f);
+                    self.defiler = true;
                     self.apercu = None;
                     self.erreur = None;
                 }
@@ -453,6 +456,25 @@ impl Editeur {
         }
     }
 
+    /// Capture mode: the form of the first type whose plugin names `mot`
+    /// (or the first type); true once it is shown.
+    pub fn capture_type(&mut self, api: &Api, patient: &str, mot: &str) -> bool {
+        self.ouvrir(api);
+        if self.formulaire.is_some() {
+            return true;
+        }
+        if !self.chargement.busy()
+            && let Some(t) = self
+                .liste
+                .iter()
+                .find(|t| t.plugin.contains(mot))
+                .or(self.liste.first())
+        {
+            self.chargement.set(api.document_form(patient, &t.plugin));
+        }
+        false
+    }
+
     pub fn show(&mut self, ui: &mut egui::Ui, api: &Api, patient: &str) {
         use crate::theme::{self, icone};
         self.recevoir(api, patient);
@@ -471,79 +493,85 @@ impl Editeur {
                 egui::Key::S,
             ))
         });
-        let p = theme::palette(ui);
-        egui::Frame::new()
-            .fill(p.surface_basse)
-            .corner_radius(egui::CornerRadius::same(8))
-            .inner_margin(egui::Margin::same(theme::espace::M as i8))
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let titre = match &self.remplace {
-                        Some((_, t)) => format!("Correction de « {t} » (nouvelle version)"),
-                        None => "Nouveau document".into(),
-                    };
-                    ui.label(RichText::new(titre).strong());
-                    if theme::bouton(ui, true, icone::X, "Fermer l'éditeur").clicked() {
-                        *self = Editeur::default();
-                    }
-                });
-                if !self.ouvert {
-                    return;
+        let titre = match &self.remplace {
+            Some((_, t)) => format!("Correction de « {t} » (nouvelle version)"),
+            None => "Nouveau document".into(),
+        };
+        theme::carte(ui, icone::FILE_PLUS, &titre, |ui| {
+            if theme::bouton(ui, true, icone::X, "Fermer l'éditeur").clicked() {
+                *self = Editeur::default();
+            }
+            if !self.ouvert {
+                return;
+            }
+            if self.remplace.is_some() {
+                // A correction keeps the document's type.
+                if self.reprise.busy() || self.chargement.busy() {
+                    ui.spinner();
                 }
-                if self.remplace.is_some() {
-                    // A correction keeps the document's type.
-                    if self.reprise.busy() || self.chargement.busy() {
+                if let Some(e) = &self.erreur
+                    && self.formulaire.is_none()
+                {
+                    theme::bandeau_erreur(ui, e);
+                }
+            } else {
+                ui.horizontal_wrapped(|ui| {
+                    for t in self.liste.clone() {
+                        let courant = self
+                            .formulaire
+                            .as_ref()
+                            .is_some_and(|f| f.plugin == t.plugin);
+                        if theme::onglet(
+                            ui,
+                            courant,
+                            icone::FILE_TEXT,
+                            &format!("{} ({})", t.titre, t.niveau),
+                        )
+                        .clicked()
+                        {
+                            self.chargement.set(api.document_form(patient, &t.plugin));
+                        }
+                    }
+                    if self.types.busy() || self.chargement.busy() {
                         ui.spinner();
                     }
-                    if let Some(e) = &self.erreur
-                        && self.formulaire.is_none()
-                    {
-                        theme::bandeau_erreur(ui, e);
-                    }
-                } else {
-                    ui.horizontal_wrapped(|ui| {
-                        for t in self.liste.clone() {
-                            let courant = self
-                                .formulaire
-                                .as_ref()
-                                .is_some_and(|f| f.plugin == t.plugin);
-                            if ui
-                                .selectable_label(courant, format!("{} ({})", t.titre, t.niveau))
-                                .clicked()
-                            {
-                                self.chargement.set(api.document_form(patient, &t.plugin));
-                            }
-                        }
-                        if self.types.busy() || self.chargement.busy() {
-                            ui.spinner();
-                        }
-                    });
-                }
-                let Some(f) = self.formulaire.clone() else {
-                    return;
-                };
-                ui.label(RichText::new(&f.titre).strong());
-                egui::Grid::new("formulaire").num_columns(2).show(ui, |ui| {
-                    for c in &f.champs {
-                        let libelle = if c.obligatoire {
-                            format!("{} *", c.libelle)
-                        } else {
-                            c.libelle.clone()
-                        };
-                        let l = ui.label(&libelle);
-                        let l = match &c.aide {
-                            Some(a) => l.on_hover_text(a),
-                            None => l,
-                        };
-                        champ(ui, &mut self.saisie, c, l.id);
-                        ui.end_row();
-                        if c.cle == CHAMP_DATAMATRIX {
-                            self.photo.show(ui, api, &mut self.saisie);
-                            ui.end_row();
-                        }
-                    }
                 });
-                ui.horizontal(|ui| {
+            }
+            let Some(f) = self.formulaire.clone() else {
+                return;
+            };
+            theme::separateur(ui);
+            let t = ui.label(RichText::new(&f.titre).strong());
+            if std::mem::take(&mut self.defiler) {
+                t.scroll_to_me(Some(egui::Align::Min));
+            }
+            if f.champs.iter().any(|c| c.obligatoire) {
+                theme::discret(ui, "* champ obligatoire");
+            }
+            // Like the consultation card: each label above its field,
+            // its help beneath, read without hovering.
+            for c in &f.champs {
+                ui.add_space(theme::espace::XS);
+                let libelle = if c.obligatoire {
+                    format!("{} *", c.libelle)
+                } else {
+                    c.libelle.clone()
+                };
+                let l = ui.label(RichText::new(libelle).strong());
+                champ(ui, &mut self.saisie, c, l.id);
+                if let Some(a) = &c.aide {
+                    ui.label(
+                        RichText::new(a)
+                            .small()
+                            .color(theme::palette(ui).texte_discret),
+                    );
+                }
+                if c.cle == CHAMP_DATAMATRIX {
+                    self.photo.show(ui, api, &mut self.saisie);
+                }
+            }
+            theme::separateur(ui);
+            ui.horizontal(|ui| {
                     let libre = !self.envoi.busy();
                     if theme::bouton(ui, libre, icone::EYE, "Aperçu").clicked() {
                         self.envoi_signe = false;
@@ -571,39 +599,38 @@ impl Editeur {
                         ui.label("Production du document…");
                     }
                 });
-                if let Some(e) = &self.erreur {
-                    theme::bandeau_erreur(ui, &format!("Refusé : {e}"));
+            if let Some(e) = &self.erreur {
+                theme::bandeau_erreur(ui, &format!("Refusé : {e}"));
+            }
+            if let Some(a) = &self.apercu {
+                theme::separateur(ui);
+                ui.label(
+                    RichText::new(if a.signe {
+                        "Document signé et enregistré"
+                    } else {
+                        "Aperçu prêt (rien n'est enregistré)"
+                    })
+                    .strong(),
+                );
+                for n in &a.avis {
+                    theme::bandeau(ui, theme::Ton::Attention, icone::WARNING, n);
                 }
-                if let Some(a) = &self.apercu {
-                    ui.separator();
-                    ui.label(
-                        RichText::new(if a.signe {
-                            "Document signé et enregistré"
-                        } else {
-                            "Aperçu prêt (rien n'est enregistré)"
-                        })
-                        .strong(),
-                    );
-                    for n in &a.avis {
-                        theme::bandeau(ui, theme::Ton::Attention, icone::WARNING, n);
+                ui.horizontal(|ui| {
+                    ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
+                    if theme::bouton(ui, true, icone::FILE_PDF, "Ouvrir dans le lecteur PDF")
+                        .on_hover_text("Pour l'imprimer ou l'enregistrer")
+                        .clicked()
+                        && let Err(e) = ouvrir_pdf(&a.pdf)
+                    {
+                        self.erreur = Some(e);
                     }
-                    ui.horizontal(|ui| {
-                        ui.label(format!("PDF/A : {} Ko", a.pdf.len().div_ceil(1024)));
-                        if ui
-                            .button("Ouvrir dans le lecteur PDF")
-                            .on_hover_text("Pour l'imprimer ou l'enregistrer")
-                            .clicked()
-                            && let Err(e) = ouvrir_pdf(&a.pdf)
-                        {
-                            self.erreur = Some(e);
-                        }
-                    });
-                    self.vue.show(ui);
-                    egui::CollapsingHeader::new("Contenu structuré (CDA)")
-                        .default_open(false)
-                        .show(ui, |ui| afficher_rendu(ui, &a.rendu));
-                }
-            });
+                });
+                self.vue.show(ui);
+                egui::CollapsingHeader::new("Contenu structuré (CDA)")
+                    .default_open(false)
+                    .show(ui, |ui| afficher_rendu(ui, &a.rendu));
+            }
+        });
     }
 }
 
@@ -619,29 +646,74 @@ fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
             });
         }
         "liste" => {
-            let cols: Vec<String> = c
-                .detail
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
+            // The columns with their labels (older hosts gave the keys only).
+            let cols: Vec<(String, String, bool)> = if c.colonnes.is_empty() {
+                c.detail
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| {
+                                x.as_str().map(|k| (k.to_string(), k.to_string(), false))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                c.colonnes
+                    .iter()
+                    .map(|k| {
+                        let l = if k.obligatoire {
+                            format!("{} *", k.libelle)
+                        } else {
+                            k.libelle.clone()
+                        };
+                        (k.cle.clone(), l, k.kind == "booleen")
+                    })
+                    .collect()
+            };
             let rows = s.listes.entry(c.cle.clone()).or_default();
             ui.vertical(|ui| {
                 let mut retirer = None;
+                // Each line a small card: its cells, each under its label,
+                // wrapped to the card's width.
+                // Cells per row from the card's width (a wrapped layout
+                // does not wrap nested columns).
+                let par_ligne = ((ui.available_width() - 24.0) / 150.0).floor().max(1.0) as usize;
+                let largeur = (ui.available_width() - 24.0) / par_ligne as f32 - 10.0;
                 for (i, row) in rows.iter_mut().enumerate() {
-                    ui.horizontal(|ui| {
-                        for col in &cols {
-                            let cell = row.entry(col.clone()).or_default();
-                            ui.add(
-                                egui::TextEdit::singleline(cell)
-                                    .hint_text(col.as_str())
-                                    .desired_width(110.0),
-                            );
+                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                        for rang in cols.chunks(par_ligne) {
+                            ui.horizontal(|ui| {
+                                for (col, libelle, booleen) in rang {
+                                    let cell = row.entry(col.clone()).or_default();
+                                    ui.vertical(|ui| {
+                                        ui.set_width(largeur);
+                                        let l = ui.label(egui::RichText::new(libelle).small());
+                                        if *booleen {
+                                            // Ticked or not, kept as the form's text.
+                                            let mut oui = cell.trim() == "true";
+                                            if ui
+                                                .checkbox(&mut oui, "oui")
+                                                .labelled_by(l.id)
+                                                .changed()
+                                            {
+                                                *cell = oui.to_string();
+                                            }
+                                        } else {
+                                            ui.add(
+                                                egui::TextEdit::singleline(cell)
+                                                    .hint_text(col.as_str())
+                                                    .desired_width(largeur),
+                                            )
+                                            .labelled_by(l.id);
+                                        }
+                                    });
+                                }
+                            });
                         }
-                        if ui.small_button("Retirer").clicked() {
+                        if crate::theme::action(ui, true, crate::theme::icone::TRASH, "Retirer")
+                            .clicked()
+                        {
                             retirer = Some(i);
                         }
                     });
@@ -649,7 +721,9 @@ fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
                 if let Some(i) = retirer {
                     rows.remove(i);
                 }
-                if ui.small_button("Ajouter une ligne").clicked() {
+                if crate::theme::action(ui, true, crate::theme::icone::PLUS, "Ajouter une ligne")
+                    .clicked()
+                {
                     rows.push(BTreeMap::new());
                 }
             });
@@ -666,7 +740,12 @@ fn champ(ui: &mut egui::Ui, s: &mut Saisie, c: &Champ, label: egui::Id) {
                 "code" => "code",
                 _ => "",
             };
-            ui.add(edit.hint_text(hint).desired_width(420.0))
+            // Dates and codes are short; words take the card's width.
+            let largeur = match kind {
+                "date" | "code" => 140.0,
+                _ => f32::INFINITY,
+            };
+            ui.add(edit.hint_text(hint).desired_width(largeur))
                 .labelled_by(label);
         }
     }

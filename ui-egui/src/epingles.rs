@@ -93,55 +93,66 @@ impl PremiereConnexion {
         }
         let mut decision = None;
         let mut refus = None;
+        use crate::theme::{self, Ton, icone};
         egui::CentralPanel::default().show(ui, |ui| {
             ui.vertical_centered(|ui| {
-                ui.add_space(80.0);
-                ui.heading("Première connexion à ce serveur");
-                ui.label(&self.url);
-                ui.add_space(12.0);
-                match &self.empreinte {
-                    None => {
-                        ui.spinner();
-                        ui.label("Lecture du certificat du serveur…");
-                        ui.ctx()
-                            .request_repaint_after(std::time::Duration::from_millis(100));
-                    }
-                    Some(Err(e)) => {
-                        crate::theme::bandeau_erreur(ui, e);
-                        if ui.button("Fermer").clicked() {
-                            decision = Some(Decision::Abandon);
+                ui.add_space(theme::espace::XL * 3.0);
+                ui.set_max_width(620.0);
+                theme::carte(ui, icone::SHIELD_CHECK, "Première connexion à ce serveur", |ui| {
+                  ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    theme::discret(ui, &self.url);
+                    ui.add_space(theme::espace::S);
+                    match &self.empreinte {
+                        None => {
+                            theme::ligne_progression(ui, "Lecture du certificat du serveur…", None);
+                            ui.ctx()
+                                .request_repaint_after(std::time::Duration::from_millis(100));
                         }
-                    }
-                    Some(Ok(e)) => {
-                        ui.label("Empreinte SHA-256 du certificat présenté :");
-                        ui.monospace(e);
-                        ui.add_space(8.0);
-                        ui.label(
-                            "Comparez-la avec celle qu'affiche le serveur à son démarrage. \
-                             Si elles diffèrent, ne continuez pas : quelqu'un se fait passer pour lui.",
-                        );
-                        ui.add_space(8.0);
-                        ui.horizontal(|ui| {
-                            if ui
-                                .button("Les empreintes sont identiques : faire confiance")
-                                .clicked()
-                            {
-                                match epingler(&self.url, e)
-                                    .map_err(|x| x.to_string())
-                                    .and_then(|()| {
-                                        Api::avec_empreinte(&self.url, Some(e))
-                                            .map_err(|x| x.to_string())
-                                    }) {
-                                    Ok(api) => decision = Some(Decision::Confiance(api)),
-                                    Err(x) => refus = Some(x),
-                                }
-                            }
-                            if ui.button("Annuler").clicked() {
+                        Some(Err(e)) => {
+                            theme::bandeau_erreur(ui, e);
+                            if theme::bouton(ui, true, icone::X, "Fermer").clicked() {
                                 decision = Some(Decision::Abandon);
                             }
-                        });
+                        }
+                        Some(Ok(e)) => {
+                            ui.label("Empreinte SHA-256 du certificat présenté :");
+                            ui.add(egui::Label::new(egui::RichText::new(e).monospace()).wrap());
+                            ui.add_space(theme::espace::S);
+                            theme::bandeau(
+                                ui,
+                                Ton::Attention,
+                                icone::WARNING,
+                                "Comparez-la avec celle qu'affiche le serveur à son démarrage. \
+                                 Si elles diffèrent, ne continuez pas : quelqu'un se fait passer pour lui.",
+                            );
+                            ui.add_space(theme::espace::S);
+                            ui.horizontal_wrapped(|ui| {
+                                if theme::bouton_principal(
+                                    ui,
+                                    true,
+                                    icone::SEAL_CHECK,
+                                    "Les empreintes sont identiques : faire confiance",
+                                )
+                                .clicked()
+                                {
+                                    match epingler(&self.url, e)
+                                        .map_err(|x| x.to_string())
+                                        .and_then(|()| {
+                                            Api::avec_empreinte(&self.url, Some(e))
+                                                .map_err(|x| x.to_string())
+                                        }) {
+                                        Ok(api) => decision = Some(Decision::Confiance(api)),
+                                        Err(x) => refus = Some(x),
+                                    }
+                                }
+                                if theme::bouton(ui, true, icone::X, "Annuler").clicked() {
+                                    decision = Some(Decision::Abandon);
+                                }
+                            });
+                        }
                     }
-                }
+                  });
+                });
             });
         });
         if let Some(x) = refus {

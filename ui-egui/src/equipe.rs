@@ -16,6 +16,8 @@ pub struct Equipe {
     relation: String,
     ajout: Slot<CareTeamEntry>,
     erreur: Option<String>,
+    /// The directory's search just opened: brought into view once.
+    defiler: bool,
 }
 
 /// What an answer changes in the chart.
@@ -26,6 +28,12 @@ pub enum Suite {
 }
 
 impl Equipe {
+    /// Opens the Annuaire Santé's search in the card.
+    pub fn ouvrir_annuaire(&mut self) {
+        self.annuaire = Some(Annuaire::default());
+        self.defiler = true;
+    }
+
     pub fn occupe(&self) -> bool {
         self.ajout.busy() || self.annuaire.as_ref().is_some_and(Annuaire::occupe)
     }
@@ -91,11 +99,14 @@ impl Equipe {
                         )
                         .clicked()
                     {
-                        self.annuaire = Some(Annuaire::default());
+                        self.ouvrir_annuaire();
                     }
                 }
                 Some(a) => {
                     theme::separateur(ui);
+                    if std::mem::take(&mut self.defiler) {
+                        ui.scroll_to_cursor(Some(egui::Align::Min));
+                    }
                     ui.horizontal(|ui| {
                         let l = ui.label("Relation avec le patient");
                         ui.add(

@@ -9,6 +9,9 @@ use esculape_api_types::comptes::{
 use esculape_domain::account::{check_finess, check_login, check_rpps};
 use esculape_domain::{PasswordPolicy, Role, StructureKind};
 
+/// Width of the labels column, the same in both cards.
+const LIBELLES: f32 = 200.0;
+
 #[derive(Default)]
 pub struct PremierDemarrage {
     pub cabinet: String,
@@ -124,6 +127,8 @@ impl PremierDemarrage {
                         theme::carte(ui, icone::HOUSE, "Le cabinet", |ui| {
                             egui::Grid::new("installation-cabinet")
                                 .num_columns(2)
+                                // the two cards' fields in one column
+                                .min_col_width(LIBELLES)
                                 .spacing([12.0, 8.0])
                                 .show(ui, |ui| {
                                     champ(ui, "Nom du cabinet", &mut self.cabinet, false);
@@ -135,6 +140,8 @@ impl PremierDemarrage {
                         theme::carte(ui, icone::USER_CIRCLE, "Votre compte de médecin", |ui| {
                             egui::Grid::new("installation-compte")
                                 .num_columns(2)
+                                // the two cards' fields in one column
+                                .min_col_width(LIBELLES)
                                 .spacing([12.0, 8.0])
                                 .show(ui, |ui| {
                                     champ(ui, "Votre nom (Dr …)", &mut self.nom, false);

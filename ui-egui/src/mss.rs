@@ -24,6 +24,8 @@ pub struct EnvoiMss {
     message: String,
     envoi: Slot<DocumentMeta>,
     erreur: Option<String>,
+    /// Just opened: brought into view once.
+    defiler: bool,
 }
 
 /// What an answer changes in the chart.
@@ -45,6 +47,7 @@ impl EnvoiMss {
     pub fn ouvrir(&mut self, api: &Api, id: &str, titre: &str) {
         *self = Self {
             document: Some((id.into(), titre.into())),
+            defiler: true,
             ..Default::default()
         };
         self.boite_envoi.set(api.boite_mss());
@@ -99,6 +102,11 @@ impl EnvoiMss {
             icone::PAPER_PLANE_TILT,
             &format!("Envoyer par MSSanté : {titre}"),
             |ui| {
+                // Opened from the documents' list, further down: brought
+                // into view once.
+                if std::mem::take(&mut self.defiler) {
+                    ui.scroll_to_cursor(Some(egui::Align::Min));
+                }
                 if let Some(e) = &self.erreur {
                     theme::bandeau_erreur(ui, e);
                 }

@@ -92,19 +92,20 @@ impl Tableau {
                             }),
                     )
                     .collect();
-            egui::ComboBox::from_label("Filtre")
-                .selected_text(
-                    choix
-                        .iter()
-                        .find(|c| c.0 == self.filtre)
-                        .map(|c| c.1.clone())
-                        .unwrap_or_default(),
-                )
-                .show_ui(ui, |ui| {
+            crate::theme::liste_deroulante(
+                ui,
+                "Filtre",
+                choix
+                    .iter()
+                    .find(|c| c.0 == self.filtre)
+                    .map(|c| c.1.clone())
+                    .unwrap_or_default(),
+                |ui| {
                     for (k, v) in &choix {
                         ui.selectable_value(&mut self.filtre, k.clone(), v);
                     }
-                });
+                },
+            );
             if self.occupe() {
                 ui.spinner();
             }

@@ -174,6 +174,67 @@ fn the_main_screens_look_as_designed_in_both_themes() {
         posee(&mut c);
         ecarts.push(c.try_snapshot(format!("agenda-{nom}")));
     }
+    sans_ecart(ecarts);
+}
+
+/// The first connection to a host over HTTPS: its certificate's
+/// fingerprint to compare before trusting it.
+#[test]
+fn the_first_connection_screen_looks_as_designed_in_both_themes() {
+    let mut ecarts = vec![];
+    for (theme, nom) in [(Theme::Clair, "clair"), (Theme::Sombre, "sombre")] {
+        let mut p = esculape_ui::epingles::PremiereConnexion::new("https://127.0.0.1:9".into());
+        p.empreinte = Some(Ok("4F:1A:9C:02:DE:77:B3:58:0C:E1:42:9D:6B:F0:13:A8:\
+             5E:C7:21:94:08:BB:3D:6F:E2:10:7A:C5:99:4B:D8:36"
+            .into()));
+        let mut c = Harness::builder()
+            .with_size(egui::vec2(1280.0, 860.0))
+            .wgpu()
+            .build_ui_state(
+                move |ui, (p, style): &mut (esculape_ui::epingles::PremiereConnexion, bool)| {
+                    // The window's theme before its first drawing, as the
+                    // client installs it.
+                    if !std::mem::replace(style, true) {
+                        esculape_ui::theme::installer(ui.ctx(), Affichage { theme, taille: 1.0 });
+                        return;
+                    }
+                    let _ = p.show(ui);
+                },
+                (p, false),
+            );
+        c.run_steps(4);
+        assert!(
+            c.query_by_label("Les empreintes sont identiques : faire confiance")
+                .is_some()
+        );
+        ecarts.push(c.try_snapshot(format!("premiere-connexion-{nom}")));
+    }
+    sans_ecart(ecarts);
+}
+
+/// The first start of a one-doctor install: the practice and the
+/// doctor's account asked on one screen.
+#[test]
+fn the_first_start_screen_looks_as_designed_in_both_themes() {
+    let home = tempfile::tempdir().unwrap();
+    let hote = esculape_host::serveur::HoteEmbarque::demarrer(home.path().to_path_buf())
+        .expect("hôte intégré");
+    let mut ecarts = vec![];
+    for (theme, nom) in [(Theme::Clair, "clair"), (Theme::Sombre, "sombre")] {
+        let api = Api::new(&hote.url).unwrap();
+        api.set_code_installation(hote.code_installation.clone());
+        let mut c = fenetre(api, theme);
+        jusqua(&mut c, "le premier démarrage", |c| {
+            visible(c, "Premier démarrage")
+        });
+        posee(&mut c);
+        ecarts.push(c.try_snapshot(format!("premier-demarrage-{nom}")));
+    }
+    sans_ecart(ecarts);
+}
+
+/// Every picture as expected, or all those that differ named.
+fn sans_ecart<E: std::fmt::Display>(ecarts: Vec<Result<(), E>>) {
     let echecs: Vec<String> = ecarts
         .into_iter()
         .filter_map(|r| r.err().map(|e| e.to_string()))

@@ -63,17 +63,9 @@ fn the_real_window_draws_the_main_screens() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    let ecrans = [
-        "1-connexion",
-        "2-recherche",
-        "3-dossier",
-        "4-comparaison-insi",
-        "5-a-propos",
-        "6-agenda",
-        "7-tableau-de-bord",
-        "8-document",
-        "9-agenda-semaine",
-    ];
+    // The capture's own list of screens: one added there is checked here.
+    let ecrans = esculape_ui::capture::ECRANS;
+    assert!(ecrans.len() >= 15, "{ecrans:?}");
     // Every screen in both themes.
     for name in ecrans
         .iter()

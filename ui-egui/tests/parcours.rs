@@ -757,6 +757,47 @@ fn the_agenda_grid_books_a_clicked_slot_moves_a_dragged_block_and_the_keyboard_r
         visible(c, "11:00–11:30 MARTINEZ ANA — Bilan (prévu)")
     });
 
+    // Without the mouse: Tab reaches the block, Alt+↓ moves it a quarter
+    // hour later, Alt+Maj+↑ shortens it by five minutes, Entrée chooses
+    // it and hands the keyboard to its first action, which Entrée runs.
+    let bloc = |c: &Client, l: &str| {
+        c.query_all_by_label(l)
+            .any(|n| n.accesskit_node().role() == egui::accesskit::Role::Button && n.is_focused())
+    };
+    let mut tabs = 0;
+    while !bloc(&c, "11:00–11:30 MARTINEZ ANA — Bilan (prévu)") {
+        tabs += 1;
+        assert!(tabs < 80, "Tab n'atteint pas le rendez-vous");
+        c.key_press(egui::Key::Tab);
+        c.run_steps(1);
+    }
+    c.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowDown);
+    jusqua(&mut c, "le rendez-vous déplacé au clavier", |c| {
+        visible(c, "11:15–11:45 MARTINEZ ANA — Bilan (prévu)")
+    });
+    c.run_steps(3);
+    assert!(
+        bloc(&c, "11:15–11:45 MARTINEZ ANA — Bilan (prévu)"),
+        "le bloc garde le clavier après le déplacement"
+    );
+    c.key_press_modifiers(
+        egui::Modifiers::ALT | egui::Modifiers::SHIFT,
+        egui::Key::ArrowUp,
+    );
+    jusqua(&mut c, "le rendez-vous raccourci au clavier", |c| {
+        visible(c, "11:15–11:40 MARTINEZ ANA — Bilan (prévu)")
+    });
+    c.run_steps(3);
+    c.key_press(egui::Key::Enter);
+    c.run_steps(3);
+    jusqua(&mut c, "l'action « Arrivé » au clavier", |c| {
+        c.query_by_label("Arrivé").is_some_and(|n| n.is_focused())
+    });
+    c.key_press(egui::Key::Enter);
+    jusqua(&mut c, "la patiente en salle d'attente", |c| {
+        visible(c, "11:15–11:40 MARTINEZ ANA — Bilan (en salle d'attente)")
+    });
+
     // The display: dark theme, text at 150 %; the screens keep working.
     cliquer(&mut c, "Affichage");
     c.run_steps(2);
@@ -1192,4 +1233,80 @@ fn a_received_message_without_ins_is_matched_by_traits_from_the_home_screen() {
         visible(c, "Messagerie sécurisée : à traiter (0)")
             && visible(c, "Documents reçus à voir (1)")
     });
+}
+
+/// Tab until the widget of that label has the keyboard (at most `n`).
+fn tabuler_jusqua(c: &mut Client, label: &str, n: usize) {
+    for _ in 0..n {
+        if c.query_all_by_label(label).any(|w| w.is_focused()) {
+            return;
+        }
+        c.key_press(egui::Key::Tab);
+        c.run_steps(1);
+    }
+    panic!("Tab n'atteint pas « {label} » en {n} appuis");
+}
+
+/// Typed as the keyboard types: into the widget that has the focus.
+fn taper(c: &mut Client, texte: &str) {
+    c.event(egui::Event::Text(texte.into()));
+    c.run_steps(1);
+}
+
+#[test]
+fn a_doctor_works_without_the_mouse_from_login_to_a_saved_consultation() {
+    let h = hote::demarrer();
+    let mut c = client(&h);
+    jusqua(&mut c, "l'écran de connexion", |c| {
+        visible(c, "Identifiant") && !c.state().busy()
+    });
+    // The login's fields in order, then Entrée.
+    tabuler_jusqua(&mut c, "Identifiant", 12);
+    taper(&mut c, hote::MEDECIN.0);
+    c.key_press(egui::Key::Tab);
+    c.run_steps(1);
+    assert!(
+        c.get_by_label("Mot de passe").is_focused(),
+        "après l'identifiant, le mot de passe"
+    );
+    taper(&mut c, hote::MEDECIN.1);
+    c.key_press(egui::Key::Enter);
+    jusqua(&mut c, "l'écran principal", |c| {
+        c.query_by_label("Rechercher un patient").is_some()
+    });
+    // The search has the keyboard on arrival; ↓ and Entrée open a file.
+    jusqua(&mut c, "la recherche prête à la frappe", |c| {
+        c.get_by_label("Rechercher un patient").is_focused()
+    });
+    taper(&mut c, "mart ana 1975");
+    jusqua(&mut c, "le patient dans les résultats", |c| {
+        visible(c, "MARTINEZ ANA")
+    });
+    c.key_press(egui::Key::Enter);
+    jusqua(&mut c, "le dossier", |c| {
+        visible(c, "Nom de naissance : MARTINEZ")
+    });
+    // Ctrl+N, then the consultation's fields in their reading order.
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    c.run_steps(3);
+    assert!(c.get_by_label("Motif").is_focused(), "Ctrl+N");
+    taper(&mut c, "Toux");
+    for suivant in ["Histoire de la maladie", "Examen clinique"] {
+        c.key_press(egui::Key::Tab);
+        c.run_steps(1);
+        assert!(
+            c.get_by_label(suivant).is_focused(),
+            "Tab après le champ précédent : « {suivant} »"
+        );
+    }
+    taper(&mut c, "Auscultation normale");
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    jusqua(&mut c, "la consultation enregistrée au clavier", |c| {
+        visible(c, "Toux")
+            && c.query_by_label("Motif")
+                .is_some_and(|m| m.value().as_deref() == Some(""))
+    });
+    // Ctrl+D: the editor's document types, one Tab away, chosen by Entrée.
+    c.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::D);
+    jusqua(&mut c, "l'éditeur", |c| visible(c, "Fermer l'éditeur"));
 }

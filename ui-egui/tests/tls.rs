@@ -56,12 +56,17 @@ fn the_first_connection_pins_the_host_and_another_one_is_refused() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(900.0, 600.0))
         .build_ui_state(
-            |ui, s: &mut (PremiereConnexion, Option<Decision>)| {
+            |ui, s: &mut (PremiereConnexion, Option<Decision>, bool)| {
+                // The theme first, as the window installs it at start.
+                if !std::mem::replace(&mut s.2, true) {
+                    esculape_ui::theme::installer(ui.ctx(), Default::default());
+                    return;
+                }
                 if let Some(d) = s.0.show(ui) {
                     s.1 = Some(d);
                 }
             },
-            (PremiereConnexion::new(url.clone()), None),
+            (PremiereConnexion::new(url.clone()), None, false),
         );
     let debut = std::time::Instant::now();
     while !visible_h(&h, &empreinte) {

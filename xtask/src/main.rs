@@ -648,6 +648,8 @@ fn bench_ui(root: &Path) -> anyhow::Result<()> {
 fn screenshots(root: &Path) -> anyhow::Result<()> {
     setup()?;
     let out = target_dir(root).join("screenshots");
+    // Only this run's pictures (a screen renamed leaves no stale one).
+    let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
     let home = tempfile_dir("esculape-captures")?;
     let addr = "127.0.0.1:18080";

@@ -18,6 +18,14 @@ struct Mutant {
 
 const MUTANTS: &[Mutant] = &[
     Mutant {
+        what: "agenda : Alt+↓ ne déplace pas le rendez-vous qui a le clavier",
+        file: "ui-egui/src/agenda.rs",
+        from: "d(quart, quart, 0)",
+        to: "d(0, 0, 0)",
+        test_target: "parcours",
+        filter: "the_agenda_grid_books_a_clicked_slot_moves_a_dragged_block_and_the_keyboard_reaches_the_main_actions",
+    },
+    Mutant {
         what: "MSSanté: la session SMTP ne passe pas en TLS (le jeton PSC partirait en clair)",
         file: "host/mss/src/smtp.rs",
         from: "if let Err(e) = c.starttls(tls, &bonjour).await {",

@@ -652,6 +652,12 @@ async fn populate(
                 .await?;
             report.documents += 1;
         }
+        // One adult in three followed for diabetes: four reports, three
+        // months apart, from two laboratories (one writes g/L, the other
+        // mmol/L), so that trends and conversions have something to show.
+        if age >= 40 && n % 3 == 0 {
+            report.documents += biologie(store, &dr, &p.id, n, today).await?;
+        }
         // Some of today's slots.
         if n < 24 && today.weekday() <= 5 {
             let start =
@@ -679,6 +685,99 @@ async fn populate(
 }
 
 /// Plausible weight (kg) and height (cm) for an age in years.
+/// LOINC's OID.
+const LOINC: &str = "2.16.840.1.113883.6.1";
+
+/// A patient's four received biology reports (glycaemia, HbA1c), oldest
+/// first; gives how many documents were added.
+async fn biologie(
+    store: &Store,
+    dr: &Actor,
+    patient: &str,
+    n: usize,
+    today: Day,
+) -> anyhow::Result<usize> {
+    use esculape_domain::biologie::ResultatBiologie;
+    for k in 0..4i64 {
+        let jour = Day::from_days(today.days() - 90 * (4 - k) - (n % 7) as i64);
+        // Slowly better, with the patient's own level.
+        let gly = 1.45 - 0.08 * k as f64 + (n % 5) as f64 * 0.03;
+        let hba1c = 7.9 - 0.3 * k as f64 + (n % 4) as f64 * 0.1;
+        let (laboratoire, glycemie) = if k % 2 == 0 {
+            (
+                "Laboratoire des Tilleuls",
+                ("2345-7", "Glycémie", gly, "g/L", "0,70–1,10"),
+            )
+        } else {
+            (
+                "Biolab République",
+                ("14749-6", "Glycémie", gly * 5.551, "mmol/L", "3,9–6,1"),
+            )
+        };
+        let texte = format!(
+            "{laboratoire}\nCompte rendu du {}\n\nGlycémie : {:.2} {}\nHbA1c : {hba1c:.1} %\n",
+            jour, glycemie.2, glycemie.3
+        );
+        let doc = store
+            .add_document(
+                dr,
+                patient,
+                NewDocument {
+                    title: "Compte rendu de biologie".into(),
+                    type_code: "11502-2".into(),
+                    type_display: Some("CR d'examens biologiques".into()),
+                    format: DocumentFormat::Texte,
+                    act_date: jour,
+                    provenance: Provenance::Mssante,
+                    visibility: Visibility::default(),
+                    cda_id: None,
+                    cda_set_id: None,
+                },
+                texte.into_bytes(),
+            )
+            .await?;
+        let preleve_le = LocalDateTime::at(jour, 8 * 60);
+        let resultat =
+            |code: &str, libelle: &str, valeur: f64, unite: &str, intervalle: &str, haut: f64| {
+                ResultatBiologie {
+                    code: code.into(),
+                    systeme: LOINC.into(),
+                    libelle: libelle.into(),
+                    valeur: Some((valeur * 100.0).round() / 100.0),
+                    unite: Some(unite.into()),
+                    texte: None,
+                    intervalle: Some(intervalle.into()),
+                    interpretation: Some(if valeur > haut { "H" } else { "N" }.into()),
+                    preleve_le,
+                    laboratoire: Some(laboratoire.into()),
+                    document: Some(doc.id.clone()),
+                }
+            };
+        let haut = if glycemie.3 == "g/L" { 1.10 } else { 6.1 };
+        store
+            .integrer_resultats(
+                dr,
+                patient,
+                vec![
+                    resultat(
+                        glycemie.0, glycemie.1, glycemie.2, glycemie.3, glycemie.4, haut,
+                    ),
+                    resultat(
+                        "4548-4",
+                        "Hémoglobine glyquée (HbA1c)",
+                        hba1c,
+                        "%",
+                        "4,0–6,0",
+                        6.0,
+                    ),
+                ],
+                &doc.id,
+            )
+            .await?;
+    }
+    Ok(4)
+}
+
 fn growth(years: i32, rng: &mut Rng) -> (f64, f64) {
     let jitter = |rng: &mut Rng, spread: f64| (rng.below(1000) as f64 / 1000.0 - 0.5) * spread;
     if years < 18 {

@@ -402,18 +402,37 @@ pub fn types(state: &App) -> Vec<TypeDocument> {
         .collect()
 }
 
+/// A scalar kind's name on the wire, and its detail (a value set).
+fn scalaire(k: &esculape_runtime::model::ScalarKind) -> (&'static str, serde_json::Value) {
+    use esculape_runtime::model::ScalarKind as K;
+    match k {
+        K::Text => ("texte", serde_json::Value::Null),
+        K::LongText => ("texte-long", serde_json::Value::Null),
+        K::Date => ("date", serde_json::Value::Null),
+        K::Number => ("nombre", serde_json::Value::Null),
+        K::Boolean => ("booleen", serde_json::Value::Null),
+        K::Coded(vs) => ("code", serde_json::Value::String(vs.clone())),
+    }
+}
+
 fn champ(f: &Field) -> Champ {
-    use esculape_runtime::model::{FieldKind as F, ScalarKind as K};
-    let (kind, detail) = match &f.kind {
-        F::Scalar(K::Text) => ("texte", serde_json::Value::Null),
-        F::Scalar(K::LongText) => ("texte-long", serde_json::Value::Null),
-        F::Scalar(K::Date) => ("date", serde_json::Value::Null),
-        F::Scalar(K::Number) => ("nombre", serde_json::Value::Null),
-        F::Scalar(K::Boolean) => ("booleen", serde_json::Value::Null),
-        F::Scalar(K::Coded(vs)) => ("code", serde_json::Value::String(vs.clone())),
+    use esculape_runtime::model::FieldKind as F;
+    let (kind, detail, colonnes) = match &f.kind {
+        F::Scalar(k) => {
+            let (kind, detail) = scalaire(k);
+            (kind, detail, vec![])
+        }
         F::Repeated(subs) => (
             "liste",
             serde_json::json!(subs.iter().map(|s| s.key.clone()).collect::<Vec<_>>()),
+            subs.iter()
+                .map(|s| esculape_api_types::documents::ColonneListe {
+                    cle: s.key.clone(),
+                    libelle: s.label.clone(),
+                    kind: scalaire(&s.kind).0.to_string(),
+                    obligatoire: s.required,
+                })
+                .collect(),
         ),
     };
     Champ {
@@ -423,6 +442,7 @@ fn champ(f: &Field) -> Champ {
         detail,
         obligatoire: f.required,
         aide: f.help.clone(),
+        colonnes,
     }
 }
 

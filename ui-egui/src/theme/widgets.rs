@@ -131,13 +131,43 @@ pub fn bande(ui: &Ui) -> egui::Frame {
         .inner_margin(Margin::symmetric(espace::L as i8, espace::S as i8))
 }
 
-/// What a list says when it has nothing to show.
+/// What a list says when it has nothing to show (wrapped to the card).
 pub fn etat_vide(ui: &mut Ui, icone: &str, texte: &str) {
     let p = palette(ui);
-    ui.horizontal(|ui| {
+    ui.horizontal_top(|ui| {
         ui.label(RichText::new(icone).color(p.texte_discret));
-        ui.label(RichText::new(texte).color(p.texte_discret));
+        ui.add(egui::Label::new(RichText::new(texte).color(p.texte_discret)).wrap());
     });
+}
+
+/// A table wider than its card scrolls sideways inside it, rather than
+/// spilling over the card beside it.
+pub fn large<R>(ui: &mut Ui, id: &str, contenu: impl FnOnce(&mut Ui) -> R) -> R {
+    egui::ScrollArea::horizontal()
+        .id_salt(("large", id))
+        .auto_shrink([false, true])
+        .show(ui, contenu)
+        .inner
+}
+
+/// A drop-down list with its label before it, as every field of the
+/// product reads (egui's own puts it after).
+pub fn liste_deroulante<R>(
+    ui: &mut Ui,
+    libelle: &str,
+    choisi: impl Into<egui::WidgetText>,
+    choix: impl FnOnce(&mut Ui) -> R,
+) -> Response {
+    let id = ui.id().with(("liste", libelle));
+    ui.horizontal(|ui| {
+        let l = ui.label(libelle);
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(choisi)
+            .show_ui(ui, choix)
+            .response
+            .labelled_by(l.id)
+    })
+    .inner
 }
 
 /// The big version of [`etat_vide`], for a whole screen.
