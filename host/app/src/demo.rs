@@ -714,9 +714,14 @@ async fn biologie(
                 ("14749-6", "Glycémie", gly * 5.551, "mmol/L", "3,9–6,1"),
             )
         };
+        // Written as a French report is: day first, decimal comma.
+        let virgule = |v: f64, d: usize| format!("{v:.d$}").replace('.', ",");
         let texte = format!(
-            "{laboratoire}\nCompte rendu du {}\n\nGlycémie : {:.2} {}\nHbA1c : {hba1c:.1} %\n",
-            jour, glycemie.2, glycemie.3
+            "{laboratoire}\nCompte rendu du {}\n\nGlycémie : {} {}\nHbA1c : {} %\n",
+            format!("{:02}/{:02}/{}", jour.day, jour.month, jour.year),
+            virgule(glycemie.2, 2),
+            glycemie.3,
+            virgule(hba1c, 1)
         );
         let doc = store
             .add_document(
