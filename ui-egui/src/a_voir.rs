@@ -165,11 +165,14 @@ impl ListeAVoir {
                             } else {
                                 ui.label("");
                             }
-                            if theme::action(
+                            // The name is on the row; assistive technology
+                            // hears it with the action.
+                            if theme::action_sur(
                                 ui,
                                 true,
                                 icone::FOLDER_OPEN,
-                                &format!("Ouvrir le dossier de {}", a.patient),
+                                "Ouvrir le dossier",
+                                &a.patient,
                             )
                             .clicked()
                             {

@@ -1106,7 +1106,7 @@ fn two_glycaemias_from_two_laboratories_are_integrated_and_drawn_on_one_curve() 
     jusqua(&mut c, "l'accueil", |c| {
         visible(c, "Documents reçus à voir (1)")
     });
-    cliquer(&mut c, "Ouvrir le dossier de MARTINEZ ANA");
+    cliquer(&mut c, "Ouvrir le dossier : MARTINEZ ANA");
     jusqua(&mut c, "le dossier rouvert", |c| {
         visible(c, "Documents (2) · 1 à voir")
     });
