@@ -15,7 +15,9 @@ pub async fn etat(home: &Path, premier_demarrage: bool) -> anyhow::Result<api::A
     // its sessions checked every minute (a session PSC ended ends here).
     if let Some(c) = esculape_app::psc::ConfigProxy::depuis_env() {
         tracing::info!("connexion Pro Santé Connect par le proxy e-santé {}", c.url);
-        app.psc = Some(std::sync::Arc::new(esculape_app::psc::ConnexionPsc::new(c)));
+        app.psc = Some(std::sync::Arc::new(
+            esculape_app::psc::ConnexionPsc::new(c).context("proxy e-santé")?,
+        ));
         let veille = app.clone();
         tokio::spawn(async move {
             let mut t = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -40,11 +40,14 @@ async fn proxy(f: &Fournisseur) -> Arc<ConnexionPsc> {
     let url = format!("http://{}", ecoute.local_addr().unwrap());
     let routes = esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(f.psc().await, CLE)));
     tokio::spawn(async move { axum::serve(ecoute, routes).await });
-    Arc::new(ConnexionPsc::new(ConfigProxy {
-        url,
-        cle: CLE.into(),
-        redirection: f.redirection.clone(),
-    }))
+    Arc::new(
+        ConnexionPsc::new(ConfigProxy {
+            url,
+            cle: CLE.into(),
+            redirection: f.redirection.clone(),
+        })
+        .unwrap(),
+    )
 }
 
 /// A practice on `st` with `plugin` installed, signing in with PSC through

@@ -76,11 +76,14 @@ async fn banc() -> Banc {
             ),
     ));
     tokio::spawn(async move { axum::serve(ecoute, routes).await });
-    let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
-        url: proxy.clone(),
-        cle: CLE.into(),
-        redirection: "http://127.0.0.1:53998/psc".into(),
-    }));
+    let psc = Arc::new(
+        ConnexionPsc::new(ConfigProxy {
+            url: proxy.clone(),
+            cle: CLE.into(),
+            redirection: "http://127.0.0.1:53998/psc".into(),
+        })
+        .unwrap(),
+    );
     Banc {
         bac,
         proxy,
@@ -226,10 +229,36 @@ async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
             r["erreur"].as_str().unwrap().contains("plusieurs lieux"),
             "{r}"
         );
+        // her local password has just expired (an administrator's reset):
+        // it holds up a password session, not one the card opened
+        let (s, _) = t
+            .call(
+                "POST",
+                &format!("/api/users/{medecin}/password"),
+                Some(r#"{"password":"Remis-A-Zero-2026"}"#),
+                &t.admin,
+            )
+            .await;
+        assert_eq!(s, 200, "{nom}");
         let (s, session) = choisir(&t, ticket, medecin, Some("R20000001")).await;
         assert_eq!(s, 200, "{nom}: {session}");
         assert_eq!(session["psc"], true, "{nom}: ouverte par Pro Santé Connect");
+        assert_eq!(session["password_expired"], false, "{nom}: {session}");
         let token = session["token"].as_str().unwrap().to_string();
+        let (s, e) = t.call("GET", "/api/patients?q=x", None, &token).await;
+        assert_eq!(s, 200, "{nom}: {e}");
+        let (_, par_mdp) = call(
+            &t.app,
+            "POST",
+            "/api/session",
+            Some(
+                &json!({ "login": t.practice.medecin.login, "password": "Remis-A-Zero-2026" })
+                    .to_string(),
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(par_mdp["password_expired"], true, "{nom}: {par_mdp}");
         let (s, moi) = t.call("GET", "/api/session", None, &token).await;
         assert_eq!(
             (s.as_u16(), &moi["user"]["id"]),
@@ -284,8 +313,26 @@ async fn a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it() {
         );
         assert!(b.psc.session_de(&jeton).is_none());
 
-        // second sign-in, by CIBA: the account is linked now
+        // a CIBA sign-in given up: the proxy stops asking PSC, so a
+        // validation on the card afterwards opens nothing
         let corps = json!({ "id_national": CLAIRE, "canal": "CARD" }).to_string();
+        let (s, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;
+        assert_eq!(s, 200, "{nom}: {c}");
+        let chemin = format!("/api/psc/ciba/{}", c["demande"].as_str().unwrap());
+        let (s, _) = call(&t.app, "DELETE", &chemin, None, None).await;
+        assert_eq!(s, 204, "{nom}");
+        b.decider(CLAIRE, "accepter").await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let (s, e) = call(&t.app, "GET", &chemin, None, None).await;
+        assert_ne!(s, 200, "{nom}: la demande abandonnée a répondu {e}");
+        assert!(
+            actions(&t).await.iter().any(|(a, _)| a == "psc.annulation"),
+            "{nom}"
+        );
+        let (s, _) = call(&t.app, "DELETE", "/api/psc/ciba/pas-un-ticket", None, None).await;
+        assert_eq!(s, 404, "{nom}");
+
+        // second sign-in, by CIBA: the account is linked now
         let (s, c) = call(&t.app, "POST", "/api/psc/ciba", Some(&corps), None).await;
         assert_eq!(s, 200, "{nom}: {c}");
         let message = c["message"].as_str().unwrap();
@@ -428,11 +475,14 @@ async fn without_a_proxy_psc_is_said_unavailable_and_a_proxy_down_is_told() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let psc = Arc::new(ConnexionPsc::new(ConfigProxy {
-        url: format!("http://{ferme}"),
-        cle: CLE.into(),
-        redirection: "http://127.0.0.1:53998/psc".into(),
-    }));
+    let psc = Arc::new(
+        ConnexionPsc::new(ConfigProxy {
+            url: format!("http://{ferme}"),
+            cle: CLE.into(),
+            redirection: "http://127.0.0.1:53998/psc".into(),
+        })
+        .unwrap(),
+    );
     let t = TestApp::avec_psc(esculape_store::testing::sqlite().await.unwrap(), psc).await;
     let (s, e) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
     assert_eq!(s, 503, "{e}");
@@ -497,7 +547,8 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
             assert_eq!(a.identifiant, CLAIRE, "{nom}: le contexte nomme le médecin");
         }
 
-        // the administrator sees the structure's certificate and its expiry
+        // the administrator and the doctors (dashboard) see the
+        // structure's certificate and its expiry; a secretary does not
         let (s, p) = t.call("GET", "/api/psc/proxy", None, &t.admin).await;
         assert_eq!(s, 200, "{nom}: {p}");
         let c = p["certificat"].as_str().unwrap_or_default();
@@ -508,8 +559,10 @@ async fn a_doctor_signed_in_with_psc_queries_the_insi_in_their_name_through_the_
         assert_eq!(p["certificat_a_renouveler"], false, "{nom}");
         assert_eq!(p["configure"], true, "{nom}");
         assert_eq!(p["services"], json!(["dmp", "insi"]), "{nom}");
-        let (s, _) = t.call("GET", "/api/psc/proxy", None, &t.medecin).await;
-        assert_eq!(s, 403, "{nom}: administrateur seulement");
+        let (s, pm) = t.call("GET", "/api/psc/proxy", None, &t.medecin).await;
+        assert_eq!((s.as_u16(), &pm), (200, &p), "{nom}");
+        let (s, _) = t.call("GET", "/api/psc/proxy", None, &t.secretaire).await;
+        assert_eq!(s, 403, "{nom}: ni patient ni pilotage pour le secrétariat");
 
         // the token the services that take PSC's own (MSSanté) are given:
         // the professional's, active at PSC; none without a PSC session

@@ -10,8 +10,9 @@
 //! - ANS: `POST /connect` (CIBA, answered once validated, sets the
 //!   `proxy_session_id` cookie), `DELETE /disconnect`, `GET /traces`;
 //! - Esculape: `POST /esculape/autorisation` and `POST /esculape/code`
-//!   (code flow), `POST /esculape/ciba` and `GET /esculape/ciba/{id}`
-//!   (CIBA without holding a request open), `GET /esculape/session` and
+//!   (code flow), `POST /esculape/ciba`, `GET /esculape/ciba/{id}` and
+//!   `DELETE /esculape/ciba/{id}` (CIBA without holding a request open;
+//!   cancelling stops the polling and ends a session it opened), `GET /esculape/session` and
 //!   `GET /esculape/jeton` (the session, its access token refreshed);
 //! - ANS: `/send/{service}/…` (any method): the request passed on to a
 //!   configured national service in the professional's name, with the
@@ -37,6 +38,8 @@ use std::time::{Duration, Instant};
 
 /// Sign-ins under way at once (code flow or CIBA): past it, refused.
 pub const DEMANDES_MAX: usize = 1000;
+/// A CIBA request not claimed within this is forgotten.
+pub const DUREE_CIBA: Duration = Duration::from_secs(15 * 60);
 /// Sessions held at once.
 pub const SESSIONS_MAX: usize = 10_000;
 /// Trace lines kept.
@@ -55,7 +58,9 @@ struct Session {
 }
 
 enum Ciba {
-    EnAttente,
+    /// PSC is being polled by this task (stopped when the request is
+    /// cancelled).
+    EnAttente(tokio::task::AbortHandle),
     Validee(String),
     Erreur(String),
 }
@@ -229,13 +234,39 @@ impl Proxy {
         }
     }
 
-    /// Forgets the requests older than their lifetime.
-    fn purger(&self) {
-        let mut e = self.etat();
-        e.codes
-            .retain(|_, d| d.debut.elapsed() < esculape_psc::code::DUREE_DEMANDE);
-        e.ciba
-            .retain(|_, (debut, _)| debut.elapsed() < Duration::from_secs(15 * 60));
+    /// Forgets the requests older than their lifetime; a CIBA sign-in
+    /// validated but never claimed has its session ended.
+    async fn purger(&self) {
+        let oubliees: Vec<Ciba> = {
+            let mut e = self.etat();
+            e.codes
+                .retain(|_, d| d.debut.elapsed() < esculape_psc::code::DUREE_DEMANDE);
+            let vieilles: Vec<String> = e
+                .ciba
+                .iter()
+                .filter(|(_, (debut, _))| debut.elapsed() >= DUREE_CIBA)
+                .map(|(id, _)| id.clone())
+                .collect();
+            vieilles
+                .iter()
+                .filter_map(|id| e.ciba.remove(id).map(|c| c.1))
+                .collect()
+        };
+        for c in oubliees {
+            self.abandonner(c).await;
+        }
+    }
+
+    /// A CIBA request nobody waits for any more: its polling stopped, the
+    /// session it may have opened ended.
+    async fn abandonner(&self, c: Ciba) {
+        match c {
+            Ciba::EnAttente(tache) => tache.abort(),
+            Ciba::Validee(sid) => {
+                let _ = self.fermer(&sid).await;
+            }
+            Ciba::Erreur(_) => {}
+        }
     }
 
     fn demandes(&self) -> usize {
@@ -425,7 +456,7 @@ pub fn router(proxy: Arc<Proxy>) -> Router {
         .route("/esculape/autorisation", post(autorisation))
         .route("/esculape/code", post(code))
         .route("/esculape/ciba", post(ciba))
-        .route("/esculape/ciba/{id}", get(etat_ciba))
+        .route("/esculape/ciba/{id}", get(etat_ciba).delete(annuler_ciba))
         .route("/esculape/session", get(session).delete(disconnect))
         .route("/esculape/jeton", get(jeton))
         .route("/esculape/etat", get(etat))
@@ -550,7 +581,7 @@ async fn autorisation(
     headers: HeaderMap,
 ) -> Result<Json<Autorisation>, ErreurProxy> {
     p.verifier_cle(&headers)?;
-    p.purger();
+    p.purger().await;
     if p.demandes() >= DEMANDES_MAX {
         return Err(ErreurProxy::Occupe);
     }
@@ -594,7 +625,7 @@ async fn ciba(
     Json(d): Json<DemandeCiba>,
 ) -> Result<Json<CibaDemarree>, ErreurProxy> {
     p.verifier_cle(&headers)?;
-    p.purger();
+    p.purger().await;
     if p.demandes() >= DEMANDES_MAX {
         return Err(ErreurProxy::Occupe);
     }
@@ -610,26 +641,54 @@ async fn ciba(
         }
     };
     let id = aleatoire();
-    p.etat()
-        .ciba
-        .insert(id.clone(), (Instant::now(), Ciba::EnAttente));
-    let (proxy, cle) = (p.clone(), id.clone());
-    tokio::spawn(async move {
+    // The entry exists before the task can finish, so that its result
+    // always finds it unless the request was cancelled meanwhile.
+    let mut e = p.etat();
+    let (proxy, cle, qui) = (p.clone(), id.clone(), d.id_national.clone());
+    let tache = tokio::spawn(async move {
         let fin = match proxy.psc.ciba_attendre(&mut demande, |_| {}).await {
             Ok(j) => match proxy.ouvrir(j, "ciba").await {
                 Ok(s) => Ciba::Validee(s.proxy_session_id),
                 Err(e) => Ciba::Erreur(e.to_string()),
             },
             Err(e) => {
-                proxy.tracer("ciba", Some(&d.id_national), None, &e.to_string());
+                proxy.tracer("ciba", Some(&qui), None, &e.to_string());
                 Ciba::Erreur(e.to_string())
             }
         };
-        if let Some(c) = proxy.etat().ciba.get_mut(&cle) {
-            c.1 = fin;
+        let reste = match proxy.etat().ciba.get_mut(&cle) {
+            Some(c) => {
+                c.1 = fin;
+                None
+            }
+            None => Some(fin),
+        };
+        // cancelled while the session was opening: it is ended at once
+        if let Some(fin) = reste {
+            proxy.abandonner(fin).await;
         }
     });
+    e.ciba.insert(
+        id.clone(),
+        (Instant::now(), Ciba::EnAttente(tache.abort_handle())),
+    );
+    drop(e);
     Ok(Json(CibaDemarree { demande: id }))
+}
+
+/// `DELETE /esculape/ciba/{id}`: the professional gave up (or the host
+/// did): PSC is no longer polled, and a session already opened for it is
+/// ended. Unknown (or already answered) requests: 404.
+async fn annuler_ciba(
+    State(p): State<Arc<Proxy>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ErreurProxy> {
+    p.verifier_cle(&headers)?;
+    let (_, c) = p.etat().ciba.remove(&id).ok_or(ErreurProxy::Demande)?;
+    p.tracer("ciba", None, None, "demande annulée");
+    p.abandonner(c).await;
+    Ok(StatusCode::OK)
 }
 
 async fn etat_ciba(
@@ -641,7 +700,7 @@ async fn etat_ciba(
     let mut e = p.etat();
     let fini = !matches!(
         e.ciba.get(&id).ok_or(ErreurProxy::Demande)?.1,
-        Ciba::EnAttente
+        Ciba::EnAttente(_)
     );
     if !fini {
         return Ok(Json(EtatCiba::EnAttente));
@@ -649,7 +708,7 @@ async fn etat_ciba(
     // a result is given once
     let (_, c) = e.ciba.remove(&id).ok_or(ErreurProxy::Demande)?;
     Ok(Json(match c {
-        Ciba::EnAttente => EtatCiba::EnAttente,
+        Ciba::EnAttente(_) => EtatCiba::EnAttente,
         Ciba::Erreur(message) => EtatCiba::Erreur { message },
         Ciba::Validee(sid) => {
             let s = e.sessions.get(&sid).ok_or(ErreurProxy::Session)?;

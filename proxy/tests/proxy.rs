@@ -145,6 +145,25 @@ impl Banc {
         );
     }
 
+    /// Claire's CIBA sign-in started in the non-blocking form: where to
+    /// ask how it stands.
+    async fn ciba_de_claire(&self, message: &str) -> String {
+        let d: CibaDemarree = self
+            .appel(reqwest::Method::POST, "/esculape/ciba", None)
+            .json(&esculape_psc::proxy_api::DemandeCiba {
+                id_national: CLAIRE.into(),
+                message: message.into(),
+                canal: "MOBILE".into(),
+            })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        format!("/esculape/ciba/{}", d.demande)
+    }
+
     /// The browser's part of the code flow on the sandbox page.
     async fn navigateur(&self, url: &str, id: &str) -> String {
         esculape_sandbox::psc::carte_choisie(&self.http, url, id)
@@ -382,20 +401,7 @@ async fn ciba_through_the_ans_connect_and_the_non_blocking_form() {
     assert_eq!(r.status(), 404);
 
     // the non-blocking form: pending, then validated
-    let d: CibaDemarree = b
-        .appel(reqwest::Method::POST, "/esculape/ciba", None)
-        .json(&esculape_psc::proxy_api::DemandeCiba {
-            id_national: CLAIRE.into(),
-            message: "55".into(),
-            canal: "MOBILE".into(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let chemin = format!("/esculape/ciba/{}", d.demande);
+    let chemin = b.ciba_de_claire("55").await;
     let e: EtatCiba = b.lire(reqwest::Method::GET, &chemin, None).await;
     assert!(matches!(e, EtatCiba::EnAttente), "{e:?}");
     b.decider(CLAIRE, "refuser").await;
@@ -432,6 +438,73 @@ async fn ciba_through_the_ans_connect_and_the_non_blocking_form() {
         assert!(actions.contains(&a), "{a} absent de {actions:?}");
     }
     assert!(traces.iter().all(|t| !t.resultat.contains(CLE)));
+}
+
+/// A CIBA request the professional gives up: PSC is polled no more, so a
+/// validation that comes afterwards opens nothing; one already validated
+/// but not yet claimed has its session ended (tokens revoked).
+#[tokio::test]
+async fn a_cancelled_ciba_request_stops_polling_and_leaves_no_session() {
+    let b = &banc().await;
+    let traces = || async {
+        b.lire::<Vec<Trace>>(reqwest::Method::GET, "/traces", None)
+            .await
+    };
+    let statut = |m: reqwest::Method, chemin: String| async move {
+        b.appel(m, &chemin, None).send().await.unwrap().status()
+    };
+
+    // given up while pending: validated on the phone afterwards, nothing opens
+    let chemin = b.ciba_de_claire("31").await;
+    assert_eq!(statut(reqwest::Method::DELETE, chemin.clone()).await, 200);
+    assert_eq!(statut(reqwest::Method::GET, chemin.clone()).await, 404);
+    assert_eq!(statut(reqwest::Method::DELETE, chemin.clone()).await, 404);
+    b.decider(CLAIRE, "accepter").await;
+    // the sandbox's interval is 1 s: a poller still running would have
+    // had the tokens by now
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let t = traces().await;
+    assert!(t.iter().any(|t| t.resultat == "demande annulée"), "{t:?}");
+    assert!(
+        !t.iter().any(|t| t.resultat == "session ouverte"),
+        "une session s'est ouverte après l'annulation : {t:?}"
+    );
+
+    // validated but not yet claimed, then given up: the session is ended
+    let chemin = b.ciba_de_claire("42").await;
+    b.decider(CLAIRE, "accepter").await;
+    let mut ouverte = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if traces()
+            .await
+            .iter()
+            .any(|t| t.resultat == "session ouverte")
+        {
+            ouverte = true;
+            break;
+        }
+    }
+    assert!(ouverte, "la validation n'a pas ouvert de session");
+    assert_eq!(statut(reqwest::Method::DELETE, chemin.clone()).await, 200);
+    let t = traces().await;
+    let ouverture = t
+        .iter()
+        .find(|t| t.resultat == "session ouverte")
+        .and_then(|t| t.session.clone())
+        .expect("session tracée");
+    assert!(
+        t.iter().any(|t| t.action == "deconnexion"
+            && t.session.as_deref() == Some(ouverture.as_str())
+            && t.resultat == "jetons révoqués"),
+        "{t:?}"
+    );
+    let r = b
+        .appel(reqwest::Method::GET, "/esculape/session", Some(&ouverture))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 }
 
 /// The INSi in the professional's name through `/send`: the proxy

@@ -26,7 +26,9 @@ pub use esculape_api_types::dossier::{
 use esculape_api_types::dossier::{EntreeDossier, ModificationEntree, NouvelEpisode};
 use esculape_api_types::insi::{ReponseInsi, SuiviInsi, ValidationInsi};
 pub use esculape_api_types::psc::{CanalPsc, ChoixPsc, CibaPsc, EtatConnexionPsc, PscDisponible};
-use esculape_api_types::psc::{DemandeCibaPsc, DemandeNavigateurPsc, RetourNavigateurPsc};
+use esculape_api_types::psc::{
+    DemandeCibaPsc, DemandeNavigateurPsc, ProxyPsc, RetourNavigateurPsc,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::mpsc;
@@ -553,6 +555,12 @@ impl Api {
         self.call(reqwest::Method::GET, "/api/psc", NO_BODY)
     }
 
+    /// The proxy e-santé as set up: the structure's certificate and its
+    /// expiry, the services reached through it.
+    pub fn psc_proxy(&self) -> Pending<ProxyPsc> {
+        self.call(reqwest::Method::GET, "/api/psc/proxy", NO_BODY)
+    }
+
     /// A sign-in with Pro Santé Connect in the system browser: listens on
     /// the loopback `redirection`, asks the host where to send the
     /// browser, opens it, waits for its answer (ten minutes at most, or
@@ -627,14 +635,37 @@ impl Api {
         })
     }
 
-    /// The account and activity chosen after a PSC sign-in.
+    /// Gives up a CIBA sign-in: the host stops polling PSC for it.
+    pub fn psc_ciba_annuler(&self, demande: &str) -> Pending<()> {
+        self.call(
+            reqwest::Method::DELETE,
+            &format!("/api/psc/ciba/{demande}"),
+            NO_BODY,
+        )
+    }
+
+    /// The account and activity chosen after a PSC sign-in. Switching
+    /// from a password session ends that one: a sign-in, one session.
     pub fn psc_choix(&self, choix: ChoixPsc) -> Pending<Session> {
         let api = self.clone();
         let url = format!("{}/api/psc/choix", self.0.base);
+        let fin = format!("{}/api/session", self.0.base);
         let body = serde_json::to_value(choix).ok();
+        let ancienne = self.token();
         self.spawn(async move {
             let s: Session = send(&api.0.http, reqwest::Method::POST, &url, None, body).await?;
             api.set_token(Some(s.token.clone()));
+            if let Some(t) = ancienne.filter(|t| *t != s.token) {
+                // best effort: left open, it would end after 30 min idle
+                let _ = send::<serde_json::Value>(
+                    &api.0.http,
+                    reqwest::Method::DELETE,
+                    &fin,
+                    Some(t),
+                    None,
+                )
+                .await;
+            }
             Ok(s)
         })
     }

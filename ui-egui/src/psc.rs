@@ -295,8 +295,12 @@ impl ConnexionPsc {
                 self.ciba.started().or(Some(Instant::now())),
             );
             if theme::bouton(ui, true, icone::X, "Annuler la demande").clicked() {
+                // the host stops asking PSC: a validation on the phone
+                // afterwards opens nothing (the answer is not awaited)
+                drop(api.psc_ciba_annuler(&c.demande));
                 self.en_cours = None;
                 self.prochain = None;
+                self.sondage = Slot::default();
                 self.erreur = Some("demande de validation abandonnée".into());
             }
         }

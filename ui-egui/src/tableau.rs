@@ -1,9 +1,13 @@
 //! The TBB.INS.02 dashboard as the DSR's model draws it: patients seen in
 //! the month and their identity statuses (number and rate), for two
-//! consecutive months side by side, filtered by RPPS or FINESS.
+//! consecutive months side by side, filtered by RPPS or FINESS; and the
+//! proxy e-santé's certificate, whose expiry stops every national service
+//! reached in the structure's name.
 
 use crate::api::{Api, Slot};
+use crate::theme::{self, Ton, icone};
 use egui::RichText;
+use esculape_api_types::psc::ProxyPsc;
 use esculape_domain::indicateurs::{Compte, IndicateursIns};
 
 /// `AAAA-MM` of the month before.
@@ -20,6 +24,14 @@ fn mois_precedent(mois: &str) -> Option<String> {
     })
 }
 
+/// `texte` with its first letter capitalised.
+fn majuscule(texte: &str) -> String {
+    let mut c = texte.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// Which count of a column a row shows.
 type Ligne = fn(&IndicateursIns) -> &Compte;
 
@@ -32,6 +44,9 @@ pub struct Tableau {
     colonnes: (Vec<IndicateursIns>, Vec<IndicateursIns>),
     demande: Option<String>,
     erreur: Option<String>,
+    proxy: Slot<ProxyPsc>,
+    /// What the host said of its proxy e-santé (asked once per opening).
+    etat_proxy: Option<Result<ProxyPsc, String>>,
 }
 
 impl Tableau {
@@ -44,11 +59,13 @@ impl Tableau {
             colonnes: (vec![], vec![]),
             demande: None,
             erreur: None,
+            proxy: Slot::default(),
+            etat_proxy: None,
         }
     }
 
     pub fn occupe(&self) -> bool {
-        self.courant.busy() || self.precedent.busy()
+        self.courant.busy() || self.precedent.busy() || self.proxy.busy()
     }
 
     pub fn show(&mut self, ui: &mut egui::Ui, api: &Api) {
@@ -147,6 +164,74 @@ impl Tableau {
             crate::theme::icone::IDENTIFICATION_CARD,
             "Identités des patients vus (TBB.INS.02)",
             |ui| self.grille(ui, &a, &b, &avant, &mois),
+        );
+        ui.add_space(crate::theme::espace::M);
+        self.carte_proxy(ui, api);
+    }
+
+    /// The structure's certificate as the proxy e-santé holds it: when it
+    /// ends, the INSi, the DMP and every service reached in the
+    /// structure's name stop, so its end is shown ahead.
+    fn carte_proxy(&mut self, ui: &mut egui::Ui, api: &Api) {
+        if let Some(r) = self.proxy.take() {
+            self.etat_proxy = Some(r.map_err(|e| e.to_string()));
+        }
+        if self.etat_proxy.is_none() && !self.proxy.busy() {
+            self.proxy.set(api.psc_proxy());
+        }
+        theme::carte(
+            ui,
+            icone::SHIELD_CHECK,
+            "Proxy e-santé : certificat de la structure",
+            |ui| match &self.etat_proxy {
+                None => {
+                    ui.spinner();
+                }
+                Some(Err(e)) => {
+                    theme::bandeau_erreur(ui, e);
+                }
+                Some(Ok(p)) if !p.configure => {
+                    theme::discret(
+                        ui,
+                        "Aucun proxy e-santé n'est configuré sur ce serveur : ni connexion \
+                         Pro Santé Connect, ni INSi ou DMP au nom du médecin.",
+                    );
+                }
+                Some(Ok(p)) => {
+                    match &p.certificat {
+                        Some(c) if p.certificat_a_renouveler => {
+                            theme::bandeau(
+                                ui,
+                                Ton::Attention,
+                                icone::WARNING,
+                                &format!(
+                                    "{} — demandez-en un nouveau (IGC-Santé) : l'INSi et le \
+                                     DMP au nom de la structure s'arrêtent avec lui.",
+                                    majuscule(c)
+                                ),
+                            );
+                        }
+                        Some(c) => {
+                            ui.label(majuscule(c));
+                        }
+                        None => {
+                            theme::bandeau(
+                                ui,
+                                Ton::Attention,
+                                icone::WARNING,
+                                "Aucun certificat de structure : l'échange de jeton et les \
+                                 services en TLS mutuel sont indisponibles.",
+                            );
+                        }
+                    }
+                    let services = if p.services.is_empty() {
+                        "aucun".to_string()
+                    } else {
+                        p.services.join(", ")
+                    };
+                    theme::champ_lu(ui, "Services atteints", &services);
+                }
+            },
         );
     }
 

@@ -398,6 +398,14 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
     jusqua(&mut c, "les chiffres du mois", |c| {
         c.query_all_by_value("100.0 %").next().is_some()
     });
+    // and the structure's certificate as the proxy e-santé holds it,
+    // with how long it is valid
+    jusqua(&mut c, "le certificat de la structure", |c| {
+        visible(c, "Proxy e-santé : certificat de la structure")
+            && visible(c, "Cabinet du Parc")
+            && visible(c, "valable jusqu'au")
+    });
+    assert!(visible(&c, "dmp"));
     cliquer(&mut c, "Dossiers");
     c.step();
 
@@ -916,6 +924,23 @@ fn a_refused_validation_and_an_unknown_rpps_are_told_in_french() {
     jusqua(&mut c, "le code à comparer", |c| {
         visible(c, "Code à comparer")
     });
+    // given up: a validation on the phone afterwards signs nobody in
+    cliquer(&mut c, "Annuler la demande");
+    jusqua(&mut c, "l'abandon", |c| {
+        visible(c, "demande de validation abandonnée")
+    });
+    h.decider_ciba("810001234567", "accepter");
+    let fin = std::time::Instant::now() + std::time::Duration::from_millis(2500);
+    while std::time::Instant::now() < fin {
+        c.step();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!visible(&c, "Bienvenue, Dr CLAIRE MARTIN"));
+    assert!(!visible(&c, "Code à comparer"));
+    cliquer(&mut c, "Demander la validation");
+    jusqua(&mut c, "le code à comparer", |c| {
+        visible(c, "Code à comparer")
+    });
     h.decider_ciba("810001234567", "refuser");
     jusqua(&mut c, "le refus sur le téléphone", |c| {
         visible(c, "refusée sur la carte CPS ou l'application e-CPS")
@@ -942,10 +967,15 @@ fn a_doctor_signed_in_by_password_is_offered_psc_in_one_click() {
     jusqua(&mut c, "le choix du compte", |c| {
         visible(c, "Bienvenue, Dr CLAIRE MARTIN")
     });
+    let avant = h.actions().iter().filter(|a| *a == "deconnexion").count();
     cliquer(&mut c, "Lier et se connecter");
     jusqua(&mut c, "la session Pro Santé Connect", |c| {
         !visible(c, "Connecté par mot de passe")
             && c.query_by_label("Rechercher un patient").is_some()
+    });
+    // the password session it replaces is ended, not left to time out
+    jusqua(&mut c, "la session par mot de passe fermée", |_| {
+        h.actions().iter().filter(|a| *a == "deconnexion").count() > avant
     });
 }
 

@@ -50,6 +50,22 @@ const MUTANTS: &[Mutant] = &[
         filter: "send_reaches_the_insi_in_the_professionals_name_with_a_certificate_bound_token",
     },
     Mutant {
+        what: "proxy e-santé: une demande CIBA annulée continue d'interroger PSC",
+        file: "proxy/src/lib.rs",
+        from: "Ciba::EnAttente(tache) => tache.abort(),",
+        to: "Ciba::EnAttente(tache) => drop(tache),",
+        test_target: "proxy",
+        filter: "a_cancelled_ciba_request_stops_polling_and_leaves_no_session",
+    },
+    Mutant {
+        what: "PSC: l'expiration du mot de passe local retient une session ouverte par la carte",
+        file: "host/app/src/psc.rs",
+        from: "    fn par_mot_de_passe(&self) -> bool {\n        false\n    }",
+        to: "    fn par_mot_de_passe(&self) -> bool {\n        true\n    }",
+        test_target: "psc",
+        filter: "a_doctor_signs_in_with_psc_is_linked_by_rpps_and_signed_out_with_it",
+    },
+    Mutant {
         what: "PSC: la liaison confirmée du compte n'est pas enregistrée",
         file: "host/app/src/psc.rs",
         from: "if !lie {",

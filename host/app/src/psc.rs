@@ -136,18 +136,27 @@ fn hacher(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A proxy's request id as it makes them (hex): anything else is not
+/// passed on.
+fn ticket_valide(demande: &str) -> bool {
+    !demande.is_empty() && demande.len() <= 64 && demande.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl ConnexionPsc {
-    pub fn new(config: ConfigProxy) -> Self {
-        Self {
+    /// Fails only when no HTTP client can be made (TLS back-end): a client
+    /// without bound or that follows redirects would not do.
+    pub fn new(config: ConfigProxy) -> Result<Self, ErreurPsc> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ErreurPsc::Injoignable(format!("client HTTP : {e}")))?;
+        Ok(Self {
             config,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+            http,
             choix: Mutex::default(),
             sessions: Mutex::default(),
-        }
+        })
     }
 
     fn choix(&self) -> std::sync::MutexGuard<'_, HashMap<String, Choix>> {
@@ -283,6 +292,9 @@ impl FournisseurIdentite for FournisseurPsc {
     type Preuve = User;
     fn nom(&self) -> &'static str {
         "Pro Santé Connect"
+    }
+    fn par_mot_de_passe(&self) -> bool {
+        false
     }
     async fn verifier(
         &self,
@@ -420,10 +432,7 @@ impl App {
         adresse: Option<IpAddr>,
     ) -> Result<EtatConnexionPsc, ErreurPsc> {
         let p = self.psc()?;
-        if demande.is_empty()
-            || demande.len() > 64
-            || !demande.bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        if !ticket_valide(demande) {
             return Err(ErreurPsc::Ticket);
         }
         let r = p
@@ -447,6 +456,38 @@ impl App {
             }
             EtatCiba::Validee { session } => self.psc_lier(session, adresse).await,
         }
+    }
+
+    /// The professional gave up a CIBA sign-in: the proxy stops polling
+    /// PSC and ends a session a late validation opened. Unknown or already
+    /// answered requests: nothing to do.
+    pub async fn psc_ciba_annuler(&self, demande: &str) -> Result<(), ErreurPsc> {
+        let p = self.psc()?;
+        if !ticket_valide(demande) {
+            return Err(ErreurPsc::Ticket);
+        }
+        let r = p
+            .appel::<serde_json::Value>(
+                reqwest::Method::DELETE,
+                &format!("/esculape/ciba/{demande}"),
+                None,
+                None,
+            )
+            .await;
+        match r {
+            Ok(_) => {}
+            Err(ErreurPsc::Proxy { code, .. }) if code == "demande" => {}
+            Err(e) => return Err(e),
+        }
+        self.store
+            .trace(
+                &Actor::user("(psc)"),
+                "psc.annulation",
+                None,
+                "connexion par carte ou e-CPS abandonnée",
+            )
+            .await?;
+        Ok(())
     }
 
     /// A failure of the proxy, traced.

@@ -83,10 +83,7 @@ impl Psc {
             return Err(ErreurPsc::IdentifiantInconnu);
         }
         let url = self
-            .metadonnees
-            .additional_metadata()
-            .backchannel_authentication_endpoint
-            .clone()
+            .point("backchannel_authentication_endpoint")
             .ok_or_else(|| {
                 ErreurPsc::Configuration("Pro Santé Connect n'annonce pas de point CIBA".into())
             })?;

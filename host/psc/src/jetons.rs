@@ -66,6 +66,12 @@ pub(crate) fn erreur_jeton(code: &str, description: Option<&str>) -> ErreurPsc {
         "expired_token" => ErreurPsc::Expiree,
         "invalid_grant" => ErreurPsc::SessionTerminee,
         "unknown_user_id" => ErreurPsc::IdentifiantInconnu,
+        // the client's own credentials: nothing the professional can mend
+        "invalid_client" => ErreurPsc::Refusee(
+            "le logiciel n'est pas reconnu (identifiant, secret ou certificat de la structure) : \
+             prévenez l'administrateur du cabinet"
+                .into(),
+        ),
         autre => ErreurPsc::Refusee(match description {
             Some(d) => format!("{autre} : {d}"),
             None => autre.to_string(),
@@ -146,7 +152,7 @@ impl Psc {
             // CIBA and refresh: no nonce was sent, none is expected
             None => id.claims(&verificateur, |_: Option<&Nonce>| Ok(())),
         }
-        .map_err(|e| ErreurPsc::JetonIdentite(e.to_string()))?;
+        .map_err(|e| ErreurPsc::JetonIdentite(motif(&e)))?;
         let acr = revendications
             .auth_context_ref()
             .map(|a| a.as_str().to_string())
@@ -210,9 +216,7 @@ impl Psc {
     }
 
     pub(crate) fn point_de_jeton(&self) -> Result<String, ErreurPsc> {
-        self.metadonnees
-            .token_endpoint()
-            .map(|u| u.as_str().to_string())
+        self.point("token_endpoint")
             .ok_or_else(|| ErreurPsc::Configuration("aucun point de jeton".into()))
     }
 
@@ -237,17 +241,13 @@ impl Psc {
     /// endpoint's mutual-TLS alias when PSC names one, RFC 8705). The HTTP
     /// client must present the certificate: without one PSC refuses.
     pub async fn echanger_jeton(&self, acces: &str) -> Result<JetonLie, ErreurPsc> {
-        let url = match self
-            .metadonnees
-            .additional_metadata()
-            .mtls_endpoint_aliases
-            .as_ref()
-            .and_then(|a| a.get("token_endpoint"))
-            .and_then(|u| u.as_str())
-        {
-            Some(u) => u.to_string(),
-            None => self.point_de_jeton()?,
-        };
+        // over mutual TLS whatever the client's own authentication
+        let url = crate::point_d_acces(
+            &self.metadonnees,
+            &crate::AuthentificationClient::CertificatMutuel,
+            "token_endpoint",
+        )
+        .ok_or_else(|| ErreurPsc::Configuration("aucun point de jeton".into()))?;
         let champs = [
             ("grant_type", ECHANGE),
             ("subject_token", acces),
@@ -286,10 +286,7 @@ impl Psc {
     /// Whether PSC still holds the access token as active (RFC 7662).
     pub async fn introspecter(&self, acces: &str) -> Result<bool, ErreurPsc> {
         let url = self
-            .metadonnees
-            .additional_metadata()
-            .introspection_endpoint
-            .clone()
+            .point("introspection_endpoint")
             .ok_or_else(|| ErreurPsc::Configuration("aucun point d'introspection".into()))?;
         let champs = self.formulaire(vec![("token", acces)]);
         let corps = lire(self.requete_jeton(&url).form(&champs), self.config.delai).await?;
@@ -305,12 +302,7 @@ impl Psc {
     /// Revokes the refresh token (then the access token) at logout, when
     /// PSC offers revocation; a failure is not an error for the user.
     pub async fn revoquer(&self, jetons: &Jetons) -> Result<(), ErreurPsc> {
-        let Some(url) = self
-            .metadonnees
-            .additional_metadata()
-            .revocation_endpoint
-            .clone()
-        else {
+        let Some(url) = self.point("revocation_endpoint") else {
             return Ok(());
         };
         for (jeton, sorte) in [
@@ -357,4 +349,19 @@ impl Psc {
 /// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic.
 fn form_urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Why an ID token was refused, in French (the crate's own words kept
+/// after, for support).
+fn motif(e: &openidconnect::ClaimsVerificationError) -> String {
+    use openidconnect::ClaimsVerificationError as E;
+    let quoi = match e {
+        E::Expired(_) => "expiré",
+        E::InvalidAudience(_) => "destiné à une autre application",
+        E::InvalidIssuer(_) => "émis par un autre fournisseur",
+        E::InvalidNonce(_) => "d'une autre demande de connexion",
+        E::SignatureVerification(_) => "signature invalide",
+        _ => "non conforme",
+    };
+    format!("{quoi} : {e}")
 }

@@ -34,7 +34,7 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AdditionalProviderMetadata, ClientId, ClientSecret, EndpointNotSet, EndpointSet, IssuerUrl,
-    JsonWebKeySet, ProviderMetadata, RedirectUrl,
+    JsonWebKeySet, ProviderMetadata, RedirectUrl, TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -127,6 +127,36 @@ pub struct MetadonneesPsc {
 
 impl AdditionalProviderMetadata for MetadonneesPsc {}
 
+/// Where to call PSC's endpoint `nom` (`token_endpoint`,
+/// `userinfo_endpoint`, `introspection_endpoint`, `revocation_endpoint`,
+/// `backchannel_authentication_endpoint`): a client that authenticates by
+/// its certificate calls the mutual-TLS alias when PSC names one (RFC 8705
+/// §5; PSC's discovery names one for each), the others the endpoint.
+pub fn point_d_acces(
+    m: &Metadonnees,
+    authentification: &AuthentificationClient,
+    nom: &str,
+) -> Option<String> {
+    let extra = m.additional_metadata();
+    if matches!(authentification, AuthentificationClient::CertificatMutuel)
+        && let Some(alias) = extra
+            .mtls_endpoint_aliases
+            .as_ref()
+            .and_then(|a| a.get(nom))
+            .and_then(|u| u.as_str())
+    {
+        return Some(alias.to_string());
+    }
+    match nom {
+        "token_endpoint" => m.token_endpoint().map(|u| u.as_str().to_string()),
+        "userinfo_endpoint" => m.userinfo_endpoint().map(|u| u.as_str().to_string()),
+        "introspection_endpoint" => extra.introspection_endpoint.clone(),
+        "revocation_endpoint" => extra.revocation_endpoint.clone(),
+        "backchannel_authentication_endpoint" => extra.backchannel_authentication_endpoint.clone(),
+        _ => None,
+    }
+}
+
 pub type Metadonnees = ProviderMetadata<
     MetadonneesPsc,
     CoreAuthDisplay,
@@ -194,6 +224,11 @@ impl Psc {
         &self.config
     }
 
+    /// Where this client calls PSC's endpoint `nom` ([`point_d_acces`]).
+    pub(crate) fn point(&self, nom: &str) -> Option<String> {
+        point_d_acces(&self.metadonnees, &self.config.authentification, nom)
+    }
+
     pub fn metadonnees(&self) -> &Metadonnees {
         &self.metadonnees
     }
@@ -208,10 +243,12 @@ impl Psc {
 fn client(config: &ConfigPsc, m: &Metadonnees) -> Result<Client, ErreurPsc> {
     let manque =
         |quoi: &str| ErreurPsc::Configuration(format!("la découverte ne donne pas de {quoi}"));
-    let token = m.token_endpoint().ok_or_else(|| manque("token_endpoint"))?;
-    let userinfo = m
-        .userinfo_endpoint()
-        .ok_or_else(|| manque("userinfo_endpoint"))?;
+    let point =
+        |nom: &str| point_d_acces(m, &config.authentification, nom).ok_or_else(|| manque(nom));
+    let token = TokenUrl::new(point("token_endpoint")?)
+        .map_err(|e| ErreurPsc::Configuration(format!("token_endpoint : {e}")))?;
+    let userinfo = UserInfoUrl::new(point("userinfo_endpoint")?)
+        .map_err(|e| ErreurPsc::Configuration(format!("userinfo_endpoint : {e}")))?;
     let redirection = RedirectUrl::new(config.redirection.clone()).map_err(|e| {
         ErreurPsc::Configuration(format!("redirection {} : {e}", config.redirection))
     })?;
@@ -223,8 +260,8 @@ fn client(config: &ConfigPsc, m: &Metadonnees) -> Result<Client, ErreurPsc> {
         m.jwks().clone(),
     )
     .set_auth_uri(m.authorization_endpoint().clone())
-    .set_token_uri(token.clone())
-    .set_user_info_url(userinfo.clone())
+    .set_token_uri(token)
+    .set_user_info_url(userinfo)
     .set_redirect_uri(redirection);
     Ok(match &config.authentification {
         AuthentificationClient::Secret(s) => c.set_client_secret(ClientSecret::new(s.clone())),

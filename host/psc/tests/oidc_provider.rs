@@ -88,6 +88,21 @@ async fn an_expired_access_token_is_refused_and_a_refresh_renews_it() {
     assert_eq!(psc.identite(&neufs).await.unwrap().id_national, ANNE);
 }
 
+/// An ID token that arrives expired (it lives 1 s, the provider's answer
+/// comes 2.5 s after it was made) is refused, said in French.
+#[tokio::test]
+async fn an_id_token_that_arrives_expired_is_refused() {
+    let f = Fournisseur::avec_jeton_d_identite_perime();
+    let psc = f.psc().await;
+    let (demande, retour) = retour_du_navigateur(&psc, &f, Geste::SeConnecter(KIT)).await;
+    let e = psc.echanger_code(demande, retour).await.unwrap_err();
+    assert!(
+        matches!(e, ErreurPsc::JetonIdentite(ref m) if m.starts_with("expiré")),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("connexion refusée"), "{e}");
+}
+
 #[tokio::test]
 async fn a_cancelled_sign_in_and_a_forged_answer_are_refused() {
     let f = Fournisseur::demarrer();
@@ -311,4 +326,85 @@ async fn ciba_refusals_are_each_told_in_french() {
         matches!(e, ErreurPsc::Refusee(ref m) if m.contains("invalid_binding_message")),
         "{e}"
     );
+}
+
+/// PSC's confidential client authenticated by the structure's certificate
+/// alone (`tls_client_auth`, RFC 8705) on a provider that asks for one over
+/// TLS: the code flow, CIBA, refresh and introspection; the access token
+/// bound to the certificate (`cnf.x5t#S256`). Another certificate of the
+/// same authority, or none: refused, said in French.
+#[tokio::test]
+async fn the_client_authenticates_by_its_certificate_alone_and_its_tokens_are_bound_to_it() {
+    use base64::Engine;
+    use sha2::Digest;
+    let f = Fournisseur::avec_tls_mutuel();
+    let pki = f.pki.as_ref().unwrap();
+    let psc = f
+        .psc_par_certificat(Some(&pki.structure))
+        .await
+        .expect("découverte");
+    let (demande, retour) = retour_du_navigateur(&psc, &f, Geste::SeConnecter(KIT)).await;
+    let jetons = psc
+        .echanger_code(demande, retour)
+        .await
+        .expect("connexion par certificat");
+    assert_eq!(psc.identite(&jetons).await.unwrap().id_national, KIT);
+
+    // the access token is bound to the structure's certificate
+    let brut: Vec<u8> = {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::from_pem_slice(pki.structure.certificat_pem.as_bytes())
+            .unwrap()
+            .to_vec()
+    };
+    let empreinte =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&brut));
+    let i: serde_json::Value = psc
+        .http()
+        .post(
+            psc.metadonnees()
+                .additional_metadata()
+                .introspection_endpoint
+                .clone()
+                .unwrap(),
+        )
+        .form(&[("token", jetons.acces.as_str()), ("client_id", CLIENT_MTLS)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(i["active"], true, "{i}");
+    assert_eq!(i["cnf"]["x5t#S256"], empreinte.as_str(), "{i}");
+    assert!(psc.introspecter(&jetons.acces).await.unwrap());
+    let neufs = psc.rafraichir(&jetons).await.expect("rafraîchissement");
+    assert_eq!(psc.identite(&neufs).await.unwrap().id_national, KIT);
+
+    // CIBA, as the proxy e-santé runs it with the certificate
+    let mut d = psc
+        .ciba_demarrer(ANNE, "27", Canal::Mobile)
+        .await
+        .expect("CIBA par certificat");
+    let accord = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(f.essai(&format!("ciba/{ANNE}/accepter")).await, 200);
+    };
+    let (j, ()) = tokio::join!(psc.ciba_attendre(&mut d, |_| {}), accord);
+    assert_eq!(psc.identite(&j.unwrap()).await.unwrap().id_national, ANNE);
+
+    // another structure's certificate, or none: not this client
+    for (cas, certificat) in ["autre certificat", "sans certificat"]
+        .into_iter()
+        .zip([Some(&pki.autre), None])
+    {
+        let autre = f.psc_par_certificat(certificat).await.expect("découverte");
+        let (demande, retour) = retour_du_navigateur(&autre, &f, Geste::SeConnecter(KIT)).await;
+        let e = autre.echanger_code(demande, retour).await.unwrap_err();
+        assert!(
+            e.to_string().contains("certificat de la structure"),
+            "{cas}: {e}"
+        );
+    }
 }

@@ -33,6 +33,47 @@ fn psc_discovery_document_is_read_with_its_ciba_and_introspection_endpoints() {
     assert!(m.userinfo_endpoint().is_some());
 }
 
+/// RFC 8705 §5: a client authenticated by its certificate calls the
+/// mutual-TLS aliases PSC's discovery names; a client with a secret, the
+/// endpoints.
+#[test]
+fn a_client_authenticated_by_its_certificate_calls_psc_s_mutual_tls_aliases() {
+    use esculape_psc::{AuthentificationClient, point_d_acces};
+    let mut d: serde_json::Value =
+        serde_json::from_slice(&fichier("discovery-keycloak-mock.json")).unwrap();
+    // the mock names the same hosts for both; PSC's live ones differ
+    for (nom, alias) in d["mtls_endpoint_aliases"].as_object_mut().unwrap() {
+        *alias = serde_json::Value::String(format!("https://mtls.psc.example/{nom}"));
+    }
+    let m: Metadonnees = serde_json::from_value(d.clone()).unwrap();
+    let certificat = AuthentificationClient::CertificatMutuel;
+    let secret = AuthentificationClient::Secret("s".into());
+    for nom in [
+        "token_endpoint",
+        "userinfo_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "backchannel_authentication_endpoint",
+    ] {
+        assert_eq!(
+            point_d_acces(&m, &certificat, nom).as_deref(),
+            Some(format!("https://mtls.psc.example/{nom}").as_str())
+        );
+        assert_eq!(
+            point_d_acces(&m, &secret, nom).as_deref(),
+            d[nom].as_str(),
+            "{nom}"
+        );
+    }
+    // no alias named: the endpoint itself
+    d.as_object_mut().unwrap().remove("mtls_endpoint_aliases");
+    let m: Metadonnees = serde_json::from_value(d.clone()).unwrap();
+    assert_eq!(
+        point_d_acces(&m, &certificat, "token_endpoint").as_deref(),
+        d["token_endpoint"].as_str()
+    );
+}
+
 #[test]
 fn psc_userinfo_gives_the_national_id_the_rpps_and_the_activities() {
     let qui = IdentitePsc::depuis_userinfo(&fichier("userinfo-example.json")).expect("userinfo");

@@ -36,7 +36,8 @@ pub(crate) async fn disponible(State(s): State<AppState>) -> Json<PscDisponible>
     Json(s.psc_disponible())
 }
 
-/// Admin only (the route's role); `Me` makes the session required here too.
+/// Médecins and administrators (the route's role); `Me` makes the session
+/// required here too.
 pub(crate) async fn proxy(State(s): State<AppState>, _me: Me) -> Result<Json<ProxyPsc>, ApiError> {
     Ok(Json(s.psc_proxy().await?))
 }
@@ -72,6 +73,14 @@ pub(crate) async fn etat_ciba(
     Path(demande): Path<String>,
 ) -> Result<Json<EtatConnexionPsc>, ApiError> {
     Ok(Json(s.psc_ciba_etat(&demande, adresse).await?))
+}
+
+pub(crate) async fn annuler_ciba(
+    State(s): State<AppState>,
+    Path(demande): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.psc_ciba_annuler(&demande).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn choisir(

@@ -147,11 +147,12 @@ pub fn table() -> Vec<Route> {
         route("GET", "/api/session", Session, "La session en cours et son utilisateur", get(accounts::me)).ok::<Caller>(),
         // Pro Santé Connect (through the proxy e-santé)
         route("GET", "/api/psc", Public, "Connexion par Pro Santé Connect: disponible sur ce serveur ? et la redirection locale du navigateur", get(psc::disponible)).ok::<PscDisponible>(),
-        route("GET", "/api/psc/proxy", Admin, "Le proxy e-santé: le certificat de la structure (titulaire, fin de validité, à renouveler ?) et les services nationaux atteints en son nom", get(psc::proxy)).ok::<ProxyPsc>(),
+        route("GET", "/api/psc/proxy", Pilotage, "Le proxy e-santé (médecins et administrateurs, au tableau de bord): le certificat de la structure (titulaire, fin de validité, à renouveler ?) et les services nationaux atteints en son nom", get(psc::proxy)).ok::<ProxyPsc>(),
         route("POST", "/api/psc/navigateur", Public, "Connexion Pro Santé Connect par le navigateur du poste: l'adresse où l'envoyer", post(psc::navigateur)).ok::<DemandeNavigateurPsc>(),
         route("POST", "/api/psc/navigateur/retour", Public, "Ce que le navigateur a rapporté à la redirection locale: connecte, ou propose le compte et l'activité à choisir", post(psc::retour_navigateur)).body::<RetourNavigateurPsc>().ok::<EtatConnexionPsc>(),
         route("POST", "/api/psc/ciba", Public, "Connexion Pro Santé Connect par la carte CPS ou l'application e-CPS (CIBA): les deux chiffres à comparer", post(psc::ciba)).body::<DemandeCibaPsc>().ok::<CibaPsc>(),
         route("GET", "/api/psc/ciba/{demande}", Public, "Où en est une connexion CIBA", get(psc::etat_ciba)).ok::<EtatConnexionPsc>(),
+        route("DELETE", "/api/psc/ciba/{demande}", Public, "Abandonner une connexion CIBA : Pro Santé Connect n'est plus interrogé, et une validation tardive n'ouvre rien", delete(psc::annuler_ciba)),
         route("POST", "/api/psc/choix", Public, "Choix du compte (confirmation de la liaison à la première connexion) et de l'activité: ouvre la session", post(psc::choisir)).body::<ChoixPsc>().ok::<comptes::Session>(),
 
         route("DELETE", "/api/session", Session, "Déconnexion", delete(accounts::logout)),

@@ -131,6 +131,20 @@ impl Hote {
         });
     }
 
+    /// The actions of the audit trail, oldest first.
+    pub fn actions(&self) -> Vec<String> {
+        let store = self.store.clone();
+        self.tokio.block_on(async move {
+            store
+                .audit_since(0)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect()
+        })
+    }
+
     fn reglages_insi(&self, body: String) {
         let url = format!("{}/insi/reglages", self.sandbox);
         self.tokio.block_on(async move {
@@ -327,7 +341,8 @@ fn demarrer_avec(qualifie: bool) -> Hote {
                 cle: "cle-de-test".into(),
                 redirection: redirection.clone(),
             },
-        )));
+        )
+        .unwrap()));
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move {

@@ -56,6 +56,11 @@ pub trait FournisseurIdentite {
     type Preuve;
     /// For the trail (`connexion.succes` says which provider vouched).
     fn nom(&self) -> &'static str;
+    /// Whether the local password is what proves who signs in: only then
+    /// does its expiry stop the session until it is changed.
+    fn par_mot_de_passe(&self) -> bool {
+        true
+    }
     /// The account the proof is for, or [`AuthError::Refus`]; a refusal
     /// is traced by the provider.
     fn verifier(
@@ -196,7 +201,7 @@ impl Authentification {
         let now = store.now();
         let token = hex::encode(esculape_store::random_bytes::<32>()?);
         let expires_at = now + SESSION_IDLE_MS;
-        let password_expired = expire(&user, now);
+        let password_expired = fournisseur.par_mot_de_passe() && expire(&user, now);
         let note = if password_expired {
             format!("{}, mot de passe expiré", fournisseur.nom())
         } else {
@@ -409,9 +414,20 @@ impl App {
             .await
     }
 
-    /// The caller of a session token.
+    /// The caller of a session token. A session opened with Pro Santé
+    /// Connect is not held up by the local password's expiry: the card,
+    /// not the password, proved who signs in.
     pub async fn session(&self, token: &str) -> Result<Caller, AuthError> {
-        self.auth.session(&self.store, token).await
+        let mut c = self.auth.session(&self.store, token).await?;
+        if c.password_expired
+            && self
+                .psc
+                .as_ref()
+                .is_some_and(|p| p.session_de(token).is_some())
+        {
+            c.password_expired = false;
+        }
+        Ok(c)
     }
 
     /// Traces a caller's refused access (`detail`: what was asked).

@@ -35,17 +35,87 @@ pub fn port_libre() -> u16 {
         .expect("port libre")
 }
 
+/// The client of the provider served over mutual TLS.
+pub const CLIENT_MTLS: &str = "esculape-mtls";
+
 /// The provider process, stopped when dropped.
 pub struct Fournisseur {
     enfant: Child,
     pub emetteur: String,
     pub redirection: String,
+    /// Served over mutual TLS: its authority, and the certificates it
+    /// issued to the registered structure and to another one.
+    pub pki: Option<PkiEssai>,
+}
+
+/// A test authority, the provider's server certificate, the structure's
+/// client certificate (registered for [`CLIENT_MTLS`]) and another
+/// structure's, written where the provider reads them.
+pub struct PkiEssai {
+    pub autorite: esculape_transport::essai::AutoriteDeTest,
+    pub structure: esculape_transport::essai::Emis,
+    pub autre: esculape_transport::essai::Emis,
+    dossier: PathBuf,
+}
+
+/// The subject the provider has registered for [`CLIENT_MTLS`].
+pub const SUJET_STRUCTURE: &str = "CN=Cabinet du Parc, O=Esculape (essai)";
+
+impl PkiEssai {
+    fn nouvelle(port: u16) -> Self {
+        use esculape_transport::essai::AutoriteDeTest;
+        let autorite = AutoriteDeTest::nouvelle("IGC-Santé (essai)").unwrap();
+        let serveur = autorite.emettre(&["127.0.0.1".into()]).unwrap();
+        let t = esculape_transport::identite::maintenant();
+        let structure = autorite
+            .emettre_client("Cabinet du Parc", t - 60, t + 86_400)
+            .unwrap();
+        let autre = autorite
+            .emettre_client("Autre cabinet", t - 60, t + 86_400)
+            .unwrap();
+        let dossier = std::env::temp_dir().join(format!("esculape-psc-mtls-{port}"));
+        std::fs::create_dir_all(&dossier).unwrap();
+        for (f, contenu) in [
+            ("ac.pem", autorite.certificat_pem()),
+            ("serveur.pem", serveur.certificat_pem.clone()),
+            ("serveur-cle.pem", serveur.cle_pem.clone()),
+        ] {
+            std::fs::write(dossier.join(f), contenu).unwrap();
+        }
+        Self {
+            autorite,
+            structure,
+            autre,
+            dossier,
+        }
+    }
+
+    /// A TLS configuration trusting the authority, presenting `certificat`.
+    pub fn tls(
+        &self,
+        certificat: Option<&esculape_transport::essai::Emis>,
+    ) -> rustls::ClientConfig {
+        use esculape_transport::client::{Confiance, autorites_pem, config_avec};
+        let identite = certificat.map(|e| {
+            esculape_transport::identite::IdentiteClient::depuis_pem(
+                e.certificat_pem.as_bytes(),
+                e.cle_pem.as_bytes(),
+                "essai",
+            )
+            .unwrap()
+        });
+        let racines = autorites_pem(self.autorite.certificat_pem().as_bytes(), "ac").unwrap();
+        config_avec(&Confiance::Autorites(racines), identite.as_ref()).unwrap()
+    }
 }
 
 impl Drop for Fournisseur {
     fn drop(&mut self) {
         let _ = self.enfant.kill();
         let _ = self.enfant.wait();
+        if let Some(p) = &self.pki {
+            let _ = std::fs::remove_dir_all(&p.dossier);
+        }
     }
 }
 
@@ -57,6 +127,27 @@ impl Fournisseur {
     /// With an access token living `acces` seconds and CIBA requests
     /// `ciba` seconds.
     pub fn avec_durees(acces: u32, ciba: u32) -> Self {
+        Self::lancer(acces, ciba, &[], false)
+    }
+
+    /// Served over TLS asking for a client certificate; its client
+    /// [`CLIENT_MTLS`] authenticates by the structure's certificate alone.
+    pub fn avec_tls_mutuel() -> Self {
+        Self::lancer(120, 30, &[], true)
+    }
+
+    /// Whose ID tokens live 1 s and reach the client 2.5 s after they are
+    /// made (a slow network, a provider's clock ahead): they arrive expired.
+    pub fn avec_jeton_d_identite_perime() -> Self {
+        Self::lancer(
+            120,
+            30,
+            &[("PSC_TTL_ID", "1"), ("PSC_RETARD_JETON_MS", "2500")],
+            false,
+        )
+    }
+
+    fn lancer(acces: u32, ciba: u32, env: &[(&str, &str)], mutuel: bool) -> Self {
         let module = cache_npm().join("node_modules/oidc-provider/lib/index.js");
         assert!(
             module.exists(),
@@ -73,13 +164,21 @@ impl Fournisseur {
             .expect("psc-oidc-provider.mjs introuvable");
         let port = port_libre();
         let boucle = port_libre();
-        let mut enfant = Command::new("node")
+        let pki = mutuel.then(|| PkiEssai::nouvelle(port));
+        let mut commande = Command::new("node");
+        if let Some(p) = &pki {
+            commande
+                .env("PSC_MTLS_DIR", &p.dossier)
+                .env("PSC_MTLS_SUJET", SUJET_STRUCTURE);
+        }
+        let mut enfant = commande
             .arg(&script)
             .arg(port.to_string())
             .arg(boucle.to_string())
             .env("ESCULAPE_OIDC_PROVIDER", &module)
             .env("PSC_TTL_ACCES", acces.to_string())
             .env("PSC_TTL_CIBA", ciba.to_string())
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -94,9 +193,40 @@ impl Fournisseur {
         std::thread::spawn(move || std::io::copy(&mut sortie, &mut std::io::sink()));
         Self {
             enfant,
-            emetteur: format!("http://127.0.0.1:{port}"),
+            emetteur: format!(
+                "{}://127.0.0.1:{port}",
+                if pki.is_some() { "https" } else { "http" }
+            ),
             redirection: format!("http://127.0.0.1:{boucle}/psc"),
+            pki,
         }
+    }
+
+    /// An HTTP client as a browser or the test's controls reach the
+    /// provider: trusting its authority when it has one, no certificate.
+    fn http(&self) -> reqwest::Client {
+        let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(p) = &self.pki {
+            b = b.use_preconfigured_tls(p.tls(None));
+        }
+        b.build().unwrap()
+    }
+
+    /// The client [`CLIENT_MTLS`], authenticated by `certificat` alone
+    /// (`tls_client_auth`): its HTTP client presents it.
+    pub async fn psc_par_certificat(
+        &self,
+        certificat: Option<&esculape_transport::essai::Emis>,
+    ) -> Result<Psc, esculape_psc::ErreurPsc> {
+        let p = self.pki.as_ref().expect("fournisseur en TLS mutuel");
+        let mut c = self.config();
+        c.client_id = CLIENT_MTLS.into();
+        c.authentification = AuthentificationClient::CertificatMutuel;
+        Psc::decouvrir(
+            c.clone(),
+            esculape_psc::client_http(Some(p.tls(certificat)), c.delai).unwrap(),
+        )
+        .await
     }
 
     pub fn config(&self) -> ConfigPsc {
@@ -120,7 +250,7 @@ impl Fournisseur {
 
     /// The test's control routes (CIBA decisions, latency).
     pub async fn essai(&self, chemin: &str) -> u16 {
-        reqwest::Client::new()
+        self.http()
             .post(format!("{}/essai/{chemin}", self.emetteur))
             .send()
             .await
@@ -148,11 +278,17 @@ pub struct Navigateur {
 
 impl Navigateur {
     pub fn new() -> Self {
-        Self {
-            http: reqwest::Client::builder()
+        Self::avec(
+            reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+        )
+    }
+
+    fn avec(http: reqwest::Client) -> Self {
+        Self {
+            http,
             cookies: BTreeMap::new(),
         }
     }
@@ -246,7 +382,7 @@ pub async fn retour_du_navigateur(
         .await
         .unwrap();
     let attente = tokio::spawn(boucle.attendre(Duration::from_secs(20)));
-    let mut navigateur = Navigateur::new();
+    let mut navigateur = Navigateur::avec(f.http());
     let arrivee = navigateur
         .parcourir(&demande.url, &f.redirection, geste)
         .await;

@@ -8,7 +8,16 @@
 // The professional signs in on a login page (a form, driven by the tests
 // as a browser would); CIBA requests wait for the test's decision at
 // `POST /essai/ciba/<national id>/accepter|refuser`; `POST /essai/lenteur/<ms>`
-// delays every answer (a provider that answers in 3 s).
+// delays every answer (a provider that answers in 3 s). PSC_RETARD_JETON_MS
+// holds the token endpoint's answer that long after it is made (with a
+// short PSC_TTL_ID: an ID token that arrives expired).
+//
+// With PSC_MTLS_DIR (ac.pem, serveur.pem, serveur-cle.pem) the provider is
+// served over TLS asking for a client certificate, and a third client,
+// `esculape-mtls`, authenticates by its certificate alone (tls_client_auth,
+// RFC 8705, subject PSC_MTLS_SUJET) and gets tokens bound to it.
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { pathToFileURL } from 'node:url';
 
 const { default: Provider, errors } = await import(
@@ -16,7 +25,10 @@ const { default: Provider, errors } = await import(
 );
 const port = Number(process.argv[2]);
 const loopback = Number(process.argv[3]);
-const issuer = `http://127.0.0.1:${port}`;
+const pki = process.env.PSC_MTLS_DIR;
+const issuer = `${pki ? 'https' : 'http'}://127.0.0.1:${port}`;
+// the client's certificate as the TLS connection presented it
+const certificat = (ctx) => ctx.req.socket.getPeerX509Certificate?.() ?? undefined;
 
 // Test professionals: the national id (8 + RPPS) and PSC's claims.
 const activite = (structure, raison, secteur) => ({
@@ -83,7 +95,18 @@ const provider = new Provider(issuer, {
     client_id: 'autre', client_secret: 'secret-autre',
     grant_types: ['authorization_code'], response_types: ['code'],
     redirect_uris: ['https://autre.example/cb'],
-  }],
+  }, ...(pki ? [{
+    client_id: 'esculape-mtls',
+    application_type: 'native',
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: process.env.PSC_MTLS_SUJET,
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: ['authorization_code', 'refresh_token', 'urn:openid:params:grant-type:ciba'],
+    response_types: ['code'],
+    redirect_uris: [`http://127.0.0.1:${loopback}/psc`],
+    backchannel_token_delivery_mode: 'poll',
+  }] : [])],
+  clientAuthMethods: ['client_secret_basic', 'none', ...(pki ? ['tls_client_auth'] : [])],
   acrValues: ['eidas1'],
   claims: { openid: ['sub'], scope_all: nomsClaims },
   scopes: ['openid', 'scope_all'],
@@ -92,7 +115,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   ttl: {
     AccessToken: Number(process.env.PSC_TTL_ACCES ?? 120),
-    IdToken: 120,
+    IdToken: Number(process.env.PSC_TTL_ID ?? 120),
     RefreshToken: 3600,
     BackchannelAuthenticationRequest: Number(process.env.PSC_TTL_CIBA ?? 30),
   },
@@ -100,6 +123,16 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     introspection: { enabled: true },
+    mTLS: {
+      enabled: Boolean(pki),
+      tlsClientAuth: true,
+      certificateBoundAccessTokens: true,
+      getCertificate: certificat,
+      // the chain was checked by TLS against ac.pem
+      certificateAuthorized: (ctx) => ctx.req.socket.authorized === true,
+      certificateSubjectMatches: (ctx, propriete, attendu) => propriete === 'tls_client_auth_subject_dn'
+        && certificat(ctx)?.subject.split('\n').join(', ') === attendu,
+    },
     revocation: { enabled: true },
     ciba: {
       enabled: true, deliveryModes: ['poll'],
@@ -137,7 +170,13 @@ const accorder = async (accountId, clientId) => {
   return grant.save();
 };
 
+const retardJeton = Number(process.env.PSC_RETARD_JETON_MS ?? 0);
 provider.use(async (ctx, next) => {
+  if (retardJeton > 0 && ctx.path === '/token') {
+    await next();
+    await new Promise((r) => { setTimeout(r, retardJeton); });
+    return;
+  }
   if (lenteur > 0 && !ctx.path.startsWith('/essai/')) {
     await new Promise((r) => { setTimeout(r, lenteur); });
   }
@@ -199,4 +238,12 @@ provider.use(async (ctx, next) => {
   await next();
 });
 
-provider.listen(port, '127.0.0.1', () => console.log(`pret ${issuer}`));
+if (pki) {
+  const lire = (f) => readFileSync(`${pki}/${f}`);
+  https.createServer({
+    key: lire('serveur-cle.pem'), cert: lire('serveur.pem'), ca: lire('ac.pem'),
+    requestCert: true, rejectUnauthorized: false, // a browser has no certificate
+  }, provider.callback()).listen(port, '127.0.0.1', () => console.log(`pret ${issuer}`));
+} else {
+  provider.listen(port, '127.0.0.1', () => console.log(`pret ${issuer}`));
+}
