@@ -4,6 +4,8 @@
 //! person would, on the sandbox's page.
 
 mod common;
+#[path = "../psc/tests/commun/mod.rs"]
+mod commun;
 
 use common::{TestApp, call};
 use esculape_app::psc::{ConfigProxy, ConnexionPsc};
@@ -192,6 +194,70 @@ async fn actions(t: &TestApp) -> Vec<(String, String)> {
         .into_iter()
         .map(|e| (e.action, e.detail))
         .collect()
+}
+
+/// The same browser sign-in on a real OpenID provider configured like PSC
+/// (npm `oidc-provider`): the browser goes through its login form, the
+/// proxy redeems the code, the host links the account by RPPS; signing
+/// out revokes the tokens at the provider.
+#[tokio::test]
+async fn a_doctor_signs_in_through_the_browser_on_a_real_openid_provider() {
+    let f = commun::Fournisseur::demarrer();
+    for st in esculape_store::testing::both().await {
+        let nom = st.name;
+        let ecoute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", ecoute.local_addr().unwrap());
+        let routes =
+            esculape_proxy::router(Arc::new(esculape_proxy::Proxy::new(f.psc().await, CLE)));
+        tokio::spawn(async move { axum::serve(ecoute, routes).await });
+        let psc = Arc::new(
+            ConnexionPsc::new(ConfigProxy {
+                url,
+                cle: CLE.into(),
+                redirection: f.redirection.clone(),
+            })
+            .unwrap(),
+        );
+        let t = TestApp::avec_psc(st, psc.clone()).await;
+        let (s, d) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
+        assert_eq!(s, 200, "{nom}: {d}");
+        let adresse = d["url"].as_str().unwrap();
+        assert!(adresse.starts_with(&f.emetteur), "{nom}: {adresse}");
+        let retour = commun::Navigateur::new()
+            .parcourir(adresse, &f.redirection, commun::Geste::SeConnecter(CLAIRE))
+            .await;
+        let requete = retour.split_once('?').unwrap().1;
+        let corps = json!({ "requete": requete }).to_string();
+        let (s, e) = call(
+            &t.app,
+            "POST",
+            "/api/psc/navigateur/retour",
+            Some(&corps),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{nom}: {e}");
+        assert_eq!(e["etat"], "a_choisir", "{nom}: {e}");
+        assert_eq!(e["comptes"][0]["login"], t.practice.medecin.login.as_str());
+        assert_eq!(e["comptes"][0]["lie"], false, "{nom}: première connexion");
+        let (s, session) = choisir(&t, &e["ticket"], &t.practice.medecin.id, None).await;
+        assert_eq!(s, 200, "{nom}: {session}");
+        assert_eq!(session["psc"], true, "{nom}");
+        let token = session["token"].as_str().unwrap().to_string();
+        let (s, _) = t.call("GET", "/api/session", None, &token).await;
+        assert_eq!(s, 200, "{nom}");
+
+        // signed out: the provider no longer holds the token as active
+        let jeton = psc.jeton(&t.practice.medecin.login).await.unwrap();
+        let fournisseur = f.psc().await;
+        assert!(fournisseur.introspecter(&jeton.acces).await.unwrap());
+        let (s, _) = t.call("DELETE", "/api/session", None, &token).await;
+        assert_eq!(s, 204, "{nom}");
+        assert!(
+            !fournisseur.introspecter(&jeton.acces).await.unwrap(),
+            "{nom}: jeton encore actif après la déconnexion"
+        );
+    }
 }
 
 #[tokio::test]

@@ -227,7 +227,16 @@ impl Tableau {
                     let services = if p.services.is_empty() {
                         "aucun".to_string()
                     } else {
-                        p.services.join(", ")
+                        p.services
+                            .iter()
+                            .map(|s| match s.as_str() {
+                                "insi" => "INSi",
+                                "dmp" => "DMP",
+                                "mss" => "MSSanté",
+                                autre => autre,
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     };
                     theme::champ_lu(ui, "Services atteints", &services);
                 }

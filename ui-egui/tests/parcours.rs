@@ -405,7 +405,10 @@ fn search_open_see_status_compare_with_insi_validate_write_an_encounter_set_dmp_
             && visible(c, "Cabinet du Parc")
             && visible(c, "valable jusqu'au")
     });
-    assert!(visible(&c, "dmp"));
+    assert!(
+        c.query_by_label("DMP").is_some(),
+        "le service atteint, nommé"
+    );
     cliquer(&mut c, "Dossiers");
     c.step();
 

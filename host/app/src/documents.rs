@@ -684,25 +684,23 @@ pub(crate) fn soumission() -> Submission {
 /// A new OID: `2.25.` + a random 128-bit id as a decimal integer
 /// (ISO/IEC 9834-8: no registration needed).
 pub(crate) fn nouvel_oid() -> String {
-    oid_of_hex(&new_id())
+    // new_id is always 32 hex digits: always an OID
+    esculape_identifiants::oid_from_hex(&new_id()).unwrap_or_else(|| {
+        format!(
+            "{}.{}",
+            esculape_identifiants::oid::UUID_ARC,
+            esculape_store::now_millis()
+        )
+    })
 }
 
-fn oid_of_hex(hex: &str) -> String {
-    u128::from_str_radix(hex, 16)
-        .map(|n| format!("2.25.{n}"))
-        .unwrap_or_else(|_| format!("2.25.{}", u128::from_le_bytes([7; 16])))
-}
-
+/// A random UUID as an XDS entry or association id wants it.
 fn uuid_urn() -> String {
-    let h = new_id();
-    format!(
-        "urn:uuid:{}-{}-4{}-8{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    let mut octets = [0u8; 16];
+    if let Ok(hex) = hex::decode(new_id()) {
+        octets.iter_mut().zip(hex).for_each(|(o, h)| *o = h);
+    }
+    format!("urn:uuid:{}", esculape_identifiants::uuid_v4(octets))
 }
 
 /// Produce (and on `signer`, store) a document.

@@ -26,6 +26,34 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
     Some((date - EPOCH).num_days())
 }
 
+/// The Europe/Paris offset in minutes (60 in winter, 120 in summer) of a
+/// wall-clock hour `heure` on that day: the EU rule in force since 1996,
+/// summer time from the last Sunday of March 01:00 UTC to the last Sunday
+/// of October 01:00 UTC. An hour that does not exist (the spring gap) is
+/// taken as summer time, the repeated autumn hour as its first, summer,
+/// occurrence. Plugins read HL7 times written without an offset with it;
+/// the host's own calendar uses chrono-tz (a test checks both agree).
+pub fn decalage_paris(annee: i64, mois: u32, jour: u32, heure: u32) -> i16 {
+    let dernier_dimanche = |m: u32| -> Option<u32> {
+        let d31 = days_from_civil(annee, m, 31)?;
+        // 1970-01-01 was a Thursday: 0 = Sunday
+        let semaine = (d31 + 4).rem_euclid(7) as u32;
+        Some(31 - semaine)
+    };
+    let (Some(mars), Some(octobre)) = (dernier_dimanche(3), dernier_dimanche(10)) else {
+        return 60;
+    };
+    let ete = match (mois, jour) {
+        (4..=9, _) => true,
+        (3, j) if j > mars => true,
+        (3, j) if j == mars => heure >= 2,
+        (10, j) if j < octobre => true,
+        (10, j) if j == octobre => heure < 3,
+        _ => false,
+    };
+    if ete { 120 } else { 60 }
+}
+
 /// HL7 TS of a Unix time in milliseconds at a UTC offset in minutes:
 /// `AAAAMMJJhhmmss+hhmm`.
 pub fn hl7_time(unix_millis: i64, utc_offset_minutes: i16) -> String {

@@ -55,7 +55,7 @@ fn jour(ts: &str) -> Option<Date> {
 
 /// An HL7 TS as a point in time. Without a time of day it is noon, local
 /// time (as `record-read` gives such measures); without an offset, the
-/// practice's winter time (UTC+1).
+/// practice's wall clock (Europe/Paris, summer or winter time).
 fn instant(ts: &str) -> Option<Timestamp> {
     let j = jour(ts)?;
     let (chiffres, decalage) = match ts.find(['+', '-']) {
@@ -72,7 +72,12 @@ fn instant(ts: &str) -> Option<Timestamp> {
             let signe = if z.starts_with('-') { -1 } else { 1 };
             signe * (z[1..3].parse::<i64>().ok()? * 60 + z[3..5].parse::<i64>().ok()?)
         }
-        _ => 60,
+        _ => i64::from(crate::calendar::decalage_paris(
+            j.year.into(),
+            j.month.into(),
+            j.day.into(),
+            u32::try_from(h).ok()?,
+        )),
     };
     let jours = days_from_civil(j.year.into(), j.month.into(), j.day.into())?;
     let secondes = jours * 86_400 + h * 3600 + m * 60 + s - offset * 60;
@@ -218,9 +223,21 @@ mod tests {
         let t = instant("20140402145521+0200").unwrap();
         assert_eq!(t.unix_millis, 1_396_443_321_000);
         assert_eq!(t.utc_offset_minutes, 120);
-        // a day alone: noon, local time
+        // a day alone: noon, local time (summer time in April, winter in
+        // January)
         let t = instant("20240402").unwrap();
-        assert_eq!(t.unix_millis, 1_712_055_600_000);
+        assert_eq!(
+            (t.unix_millis, t.utc_offset_minutes),
+            (1_712_052_000_000, 120)
+        );
+        let t = instant("20240102").unwrap();
+        assert_eq!(
+            (t.unix_millis, t.utc_offset_minutes),
+            (1_704_193_200_000, 60)
+        );
+        // a time without offset: the practice's wall clock
+        let t = instant("20240402145521").unwrap();
+        assert_eq!(t.unix_millis, 1_712_062_521_000);
         assert!(instant("2024").is_none());
         assert!(instant("20241341").is_none());
     }
