@@ -163,6 +163,12 @@ async fn par_navigateur(t: &TestApp, b: &Banc, id: &str) -> (u16, Value) {
     let (s, d) = call(&t.app, "POST", "/api/psc/navigateur", None, None).await;
     assert_eq!(s, 200, "{d}");
     let requete = b.navigateur(d["url"].as_str().unwrap(), id).await;
+    retour_du_navigateur(t, &requete).await
+}
+
+/// What the browser brought back to the loopback redirect, given to the
+/// host as the client does.
+async fn retour_du_navigateur(t: &TestApp, requete: &str) -> (u16, Value) {
     let corps = json!({ "requete": requete }).to_string();
     let (s, e) = call(
         &t.app,
@@ -226,16 +232,7 @@ async fn a_doctor_signs_in_through_the_browser_on_a_real_openid_provider() {
         let retour = commun::Navigateur::new()
             .parcourir(adresse, &f.redirection, commun::Geste::SeConnecter(CLAIRE))
             .await;
-        let requete = retour.split_once('?').unwrap().1;
-        let corps = json!({ "requete": requete }).to_string();
-        let (s, e) = call(
-            &t.app,
-            "POST",
-            "/api/psc/navigateur/retour",
-            Some(&corps),
-            None,
-        )
-        .await;
+        let (s, e) = retour_du_navigateur(&t, retour.split_once('?').unwrap().1).await;
         assert_eq!(s, 200, "{nom}: {e}");
         assert_eq!(e["etat"], "a_choisir", "{nom}: {e}");
         assert_eq!(e["comptes"][0]["login"], t.practice.medecin.login.as_str());
