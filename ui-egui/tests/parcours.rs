@@ -932,6 +932,10 @@ fn a_refused_validation_and_an_unknown_rpps_are_told_in_french() {
     jusqua(&mut c, "l'abandon", |c| {
         visible(c, "demande de validation abandonnée")
     });
+    // the host was told (it stops the proxy's polling), not only the window
+    jusqua(&mut c, "l'abandon dit au serveur", |_| {
+        h.actions().iter().any(|a| a == "psc.annulation")
+    });
     h.decider_ciba("810001234567", "accepter");
     let fin = std::time::Instant::now() + std::time::Duration::from_millis(2500);
     while std::time::Instant::now() < fin {
